@@ -1,1 +1,4 @@
 export * from './index.ts';
+export * from './crypto/hash.node.ts';
+export * from './ballot/ballot_hash.node.ts';
+export * from './batch/batch_crypto.node.ts';

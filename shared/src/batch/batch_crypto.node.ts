@@ -1,0 +1,140 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalBallot } from '../ballot/ballot_hash.node.ts';
+import { canonicalBytes } from '../canonical.ts';
+import { taggedSha256, taggedSha256Hex } from '../crypto/hash.node.ts';
+import type { Sha256Hex, StationId } from '../ids.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { BatchBody, Envelope, PublicKey, SignedBatch } from './batch.ts';
+
+export const ENVELOPE_TAG = 'scrutin/envelope/v1';
+export const BATCH_TAG = 'scrutin/batch/v1';
+const MERKLE_LEAF = Buffer.of(0);
+const MERKLE_NODE = Buffer.of(1);
+
+/** SHA-256 over the tag, the credential hash and the canonical ballot. */
+export function envelopeHash(envelope: Envelope): Buffer {
+  const credential = Buffer.from(envelope.credentialHash, 'hex');
+  return taggedSha256(ENVELOPE_TAG, Buffer.concat([credential, canonicalBallot(envelope.ballot)]));
+}
+
+/**
+ * Merkle tree hash as in RFC 6962 §2.1 over the envelope hashes, in order: a leaf is
+ * SHA-256(0x00 ‖ h), a node SHA-256(0x01 ‖ left ‖ right), and a list of n > 1 items splits
+ * at the largest power of two below n. One envelope can then be proved part of a batch.
+ */
+export function merkleRoot(leaves: readonly Buffer[]): Sha256Hex {
+  if (leaves.length === 0) throw new Error('merkleRoot of an empty list');
+  return merkleTreeHash(leaves.map((h) => taggedLeaf(h))).toString('hex') as Sha256Hex;
+}
+
+function taggedLeaf(h: Buffer): Buffer {
+  return sha256(Buffer.concat([MERKLE_LEAF, h]));
+}
+
+/** Merkle nodes use plain SHA-256: the 0x00/0x01 prefixes are their domain separation. */
+function sha256(bytes: Buffer): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
+function merkleTreeHash(nodes: readonly Buffer[]): Buffer {
+  if (nodes.length === 1) return nodes[0] as Buffer;
+  let split = 1;
+  while (split * 2 < nodes.length) split *= 2;
+  const left = merkleTreeHash(nodes.slice(0, split));
+  const right = merkleTreeHash(nodes.slice(split));
+  return sha256(Buffer.concat([MERKLE_NODE, left, right]));
+}
+
+export function envelopesMerkleRoot(envelopes: readonly Envelope[]): Sha256Hex {
+  return merkleRoot(envelopes.map(envelopeHash));
+}
+
+/** The bytes a station signs: the tag and the canonical batch body. */
+function batchSigningBytes(body: BatchBody): Buffer {
+  return Buffer.concat([Buffer.from(BATCH_TAG, 'utf8'), Buffer.of(0), canonicalBytes(body)]);
+}
+
+/** The batch's identity: chains batches (previousBatchHash) and detects equivocation. */
+export function batchHash(body: BatchBody): Sha256Hex {
+  return taggedSha256Hex(BATCH_TAG, canonicalBytes(body));
+}
+
+export interface StationKeyPair {
+  readonly publicKey: PublicKey;
+  /** PKCS#8 PEM. Never leaves the station's storage. */
+  readonly privateKeyPem: string;
+}
+
+export function generateStationKeyPair(): StationKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return {
+    publicKey: exportPublicKey(publicKey),
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  };
+}
+
+function exportPublicKey(key: KeyObject): PublicKey {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.x === undefined) throw new Error('not an Ed25519 key');
+  return Buffer.from(jwk.x, 'base64url').toString('base64') as PublicKey;
+}
+
+export function publicKeyOf(privateKeyPem: string): PublicKey {
+  return exportPublicKey(createPublicKey(createPrivateKey(privateKeyPem)));
+}
+
+function importPublicKey(publicKey: PublicKey): KeyObject {
+  const x = Buffer.from(publicKey, 'base64').toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+}
+
+export interface UnsignedBatch {
+  readonly election: BatchBody['election'];
+  readonly station: StationId;
+  readonly sequence: number;
+  readonly previousBatchHash: Sha256Hex | null;
+  readonly envelopes: readonly Envelope[];
+}
+
+/** Builds the body (with its Merkle root) and signs it with the station's key. */
+export function signBatch(batch: UnsignedBatch, privateKeyPem: string): SignedBatch {
+  const body: BatchBody = {
+    version: 1,
+    election: batch.election,
+    station: batch.station,
+    sequence: batch.sequence,
+    previousBatchHash: batch.previousBatchHash,
+    envelopes: [...batch.envelopes],
+    merkleRoot: envelopesMerkleRoot(batch.envelopes),
+  };
+  const signature = sign(null, batchSigningBytes(body), createPrivateKey(privateKeyPem)).toString('base64');
+  return { body, signature };
+}
+
+export type BatchVerificationError =
+  | { readonly kind: 'merkle-root-mismatch'; readonly expected: Sha256Hex; readonly actual: Sha256Hex }
+  | { readonly kind: 'bad-signature' }
+  | { readonly kind: 'chain-broken'; readonly sequence: number }
+  | { readonly kind: 'bad-public-key' };
+
+/**
+ * Checks a schema-valid batch: the Merkle root matches its envelopes and the signature is the
+ * station key's over the canonical body. Chain checks (previousBatchHash) need the station's
+ * history and belong to the caller.
+ */
+export function verifyBatch(batch: SignedBatch, publicKey: PublicKey): Result<Sha256Hex, BatchVerificationError> {
+  const { body } = batch;
+  if ((body.sequence === 1) !== (body.previousBatchHash === null)) {
+    return err({ kind: 'chain-broken', sequence: body.sequence });
+  }
+  const root = envelopesMerkleRoot(body.envelopes);
+  if (root !== body.merkleRoot) return err({ kind: 'merkle-root-mismatch', expected: root, actual: body.merkleRoot });
+  let key: KeyObject;
+  try {
+    key = importPublicKey(publicKey);
+  } catch {
+    return err({ kind: 'bad-public-key' });
+  }
+  const valid = verify(null, batchSigningBytes(body), key, Buffer.from(batch.signature, 'base64'));
+  return valid ? ok(batchHash(body)) : err({ kind: 'bad-signature' });
+}
