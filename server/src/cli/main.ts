@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { registerCredentials } from './credentials.ts';
+import { registerElection } from './election.ts';
+import { registerTabulate } from './tabulate.ts';
 
 /**
  * `scrutin`: one command for officials and technicians. Each sub-command lives in its own
@@ -8,5 +11,9 @@ const program = new Command()
   .name('scrutin')
   .description('Scrutin election system: elections, credentials, tabulation.')
   .showHelpAfterError();
+
+registerTabulate(program);
+registerElection(program);
+registerCredentials(program);
 
 await program.parseAsync(process.argv);

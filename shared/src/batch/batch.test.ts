@@ -116,3 +116,18 @@ describe('signed batches', () => {
     expect(SignedBatchSchema.safeParse({ ...signed, body: { ...signed.body, version: 2 } }).success).toBe(false);
   });
 });
+
+describe('central receipts', () => {
+  it('are deterministic, verify with the central key and fail when any field changes', async () => {
+    const { signReceipt, verifyReceipt } = await import('./batch_crypto.node.ts');
+    const central = generateStationKeyPair();
+    const signed = batch();
+    const body = { version: 1 as const, election: election.id, station, sequence: 1, batchHash: batchHash(signed.body), envelopes: 5, receivedAt: '2026-10-05T21:31:00.000Z' };
+    const receipt = signReceipt(body, central.privateKeyPem);
+    expect(signReceipt(body, central.privateKeyPem)).toEqual(receipt);
+    expect(verifyReceipt(receipt, central.publicKey)).toBe(true);
+    expect(verifyReceipt(receipt, keys.publicKey)).toBe(false);
+    expect(verifyReceipt({ ...receipt, body: { ...body, envelopes: 4 } }, central.publicKey)).toBe(false);
+    expect(verifyReceipt({ ...receipt, body: { ...body, sequence: 2 } }, central.publicKey)).toBe(false);
+  });
+});

@@ -46,3 +46,22 @@ export const PublicKeySchema = z
   .refine((s) => s.length === 44, 'an Ed25519 public key is 32 bytes (44 base64 characters)')
   .brand<'Ed25519PublicKey'>();
 export type PublicKey = z.infer<typeof PublicKeySchema>;
+
+/**
+ * The central server's signed acknowledgement of a batch: once a station holds it, the batch
+ * is durably queued centrally and the station may mark it synced. The same batch sent again
+ * gets the same receipt.
+ */
+export const ReceiptBodySchema = z.object({
+  version: z.literal(1),
+  election: ElectionIdSchema,
+  station: StationIdSchema,
+  sequence: z.int().min(1),
+  batchHash: Sha256HexSchema,
+  envelopes: z.int().min(1),
+  receivedAt: z.iso.datetime({ offset: true }),
+});
+export type ReceiptBody = z.infer<typeof ReceiptBodySchema>;
+
+export const SignedReceiptSchema = z.object({ body: ReceiptBodySchema, signature: SignatureSchema });
+export type SignedReceipt = z.infer<typeof SignedReceiptSchema>;

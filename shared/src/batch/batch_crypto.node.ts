@@ -4,10 +4,11 @@ import { canonicalBytes } from '../canonical.ts';
 import { taggedSha256, taggedSha256Hex } from '../crypto/hash.node.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { BatchBody, Envelope, PublicKey, SignedBatch } from './batch.ts';
+import type { BatchBody, Envelope, PublicKey, ReceiptBody, SignedBatch, SignedReceipt } from './batch.ts';
 
 export const ENVELOPE_TAG = 'scrutin/envelope/v1';
 export const BATCH_TAG = 'scrutin/batch/v1';
+export const RECEIPT_TAG = 'scrutin/receipt/v1';
 const MERKLE_LEAF = Buffer.of(0);
 const MERKLE_NODE = Buffer.of(1);
 
@@ -137,4 +138,22 @@ export function verifyBatch(batch: SignedBatch, publicKey: PublicKey): Result<Sh
   }
   const valid = verify(null, batchSigningBytes(body), key, Buffer.from(batch.signature, 'base64'));
   return valid ? ok(batchHash(body)) : err({ kind: 'bad-signature' });
+}
+
+function receiptSigningBytes(body: ReceiptBody): Buffer {
+  return Buffer.concat([Buffer.from(RECEIPT_TAG, 'utf8'), Buffer.of(0), canonicalBytes(body)]);
+}
+
+/** Signs a receipt with the central key. Ed25519 is deterministic: same body, same receipt. */
+export function signReceipt(body: ReceiptBody, centralPrivateKeyPem: string): SignedReceipt {
+  return { body, signature: sign(null, receiptSigningBytes(body), createPrivateKey(centralPrivateKeyPem)).toString('base64') };
+}
+
+/** Whether `receipt` was signed by the central key. A station checks it before marking a batch synced. */
+export function verifyReceipt(receipt: SignedReceipt, centralPublicKey: PublicKey): boolean {
+  try {
+    return verify(null, receiptSigningBytes(receipt.body), importPublicKey(centralPublicKey), Buffer.from(receipt.signature, 'base64'));
+  } catch {
+    return false;
+  }
 }

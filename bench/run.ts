@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [-- name ...]`: runs the benchmarks, each printing its figures as JSON lines
+ * on stdout. Targets are stated in each benchmark and in docs/development.md; they are
+ * measured here, never asserted in timed unit tests.
+ */
+import { benchCredentials } from './credentials.ts';
+import { benchIrv } from './irv.ts';
+
+const benches: Record<string, () => Promise<void>> = {
+  irv: benchIrv,
+  credentials: benchCredentials,
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}

@@ -1,0 +1,67 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { AppContext } from '../app/context.ts';
+import { ApiError, errorMiddleware } from './errors.ts';
+import { mapReplacer, resultsRoutes } from './results_routes.ts';
+import { syncRoutes } from './sync_routes.ts';
+
+/** The central HTTP API: `/api/v1/...`, health, readiness and metrics. */
+export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppContext) => express.Router)[] = []): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json replacer', mapReplacer);
+  app.set('trust proxy', false);
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks = await readiness(ctx);
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const depths = await ctx.services.broker.depths();
+      ctx.metrics.queueDepth.set({ queue: 'batches' }, depths.queued);
+      ctx.metrics.queueDepth.set({ queue: 'dead' }, depths.deadLettered);
+    } catch {
+      // The broker being down shows in /readyz; metrics still answer.
+    }
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  app.use('/api/v1', syncRoutes(ctx));
+  app.use('/api/v1', resultsRoutes(ctx));
+  for (const routes of extraRoutes) app.use('/api/v1', routes(ctx));
+
+  app.use('/api', (req, _res, next) => {
+    next(new ApiError('not-found', `There is no ${req.method} ${req.originalUrl}.`));
+  });
+  app.use(
+    errorMiddleware((error, req) => {
+      ctx.logger.error({ event: 'request.failed', method: req.method, path: req.path, err: error }, 'request.failed');
+    }),
+  );
+  return app;
+}
+
+async function readiness(ctx: AppContext): Promise<Record<string, string>> {
+  const check = async (work: () => Promise<unknown>): Promise<string> => {
+    try {
+      await Promise.race([work(), new Promise((_, reject) => setTimeout(() => { reject(new Error('timeout')); }, 2000))]);
+      return 'ok';
+    } catch (error) {
+      return error instanceof Error ? error.message : 'failed';
+    }
+  };
+  const [database, broker, dedup] = await Promise.all([
+    check(() => ctx.services.db.query('SELECT 1')),
+    check(() => ctx.services.broker.depths()),
+    check(() => ctx.services.dedup.ping()),
+  ]);
+  return { database, broker, dedup };
+}

@@ -1,0 +1,105 @@
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * Every refusal is JSON `{ error: { code, message, details? } }` with a stable,
+ * machine-readable code (documented in docs/protocol.md) and a message a person can act on.
+ * A refused request changes nothing.
+ */
+export const ERROR_STATUS = {
+  'malformed-json': 400,
+  'invalid-request': 400,
+  'bad-signature': 401,
+  unauthenticated: 401,
+  'station-not-enrolled': 403,
+  'station-revoked': 403,
+  forbidden: 403,
+  'csrf-token-invalid': 403,
+  'bad-enrolment-token': 403,
+  'outside-voting-window': 403,
+  'sync-deadline-passed': 403,
+  'unknown-election': 404,
+  'unknown-station': 404,
+  'not-found': 404,
+  'sequence-conflict': 409,
+  'chain-mismatch': 409,
+  'election-not-accepting': 409,
+  'station-already-enrolled': 409,
+  'not-editable': 409,
+  'body-too-large': 413,
+  'unsupported-media-type': 415,
+  'invalid-batch': 422,
+  'invalid-ballots': 422,
+  'invalid-definition': 422,
+  'rate-limited': 429,
+  'account-locked': 429,
+  'service-unavailable': 503,
+  'internal-error': 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details?: unknown };
+}
+
+export function sendError(res: Response, error: ApiError): void {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+  res.status(error.status).json(body);
+}
+
+interface BodyParserError {
+  readonly type?: string;
+  readonly status?: number;
+}
+
+/** Turns body-parser failures into our codes; anything unknown is a 500 with no detail. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const e = error as BodyParserError;
+  switch (e.type) {
+    case 'entity.too.large':
+      return new ApiError('body-too-large', 'The request body is larger than this server accepts.');
+    case 'entity.parse.failed':
+      return new ApiError('malformed-json', 'The request body is not valid JSON.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError('unsupported-media-type', 'The request body must be UTF-8 JSON.');
+    case undefined:
+    default:
+      return new ApiError('internal-error', 'The server failed to handle this request; it changed nothing. Try again.');
+  }
+}
+
+export function errorMiddleware(onInternal: (error: unknown, req: Request) => void) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const apiError = toApiError(error);
+    if (apiError.code === 'internal-error') onInternal(error, req);
+    sendError(res, apiError);
+  };
+}
+
+/** Refuses a body that is not declared as JSON before anything reads it. */
+export function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') {
+    next();
+    return;
+  }
+  if (!req.is('application/json')) {
+    next(new ApiError('unsupported-media-type', 'Send the request body as application/json.'));
+    return;
+  }
+  next();
+}

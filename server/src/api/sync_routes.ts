@@ -1,0 +1,52 @@
+import { Router, json, type Request } from 'express';
+import { ElectionIdSchema, StationIdSchema, issuesOf } from '@scrutin/shared/node';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.ts';
+import { enrolStation, EnrolRequestSchema } from '../sync/enrolment.ts';
+import { receiveBatch, syncStatus } from '../sync/intake.ts';
+import { ApiError, requireJson } from './errors.ts';
+
+/** The station-facing API: enrolment, batch sync and status (docs/protocol.md). */
+export function syncRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const body = json({ limit: ctx.config.maxBodyBytes, strict: true });
+
+  router.post('/stations/enrol', requireJson, body, async (req, res) => {
+    const parsed = EnrolRequestSchema.safeParse(req.body);
+    if (!parsed.success) throw new ApiError('invalid-request', 'The enrolment request is malformed.', issuesOf(parsed.error));
+    const enrolled = await enrolStation(ctx.services.db, parsed.data);
+    ctx.log('station.enrolled', { station: enrolled.station });
+    res.status(200).json({ ...enrolled, centralPublicKey: ctx.centralKey.publicKey });
+  });
+
+  router.post('/sync/batches', requireJson, body, async (req: Request, res) => {
+    const started = process.hrtime.bigint();
+    const result = await receiveBatch(
+      {
+        db: ctx.services.db,
+        broker: ctx.services.broker,
+        elections: ctx.elections,
+        centralKey: ctx.centralKey,
+        metrics: ctx.metrics,
+        log: ctx.log,
+        now: ctx.now,
+      },
+      req.body,
+    );
+    ctx.metrics.apiLatency.observe({ route: 'sync_batches' }, Number(process.hrtime.bigint() - started) / 1e9);
+    res.status(202).json(result.receipt);
+  });
+
+  const StatusQuery = z.object({ election: ElectionIdSchema, station: StationIdSchema });
+  router.get('/sync/status', async (req, res) => {
+    const parsed = StatusQuery.safeParse(req.query);
+    if (!parsed.success) throw new ApiError('invalid-request', 'Give election and station as query parameters.', issuesOf(parsed.error));
+    res.json(await syncStatus(ctx.services.db, parsed.data.election, parsed.data.station));
+  });
+
+  router.get('/central-key', (_req, res) => {
+    res.json({ publicKey: ctx.centralKey.publicKey });
+  });
+
+  return router;
+}

@@ -1,0 +1,18 @@
+import type { Config } from '../config.ts';
+import type { EventLogger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { ElectionCatalogue } from '../pipeline/validator.ts';
+import type { CentralKey, Services } from './services.ts';
+import type { Logger } from 'pino';
+
+/** What every route and job of the central server can reach. */
+export interface AppContext {
+  readonly config: Config;
+  readonly services: Services;
+  readonly elections: ElectionCatalogue;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly log: EventLogger;
+  readonly centralKey: CentralKey;
+  readonly now: () => Date;
+}

@@ -1,0 +1,75 @@
+import { generateStationKeyPair, publicKeyOf, type PublicKey } from '@scrutin/shared/node';
+import type { Config } from '../config.ts';
+import { migrate, pgliteDatabase, postgresDatabase, type Database } from '../db/database.ts';
+import type { EventLogger } from '../logger.ts';
+import { InProcessBroker, RabbitBroker, type BatchBroker } from '../pipeline/broker.ts';
+import { MemoryDedupStore, RedisDedupStore, type DedupStore } from '../pipeline/dedup.ts';
+
+/**
+ * The three stores behind the central server, real or embedded. Production and CI use
+ * Postgres, RabbitMQ and Redis; with no URLs configured (embedded mode) the same code runs
+ * on PGlite, an in-process broker and an in-memory dedup store.
+ */
+export interface Services {
+  readonly mode: 'services' | 'embedded';
+  readonly db: Database;
+  readonly dedup: DedupStore;
+  readonly broker: BatchBroker;
+  close(): Promise<void>;
+}
+
+export async function openServices(config: Config, log: EventLogger): Promise<Services> {
+  const db = config.services === null ? await pgliteDatabase(config.dataDir) : postgresDatabase(config.services.databaseUrl, config.pgPoolSize);
+  const applied = await migrate(db);
+  if (applied.length > 0) log('migrations.applied', { versions: applied });
+  if (config.services === null) {
+    const broker = new InProcessBroker();
+    const dedup = new MemoryDedupStore();
+    return {
+      mode: 'embedded',
+      db,
+      dedup,
+      broker,
+      async close() {
+        await broker.close();
+        await dedup.close();
+        await db.close();
+      },
+    };
+  }
+  const broker = new RabbitBroker(config.services.amqpUrl, config.namespace, (event, detail) => {
+    log(event, detail instanceof Error ? { error: detail.message } : {});
+  });
+  await broker.ensureConnected();
+  const dedup = new RedisDedupStore(config.services.redisUrl, config.namespace);
+  return {
+    mode: 'services',
+    db,
+    dedup,
+    broker,
+    async close() {
+      await broker.close();
+      await dedup.close();
+      await db.close();
+    },
+  };
+}
+
+export interface CentralKey {
+  readonly privateKeyPem: string;
+  readonly publicKey: PublicKey;
+}
+
+/** The central receipt key: from configuration, or made once and kept in the database. */
+export async function centralKey(db: Database, configured: string | undefined): Promise<CentralKey> {
+  if (configured !== undefined) return { privateKeyPem: configured, publicKey: publicKeyOf(configured) };
+  const fresh = generateStationKeyPair();
+  await db.query(
+    `INSERT INTO server_keys (name, private_pem, public_key) VALUES ('receipts', $1, $2) ON CONFLICT (name) DO NOTHING`,
+    [fresh.privateKeyPem, fresh.publicKey],
+  );
+  const { rows } = await db.query<{ private_pem: string; public_key: PublicKey }>("SELECT private_pem, public_key FROM server_keys WHERE name = 'receipts'");
+  const row = rows[0];
+  if (row === undefined) throw new Error('the central key could not be stored');
+  return { privateKeyPem: row.private_pem, publicKey: row.public_key };
+}

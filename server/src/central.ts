@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { parseElection, unwrap } from '@scrutin/shared/node';
+import type { Router } from 'express';
+import { createApp } from './api/app.ts';
+import type { AppContext } from './app/context.ts';
+import { centralKey, openServices } from './app/services.ts';
+import type { Config } from './config.ts';
+import { createLogger, eventLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { ElectionCatalogue } from './pipeline/validator.ts';
+import { startValidator } from './pipeline/worker.ts';
+
+/**
+ * Starts the central server: the API, and in embedded mode the validator too (in services
+ * mode validators are separate `scrutin worker` processes, as many as wanted).
+ */
+export interface Central {
+  readonly ctx: AppContext;
+  readonly url: string;
+  readonly server: Server;
+  stop(): Promise<void>;
+}
+
+export interface CentralOptions {
+  /** Run a validator in this process (always in embedded mode). */
+  readonly withValidator?: boolean;
+  readonly extraRoutes?: readonly ((ctx: AppContext) => Router)[];
+  readonly now?: () => Date;
+}
+
+export async function createContext(config: Config, name: string, now: () => Date = () => new Date()): Promise<AppContext> {
+  const logger = createLogger(config.logLevel, name);
+  const log = eventLogger(logger);
+  const services = await openServices(config, log);
+  const key = await centralKey(services.db, config.centralSigningKey);
+  return {
+    config,
+    services,
+    elections: new ElectionCatalogue(services.db, (json) => unwrap(parseElection(json))),
+    metrics: createMetrics(),
+    logger,
+    log,
+    centralKey: key,
+    now,
+  };
+}
+
+export async function startCentral(config: Config, options: CentralOptions = {}): Promise<Central> {
+  const ctx = await createContext(config, 'scrutin-api', options.now);
+  if (options.withValidator === true || ctx.services.mode === 'embedded') {
+    await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
+  }
+  const app = createApp(ctx, options.extraRoutes);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(config.port, config.host, () => { resolve(s); });
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  ctx.log('server.started', { url, mode: ctx.services.mode });
+  return {
+    ctx,
+    url,
+    server,
+    async stop() {
+      ctx.log('server.stopping');
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await ctx.services.close();
+    },
+  };
+}
+
+export async function startWorker(config: Config): Promise<{ stop(): Promise<void> }> {
+  const ctx = await createContext(config, 'scrutin-worker');
+  await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
+  return {
+    async stop() {
+      await ctx.services.close();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  describeIssues,
+  parseElection,
+  sampleElectionJson,
+  syntheticElectionJson,
+  type ElectionDefinition,
+} from '@scrutin/shared';
+
+/**
+ * `scrutin election generate|sample`: writes an election definition to DIR/election.json,
+ * validated by the same parser as every other reader of the file.
+ */
+
+export const ELECTION_FILE = 'election.json';
+
+interface GenerateOptions {
+  readonly ridings: number;
+  readonly stations: number;
+  readonly voters: number;
+  readonly seed?: number;
+  readonly id?: string;
+  readonly out: string;
+  readonly force?: boolean;
+}
+
+interface SampleOptions {
+  readonly out: string;
+  readonly force?: boolean;
+}
+
+export function registerElection(program: Command): void {
+  const election = program.command('election').description('Election definitions: synthetic and sample elections.');
+
+  election
+    .command('generate')
+    .description(`write a synthetic national election to DIR/${ELECTION_FILE} (the same options and seed give the same election)`)
+    .requiredOption('--ridings <n>', 'number of ridings', wholeNumber(1))
+    .requiredOption('--stations <n>', 'number of polling stations, spread evenly over the ridings', wholeNumber(1))
+    .requiredOption('--voters <n>', 'registered voters, spread evenly over the stations', wholeNumber(0))
+    .requiredOption('--out <dir>', 'output directory (created if needed)')
+    .option('--seed <s>', 'seed of the synthetic data', wholeNumber(0, 0xffffffff))
+    .option('--id <id>', 'election id (default: synthetic-<ridings>-<stations>-<voters>)')
+    .option('--force', `replace an existing ${ELECTION_FILE}`)
+    .action((options: GenerateOptions) => {
+      if (options.stations < options.ridings) {
+        fail(`--stations (${options.stations}) must be at least --ridings (${options.ridings}): every riding needs a polling station`);
+        return;
+      }
+      const json = syntheticElectionJson({
+        ridings: options.ridings,
+        stations: options.stations,
+        voters: options.voters,
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.id === undefined ? {} : { id: options.id }),
+      });
+      writeElection(json, options.out, options.force ?? false);
+    });
+
+  election
+    .command('sample')
+    .description(`write the sample election (6 ridings, 18 stations, 3,600 voters) to DIR/${ELECTION_FILE}`)
+    .requiredOption('--out <dir>', 'output directory (created if needed)')
+    .option('--force', `replace an existing ${ELECTION_FILE}`)
+    .action((options: SampleOptions) => {
+      writeElection(sampleElectionJson(), options.out, options.force ?? false);
+    });
+}
+
+function writeElection(json: unknown, dir: string, force: boolean): void {
+  const parsed = parseElection(json);
+  if (!parsed.ok) {
+    fail(`the options give an invalid election:\n${describeIssues(parsed.error)}`);
+    return;
+  }
+  const path = join(dir, ELECTION_FILE);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, `${JSON.stringify(parsed.value, null, 2)}\n`, { flag: force ? 'w' : 'wx' });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EEXIST') {
+      fail(`${path} already exists; pass --force to replace it`);
+    } else {
+      fail(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return;
+  }
+  console.log(`wrote ${path}: ${summary(parsed.value)}`);
+}
+
+function summary(election: ElectionDefinition): string {
+  const voters = election.stations.reduce((sum, s) => sum + s.registeredVoters, 0);
+  return `election ${election.id}, ${election.ridings.length} ridings, ${election.stations.length} stations, ${voters} registered voters`;
+}
+
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = /^[0-9_]+$/.test(value.trim()) ? Number(value.trim().replaceAll('_', '')) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected a whole number ≥ ${min}` : `expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** An error about the request itself (not its syntax): a message and exit code 1, no help. */
+function fail(message: string): void {
+  process.stderr.write(`error: ${message}\n`);
+  process.exitCode = 1;
+}

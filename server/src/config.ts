@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { err, ok, type Result, describeIssues, issuesOf } from '@scrutin/shared/node';
+
+/**
+ * The central server's configuration, from the environment, validated once at start-up.
+ * With DATABASE_URL, AMQP_URL and REDIS_URL all unset the server runs in embedded mode
+ * (PGlite, an in-process broker, in-memory dedup); setting only some of them is an error.
+ */
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .pipe(z.url().optional())
+  .optional();
+
+const EnvSchema = z.object({
+  DATABASE_URL: optionalUrl,
+  AMQP_URL: optionalUrl,
+  REDIS_URL: optionalUrl,
+  /** Where the embedded mode keeps its PGlite database; unset means in memory. */
+  SCRUTIN_DATA_DIR: z.string().optional(),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Unacknowledged batches a validator holds at once. */
+  WORKER_PREFETCH: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Largest accepted request body, in bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Prefix of RabbitMQ queue/exchange names and Redis keys, so test runs do not collide. */
+  SCRUTIN_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,40}$/)
+    .default('scrutin'),
+  /** PKCS#8 PEM of the central Ed25519 receipt key; unset means one is made and kept in the database. */
+  CENTRAL_SIGNING_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ServicesConfig {
+  readonly databaseUrl: string;
+  readonly amqpUrl: string;
+  readonly redisUrl: string;
+}
+
+export interface Config {
+  /** null in embedded mode. */
+  readonly services: ServicesConfig | null;
+  readonly dataDir: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly pgPoolSize: number;
+  readonly workerPrefetch: number;
+  readonly maxBodyBytes: number;
+  readonly namespace: string;
+  readonly centralSigningKey: string | undefined;
+  readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) return err(`invalid configuration:\n${describeIssues(issuesOf(parsed.error))}`);
+  const e = parsed.data;
+  const urls = [e.DATABASE_URL, e.AMQP_URL, e.REDIS_URL];
+  const set = urls.filter((u) => u !== undefined).length;
+  if (set !== 0 && set !== 3) {
+    return err('invalid configuration: set all of DATABASE_URL, AMQP_URL and REDIS_URL (production) or none of them (embedded mode)');
+  }
+  return ok({
+    services:
+      e.DATABASE_URL !== undefined && e.AMQP_URL !== undefined && e.REDIS_URL !== undefined
+        ? { databaseUrl: e.DATABASE_URL, amqpUrl: e.AMQP_URL, redisUrl: e.REDIS_URL }
+        : null,
+    dataDir: e.SCRUTIN_DATA_DIR,
+    host: e.HOST,
+    port: e.PORT,
+    pgPoolSize: e.PG_POOL_SIZE,
+    workerPrefetch: e.WORKER_PREFETCH,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    namespace: e.SCRUTIN_NAMESPACE,
+    centralSigningKey: e.CENTRAL_SIGNING_KEY,
+    logLevel: e.LOG_LEVEL,
+  });
+}

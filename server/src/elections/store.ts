@@ -1,0 +1,127 @@
+import {
+  parseElection,
+  type CredentialHash,
+  type ElectionDefinition,
+  type ElectionId,
+  type Result,
+  type Sha256Hex,
+  type StationId,
+  type ValidationIssue,
+  err,
+  ok,
+} from '@scrutin/shared/node';
+import type { Database, Queryable } from '../db/database.ts';
+import type { DedupStore } from '../pipeline/dedup.ts';
+
+/** Elections and their credentials in Postgres, and the Redis fast path kept in step. */
+
+export type ElectionState = 'draft' | 'open' | 'closed' | 'certified';
+
+export type SaveElectionError =
+  | { readonly kind: 'invalid-definition'; readonly issues: readonly ValidationIssue[] }
+  | { readonly kind: 'not-editable'; readonly state: ElectionState };
+
+/** Stores a definition (new, or replacing a draft) and its stations. */
+export async function saveElection(db: Database, input: unknown): Promise<Result<ElectionDefinition, SaveElectionError>> {
+  const parsed = parseElection(input);
+  if (!parsed.ok) return err({ kind: 'invalid-definition', issues: parsed.error });
+  const election = parsed.value;
+  return db.transaction(async (tx) => {
+    const existing = await tx.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1 FOR UPDATE', [election.id]);
+    const state = existing.rows[0]?.state;
+    if (state !== undefined && state !== 'draft') return err({ kind: 'not-editable', state });
+    await tx.query(
+      `INSERT INTO elections (id, definition) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, loaded_at = now()`,
+      [election.id, JSON.stringify(election)],
+    );
+    await tx.query(
+      `INSERT INTO stations (election_id, station_id, riding, registered_voters)
+       SELECT $1, id, riding, voters FROM unnest($2::text[], $3::text[], $4::int[]) AS s(id, riding, voters)
+       ON CONFLICT (election_id, station_id) DO UPDATE SET riding = EXCLUDED.riding, registered_voters = EXCLUDED.registered_voters`,
+      [election.id, election.stations.map((s) => s.id), election.stations.map((s) => s.riding), election.stations.map((s) => s.registeredVoters)],
+    );
+    return ok(election);
+  });
+}
+
+export async function setElectionState(db: Queryable, id: ElectionId, state: ElectionState): Promise<void> {
+  await db.query('UPDATE elections SET state = $2 WHERE id = $1', [id, state]);
+}
+
+export async function electionState(db: Queryable, id: ElectionId): Promise<ElectionState | undefined> {
+  const { rows } = await db.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1', [id]);
+  return rows[0]?.state;
+}
+
+export interface CredentialEntry {
+  readonly credential: CredentialHash;
+  readonly station: StationId;
+}
+
+const CHUNK = 20_000;
+
+/**
+ * Loads valid credentials into Postgres (the source of truth) and Redis, in chunks of
+ * 20,000 rows with one multi-row statement each; loading the same file again changes
+ * nothing. Returns how many entries were read.
+ */
+export async function loadCredentials(
+  db: Database,
+  dedup: DedupStore,
+  election: ElectionId,
+  entries: AsyncIterable<CredentialEntry> | Iterable<CredentialEntry>,
+  onProgress: (loaded: number) => void = () => undefined,
+): Promise<number> {
+  let chunk: CredentialEntry[] = [];
+  let total = 0;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    await db.query(
+      `INSERT INTO credentials (election_id, credential_hash, station_id)
+       SELECT $1, decode(h, 'hex'), s FROM unnest($2::text[], $3::text[]) AS c(h, s)
+       ON CONFLICT DO NOTHING`,
+      [election, chunk.map((e) => e.credential), chunk.map((e) => e.station)],
+    );
+    await dedup.addCredentials(election, chunk);
+    total += chunk.length;
+    onProgress(total);
+    chunk = [];
+  };
+  for await (const entry of entries) {
+    chunk.push(entry);
+    if (chunk.length >= CHUNK) await flush();
+  }
+  await flush();
+  await dedup.setLoaded(election);
+  return total;
+}
+
+/**
+ * Rebuilds the Redis fast path from Postgres after Redis lost its data: every valid
+ * credential, then every recorded use with the batch that made it. Keyset pagination keeps
+ * memory flat.
+ */
+export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: ElectionId): Promise<number> {
+  let after = '';
+  let total = 0;
+  for (;;) {
+    const { rows } = await db.query<{ h: CredentialHash; station: StationId; batch: Sha256Hex | null }>(
+      `SELECT encode(c.credential_hash, 'hex') AS h, c.station_id AS station, encode(u.batch_hash, 'hex') AS batch
+         FROM credentials c
+         LEFT JOIN credential_uses u ON u.election_id = c.election_id AND u.credential_hash = c.credential_hash
+        WHERE c.election_id = $1 AND c.credential_hash > decode($2, 'hex')
+        ORDER BY c.credential_hash
+        LIMIT ${CHUNK}`,
+      [election, after],
+    );
+    if (rows.length === 0) break;
+    await dedup.addCredentials(election, rows.map((r) => ({ credential: r.h, station: r.station })));
+    const used = rows.flatMap((r) => (r.batch === null ? [] : [{ credential: r.h, station: r.station, batchHash: r.batch }]));
+    if (used.length > 0) await dedup.markUsed(election, used);
+    total += rows.length;
+    after = rows.at(-1)?.h ?? after;
+  }
+  await dedup.setLoaded(election);
+  return total;
+}

@@ -1,0 +1,51 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * Structured logs. Every entry carries an `event` from this catalogue, so operators can
+ * search and alert on names that do not change. Long actions log `.started` and `.finished`
+ * (with their outcome). Nothing here ever holds a credential next to a choice: batch logs
+ * carry counts, never envelopes.
+ */
+export const LOG_EVENTS = [
+  'server.started',
+  'server.stopping',
+  'migrations.applied',
+  'broker.connected',
+  'broker.connection_lost',
+  'broker.connect_failed',
+  'broker.ack_lost',
+  'batch.received',
+  'batch.replayed',
+  'batch.refused',
+  'batch.equivocation',
+  'batch.gap',
+  'batch.processed',
+  'batch.retry',
+  'validator.started',
+  'validator.poison_message',
+  'validator.dedup_overruled',
+  'dedup.rebuild.started',
+  'dedup.rebuild.finished',
+  'credentials.load.started',
+  'credentials.load.finished',
+  'station.enrolled',
+  'station.revoked',
+  'election.saved',
+  'election.state_changed',
+  'official.login',
+  'official.login_failed',
+  'request.failed',
+] as const;
+export type LogEvent = (typeof LOG_EVENTS)[number];
+
+export type EventLogger = (event: LogEvent, detail?: Record<string, unknown>) => void;
+
+export function createLogger(level: string, name: string): Logger {
+  return pino({ name, level, base: { service: name } });
+}
+
+export function eventLogger(logger: Logger, level: 'info' | 'warn' | 'error' = 'info'): EventLogger {
+  return (event, detail = {}) => {
+    logger[level]({ event, ...detail }, event);
+  };
+}

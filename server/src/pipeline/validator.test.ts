@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import {
+  batchHash,
+  generateStationKeyPair,
+  parseElection,
+  sampleElection,
+  signBatch,
+  unwrap,
+  type CredentialHash,
+  type Envelope,
+  type Sha256Hex,
+  type StationId,
+} from '@scrutin/shared/node';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, postgresDatabase, type Database } from '../db/database.ts';
+import { loadCredentials, rebuildDedup, saveElection } from '../elections/store.ts';
+import { envelopeFor, votersOf, type TestVoter } from '../testing/fixtures.ts';
+import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
+import { RedisDedupStore } from './dedup.ts';
+import type { BatchMessage } from './messages.ts';
+import { ElectionCatalogue, processBatch } from './validator.ts';
+
+const election = sampleElection();
+const keys = generateStationKeyPair();
+const ns = testNamespace();
+let testDb: TestDatabase;
+let db: Database;
+let dedup: RedisDedupStore;
+let catalogue: ElectionCatalogue;
+const voters = votersOf(election, 20);
+const at = (station: string) => voters.filter((v) => v.station === station);
+const sequences = new Map<string, { sequence: number; previous: Sha256Hex | null }>();
+
+function message(station: StationId, envelopes: Envelope[]): BatchMessage {
+  const chain = sequences.get(station) ?? { sequence: 0, previous: null };
+  const batch = signBatch({ election: election.id, station, sequence: chain.sequence + 1, previousBatchHash: chain.previous, envelopes }, keys.privateKeyPem);
+  const hash = batchHash(batch.body);
+  sequences.set(station, { sequence: chain.sequence + 1, previous: hash });
+  return { batchHash: hash, batch };
+}
+
+async function count(sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(sql, params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+const deps = () => ({ db, dedup, elections: catalogue });
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = postgresDatabase(testDb.url, 4);
+  await migrate(db);
+  unwrap(await saveElection(db, election));
+  dedup = new RedisDedupStore(SERVICE_URLS.redis, ns);
+  await loadCredentials(db, dedup, election.id, voters);
+  catalogue = new ElectionCatalogue(db, (json) => unwrap(parseElection(json)));
+});
+
+afterAll(async () => {
+  const redis = new Redis(SERVICE_URLS.redis);
+  const stale = await redis.keys(`*${ns}*`);
+  if (stale.length > 0) await redis.del(...stale);
+  redis.disconnect();
+  await dedup.close();
+  await db.close();
+  await testDb.drop();
+});
+
+describe('validator', () => {
+  const station = 'ST-00001' as StationId;
+
+  it('accepts fresh credentials, stores anonymous ballots and updates the tallies', async () => {
+    const batch = message(station, at(station).slice(0, 5).map((v) => envelopeFor(election, v)));
+    const outcome = await processBatch(deps(), election, batch);
+    expect(outcome).toEqual({ alreadyProcessed: false, accepted: 5, duplicates: 0, invalid: 0 });
+    expect(await count('SELECT count(*) AS n FROM ballots')).toBe(5);
+    expect(await count("SELECT sum(count) AS n FROM tally_counts WHERE contest_id = 'L2025-001'")).toBe(5);
+    expect(await count('SELECT ballots AS n FROM station_counts WHERE station_id = $1', [station])).toBe(5);
+    // The stored ballot holds no credential, batch or time.
+    const { rows } = await db.query('SELECT * FROM ballots LIMIT 1');
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual(['ballot_id', 'election_id', 'riding', 'selections']);
+    expect(JSON.stringify(rows)).not.toContain(at(station)[0]?.credential);
+  });
+
+  it('counts nothing twice when the same batch is delivered again', async () => {
+    const batch = message(station, at(station).slice(5, 8).map((v) => envelopeFor(election, v)));
+    await processBatch(deps(), election, batch);
+    const before = await count('SELECT count(*) AS n FROM ballots');
+    expect(await processBatch(deps(), election, batch)).toEqual({ alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 });
+    expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before);
+  });
+
+  it('recognises its own credentials after a crash between the Redis step and the commit', async () => {
+    const envelopes = at(station).slice(8, 11).map((v) => envelopeFor(election, v));
+    const batch = message(station, envelopes);
+    // The first attempt marked the credentials in Redis, then the validator died.
+    await dedup.checkAndMark(election.id, station, batch.batchHash, envelopes.map((e) => e.credentialHash));
+    expect(await processBatch(deps(), election, batch)).toEqual({ alreadyProcessed: false, accepted: 3, duplicates: 0, invalid: 0 });
+  });
+
+  it('refuses reused, unknown and other-station credentials, and repeats inside a batch', async () => {
+    const used = at(station)[0] as TestVoter;
+    const fresh = at(station)[11] as TestVoter;
+    const elsewhere = at('ST-00002')[0] as TestVoter;
+    const unknown: TestVoter = { credential: randomBytes(32).toString('hex') as CredentialHash, station };
+    const envelopes = [used, fresh, fresh, unknown, { ...elsewhere, station }].map((v) => envelopeFor(election, v));
+    const outcome = await processBatch(deps(), election, message(station, envelopes));
+    expect(outcome).toEqual({ alreadyProcessed: false, accepted: 1, duplicates: 2, invalid: 2 });
+    expect(await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'duplicate'", [station])).toBe(2);
+    expect(await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'invalid-credential'", [station])).toBe(2);
+    expect(await count('SELECT sum(attempts) AS n FROM duplicate_attempts')).toBe(2);
+  });
+
+  it('keeps one vote per credential when Redis lost everything, and rebuilds it from Postgres', async () => {
+    const redis = new Redis(SERVICE_URLS.redis);
+    const keysNow = await redis.keys(`*${ns}*`);
+    await redis.del(...keysNow);
+    redis.disconnect();
+    expect(await dedup.isLoaded(election.id)).toBe(false);
+    // Postgres alone still refuses a reused credential...
+    const reuse = message(station, [envelopeFor(election, at(station)[1] as TestVoter)]);
+    expect(await processBatch(deps(), election, reuse)).toMatchObject({ accepted: 0, duplicates: 1 });
+    // ...and the rebuild restores the fast path.
+    expect(await rebuildDedup(db, dedup, election.id)).toBe(voters.length);
+    const verdicts = await dedup.checkAndMark(election.id, station, reuse.batchHash, [(at(station)[2] as TestVoter).credential, (at(station)[12] as TestVoter).credential]);
+    expect(verdicts).toEqual(['duplicate', 'first-use']);
+  });
+
+  it('leaves the tally equal to a recount of the stored ballots', async () => {
+    const stored = await count('SELECT count(*) AS n FROM ballots');
+    expect(await count("SELECT sum(count) AS n FROM tally_counts WHERE contest_id = 'L2025-001'")).toBe(stored);
+    expect(await count('SELECT sum(ballots) AS n FROM station_counts')).toBe(stored);
+    expect(await count('SELECT count(*) AS n FROM credential_uses')).toBe(stored);
+  });
+});

@@ -1,0 +1,319 @@
+import { randomInt } from 'node:crypto';
+import {
+  validateBallot,
+  type Ballot,
+  type CredentialHash,
+  type ElectionDefinition,
+  type ElectionId,
+  type Envelope,
+  type RidingCode,
+  type Sha256Hex,
+  type StationId,
+} from '@scrutin/shared/node';
+import type { Database, Queryable } from '../db/database.ts';
+import type { Disposition } from './broker.ts';
+import type { DedupStore } from './dedup.ts';
+import { BatchMessageSchema, type BatchMessage } from './messages.ts';
+
+/**
+ * The validator opens envelopes: it is the one place where a credential and a ballot meet,
+ * and it separates them for good. For each batch:
+ *   1. one atomic Redis step checks the credentials against the station's valid set and marks
+ *      first uses (a credential this very batch marked before a crash answers "own");
+ *   2. one Postgres transaction writes the credential uses (the primary key is the final word
+ *      on one person, one vote), the ballots in random order with nothing linking them to a
+ *      credential, batch or time, the rejected envelopes (reason and count only), the tally
+ *      increments and the batch status;
+ *   3. only then is the message acknowledged.
+ * A batch delivered again after any crash finds its status `processed` and is acknowledged
+ * without counting anything twice.
+ */
+
+export type RejectionReason = 'invalid-credential' | 'duplicate' | 'invalid-ballot';
+
+export interface BatchOutcome {
+  readonly alreadyProcessed: boolean;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly invalid: number;
+}
+
+export interface ValidatorDeps {
+  readonly db: Database;
+  readonly dedup: DedupStore;
+  readonly elections: ElectionCatalogue;
+  readonly onProcessed?: (outcome: BatchOutcome, station: StationId) => void;
+  readonly onEvent?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+/** Election definitions by id, read from Postgres once and kept. */
+export class ElectionCatalogue {
+  private readonly cache = new Map<string, ElectionDefinition>();
+  constructor(private readonly db: Queryable, private readonly parse: (json: unknown) => ElectionDefinition) {}
+
+  async get(id: ElectionId): Promise<ElectionDefinition | undefined> {
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.db.query<{ definition: unknown }>('SELECT definition FROM elections WHERE id = $1', [id]);
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const definition = this.parse(row.definition);
+    this.cache.set(id, definition);
+    return definition;
+  }
+
+  forget(id: ElectionId): void {
+    this.cache.delete(id);
+  }
+}
+
+/** The queue handler: a message that can never be processed is dead-lettered; others throw to be retried. */
+export async function handleBatchMessage(deps: ValidatorDeps, content: Buffer): Promise<Disposition> {
+  let message: BatchMessage;
+  try {
+    message = BatchMessageSchema.parse(JSON.parse(content.toString('utf8')));
+  } catch (error) {
+    deps.onEvent?.('validator.poison_message', { reason: error instanceof Error ? error.message.slice(0, 200) : 'unparseable' });
+    return 'dead-letter';
+  }
+  const election = await deps.elections.get(message.batch.body.election);
+  if (election === undefined) {
+    deps.onEvent?.('validator.poison_message', { reason: 'unknown election' });
+    return 'dead-letter';
+  }
+  const outcome = await processBatch(deps, election, message);
+  deps.onProcessed?.(outcome, message.batch.body.station);
+  return 'ack';
+}
+
+interface Classified {
+  /** Envelopes whose credential goes on to Postgres for the final check. */
+  readonly candidates: Envelope[];
+  readonly rejected: Map<RejectionReason, number>;
+  readonly duplicateCredentials: CredentialHash[];
+}
+
+export async function processBatch(deps: ValidatorDeps, election: ElectionDefinition, message: BatchMessage): Promise<BatchOutcome> {
+  const { body } = message.batch;
+  const station = election.stations.find((s) => s.id === body.station);
+  if (station === undefined) throw new Error(`station ${body.station} is not in election ${election.id}`);
+
+  // Cheap look first: a batch already committed needs no Redis step.
+  if (await isProcessed(deps.db, body.election, body.station, body.sequence)) {
+    return { alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 };
+  }
+  const classified = await classify(deps.dedup, election, station.id, station.riding, message.batchHash, body.envelopes);
+
+  return deps.db.transaction(async (tx) => {
+    const status = await tx.query<{ status: string }>(
+      'SELECT status FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3 FOR UPDATE',
+      [body.election, body.station, body.sequence],
+    );
+    if (status.rows[0]?.status === 'processed') return { alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 };
+    if (status.rows[0] === undefined) {
+      await tx.query(
+        'INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count) VALUES ($1, $2, $3, decode($4, \'hex\'), $5)',
+        [body.election, body.station, body.sequence, message.batchHash, body.envelopes.length],
+      );
+    }
+
+    // The final word: a use is recorded only for a credential of this station not used before.
+    const hashes = classified.candidates.map((e) => e.credentialHash);
+    const inserted = await tx.query<{ h: string }>(
+      `INSERT INTO credential_uses (election_id, credential_hash, batch_hash)
+         SELECT $1, c.credential_hash, decode($2, 'hex')
+           FROM credentials c
+          WHERE c.election_id = $1 AND c.station_id = $3
+            AND c.credential_hash IN (SELECT decode(h, 'hex') FROM unnest($4::text[]) AS h)
+       ON CONFLICT DO NOTHING
+       RETURNING encode(credential_hash, 'hex') AS h`,
+      [body.election, message.batchHash, body.station, hashes],
+    );
+    const acceptedSet = new Set(inserted.rows.map((r) => r.h));
+    const refused = hashes.filter((h) => !acceptedSet.has(h));
+    const duplicates = [...classified.duplicateCredentials];
+    let invalid = classified.rejected.get('invalid-credential') ?? 0;
+    if (refused.length > 0) {
+      const used = await tx.query<{ h: string }>(
+        `SELECT encode(credential_hash, 'hex') AS h FROM credential_uses
+          WHERE election_id = $1 AND credential_hash IN (SELECT decode(h, 'hex') FROM unnest($2::text[]) AS h)`,
+        [body.election, refused],
+      );
+      const usedSet = new Set(used.rows.map((r) => r.h));
+      for (const h of refused) {
+        if (usedSet.has(h)) duplicates.push(h);
+        else invalid += 1;
+      }
+      deps.onEvent?.('validator.dedup_overruled', { station: body.station, count: refused.length });
+    }
+    const accepted = classified.candidates.filter((e) => acceptedSet.has(e.credentialHash)).map((e) => e.ballot);
+    shuffle(accepted);
+
+    await writeBallots(tx, body.election, station.riding, accepted);
+    await writeTallies(tx, election, station.riding, accepted);
+    await tx.query(
+      `INSERT INTO station_counts (election_id, station_id, riding, ballots) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (election_id, station_id) DO UPDATE SET ballots = station_counts.ballots + EXCLUDED.ballots`,
+      [body.election, body.station, station.riding, accepted.length],
+    );
+    const rejected = new Map(classified.rejected);
+    rejected.set('invalid-credential', invalid);
+    rejected.set('duplicate', duplicates.length);
+    await writeRejections(tx, body.election, body.station, rejected, duplicates);
+    const invalidTotal = invalid + (rejected.get('invalid-ballot') ?? 0);
+    await tx.query(
+      `UPDATE batches SET status = 'processed', accepted = $4, duplicates = $5, invalid = $6, processed_at = now()
+        WHERE election_id = $1 AND station_id = $2 AND sequence = $3`,
+      [body.election, body.station, body.sequence, accepted.length, duplicates.length, invalidTotal],
+    );
+    return { alreadyProcessed: false, accepted: accepted.length, duplicates: duplicates.length, invalid: invalidTotal };
+  });
+}
+
+async function isProcessed(db: Queryable, election: string, station: string, sequence: number): Promise<boolean> {
+  const { rows } = await db.query<{ status: string }>(
+    'SELECT status FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3',
+    [election, station, sequence],
+  );
+  return rows[0]?.status === 'processed';
+}
+
+/**
+ * Ballot checks and the Redis step. A credential repeated inside the batch counts once;
+ * its later envelopes are duplicates. Redis's "duplicate" (another batch marked it first)
+ * stands; its "invalid" and "first use" go to Postgres, which decides.
+ */
+async function classify(
+  dedup: DedupStore,
+  election: ElectionDefinition,
+  station: StationId,
+  riding: RidingCode,
+  batchHash: Sha256Hex,
+  envelopes: readonly Envelope[],
+): Promise<Classified> {
+  const rejected = new Map<RejectionReason, number>();
+  const bump = (reason: RejectionReason) => rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
+  const seen = new Set<CredentialHash>();
+  const duplicateCredentials: CredentialHash[] = [];
+  const unique: Envelope[] = [];
+  for (const envelope of envelopes) {
+    if (!validateBallot(election, riding, envelope.ballot).ok) {
+      bump('invalid-ballot');
+    } else if (seen.has(envelope.credentialHash)) {
+      duplicateCredentials.push(envelope.credentialHash);
+    } else {
+      seen.add(envelope.credentialHash);
+      unique.push(envelope);
+    }
+  }
+  const verdicts = await dedup.checkAndMark(election.id, station, batchHash, unique.map((e) => e.credentialHash));
+  const candidates: Envelope[] = [];
+  unique.forEach((envelope, i) => {
+    if (verdicts[i] === 'duplicate') duplicateCredentials.push(envelope.credentialHash);
+    else candidates.push(envelope);
+  });
+  return { candidates, rejected, duplicateCredentials };
+}
+
+/** Fisher–Yates with a cryptographic RNG: the stored order says nothing about cast order. */
+function shuffle(items: Ballot[]): void {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    const a = items[i] as Ballot;
+    items[i] = items[j] as Ballot;
+    items[j] = a;
+  }
+}
+
+async function writeBallots(tx: Queryable, election: ElectionId, riding: RidingCode, ballots: readonly Ballot[]): Promise<void> {
+  if (ballots.length === 0) return;
+  await tx.query(
+    `INSERT INTO ballots (election_id, ballot_id, riding, selections)
+     SELECT $1, id::uuid, $2, selections FROM unnest($3::text[], $4::jsonb[]) AS b(id, selections)`,
+    [election, riding, ballots.map((b) => b.id), ballots.map((b) => JSON.stringify(b.selections))],
+  );
+}
+
+/** A tally row key for a single-choice or referendum selection: '' is a blank. */
+export function tallyIncrements(ballots: readonly Ballot[]): { counts: Map<string, number>; patterns: Map<string, number> } {
+  const counts = new Map<string, number>(); // contest \u0000 option
+  const patterns = new Map<string, number>(); // contest \u0000 pattern
+  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  for (const ballot of ballots) {
+    for (const s of ballot.selections) {
+      switch (s.kind) {
+        case 'referendum':
+        case 'plurality':
+          bump(counts, `${s.contest}\u0000${s.choice ?? ''}`);
+          break;
+        case 'ranked':
+          bump(patterns, `${s.contest}\u0000${s.ranking.join('>')}`);
+          break;
+      }
+    }
+  }
+  return { counts, patterns };
+}
+
+function split(key: string): [string, string] {
+  const at = key.indexOf('\u0000');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+/**
+ * Upserts the increments in key order: concurrent validators then lock shared tally rows in
+ * the same order and cannot deadlock.
+ */
+async function writeTallies(tx: Queryable, election: ElectionDefinition, riding: RidingCode, ballots: readonly Ballot[]): Promise<void> {
+  if (ballots.length === 0) return;
+  const { counts, patterns } = tallyIncrements(ballots);
+  const countKeys = [...counts.keys()].sort();
+  if (countKeys.length > 0) {
+    const parts = countKeys.map(split);
+    await tx.query(
+      `INSERT INTO tally_counts (election_id, contest_id, riding, option, count)
+       SELECT $1, contest, $2, option, n FROM unnest($3::text[], $4::text[], $5::bigint[]) AS t(contest, option, n)
+       ON CONFLICT (election_id, contest_id, riding, option) DO UPDATE SET count = tally_counts.count + EXCLUDED.count`,
+      [election.id, riding, parts.map((p) => p[0]), parts.map((p) => p[1]), countKeys.map((k) => counts.get(k) ?? 0)],
+    );
+  }
+  const patternKeys = [...patterns.keys()].sort();
+  if (patternKeys.length > 0) {
+    const parts = patternKeys.map(split);
+    await tx.query(
+      `INSERT INTO ranking_patterns (election_id, contest_id, pattern, count)
+       SELECT $1, contest, pattern, n FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(contest, pattern, n)
+       ON CONFLICT (election_id, contest_id, pattern) DO UPDATE SET count = ranking_patterns.count + EXCLUDED.count`,
+      [election.id, parts.map((p) => p[0]), parts.map((p) => p[1]), patternKeys.map((k) => patterns.get(k) ?? 0)],
+    );
+  }
+}
+
+async function writeRejections(
+  tx: Queryable,
+  election: ElectionId,
+  station: StationId,
+  rejected: ReadonlyMap<RejectionReason, number>,
+  duplicates: readonly CredentialHash[],
+): Promise<void> {
+  const reasons = [...rejected].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (reasons.length > 0) {
+    await tx.query(
+      `INSERT INTO rejected_envelopes (election_id, station_id, reason, count)
+       SELECT $1, $2, reason, n FROM unnest($3::text[], $4::bigint[]) AS r(reason, n)
+       ON CONFLICT (election_id, station_id, reason) DO UPDATE SET count = rejected_envelopes.count + EXCLUDED.count`,
+      [election, station, reasons.map(([r]) => r), reasons.map(([, n]) => n)],
+    );
+  }
+  if (duplicates.length > 0) {
+    const attempts = new Map<string, number>();
+    for (const d of duplicates) attempts.set(d, (attempts.get(d) ?? 0) + 1);
+    const keys = [...attempts.keys()].sort();
+    await tx.query(
+      `INSERT INTO duplicate_attempts (election_id, credential_hash, attempts)
+       SELECT $1, decode(h, 'hex'), n FROM unnest($2::text[], $3::int[]) AS d(h, n)
+       ON CONFLICT (election_id, credential_hash) DO UPDATE SET attempts = duplicate_attempts.attempts + EXCLUDED.attempts`,
+      [election, keys, keys.map((k) => attempts.get(k) ?? 0)],
+    );
+  }
+}

@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ElectionId } from '@scrutin/shared/node';
+import type { Database } from '../db/database.ts';
+import { rebuildDedup } from '../elections/store.ts';
+import type { EventLogger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { BatchBroker, Delivery, Disposition } from './broker.ts';
+import type { DedupStore } from './dedup.ts';
+import { BatchMessageSchema } from './messages.ts';
+import { handleBatchMessage, type ElectionCatalogue } from './validator.ts';
+
+/**
+ * A validator worker: consumes batches, processes each, acknowledges after the commit.
+ * A failure that can pass (Postgres or Redis restarting) is retried in place with backoff,
+ * holding the message, so an outage delays batches but never dead-letters good ones; only a
+ * message that can never be processed goes to the dead-letter queue.
+ */
+export interface WorkerDeps {
+  readonly db: Database;
+  readonly dedup: DedupStore;
+  readonly broker: BatchBroker;
+  readonly elections: ElectionCatalogue;
+  readonly metrics: Metrics;
+  readonly log: EventLogger;
+  readonly prefetch: number;
+}
+
+export async function startValidator(deps: WorkerDeps): Promise<void> {
+  const ensureDedup = dedupGuard(deps);
+  await deps.broker.consume(async (delivery) => process(deps, ensureDedup, delivery), deps.prefetch);
+  deps.log('validator.started', { prefetch: deps.prefetch });
+}
+
+async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => Promise<void>, delivery: Delivery): Promise<Disposition> {
+  let delay = 100;
+  for (let attempt = 1; ; attempt += 1) {
+    const started = Date.now();
+    try {
+      const election = peekElection(delivery.content);
+      if (election !== null) await ensureDedup(election);
+      const disposition = await handleBatchMessage(
+        {
+          db: deps.db,
+          dedup: deps.dedup,
+          elections: deps.elections,
+          onProcessed: (outcome, station) => {
+            if (outcome.alreadyProcessed) {
+              deps.metrics.batches.inc({ outcome: 'already-processed' });
+              return;
+            }
+            deps.metrics.batches.inc({ outcome: 'processed' });
+            deps.metrics.ballots.inc({ outcome: 'accepted' }, outcome.accepted);
+            deps.metrics.ballots.inc({ outcome: 'duplicate' }, outcome.duplicates);
+            deps.metrics.ballots.inc({ outcome: 'invalid' }, outcome.invalid);
+            deps.log('batch.processed', { station, accepted: outcome.accepted, duplicates: outcome.duplicates, invalid: outcome.invalid });
+          },
+          onEvent: (event, detail) => {
+            deps.log(event as 'validator.poison_message', detail);
+          },
+        },
+        delivery.content,
+      );
+      if (disposition === 'dead-letter') deps.metrics.deadLetters.inc();
+      deps.metrics.storeTiming.observe({ store: 'pipeline', operation: 'batch' }, (Date.now() - started) / 1000);
+      return disposition;
+    } catch (error) {
+      deps.log('batch.retry', { attempt, error: error instanceof Error ? error.message : String(error) });
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
+
+/** The election id of a message, without trusting it further (the validator parses it fully). */
+function peekElection(content: Buffer): ElectionId | null {
+  try {
+    const parsed = BatchMessageSchema.shape.batch.shape.body.shape.election.safeParse((JSON.parse(content.toString('utf8')) as { batch?: { body?: { election?: unknown } } }).batch?.body?.election);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Before a batch is checked against Redis, Redis must hold the election's credentials. If it
+ * lost them (a restart without persistence), one rebuild from Postgres runs and the others wait.
+ */
+function dedupGuard(deps: WorkerDeps): (election: ElectionId) => Promise<void> {
+  const running = new Map<ElectionId, Promise<void>>();
+  return async (election) => {
+    if (await deps.dedup.isLoaded(election)) return;
+    let rebuild = running.get(election);
+    if (rebuild === undefined) {
+      rebuild = (async () => {
+        deps.log('dedup.rebuild.started', { election });
+        const started = Date.now();
+        const count = await rebuildDedup(deps.db, deps.dedup, election);
+        deps.log('dedup.rebuild.finished', { election, credentials: count, ms: Date.now() - started });
+      })().finally(() => running.delete(election));
+      running.set(election, rebuild);
+    }
+    await rebuild;
+  };
+}

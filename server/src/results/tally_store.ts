@@ -1,0 +1,97 @@
+import {
+  nationalResults,
+  type CandidateId,
+  type ContestId,
+  type ElectionDefinition,
+  type ElectionId,
+  type ElectionTally,
+  type NationalResults,
+  type ReferendumCounts,
+  type RidingCode,
+  type StationId,
+} from '@scrutin/shared/node';
+import type { Queryable } from '../db/database.ts';
+
+/**
+ * Reads the live tally from the small tally tables (never by scanning ballots) into the
+ * domain's `ElectionTally`, and recounts it from the stored ballots for the audit.
+ */
+export async function readTally(db: Queryable, election: ElectionDefinition): Promise<{ tally: ElectionTally; stationsReporting: Set<StationId> }> {
+  const [counts, patterns, stations] = await Promise.all([
+    db.query<{ contest_id: ContestId; riding: RidingCode; option: string; count: string }>(
+      'SELECT contest_id, riding, option, count::text AS count FROM tally_counts WHERE election_id = $1',
+      [election.id],
+    ),
+    db.query<{ contest_id: ContestId; pattern: string; count: string }>(
+      'SELECT contest_id, pattern, count::text AS count FROM ranking_patterns WHERE election_id = $1',
+      [election.id],
+    ),
+    db.query<{ station_id: StationId; riding: RidingCode; ballots: string }>(
+      'SELECT station_id, riding, ballots::text AS ballots FROM station_counts WHERE election_id = $1',
+      [election.id],
+    ),
+  ]);
+  return buildTally(election, counts.rows, patterns.rows, stations.rows);
+}
+
+function buildTally(
+  election: ElectionDefinition,
+  counts: readonly { contest_id: ContestId; riding: RidingCode; option: string; count: string }[],
+  patterns: readonly { contest_id: ContestId; pattern: string; count: string }[],
+  stations: readonly { station_id: StationId; riding: RidingCode; ballots: string }[],
+): { tally: ElectionTally; stationsReporting: Set<StationId> } {
+  const kinds = new Map(election.contests.map((c) => [c.id, c.kind]));
+  const referendums = new Map<ContestId, Map<RidingCode, ReferendumCounts>>();
+  const plurality = new Map<ContestId, { votes: Map<CandidateId, number>; blank: number }>();
+  const ranked = new Map<ContestId, { patterns: Map<string, number>; blank: number }>();
+  for (const row of counts) {
+    const n = Number(row.count);
+    if (kinds.get(row.contest_id) === 'referendum') {
+      const byRiding = referendums.get(row.contest_id) ?? new Map<RidingCode, ReferendumCounts>();
+      referendums.set(row.contest_id, byRiding);
+      const c = byRiding.get(row.riding) ?? { oui: 0, non: 0, blank: 0 };
+      const key = row.option === 'oui' || row.option === 'non' ? row.option : 'blank';
+      byRiding.set(row.riding, { ...c, [key]: c[key] + n });
+    } else {
+      const p = plurality.get(row.contest_id) ?? { votes: new Map<CandidateId, number>(), blank: 0 };
+      plurality.set(row.contest_id, p);
+      if (row.option === '') p.blank += n;
+      else p.votes.set(row.option as CandidateId, (p.votes.get(row.option as CandidateId) ?? 0) + n);
+    }
+  }
+  for (const row of patterns) {
+    const r = ranked.get(row.contest_id) ?? { patterns: new Map<string, number>(), blank: 0 };
+    ranked.set(row.contest_id, r);
+    if (row.pattern === '') r.blank += Number(row.count);
+    else r.patterns.set(row.pattern, Number(row.count));
+  }
+  const ballots = new Map<RidingCode, number>();
+  const stationsReporting = new Set<StationId>();
+  for (const s of stations) {
+    ballots.set(s.riding, (ballots.get(s.riding) ?? 0) + Number(s.ballots));
+    if (Number(s.ballots) > 0) stationsReporting.add(s.station_id);
+  }
+  return {
+    tally: {
+      ballots,
+      referendums,
+      plurality: plurality,
+      ranked: ranked,
+    },
+    stationsReporting,
+  };
+}
+
+export async function liveResults(db: Queryable, election: ElectionDefinition): Promise<NationalResults> {
+  const { tally, stationsReporting } = await readTally(db, election);
+  return nationalResults(election, tally, stationsReporting);
+}
+
+/** A change marker for the results: moves whenever a batch commits. Cheap to poll. */
+export async function resultsVersion(db: Queryable, election: ElectionId): Promise<string> {
+  const { rows } = await db.query<{ v: string | null }>(
+    "SELECT count(*)::text || ':' || coalesce(max(processed_at)::text, '') AS v FROM batches WHERE election_id = $1 AND status = 'processed'",
+    [election],
+  );
+  return rows[0]?.v ?? '';
+}

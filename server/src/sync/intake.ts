@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import {
+  describeBallotError,
+  signReceipt,
+  SignedBatchSchema,
+  validateBallot,
+  verifyBatch,
+  issuesOf,
+  type ElectionDefinition,
+  type ElectionId,
+  type PublicKey,
+  type ReceiptBody,
+  type Sha256Hex,
+  type SignedBatch,
+  type SignedReceipt,
+  type StationId,
+} from '@scrutin/shared/node';
+import type { Database, Queryable } from '../db/database.ts';
+import type { ElectionState } from '../elections/store.ts';
+import type { EventLogger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { BatchBroker } from '../pipeline/broker.ts';
+import { BrokerUnavailableError } from '../pipeline/broker.ts';
+import type { BatchMessage } from '../pipeline/messages.ts';
+import type { ElectionCatalogue } from '../pipeline/validator.ts';
+import { ApiError } from '../api/errors.ts';
+import type { CentralKey } from '../app/services.ts';
+
+/**
+ * Batch intake: everything the API checks before a batch enters the pipeline, in the order
+ * a station would want to hear about problems. A refused batch changes nothing (an
+ * equivocation only raises an alert). An accepted batch is answered with the central
+ * receipt only after the broker confirmed it durably.
+ */
+export interface IntakeDeps {
+  readonly db: Database;
+  readonly broker: BatchBroker;
+  readonly elections: ElectionCatalogue;
+  readonly centralKey: CentralKey;
+  readonly metrics: Metrics;
+  readonly log: EventLogger;
+  readonly now: () => Date;
+}
+
+export interface IntakeResult {
+  readonly receipt: SignedReceipt;
+  readonly replay: boolean;
+}
+
+export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<IntakeResult> {
+  const parsed = SignedBatchSchema.safeParse(input);
+  if (!parsed.success) throw new ApiError('invalid-batch', 'The batch does not follow the batch format.', issuesOf(parsed.error));
+  const batch = parsed.data;
+  const { body } = batch;
+
+  const election = await deps.elections.get(body.election);
+  if (election === undefined) throw new ApiError('unknown-election', `There is no election ${body.election} on this server.`);
+  const state = await electionStateOf(deps.db, body.election);
+  if (state !== 'open' && state !== 'closed') {
+    throw new ApiError('election-not-accepting', `Election ${body.election} is ${state ?? 'unknown'} and does not accept ballots.`);
+  }
+  checkWindow(election, deps.now());
+
+  const stationDef = election.stations.find((s) => s.id === body.station);
+  if (stationDef === undefined) throw new ApiError('unknown-station', `Station ${body.station} is not part of election ${body.election}.`);
+  const publicKey = await stationKey(deps.db, body.election, body.station);
+
+  const verified = verifyBatch(batch, publicKey);
+  if (!verified.ok) {
+    switch (verified.error.kind) {
+      case 'bad-signature':
+      case 'bad-public-key':
+        throw new ApiError('bad-signature', 'The batch signature does not match the key enrolled for this station.');
+      case 'merkle-root-mismatch':
+        throw new ApiError('invalid-batch', 'The Merkle root does not match the envelopes.', verified.error);
+      case 'chain-broken':
+        throw new ApiError('invalid-batch', 'previousBatchHash must be null for sequence 1 and set for every later batch.', verified.error);
+    }
+  }
+  const batchHash = verified.value;
+
+  const ballotProblems = ballotErrors(election, stationDef.riding, batch);
+  if (ballotProblems.length > 0) {
+    throw new ApiError('invalid-ballots', `${ballotProblems.length} ballot(s) in this batch do not fit the station's ballot.`, ballotProblems.slice(0, 50));
+  }
+
+  const recorded = await recordBatch(deps, batch, batchHash);
+  const receipt = signReceipt(
+    {
+      version: 1,
+      election: body.election,
+      station: body.station,
+      sequence: body.sequence,
+      batchHash,
+      envelopes: body.envelopes.length,
+      receivedAt: recorded.receivedAt,
+    } satisfies ReceiptBody,
+    deps.centralKey.privateKeyPem,
+  );
+  if (recorded.status === 'processed') return { receipt, replay: true };
+
+  // Published on first receipt and again on a replay not yet processed (the first publish may
+  // have failed): the validator recognises a batch it already counted, so twice is harmless.
+  const message: BatchMessage = { batchHash, batch };
+  try {
+    await deps.broker.publish(Buffer.from(JSON.stringify(message)), batchHash);
+  } catch (error) {
+    if (error instanceof BrokerUnavailableError) {
+      throw new ApiError('service-unavailable', 'The central queue is unavailable; the batch was not accepted. Retry later.');
+    }
+    throw error;
+  }
+  deps.metrics.batches.inc({ outcome: recorded.fresh ? 'received' : 'replayed' });
+  deps.log(recorded.fresh ? 'batch.received' : 'batch.replayed', { station: body.station, sequence: body.sequence, envelopes: body.envelopes.length });
+  return { receipt, replay: !recorded.fresh };
+}
+
+function checkWindow(election: ElectionDefinition, now: Date): void {
+  const t = now.getTime();
+  if (t < Date.parse(election.opensAt)) {
+    throw new ApiError('outside-voting-window', `The polls open at ${election.opensAt}; no ballot can have been cast before.`);
+  }
+  if (t > Date.parse(election.syncDeadline)) {
+    throw new ApiError('sync-deadline-passed', `The sync deadline (${election.syncDeadline}) has passed. Hand the station's export file to the returning officer.`);
+  }
+}
+
+async function electionStateOf(db: Queryable, id: ElectionId): Promise<ElectionState | undefined> {
+  const { rows } = await db.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1', [id]);
+  return rows[0]?.state;
+}
+
+async function stationKey(db: Queryable, election: ElectionId, station: StationId): Promise<PublicKey> {
+  const { rows } = await db.query<{ public_key: PublicKey | null; revoked: boolean }>(
+    'SELECT public_key, revoked_at IS NOT NULL AS revoked FROM stations WHERE election_id = $1 AND station_id = $2',
+    [election, station],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
+  if (row.revoked) throw new ApiError('station-revoked', `The key of station ${station} was revoked; it must be enrolled again.`);
+  if (row.public_key === null) throw new ApiError('station-not-enrolled', `Station ${station} is not enrolled yet.`);
+  return row.public_key;
+}
+
+interface BallotProblem {
+  readonly envelope: number;
+  readonly errors: readonly string[];
+}
+
+function ballotErrors(election: ElectionDefinition, riding: ElectionDefinition['ridings'][number]['code'], batch: SignedBatch): BallotProblem[] {
+  const problems: BallotProblem[] = [];
+  const ids = new Set<string>();
+  batch.body.envelopes.forEach((envelope, index) => {
+    const errors: string[] = [];
+    const result = validateBallot(election, riding, envelope.ballot);
+    if (!result.ok) errors.push(...result.error.map(describeBallotError));
+    if (ids.has(envelope.ballot.id)) errors.push(`ballot id ${envelope.ballot.id} appears twice in the batch`);
+    ids.add(envelope.ballot.id);
+    if (errors.length > 0) problems.push({ envelope: index, errors });
+  });
+  return problems;
+}
+
+interface Recorded {
+  readonly fresh: boolean;
+  readonly status: 'received' | 'processed';
+  readonly receivedAt: string;
+}
+
+/**
+ * Idempotency on (station, sequence): the same batch again finds its row; other content
+ * under a used sequence number is an equivocation, refused and raised as an alert; a
+ * batch that does not chain onto the previous one it names is refused.
+ */
+async function recordBatch(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex): Promise<Recorded> {
+  const { body } = batch;
+  const key = [body.election, body.station, body.sequence] as const;
+  const existing = await selectBatch(deps.db, ...key);
+  if (existing !== undefined) {
+    if (existing.hash !== batchHash) await equivocation(deps, batch, batchHash, existing.hash);
+    return { fresh: false, status: existing.status, receivedAt: existing.receivedAt };
+  }
+  if (body.previousBatchHash !== null) {
+    const previous = await selectBatch(deps.db, body.election, body.station, body.sequence - 1);
+    if (previous !== undefined && previous.hash !== body.previousBatchHash) {
+      throw new ApiError('chain-mismatch', `previousBatchHash does not match the batch received as sequence ${body.sequence - 1}.`);
+    }
+    if (previous === undefined) deps.log('batch.gap', { station: body.station, sequence: body.sequence });
+  }
+  const receivedAt = deps.now().toISOString();
+  const { rows } = await deps.db.query<{ sequence: number }>(
+    `INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count, received_at)
+     VALUES ($1, $2, $3, decode($4, 'hex'), $5, $6) ON CONFLICT DO NOTHING RETURNING sequence`,
+    [...key, batchHash, body.envelopes.length, receivedAt],
+  );
+  if (rows.length === 1) return { fresh: true, status: 'received', receivedAt };
+  // A concurrent request recorded it first: answer as for a replay.
+  const raced = await selectBatch(deps.db, ...key);
+  if (raced === undefined) throw new Error('batch row vanished');
+  if (raced.hash !== batchHash) await equivocation(deps, batch, batchHash, raced.hash);
+  return { fresh: false, status: raced.status, receivedAt: raced.receivedAt };
+}
+
+async function selectBatch(db: Queryable, election: string, station: string, sequence: number) {
+  const { rows } = await db.query<{ hash: Sha256Hex; status: 'received' | 'processed'; received_at: Date | string }>(
+    `SELECT encode(batch_hash, 'hex') AS hash, status, received_at FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3`,
+    [election, station, sequence],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { hash: row.hash, status: row.status, receivedAt: new Date(row.received_at).toISOString() };
+}
+
+async function equivocation(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex, recorded: Sha256Hex): Promise<never> {
+  const { body } = batch;
+  await deps.db.query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'equivocation', $3)`, [
+    body.election,
+    body.station,
+    JSON.stringify({ sequence: body.sequence, recorded, offered: batchHash }),
+  ]);
+  deps.metrics.equivocations.inc();
+  deps.log('batch.equivocation', { station: body.station, sequence: body.sequence });
+  throw new ApiError('sequence-conflict', `Sequence ${body.sequence} of station ${body.station} was already used by a different batch. This has been reported.`);
+}
+
+export interface SyncStatus {
+  readonly election: ElectionId;
+  readonly station: StationId;
+  /** Highest sequence received, 0 before any. */
+  readonly lastSequence: number;
+  /** SHA-256 over the batch hashes of every received batch, in sequence order (hex bytes concatenated). */
+  readonly digest: string;
+  /** Sequences below lastSequence never received: a station resends them. */
+  readonly missing: readonly number[];
+  readonly batches: readonly { readonly sequence: number; readonly batchHash: Sha256Hex; readonly status: 'received' | 'processed' }[];
+}
+
+export async function syncStatus(db: Queryable, election: ElectionId, station: StationId): Promise<SyncStatus> {
+  const { rows } = await db.query<{ sequence: number; hash: Sha256Hex; status: 'received' | 'processed' }>(
+    `SELECT sequence, encode(batch_hash, 'hex') AS hash, status FROM batches WHERE election_id = $1 AND station_id = $2 ORDER BY sequence`,
+    [election, station],
+  );
+  const digest = createHash('sha256');
+  const present = new Set<number>();
+  for (const r of rows) {
+    digest.update(Buffer.from(r.hash, 'hex'));
+    present.add(r.sequence);
+  }
+  const lastSequence = rows.at(-1)?.sequence ?? 0;
+  const missing: number[] = [];
+  for (let s = 1; s < lastSequence; s += 1) if (!present.has(s)) missing.push(s);
+  return {
+    election,
+    station,
+    lastSequence,
+    digest: digest.digest('hex'),
+    missing,
+    batches: rows.map((r) => ({ sequence: r.sequence, batchHash: r.hash, status: r.status })),
+  };
+}

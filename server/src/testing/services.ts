@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * Real services for tests: each test file gets its own Postgres database and its own
+ * namespace for RabbitMQ and Redis names, so files can run in parallel without colliding.
+ * A service that does not answer fails the test; it is never skipped or mocked.
+ */
+export const SERVICE_URLS = {
+  postgresAdmin: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  amqp: process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+} as const;
+
+export function testNamespace(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestDatabase {
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `scrutin_${testNamespace()}`;
+  const admin = new pg.Client({ connectionString: SERVICE_URLS.postgresAdmin });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(SERVICE_URLS.postgresAdmin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: SERVICE_URLS.postgresAdmin });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
