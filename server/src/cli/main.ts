@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCredentials } from './credentials.ts';
 import { registerElection } from './election.ts';
+import { registerServe } from './serve.ts';
 import { registerTabulate } from './tabulate.ts';
 
 /**
@@ -15,5 +16,6 @@ const program = new Command()
 registerTabulate(program);
 registerElection(program);
 registerCredentials(program);
+registerServe(program);
 
 await program.parseAsync(process.argv);

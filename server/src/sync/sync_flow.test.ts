@@ -1,0 +1,112 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
+import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
+import { StationClient } from '../simulate/station_client.ts';
+import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
+import { envelopeFor, votersOf } from '../testing/fixtures.ts';
+import { issueEnrolmentToken } from './enrolment.ts';
+
+const election = openSampleElection();
+const voters = votersOf(election, 30);
+const STATION = 'ST-00001' as StationId;
+const at = (s: string) => voters.filter((v) => v.station === s);
+let t: TestCentral;
+let client: StationClient;
+
+async function waitForProcessed(count: number): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const { rows } = await t.central.ctx.services.db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'");
+    if (Number(rows[0]?.n) >= count) return;
+    await sleep(50);
+  }
+  throw new Error(`fewer than ${count} batches processed`);
+}
+
+beforeAll(async () => {
+  t = await startTestCentral({ withValidator: true });
+  const { db, dedup } = t.central.ctx.services;
+  unwrap(await saveElection(db, election));
+  await setElectionState(db, election.id, 'open');
+  await loadCredentials(db, dedup, election.id, voters);
+  client = new StationClient(t.central.url, election.id, STATION);
+  await client.enrol((await issueEnrolmentToken(db, election.id, STATION)).token);
+});
+
+afterAll(async () => {
+  await t.stop();
+});
+
+describe('station sync over HTTP', () => {
+  it('answers 202 with a central receipt, counts the ballots, and shows them in the results', async () => {
+    const envelopes = at(STATION).slice(0, 10).map((v) => envelopeFor(election, v, () => 0));
+    const outcome = await client.send(client.nextBatch(envelopes));
+    expect(outcome.kind).toBe('accepted');
+    if (outcome.kind !== 'accepted') return;
+    expect(outcome.receipt.body).toMatchObject({ station: STATION, sequence: 1, envelopes: 10 });
+    await waitForProcessed(1);
+    const results = (await (await fetch(`${t.central.url}/api/v1/elections/${election.id}/results`)).json()) as {
+      referendums: { national: { counts: { oui: number } } }[];
+      ridings: { riding: string; ballots: number }[];
+    };
+    expect(results.referendums[0]?.national.counts.oui).toBe(10);
+    expect(results.ridings.find((r) => r.riding === 'ABITIBI-OUEST')?.ballots).toBe(10);
+  });
+
+  it('gives the same receipt for the same batch again and counts it once', async () => {
+    const batch = client.nextBatch(at(STATION).slice(10, 12).map((v) => envelopeFor(election, v)));
+    const first = await client.send(batch);
+    const again = await client.send(batch);
+    expect(again).toEqual(first);
+    await waitForProcessed(2);
+    const { rows } = await t.central.ctx.services.db.query<{ n: string }>('SELECT count(*)::text AS n FROM ballots');
+    expect(rows[0]?.n).toBe('12');
+  });
+
+  it('refuses other content under a used sequence number and raises an equivocation alert', async () => {
+    const other = new StationClient(t.central.url, election.id, STATION, client.keys);
+    const forged = other.nextBatch([envelopeFor(election, at(STATION)[20]!)]);
+    const outcome = await client.send(forged);
+    expect(outcome).toMatchObject({ kind: 'refused', status: 409, code: 'sequence-conflict' });
+    const { rows } = await t.central.ctx.services.db.query<{ kind: string }>('SELECT kind FROM alerts');
+    expect(rows.map((r) => r.kind)).toContain('equivocation');
+  });
+
+  it('shows a station what has been acknowledged, and its gaps', async () => {
+    const skipped = client.nextBatch([envelopeFor(election, at(STATION)[13]!)]);
+    const after = client.nextBatch([envelopeFor(election, at(STATION)[14]!)]);
+    expect((await client.send(after)).kind).toBe('accepted');
+    const status = (await (await fetch(`${t.central.url}/api/v1/sync/status?election=${election.id}&station=${STATION}`)).json()) as { lastSequence: number; missing: number[] };
+    expect(status).toMatchObject({ lastSequence: 4, missing: [3] });
+    expect((await client.send(skipped)).kind).toBe('accepted');
+  });
+
+  it('refuses bad requests with typed errors and changes nothing', async () => {
+    const { db } = t.central.ctx.services;
+    const count = async () => (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM batches')).rows[0]?.n;
+    const before = await count();
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${t.central.url}/api/v1/sync/batches`, { method: 'POST', headers: { 'content-type': type }, body });
+    const code = async (r: Response) => ({ status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code });
+
+    expect(await code(await post('{"body":'))).toEqual({ status: 400, code: 'malformed-json' });
+    expect(await code(await post('{}', 'text/plain'))).toEqual({ status: 415, code: 'unsupported-media-type' });
+    expect(await code(await post(JSON.stringify({ pad: 'x'.repeat(5 * 1024 * 1024) })))).toEqual({ status: 413, code: 'body-too-large' });
+    expect(await code(await post('{"body":{}}'))).toEqual({ status: 422, code: 'invalid-batch' });
+
+    const stranger = new StationClient(t.central.url, election.id, STATION);
+    expect(await stranger.send(stranger.nextBatch([envelopeFor(election, at(STATION)[25]!)]))).toMatchObject({ status: 401, code: 'bad-signature' });
+    const notEnrolled = new StationClient(t.central.url, election.id, 'ST-00002' as StationId);
+    expect(await notEnrolled.send(notEnrolled.nextBatch([envelopeFor(election, at('ST-00002')[0]!)]))).toMatchObject({ status: 403, code: 'station-not-enrolled' });
+    const ghost = new StationClient(t.central.url, election.id, 'ST-99999' as StationId);
+    expect(await ghost.send(ghost.nextBatch([envelopeFor(election, at(STATION)[0]!)]))).toMatchObject({ status: 404, code: 'unknown-station' });
+
+    // A ballot of another riding's style in this station's batch.
+    const foreign = envelopeFor(election, { credential: randomBytes(32).toString('hex') as CredentialHash, station: 'ST-00016' as StationId });
+    const probe = new StationClient(t.central.url, election.id, STATION, client.keys);
+    for (let i = 0; i < 10; i += 1) probe.nextBatch([envelopeFor(election, at(STATION)[0]!)]);
+    expect(await probe.send(probe.nextBatch([foreign]))).toMatchObject({ status: 422, code: 'invalid-ballots' });
+    expect(await count()).toBe(before);
+  });
+});

@@ -1,0 +1,50 @@
+import { sampleElection, unwrap, type ElectionDefinition } from '@scrutin/shared/node';
+import { loadConfig, type Config } from '../config.ts';
+import { startCentral, type Central, type CentralOptions } from '../central.ts';
+import { RabbitBroker } from '../pipeline/broker.ts';
+import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from './services.ts';
+import { Redis } from 'ioredis';
+
+/** A central server on the real services, in its own database and namespace, for tests. */
+export interface TestCentral {
+  readonly central: Central;
+  readonly config: Config;
+  stop(): Promise<void>;
+}
+
+export async function startTestCentral(options: CentralOptions & { env?: Record<string, string> } = {}): Promise<TestCentral> {
+  const db: TestDatabase = await createTestDatabase();
+  const namespace = testNamespace();
+  const config = unwrap(
+    loadConfig({
+      DATABASE_URL: db.url,
+      AMQP_URL: SERVICE_URLS.amqp,
+      REDIS_URL: SERVICE_URLS.redis,
+      SCRUTIN_NAMESPACE: namespace,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    }),
+  );
+  const central = await startCentral(config, options);
+  return {
+    central,
+    config,
+    async stop() {
+      await central.stop();
+      const broker = new RabbitBroker(SERVICE_URLS.amqp, namespace);
+      await broker.destroy().catch(() => undefined);
+      const redis = new Redis(SERVICE_URLS.redis);
+      const keys = await redis.keys(`*${namespace}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+/** The sample election with polls open now: opened an hour ago, closing in ten hours. */
+export function openSampleElection(now = Date.now()): ElectionDefinition {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return sampleElection({ opensAt: iso(now - 3_600_000), closesAt: iso(now + 36_000_000), syncDeadline: iso(now + 86_400_000) });
+}
