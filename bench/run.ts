@@ -5,10 +5,13 @@
  */
 import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
+import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   irv: benchIrv,
   credentials: benchCredentials,
+  pipeline: benchPipeline,
+  'credential-load': benchCredentialLoad,
 };
 
 const wanted = process.argv.slice(2);

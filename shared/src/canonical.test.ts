@@ -17,3 +17,10 @@ describe('canonical JSON (RFC 8785)', () => {
     expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
   });
 });
+
+describe('canonical JSON with integer-like keys', () => {
+  it('still sorts them as strings, not in the engine’s numeric order', () => {
+    expect(canonicalJson({ b: 1, '10': 2, '9': 3, a: { '2': true, '1': false } })).toBe('{"10":2,"9":3,"a":{"1":false,"2":true},"b":1}');
+    expect(canonicalJson([{ z: 1, y: [{ '3': 0, x: null }] }])).toBe('[{"y":[{"3":0,"x":null}],"z":1}]');
+  });
+});

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalBytes } from '../canonical.ts';
+import { canonicalJson } from '../canonical.ts';
 import { taggedSha256, taggedSha256Hex } from '../crypto/hash.node.ts';
 import type { Sha256Hex } from '../ids.ts';
 import type { Ballot, BallotId } from './ballot.ts';
@@ -7,9 +7,9 @@ import type { Ballot, BallotId } from './ballot.ts';
 export const BALLOT_TAG = 'scrutin/ballot/v1';
 
 /** Selections in contest-id order: the same ballot always encodes to the same bytes. */
-export function canonicalBallot(ballot: Ballot): Uint8Array {
+export function canonicalBallot(ballot: Ballot): Buffer {
   const selections = [...ballot.selections].sort((a, b) => (a.contest < b.contest ? -1 : a.contest > b.contest ? 1 : 0));
-  return canonicalBytes({ ...ballot, selections });
+  return Buffer.from(canonicalJson({ ...ballot, selections }), 'utf8');
 }
 
 export function ballotHash(ballot: Ballot): Sha256Hex {

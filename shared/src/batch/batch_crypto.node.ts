@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalBallot } from '../ballot/ballot_hash.node.ts';
-import { canonicalBytes } from '../canonical.ts';
-import { taggedSha256, taggedSha256Hex } from '../crypto/hash.node.ts';
+import { canonicalBytes, canonicalJson } from '../canonical.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { BatchBody, Envelope, PublicKey, ReceiptBody, SignedBatch, SignedReceipt } from './batch.ts';
@@ -14,9 +13,15 @@ const MERKLE_NODE = Buffer.of(1);
 
 /** SHA-256 over the tag, the credential hash and the canonical ballot. */
 export function envelopeHash(envelope: Envelope): Buffer {
-  const credential = Buffer.from(envelope.credentialHash, 'hex');
-  return taggedSha256(ENVELOPE_TAG, Buffer.concat([credential, canonicalBallot(envelope.ballot)]));
+  return createHash('sha256')
+    .update(ENVELOPE_TAG, 'utf8')
+    .update(ZERO)
+    .update(Buffer.from(envelope.credentialHash, 'hex'))
+    .update(canonicalBallot(envelope.ballot))
+    .digest();
 }
+
+const ZERO = Buffer.of(0);
 
 /**
  * Merkle tree hash as in RFC 6962 §2.1 over the envelope hashes, in order: a leaf is
@@ -25,39 +30,40 @@ export function envelopeHash(envelope: Envelope): Buffer {
  */
 export function merkleRoot(leaves: readonly Buffer[]): Sha256Hex {
   if (leaves.length === 0) throw new Error('merkleRoot of an empty list');
-  return merkleTreeHash(leaves.map((h) => taggedLeaf(h))).toString('hex') as Sha256Hex;
+  const hashed = leaves.map((h) => createHash('sha256').update(MERKLE_LEAF).update(h).digest());
+  return merkleTreeHash(hashed, 0, hashed.length).toString('hex') as Sha256Hex;
 }
 
-function taggedLeaf(h: Buffer): Buffer {
-  return sha256(Buffer.concat([MERKLE_LEAF, h]));
-}
-
-/** Merkle nodes use plain SHA-256: the 0x00/0x01 prefixes are their domain separation. */
-function sha256(bytes: Buffer): Buffer {
-  return createHash('sha256').update(bytes).digest();
-}
-
-function merkleTreeHash(nodes: readonly Buffer[]): Buffer {
-  if (nodes.length === 1) return nodes[0] as Buffer;
+function merkleTreeHash(nodes: readonly Buffer[], from: number, to: number): Buffer {
+  const n = to - from;
+  if (n === 1) return nodes[from] as Buffer;
   let split = 1;
-  while (split * 2 < nodes.length) split *= 2;
-  const left = merkleTreeHash(nodes.slice(0, split));
-  const right = merkleTreeHash(nodes.slice(split));
-  return sha256(Buffer.concat([MERKLE_NODE, left, right]));
+  while (split * 2 < n) split *= 2;
+  const left = merkleTreeHash(nodes, from, from + split);
+  const right = merkleTreeHash(nodes, from + split, to);
+  return createHash('sha256').update(MERKLE_NODE).update(left).update(right).digest();
 }
 
 export function envelopesMerkleRoot(envelopes: readonly Envelope[]): Sha256Hex {
   return merkleRoot(envelopes.map(envelopeHash));
 }
 
-/** The bytes a station signs: the tag and the canonical batch body. */
+/** The bytes a station signs: the tag, 0x00 and the canonical batch body. */
 function batchSigningBytes(body: BatchBody): Buffer {
-  return Buffer.concat([Buffer.from(BATCH_TAG, 'utf8'), Buffer.of(0), canonicalBytes(body)]);
+  return Buffer.concat([BATCH_PREFIX, Buffer.from(canonicalJson(body), 'utf8')]);
+}
+const BATCH_PREFIX = Buffer.from(`${BATCH_TAG}\u0000`, 'utf8');
+
+/**
+ * The batch's identity: chains batches (previousBatchHash) and detects equivocation. It is
+ * the SHA-256 of exactly the bytes the station signs.
+ */
+export function batchHash(body: BatchBody): Sha256Hex {
+  return hashOfSigningBytes(batchSigningBytes(body));
 }
 
-/** The batch's identity: chains batches (previousBatchHash) and detects equivocation. */
-export function batchHash(body: BatchBody): Sha256Hex {
-  return taggedSha256Hex(BATCH_TAG, canonicalBytes(body));
+function hashOfSigningBytes(bytes: Buffer): Sha256Hex {
+  return createHash('sha256').update(bytes).digest('hex') as Sha256Hex;
 }
 
 export interface StationKeyPair {
@@ -136,8 +142,9 @@ export function verifyBatch(batch: SignedBatch, publicKey: PublicKey): Result<Sh
   } catch {
     return err({ kind: 'bad-public-key' });
   }
-  const valid = verify(null, batchSigningBytes(body), key, Buffer.from(batch.signature, 'base64'));
-  return valid ? ok(batchHash(body)) : err({ kind: 'bad-signature' });
+  const signed = batchSigningBytes(body);
+  const valid = verify(null, signed, key, Buffer.from(batch.signature, 'base64'));
+  return valid ? ok(hashOfSigningBytes(signed)) : err({ kind: 'bad-signature' });
 }
 
 function receiptSigningBytes(body: ReceiptBody): Buffer {

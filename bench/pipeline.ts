@@ -1,0 +1,189 @@
+/**
+ * The central pipeline benchmark, on the real services of this machine: Postgres, Redis,
+ * RabbitMQ, the API (`scrutin serve`) and two validator processes (`scrutin worker`).
+ * 2,000 simulated stations send 1,000,000 ballots (plus 1 % duplicate and 1 % invalid
+ * envelopes) as signed batches; the clock runs from the first request to the moment the
+ * results API shows every ballot, and the shown counts must equal what was sent.
+ * Target: ≥ 25,000 ballots/s end to end, exact tallies.
+ *
+ * Also: loading 8,000,000 credentials into Postgres and Redis (time and memory).
+ * Sizes can be lowered for a quick run: BENCH_BALLOTS, BENCH_STATIONS, BENCH_CREDENTIALS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { unwrap, type CredentialHash, type ElectionId, type StationId } from '@scrutin/shared/node';
+import { Redis } from 'ioredis';
+import { migrate, postgresDatabase } from '../server/src/db/database.ts';
+import { loadCredentials, saveElection, setElectionState } from '../server/src/elections/store.ts';
+import { RabbitBroker } from '../server/src/pipeline/broker.ts';
+import { RedisDedupStore } from '../server/src/pipeline/dedup.ts';
+import { makePlan } from '../server/src/simulate/plan.ts';
+import { runPlan, signAll } from '../server/src/simulate/run.ts';
+import { StationClient } from '../server/src/simulate/station_client.ts';
+import { issueEnrolmentToken } from '../server/src/sync/enrolment.ts';
+import { createTestDatabase, SERVICE_URLS, testNamespace } from '../server/src/testing/services.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'server/bin/scrutin.js');
+
+function peakRssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line === undefined ? null : Math.round(Number(line.replace(/\D+/g, '')) / 1024);
+  } catch {
+    return null;
+  }
+}
+
+function print(figures: Record<string, unknown>): void {
+  console.log(JSON.stringify(figures));
+}
+
+async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready?: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray | null }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (ready === undefined || child.stdout === null) return { child, match: null };
+  const lines = createInterface({ input: child.stdout });
+  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+    lines.on('line', (line) => {
+      const m = ready.exec(line);
+      if (m !== null) resolve(m);
+    });
+  });
+  return { child, match };
+}
+
+export async function benchPipeline(): Promise<void> {
+  const ballots = Number(process.env.BENCH_BALLOTS ?? 1_000_000);
+  const stations = Number(process.env.BENCH_STATIONS ?? 2_000);
+  const batchSize = Number(process.env.BENCH_BATCH ?? 250);
+  const testDb = await createTestDatabase();
+  const namespace = testNamespace();
+  const env = {
+    DATABASE_URL: testDb.url,
+    AMQP_URL: SERVICE_URLS.amqp,
+    REDIS_URL: SERVICE_URLS.redis,
+    SCRUTIN_NAMESPACE: namespace,
+    LOG_LEVEL: 'warn',
+    PG_POOL_SIZE: '8',
+    WORKER_PREFETCH: '8',
+  };
+  const children: ChildProcess[] = [];
+  try {
+    const tPlan = performance.now();
+    const plan = makePlan({ stations, ballots });
+    const planSeconds = (performance.now() - tPlan) / 1000;
+
+    const db = postgresDatabase(testDb.url, 4);
+    await migrate(db);
+    unwrap(await saveElection(db, plan.election));
+    await setElectionState(db, plan.election.id, 'open');
+    const dedup = new RedisDedupStore(SERVICE_URLS.redis, namespace);
+    const tLoad = performance.now();
+    await loadCredentials(db, dedup, plan.election.id, plan.credentials);
+    const loadSeconds = (performance.now() - tLoad) / 1000;
+    const tokens = new Map<string, string>();
+    for (const s of plan.election.stations) tokens.set(s.id, (await issueEnrolmentToken(db, plan.election.id, s.id)).token);
+
+    const api = await startProcess(['serve', '--port', '0'], env, /on (http:\/\/\S+)/);
+    children.push(api.child);
+    const url = api.match?.[1];
+    if (url === undefined) throw new Error('the API did not print its URL');
+    for (let i = 0; i < 2; i += 1) children.push((await startProcess(['worker'], env)).child);
+
+    const clients = new Map<string, StationClient>();
+    for (const s of plan.election.stations) {
+      const client = new StationClient(url, plan.election.id, s.id);
+      await client.enrol(tokens.get(s.id) ?? '');
+      clients.set(s.id, client);
+    }
+    const tSign = performance.now();
+    const signed = signAll(plan, clients, batchSize);
+    const signSeconds = (performance.now() - tSign) / 1000;
+
+    const report = await runPlan(plan, clients, signed, { url, batchSize, concurrency: 48 });
+    print({
+      bench: 'pipeline',
+      stations,
+      ballotsAccepted: report.expected.accepted,
+      envelopesSent: report.ballotsSent,
+      batchSize,
+      batches: report.batchesSent,
+      refusedBatches: report.refusedBatches,
+      apiBallotsPerSecond: report.apiBallotsPerSecond,
+      endToEndBallotsPerSecond: report.endToEndBallotsPerSecond,
+      endToEndSeconds: Math.round(report.endToEndSeconds * 100) / 100,
+      batchLatencyMs: report.latencyMs,
+      exactTallies: report.exact,
+      mismatches: report.mismatches.slice(0, 10),
+      peakRssMb: { api: peakRssMb(api.child.pid), workers: children.slice(1).map((c) => peakRssMb(c.pid)), simulator: Math.round(process.memoryUsage().rss / 1048576) },
+      setup: { planSeconds: Math.round(planSeconds), credentialsLoaded: plan.credentials.length, credentialLoadSeconds: Math.round(loadSeconds * 10) / 10, signSeconds: Math.round(signSeconds) },
+    });
+    await dedup.close();
+    await db.close();
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await cleanup(namespace);
+    await testDb.drop();
+  }
+}
+
+/** Loading a national credential file: 8,000,000 credentials over 20,000 stations. */
+export async function benchCredentialLoad(): Promise<void> {
+  const total = Number(process.env.BENCH_CREDENTIALS ?? 8_000_000);
+  const stations = Number(process.env.BENCH_STATIONS_LOAD ?? 20_000);
+  const testDb = await createTestDatabase();
+  const namespace = testNamespace();
+  const db = postgresDatabase(testDb.url, 4);
+  const dedup = new RedisDedupStore(SERVICE_URLS.redis, namespace);
+  const redis = new Redis(SERVICE_URLS.redis);
+  try {
+    await migrate(db);
+    const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    const width = Math.max(5, String(stations).length);
+    function* entries() {
+      for (let i = 0; i < total; i += 1) {
+        yield { credential: randomBytes(32).toString('hex') as CredentialHash, station: `ST-${String((i % stations) + 1).padStart(width, '0')}` as StationId };
+      }
+    }
+    const started = performance.now();
+    await loadCredentials(db, dedup, 'bench-load' as ElectionId, entries());
+    const seconds = (performance.now() - started) / 1000;
+    const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    const { rows } = await db.query<{ bytes: string }>("SELECT pg_total_relation_size('credentials')::text AS bytes");
+    const partitions = await db.query<{ bytes: string }>(
+      "SELECT sum(pg_total_relation_size(inhrelid))::text AS bytes FROM pg_inherits WHERE inhparent = 'credentials'::regclass",
+    );
+    print({
+      bench: 'credential-load',
+      credentials: total,
+      stations,
+      seconds: Math.round(seconds * 10) / 10,
+      credentialsPerSecond: Math.round(total / seconds),
+      redisMemoryMb: Math.round((memoryAfter - memoryBefore) / 1048576),
+      postgresMb: Math.round(Number(partitions.rows[0]?.bytes ?? rows[0]?.bytes ?? 0) / 1048576),
+      loaderPeakRssMb: peakRssMb(process.pid),
+    });
+  } finally {
+    await dedup.close();
+    await db.close();
+    const keys = await redis.keys(`*${namespace}*`);
+    for (let i = 0; i < keys.length; i += 10_000) await redis.del(...keys.slice(i, i + 10_000));
+    redis.disconnect();
+    await testDb.drop();
+  }
+}
+
+async function cleanup(namespace: string): Promise<void> {
+  await new RabbitBroker(SERVICE_URLS.amqp, namespace).destroy().catch(() => undefined);
+  const redis = new Redis(SERVICE_URLS.redis);
+  const keys = await redis.keys(`*${namespace}*`);
+  for (let i = 0; i < keys.length; i += 10_000) await redis.del(...keys.slice(i, i + 10_000));
+  redis.disconnect();
+}

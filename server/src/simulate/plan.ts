@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ballotStyle,
+  createCredentialHasher,
+  createVoterCodeGenerator,
+  newBallotId,
+  syntheticElectionJson,
+  syntheticNas,
+  unwrap,
+  parseElection,
+  type Ballot,
+  type CandidateId,
+  type CredentialHash,
+  type ElectionDefinition,
+  type Envelope,
+  type RidingCode,
+  type Selection,
+  type StationId,
+} from '@scrutin/shared/node';
+
+/**
+ * A simulation plan: a generated election whose polls are open now, real credentials (NAS
+ * and code hashed exactly as at a kiosk), and for every station the envelopes it will send,
+ * with a chosen share of duplicate and invalid credentials. It also records what an exact
+ * count must show, to compare with what the results API shows.
+ */
+export interface PlanOptions {
+  readonly stations: number;
+  readonly ballots: number;
+  readonly ridings?: number;
+  /** Share of extra envelopes that reuse an already used credential (never counted). */
+  readonly duplicateShare?: number;
+  /** Share of extra envelopes whose credential does not exist (never counted). */
+  readonly invalidShare?: number;
+  readonly seed?: number;
+}
+
+export interface StationPlan {
+  readonly station: StationId;
+  readonly riding: RidingCode;
+  readonly envelopes: readonly Envelope[];
+}
+
+export interface Expected {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly invalid: number;
+  /** contest → option ('' blank) → count, for single-choice and referendum contests. */
+  readonly counts: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** contest → first preference ('' blank) → count, for ranked contests. */
+  readonly firstPreferences: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+export interface Plan {
+  readonly election: ElectionDefinition;
+  readonly credentials: readonly { readonly credential: CredentialHash; readonly station: StationId }[];
+  readonly stations: readonly StationPlan[];
+  readonly expected: Expected;
+}
+
+export function makePlan(options: PlanOptions, now = Date.now()): Plan {
+  const duplicateShare = options.duplicateShare ?? 0.01;
+  const invalidShare = options.invalidShare ?? 0.01;
+  const ridings = options.ridings ?? Math.max(1, Math.min(125, Math.floor(options.stations / 4)));
+  // 10 % more registered voters than ballots: turnout is never 100 %.
+  const registered = Math.ceil(options.ballots * 1.1);
+  const json = syntheticElectionJson({ ridings, stations: options.stations, voters: registered, seed: options.seed ?? 1, id: `sim-${now.toString(36)}` }) as Record<string, unknown>;
+  json.opensAt = new Date(now - 3_600_000).toISOString();
+  json.closesAt = new Date(now + 36_000_000).toISOString();
+  json.syncDeadline = new Date(now + 86_400_000).toISOString();
+  const election = unwrap(parseElection(json));
+
+  const hasher = createCredentialHasher(election.id);
+  const nextCode = createVoterCodeGenerator();
+  const credentials: { credential: CredentialHash; station: StationId }[] = [];
+  const counts = new Map<string, Map<string, number>>();
+  const firstPreferences = new Map<string, Map<string, number>>();
+  const bump = (map: Map<string, Map<string, number>>, contest: string, option: string) => {
+    let inner = map.get(contest);
+    if (inner === undefined) map.set(contest, (inner = new Map()));
+    inner.set(option, (inner.get(option) ?? 0) + 1);
+  };
+
+  const ballotsPerStation = spread(options.ballots, election.stations.length);
+  let serial = 0;
+  let duplicates = 0;
+  let invalid = 0;
+  const stations = election.stations.map((station, i): StationPlan => {
+    const mine: CredentialHash[] = [];
+    for (let v = 0; v < station.registeredVoters; v += 1) {
+      const credential = hasher.digest(syntheticNas(serial), nextCode()).toString('hex') as CredentialHash;
+      serial += 1;
+      mine.push(credential);
+      credentials.push({ credential, station: station.id });
+    }
+    const casting = Math.min(ballotsPerStation[i] ?? 0, mine.length);
+    const envelopes: Envelope[] = [];
+    for (let b = 0; b < casting; b += 1) {
+      const ballot = randomBallot(election, station.riding);
+      for (const s of ballot.selections) {
+        if (s.kind === 'ranked') bump(firstPreferences, s.contest, s.ranking[0] ?? '');
+        else bump(counts, s.contest, s.choice ?? '');
+      }
+      envelopes.push({ credentialHash: mine[b] as CredentialHash, ballot });
+    }
+    const extraDuplicates = Math.round(casting * duplicateShare);
+    // A repeat carries the same choices as the first use (with its own ballot id), so the
+    // tally is exact whichever of the two the pipeline happens to see first.
+    for (let d = 0; d < extraDuplicates && casting > 0; d += 1) {
+      const original = envelopes[Math.floor(Math.random() * casting)] as Envelope;
+      envelopes.push({ credentialHash: original.credentialHash, ballot: { ...original.ballot, id: newBallotId() } });
+      duplicates += 1;
+    }
+    const extraInvalid = Math.round(casting * invalidShare);
+    for (let d = 0; d < extraInvalid; d += 1) {
+      envelopes.push({ credentialHash: randomBytes(32).toString('hex') as CredentialHash, ballot: randomBallot(election, station.riding) });
+      invalid += 1;
+    }
+    return { station: station.id, riding: station.riding, envelopes: shuffled(envelopes) };
+  });
+  const accepted = stations.reduce((n, s) => n + s.envelopes.length, 0) - duplicates - invalid;
+  return { election, credentials, stations, expected: { accepted, duplicates, invalid, counts, firstPreferences } };
+}
+
+function spread(total: number, parts: number): number[] {
+  const base = Math.floor(total / parts);
+  return Array.from({ length: parts }, (_, i) => base + (i < total % parts ? 1 : 0));
+}
+
+/** Shuffled, with each credential's first use before its repeats. */
+function shuffled(envelopes: Envelope[]): Envelope[] {
+  const out = [...envelopes];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as Envelope, out[i] as Envelope];
+  }
+  // Keep the first occurrence of each credential before its repeats: the repeat is the duplicate.
+  const seen = new Set<CredentialHash>();
+  const firsts: Envelope[] = [];
+  const repeats: Envelope[] = [];
+  for (const e of out) {
+    if (seen.has(e.credentialHash)) repeats.push(e);
+    else {
+      seen.add(e.credentialHash);
+      firsts.push(e);
+    }
+  }
+  return [...firsts, ...repeats];
+}
+
+const weights = (n: number) => Array.from({ length: n }, (_, i) => 1 / (i + 1.5));
+
+function pickWeighted(n: number): number {
+  const w = weights(n);
+  let r = Math.random() * w.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < n; i += 1) {
+    r -= w[i] ?? 0;
+    if (r <= 0) return i;
+  }
+  return n - 1;
+}
+
+/** A ballot with a realistic spread: leading candidates favoured, a few blanks, 1–4 rankings. */
+export function randomBallot(election: ElectionDefinition, riding: RidingCode): Ballot {
+  const selections = ballotStyle(election, riding).map((c): Selection => {
+    const blank = Math.random() < 0.02;
+    if (c.kind === 'referendum') return { kind: 'referendum', contest: c.id, choice: blank ? null : Math.random() < 0.52 ? 'oui' : 'non' };
+    const ids: CandidateId[] = c.candidates.map((k) => k.id);
+    if (c.method === 'plurality') return { kind: 'plurality', contest: c.id, choice: blank ? null : (ids[pickWeighted(ids.length)] ?? null) };
+    if (blank) return { kind: 'ranked', contest: c.id, ranking: [] };
+    const pool = [...ids];
+    const ranking: CandidateId[] = [];
+    const depth = 1 + Math.floor(Math.random() * Math.min(4, pool.length));
+    for (let r = 0; r < depth; r += 1) ranking.push(pool.splice(pickWeighted(pool.length), 1)[0] as CandidateId);
+    return { kind: 'ranked', contest: c.id, ranking };
+  });
+  return { id: newBallotId(), election: election.id, riding, selections };
+}
