@@ -46,10 +46,12 @@ function print(figures: Record<string, unknown>): void {
 
 async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready?: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray | null }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (ready === undefined || child.stdout === null) return { child, match: null };
-  const lines = createInterface({ input: child.stdout });
+  if (ready === undefined) return { child, match: null };
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`${args.join(' ')} exited with ${String(code)}`));
+    });
     lines.on('line', (line) => {
       const m = ready.exec(line);
       if (m !== null) resolve(m);

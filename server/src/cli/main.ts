@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { registerCredentials } from './credentials.ts';
+import { registerDemo } from './demo.ts';
 import { registerElection } from './election.ts';
 import { registerServe } from './serve.ts';
 import { registerTabulate } from './tabulate.ts';
+import { registerUsers } from './users.ts';
 
 /**
  * `scrutin`: one command for officials and technicians. Each sub-command lives in its own
@@ -16,6 +18,8 @@ const program = new Command()
 registerTabulate(program);
 registerElection(program);
 registerCredentials(program);
+registerUsers(program);
 registerServe(program);
+registerDemo(program);
 
 await program.parseAsync(process.argv);

@@ -74,7 +74,7 @@ function mutateAt(value: unknown, path: readonly number[], replacement: unknown)
   if (Array.isArray(value)) {
     if (value.length === 0) return replacement;
     const i = head % value.length;
-    return value.map((v, j) => (j === i ? mutateAt(v, rest, replacement) : v));
+    return (value as unknown[]).map((v, j) => (j === i ? mutateAt(v, rest, replacement) : v));
   }
   const keys = Object.keys(value);
   if (keys.length === 0) return replacement;

@@ -1,4 +1,4 @@
-import { sampleElection, unwrap, type ElectionDefinition } from '@scrutin/shared/node';
+import { unwrap } from '@scrutin/shared/node';
 import { loadConfig, type Config } from '../config.ts';
 import { startCentral, type Central, type CentralOptions } from '../central.ts';
 import { RabbitBroker } from '../pipeline/broker.ts';
@@ -43,8 +43,4 @@ export async function startTestCentral(options: CentralOptions & { env?: Record<
   };
 }
 
-/** The sample election with polls open now: opened an hour ago, closing in ten hours. */
-export function openSampleElection(now = Date.now()): ElectionDefinition {
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return sampleElection({ opensAt: iso(now - 3_600_000), closesAt: iso(now + 36_000_000), syncDeadline: iso(now + 86_400_000) });
-}
+export { openSampleElection } from '@scrutin/shared/node';
