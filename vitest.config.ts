@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['{shared,server}/src/**/*.test.ts'],
+    // Fault tests restart the shared services: they run alone (vitest.faults.config.ts).
+    exclude: ['**/node_modules/**', '**/*.fault.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { parseElection, unwrap } from '@scrutin/shared/node';
 import type { Router } from 'express';
+import type { DestinationStream } from 'pino';
 import { createApp } from './api/app.ts';
 import type { AppContext } from './app/context.ts';
 import { centralKey, openServices } from './app/services.ts';
@@ -26,10 +27,12 @@ export interface CentralOptions {
   readonly withValidator?: boolean;
   readonly extraRoutes?: readonly ((ctx: AppContext) => Router)[];
   readonly now?: () => Date;
+  /** Where logs go (default stdout); tests capture them. */
+  readonly logDestination?: DestinationStream;
 }
 
-export async function createContext(config: Config, name: string, now: () => Date = () => new Date()): Promise<AppContext> {
-  const logger = createLogger(config.logLevel, name);
+export async function createContext(config: Config, name: string, now: () => Date = () => new Date(), logDestination?: DestinationStream): Promise<AppContext> {
+  const logger = createLogger(config.logLevel, name, logDestination);
   const log = eventLogger(logger);
   const services = await openServices(config, log);
   const key = await centralKey(services.db, config.centralSigningKey);
@@ -46,7 +49,7 @@ export async function createContext(config: Config, name: string, now: () => Dat
 }
 
 export async function startCentral(config: Config, options: CentralOptions = {}): Promise<Central> {
-  const ctx = await createContext(config, 'scrutin-api', options.now);
+  const ctx = await createContext(config, 'scrutin-api', options.now, options.logDestination);
   if (options.withValidator === true || ctx.services.mode === 'embedded') {
     await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
   }

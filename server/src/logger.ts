@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Structured logs. Every entry carries an `event` from this catalogue, so operators can
@@ -34,14 +34,20 @@ export const LOG_EVENTS = [
   'election.state_changed',
   'official.login',
   'official.login_failed',
+  'official.locked',
+  'official.logout',
+  'official.created',
+  'election.certification_override',
+  'station.enrolment_token_issued',
   'request.failed',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 
 export type EventLogger = (event: LogEvent, detail?: Record<string, unknown>) => void;
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, base: { service: name } });
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const options = { name, level, base: { service: name } };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 export function eventLogger(logger: Logger, level: 'info' | 'warn' | 'error' = 'info'): EventLogger {

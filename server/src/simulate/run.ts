@@ -111,7 +111,7 @@ export async function runPlan(plan: Plan, clients: ReadonlyMap<string, StationCl
   };
 }
 
-interface ResultsView {
+export interface ResultsView {
   readonly turnout: { readonly ballots: number };
   readonly ridings: readonly {
     readonly contest: string;
@@ -123,14 +123,14 @@ interface ResultsView {
   readonly referendums: readonly { readonly contest: string; readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank: number } } }[];
 }
 
-async function fetchResults(url: string, election: string): Promise<ResultsView> {
+export async function fetchResults(url: string, election: string): Promise<ResultsView> {
   const response = await fetch(`${url}/api/v1/elections/${election}/results`);
   if (!response.ok) throw new Error(`results API answered ${response.status}`);
   return (await response.json()) as ResultsView;
 }
 
 /** Every count the results show against what the stations sent. */
-function compare(expected: Expected, results: ResultsView): string[] {
+export function compare(expected: Expected, results: ResultsView): string[] {
   const problems: string[] = [];
   const check = (what: string, shown: number, want: number) => {
     if (shown !== want) problems.push(`${what}: shown ${shown}, sent ${want}`);

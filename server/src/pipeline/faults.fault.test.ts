@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { unwrap } from '@scrutin/shared/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
+import { makePlan, type Plan } from '../simulate/plan.ts';
+import { compare, fetchResults, signAll } from '../simulate/run.ts';
+import { StationClient } from '../simulate/station_client.ts';
+import { issueEnrolmentToken } from '../sync/enrolment.ts';
+import { startTestCentral, type TestCentral } from '../testing/central.ts';
+import { restartPostgres, restartRabbitMq, restartRedis } from '../testing/service_control.ts';
+
+/**
+ * Invariant 1 (nothing lost, nothing counted twice) under faults, on the real services:
+ * validators killed with SIGKILL mid-run, RabbitMQ, Redis and Postgres restarted while
+ * stations send, batches delivered twice, out of order and truncated. At the end the
+ * results equal exactly what the stations sent, and no valid credential became a duplicate.
+ */
+const BIN = join(import.meta.dirname, '../../bin/scrutin.js');
+let t: TestCentral;
+let plan: Plan;
+const workers: ChildProcess[] = [];
+
+function startWorker(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  workers.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  t = await startTestCentral({ env: { PG_POOL_SIZE: '6' } });
+  plan = makePlan({ stations: 24, ballots: 4800, duplicateShare: 0.03, invalidShare: 0.02 });
+  const { db, dedup } = t.central.ctx.services;
+  unwrap(await saveElection(db, plan.election));
+  await setElectionState(db, plan.election.id, 'open');
+  await loadCredentials(db, dedup, plan.election.id, plan.credentials);
+}, 120_000);
+
+afterAll(async () => {
+  for (const w of workers) w.kill('SIGKILL');
+  await t.stop();
+}, 120_000);
+
+/** Sends one batch until the server gives a receipt, whatever happens to it meanwhile. */
+async function deliver(client: StationClient, body: string): Promise<void> {
+  for (let attempt = 0; attempt < 400; attempt += 1) {
+    const outcome = await client.send(body).catch(() => null);
+    if (outcome?.kind === 'accepted') return;
+    if (outcome !== null && outcome.status >= 400 && outcome.status < 500 && outcome.status !== 429) {
+      throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);
+    }
+    await sleep(Math.min(1000, 50 * (attempt + 1)));
+  }
+  throw new Error('batch never accepted');
+}
+
+describe('faults', () => {
+  it('counts exactly what the stations sent through worker kills and service restarts', async () => {
+    const { db } = t.central.ctx.services;
+    const env = {
+      DATABASE_URL: t.config.services?.databaseUrl ?? '',
+      AMQP_URL: t.config.services?.amqpUrl ?? '',
+      REDIS_URL: t.config.services?.redisUrl ?? '',
+      SCRUTIN_NAMESPACE: t.config.namespace,
+      LOG_LEVEL: 'silent',
+      WORKER_PREFETCH: '4',
+    };
+    let a = startWorker(env);
+    startWorker(env);
+
+    const clients = new Map<string, StationClient>();
+    for (const s of plan.election.stations) {
+      const client = new StationClient(t.central.url, plan.election.id, s.id);
+      await client.enrol((await issueEnrolmentToken(db, plan.election.id, s.id)).token);
+      clients.set(s.id, client);
+    }
+    const signed = signAll(plan, clients, 10);
+
+    // Stations send concurrently, each in shuffled order, some batches twice, some first truncated.
+    let truncatedRefused = 0;
+    const sending = Promise.all(
+      [...signed].map(async ([station, batches]) => {
+        const client = clients.get(station) as StationClient;
+        const order = [...batches].sort(() => Math.random() - 0.5);
+        for (const body of order) {
+          if (Math.random() < 0.1) {
+            const cut = await client.send(body.slice(0, Math.floor(body.length / 2))).catch(() => null);
+            if (cut !== null && cut.status === 400) truncatedRefused += 1;
+          }
+          await deliver(client, body);
+          if (Math.random() < 0.2) await deliver(client, body);
+          await sleep(20);
+        }
+      }),
+    );
+
+    const faults = (async () => {
+      await sleep(400);
+      a.kill('SIGKILL');
+      await sleep(300);
+      a = startWorker(env);
+      await restartRabbitMq();
+      await sleep(300);
+      workers[1]?.kill('SIGKILL');
+      startWorker(env);
+      await restartRedis();
+      await sleep(300);
+      await restartPostgres();
+      await sleep(300);
+      a.kill('SIGKILL');
+      startWorker(env);
+    })();
+    await Promise.all([sending, faults]);
+
+    // Every batch must end up counted.
+    const total = [...signed.values()].reduce((n, b) => n + b.length, 0);
+    let processed = 0;
+    for (let i = 0; i < 600 && processed < total; i += 1) {
+      await sleep(250);
+      const { rows } = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'").catch(() => ({ rows: [] }));
+      processed = Number(rows[0]?.n ?? 0);
+    }
+    expect(processed).toBe(total);
+
+    const results = await fetchResults(t.central.url, plan.election.id);
+    expect(results.turnout.ballots).toBe(plan.expected.accepted);
+    expect(compare(plan.expected, results)).toEqual([]);
+    const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+    expect(await count('SELECT count(*)::text AS n FROM credential_uses')).toBe(plan.expected.accepted);
+    expect(await count('SELECT count(*)::text AS n FROM ballots')).toBe(plan.expected.accepted);
+    expect(await count("SELECT coalesce(sum(count), 0)::text AS n FROM rejected_envelopes WHERE reason = 'duplicate'")).toBe(plan.expected.duplicates);
+    expect(await count("SELECT coalesce(sum(count), 0)::text AS n FROM rejected_envelopes WHERE reason = 'invalid-credential'")).toBe(plan.expected.invalid);
+    expect(await t.central.ctx.services.broker.depths()).toEqual({ queued: 0, deadLettered: 0 });
+    expect(truncatedRefused).toBeGreaterThan(0);
+  }, 600_000);
+});

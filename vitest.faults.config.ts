@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The fault tests restart PostgreSQL, Redis and RabbitMQ: they run alone, one file at a
+ * time, after the main suite (`npm run test:faults`, part of `npm test`).
+ */
+export default defineConfig({
+  test: {
+    include: ['{shared,server}/src/**/*.fault.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
