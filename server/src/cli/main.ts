@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCredentials } from './credentials.ts';
 import { registerDemo } from './demo.ts';
 import { registerElection } from './election.ts';
+import { registerImportBatches } from './import_batches.ts';
 import { registerServe } from './serve.ts';
 import { registerTabulate } from './tabulate.ts';
 import { registerUsers } from './users.ts';
@@ -21,5 +22,6 @@ registerCredentials(program);
 registerUsers(program);
 registerServe(program);
 registerDemo(program);
+registerImportBatches(program);
 
 await program.parseAsync(process.argv);

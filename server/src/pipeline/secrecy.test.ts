@@ -104,7 +104,7 @@ describe('ballot secrecy', () => {
 
   it('does not keep the cast order of ballots, by storage order or by id', async () => {
     const { db } = t.central.ctx.services;
-    const castOrder = sent.map((e) => e.ballot.id);
+    const castOrder: string[] = sent.map((e) => e.ballot.id);
     const stored = (await db.query<{ id: string }>("SELECT replace(ballot_id::text, '-', '') AS id FROM ballots")).rows.map((r) => r.id).filter((id) => castOrder.includes(id));
     const byId = (await db.query<{ id: string }>("SELECT replace(ballot_id::text, '-', '') AS id FROM ballots ORDER BY ballot_id")).rows.map((r) => r.id).filter((id) => castOrder.includes(id));
     expect(stored).toHaveLength(60);

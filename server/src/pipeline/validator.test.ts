@@ -134,3 +134,22 @@ describe('validator', () => {
     expect(await count('SELECT count(*) AS n FROM credential_uses')).toBe(stored);
   });
 });
+
+describe('poison messages', () => {
+  it('dead-letters a message that can never be processed, with an alert, and counts nothing', async () => {
+    const { InProcessBroker } = await import('./broker.ts');
+    const { startValidator } = await import('./worker.ts');
+    const { createMetrics } = await import('../metrics.ts');
+    const broker = new InProcessBroker();
+    const metrics = createMetrics(false);
+    await startValidator({ db, dedup, broker, elections: catalogue, metrics, log: () => undefined, prefetch: 1 });
+    const before = await count('SELECT count(*) AS n FROM ballots');
+    await broker.publish(Buffer.from('{"not":"a batch"}'));
+    for (let i = 0; i < 100 && (await broker.depths()).deadLettered === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(await broker.depths()).toEqual({ queued: 0, deadLettered: 1 });
+    expect(await count("SELECT count(*) AS n FROM alerts WHERE kind = 'dead-letter'")).toBe(1);
+    expect((await metrics.registry.getSingleMetricAsString('scrutin_dead_letters_total')).trim().split('\n').at(-1)).toBe('scrutin_dead_letters_total 1');
+    expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before);
+    await broker.close();
+  });
+});

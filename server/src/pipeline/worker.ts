@@ -33,10 +33,11 @@ export async function startValidator(deps: WorkerDeps): Promise<void> {
 
 async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => Promise<void>, delivery: Delivery): Promise<Disposition> {
   let delay = 100;
+  let election: ElectionId | null = null;
   for (let attempt = 1; ; attempt += 1) {
     const started = Date.now();
     try {
-      const election = peekElection(delivery.content);
+      election = peekElection(delivery.content);
       if (election !== null) await ensureDedup(election);
       const disposition = await handleBatchMessage(
         {
@@ -60,7 +61,14 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
         },
         delivery.content,
       );
-      if (disposition === 'dead-letter') deps.metrics.deadLetters.inc();
+      if (disposition === 'dead-letter') {
+        deps.metrics.deadLetters.inc();
+        // Officials see it: a batch that cannot be processed is never silently dropped.
+        await deps.db.query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, NULL, 'dead-letter', $2)`, [
+          election ?? 'unknown',
+          JSON.stringify({ bytes: delivery.content.length, redelivered: delivery.redelivered }),
+        ]);
+      }
       deps.metrics.storeTiming.observe({ store: 'pipeline', operation: 'batch' }, (Date.now() - started) / 1000);
       return disposition;
     } catch (error) {

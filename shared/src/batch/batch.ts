@@ -65,3 +65,22 @@ export type ReceiptBody = z.infer<typeof ReceiptBodySchema>;
 
 export const SignedReceiptSchema = z.object({ body: ReceiptBodySchema, signature: SignatureSchema });
 export type SignedReceipt = z.infer<typeof SignedReceiptSchema>;
+
+/**
+ * The offline fallback: a station's unsynced batches written to a file (a USB stick) and
+ * imported centrally with `scrutin import-batches`, through the same checks and the same
+ * idempotency as the network. The file is signed by the station key as a whole, and each
+ * batch keeps its own signature.
+ */
+export const BatchExportBodySchema = z.object({
+  format: z.literal('scrutin-batch-export'),
+  version: z.literal(1),
+  election: ElectionIdSchema,
+  station: StationIdSchema,
+  exportedAt: z.iso.datetime({ offset: true }),
+  batches: z.array(SignedBatchSchema).min(1),
+});
+export type BatchExportBody = z.infer<typeof BatchExportBodySchema>;
+
+export const SignedBatchExportSchema = z.object({ body: BatchExportBodySchema, signature: SignatureSchema });
+export type SignedBatchExport = z.infer<typeof SignedBatchExportSchema>;

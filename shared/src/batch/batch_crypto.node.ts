@@ -3,11 +3,12 @@ import { canonicalBallot } from '../ballot/ballot_hash.node.ts';
 import { canonicalBytes, canonicalJson } from '../canonical.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { BatchBody, Envelope, PublicKey, ReceiptBody, SignedBatch, SignedReceipt } from './batch.ts';
+import type { BatchBody, BatchExportBody, Envelope, PublicKey, ReceiptBody, SignedBatch, SignedBatchExport, SignedReceipt } from './batch.ts';
 
 export const ENVELOPE_TAG = 'scrutin/envelope/v1';
 export const BATCH_TAG = 'scrutin/batch/v1';
 export const RECEIPT_TAG = 'scrutin/receipt/v1';
+export const EXPORT_TAG = 'scrutin/batch-export/v1';
 const MERKLE_LEAF = Buffer.of(0);
 const MERKLE_NODE = Buffer.of(1);
 
@@ -160,6 +161,23 @@ export function signReceipt(body: ReceiptBody, centralPrivateKeyPem: string): Si
 export function verifyReceipt(receipt: SignedReceipt, centralPublicKey: PublicKey): boolean {
   try {
     return verify(null, receiptSigningBytes(receipt.body), importPublicKey(centralPublicKey), Buffer.from(receipt.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+function exportSigningBytes(body: BatchExportBody): Buffer {
+  return Buffer.concat([Buffer.from(EXPORT_TAG, 'utf8'), Buffer.of(0), Buffer.from(canonicalJson(body), 'utf8')]);
+}
+
+/** Signs a station's export file with the station key. */
+export function signBatchExport(body: BatchExportBody, privateKeyPem: string): SignedBatchExport {
+  return { body, signature: sign(null, exportSigningBytes(body), createPrivateKey(privateKeyPem)).toString('base64') };
+}
+
+export function verifyBatchExport(file: SignedBatchExport, stationPublicKey: PublicKey): boolean {
+  try {
+    return verify(null, exportSigningBytes(file.body), importPublicKey(stationPublicKey), Buffer.from(file.signature, 'base64'));
   } catch {
     return false;
   }
