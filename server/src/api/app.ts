@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../app/context.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
+import { officialsRoutes } from './officials_routes.ts';
 import { mapReplacer, resultsRoutes } from './results_routes.ts';
 import { syncRoutes } from './sync_routes.ts';
 
@@ -36,6 +37,7 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
 
   app.use('/api/v1', syncRoutes(ctx));
   app.use('/api/v1', resultsRoutes(ctx));
+  app.use('/api/v1', officialsRoutes(ctx));
   for (const routes of extraRoutes) app.use('/api/v1', routes(ctx));
 
   app.use('/api', (req, _res, next) => {

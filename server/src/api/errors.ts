@@ -34,6 +34,11 @@ export const ERROR_STATUS = {
   'account-locked': 429,
   'service-unavailable': 503,
   'internal-error': 500,
+  'invalid-transition': 409,
+  'batches-pending': 409,
+  'station-not-revocable': 409,
+  'official-exists': 409,
+  'credential-conflict': 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

@@ -189,6 +189,18 @@ describe('generateCredentials', () => {
     expect(() => statSync(dir)).toThrow();
   });
 
+  it('reports a station that fails, leaving no manifest', async () => {
+    const dir = join(tempDir(), 'out');
+    const valid = syntheticElection({ ridings: 1, stations: 3, voters: 30, id: 'failing' });
+    // Not a valid election (parseElection refuses duplicate stations): the second ST-00001
+    // finds its files already written, so its worker fails.
+    const election: ElectionDefinition = { ...valid, stations: [valid.stations[0]!, valid.stations[1]!, valid.stations[0]!] };
+    const result = await generateCredentials({ election, outDir: dir, workers: 2 });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatchObject({ kind: 'station-failed', station: 'ST-00001', message: expect.stringMatching(/EEXIST/) as unknown });
+    expect(readdirSync(dir)).not.toContain('manifest.json');
+  });
+
   it('refuses a bad worker count', async () => {
     const result = await generateCredentials({ election: sampleElection(), outDir: join(tempDir(), 'out'), workers: 0 });
     expect(result).toEqual({ ok: false, error: { kind: 'invalid-workers', workers: 0 } });

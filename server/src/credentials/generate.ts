@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { err, ok, SYNTHETIC_NAS_CAPACITY, type ElectionDefinition, type Result, type Sha256Hex } from '@scrutin/shared/node';
 import type { FromWorker, ToWorker, WorkerData } from './generate_worker.ts';
@@ -30,8 +31,9 @@ import type { StationJob, StationResult } from './station_credentials.ts';
  *   manifest.json            totals, per-station files and shard SHA-256; written last
  *
  * Stations are spread over worker threads; each worker streams its central rows back to
- * this thread, which writes the one central file. Memory is bounded by (workers × one
- * chunk of CHUNK_VOTERS voters), not by the size of the election.
+ * this thread, which writes the one central file. Memory is bounded by workers ×
+ * CENTRAL_WINDOW chunks of CHUNK_VOTERS voters (plus the stream's buffer), not by the size
+ * of the election.
  */
 
 export interface CredentialsProgress {
@@ -97,6 +99,7 @@ export async function generateCredentials(
   const prepared = prepareOutput(outDir, options.force ?? false);
   if (!prepared.ok) return prepared;
 
+  options.onProgress?.({ voters: 0, totalVoters, stations: 0, totalStations: stations.length });
   let serial = 0;
   const jobs: StationJob[] = stations.map((s, index) => {
     const job = { index, id: s.id, riding: s.riding, voters: s.registeredVoters, firstSerial: serial };
@@ -105,7 +108,7 @@ export async function generateCredentials(
   });
 
   const centralPath = join(outDir, CENTRAL_FILE);
-  const central = createWriteStream(centralPath, { flags: 'wx' });
+  const central = createWriteStream(centralPath, { flags: 'wx', highWaterMark: 1 << 20 });
   const centralDigest = createHash('sha256');
   const writeCentral = (bytes: Uint8Array): boolean => {
     centralDigest.update(bytes);
@@ -187,7 +190,7 @@ interface Sink {
   readonly onStation: (result: StationResult) => void;
 }
 
-/** Hands stations to workers one at a time; resolves with the results by station index. */
+/** Hands stations to the workers (two in hand each); resolves with the results by station index. */
 function runWorkers(
   jobs: readonly StationJob[],
   count: number,
@@ -204,7 +207,7 @@ function runWorkers(
     const finish = (outcome: Result<StationResult[], GenerateCredentialsError>): void => {
       if (settled) return;
       settled = true;
-      sink.central.off('error', onStreamError);
+      sink.central.off('drain', onDrain);
       void Promise.all(workers.map((w) => w.terminate())).then(() => {
         resolve(outcome);
       });
@@ -212,7 +215,13 @@ function runWorkers(
     const onStreamError = (error: unknown): void => {
       finish(err({ kind: 'io', message: `cannot write ${CENTRAL_FILE}: ${messageOf(error)}` }));
     };
+    // Chunks the central stream took beyond its buffer are acknowledged once it drains.
+    const waitingForDrain: (() => void)[] = [];
+    const onDrain = (): void => {
+      for (const ack of waitingForDrain.splice(0)) ack();
+    };
     sink.central.on('error', onStreamError);
+    sink.central.on('drain', onDrain);
 
     const dispatch = (worker: Worker): void => {
       const job = jobs[next];
@@ -232,6 +241,8 @@ function runWorkers(
         if (settled) return;
         switch (message.type) {
           case 'ready':
+            // Two stations in hand, so a worker starts its next one without a round trip.
+            dispatch(worker);
             dispatch(worker);
             break;
           case 'central': {
@@ -239,7 +250,7 @@ function runWorkers(
               worker.postMessage({ type: 'ack' } satisfies ToWorker);
             };
             if (sink.writeCentral(message.rows)) ack();
-            else sink.central.once('drain', ack);
+            else waitingForDrain.push(ack);
             break;
           }
           case 'done':
@@ -264,19 +275,14 @@ function runWorkers(
   });
 }
 
-function closeStream(stream: WriteStream): Promise<Result<void, GenerateCredentialsError>> {
-  return new Promise((resolve) => {
-    if (stream.destroyed) {
-      resolve(ok(undefined));
-      return;
-    }
-    stream.once('error', (error) => {
-      resolve(err({ kind: 'io', message: `cannot write ${CENTRAL_FILE}: ${messageOf(error)}` }));
-    });
-    stream.end(() => {
-      resolve(ok(undefined));
-    });
-  });
+async function closeStream(stream: WriteStream): Promise<Result<void, GenerateCredentialsError>> {
+  try {
+    stream.end();
+    await finished(stream);
+    return ok(undefined);
+  } catch (error) {
+    return err({ kind: 'io', message: `cannot write ${CENTRAL_FILE}: ${messageOf(error)}` });
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,11 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ElectionIdSchema } from '@scrutin/shared/node';
+import { ElectionIdSchema } from '@scrutin/shared';
 import { stationCredentialsWriter, type StationJob, type StationResult } from './station_credentials.ts';
 
 /**
- * A credentials worker thread: takes one station at a time from the main thread, writes its
- * shard and cards, and streams its central rows back, waiting for an acknowledgement of each
- * chunk (so the main thread's write queue, and memory, stay bounded).
+ * A credentials worker thread: writes the shard and cards of the stations the main thread
+ * hands it, one at a time in the order received, and streams their central rows back.
+ *
+ * Flow control: at most CENTRAL_WINDOW chunks of central rows may be unacknowledged; the
+ * main thread acknowledges a chunk once its file stream has accepted it (after 'drain' when
+ * the stream is full), so memory stays bounded while the worker never idles on a round trip.
  *
  * Loaded through generate_worker.js, which registers the TypeScript loader in this thread.
  */
@@ -24,42 +27,66 @@ export type FromWorker =
   | { readonly type: 'done'; readonly result: StationResult }
   | { readonly type: 'failed'; readonly station: string; readonly message: string };
 
+export const CENTRAL_WINDOW = 8;
+
 const port = parentPort;
 if (port === null) throw new Error('generate_worker runs in a worker thread');
 const data = workerData as WorkerData;
-const writeStation = stationCredentialsWriter({ electionId: ElectionIdSchema.parse(data.electionId), outDir: data.outDir, inMemoryShardVoters: data.inMemoryShardVoters });
+const writeStation = stationCredentialsWriter({
+  electionId: ElectionIdSchema.parse(data.electionId),
+  outDir: data.outDir,
+  ...(data.inMemoryShardVoters === undefined ? {} : { inMemoryShardVoters: data.inMemoryShardVoters }),
+});
 
-let acknowledge: (() => void) | undefined;
+const queue: StationJob[] = [];
+let running = false;
+let unacknowledged = 0;
+let windowOpen: (() => void) | undefined;
 
-function post(message: FromWorker): void {
-  port?.postMessage(message);
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
 }
 
 function central(rows: Buffer): Promise<void> {
+  // Transferred, not copied, when the rows own their ArrayBuffer (see ownBuffer); a slice of
+  // Node's shared buffer pool must be copied, since transferring would take the whole pool.
+  const own = rows.byteOffset === 0 && rows.byteLength === rows.buffer.byteLength ? rows : Uint8Array.prototype.slice.call(rows);
+  post({ type: 'central', rows: own }, [own.buffer as ArrayBuffer]);
+  unacknowledged += 1;
+  if (unacknowledged < CENTRAL_WINDOW) return Promise.resolve();
   return new Promise((resolve) => {
-    acknowledge = resolve;
-    post({ type: 'central', rows });
+    windowOpen = resolve;
   });
 }
 
-async function run(job: StationJob): Promise<void> {
-  try {
-    post({ type: 'done', result: await writeStation(job, central) });
-  } catch (error) {
-    post({ type: 'failed', station: job.id, message: error instanceof Error ? error.message : String(error) });
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+    try {
+      post({ type: 'done', result: await writeStation(job, central) });
+    } catch (error) {
+      post({ type: 'failed', station: job.id, message: error instanceof Error ? error.message : String(error) });
+      queue.length = 0;
+    }
   }
+  running = false;
 }
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'ack': {
-      const resolve = acknowledge;
-      acknowledge = undefined;
-      resolve?.();
+      unacknowledged -= 1;
+      const resolve = windowOpen;
+      if (resolve !== undefined && unacknowledged < CENTRAL_WINDOW) {
+        windowOpen = undefined;
+        resolve();
+      }
       break;
     }
     case 'station':
-      void run(message.job);
+      queue.push(message.job);
+      void drain();
       break;
   }
 });

@@ -98,7 +98,7 @@ async function writeStation(
       }
       shard.add(sortedByKey(digests));
       writeAll(cards, Buffer.from(cardLines, 'latin1'));
-      await central(Buffer.from(centralLines, 'latin1'));
+      await central(ownBuffer(centralLines));
     }
     const shardSha256 = shard.finish();
     shard = undefined;
@@ -122,6 +122,13 @@ function sortedByKey(digests: readonly Buffer[]): Buffer[] {
   for (let i = 0; i < digests.length; i += 1) keys[i] = (digests[i] as Buffer).readUInt32BE(0) * CHUNK_VOTERS + i;
   keys.sort();
   return Array.from(keys, (key) => digests[key % CHUNK_VOTERS] as Buffer);
+}
+
+/** Latin-1 bytes in an ArrayBuffer of their own (not Node's shared pool): transferable. */
+function ownBuffer(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(text.length);
+  bytes.write(text, 0, text.length, 'latin1');
+  return bytes;
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

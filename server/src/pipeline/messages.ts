@@ -8,5 +8,7 @@ import { Sha256HexSchema, SignedBatchSchema } from '@scrutin/shared/node';
 export const BatchMessageSchema = z.object({
   batchHash: Sha256HexSchema,
   batch: SignedBatchSchema,
+  /** When the API received the batch (ms since the epoch), for the pipeline latency metric. */
+  receivedAtMs: z.number().int().nonnegative().optional(),
 });
 export type BatchMessage = z.infer<typeof BatchMessageSchema>;

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import {
   validateBallot,
   type Ballot,
@@ -42,8 +43,10 @@ export interface ValidatorDeps {
   readonly db: Database;
   readonly dedup: DedupStore;
   readonly elections: ElectionCatalogue;
-  readonly onProcessed?: (outcome: BatchOutcome, station: StationId) => void;
+  readonly onProcessed?: (outcome: BatchOutcome, station: StationId, receivedAtMs?: number) => void;
   readonly onEvent?: (event: string, detail: Record<string, unknown>) => void;
+  /** Timings of the Redis step and the Postgres transaction, in seconds. */
+  readonly onTiming?: (store: 'redis' | 'postgres', operation: string, seconds: number) => void;
 }
 
 /** Election definitions by id, read from Postgres once and kept. */
@@ -82,7 +85,7 @@ export async function handleBatchMessage(deps: ValidatorDeps, content: Buffer): 
     return 'dead-letter';
   }
   const outcome = await processBatch(deps, election, message);
-  deps.onProcessed?.(outcome, message.batch.body.station);
+  deps.onProcessed?.(outcome, message.batch.body.station, message.receivedAtMs);
   return 'ack';
 }
 
@@ -102,9 +105,12 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
   if (await isProcessed(deps.db, body.election, body.station, body.sequence)) {
     return { alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 };
   }
+  const redisStarted = performance.now();
   const classified = await classify(deps.dedup, election, station.id, station.riding, message.batchHash, body.envelopes);
+  deps.onTiming?.('redis', 'check_and_mark', (performance.now() - redisStarted) / 1000);
 
-  return deps.db.transaction(async (tx) => {
+  const pgStarted = performance.now();
+  const outcome = await deps.db.transaction(async (tx) => {
     const status = await tx.query<{ status: string }>(
       'SELECT status FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3 FOR UPDATE',
       [body.election, body.station, body.sequence],
@@ -168,6 +174,8 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
     );
     return { alreadyProcessed: false, accepted: accepted.length, duplicates: duplicates.length, invalid: invalidTotal };
   });
+  deps.onTiming?.('postgres', 'batch_transaction', (performance.now() - pgStarted) / 1000);
+  return outcome;
 }
 
 async function isProcessed(db: Queryable, election: string, station: string, sequence: number): Promise<boolean> {

@@ -44,7 +44,8 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
           db: deps.db,
           dedup: deps.dedup,
           elections: deps.elections,
-          onProcessed: (outcome, station) => {
+          onProcessed: (outcome, station, receivedAtMs) => {
+            if (receivedAtMs !== undefined) deps.metrics.pipelineLatency.observe(Math.max(0, Date.now() - receivedAtMs) / 1000);
             if (outcome.alreadyProcessed) {
               deps.metrics.batches.inc({ outcome: 'already-processed' });
               return;
@@ -54,6 +55,9 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
             deps.metrics.ballots.inc({ outcome: 'duplicate' }, outcome.duplicates);
             deps.metrics.ballots.inc({ outcome: 'invalid' }, outcome.invalid);
             deps.log('batch.processed', { station, accepted: outcome.accepted, duplicates: outcome.duplicates, invalid: outcome.invalid });
+          },
+          onTiming: (store, operation, seconds) => {
+            deps.metrics.storeTiming.observe({ store, operation }, seconds);
           },
           onEvent: (event, detail) => {
             deps.log(event as 'validator.poison_message', detail);

@@ -101,7 +101,7 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<In
 
   // Published on first receipt and again on a replay not yet processed (the first publish may
   // have failed): the validator recognises a batch it already counted, so twice is harmless.
-  const message: BatchMessage = { batchHash, batch };
+  const message: BatchMessage = { batchHash, batch, receivedAtMs: deps.now().getTime() };
   try {
     await deps.broker.publish(Buffer.from(JSON.stringify(message)), batchHash);
   } catch (error) {
