@@ -62,11 +62,14 @@ function luhnSum(digits: string, doubleFirst: boolean): number {
   return sum;
 }
 
+/** Separators a person may type or paste between groups of digits; ignored. */
+const SEPARATORS = new Set([' ', '\t', '\u00a0', '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212']);
+
 /** Parses what was typed or scanned: spaces and dashes are ignored. */
 export function parseNas(input: string): Result<Nas, NasError> {
   let digits = '';
   for (const char of input) {
-    if (char === ' ' || char === '-' || char === '\t') continue;
+    if (SEPARATORS.has(char)) continue;
     if (char >= '0' && char <= '9') {
       digits += char;
     } else {

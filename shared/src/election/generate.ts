@@ -77,9 +77,9 @@ export function syntheticElectionJson(options: SyntheticElectionOptions): unknow
     const candidates = PARTIES.slice(0, count - 1).map((p, i) => ({
       id: `${riding}-${p.code}`,
       name: `${GIVEN[(r + i * 3) % GIVEN.length] ?? 'Anne'} ${FAMILY[(r * 7 + i) % FAMILY.length] ?? 'Roy'}`,
-      party: p.code === 'IND' ? null : p.code,
+      party: p.code,
     }));
-    candidates.push({ id: `${riding}-IND-2`, name: `${GIVEN[(r + 5) % GIVEN.length] ?? 'Anne'} ${FAMILY[(r + 11) % FAMILY.length] ?? 'Roy'}`, party: null });
+    candidates.push({ id: `${riding}-IND-2`, name: `${GIVEN[(r + 5) % GIVEN.length] ?? 'Anne'} ${FAMILY[(r + 11) % FAMILY.length] ?? 'Roy'}`, party: 'IND' });
     return {
       kind: 'candidate',
       id: `DEP-${riding}`,
