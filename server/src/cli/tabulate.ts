@@ -35,7 +35,7 @@ export function registerTabulate(program: Command): void {
     .command('tabulate')
     .description("count an RCTab contest config (single-winner IRV) and write RCTab's detailed report")
     .argument('<config>', 'RCTab contest config (.json); CVR paths are relative to it')
-    .requiredOption('--out <dir>', 'directory for summary.json (created if missing)')
+    .requiredOption('--out <dir>', 'directory for summary.json and any per-precinct/batch reports (created if missing)')
     .action(async (configPath: string, options: { readonly out: string }) => {
       const outcome = await tabulateToFiles(configPath);
       if (!outcome.ok) {
