@@ -10,7 +10,7 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: { ...globals.node },
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.config.ts'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -23,7 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    // Tool configuration files sit outside the TypeScript projects.
+    files: ['**/*.js', '*.config.ts'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

@@ -50,7 +50,10 @@ function sortedClone(value: unknown): unknown {
       }
       return out;
     }
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
   }
 }
@@ -83,7 +86,10 @@ function canonicalJsonGeneral(value: unknown): string {
       }
       return `${out}}`;
     }
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
   }
 }

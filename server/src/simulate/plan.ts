@@ -77,7 +77,7 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
   const firstPreferences = new Map<string, Map<string, number>>();
   const bump = (map: Map<string, Map<string, number>>, contest: string, option: string) => {
     let inner = map.get(contest);
-    if (inner === undefined) map.set(contest, (inner = new Map()));
+    if (inner === undefined) map.set(contest, (inner = new Map<string, number>()));
     inner.set(option, (inner.get(option) ?? 0) + 1);
   };
 
