@@ -79,6 +79,10 @@ describe('faults', () => {
 
     // Stations send concurrently, each in shuffled order, some batches twice, some first truncated.
     let truncatedRefused = 0;
+    let delivered = 0;
+    const total = [...signed.values()].reduce((n, b) => n + b.length, 0);
+    /** How far the stations had got when each fault struck: every fault must hit mid-run. */
+    const progressAtFault: number[] = [];
     const sending = Promise.all(
       [...signed].map(async ([station, batches]) => {
         const client = clients.get(station) as StationClient;
@@ -89,32 +93,41 @@ describe('faults', () => {
             if (cut !== null && cut.status === 400) truncatedRefused += 1;
           }
           await deliver(client, body);
+          delivered += 1;
           if (Math.random() < 0.2) await deliver(client, body);
           await sleep(20);
         }
       }),
     );
 
+    const strike = () => progressAtFault.push(delivered);
     const faults = (async () => {
       await sleep(400);
+      strike();
       a.kill('SIGKILL');
       await sleep(300);
       a = startWorker(env);
+      strike();
       await restartRabbitMq();
       await sleep(300);
+      strike();
       workers[1]?.kill('SIGKILL');
       startWorker(env);
+      strike();
       await restartRedis();
       await sleep(300);
+      strike();
       await restartPostgres();
       await sleep(300);
+      strike();
       a.kill('SIGKILL');
       startWorker(env);
     })();
     await Promise.all([sending, faults]);
 
+    expect(progressAtFault.every((n) => n > 0 && n < total), `progress at each fault: ${progressAtFault.join(', ')} of ${total}`).toBe(true);
+
     // Every batch must end up counted.
-    const total = [...signed.values()].reduce((n, b) => n + b.length, 0);
     let processed = 0;
     for (let i = 0; i < 600 && processed < total; i += 1) {
       await sleep(250);
