@@ -45,7 +45,9 @@ function print(figures: Record<string, unknown>): void {
 }
 
 async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready?: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray | null }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_PROFILE_DIR=DIR writes a CPU profile of every server process there.
+  const profile = process.env.BENCH_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
+  const child = spawn(process.execPath, [...profile, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   if (ready === undefined) return { child, match: null };
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
@@ -130,7 +132,7 @@ export async function benchPipeline(): Promise<void> {
     await db.close();
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, process.env.BENCH_PROFILE_DIR === undefined ? 500 : 5000));
     await cleanup(namespace);
     await testDb.drop();
   }

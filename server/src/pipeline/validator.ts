@@ -70,15 +70,17 @@ export class ElectionCatalogue {
   }
 }
 
-/** The queue handler: a message that can never be processed is dead-lettered; others throw to be retried. */
-export async function handleBatchMessage(deps: ValidatorDeps, content: Buffer): Promise<Disposition> {
-  let message: BatchMessage;
-  try {
-    message = BatchMessageSchema.parse(JSON.parse(content.toString('utf8')));
-  } catch (error) {
-    deps.onEvent?.('validator.poison_message', { reason: error instanceof Error ? error.message.slice(0, 200) : 'unparseable' });
+/**
+ * The queue handler, given the message's parsed JSON (`undefined` when it was not JSON): a
+ * message that can never be processed is dead-lettered; other failures throw, to be retried.
+ */
+export async function handleBatchMessage(deps: ValidatorDeps, json: unknown): Promise<Disposition> {
+  const parsed = BatchMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    deps.onEvent?.('validator.poison_message', { reason: json === undefined ? 'not JSON' : parsed.error.message.slice(0, 200) });
     return 'dead-letter';
   }
+  const message: BatchMessage = parsed.data;
   const election = await deps.elections.get(message.batch.body.election);
   if (election === undefined) {
     deps.onEvent?.('validator.poison_message', { reason: 'unknown election' });
@@ -130,10 +132,10 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
          SELECT $1, c.credential_hash, decode($2, 'hex')
            FROM credentials c
           WHERE c.election_id = $1 AND c.station_id = $3
-            AND c.credential_hash IN (SELECT decode(h, 'hex') FROM unnest($4::text[]) AS h)
+            AND c.credential_hash IN (SELECT decode(h, 'hex') FROM unnest(string_to_array($4, ',')) AS h)
        ON CONFLICT DO NOTHING
        RETURNING encode(credential_hash, 'hex') AS h`,
-      [body.election, message.batchHash, body.station, hashes],
+      [body.election, message.batchHash, body.station, hashes.join(',')],
     );
     const acceptedSet = new Set(inserted.rows.map((r) => r.h));
     const refused = hashes.filter((h) => !acceptedSet.has(h));
@@ -142,8 +144,8 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
     if (refused.length > 0) {
       const used = await tx.query<{ h: string }>(
         `SELECT encode(credential_hash, 'hex') AS h FROM credential_uses
-          WHERE election_id = $1 AND credential_hash IN (SELECT decode(h, 'hex') FROM unnest($2::text[]) AS h)`,
-        [body.election, refused],
+          WHERE election_id = $1 AND credential_hash IN (SELECT decode(h, 'hex') FROM unnest(string_to_array($2, ',')) AS h)`,
+        [body.election, refused.join(',')],
       );
       const usedSet = new Set(used.rows.map((r) => r.h));
       for (const h of refused) {
@@ -235,10 +237,11 @@ function shuffle(items: Ballot[]): void {
 
 async function writeBallots(tx: Queryable, election: ElectionId, riding: RidingCode, ballots: readonly Ballot[]): Promise<void> {
   if (ballots.length === 0) return;
+  // One JSON document for the whole batch: no per-element array escaping on a bulk path.
   await tx.query(
     `INSERT INTO ballots (election_id, ballot_id, riding, selections)
-     SELECT $1, id::uuid, $2, selections FROM unnest($3::text[], $4::jsonb[]) AS b(id, selections)`,
-    [election, riding, ballots.map((b) => b.id), ballots.map((b) => JSON.stringify(b.selections))],
+     SELECT $1, b.id::uuid, $2, b.selections FROM jsonb_to_recordset($3::jsonb) AS b(id text, selections jsonb)`,
+    [election, riding, JSON.stringify(ballots.map((b) => ({ id: b.id, selections: b.selections })))],
   );
 }
 

@@ -37,7 +37,8 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
   for (let attempt = 1; ; attempt += 1) {
     const started = Date.now();
     try {
-      election = peekElection(delivery.content);
+      const json = parseJson(delivery.content);
+      election = electionOf(json);
       if (election !== null) await ensureDedup(election);
       const disposition = await handleBatchMessage(
         {
@@ -63,7 +64,7 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
             deps.log(event as 'validator.poison_message', detail);
           },
         },
-        delivery.content,
+        json,
       );
       if (disposition === 'dead-letter') {
         deps.metrics.deadLetters.inc();
@@ -83,14 +84,19 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
   }
 }
 
-/** The election id of a message, without trusting it further (the validator parses it fully). */
-function peekElection(content: Buffer): ElectionId | null {
+function parseJson(content: Buffer): unknown {
   try {
-    const parsed = BatchMessageSchema.shape.batch.shape.body.shape.election.safeParse((JSON.parse(content.toString('utf8')) as { batch?: { body?: { election?: unknown } } }).batch?.body?.election);
-    return parsed.success ? parsed.data : null;
+    return JSON.parse(content.toString('utf8'));
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+/** The election id of a message, without trusting it further (the validator parses it fully). */
+function electionOf(json: unknown): ElectionId | null {
+  const raw = (json as { batch?: { body?: { election?: unknown } } } | undefined)?.batch?.body?.election;
+  const parsed = BatchMessageSchema.shape.batch.shape.body.shape.election.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 /**

@@ -36,8 +36,7 @@ describe('docs/protocol.md', () => {
 
   it('shows the canonical bytes of the example ballot exactly', () => {
     const ballot = batch.body.envelopes[0]?.ballot as Ballot;
-    const sorted = { ...ballot, selections: [...ballot.selections].sort((a, b) => (a.contest < b.contest ? -1 : 1)) };
-    expect(example('canonical-ballot')).toBe(canonicalJson(sorted));
+    expect(example('canonical-ballot')).toBe(canonicalJson(ballot));
   });
 
   it('has a receipt for that batch signed by the example central key', () => {

@@ -6,10 +6,13 @@ import type { Ballot, BallotId } from './ballot.ts';
 
 export const BALLOT_TAG = 'scrutin/ballot/v1';
 
-/** Selections in contest-id order: the same ballot always encodes to the same bytes. */
+/**
+ * The ballot's canonical bytes (RFC 8785). Selections keep the order the kiosk gave them
+ * (the ballot style's order): a ballot is made once and never re-ordered, and its canonical
+ * form is then exactly the one it has inside a batch's canonical body.
+ */
 export function canonicalBallot(ballot: Ballot): Buffer {
-  const selections = [...ballot.selections].sort((a, b) => (a.contest < b.contest ? -1 : a.contest > b.contest ? 1 : 0));
-  return Buffer.from(canonicalJson({ ...ballot, selections }), 'utf8');
+  return Buffer.from(canonicalJson(ballot), 'utf8');
 }
 
 export function ballotHash(ballot: Ballot): Sha256Hex {

@@ -131,3 +131,15 @@ describe('central receipts', () => {
     expect(verifyReceipt({ ...receipt, body: { ...body, sequence: 2 } }, central.publicKey)).toBe(false);
   });
 });
+
+describe('the single-pass canonical body', () => {
+  it('is byte for byte RFC 8785 of the whole body', async () => {
+    const { canonicalJson } = await import('../canonical.ts');
+    for (let n = 1; n <= 40; n += 13) {
+      const signed = signBatch({ election: election.id, station, sequence: 2, previousBatchHash: batchHash(batch().body), envelopes: envelopes(n) }, keys.privateKeyPem);
+      const direct = createHash('sha256').update(`scrutin/batch/v1\u0000${canonicalJson(signed.body)}`, 'utf8').digest('hex');
+      expect(batchHash(signed.body)).toBe(direct);
+      expect(verifyBatch(signed, keys.publicKey)).toEqual({ ok: true, value: direct });
+    }
+  });
+});
