@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -38,6 +38,42 @@ function peakRssMb(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 10) / 10;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds the whole machine has used, all processes together. */
+function machineCpuSeconds(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+/** CPU seconds used so far by the service processes, by name (postgres, beam.smp, redis-server). */
+function serviceCpuSeconds(): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = /\((.*)\)/.exec(stat)?.[1] ?? '';
+      const service = name.startsWith('postgres') ? 'postgres' : name.startsWith('beam') ? 'rabbitmq' : name.startsWith('redis') ? 'redis' : null;
+      if (service === null) continue;
+      const fields = stat.split(') ')[1]?.split(' ') ?? [];
+      totals[service] = (totals[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return totals;
 }
 
 function print(figures: Record<string, unknown>): void {
@@ -110,7 +146,16 @@ export async function benchPipeline(): Promise<void> {
     const signed = signAll(plan, clients, batchSize);
     const signSeconds = (performance.now() - tSign) / 1000;
 
-    const report = await runPlan(plan, clients, signed, { url, batchSize, concurrency: 48 });
+    const servicesBefore = serviceCpuSeconds();
+    const cpuBefore = { machine: machineCpuSeconds(), processes: children.map((c) => cpuSeconds(c.pid) ?? 0), simulator: process.cpuUsage() };
+    const report = await runPlan(plan, clients, signed, { url, batchSize, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32) });
+    const cpu = {
+      machine: Math.round((machineCpuSeconds() - cpuBefore.machine) * 10) / 10,
+      api: Math.round(((cpuSeconds(children[0]?.pid) ?? 0) - (cpuBefore.processes[0] ?? 0)) * 10) / 10,
+      workers: children.slice(1).map((c, i) => Math.round(((cpuSeconds(c.pid) ?? 0) - (cpuBefore.processes[i + 1] ?? 0)) * 10) / 10),
+      simulator: Math.round((process.cpuUsage(cpuBefore.simulator).user + process.cpuUsage(cpuBefore.simulator).system) / 1e5) / 10,
+      services: Object.fromEntries(Object.entries(serviceCpuSeconds()).map(([k, v]) => [k, Math.round((v - (servicesBefore[k] ?? 0)) * 10) / 10])),
+    };
     print({
       bench: 'pipeline',
       stations,
@@ -125,6 +170,7 @@ export async function benchPipeline(): Promise<void> {
       batchLatencyMs: report.latencyMs,
       exactTallies: report.exact,
       mismatches: report.mismatches.slice(0, 10),
+      cpuSeconds: cpu,
       peakRssMb: { api: peakRssMb(api.child.pid), workers: children.slice(1).map((c) => peakRssMb(c.pid)), simulator: Math.round(process.memoryUsage().rss / 1048576) },
       setup: { planSeconds: Math.round(planSeconds), credentialsLoaded: plan.credentials.length, credentialLoadSeconds: Math.round(loadSeconds * 10) / 10, signSeconds: Math.round(signSeconds) },
     });

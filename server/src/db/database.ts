@@ -21,7 +21,8 @@ export interface Database extends Queryable {
 }
 
 export function postgresDatabase(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Parallel query helps reports, not a pipeline of short transactions on a few cores.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c max_parallel_workers_per_gather=0' });
   // An idle client losing its connection (a Postgres restart) must not crash the process.
   pool.on('error', () => undefined);
   return {

@@ -127,12 +127,14 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
 
     // The final word: a use is recorded only for a credential of this station not used before.
     const hashes = classified.candidates.map((e) => e.credentialHash);
+    // One index probe per credential (LATERAL keeps the planner from scanning partitions).
     const inserted = await tx.query<{ h: string }>(
       `INSERT INTO credential_uses (election_id, credential_hash, batch_hash)
          SELECT $1, c.credential_hash, decode($2, 'hex')
-           FROM credentials c
-          WHERE c.election_id = $1 AND c.station_id = $3
-            AND c.credential_hash IN (SELECT decode(h, 'hex') FROM unnest(string_to_array($4, ',')) AS h)
+           FROM unnest(string_to_array($4, ',')) AS h(x)
+           CROSS JOIN LATERAL (SELECT credential_hash, station_id FROM credentials
+                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex')) AS c
+          WHERE c.station_id = $3
        ON CONFLICT DO NOTHING
        RETURNING encode(credential_hash, 'hex') AS h`,
       [body.election, message.batchHash, body.station, hashes.join(',')],
@@ -143,8 +145,10 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
     let invalid = classified.rejected.get('invalid-credential') ?? 0;
     if (refused.length > 0) {
       const used = await tx.query<{ h: string }>(
-        `SELECT encode(credential_hash, 'hex') AS h FROM credential_uses
-          WHERE election_id = $1 AND credential_hash IN (SELECT decode(h, 'hex') FROM unnest(string_to_array($2, ',')) AS h)`,
+        `SELECT encode(u.credential_hash, 'hex') AS h
+           FROM unnest(string_to_array($2, ',')) AS h(x)
+           CROSS JOIN LATERAL (SELECT credential_hash FROM credential_uses
+                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex')) AS u`,
         [body.election, refused.join(',')],
       );
       const usedSet = new Set(used.rows.map((r) => r.h));
