@@ -8,7 +8,11 @@ import pg from 'pg';
  * The same SQL and the same migrations run on both.
  */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * `name` makes it a prepared statement on Postgres (planned once per connection): the hot
+   * paths name theirs. PGlite, in process, ignores it.
+   */
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], name?: string): Promise<{ rows: R[] }>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -27,8 +31,8 @@ export function postgresDatabase(url: string, poolSize: number): Database {
   pool.on('error', () => undefined);
   return {
     engine: 'postgres',
-    async query<R extends object>(text: string, params?: readonly unknown[]) {
-      const result = await pool.query<R>(text, params as unknown[] | undefined);
+    async query<R extends object>(text: string, params?: readonly unknown[], name?: string) {
+      const result = await pool.query<R>({ text, values: params as unknown[] | undefined, ...(name === undefined ? {} : { name }) });
       return { rows: result.rows };
     },
     async exec(sql: string) {
@@ -40,8 +44,8 @@ export function postgresDatabase(url: string, poolSize: number): Database {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          async query<R extends object>(text: string, params?: readonly unknown[]) {
-            const result = await client.query<R>(text, params as unknown[] | undefined);
+          async query<R extends object>(text: string, params?: readonly unknown[], name?: string) {
+            const result = await client.query<R>({ text, values: params as unknown[] | undefined, ...(name === undefined ? {} : { name }) });
             return { rows: result.rows };
           },
           async exec(sql: string) {

@@ -116,6 +116,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
     const status = await tx.query<{ status: string }>(
       'SELECT status FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3 FOR UPDATE',
       [body.election, body.station, body.sequence],
+      'validator_lock_batch',
     );
     if (status.rows[0]?.status === 'processed') return { alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 };
     if (status.rows[0] === undefined) {
@@ -138,6 +139,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
        ON CONFLICT DO NOTHING
        RETURNING encode(credential_hash, 'hex') AS h`,
       [body.election, message.batchHash, body.station, hashes.join(',')],
+      'validator_credential_uses',
     );
     const acceptedSet = new Set(inserted.rows.map((r) => r.h));
     const refused = hashes.filter((h) => !acceptedSet.has(h));
@@ -150,6 +152,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
            CROSS JOIN LATERAL (SELECT credential_hash FROM credential_uses
                                 WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex')) AS u`,
         [body.election, refused.join(',')],
+        'validator_used_lookup',
       );
       const usedSet = new Set(used.rows.map((r) => r.h));
       for (const h of refused) {
@@ -167,6 +170,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
       `INSERT INTO station_counts (election_id, station_id, riding, ballots) VALUES ($1, $2, $3, $4)
        ON CONFLICT (election_id, station_id) DO UPDATE SET ballots = station_counts.ballots + EXCLUDED.ballots`,
       [body.election, body.station, station.riding, accepted.length],
+      'validator_station_counts',
     );
     const rejected = new Map(classified.rejected);
     rejected.set('invalid-credential', invalid);
@@ -177,6 +181,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
       `UPDATE batches SET status = 'processed', accepted = $4, duplicates = $5, invalid = $6, processed_at = now()
         WHERE election_id = $1 AND station_id = $2 AND sequence = $3`,
       [body.election, body.station, body.sequence, accepted.length, duplicates.length, invalidTotal],
+      'validator_batch_done',
     );
     return { alreadyProcessed: false, accepted: accepted.length, duplicates: duplicates.length, invalid: invalidTotal };
   });
@@ -188,6 +193,7 @@ async function isProcessed(db: Queryable, election: string, station: string, seq
   const { rows } = await db.query<{ status: string }>(
     'SELECT status FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3',
     [election, station, sequence],
+    'validator_batch_status',
   );
   return rows[0]?.status === 'processed';
 }
@@ -246,6 +252,7 @@ async function writeBallots(tx: Queryable, election: ElectionId, riding: RidingC
     `INSERT INTO ballots (election_id, ballot_id, riding, selections)
      SELECT $1, b.id::uuid, $2, b.selections FROM jsonb_to_recordset($3::jsonb) AS b(id text, selections jsonb)`,
     [election, riding, JSON.stringify(ballots.map((b) => ({ id: b.id, selections: b.selections })))],
+    'validator_ballots',
   );
 }
 
@@ -290,6 +297,7 @@ async function writeTallies(tx: Queryable, election: ElectionDefinition, riding:
        SELECT $1, contest, $2, option, n FROM unnest($3::text[], $4::text[], $5::bigint[]) AS t(contest, option, n)
        ON CONFLICT (election_id, contest_id, riding, option) DO UPDATE SET count = tally_counts.count + EXCLUDED.count`,
       [election.id, riding, parts.map((p) => p[0]), parts.map((p) => p[1]), countKeys.map((k) => counts.get(k) ?? 0)],
+      'validator_tally_counts',
     );
   }
   const patternKeys = [...patterns.keys()].sort();
@@ -300,6 +308,7 @@ async function writeTallies(tx: Queryable, election: ElectionDefinition, riding:
        SELECT $1, contest, pattern, n FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t(contest, pattern, n)
        ON CONFLICT (election_id, contest_id, pattern) DO UPDATE SET count = ranking_patterns.count + EXCLUDED.count`,
       [election.id, parts.map((p) => p[0]), parts.map((p) => p[1]), patternKeys.map((k) => patterns.get(k) ?? 0)],
+      'validator_ranking_patterns',
     );
   }
 }
@@ -318,6 +327,7 @@ async function writeRejections(
        SELECT $1, $2, reason, n FROM unnest($3::text[], $4::bigint[]) AS r(reason, n)
        ON CONFLICT (election_id, station_id, reason) DO UPDATE SET count = rejected_envelopes.count + EXCLUDED.count`,
       [election, station, reasons.map(([r]) => r), reasons.map(([, n]) => n)],
+      'validator_rejections',
     );
   }
   if (duplicates.length > 0) {
@@ -329,6 +339,7 @@ async function writeRejections(
        SELECT $1, decode(h, 'hex'), n FROM unnest($2::text[], $3::int[]) AS d(h, n)
        ON CONFLICT (election_id, credential_hash) DO UPDATE SET attempts = duplicate_attempts.attempts + EXCLUDED.attempts`,
       [election, keys, keys.map((k) => attempts.get(k) ?? 0)],
+      'validator_duplicate_attempts',
     );
   }
 }

@@ -126,7 +126,7 @@ function checkWindow(election: ElectionDefinition, now: Date): void {
 }
 
 async function electionStateOf(db: Queryable, id: ElectionId): Promise<ElectionState | undefined> {
-  const { rows } = await db.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1', [id]);
+  const { rows } = await db.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1', [id], 'intake_election_state');
   return rows[0]?.state;
 }
 
@@ -134,6 +134,7 @@ async function stationKey(db: Queryable, election: ElectionId, station: StationI
   const { rows } = await db.query<{ public_key: PublicKey | null; revoked: boolean }>(
     'SELECT public_key, revoked_at IS NOT NULL AS revoked FROM stations WHERE election_id = $1 AND station_id = $2',
     [election, station],
+    'intake_station_key',
   );
   const row = rows[0];
   if (row === undefined) throw new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
@@ -192,6 +193,7 @@ async function recordBatch(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha2
     `INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count, received_at)
      VALUES ($1, $2, $3, decode($4, 'hex'), $5, $6) ON CONFLICT DO NOTHING RETURNING sequence`,
     [...key, batchHash, body.envelopes.length, receivedAt],
+    'intake_insert_batch',
   );
   if (rows.length === 1) return { fresh: true, status: 'received', receivedAt };
   // A concurrent request recorded it first: answer as for a replay.
@@ -205,6 +207,7 @@ async function selectBatch(db: Queryable, election: string, station: string, seq
   const { rows } = await db.query<{ hash: Sha256Hex; status: 'received' | 'processed'; received_at: Date | string }>(
     `SELECT encode(batch_hash, 'hex') AS hash, status, received_at FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3`,
     [election, station, sequence],
+    'intake_select_batch',
   );
   const row = rows[0];
   return row === undefined ? undefined : { hash: row.hash, status: row.status, receivedAt: new Date(row.received_at).toISOString() };

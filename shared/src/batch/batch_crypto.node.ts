@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, hash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalBallot } from '../ballot/ballot_hash.node.ts';
 import { canonicalBytes, canonicalJson } from '../canonical.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
@@ -18,7 +18,13 @@ export function envelopeHash(envelope: Envelope): Buffer {
 }
 
 function envelopeHashOf(credentialHash: string, canonicalBallotBytes: Buffer | string): Buffer {
-  return createHash('sha256').update(ENVELOPE_PREFIX).update(Buffer.from(credentialHash, 'hex')).update(canonicalBallotBytes).digest();
+  const ballot = typeof canonicalBallotBytes === 'string' ? Buffer.from(canonicalBallotBytes, 'utf8') : canonicalBallotBytes;
+  return sha256(Buffer.concat([ENVELOPE_PREFIX, Buffer.from(credentialHash, 'hex'), ballot]));
+}
+
+/** One-shot SHA-256: several times cheaper than a Hash object for the many small inputs here. */
+function sha256(bytes: Buffer): Buffer {
+  return hash('sha256', bytes, 'buffer');
 }
 const ENVELOPE_PREFIX = Buffer.from(`${ENVELOPE_TAG}\u0000`, 'utf8');
 
@@ -30,7 +36,7 @@ const ENVELOPE_PREFIX = Buffer.from(`${ENVELOPE_TAG}\u0000`, 'utf8');
  */
 export function merkleRoot(leaves: readonly Buffer[]): Sha256Hex {
   if (leaves.length === 0) throw new Error('merkleRoot of an empty list');
-  const hashed = leaves.map((h) => createHash('sha256').update(MERKLE_LEAF).update(h).digest());
+  const hashed = leaves.map((h) => sha256(Buffer.concat([MERKLE_LEAF, h])));
   return merkleTreeHash(hashed, 0, hashed.length).toString('hex') as Sha256Hex;
 }
 
@@ -41,7 +47,7 @@ function merkleTreeHash(nodes: readonly Buffer[], from: number, to: number): Buf
   while (split * 2 < n) split *= 2;
   const left = merkleTreeHash(nodes, from, from + split);
   const right = merkleTreeHash(nodes, from + split, to);
-  return createHash('sha256').update(MERKLE_NODE).update(left).update(right).digest();
+  return sha256(Buffer.concat([MERKLE_NODE, left, right]));
 }
 
 export function envelopesMerkleRoot(envelopes: readonly Envelope[]): Sha256Hex {
