@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { credentialHash, parseNas, parseVoterCode, unwrap, type Envelope } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StationClient } from '../simulate/station_client.ts';
@@ -47,4 +50,17 @@ describe('npm start (embedded mode)', () => {
     expect(results?.turnout.ballots).toBe(envelopes.length);
     expect(results?.referendums[0]?.national.counts.oui).toBe(envelopes.length);
   });
+
+  it('takes a load from scrutin simulate, set up through the officials API, and shows exactly what was sent', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(import.meta.dirname, '../../bin/scrutin.js'), 'simulate', '--url', demo.central.url, '--stations', '6', '--ballots', '300', '--batch-size', '25', '--admin-password', demo.official.password],
+      { env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    const report = JSON.parse(stdout) as { exact: boolean; mismatches: string[]; shown: { accepted: number }; expected: { accepted: number; duplicates: number } };
+    expect(report.mismatches).toEqual([]);
+    expect(report.exact).toBe(true);
+    expect(report.shown.accepted).toBe(300);
+  });
 });
+

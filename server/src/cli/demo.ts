@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import {
   createCredentialHasher,
@@ -14,6 +15,7 @@ import { startCentral, type Central } from '../central.ts';
 import { loadConfig } from '../config.ts';
 import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { issueEnrolmentToken } from '../sync/enrolment.ts';
+import { createOfficial, NewOfficialSchema } from '../officials/users.ts';
 
 /**
  * `scrutin demo` (what `npm start` runs): the central server in embedded mode (PGlite, an
@@ -29,6 +31,8 @@ export interface DemoCard {
 
 export interface Demo {
   readonly central: Central;
+  /** An admin account for the console and `scrutin simulate`, made for this demo. */
+  readonly official: { readonly username: string; readonly password: string };
   readonly cards: readonly DemoCard[];
   readonly tokens: ReadonlyMap<StationId, string>;
 }
@@ -63,11 +67,14 @@ export async function startDemo(options: { port: number; dataDir?: string; cards
     }
   }
   await loadCredentials(db, dedup, election.id, credentials);
+  const official = { username: 'demo-admin', password: randomBytes(12).toString('base64url') };
+  const created = await createOfficial(db, NewOfficialSchema.parse({ ...official, role: 'admin' }));
+  if (!created.ok) throw new Error(`the demo official could not be created: ${created.error.kind}`);
   const tokens = new Map<StationId, string>();
   for (const station of election.stations.slice(0, 2)) {
     tokens.set(station.id, (await issueEnrolmentToken(db, election.id, station.id)).token);
   }
-  return { central, cards, tokens };
+  return { central, official, cards, tokens };
 }
 
 export function registerDemo(program: Command): void {
@@ -87,6 +94,9 @@ Scrutin demo — Élection générale du Québec (démo), polls open now (embedd
   Live results       ${url}/api/v1/elections/${electionId}/results
   Results stream     ${url}/api/v1/elections/${electionId}/events
   Health / metrics   ${url}/readyz   ${url}/metrics
+
+Demo official (admin)   ${demo.official.username} / ${demo.official.password}
+  Try a load:  npx scrutin simulate --url ${url} --stations 20 --ballots 2000 --admin-password ${demo.official.password}
 
 Station enrolment tokens:
 ${[...demo.tokens].map(([station, token]) => `  ${station}  ${token}`).join('\n')}

@@ -4,6 +4,7 @@ import { registerDemo } from './demo.ts';
 import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
 import { registerServe } from './serve.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerTabulate } from './tabulate.ts';
 import { registerUsers } from './users.ts';
 
@@ -23,5 +24,6 @@ registerUsers(program);
 registerServe(program);
 registerDemo(program);
 registerImportBatches(program);
+registerSimulate(program);
 
 await program.parseAsync(process.argv);

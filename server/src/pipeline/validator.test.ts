@@ -127,7 +127,16 @@ describe('validator', () => {
     expect(verdicts).toEqual(['duplicate', 'first-use']);
   });
 
-  it('leaves the tally equal to a recount of the stored ballots', async () => {
+  it('leaves the tally equal to a recount of the stored ballots, and a recount catches a tampered tally', async () => {
+    const { recountFromBallots } = await import('../results/tally_store.ts');
+    const recount = await recountFromBallots(db, election);
+    expect(recount).toMatchObject({ equal: true, differences: [] });
+    expect(recount.ballots).toBeGreaterThan(10);
+    await db.query("UPDATE tally_counts SET count = count + 1 WHERE contest_id = 'L2025-001' AND option = 'oui' AND riding = 'ABITIBI-OUEST'");
+    const tampered = await recountFromBallots(db, election);
+    expect(tampered.equal).toBe(false);
+    expect(tampered.differences).toEqual([expect.stringMatching(/^L2025-001 ABITIBI-OUEST oui: live \d+, recount \d+$/)]);
+    await db.query("UPDATE tally_counts SET count = count - 1 WHERE contest_id = 'L2025-001' AND option = 'oui' AND riding = 'ABITIBI-OUEST'");
     const stored = await count('SELECT count(*) AS n FROM ballots');
     expect(await count("SELECT sum(count) AS n FROM tally_counts WHERE contest_id = 'L2025-001'")).toBe(stored);
     expect(await count('SELECT sum(ballots) AS n FROM station_counts')).toBe(stored);
