@@ -93,6 +93,8 @@ export async function loadCredentials(
     if (chunk.length >= CHUNK) await flush();
   }
   await flush();
+  // Fresh statistics, so the planner knows the table's size from the first batch on.
+  await db.query('ANALYZE credentials');
   await dedup.setLoaded(election);
   return total;
 }

@@ -128,13 +128,14 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
 
     // The final word: a use is recorded only for a credential of this station not used before.
     const hashes = classified.candidates.map((e) => e.credentialHash);
-    // One index probe per credential (LATERAL keeps the planner from scanning partitions).
+    // One primary-key probe per credential: LATERAL … LIMIT 1 cannot be flattened into a join,
+    // so the planner never scans the partitions, whatever its statistics say.
     const inserted = await tx.query<{ h: string }>(
       `INSERT INTO credential_uses (election_id, credential_hash, batch_hash)
          SELECT $1, c.credential_hash, decode($2, 'hex')
            FROM unnest(string_to_array($4, ',')) AS h(x)
            CROSS JOIN LATERAL (SELECT credential_hash, station_id FROM credentials
-                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex')) AS c
+                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex') LIMIT 1) AS c
           WHERE c.station_id = $3
        ON CONFLICT DO NOTHING
        RETURNING encode(credential_hash, 'hex') AS h`,
@@ -150,7 +151,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
         `SELECT encode(u.credential_hash, 'hex') AS h
            FROM unnest(string_to_array($2, ',')) AS h(x)
            CROSS JOIN LATERAL (SELECT credential_hash FROM credential_uses
-                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex')) AS u`,
+                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex') LIMIT 1) AS u`,
         [body.election, refused.join(',')],
         'validator_used_lookup',
       );
