@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { centralKey, type Services } from '../app/services.ts';
+import { assemble, centralKey, type Services } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
@@ -113,17 +113,7 @@ beforeAll(async () => {
   const config = unwrap(
     loadConfig({ DATABASE_URL: testDb.url, AMQP_URL: SERVICE_URLS.amqp, REDIS_URL: SERVICE_URLS.redis, SCRUTIN_NAMESPACE: ns, LOG_LEVEL: 'silent' }),
   );
-  const services: Services = {
-    mode: 'services',
-    db,
-    dedup,
-    broker,
-    async close() {
-      await broker.close();
-      await dedup.close();
-      await db.close();
-    },
-  };
+  const services: Services = assemble('services', db, dedup, broker);
   const logger = createLogger('silent', 'officials-test');
   ctx = {
     config,

@@ -22,28 +22,17 @@ export async function openServices(config: Config, log: EventLogger): Promise<Se
   const db = config.services === null ? await pgliteDatabase(config.dataDir) : postgresDatabase(config.services.databaseUrl, config.pgPoolSize);
   const applied = await migrate(db);
   if (applied.length > 0) log('migrations.applied', { versions: applied });
-  if (config.services === null) {
-    const broker = new InProcessBroker();
-    const dedup = new MemoryDedupStore();
-    return {
-      mode: 'embedded',
-      db,
-      dedup,
-      broker,
-      async close() {
-        await broker.close();
-        await dedup.close();
-        await db.close();
-      },
-    };
-  }
+  if (config.services === null) return assemble('embedded', db, new MemoryDedupStore(), new InProcessBroker());
   const broker = new RabbitBroker(config.services.amqpUrl, config.namespace, (event, detail) => {
     log(event, detail instanceof Error ? { error: detail.message } : {});
   });
   await broker.ensureConnected();
-  const dedup = new RedisDedupStore(config.services.redisUrl, config.namespace);
+  return assemble('services', db, new RedisDedupStore(config.services.redisUrl, config.namespace), broker);
+}
+
+export function assemble(mode: Services['mode'], db: Database, dedup: DedupStore, broker: BatchBroker): Services {
   return {
-    mode: 'services',
+    mode,
     db,
     dedup,
     broker,

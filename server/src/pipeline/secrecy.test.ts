@@ -1,11 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
-import { unwrap, type Envelope, type StationId } from '@scrutin/shared/node';
+import { type Envelope, type StationId } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
-import { StationClient } from '../simulate/station_client.ts';
-import { issueEnrolmentToken } from '../sync/enrolment.ts';
-import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
+import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
 
 /**
@@ -29,12 +26,8 @@ let sent: Envelope[];
 
 beforeAll(async () => {
   t = await startTestCentral({ withValidator: true, logDestination: capture, env: { LOG_LEVEL: 'trace' } });
-  const { db, dedup } = t.central.ctx.services;
-  unwrap(await saveElection(db, election));
-  await setElectionState(db, election.id, 'open');
-  await loadCredentials(db, dedup, election.id, voters);
-  const client = new StationClient(t.central.url, election.id, STATION);
-  await client.enrol((await issueEnrolmentToken(db, election.id, STATION)).token);
+  const { db } = t.central.ctx.services;
+  const client = await openWithStation(t, election, voters, STATION);
   // 60 ballots in a known cast order, plus a reused credential (a duplicate attempt).
   sent = mine.slice(0, 60).map((v, i) => envelopeFor(election, v, (n) => i % n));
   expect((await client.send(client.nextBatch(sent))).kind).toBe('accepted');

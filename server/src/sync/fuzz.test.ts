@@ -1,12 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateStationKeyPair, signBatch, unwrap, type SignedBatch, type StationId } from '@scrutin/shared/node';
+import { generateStationKeyPair, signBatch, type SignedBatch, type StationId } from '@scrutin/shared/node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { StationClient } from '../simulate/station_client.ts';
-import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
+import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
-import { issueEnrolmentToken } from './enrolment.ts';
 
 /**
  * Thousands of malformed, truncated, tampered and forged batches: every one is refused with
@@ -45,12 +43,7 @@ async function waitProcessed(n: number): Promise<void> {
 
 beforeAll(async () => {
   t = await startTestCentral({ withValidator: true });
-  const { db, dedup } = t.central.ctx.services;
-  unwrap(await saveElection(db, election));
-  await setElectionState(db, election.id, 'open');
-  await loadCredentials(db, dedup, election.id, voters);
-  client = new StationClient(t.central.url, election.id, STATION);
-  await client.enrol((await issueEnrolmentToken(db, election.id, STATION)).token);
+  client = await openWithStation(t, election, voters, STATION);
   // Some real ballots first, so "unchanged" means something.
   expect((await client.send(client.nextBatch(mine.slice(0, 10).map((v) => envelopeFor(election, v))))).kind).toBe('accepted');
   await waitProcessed(1);

@@ -3,13 +3,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { signBatchExport, unwrap, type SignedBatch, type SignedReceipt, type StationId } from '@scrutin/shared/node';
+import { signBatchExport, type SignedBatch, type SignedReceipt, type StationId } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { StationClient } from '../simulate/station_client.ts';
-import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
+import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
-import { issueEnrolmentToken } from './enrolment.ts';
 import { importBatches } from './import.ts';
 
 const election = openSampleElection();
@@ -29,12 +27,7 @@ const exportFile = (list: SignedBatch[], key = client.keys.privateKeyPem) =>
 
 beforeAll(async () => {
   t = await startTestCentral({ withValidator: true });
-  const { db, dedup } = t.central.ctx.services;
-  unwrap(await saveElection(db, election));
-  await setElectionState(db, election.id, 'open');
-  await loadCredentials(db, dedup, election.id, voters);
-  client = new StationClient(t.central.url, election.id, STATION);
-  await client.enrol((await issueEnrolmentToken(db, election.id, STATION)).token);
+  client = await openWithStation(t, election, voters, STATION);
   batches = [0, 1, 2].map((i) => client.nextBatch(mine.slice(i * 5, i * 5 + 5).map((v) => envelopeFor(election, v))));
 });
 

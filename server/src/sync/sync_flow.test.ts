@@ -1,12 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared/node';
+import { type CredentialHash, type StationId } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { StationClient } from '../simulate/station_client.ts';
-import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
+import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
-import { issueEnrolmentToken } from './enrolment.ts';
 
 const election = openSampleElection();
 const voters = votersOf(election, 30);
@@ -26,12 +24,7 @@ async function waitForProcessed(count: number): Promise<void> {
 
 beforeAll(async () => {
   t = await startTestCentral({ withValidator: true });
-  const { db, dedup } = t.central.ctx.services;
-  unwrap(await saveElection(db, election));
-  await setElectionState(db, election.id, 'open');
-  await loadCredentials(db, dedup, election.id, voters);
-  client = new StationClient(t.central.url, election.id, STATION);
-  await client.enrol((await issueEnrolmentToken(db, election.id, STATION)).token);
+  client = await openWithStation(t, election, voters, STATION);
 });
 
 afterAll(async () => {

@@ -1,4 +1,7 @@
-import { unwrap } from '@scrutin/shared/node';
+import { unwrap, type CredentialHash, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
+import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
+import { StationClient } from '../simulate/station_client.ts';
+import { issueEnrolmentToken } from '../sync/enrolment.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { startCentral, type Central, type CentralOptions } from '../central.ts';
 import { RabbitBroker } from '../pipeline/broker.ts';
@@ -44,3 +47,22 @@ export async function startTestCentral(options: CentralOptions & { env?: Record<
 }
 
 export { openSampleElection } from '@scrutin/shared/node';
+
+/**
+ * Loads `election` into a test central server, opens it, loads the voters' credentials and
+ * returns a station client enrolled for `station`: the usual start of a sync test.
+ */
+export async function openWithStation(
+  t: TestCentral,
+  election: ElectionDefinition,
+  voters: readonly { readonly credential: CredentialHash; readonly station: StationId }[],
+  station: StationId,
+): Promise<StationClient> {
+  const { db, dedup } = t.central.ctx.services;
+  unwrap(await saveElection(db, election));
+  await setElectionState(db, election.id, 'open');
+  await loadCredentials(db, dedup, election.id, voters);
+  const client = new StationClient(t.central.url, election.id, station);
+  await client.enrol((await issueEnrolmentToken(db, election.id, station)).token);
+  return client;
+}

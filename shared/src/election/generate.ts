@@ -1,6 +1,7 @@
 import { unwrap } from '../result.ts';
 import type { ElectionDefinition } from './definition.ts';
 import { parseElection } from './election.ts';
+import { QUEBEC_PARTIES } from './fixtures/sample_election.ts';
 
 /**
  * Synthetic national elections for load tests and benchmarks: `ridings` ridings, `stations`
@@ -17,14 +18,7 @@ export interface SyntheticElectionOptions {
   readonly id?: string;
 }
 
-const PARTIES = [
-  { code: 'CAQ', name: { fr: 'Coalition avenir Québec', en: 'Coalition avenir Québec' }, colour: '#00A5E0' },
-  { code: 'PLQ', name: { fr: 'Parti libéral du Québec', en: 'Quebec Liberal Party' }, colour: '#ED1B2F' },
-  { code: 'PQ', name: { fr: 'Parti québécois', en: 'Parti Québécois' }, colour: '#004B8D' },
-  { code: 'QS', name: { fr: 'Québec solidaire', en: 'Québec solidaire' }, colour: '#FF5605' },
-  { code: 'PCQ', name: { fr: 'Parti conservateur du Québec', en: 'Conservative Party of Quebec' }, colour: '#0C3B8D' },
-  { code: 'IND', name: { fr: 'Indépendant', en: 'Independent' }, colour: '#808080' },
-] as const;
+const PARTIES = QUEBEC_PARTIES;
 
 const GIVEN = ['Anne', 'Benoît', 'Chloé', 'Denis', 'Élise', 'François', 'Gabrielle', 'Hugo', 'Inès', 'Julien', 'Karine', 'Louis', 'Maude', 'Nicolas', 'Océane', 'Pascal'];
 const FAMILY = ['Tremblay', 'Gagnon', 'Roy', 'Côté', 'Bouchard', 'Gauthier', 'Morin', 'Lavoie', 'Fortin', 'Gagné', 'Ouellet', 'Pelletier', 'Bélanger', 'Lévesque', 'Bergeron', 'Leblanc'];
