@@ -248,6 +248,7 @@ const ROUTES: readonly RouteCase[] = [
   { method: 'get', path: `/api/v1/admin/elections/${A}/stations`, role: 'official' },
   { method: 'get', path: `/api/v1/admin/elections/${A}/alerts`, role: 'official' },
   { method: 'get', path: `/api/v1/admin/elections/${A}/rejections`, role: 'official' },
+  { method: 'get', path: `/api/v1/admin/elections/${A}/recount`, role: 'official' },
   { method: 'get', path: '/api/v1/admin/audit', role: 'official' },
 ];
 
@@ -511,6 +512,11 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       stations: [{ station: 'ST-00001', 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 }],
       duplicateAttempts: { credentials: 1, attempts: 1 },
     });
+
+    const recount = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/recount`);
+    expect(recount.status).toBe(200);
+    expect(recount.body).toMatchObject({ election: A, equal: true, differences: [] });
+    expect((recount.body as { ballots: number }).ballots).toBeGreaterThan(0);
 
     const noReason = await certify({ state: 'certified', override: true });
     expect(errorOf(noReason)).toMatchObject({ code: 'invalid-request', details: [{ path: 'reason', message: 'an override needs a reason' }] });

@@ -20,6 +20,7 @@ import { clearSessionCookie, createAuth, sessionOf, setSessionCookie } from '../
 import { DEFAULT_LOGIN_POLICY, login, logout } from '../officials/sessions.ts';
 import { createOfficial, listOfficials, NewOfficialSchema } from '../officials/users.ts';
 import { issueEnrolmentToken, revokeStation } from '../sync/enrolment.ts';
+import { recountFromBallots } from '../results/tally_store.ts';
 import { ApiError, requireJson } from './errors.ts';
 
 /**
@@ -329,6 +330,14 @@ export function officialsRoutes(ctx: AppContext): Router {
   router.get('/admin/elections/:id/rejections', official, async (req, res) => {
     const election = await electionOf(req);
     res.json({ election: election.id, ...(await rejections(db, election.id)) });
+  });
+
+  // Invariant 5: every stored ballot recounted and compared with the live tally, count by count.
+  router.get('/admin/elections/:id/recount', official, async (req, res) => {
+    const election = await electionOf(req);
+    const report = await recountFromBallots(db, election);
+    await recordAudit(db, sessionOf(req).username, 'election.recount', { election: election.id, ballots: report.ballots, equal: report.equal });
+    res.json({ election: election.id, ...report });
   });
 
   router.get('/admin/audit', official, async (req, res) => {
