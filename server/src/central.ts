@@ -8,7 +8,7 @@ import { centralKey, openServices } from './app/services.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { ElectionCatalogue } from './pipeline/validator.ts';
+import { ElectionCatalogue } from './elections/catalogue.ts';
 import { startValidator } from './pipeline/worker.ts';
 
 /**

@@ -26,7 +26,8 @@ import { createOfficial, NewOfficialSchema, ROLES, type Role } from '../official
 import { InProcessBroker } from '../pipeline/broker.ts';
 import { RedisDedupStore } from '../pipeline/dedup.ts';
 import type { BatchMessage } from '../pipeline/messages.ts';
-import { ElectionCatalogue, processBatch } from '../pipeline/validator.ts';
+import { ElectionCatalogue } from '../elections/catalogue.ts';
+import { processBatch } from '../pipeline/validator.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { createApp } from './app.ts';

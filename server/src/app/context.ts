@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { ElectionCatalogue } from '../pipeline/validator.ts';
+import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import type { CentralKey, Services } from './services.ts';
 import type { Logger } from 'pino';
 

@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'credentials.loaded',
   'station.enrolment_token_issued',
   'station.revoked',
+  'election.recount',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

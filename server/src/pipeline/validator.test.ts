@@ -19,7 +19,8 @@ import { envelopeFor, votersOf, type TestVoter } from '../testing/fixtures.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { RedisDedupStore } from './dedup.ts';
 import type { BatchMessage } from './messages.ts';
-import { ElectionCatalogue, processBatch } from './validator.ts';
+import { processBatch } from './validator.ts';
+import { ElectionCatalogue } from '../elections/catalogue.ts';
 
 const election = sampleElection();
 const keys = generateStationKeyPair();

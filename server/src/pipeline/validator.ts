@@ -12,6 +12,7 @@ import {
   type StationId,
 } from '@scrutin/shared/node';
 import type { Database, Queryable } from '../db/database.ts';
+import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import type { Disposition } from './broker.ts';
 import type { DedupStore } from './dedup.ts';
 import { BatchMessageSchema, type BatchMessage } from './messages.ts';
@@ -47,27 +48,6 @@ export interface ValidatorDeps {
   readonly onEvent?: (event: string, detail: Record<string, unknown>) => void;
   /** Timings of the Redis step and the Postgres transaction, in seconds. */
   readonly onTiming?: (store: 'redis' | 'postgres', operation: string, seconds: number) => void;
-}
-
-/** Election definitions by id, read from Postgres once and kept. */
-export class ElectionCatalogue {
-  private readonly cache = new Map<string, ElectionDefinition>();
-  constructor(private readonly db: Queryable, private readonly parse: (json: unknown) => ElectionDefinition) {}
-
-  async get(id: ElectionId): Promise<ElectionDefinition | undefined> {
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached;
-    const { rows } = await this.db.query<{ definition: unknown }>('SELECT definition FROM elections WHERE id = $1', [id]);
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    const definition = this.parse(row.definition);
-    this.cache.set(id, definition);
-    return definition;
-  }
-
-  forget(id: ElectionId): void {
-    this.cache.delete(id);
-  }
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Metrics } from '../metrics.ts';
 import type { BatchBroker, Delivery, Disposition } from './broker.ts';
 import type { DedupStore } from './dedup.ts';
 import { BatchMessageSchema } from './messages.ts';
-import { handleBatchMessage, type ElectionCatalogue } from './validator.ts';
+import type { ElectionCatalogue } from '../elections/catalogue.ts';
+import { handleBatchMessage } from './validator.ts';
 
 /**
  * A validator worker: consumes batches, processes each, acknowledges after the commit.

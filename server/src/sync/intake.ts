@@ -22,7 +22,7 @@ import type { Metrics } from '../metrics.ts';
 import type { BatchBroker } from '../pipeline/broker.ts';
 import { BrokerUnavailableError } from '../pipeline/broker.ts';
 import type { BatchMessage } from '../pipeline/messages.ts';
-import type { ElectionCatalogue } from '../pipeline/validator.ts';
+import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import { ApiError } from '../api/errors.ts';
 import type { CentralKey } from '../app/services.ts';
 
