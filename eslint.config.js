@@ -50,4 +50,16 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // The station backend is a plain Node library: it runs and is tested without Electron.
+    files: ['desktop/src/station/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^electron(/|$)', message: 'desktop/src/station/ is a plain Node library: it must not import Electron.' }],
+        },
+      ],
+    },
+  },
 );

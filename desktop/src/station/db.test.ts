@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unwrap } from '@scrutin/shared';
+import { LATEST_SCHEMA_VERSION, STATION_APPLICATION_ID, openStationDb, schemaVersion } from './db.ts';
+import { removeTempDirs, tempDir } from './fixtures.test-support.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+afterAll(removeTempDirs);
+
+describe('station database', () => {
+  it('migrates a fresh database to the latest version, with WAL, synchronous=FULL and foreign keys', () => {
+    const db = unwrap(openStationDb(join(tempDir(), 'station.sqlite')));
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('application_id', { simple: true })).toBe(STATION_APPLICATION_ID);
+    const tables = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all();
+    expect(tables.length).toBeGreaterThan(5);
+    for (const t of tables) expect(t, t.name).toMatchObject({ strict: 1 });
+    db.close();
+  });
+
+  it('is idempotent: reopening applies nothing and keeps the data', () => {
+    const path = join(tempDir(), 'station.sqlite');
+    const first = unwrap(openStationDb(path));
+    first.prepare('INSERT INTO outbox (id, envelope) VALUES (randomblob(16), ?)').run('{}');
+    first.close();
+    const again = unwrap(openStationDb(path));
+    expect(schemaVersion(again)).toBe(LATEST_SCHEMA_VERSION);
+    expect(again.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n).toBe(1);
+    again.close();
+  });
+
+  it('applies a later migration in order, in its own transaction, and rolls a failing one back', () => {
+    const path = join(tempDir(), 'station.sqlite');
+    unwrap(openStationDb(path)).close();
+    const broken = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, sql: 'CREATE TABLE extra (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' }];
+    expect(() => openStationDb(path, broken)).toThrow(/nowhere/);
+    const db = unwrap(openStationDb(path));
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'extra'").get()).toBeUndefined();
+    db.close();
+    const next = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, sql: 'CREATE TABLE extra (x INTEGER) STRICT;' }];
+    const upgraded = unwrap(openStationDb(path, next));
+    expect(schemaVersion(upgraded)).toBe(LATEST_SCHEMA_VERSION + 1);
+    upgraded.close();
+  });
+
+  it('refuses a database from a newer version of the app, and changes nothing', () => {
+    const path = join(tempDir(), 'station.sqlite');
+    const db = unwrap(openStationDb(path));
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(openStationDb(path)).toEqual({ ok: false, error: { kind: 'newer-schema', found: LATEST_SCHEMA_VERSION + 1, supported: LATEST_SCHEMA_VERSION } });
+    const raw = new Database(path);
+    expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
+    raw.close();
+  });
+
+  it('refuses a SQLite file that is not a station database', () => {
+    const path = join(tempDir(), 'other.sqlite');
+    const other = new Database(path);
+    other.exec('CREATE TABLE t (x INTEGER)');
+    other.pragma('user_version = 3');
+    other.close();
+    expect(openStationDb(path)).toMatchObject({ ok: false, error: { kind: 'not-a-station-database' } });
+    const notSqlite = join(tempDir(), 'garbage.sqlite');
+    writeFileSync(notSqlite, 'not a database at all, just text that is long enough to be a header........');
+    expect(() => openStationDb(notSqlite)).toThrow();
+  });
+});

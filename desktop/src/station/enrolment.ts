@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { PublicKeySchema, err, generateStationKeyPair, ok, type PublicKey, type Result } from '@scrutin/shared/node';
+import { appendAudit } from './audit_log.ts';
+import type { StationDb } from './db.ts';
+import type { StationKit } from './kit.ts';
+
+/**
+ * Enrolment (docs/protocol.md §2): the station makes its Ed25519 key pair itself, stores it
+ * (the private key never leaves the station database) and posts the public key with the
+ * one-time token. The key is committed before the request is sent, so a station restarted
+ * half-way posts the same key with the same token again, which central accepts.
+ */
+export type EnrolmentError =
+  | { readonly kind: 'enrolment-refused'; readonly code: string; readonly status: number; readonly detail: string }
+  | { readonly kind: 'central-unreachable'; readonly detail: string }
+  | { readonly kind: 'central-key-mismatch'; readonly kit: PublicKey; readonly central: string };
+
+export interface StationKey {
+  readonly publicKey: PublicKey;
+  readonly privateKeyPem: string;
+  readonly enrolledAt: string | null;
+}
+
+export function stationKey(db: StationDb): StationKey | undefined {
+  const row = db.prepare<[], { private_key_pem: string; public_key: string; enrolled_at: string | null }>('SELECT private_key_pem, public_key, enrolled_at FROM station_key WHERE id = 1').get();
+  return row === undefined ? undefined : { publicKey: PublicKeySchema.parse(row.public_key), privateKeyPem: row.private_key_pem, enrolledAt: row.enrolled_at };
+}
+
+/** The station's key, made and stored on first use. */
+export function ensureStationKey(db: StationDb, now: number): StationKey {
+  return db
+    .transaction((): StationKey => {
+      const existing = stationKey(db);
+      if (existing !== undefined) return existing;
+      const pair = generateStationKeyPair();
+      db.prepare('INSERT INTO station_key (id, private_key_pem, public_key, enrolled_at) VALUES (1, ?, ?, NULL)').run(pair.privateKeyPem, pair.publicKey);
+      appendAudit(db, { event: 'station-key-generated', details: { publicKey: pair.publicKey } }, now);
+      return { publicKey: pair.publicKey, privateKeyPem: pair.privateKeyPem, enrolledAt: null };
+    })
+    .immediate();
+}
+
+const EnrolResponseSchema = z.object({ station: z.string(), enrolledAt: z.string(), centralPublicKey: PublicKeySchema });
+const ErrorResponseSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export async function enrolStation(
+  db: StationDb,
+  kit: StationKit,
+  token: string,
+  options: { readonly fetch: typeof fetch; readonly now: () => number },
+): Promise<Result<{ readonly publicKey: PublicKey; readonly enrolledAt: string }, EnrolmentError>> {
+  const key = ensureStationKey(db, options.now());
+  const fail = (error: EnrolmentError) => {
+    appendAudit(db, { event: 'enrolment-failed', details: { reason: error.kind === 'enrolment-refused' ? error.code : error.kind } }, options.now());
+    return err(error);
+  };
+  let response: Response;
+  let body: unknown;
+  try {
+    response = await options.fetch(new URL('api/v1/stations/enrol', kit.centralUrl.endsWith('/') ? kit.centralUrl : `${kit.centralUrl}/`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ election: kit.election.id, station: kit.stationId, token: token.trim(), publicKey: key.publicKey }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    body = await response.json().catch(() => undefined);
+  } catch (error) {
+    return fail({ kind: 'central-unreachable', detail: error instanceof Error ? error.message : String(error) });
+  }
+  if (!response.ok) {
+    const refused = ErrorResponseSchema.safeParse(body);
+    const code = refused.success ? refused.data.error.code : `http-${response.status}`;
+    if (response.status >= 500 || response.status === 429) return fail({ kind: 'central-unreachable', detail: `${response.status} ${code}` });
+    return fail({ kind: 'enrolment-refused', code, status: response.status, detail: refused.success ? refused.data.error.message : '' });
+  }
+  const answer = EnrolResponseSchema.safeParse(body);
+  if (!answer.success) return fail({ kind: 'central-unreachable', detail: 'the enrolment answer does not follow the protocol' });
+  if (answer.data.centralPublicKey !== kit.centralPublicKey) {
+    return fail({ kind: 'central-key-mismatch', kit: kit.centralPublicKey, central: answer.data.centralPublicKey });
+  }
+  const enrolledAt = answer.data.enrolledAt;
+  db.transaction(() => {
+    db.prepare('UPDATE station_key SET enrolled_at = ? WHERE id = 1').run(enrolledAt);
+    appendAudit(db, { event: 'enrolment-succeeded', details: { publicKey: key.publicKey, enrolledAt } }, options.now());
+  }).immediate();
+  return ok({ publicKey: key.publicKey, enrolledAt });
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  generateStationKeyPair,
+  openSampleElection,
+  unwrap,
+  type ElectionDefinition,
+  type PublicKey,
+  type StationId,
+} from '@scrutin/shared/node';
+import { generateCredentials } from '../../../server/src/credentials/generate.ts';
+import type { CredentialsManifest } from '../../../server/src/credentials/manifest.ts';
+import { buildStationKit } from './kit.ts';
+import { openStation, type Station } from './station.ts';
+
+/**
+ * Test fixtures: the sample election with its credentials made by the real generator
+ * (`scrutin credentials generate`), and station kits built from its shards.
+ */
+export const FIXTURE_STATION = 'ST-00001' as StationId;
+export const OTHER_STATION = 'ST-00004' as StationId;
+/** A station of MONTREAL-CENTRE, a ranked-choice (IRV) riding. */
+export const IRV_STATION = 'ST-00007' as StationId;
+export const POLL_WORKERS = [
+  { name: 'Amélie Tremblay', pin: '482915' },
+  { name: 'Jordan Gagnon', pin: '730164' },
+] as const;
+export const GOOD_PIN = POLL_WORKERS[0].pin;
+/** A cheap scrypt cost so tests run fast; real kits use the default. */
+export const TEST_PIN_COST = { N: 1024, r: 8, p: 1 } as const;
+
+export interface Card {
+  readonly nas: string;
+  readonly code: string;
+}
+
+export interface CredentialsFixture {
+  readonly election: ElectionDefinition;
+  readonly dir: string;
+  readonly manifest: CredentialsManifest;
+  cards(station: StationId): Card[];
+}
+
+const temporary: string[] = [];
+
+export function tempDir(prefix = 'scrutin-station-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export async function makeCredentials(election: ElectionDefinition): Promise<CredentialsFixture> {
+  const dir = tempDir('scrutin-credentials-');
+  const manifest = unwrap(await generateCredentials({ election, outDir: dir, workers: 1 }));
+  return {
+    election,
+    dir,
+    manifest,
+    cards(station) {
+      const entry = manifest.stations.find((s) => s.id === station);
+      if (entry === undefined) throw new Error(`no station ${station}`);
+      const [, ...lines] = readFileSync(join(dir, entry.cards), 'utf8').trimEnd().split('\n');
+      return lines.map((line) => {
+        const [nas = '', code = ''] = line.split(',');
+        return { nas, code };
+      });
+    },
+  };
+}
+
+export interface KitOptions {
+  readonly station?: StationId;
+  readonly centralUrl?: string;
+  readonly centralPublicKey?: PublicKey;
+}
+
+export async function makeKit(credentials: CredentialsFixture, options: KitOptions = {}): Promise<string> {
+  const station = options.station ?? FIXTURE_STATION;
+  const entry = credentials.manifest.stations.find((s) => s.id === station);
+  if (entry === undefined) throw new Error(`no station ${station}`);
+  const outDir = tempDir('scrutin-kit-');
+  await buildStationKit({
+    outDir,
+    election: credentials.election,
+    stationId: station,
+    shardPath: join(credentials.dir, entry.shard),
+    centralUrl: options.centralUrl ?? 'https://central.example.org',
+    centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
+    pollWorkers: POLL_WORKERS,
+    pinCost: TEST_PIN_COST,
+  });
+  return outDir;
+}
+
+/** A controllable station clock. */
+export class TestClock {
+  constructor(public value: number) {}
+  readonly now = (): number => this.value;
+}
+
+/** The sample election open around a fixed instant. */
+export const NOW = Date.parse('2026-10-05T15:00:00Z');
+export function fixtureElection(): ElectionDefinition {
+  return openSampleElection(NOW);
+}
+
+export function openTestStation(dataDir: string, clock: TestClock, fetchFn?: typeof fetch): Station {
+  return unwrap(openStation({ dataDir, now: clock.now, ...(fetchFn === undefined ? {} : { fetch: fetchFn }) }));
+}
+
+/** A station with its kit loaded and its polls open. */
+export async function openPollsStation(credentials: CredentialsFixture, clock: TestClock, options: KitOptions = {}): Promise<Station> {
+  const station = openTestStation(tempDir(), clock);
+  unwrap(await station.loadKit({ path: await makeKit(credentials, options) }));
+  unwrap(await station.openPolls({ pin: GOOD_PIN }));
+  return station;
+}

@@ -1,0 +1,63 @@
+import Database from 'better-sqlite3';
+import {
+  credentialHash,
+  err,
+  ok,
+  parseNas,
+  parseVoterCode,
+  type CredentialHash,
+  type ElectionId,
+  type NasError,
+  type Result,
+  type VoterCodeError,
+} from '@scrutin/shared/node';
+import type { StationDb } from './db.ts';
+
+/**
+ * The poll book: the station's shard (its voters' credential hashes, read-only) and the
+ * marks of the credentials used here (in the station database, set by the ballot box).
+ *
+ * A typed card is normalised and its check characters verified before anything is looked
+ * up, so a typo is reported as a typo, never as an unknown voter.
+ */
+export type CheckInError =
+  | { readonly kind: 'nas-invalid'; readonly problem: NasError }
+  | { readonly kind: 'code-invalid'; readonly problem: VoterCodeError }
+  | { readonly kind: 'unknown-credential' }
+  | { readonly kind: 'already-voted' };
+
+export class PollBook {
+  readonly #shard: Database.Database;
+  readonly #inShard: Database.Statement<[Buffer], { n: number }>;
+  readonly #used: Database.Statement<[Buffer], { n: number }>;
+  readonly #election: ElectionId;
+
+  constructor(db: StationDb, shardPath: string, election: ElectionId) {
+    this.#shard = new Database(shardPath, { readonly: true, fileMustExist: true });
+    this.#inShard = this.#shard.prepare('SELECT 1 AS n FROM credentials WHERE credential_hash = ?');
+    this.#used = db.prepare('SELECT 1 AS n FROM used_credentials WHERE credential_hash = ?');
+    this.#election = election;
+  }
+
+  /** Voters in the shard. */
+  voters(): number {
+    return this.#shard.prepare<[], { n: number }>('SELECT count(*) AS n FROM credentials').get()?.n ?? 0;
+  }
+
+  /** Normalises a typed card and finds its credential: ready, unknown or already used here. */
+  check(card: { readonly nas: string; readonly code: string }): Result<CredentialHash, CheckInError> {
+    const nas = parseNas(card.nas);
+    if (!nas.ok) return err({ kind: 'nas-invalid', problem: nas.error });
+    const code = parseVoterCode(card.code);
+    if (!code.ok) return err({ kind: 'code-invalid', problem: code.error });
+    const hash = credentialHash(this.#election, nas.value, code.value);
+    const bytes = Buffer.from(hash, 'hex');
+    if (this.#inShard.get(bytes) === undefined) return err({ kind: 'unknown-credential' });
+    if (this.#used.get(bytes) !== undefined) return err({ kind: 'already-voted' });
+    return ok(hash);
+  }
+
+  close(): void {
+    this.#shard.close();
+  }
+}

@@ -1,0 +1,308 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  blankBallot,
+  formatVoterCode,
+  newBallotId,
+  receiptCode,
+  unwrap,
+  type Ballot,
+  type CandidateId,
+  type ContestId,
+  type RidingCode,
+  type VoterCode,
+} from '@scrutin/shared/node';
+import { readAuditLog, verifyAuditLog } from './audit_log.ts';
+import {
+  FIXTURE_STATION,
+  GOOD_PIN,
+  IRV_STATION,
+  NOW,
+  POLL_WORKERS,
+  TestClock,
+  fixtureElection,
+  makeCredentials,
+  makeKit,
+  openPollsStation,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
+import { LOCKOUT_MS, MAX_PIN_FAILURES } from './poll_workers.ts';
+import type { StationEvent } from './station_api.ts';
+
+let credentials: CredentialsFixture;
+beforeAll(async () => {
+  credentials = await makeCredentials(fixtureElection());
+});
+afterAll(removeTempDirs);
+
+const RIDING = 'MONTREAL-CENTRE' as RidingCode;
+const candidate = (id: string) => id as CandidateId;
+
+/** A valid ballot for MONTREAL-CENTRE: oui to the referendum, two candidates ranked. */
+function montrealBallot(): Ballot {
+  const ballot = blankBallot(credentials.election, RIDING, newBallotId());
+  return {
+    ...ballot,
+    selections: ballot.selections.map((s) =>
+      s.kind === 'referendum' ? { ...s, choice: 'oui' as const } : s.kind === 'ranked' ? { ...s, ranking: [candidate('MONTREAL-CENTRE-QS-4'), candidate('MONTREAL-CENTRE-PQ-3')] } : s,
+    ),
+  };
+}
+
+function withRace(ballot: Ballot, ranking: readonly string[]): Ballot {
+  return { ...ballot, selections: ballot.selections.map((s) => (s.kind === 'ranked' ? { ...s, ranking: ranking.map(candidate) } : s)) };
+}
+
+function rowCount(db: { prepare: (sql: string) => { get: () => unknown } }, table: string): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+describe('poll workers', () => {
+  it('accepts a right PIN, refuses a wrong one, locks out after repeated failures, and logs every check', async () => {
+    const clock = new TestClock(NOW);
+    const station = openTestStation(tempDir(), clock);
+    expect(await station.unlock({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'no-kit' } });
+    unwrap(await station.loadKit({ path: await makeKit(credentials) }));
+    const events: StationEvent[] = [];
+    station.subscribe((e) => events.push(e));
+
+    expect(await station.unlock({ pin: POLL_WORKERS[1].pin })).toEqual({ ok: true, value: { worker: POLL_WORKERS[1].name } });
+    const wrong = await station.unlock({ pin: '000000' });
+    expect(wrong).toMatchObject({ ok: false, error: { kind: 'pin-wrong', attemptsLeft: MAX_PIN_FAILURES - 1 } });
+    if (!wrong.ok) expect(wrong.error.message.fr).toMatch(/NIP incorrect/);
+    // A right PIN resets the count.
+    unwrap(await station.unlock({ pin: GOOD_PIN }));
+    for (let i = 1; i < MAX_PIN_FAILURES; i += 1) {
+      expect(await station.unlock({ pin: 'abc' })).toMatchObject({ ok: false, error: { kind: 'pin-wrong', attemptsLeft: MAX_PIN_FAILURES - i } });
+    }
+    const locked = await station.unlock({ pin: '111111' });
+    expect(locked).toMatchObject({ ok: false, error: { kind: 'pin-locked', until: new Date(NOW + LOCKOUT_MS).toISOString() } });
+    expect(events).toEqual([{ kind: 'pin-lockout', until: new Date(NOW + LOCKOUT_MS).toISOString() }]);
+    // Even the right PIN is refused during the lockout.
+    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'pin-locked' } });
+    expect(unwrap(await station.status({})).pinLockedUntil).toBe(new Date(NOW + LOCKOUT_MS).toISOString());
+    station.close();
+  });
+
+  it('keeps the lockout across a restart and lifts it after its time, by the station clock', async () => {
+    const clock = new TestClock(NOW);
+    const dataDir = tempDir();
+    const station = openTestStation(dataDir, clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials) }));
+    for (let i = 0; i < MAX_PIN_FAILURES; i += 1) await station.unlock({ pin: '999999' });
+    expect(await station.unlock({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'pin-locked' } });
+    station.close();
+    const reopened = openTestStation(dataDir, clock);
+    expect(await reopened.unlock({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'pin-locked' } });
+    clock.value = NOW + LOCKOUT_MS;
+    expect(await reopened.unlock({ pin: GOOD_PIN })).toMatchObject({ ok: true, value: { worker: POLL_WORKERS[0].name } });
+    const events = readAuditLog(reopened.db).map((e) => e.event);
+    expect(events.filter((e) => e === 'pin-refused')).toHaveLength(MAX_PIN_FAILURES + 2);
+    expect(events).toContain('pin-lockout');
+    expect(events.at(-1)).toBe('pin-accepted');
+    expect(verifyAuditLog(reopened.db).ok).toBe(true);
+    reopened.close();
+  });
+});
+
+describe('polls lifecycle', () => {
+  it('goes setup → open → closed, never back, and gates check-in and casting', async () => {
+    const clock = new TestClock(NOW);
+    const station = openTestStation(tempDir(), clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials) }));
+    const card = credentials.cards(FIXTURE_STATION)[0]!;
+    expect(await station.checkIn(card)).toMatchObject({ ok: false, error: { kind: 'polls-not-open', state: 'setup' } });
+    expect(await station.closePolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'invalid-transition', from: 'setup', to: 'closed' } });
+    const events: StationEvent[] = [];
+    station.subscribe((e) => events.push(e));
+    expect(await station.openPolls({ pin: GOOD_PIN })).toEqual({ ok: true, value: { state: 'open' } });
+    const ticket = unwrap(await station.checkIn(card)).ticket;
+    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'invalid-transition', from: 'open', to: 'open' } });
+    expect(await station.loadKit({ path: await makeKit(credentials) })).toMatchObject({ ok: false, error: { kind: 'kit-locked', state: 'open' } });
+    expect(await station.closePolls({ pin: GOOD_PIN })).toEqual({ ok: true, value: { state: 'closed' } });
+    expect(events).toEqual([
+      { kind: 'polls-changed', state: 'open' },
+      { kind: 'polls-changed', state: 'closed' },
+    ]);
+    expect(await station.checkIn(card)).toMatchObject({ ok: false, error: { kind: 'polls-not-open', state: 'closed' } });
+    expect(await station.cast({ ticket, ballot: {} })).toMatchObject({ ok: false, error: { kind: 'polls-not-open' } });
+    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'invalid-transition', from: 'closed', to: 'open' } });
+    expect(readAuditLog(station.db).map((e) => e.event)).toEqual(expect.arrayContaining(['kit-loaded', 'polls-opened', 'polls-closed']));
+    station.close();
+  });
+
+  it('enforces the voting window by the station clock, even with the polls open', async () => {
+    const election = credentials.election;
+    const clock = new TestClock(Date.parse(election.opensAt) - 60_000);
+    const station = openTestStation(tempDir(), clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    // The polls may be opened a little early, but nobody votes before the window.
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const card = credentials.cards(IRV_STATION)[0]!;
+    expect(await station.checkIn(card)).toMatchObject({ ok: false, error: { kind: 'outside-voting-window' } });
+    clock.value = Date.parse(election.opensAt);
+    const ticket = unwrap(await station.checkIn(card)).ticket;
+    clock.value = Date.parse(election.closesAt);
+    expect(await station.cast({ ticket, ballot: montrealBallot() })).toMatchObject({ ok: false, error: { kind: 'outside-voting-window' } });
+    expect(rowCount(station.db, 'outbox')).toBe(0);
+    expect(unwrap(await station.status({})).withinVotingWindow).toBe(false);
+    station.close();
+
+    const late = openTestStation(tempDir(), clock);
+    unwrap(await late.loadKit({ path: await makeKit(credentials) }));
+    expect(await late.openPolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'voting-window-over' } });
+    late.close();
+  });
+});
+
+describe('voter check-in', () => {
+  it('detects a typo by the check character before any lookup, and says where', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW));
+    const card = credentials.cards(FIXTURE_STATION)[0]!;
+    const code = card.code.replaceAll('-', '');
+    // Swap two different adjacent characters: the check character catches it.
+    let i = 0;
+    while (code[i] === code[i + 1]) i += 1;
+    const swapped = `${code.slice(0, i)}${code[i + 1]!}${code[i]!}${code.slice(i + 2)}`;
+    const typo = await station.checkIn({ nas: card.nas, code: swapped });
+    expect(typo).toMatchObject({ ok: false, error: { kind: 'code-invalid', problem: { kind: 'check-failed' } } });
+    if (!typo.ok) expect(typo.error.message.en).toMatch(/typo/);
+    expect(await station.checkIn({ nas: card.nas, code: `${code.slice(0, 3)}U${code.slice(4)}` })).toMatchObject({
+      ok: false,
+      error: { kind: 'code-invalid', problem: { kind: 'invalid-character', char: 'U', position: 4 } },
+    });
+    expect(await station.checkIn({ nas: '046 454 287', code: card.code })).toMatchObject({ ok: false, error: { kind: 'nas-invalid', problem: { kind: 'check-failed' } } });
+    expect(await station.checkIn({ nas: '12345', code: card.code })).toMatchObject({ ok: false, error: { kind: 'nas-invalid', problem: { kind: 'wrong-length' } } });
+    station.close();
+  });
+
+  it('normalises the input: separators, case and Crockford aliases', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW));
+    const card = credentials.cards(FIXTURE_STATION)[1]!;
+    const messy = formatVoterCode(card.code.replaceAll('-', '') as VoterCode).toLowerCase().replaceAll('0', 'o').replaceAll('1', 'l');
+    const nas = `${card.nas.slice(0, 3)} ${card.nas.slice(3, 6)}-${card.nas.slice(6)}`;
+    expect(await station.checkIn({ nas, code: ` ${messy} ` })).toMatchObject({ ok: true, value: { riding: 'ABITIBI-OUEST' } });
+    station.close();
+  });
+
+  it('tells an unknown card (or another station’s voter) from a ready one', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW));
+    const otherStationsVoter = credentials.cards(IRV_STATION)[0]!;
+    const unknown = await station.checkIn(otherStationsVoter);
+    expect(unknown).toMatchObject({ ok: false, error: { kind: 'unknown-credential' } });
+    if (!unknown.ok) expect(unknown.error.message.fr).toMatch(/pas sur la liste/);
+    const ready = unwrap(await station.checkIn(credentials.cards(FIXTURE_STATION)[2]!));
+    expect(ready.ticket).toMatch(/^[0-9a-f]{32}$/);
+    station.close();
+  });
+});
+
+describe('casting', () => {
+  it('stores the sealed envelope and marks the credential used in one transaction, then returns the receipt', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
+    const events: StationEvent[] = [];
+    station.subscribe((e) => events.push(e));
+    const card = credentials.cards(IRV_STATION)[0]!;
+    const { ticket, riding, contests } = unwrap(await station.checkIn(card));
+    expect(riding).toBe(RIDING);
+    expect(contests.map((c) => c.id)).toEqual(['L2025-001', 'DEP-MONTREAL-CENTRE']);
+    const sent = montrealBallot();
+    const { receipt } = unwrap(await station.cast({ ticket, ballot: sent }));
+    expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    const rows = station.db.prepare<[], { id: Buffer; envelope: string }>('SELECT id, envelope FROM outbox').all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).toHaveLength(16);
+    const envelope = JSON.parse(rows[0]!.envelope) as { credentialHash: string; ballot: Ballot };
+    // The station chose the ballot id; the receipt is the stored ballot's.
+    expect(envelope.ballot.id).not.toBe(sent.id);
+    expect({ ...envelope.ballot, id: sent.id }).toEqual(sent);
+    expect(receiptCode(envelope.ballot)).toBe(receipt);
+    expect(rowCount(station.db, 'used_credentials')).toBe(1);
+    const used = station.db.prepare<[], { h: string }>('SELECT hex(credential_hash) AS h FROM used_credentials').get()!;
+    expect(used.h.toLowerCase()).toBe(envelope.credentialHash);
+    expect(events).toEqual([{ kind: 'ballot-cast', ballotsCast: 1, pendingSync: 1 }]);
+    expect(unwrap(await station.status({}))).toMatchObject({ ballotsCast: 1, pendingSync: 1, polls: 'open' });
+
+    // The same ticket cannot cast twice; the card cannot check in again.
+    expect(await station.cast({ ticket, ballot: montrealBallot() })).toMatchObject({ ok: false, error: { kind: 'unknown-ticket' } });
+    const again = await station.checkIn(card);
+    expect(again).toMatchObject({ ok: false, error: { kind: 'already-voted' } });
+    expect(rowCount(station.db, 'outbox')).toBe(1);
+
+    // Nothing about the ballot or the credential is in the audit log.
+    const log = JSON.stringify(readAuditLog(station.db));
+    expect(log).not.toContain(envelope.credentialHash);
+    expect(log).not.toContain(envelope.ballot.id);
+    expect(log).not.toContain(receipt);
+    station.close();
+  });
+
+  it('rolls the whole cast back when the commit fails: no receipt, no used mark, the ticket still valid', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
+    const card = credentials.cards(IRV_STATION)[3]!;
+    const { ticket } = unwrap(await station.checkIn(card));
+    station.db.exec("CREATE TEMP TRIGGER outbox_full BEFORE INSERT ON main.outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+    await expect(station.cast({ ticket, ballot: montrealBallot() })).rejects.toThrow(/disk full/);
+    expect(rowCount(station.db, 'used_credentials')).toBe(0);
+    expect(rowCount(station.db, 'outbox')).toBe(0);
+    expect(await station.checkIn(card)).toMatchObject({ ok: true });
+    station.db.exec('DROP TRIGGER outbox_full');
+    expect(await station.cast({ ticket, ballot: montrealBallot() })).toMatchObject({ ok: true });
+    expect(rowCount(station.db, 'outbox')).toBe(1);
+    station.close();
+  });
+
+  it('two tickets for the same card cast one ballot only', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
+    const card = credentials.cards(IRV_STATION)[1]!;
+    const first = unwrap(await station.checkIn(card)).ticket;
+    const second = unwrap(await station.checkIn(card)).ticket;
+    unwrap(await station.cast({ ticket: second, ballot: montrealBallot() }));
+    expect(await station.cast({ ticket: first, ballot: montrealBallot() })).toMatchObject({ ok: false, error: { kind: 'already-voted' } });
+    expect(rowCount(station.db, 'outbox')).toBe(1);
+    station.close();
+  });
+
+  it('refuses invalid ballots with nothing stored, and the ticket stays usable', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
+    const { ticket } = unwrap(await station.checkIn(credentials.cards(IRV_STATION)[2]!));
+    const good = montrealBallot();
+    const otherRiding = { ...good, selections: good.selections.map((s) => (s.kind === 'ranked' ? { ...s, contest: 'DEP-SHERBROOKE' as ContestId } : s)) };
+    const cases: [unknown, string][] = [
+      [otherRiding, 'contest-not-on-ballot'],
+      [withRace(good, ['MONTREAL-CENTRE-QS-4', 'SHERBROOKE-QS-4']), 'unknown-candidate'],
+      [withRace(good, ['MONTREAL-CENTRE-QS-4', 'MONTREAL-CENTRE-QS-4']), 'duplicate-ranking'],
+      [{ ...good, riding: 'SHERBROOKE' }, 'wrong-ballot-style'],
+      [{ ...good, selections: good.selections.slice(1) }, 'missing-contest'],
+    ];
+    for (const [ballot, problem] of cases) {
+      const result = await station.cast({ ticket, ballot });
+      expect(result, problem).toMatchObject({ ok: false, error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown } });
+    }
+    expect(await station.cast({ ticket, ballot: { id: 'x', selections: 'none' } })).toMatchObject({ ok: false, error: { kind: 'ballot-malformed' } });
+    expect(rowCount(station.db, 'outbox')).toBe(0);
+    expect(rowCount(station.db, 'used_credentials')).toBe(0);
+    unwrap(await station.cast({ ticket, ballot: withRace(good, []) }));
+    expect(rowCount(station.db, 'outbox')).toBe(1);
+    station.close();
+  });
+
+  it('keeps used marks and the outbox across a restart, and forgets tickets', async () => {
+    const clock = new TestClock(NOW);
+    const dataDir = tempDir();
+    const station = openTestStation(dataDir, clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const [voted, waiting] = credentials.cards(IRV_STATION);
+    unwrap(await station.cast({ ticket: unwrap(await station.checkIn(voted!)).ticket, ballot: montrealBallot() }));
+    const pending = unwrap(await station.checkIn(waiting!)).ticket;
+    station.close();
+    const reopened = openTestStation(dataDir, clock);
+    expect(unwrap(await reopened.status({}))).toMatchObject({ polls: 'open', ballotsCast: 1, pendingSync: 1, kit: { station: IRV_STATION, voters: 200 } });
+    expect(await reopened.checkIn(voted!)).toMatchObject({ ok: false, error: { kind: 'already-voted' } });
+    expect(await reopened.cast({ ticket: pending, ballot: montrealBallot() })).toMatchObject({ ok: false, error: { kind: 'unknown-ticket' } });
+    reopened.close();
+  });
+});
