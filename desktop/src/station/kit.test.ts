@@ -2,9 +2,9 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unwrap, type ElectionId } from '@scrutin/shared/node';
+import { sha256OfFile, unwrap, type ElectionId } from '@scrutin/shared/node';
 import { removeTempDirs, fixtureElection, makeCredentials, makeKit, tempDir, FIXTURE_STATION, OTHER_STATION, type CredentialsFixture } from './fixtures.test-support.ts';
-import { KIT_FILE, loadStationKit, readStationKit, sha256OfFile, type StationKitFile } from './kit.ts';
+import { KIT_FILE, loadStationKit, readStationKit, type StationKitFile } from './kit.ts';
 
 let credentials: CredentialsFixture;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,6 +20,7 @@ import {
   type Sha256Hex,
   type StationId,
   type ValidationIssue,
+  sha256OfFile,
 } from '@scrutin/shared/node';
 import { PIN_HASH_PATTERN, hashPin } from './poll_workers.ts';
 
@@ -89,21 +90,6 @@ export type KitError =
   | { readonly kind: 'kit-other-election'; readonly expected: string; readonly actual: string }
   | { readonly kind: 'kit-other-station'; readonly expected: string; readonly actual: string };
 
-export function sha256OfFile(path: string): Sha256Hex {
-  const digest = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(path, 'r');
-  try {
-    for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
-      if (read === 0) break;
-      digest.update(buffer.subarray(0, read));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return digest.digest('hex') as Sha256Hex;
-}
 
 /** Reads and checks kit.json (without the shard). */
 export function readStationKit(dir: string): Result<{ readonly kit: StationKitFile; readonly election: ElectionDefinition; readonly kitSha256: Sha256Hex }, KitError> {

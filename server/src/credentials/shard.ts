@@ -1,7 +1,7 @@
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { createHash, hash } from 'node:crypto';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { hash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ElectionIdSchema, RidingCodeSchema, StationIdSchema, type ElectionId, type RidingCode, type Sha256Hex, type StationId } from '@scrutin/shared/node';
+import { ElectionIdSchema, RidingCodeSchema, StationIdSchema, sha256OfFile, type ElectionId, type RidingCode, type Sha256Hex, type StationId } from '@scrutin/shared/node';
 
 /**
  * A station shard: the credential hashes of one station's voters, and nothing else — no NAS,
@@ -147,21 +147,6 @@ export class ShardWriter {
   }
 }
 
-export function sha256OfFile(path: string): Sha256Hex {
-  const digest = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(path, 'r');
-  try {
-    for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
-      if (read === 0) break;
-      digest.update(buffer.subarray(0, read));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return digest.digest('hex') as Sha256Hex;
-}
 
 /** Opens a shard read-only and returns its meta and hash count (for checks and tests). */
 export function inspectShard(path: string): { readonly meta: ShardMeta; readonly credentials: number } {

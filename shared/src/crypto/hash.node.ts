@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Sha256Hex } from '../ids.ts';
 
 /**
@@ -12,4 +13,21 @@ export function taggedSha256(tag: string, bytes: Uint8Array): Buffer {
 
 export function taggedSha256Hex(tag: string, bytes: Uint8Array): Sha256Hex {
   return taggedSha256(tag, bytes).toString('hex') as Sha256Hex;
+}
+
+/** SHA-256 of a file's bytes, read in 1 MiB chunks (shards can be large). */
+export function sha256OfFile(path: string): Sha256Hex {
+  const digest = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      digest.update(buffer.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return digest.digest('hex') as Sha256Hex;
 }
