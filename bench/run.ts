@@ -5,6 +5,7 @@
  */
 import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
+import { benchStation } from './station.ts';
 import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   credentials: benchCredentials,
   pipeline: benchPipeline,
   'credential-load': benchCredentialLoad,
+  station: benchStation,
 };
 
 const wanted = process.argv.slice(2);

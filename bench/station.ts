@@ -1,0 +1,83 @@
+/**
+ * The station backend with a 1,000,000-voter shard (issue 4's figures, printed, not
+ * asserted): loading the kit, voter check-in latency, and casting latency with
+ * synchronous=FULL (each cast is one durable SQLite transaction). Targets: check-in p99
+ * under 10 ms, cast p99 under 30 ms. BENCH_STATION_VOTERS lowers the size.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ballotStyle, generateStationKeyPair, newBallotId, syntheticElection, unwrap, type Ballot, type Selection } from '@scrutin/shared/node';
+import { buildStationKit, openStation } from '../desktop/src/station/index.ts';
+import { generateCredentials } from '../server/src/credentials/generate.ts';
+
+const percentile = (sorted: readonly number[], p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 100) / 100;
+
+export async function benchStation(): Promise<void> {
+  const voters = Number(process.env.BENCH_STATION_VOTERS ?? 1_000_000);
+  const samples = 2000;
+  const dir = mkdtempSync(join(tmpdir(), 'scrutin-bench-station-'));
+  try {
+    const election = syntheticElection({ ridings: 1, stations: 1, voters, irvShare: 1 });
+    const station = election.stations[0];
+    if (station === undefined) throw new Error('no station');
+    const manifest = unwrap(await generateCredentials({ election, outDir: join(dir, 'credentials'), workers: 2 }));
+    const entry = manifest.stations[0];
+    if (entry === undefined) throw new Error('no shard');
+    await buildStationKit({
+      outDir: join(dir, 'kit'),
+      election,
+      stationId: station.id,
+      shardPath: join(dir, 'credentials', entry.shard),
+      centralUrl: 'http://127.0.0.1:1',
+      centralPublicKey: generateStationKeyPair().publicKey,
+      pollWorkers: [
+        { name: 'Bench One', pin: '482915' },
+        { name: 'Bench Two', pin: '730164' },
+      ],
+    });
+    const now = Date.parse(election.opensAt) + 3_600_000;
+    const api = unwrap(openStation({ dataDir: join(dir, 'station'), now: () => now }));
+    const t0 = performance.now();
+    unwrap(await api.loadKit({ path: join(dir, 'kit') }));
+    const kitLoadMs = performance.now() - t0;
+    unwrap(await api.openPolls({ pin: '482915' }));
+
+    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8').trimEnd().split('\n').slice(1, samples + 1).map((l) => l.split(','));
+    const style = ballotStyle(election, station.riding);
+    const checkIns: number[] = [];
+    const casts: number[] = [];
+    for (const [nas = '', code = ''] of cards) {
+      const a = performance.now();
+      const ticket = unwrap(await api.checkIn({ nas, code })).ticket;
+      checkIns.push(performance.now() - a);
+      const selections = style.map((c): Selection =>
+        c.kind === 'referendum'
+          ? { kind: 'referendum', contest: c.id, choice: 'oui' }
+          : c.method === 'irv'
+            ? { kind: 'ranked', contest: c.id, ranking: c.candidates.slice(0, 2).map((k) => k.id) }
+            : { kind: 'plurality', contest: c.id, choice: c.candidates[0]?.id ?? null },
+      );
+      const ballot: Ballot = { id: newBallotId(), election: election.id, riding: station.riding, selections };
+      const b = performance.now();
+      unwrap(await api.cast({ ticket, ballot }));
+      casts.push(performance.now() - b);
+    }
+    api.close();
+    checkIns.sort((x, y) => x - y);
+    casts.sort((x, y) => x - y);
+    console.log(
+      JSON.stringify({
+        bench: 'station',
+        voters,
+        kitLoadMs: Math.round(kitLoadMs),
+        samples: cards.length,
+        checkInMs: { p50: percentile(checkIns, 50), p99: percentile(checkIns, 99) },
+        castMs: { p50: percentile(casts, 50), p99: percentile(casts, 99), synchronous: 'FULL' },
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
