@@ -1,4 +1,5 @@
 import type { BallotError, Contest, NasError, PublicKey, Result, RidingCode, StationId, ElectionId, ValidationIssue, VoterCodeError } from '@scrutin/shared';
+import type { KitError } from './kit.ts';
 import type { PollsState } from './poll_workers.ts';
 
 /**
@@ -78,12 +79,7 @@ export type StationEvent =
 /** What went wrong, without its words. */
 export type StationProblem =
   // Kit
-  | { readonly kind: 'kit-unreadable'; readonly path: string; readonly reason: string }
-  | { readonly kind: 'kit-invalid'; readonly issues: readonly ValidationIssue[] }
-  | { readonly kind: 'kit-shard-tampered'; readonly expected: string; readonly actual: string }
-  | { readonly kind: 'kit-shard-mismatch'; readonly reason: string }
-  | { readonly kind: 'kit-other-election'; readonly expected: string; readonly actual: string }
-  | { readonly kind: 'kit-other-station'; readonly expected: string; readonly actual: string }
+  | KitError
   | { readonly kind: 'kit-locked'; readonly state: PollsState }
   | { readonly kind: 'no-kit' }
   // Enrolment

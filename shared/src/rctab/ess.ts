@@ -7,6 +7,7 @@ import {
   type RankMarks,
 } from '../tally/ranking.ts';
 import { cvrError, type CastVoteRecord, type CvrError } from './cvr.ts';
+import type { RctabCvrSource } from './config.ts';
 
 /**
  * ES&S cast vote records: one spreadsheet row per ballot, one column per rank, each cell
@@ -14,19 +15,22 @@ import { cvrError, type CastVoteRecord, type CvrError } from './cvr.ts';
  * read from the workbook (see ess_xlsx.node.ts), so it stays pure and testable.
  */
 
-export type EssOptions = {
+/** The source's own settings (as in the config), plus what reading needs. */
+export type EssOptions = Pick<
+  RctabCvrSource,
+  | 'idColumnIndex'
+  | 'precinctColumnIndex'
+  | 'batchColumnIndex'
+  | 'overvoteDelimiter'
+  | 'overvoteLabel'
+  | 'skippedRankLabel'
+  | 'undeclaredWriteInLabel'
+  | 'treatBlankAsUndeclaredWriteIn'
+> & {
   /** The file as the config names it, for messages. */
   readonly file: string;
   readonly firstVoteColumnIndex: number;
   readonly firstVoteRowIndex: number;
-  readonly idColumnIndex: number | null;
-  readonly precinctColumnIndex: number | null;
-  readonly batchColumnIndex: number | null;
-  readonly overvoteDelimiter: string;
-  readonly overvoteLabel: string;
-  readonly skippedRankLabel: string;
-  readonly undeclaredWriteInLabel: string;
-  readonly treatBlankAsUndeclaredWriteIn: boolean;
   readonly candidateSpellings: ReadonlySet<string>;
   /** With a number, only that many rank columns are read; with "max", all of them. */
   readonly maxRankingsAllowed: number | 'max';
