@@ -6,6 +6,7 @@
 import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
 import { benchStation } from './station.ts';
+import { benchSync } from './sync.ts';
 import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
   'credential-load': benchCredentialLoad,
   station: benchStation,
+  'station-sync': benchSync,
 };
 
 const wanted = process.argv.slice(2);

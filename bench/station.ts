@@ -25,18 +25,18 @@ export async function benchStation(): Promise<void> {
     const manifest = unwrap(await generateCredentials({ election, outDir: join(dir, 'credentials'), workers: 2 }));
     const entry = manifest.stations[0];
     if (entry === undefined) throw new Error('no shard');
-    await buildStationKit({
+    unwrap(await buildStationKit({
       outDir: join(dir, 'kit'),
       election,
       stationId: station.id,
-      shardPath: join(dir, 'credentials', entry.shard),
+      credentials: { kind: 'directory', dir: join(dir, 'credentials') },
       centralUrl: 'http://127.0.0.1:1',
       centralPublicKey: generateStationKeyPair().publicKey,
       pollWorkers: [
         { name: 'Bench One', pin: '482915' },
         { name: 'Bench Two', pin: '730164' },
       ],
-    });
+    }));
     const now = Date.parse(election.opensAt) + 3_600_000;
     const api = unwrap(openStation({ dataDir: join(dir, 'station'), now: () => now }));
     const t0 = performance.now();

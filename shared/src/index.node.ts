@@ -5,3 +5,8 @@ export * from './batch/batch_crypto.node.ts';
 export * from './credentials/credential_hash.node.ts';
 export * from './rctab/ess_xlsx.node.ts';
 export * from './rctab/load.node.ts';
+export * from './kit/station_kit.ts';
+export * from './kit/pin_hash.node.ts';
+export * from './kit/riding_index.node.ts';
+export * from './kit/kit_read.node.ts';
+export * from './kit/kit_build.node.ts';

@@ -26,7 +26,14 @@ export type AuditEvent =
   | { readonly event: 'pin-refused'; readonly details: { readonly action: string; readonly failures: number } }
   | { readonly event: 'pin-lockout'; readonly details: { readonly until: string } }
   | { readonly event: 'polls-opened'; readonly details: { readonly worker: string } }
-  | { readonly event: 'polls-closed'; readonly details: { readonly worker: string; readonly ballots: number } };
+  | { readonly event: 'polls-closed'; readonly details: { readonly worker: string; readonly ballots: number } }
+  | { readonly event: 'batch-synced'; readonly details: { readonly sequence: number; readonly envelopes: number; readonly batchHash: string } }
+  | { readonly event: 'receipt-refused'; readonly details: { readonly sequence: number; readonly reason: string } }
+  | { readonly event: 'sync-halted'; readonly details: { readonly code: string; readonly sequence: number | null } }
+  | { readonly event: 'clock-warning'; readonly details: { readonly skewMs: number } }
+  | { readonly event: 'batches-exported'; readonly details: { readonly worker: string; readonly batches: number; readonly ballots: number; readonly sha256: string } }
+  | { readonly event: 'export-failed'; readonly details: { readonly worker: string; readonly reason: string } }
+  | { readonly event: 'closing-report'; readonly details: { readonly worker: string; readonly reportSha256: string; readonly ballots: number } };
 
 export interface AuditEntry {
   readonly seq: number;

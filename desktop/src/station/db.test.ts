@@ -23,6 +23,23 @@ describe('station database', () => {
     db.close();
   });
 
+  it('migrates a version-1 station (polls open, ballots in the outbox) to version 2 without touching its data', () => {
+    const path = join(tempDir(), 'station.sqlite');
+    const v1 = unwrap(openStationDb(path, MIGRATIONS.filter((m) => m.version === 1)));
+    expect(schemaVersion(v1)).toBe(1);
+    v1.prepare("UPDATE polls SET state = 'open'").run();
+    v1.prepare('INSERT INTO outbox (id, envelope) VALUES (randomblob(16), ?)').run('{}');
+    v1.close();
+    const v2 = unwrap(openStationDb(path));
+    expect(schemaVersion(v2)).toBe(2);
+    expect(v2.prepare<[], { state: string; checked_in: number }>('SELECT state, checked_in FROM polls').get()).toEqual({ state: 'open', checked_in: 0 });
+    expect(v2.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n).toBe(1);
+    expect(v2.prepare<[], { n: number }>('SELECT count(*) AS n FROM batches').get()?.n).toBe(0);
+    // A batch is synced exactly when it holds a receipt and its acknowledgement time.
+    expect(() => v2.prepare("INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes, receipt) VALUES (1, ?, '{}', 1, '{}')").run('a'.repeat(64))).toThrow(/CHECK/);
+    v2.close();
+  });
+
   it('is idempotent: reopening applies nothing and keeps the data', () => {
     const path = join(tempDir(), 'station.sqlite');
     const first = unwrap(openStationDb(path));

@@ -2,17 +2,23 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ballotStyle,
   generateStationKeyPair,
+  newBallotId,
   openSampleElection,
   unwrap,
+  type Ballot,
   type ElectionDefinition,
   type PublicKey,
+  type RidingCode,
+  type Selection,
   type StationId,
 } from '@scrutin/shared/node';
 import { generateCredentials } from '../../../server/src/credentials/generate.ts';
 import type { CredentialsManifest } from '../../../server/src/credentials/manifest.ts';
 import { buildStationKit } from './kit.ts';
 import { openStation, type Station } from './station.ts';
+import type { SyncOptions } from './sync_engine.ts';
 
 /**
  * Test fixtures: the sample election with its credentials made by the real generator
@@ -77,6 +83,8 @@ export interface KitOptions {
   readonly station?: StationId;
   readonly centralUrl?: string;
   readonly centralPublicKey?: PublicKey;
+  /** false: a kit without a riding index (as kits made before it existed). */
+  readonly ridingIndex?: boolean;
 }
 
 export async function makeKit(credentials: CredentialsFixture, options: KitOptions = {}): Promise<string> {
@@ -84,16 +92,18 @@ export async function makeKit(credentials: CredentialsFixture, options: KitOptio
   const entry = credentials.manifest.stations.find((s) => s.id === station);
   if (entry === undefined) throw new Error(`no station ${station}`);
   const outDir = tempDir('scrutin-kit-');
-  await buildStationKit({
-    outDir,
-    election: credentials.election,
-    stationId: station,
-    shardPath: join(credentials.dir, entry.shard),
-    centralUrl: options.centralUrl ?? 'https://central.example.org',
-    centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
-    pollWorkers: POLL_WORKERS,
-    pinCost: TEST_PIN_COST,
-  });
+  unwrap(
+    await buildStationKit({
+      outDir,
+      election: credentials.election,
+      stationId: station,
+      credentials: options.ridingIndex === false ? { kind: 'shards', shardPath: join(credentials.dir, entry.shard) } : { kind: 'directory', dir: credentials.dir },
+      centralUrl: options.centralUrl ?? 'https://central.example.org',
+      centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
+      pollWorkers: POLL_WORKERS,
+      pinCost: TEST_PIN_COST,
+    }),
+  );
   return outDir;
 }
 
@@ -109,8 +119,8 @@ export function fixtureElection(): ElectionDefinition {
   return openSampleElection(NOW);
 }
 
-export function openTestStation(dataDir: string, clock: TestClock, fetchFn?: typeof fetch): Station {
-  return unwrap(openStation({ dataDir, now: clock.now, ...(fetchFn === undefined ? {} : { fetch: fetchFn }) }));
+export function openTestStation(dataDir: string, clock: { readonly now: () => number }, fetchFn?: typeof fetch, sync?: Partial<SyncOptions>): Station {
+  return unwrap(openStation({ dataDir, now: clock.now, ...(fetchFn === undefined ? {} : { fetch: fetchFn }), ...(sync === undefined ? {} : { sync }) }));
 }
 
 /** A station with its kit loaded and its polls open. */
@@ -119,4 +129,28 @@ export async function openPollsStation(credentials: CredentialsFixture, clock: T
   unwrap(await station.loadKit({ path: await makeKit(credentials, options) }));
   unwrap(await station.openPolls({ pin: GOOD_PIN }));
   return station;
+}
+
+/** A valid ballot for `riding`, its choices varied by `i` (some blank), so tallies are not trivial. */
+export function ballotFor(election: ElectionDefinition, riding: RidingCode, i: number): Ballot {
+  const selections = ballotStyle(election, riding).map((c): Selection => {
+    if (c.kind === 'referendum') return { kind: 'referendum', contest: c.id, choice: i % 5 === 4 ? null : i % 3 === 0 ? 'non' : 'oui' };
+    const pick = c.candidates[i % c.candidates.length];
+    if (c.method === 'irv') {
+      const second = c.candidates[(i + 1) % c.candidates.length];
+      return { kind: 'ranked', contest: c.id, ranking: i % 7 === 6 || pick === undefined ? [] : second === undefined || second.id === pick.id ? [pick.id] : [pick.id, second.id] };
+    }
+    return { kind: 'plurality', contest: c.id, choice: i % 7 === 6 || pick === undefined ? null : pick.id };
+  });
+  return { id: newBallotId(), election: election.id, riding, selections };
+}
+
+/** Checks in and casts one ballot per card; returns the receipts. */
+export async function castFor(station: Station, election: ElectionDefinition, cards: readonly Card[], offset = 0): Promise<string[]> {
+  const receipts: string[] = [];
+  for (const [i, card] of cards.entries()) {
+    const { ticket, riding } = unwrap(await station.checkIn(card));
+    receipts.push(unwrap(await station.cast({ ticket, ballot: ballotFor(election, riding, offset + i) })).receipt);
+  }
+  return receipts;
 }

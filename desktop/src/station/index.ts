@@ -9,3 +9,8 @@ export * from './poll_workers.ts';
 export * from './ballot_box.ts';
 export * from './enrolment.ts';
 export * from './audit_log.ts';
+export * from './sync_engine.ts';
+export * from './batches.ts';
+export * from './batch_export.ts';
+export * from './closing_report.ts';
+export * from './audit_export.ts';

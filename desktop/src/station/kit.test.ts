@@ -1,10 +1,22 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256OfFile, unwrap, type ElectionId } from '@scrutin/shared/node';
-import { removeTempDirs, fixtureElection, makeCredentials, makeKit, tempDir, FIXTURE_STATION, OTHER_STATION, type CredentialsFixture } from './fixtures.test-support.ts';
-import { KIT_FILE, loadStationKit, readStationKit, type StationKitFile } from './kit.ts';
+import { buildRidingIndex, generateStationKeyPair, sha256OfFile, unwrap, type ElectionId, type RidingCode, type StationId } from '@scrutin/shared/node';
+import {
+  removeTempDirs,
+  fixtureElection,
+  makeCredentials,
+  makeKit,
+  tempDir,
+  FIXTURE_STATION,
+  IRV_STATION,
+  OTHER_STATION,
+  POLL_WORKERS,
+  TEST_PIN_COST,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
+import { KIT_FILE, RIDING_INDEX_FILE, buildStationKit, loadStationKit, readStationKit, type StationKitFile } from './kit.ts';
 
 let credentials: CredentialsFixture;
 beforeAll(async () => {
@@ -115,4 +127,67 @@ describe('station kit', () => {
     });
     expect(readStationKit(other)).toMatchObject({ ok: false, error: { kind: 'kit-invalid', issues: [{ path: 'riding' }] } });
   });
+
+  it('carries a riding index of the other stations of the riding, verified like the shard', async () => {
+    const dir = await makeKit(credentials, { station: IRV_STATION });
+    const kit = JSON.parse(readFileSync(join(dir, KIT_FILE), 'utf8')) as StationKitFile;
+    const sameRiding = credentials.manifest.stations.filter((s) => s.riding === 'MONTREAL-CENTRE' && s.id !== IRV_STATION);
+    expect(kit.ridingIndex).toMatchObject({ file: RIDING_INDEX_FILE, stations: sameRiding.length, voters: sameRiding.reduce((n, s) => n + s.voters, 0) });
+    const shardPath = join(tempDir(), 'shard.sqlite');
+    expect(unwrap(loadStationKit(dir, shardPath)).ridingIndexSha256).toBe(kit.ridingIndex!.sha256);
+    expect(sha256OfFile(join(shardPath, '..', RIDING_INDEX_FILE))).toBe(kit.ridingIndex!.sha256);
+
+    // A changed index is refused, and the station keeps nothing of the new kit.
+    const tampered = await makeKit(credentials, { station: IRV_STATION });
+    const index = new Database(join(tampered, RIDING_INDEX_FILE));
+    index.prepare('INSERT INTO credentials (credential_hash, station) VALUES (randomblob(32), 0)').run();
+    index.close();
+    const target = join(tempDir(), 'shard.sqlite');
+    expect(loadStationKit(tampered, target)).toMatchObject({ ok: false, error: { kind: 'kit-shard-tampered', expected: kit.ridingIndex!.sha256 } });
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(join(target, '..', RIDING_INDEX_FILE))).toBe(false);
+  });
+
+  it('still loads a kit without a riding index (kits made before it), and drops an earlier index', async () => {
+    const shardPath = join(tempDir(), 'shard.sqlite');
+    unwrap(loadStationKit(await makeKit(credentials, { station: IRV_STATION }), shardPath));
+    const old = await makeKit(credentials, { station: IRV_STATION, ridingIndex: false });
+    expect((JSON.parse(readFileSync(join(old, KIT_FILE), 'utf8')) as StationKitFile).ridingIndex).toBeUndefined();
+    expect(unwrap(loadStationKit(old, shardPath)).ridingIndexSha256).toBeNull();
+    expect(existsSync(join(shardPath, '..', RIDING_INDEX_FILE))).toBe(false);
+  });
+
+  it('refuses a riding index that names this station or a station of another riding', async () => {
+    const dir = await makeKit(credentials, { station: IRV_STATION });
+    const rebuilt = join(tempDir(), RIDING_INDEX_FILE);
+    const shardOf = (id: string) => join(credentials.dir, credentials.manifest.stations.find((s) => s.id === id)!.shard);
+    unwrap(buildRidingIndex(rebuilt, credentials.election, 'MONTREAL-CENTRE' as RidingCode, [{ stationId: FIXTURE_STATION, shardPath: shardOf(FIXTURE_STATION) }]));
+    editKit(dir, (kit) => {
+      cpSync(rebuilt, join(dir, RIDING_INDEX_FILE));
+      kit.ridingIndex = { file: RIDING_INDEX_FILE, sha256: sha256OfFile(rebuilt), stations: 1, voters: 200 };
+    });
+    expect(loadStationKit(dir, join(tempDir(), 'shard.sqlite'))).toMatchObject({ ok: false, error: { kind: 'kit-shard-mismatch', reason: expect.stringMatching(/ST-00001/) as unknown } });
+  });
+
+  it('builds kits only from consistent credentials', async () => {
+    const options = {
+      election: credentials.election,
+      stationId: IRV_STATION,
+      credentials: { kind: 'directory', dir: credentials.dir } as const,
+      centralUrl: 'https://central.example.org',
+      centralPublicKey: generateStationKeyPair().publicKey,
+      pollWorkers: POLL_WORKERS,
+      pinCost: TEST_PIN_COST,
+    };
+    expect(await buildStationKit({ ...options, outDir: tempDir(), stationId: 'ST-99999' as StationId })).toMatchObject({ ok: false, error: { kind: 'unknown-station' } });
+    expect(await buildStationKit({ ...options, outDir: tempDir(), pollWorkers: [{ name: 'A', pin: '12' }, POLL_WORKERS[1]] })).toMatchObject({ ok: false, error: { kind: 'invalid-options' } });
+    expect(await buildStationKit({ ...options, outDir: tempDir(), election: { ...credentials.election, id: 'qc-other-2030' as ElectionId } })).toMatchObject({
+      ok: false,
+      error: { kind: 'credentials-mismatch' },
+    });
+    const full = tempDir();
+    writeFileSync(join(full, 'something'), 'x');
+    expect(await buildStationKit({ ...options, outDir: full })).toMatchObject({ ok: false, error: { kind: 'out-dir-not-empty' } });
+  });
 });
+

@@ -1,5 +1,6 @@
 import { assertNever, describeBallotError, type NasError, type VoterCodeError } from '@scrutin/shared';
 import type { Bilingual, StationError, StationProblem } from './station_api.ts';
+import type { SyncProblem } from './sync_engine.ts';
 
 /**
  * The words of every station error, in French and English, for the poll worker (or the
@@ -105,6 +106,20 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         fr: 'Cette carte n’est pas sur la liste de ce bureau. Vérifiez le NAS et le code; sinon, dirigez l’électeur vers son bureau de vote.',
         en: 'This card is not on this station’s list. Check the SIN and the code; otherwise, direct the voter to their polling station.',
       };
+    case 'other-station':
+      return {
+        fr: `Cette carte est inscrite à un autre bureau de la circonscription : ${p.stationName} (${p.station}). Dirigez l’électeur vers ce bureau.`,
+        en: `This card belongs to another polling station of the riding: ${p.stationName} (${p.station}). Direct the voter to that station.`,
+      };
+    case 'not-enrolled':
+      return {
+        fr: 'Le bureau n’est pas encore inscrit auprès du serveur central : inscrivez-le avec le jeton reçu du directeur du scrutin.',
+        en: 'The station is not enrolled with the central server yet: enrol it with the token from the returning officer.',
+      };
+    case 'export-failed':
+      return { fr: `L’exportation a échoué (${p.detail}). Vérifiez la clé USB et réessayez.`, en: `The export failed (${p.detail}). Check the USB key and try again.` };
+    case 'polls-not-closed':
+      return { fr: 'Fermez d’abord le scrutin : le rapport de clôture vient après la fermeture.', en: 'Close the polls first: the closing report comes after closing.' };
     case 'already-voted':
       return { fr: 'Cette carte a déjà servi à voter dans ce bureau. Appelez le responsable du bureau.', en: 'This card has already been used to vote at this station. Call the station supervisor.' };
     case 'unknown-ticket':
@@ -118,5 +133,48 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     default:
       return assertNever(p, 'station problem');
+  }
+}
+
+/** The words of the sync engine's last problem, for the poll-worker screen. */
+export function describeSyncProblem(p: SyncProblem): Bilingual {
+  switch (p.kind) {
+    case 'unreachable':
+      return {
+        fr: 'Le serveur central est injoignable : les bulletins restent en sécurité dans le bureau et seront transmis plus tard.',
+        en: 'The central server cannot be reached: ballots stay safe at the station and will be sent later.',
+      };
+    case 'server-busy':
+      return {
+        fr: `Le serveur central est momentanément indisponible (${p.code}) : nouvel essai automatique.`,
+        en: `The central server is temporarily unavailable (${p.code}): it will be tried again automatically.`,
+      };
+    case 'receipt-invalid':
+      return {
+        fr: `L’accusé de réception du lot ${p.sequence} n’est pas valide (${p.reason}) : le lot n’est pas considéré comme transmis. Avisez le soutien technique si cela persiste.`,
+        en: `The receipt for batch ${p.sequence} is not valid (${p.reason}): the batch is not taken as sent. Tell technical support if this persists.`,
+      };
+    case 'refused':
+      return p.code === 'sync-deadline-passed'
+        ? {
+            fr: 'Le délai de transmission est passé : exportez les bulletins sur une clé USB pour le directeur du scrutin.',
+            en: 'The sync deadline has passed: export the ballots to a USB key for the returning officer.',
+          }
+        : {
+            fr: `Le serveur central refuse les lots de ce bureau (${p.code}). La transmission est arrêtée; avisez le soutien technique.`,
+            en: `The central server refuses this station’s batches (${p.code}). Sync has stopped; tell technical support.`,
+          };
+    case 'diverged':
+      return {
+        fr: `Le serveur central détient un lot ${p.sequence} différent de celui du bureau. La transmission est arrêtée; avisez le directeur du scrutin.`,
+        en: `The central server holds a batch ${p.sequence} different from the station’s. Sync has stopped; tell the returning officer.`,
+      };
+    case 'not-enrolled':
+      return {
+        fr: 'Le bureau n’est pas inscrit : les bulletins attendent l’inscription pour être transmis.',
+        en: 'The station is not enrolled: ballots wait for enrolment to be sent.',
+      };
+    default:
+      return assertNever(p, 'sync problem');
   }
 }

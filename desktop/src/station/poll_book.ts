@@ -5,10 +5,12 @@ import {
   ok,
   parseNas,
   parseVoterCode,
+  RidingIndex,
   type CredentialHash,
   type ElectionId,
   type NasError,
   type Result,
+  type StationId,
   type VoterCodeError,
 } from '@scrutin/shared/node';
 import type { StationDb } from './db.ts';
@@ -24,6 +26,8 @@ export type CheckInError =
   | { readonly kind: 'nas-invalid'; readonly problem: NasError }
   | { readonly kind: 'code-invalid'; readonly problem: VoterCodeError }
   | { readonly kind: 'unknown-credential' }
+  /** Not on this station's list but on another station's of the riding (kit's riding index). */
+  | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: string }
   | { readonly kind: 'already-voted' };
 
 export class PollBook {
@@ -31,9 +35,12 @@ export class PollBook {
   readonly #inShard: Database.Statement<[Buffer], { n: number }>;
   readonly #used: Database.Statement<[Buffer], { n: number }>;
   readonly #election: ElectionId;
+  readonly #ridingIndex: RidingIndex | undefined;
 
-  constructor(db: StationDb, shardPath: string, election: ElectionId) {
+  /** `ridingIndexPath`: the kit's verified riding index, if it has one. */
+  constructor(db: StationDb, shardPath: string, election: ElectionId, ridingIndexPath?: string) {
     this.#shard = new Database(shardPath, { readonly: true, fileMustExist: true });
+    this.#ridingIndex = ridingIndexPath === undefined ? undefined : new RidingIndex(ridingIndexPath);
     this.#inShard = this.#shard.prepare('SELECT 1 AS n FROM credentials WHERE credential_hash = ?');
     this.#used = db.prepare('SELECT 1 AS n FROM used_credentials WHERE credential_hash = ?');
     this.#election = election;
@@ -52,12 +59,18 @@ export class PollBook {
     if (!code.ok) return err({ kind: 'code-invalid', problem: code.error });
     const hash = credentialHash(this.#election, nas.value, code.value);
     const bytes = Buffer.from(hash, 'hex');
-    if (this.#inShard.get(bytes) === undefined) return err({ kind: 'unknown-credential' });
+    if (this.#inShard.get(bytes) === undefined) {
+      const elsewhere = this.#ridingIndex?.stationOf(bytes);
+      if (elsewhere === undefined) return err({ kind: 'unknown-credential' });
+      const { fr, en } = elsewhere.name;
+      return err({ kind: 'other-station', station: elsewhere.station, stationName: fr === en ? fr : `${fr} / ${en}` });
+    }
     if (this.#used.get(bytes) !== undefined) return err({ kind: 'already-voted' });
     return ok(hash);
   }
 
   close(): void {
+    this.#ridingIndex?.close();
     this.#shard.close();
   }
 }

@@ -1,5 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { err, isWithinVotingWindow, ok, type ElectionDefinition, type Result } from '@scrutin/shared/node';
+import { PIN_PATTERN, err, isWithinVotingWindow, ok, verifyPin, type ElectionDefinition, type Result } from '@scrutin/shared/node';
 import { appendAudit } from './audit_log.ts';
 import type { StationDb } from './db.ts';
 
@@ -15,36 +14,7 @@ import type { StationDb } from './db.ts';
  */
 export const MAX_PIN_FAILURES = 5;
 export const LOCKOUT_MS = 5 * 60_000;
-export const PIN_PATTERN = /^[0-9]{4,12}$/;
-export const PIN_HASH_PATTERN = /^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
-
-const DEFAULT_COST = { N: 1 << 15, r: 8, p: 1 } as const;
-const KEY_LENGTH = 32;
-
-function scryptAsync(pin: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(pin.normalize('NFC'), salt, KEY_LENGTH, { ...options, maxmem: 256 * 1024 * 1024 }, (error, key) => {
-      if (error) reject(error);
-      else resolve(key);
-    });
-  });
-}
-
-/** Hashes a PIN for a station kit. `cost` is for tests only; kits use the default. */
-export async function hashPin(pin: string, cost: { readonly N: number; readonly r: number; readonly p: number } = DEFAULT_COST): Promise<string> {
-  if (!PIN_PATTERN.test(pin)) throw new Error('a poll-worker PIN is 4 to 12 digits');
-  const salt = randomBytes(16);
-  const key = await scryptAsync(pin, salt, cost);
-  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-export async function verifyPin(pin: string, pinHash: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, expected] = pinHash.split('$');
-  if (scheme !== 'scrypt' || n === undefined || r === undefined || p === undefined || salt === undefined || expected === undefined) return false;
-  const want = Buffer.from(expected, 'base64');
-  const got = await scryptAsync(pin, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
-  return got.length === want.length && timingSafeEqual(got, want);
-}
+export { PIN_HASH_PATTERN, PIN_PATTERN, hashPin, verifyPin } from '@scrutin/shared/node';
 
 export type PollsState = 'setup' | 'open' | 'closed';
 

@@ -9,6 +9,7 @@ import {
   type CandidateId,
   type ContestId,
   type RidingCode,
+  type StationId,
   type VoterCode,
 } from '@scrutin/shared/node';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
@@ -26,6 +27,7 @@ import {
   openTestStation,
   removeTempDirs,
   tempDir,
+  type Card,
   type CredentialsFixture,
 } from './fixtures.test-support.ts';
 import { LOCKOUT_MS, MAX_PIN_FAILURES } from './poll_workers.ts';
@@ -175,6 +177,16 @@ describe('voter check-in', () => {
     });
     expect(await station.checkIn({ nas: '046 454 287', code: card.code })).toMatchObject({ ok: false, error: { kind: 'nas-invalid', problem: { kind: 'check-failed' } } });
     expect(await station.checkIn({ nas: '12345', code: card.code })).toMatchObject({ ok: false, error: { kind: 'nas-invalid', problem: { kind: 'wrong-length' } } });
+    const malformed: [Card, string][] = [
+      [{ nas: '', code: card.code }, 'nas-invalid'],
+      [{ nas: card.nas, code: '' }, 'code-invalid'],
+      [{ nas: '9'.repeat(200), code: card.code }, 'nas-invalid'],
+      [{ nas: card.nas, code: `${card.code}${card.code}` }, 'code-invalid'],
+      [{ nas: '０４６ ４５４ ２８６', code: card.code }, 'nas-invalid'],
+      [{ nas: card.nas, code: 'ÉÉÉÉ-ÉÉÉÉ-ÉÉÉÉ-É' }, 'code-invalid'],
+    ];
+    for (const [input, kind] of malformed) expect(await station.checkIn(input), JSON.stringify(input)).toMatchObject({ ok: false, error: { kind } });
+    expect(station.db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls').get()!.n).toBe(0);
     station.close();
   });
 
@@ -195,6 +207,35 @@ describe('voter check-in', () => {
     if (!unknown.ok) expect(unknown.error.message.fr).toMatch(/pas sur la liste/);
     const ready = unwrap(await station.checkIn(credentials.cards(FIXTURE_STATION)[2]!));
     expect(ready.ticket).toMatch(/^[0-9a-f]{32}$/);
+    station.close();
+  });
+});
+
+describe('the riding index', () => {
+  it('tells a voter of another station of the riding which station is theirs, and stores nothing', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
+    const neighbour = credentials.cards('ST-00008' as StationId)[0]!;
+    const elsewhere = await station.checkIn(neighbour);
+    expect(elsewhere).toMatchObject({ ok: false, error: { kind: 'other-station', station: 'ST-00008' } });
+    if (!elsewhere.ok && elsewhere.error.kind === 'other-station') {
+      const { name } = credentials.election.stations.find((s) => s.id === 'ST-00008')!;
+      expect(elsewhere.error.stationName).toBe(`${name.fr} / ${name.en}`);
+      expect(elsewhere.error.message.en).toMatch(/another polling station of the riding: .*\(ST-00008\)/);
+      expect(elsewhere.error.message.fr).toMatch(/autre bureau de la circonscription/);
+    }
+    // A voter of another riding is unknown here, as before.
+    expect(await station.checkIn(credentials.cards(FIXTURE_STATION)[0]!)).toMatchObject({ ok: false, error: { kind: 'unknown-credential' } });
+    expect(rowCount(station.db, 'used_credentials')).toBe(0);
+    expect(station.db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls').get()!.n).toBe(0);
+    station.close();
+  });
+
+  it('says only “unknown” with a kit that has no riding index', async () => {
+    const clock = new TestClock(NOW);
+    const station = openTestStation(tempDir(), clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION, ridingIndex: false }) }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    expect(await station.checkIn(credentials.cards('ST-00008' as StationId)[0]!)).toMatchObject({ ok: false, error: { kind: 'unknown-credential' } });
     station.close();
   });
 });
@@ -281,7 +322,25 @@ describe('casting', () => {
       const result = await station.cast({ ticket, ballot });
       expect(result, problem).toMatchObject({ ok: false, error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown } });
     }
-    expect(await station.cast({ ticket, ballot: { id: 'x', selections: 'none' } })).toMatchObject({ ok: false, error: { kind: 'ballot-malformed' } });
+    // Overvotes: two marks in one contest cannot be expressed but by repeating the contest or a ranking.
+    const referendum = good.selections.find((s) => s.kind === 'referendum')!;
+    const overvotes: [unknown, string][] = [
+      [{ ...good, selections: [...good.selections, { ...referendum, choice: 'non' }] }, 'duplicate-contest'],
+      [withRace(good, ['MONTREAL-CENTRE-QS-4', 'MONTREAL-CENTRE-PQ-3', 'MONTREAL-CENTRE-QS-4']), 'duplicate-ranking'],
+      [{ ...good, election: 'qc-other-2030' }, 'wrong-election'],
+      [{ ...good, selections: good.selections.map((s) => (s.kind === 'ranked' ? { kind: 'plurality', contest: s.contest, choice: 'MONTREAL-CENTRE-QS-4' } : s)) }, 'wrong-selection-kind'],
+    ];
+    for (const [ballot, problem] of overvotes) {
+      expect(await station.cast({ ticket, ballot }), problem).toMatchObject({ ok: false, error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown } });
+    }
+    const malformed: unknown[] = [
+      { id: 'x', selections: 'none' },
+      null,
+      'a ballot',
+      { ...good, selections: [{ kind: 'referendum', contest: 'L2025-001', choice: 'peut-être' }] },
+      { ...good, selections: [{ kind: 'ranked', contest: 'DEP-MONTREAL-CENTRE', ranking: 'QS' }] },
+    ];
+    for (const ballot of malformed) expect(await station.cast({ ticket, ballot })).toMatchObject({ ok: false, error: { kind: 'ballot-malformed' } });
     expect(rowCount(station.db, 'outbox')).toBe(0);
     expect(rowCount(station.db, 'used_credentials')).toBe(0);
     unwrap(await station.cast({ ticket, ballot: withRace(good, []) }));

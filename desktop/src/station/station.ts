@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ElectionIdSchema,
@@ -15,35 +15,51 @@ import {
   parseElection,
   unwrap,
   type CredentialHash,
+  type Envelope,
   type Result,
 } from '@scrutin/shared/node';
 import { appendAudit } from './audit_log.ts';
-import { ballotsCast, castBallot, checkBallot, outboxSize } from './ballot_box.ts';
+import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
+import { ballotsCast, castBallot, checkBallot } from './ballot_box.ts';
+import { writeBatchExport } from './batch_export.ts';
+import { allBatches, outboxEnvelopes } from './batches.ts';
+import { closingReportHash, closingReportHtml, signClosingReport, tallyTape } from './closing_report.ts';
 import { openStationDb, type OpenDbError, type StationDb } from './db.ts';
 import { enrolStation, stationKey } from './enrolment.ts';
-import { loadStationKit, type StationKit } from './kit.ts';
+import { RIDING_INDEX_FILE, loadStationKit, type StationKit } from './kit.ts';
 import { stationError } from './messages.ts';
 import { PollBook } from './poll_book.ts';
 import { ballotGate, checkPin, lockedUntil, pollsState, transitionPolls } from './poll_workers.ts';
-import type { KitSummary, StationApi, StationError, StationEvent, StationProblem, StationStatus } from './station_api.ts';
+import type { ClosingReport, ClosingReportBody, KitSummary, StationApi, StationError, StationEvent, StationProblem, StationStatus } from './station_api.ts';
+import { SyncEngine, type SyncOptions } from './sync_engine.ts';
+
+/** The station software's version, in exports and the audit log export. */
+export const STATION_SOFTWARE_VERSION = '0.1.0';
 
 export const STATION_DB_FILE = 'station.sqlite';
 export const SHARD_FILE = 'shard.sqlite';
+export { RIDING_INDEX_FILE } from './kit.ts';
 
 export interface OpenStationOptions {
   /** The station's data folder (its database and its copy of the shard). */
   readonly dataDir: string;
   /** The station clock, ms since the epoch (tests inject one). */
   readonly now?: () => number;
-  /** For enrolment; the global fetch by default. */
+  /** For enrolment and sync; the global fetch by default. */
   readonly fetch?: typeof fetch;
+  /** Sync engine settings (minimum batch, maximum delay, backoff, autoSync …). */
+  readonly sync?: Partial<SyncOptions>;
 }
 
 export interface Station extends StationApi {
   /** Closes the database; the object is unusable afterwards. */
   close(): void;
-  /** The database, for tests and for the sync engine. */
+  /** The database, for tests and tools. */
   readonly db: StationDb;
+  /** The sync engine (tests drive it; the UI goes through syncNow and events). */
+  readonly sync: SyncEngine;
+  /** The audit log in the NIST SP 1500-101 event-log shape. */
+  auditExport(): ElectionEventLog;
 }
 
 interface StationRow {
@@ -55,11 +71,12 @@ interface StationRow {
   kit_json_sha256: string;
   shard_sha256: string;
   voter_count: number;
+  riding_index_sha256: string | null;
 }
 
 function kitFromDb(db: StationDb): StationKit | undefined {
   const row = db
-    .prepare<[], StationRow>('SELECT election_json, station_id, riding, central_url, central_public_key, kit_json_sha256, shard_sha256, voter_count FROM station WHERE id = 1')
+    .prepare<[], StationRow>('SELECT election_json, station_id, riding, central_url, central_public_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1')
     .get();
   if (row === undefined) return undefined;
   return {
@@ -72,11 +89,26 @@ function kitFromDb(db: StationDb): StationKit | undefined {
     shardSha256: Sha256HexSchema.parse(row.shard_sha256),
     voters: row.voter_count,
     kitSha256: Sha256HexSchema.parse(row.kit_json_sha256),
+    ridingIndexSha256: row.riding_index_sha256 === null ? null : Sha256HexSchema.parse(row.riding_index_sha256),
   };
 }
 
 function summary(kit: StationKit): KitSummary {
-  return { election: ElectionIdSchema.parse(kit.election.id), station: kit.stationId, riding: kit.riding, voters: kit.voters, pollWorkers: kit.pollWorkers.length };
+  const { election } = kit;
+  const name = (text: { readonly fr: string; readonly en: string } | undefined) => ({ fr: text?.fr ?? '', en: text?.en ?? '' });
+  return {
+    election: ElectionIdSchema.parse(election.id),
+    station: kit.stationId,
+    riding: kit.riding,
+    voters: kit.voters,
+    pollWorkers: kit.pollWorkers.length,
+    electionName: name(election.name),
+    stationName: name(election.stations.find((s) => s.id === kit.stationId)?.name),
+    ridingName: name(election.ridings.find((r) => r.code === kit.riding)?.name),
+    parties: election.parties,
+    opensAt: election.opensAt,
+    closesAt: election.closesAt,
+  };
 }
 
 /** Runs a synchronous step as a promise: a bug (an exception) becomes a rejection, never a synchronous throw. */
@@ -99,7 +131,9 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
   /** One-time check-in tickets → credential; only in memory, never logged. */
   const tickets = new Map<string, CredentialHash>();
   let kit = kitFromDb(db);
-  let pollBook = kit === undefined ? undefined : new PollBook(db, shardPath, kit.election.id);
+  const ridingIndexPath = join(options.dataDir, RIDING_INDEX_FILE);
+  const openPollBook = (k: StationKit) => new PollBook(db, shardPath, k.election.id, k.ridingIndexSha256 === null ? undefined : ridingIndexPath);
+  let pollBook = kit === undefined ? undefined : openPollBook(kit);
 
   const fail = (problem: StationProblem) => err<StationError>(stationError(problem));
   const emit = (event: StationEvent) => {
@@ -114,18 +148,43 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
     return fail(checked.error);
   };
 
+  const engine = new SyncEngine(
+    {
+      db,
+      fetch: fetchFn,
+      now,
+      kit: () => kit,
+      key: () => stationKey(db),
+      pollsOpen: () => pollsState(db) === 'open',
+      emit,
+    },
+    options.sync,
+  );
+  const countCheckIn = db.prepare('UPDATE polls SET checked_in = checked_in + 1 WHERE id = 1');
+  const firstAuditTime = (event: string) => db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
+  const auditHead = () => db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
+  function* everyEnvelope(): Generator<Envelope> {
+    yield* outboxEnvelopes(db);
+    for (const batch of allBatches(db)) yield* batch.body.envelopes;
+  }
+
   const station: Station = {
     db,
+    sync: engine,
     close() {
+      engine.close();
       tickets.clear();
       pollBook?.close();
       db.close();
     },
 
+    auditExport: () => auditLogAsCdf(db, { id: kit?.stationId ?? 'unconfigured-station', election: kit?.election.id, version: STATION_SOFTWARE_VERSION }, now()),
+
     status: () =>
       settle(() => {
         const key = stationKey(db);
         const locked = lockedUntil(db, now());
+        const sync = engine.progress();
         const status: StationStatus = {
           kit: kit === undefined ? null : summary(kit),
           publicKey: key?.publicKey ?? null,
@@ -133,8 +192,10 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
           polls: pollsState(db),
           withinVotingWindow: kit !== undefined && isWithinVotingWindow(kit.election, now()),
           ballotsCast: ballotsCast(db),
-          pendingSync: outboxSize(db),
+          pendingSync: sync.pendingBallots,
           pinLockedUntil: locked === null ? null : new Date(locked).toISOString(),
+          sync,
+          clockSkewMs: engine.clockSkewMs,
         };
         return ok(status);
       }),
@@ -148,25 +209,37 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         const loaded = loadStationKit(path, shardPath, kit === undefined ? undefined : { election: kit.election.id, station: kit.stationId });
         if (!loaded.ok) {
           appendAudit(db, { event: 'kit-refused', details: { reason: loaded.error.kind } }, now());
-          if (kit !== undefined) pollBook = new PollBook(db, shardPath, kit.election.id);
+          if (kit !== undefined) pollBook = openPollBook(kit);
           return fail(loaded.error);
         }
         const next = loaded.value;
         db.transaction(() => {
           db.prepare(
-            `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, election_json, kit_json_sha256, shard_sha256, voter_count)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, election_json, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET election_id = excluded.election_id, station_id = excluded.station_id, riding = excluded.riding,
                central_url = excluded.central_url, central_public_key = excluded.central_public_key, election_json = excluded.election_json,
-               kit_json_sha256 = excluded.kit_json_sha256, shard_sha256 = excluded.shard_sha256, voter_count = excluded.voter_count`,
-          ).run(next.election.id, next.stationId, next.riding, next.centralUrl, next.centralPublicKey, canonicalJson(next.election), next.kitSha256, next.shardSha256, next.voters);
+               kit_json_sha256 = excluded.kit_json_sha256, shard_sha256 = excluded.shard_sha256, voter_count = excluded.voter_count,
+               riding_index_sha256 = excluded.riding_index_sha256`,
+          ).run(
+            next.election.id,
+            next.stationId,
+            next.riding,
+            next.centralUrl,
+            next.centralPublicKey,
+            canonicalJson(next.election),
+            next.kitSha256,
+            next.shardSha256,
+            next.voters,
+            next.ridingIndexSha256,
+          );
           db.prepare('DELETE FROM poll_workers').run();
           const insert = db.prepare('INSERT INTO poll_workers (name, pin_hash) VALUES (?, ?)');
           for (const w of next.pollWorkers) insert.run(w.name, w.pinHash);
           appendAudit(db, { event: 'kit-loaded', details: { election: next.election.id, station: next.stationId, voters: next.voters, shardSha256: next.shardSha256 } }, now());
         }).immediate();
         kit = next;
-        pollBook = new PollBook(db, shardPath, next.election.id);
+        pollBook = openPollBook(next);
         const loadedSummary = summary(next);
         emit({ kind: 'kit-loaded', kit: loadedSummary });
         return ok(loadedSummary);
@@ -177,6 +250,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       const enrolled = await enrolStation(db, kit, token, { fetch: fetchFn, now });
       if (!enrolled.ok) return fail(enrolled.error);
       emit({ kind: 'enrolled', publicKey: enrolled.value.publicKey, enrolledAt: enrolled.value.enrolledAt });
+      engine.kick();
       return enrolled;
     },
 
@@ -203,6 +277,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       if (!moved.ok) return fail(moved.error);
       tickets.clear();
       emit({ kind: 'polls-changed', state: moved.value });
+      // Closing the polls flushes the outbox: everything is due now.
+      engine.kick();
       return ok({ state: moved.value });
     },
 
@@ -215,6 +291,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         if (!found.ok) return fail(found.error);
         const ticket = randomBytes(16).toString('hex');
         tickets.set(ticket, found.value);
+        // A number only: no credential and no time is kept per check-in.
+        countCheckIn.run();
         return ok({ ticket, riding: kit.riding, contests: ballotStyle(kit.election, kit.riding) });
       }),
 
@@ -231,9 +309,72 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         // Stored or refused as already used, the ticket is spent either way.
         tickets.delete(ticket);
         if (!cast.ok) return fail(cast.error);
-        emit({ kind: 'ballot-cast', ballotsCast: ballotsCast(db), pendingSync: outboxSize(db) });
+        emit({ kind: 'ballot-cast', ballotsCast: ballotsCast(db), pendingSync: engine.progress().pendingBallots });
+        engine.notifyCast();
         return ok(cast.value);
       }),
+
+    async syncNow() {
+      const synced = await engine.syncNow();
+      return synced.ok ? synced : fail(synced.error);
+    },
+
+    async checkConnection() {
+      const checked = await engine.checkConnection();
+      return checked.ok ? checked : fail(checked.error);
+    },
+
+    async exportBatches({ pin, path }) {
+      const worker = await withPin(pin, 'export-batches');
+      if (!worker.ok) return worker;
+      if (kit === undefined) return fail({ kind: 'no-kit' });
+      const key = stationKey(db);
+      if (key === undefined) return fail({ kind: 'not-enrolled' });
+      // While the polls are open the held envelopes stay held (minimum batch size); closed, everything goes.
+      engine.seal(pollsState(db) === 'open' ? 'due' : 'all');
+      const written = writeBatchExport(db, { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem }, path, now());
+      if (!written.ok) {
+        const detail = written.error.kind === 'nothing-to-export' ? 'nothing to export: every sealed batch is already acknowledged by central' : written.error.detail;
+        appendAudit(db, { event: 'export-failed', details: { worker: worker.value, reason: written.error.kind } }, now());
+        return fail({ kind: 'export-failed', detail });
+      }
+      const { batches, ballots, sha256 } = written.value;
+      appendAudit(db, { event: 'batches-exported', details: { worker: worker.value, batches, ballots, sha256 } }, now());
+      emit({ kind: 'sync-progress', progress: engine.progress() });
+      return ok(written.value);
+    },
+
+    async closingReport({ pin }) {
+      const worker = await withPin(pin, 'closing-report');
+      if (!worker.ok) return worker;
+      if (kit === undefined) return fail({ kind: 'no-kit' });
+      const state = pollsState(db);
+      if (state !== 'closed') return fail({ kind: 'polls-not-closed', state });
+      const key = stationKey(db);
+      if (key === undefined) return fail({ kind: 'not-enrolled' });
+      const progress = engine.progress();
+      const body: ClosingReportBody = {
+        election: kit.election.id,
+        station: kit.stationId,
+        riding: kit.riding,
+        generatedAt: new Date(now()).toISOString(),
+        pollsOpenedAt: firstAuditTime('polls-opened'),
+        pollsClosedAt: firstAuditTime('polls-closed'),
+        votersCheckedIn: db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1').get()?.n ?? 0,
+        ballotsCast: ballotsCast(db),
+        ballotsSynced: progress.syncedBallots,
+        ballotsPending: progress.pendingBallots,
+        batchesSynced: progress.batchesSynced,
+        auditLogHead: auditHead(),
+        tape: tallyTape(kit.election, kit.riding, everyEnvelope()),
+      };
+      const signed = { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
+      const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election) };
+      writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.html`), report.html);
+      writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.json`), `${JSON.stringify(signed, null, 2)}\n`);
+      appendAudit(db, { event: 'closing-report', details: { worker: worker.value, reportSha256: closingReportHash(body), ballots: body.ballotsCast } }, now());
+      return ok(report);
+    },
 
     subscribe(listener) {
       listeners.add(listener);
@@ -242,5 +383,6 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       };
     },
   };
+  engine.start();
   return ok(station);
 }

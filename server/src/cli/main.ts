@@ -3,6 +3,7 @@ import { registerCredentials } from './credentials.ts';
 import { registerDemo } from './demo.ts';
 import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
+import { registerKit } from './kit.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerTabulate } from './tabulate.ts';
@@ -25,5 +26,6 @@ registerServe(program);
 registerDemo(program);
 registerImportBatches(program);
 registerSimulate(program);
+registerKit(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, ok, signBatchExport, type BatchExportBody, type ElectionId, type Result, type StationId } from '@scrutin/shared/node';
+import { allBatches } from './batches.ts';
+import type { StationDb } from './db.ts';
+
+/**
+ * The offline fallback (docs/station-kit.md): every batch not yet acknowledged by central,
+ * written as one file signed by the station key (`SignedBatchExportSchema`), for a USB key.
+ * `scrutin import-batches FILE` puts it through the same checks and the same idempotency as
+ * the network, so a batch that also arrives by network later is counted once.
+ */
+export interface ExportedFile {
+  readonly path: string;
+  readonly batches: number;
+  readonly ballots: number;
+  readonly sha256: string;
+}
+
+export type ExportError = { readonly kind: 'nothing-to-export' } | { readonly kind: 'write-failed'; readonly detail: string };
+
+/** `path` is a file, or an existing folder to write a named file into. */
+export function exportFilePath(path: string, station: StationId, now: number): string {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) return path;
+  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
+  return join(path, `scrutin-export-${station}-${stamp}.json`);
+}
+
+export function writeBatchExport(
+  db: StationDb,
+  identity: { readonly election: ElectionId; readonly station: StationId; readonly privateKeyPem: string },
+  path: string,
+  now: number,
+): Result<ExportedFile, ExportError> {
+  const batches = [...allBatches(db, 'unsynced')];
+  if (batches.length === 0) return err({ kind: 'nothing-to-export' });
+  const body: BatchExportBody = {
+    format: 'scrutin-batch-export',
+    version: 1,
+    election: identity.election,
+    station: identity.station,
+    exportedAt: new Date(now).toISOString(),
+    batches,
+  };
+  const bytes = Buffer.from(`${JSON.stringify(signBatchExport(body, identity.privateKeyPem))}\n`, 'utf8');
+  const target = exportFilePath(path, identity.station, now);
+  const partial = `${target}.partial`;
+  try {
+    // Written whole, flushed, then renamed: a pulled USB key leaves no half file under the name.
+    const fd = openSync(partial, 'w');
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, target);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    return err({ kind: 'write-failed', detail: error instanceof Error ? error.message : String(error) });
+  }
+  return ok({
+    path: target,
+    batches: batches.length,
+    ballots: batches.reduce((n, b) => n + b.body.envelopes.length, 0),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+}

@@ -1,0 +1,186 @@
+import { randomInt } from 'node:crypto';
+import {
+  EnvelopeSchema,
+  SignedBatchSchema,
+  SignedReceiptSchema,
+  batchHash,
+  canonicalJson,
+  signBatch,
+  verifyReceipt,
+  type ElectionId,
+  type Envelope,
+  type PublicKey,
+  type Sha256Hex,
+  type SignedBatch,
+  type SignedReceipt,
+  type StationId,
+} from '@scrutin/shared/node';
+import type { StationDb } from './db.ts';
+
+/**
+ * The station's batches (docs/protocol.md §4): sealing moves envelopes from the outbox into a
+ * signed, shuffled, hash-chained batch in one transaction, so an envelope is always in
+ * exactly one of the two. A signed batch is stored byte for byte and never changed: a resend
+ * is the same batch, which central answers with the same receipt. A batch is synced only
+ * once it holds a receipt verified with the kit's central key, stored in the transaction
+ * that marks it.
+ */
+export interface SealIdentity {
+  readonly election: ElectionId;
+  readonly station: StationId;
+  readonly privateKeyPem: string;
+}
+
+export interface StoredBatch {
+  readonly sequence: number;
+  readonly batchHash: Sha256Hex;
+  /** The signed batch as JSON text, exactly as it is sent. */
+  readonly json: string;
+  readonly envelopes: number;
+  readonly synced: boolean;
+}
+
+interface BatchRow {
+  sequence: number;
+  batch_hash: string;
+  signed_batch: string;
+  envelopes: number;
+  receipt: string | null;
+}
+
+const toStored = (r: BatchRow): StoredBatch => ({
+  sequence: r.sequence,
+  batchHash: r.batch_hash as Sha256Hex,
+  json: r.signed_batch,
+  envelopes: r.envelopes,
+  synced: r.receipt !== null,
+});
+
+/** Fisher–Yates with the cryptographic RNG: a batch's order says nothing about cast order. */
+export function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    const a = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = a;
+  }
+  return items;
+}
+
+/**
+ * Seals up to `size` envelopes of the outbox into the next batch, in one transaction; returns
+ * the batch, or undefined if the outbox is empty.
+ */
+export function sealBatch(db: StationDb, identity: SealIdentity, size: number): StoredBatch | undefined {
+  return db
+    .transaction((): StoredBatch | undefined => {
+      const rows = db.prepare<[number], { id: Buffer; envelope: string }>('SELECT id, envelope FROM outbox LIMIT ?').all(size);
+      if (rows.length === 0) return undefined;
+      const envelopes: Envelope[] = shuffle(rows.map((r) => EnvelopeSchema.parse(JSON.parse(r.envelope))));
+      const last = db.prepare<[], { sequence: number; batch_hash: string }>('SELECT sequence, batch_hash FROM batches ORDER BY sequence DESC LIMIT 1').get();
+      const signed = signBatch(
+        {
+          election: identity.election,
+          station: identity.station,
+          sequence: (last?.sequence ?? 0) + 1,
+          previousBatchHash: (last?.batch_hash as Sha256Hex | undefined) ?? null,
+          envelopes,
+        },
+        identity.privateKeyPem,
+      );
+      const hash = batchHash(signed.body);
+      const json = JSON.stringify(signed);
+      db.prepare('INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes) VALUES (?, ?, ?, ?)').run(signed.body.sequence, hash, json, envelopes.length);
+      const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+      for (const r of rows) remove.run(r.id);
+      return { sequence: signed.body.sequence, batchHash: hash, json, envelopes: envelopes.length, synced: false };
+    })
+    .immediate();
+}
+
+export function unsyncedBatches(db: StationDb): StoredBatch[] {
+  return db
+    .prepare<[], BatchRow>('SELECT sequence, batch_hash, signed_batch, envelopes, receipt FROM batches WHERE receipt IS NULL ORDER BY sequence')
+    .all()
+    .map(toStored);
+}
+
+export function batchBySequence(db: StationDb, sequence: number): StoredBatch | undefined {
+  const row = db.prepare<[number], BatchRow>('SELECT sequence, batch_hash, signed_batch, envelopes, receipt FROM batches WHERE sequence = ?').get(sequence);
+  return row === undefined ? undefined : toStored(row);
+}
+
+/** Sequence and hash of every batch, in order (for reconciliation with central). */
+export function batchChain(db: StationDb): { readonly sequence: number; readonly batchHash: Sha256Hex; readonly synced: boolean }[] {
+  return db
+    .prepare<[], { sequence: number; batch_hash: string; synced: number }>('SELECT sequence, batch_hash, receipt IS NOT NULL AS synced FROM batches ORDER BY sequence')
+    .all()
+    .map((r) => ({ sequence: r.sequence, batchHash: r.batch_hash as Sha256Hex, synced: r.synced === 1 }));
+}
+
+/** Every signed batch, parsed (the closing report's tally, exports). */
+export function* allBatches(db: StationDb, which: 'all' | 'unsynced' = 'all'): Generator<SignedBatch> {
+  const sql = which === 'all' ? 'SELECT signed_batch FROM batches ORDER BY sequence' : 'SELECT signed_batch FROM batches WHERE receipt IS NULL ORDER BY sequence';
+  for (const row of db.prepare<[], { signed_batch: string }>(sql).iterate()) yield SignedBatchSchema.parse(JSON.parse(row.signed_batch));
+}
+
+/** Every envelope still in the outbox, parsed. */
+export function* outboxEnvelopes(db: StationDb): Generator<Envelope> {
+  for (const row of db.prepare<[], { envelope: string }>('SELECT envelope FROM outbox').iterate()) yield EnvelopeSchema.parse(JSON.parse(row.envelope));
+}
+
+export type ReceiptProblem =
+  | { readonly kind: 'receipt-malformed' }
+  | { readonly kind: 'receipt-bad-signature' }
+  | { readonly kind: 'receipt-other-batch'; readonly field: 'election' | 'station' | 'sequence' | 'batchHash' | 'envelopes' };
+
+/**
+ * Checks a central answer is a receipt for `batch`: signed by the kit's central key, and
+ * naming this batch (election, station, sequence, hash, envelope count).
+ */
+export function checkReceipt(input: unknown, batch: StoredBatch, expected: { readonly election: ElectionId; readonly station: StationId; readonly centralPublicKey: PublicKey }): SignedReceipt | ReceiptProblem {
+  const parsed = SignedReceiptSchema.safeParse(input);
+  if (!parsed.success) return { kind: 'receipt-malformed' };
+  const receipt = parsed.data;
+  if (!verifyReceipt(receipt, expected.centralPublicKey)) return { kind: 'receipt-bad-signature' };
+  const { body } = receipt;
+  if (body.election !== expected.election) return { kind: 'receipt-other-batch', field: 'election' };
+  if (body.station !== expected.station) return { kind: 'receipt-other-batch', field: 'station' };
+  if (body.sequence !== batch.sequence) return { kind: 'receipt-other-batch', field: 'sequence' };
+  if (body.batchHash !== batch.batchHash) return { kind: 'receipt-other-batch', field: 'batchHash' };
+  if (body.envelopes !== batch.envelopes) return { kind: 'receipt-other-batch', field: 'envelopes' };
+  return receipt;
+}
+
+/** Stores a verified receipt and so marks the batch synced; false if it already was. */
+export function markSynced(db: StationDb, sequence: number, receipt: SignedReceipt, at: number): boolean {
+  const changed = db.prepare('UPDATE batches SET receipt = ?, acknowledged_at = ? WHERE sequence = ? AND receipt IS NULL').run(canonicalJson(receipt), new Date(at).toISOString(), sequence);
+  return changed.changes === 1;
+}
+
+export interface BatchCounts {
+  readonly outbox: number;
+  readonly batches: number;
+  readonly batchesSynced: number;
+  readonly ballotsInBatches: number;
+  readonly ballotsSynced: number;
+  readonly lastSyncAt: string | null;
+}
+
+export function batchCounts(db: StationDb): BatchCounts {
+  const outbox = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n ?? 0;
+  const row = db
+    .prepare<[], { batches: number; synced: number | null; ballots: number | null; ballots_synced: number | null; last: string | null }>(
+      `SELECT count(*) AS batches, sum(receipt IS NOT NULL) AS synced, sum(envelopes) AS ballots,
+              sum(CASE WHEN receipt IS NOT NULL THEN envelopes ELSE 0 END) AS ballots_synced, max(acknowledged_at) AS last FROM batches`,
+    )
+    .get();
+  return {
+    outbox,
+    batches: row?.batches ?? 0,
+    batchesSynced: row?.synced ?? 0,
+    ballotsInBatches: row?.ballots ?? 0,
+    ballotsSynced: row?.ballots_synced ?? 0,
+    lastSyncAt: row?.last ?? null,
+  };
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared/node';
+import { loadCredentials, saveElection, setElectionState } from '../../../server/src/elections/store.ts';
+import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
+import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';
+import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
+import type { Station } from './station.ts';
+import type { SyncOptions } from './sync_engine.ts';
+
+/**
+ * A real central server (Postgres, Redis, RabbitMQ, the validator) holding the fixture
+ * election and every credential of its credentials run, for station sync tests.
+ */
+export async function startCentralFor(credentials: CredentialsFixture): Promise<TestCentral> {
+  const central = await startTestCentral({ withValidator: true });
+  const { db, dedup } = central.central.ctx.services;
+  unwrap(await saveElection(db, credentials.election));
+  await setElectionState(db, credentials.election.id, 'open');
+  const [, ...lines] = readFileSync(join(credentials.dir, credentials.manifest.central.file), 'utf8').trimEnd().split('\n');
+  await loadCredentials(
+    db,
+    dedup,
+    credentials.election.id,
+    lines.map((line) => {
+      const [credential = '', station = ''] = line.split(',');
+      return { credential: credential as CredentialHash, station: station as StationId };
+    }),
+  );
+  return central;
+}
+
+/** A station with its kit for `central`, enrolled, its polls open. */
+export async function enrolledStation(
+  central: TestCentral,
+  credentials: CredentialsFixture,
+  station: StationId,
+  clock: { readonly now: () => number },
+  options: { readonly fetch?: typeof fetch; readonly sync?: Partial<SyncOptions>; readonly dataDir?: string; readonly centralUrl?: string } = {},
+): Promise<Station> {
+  const dataDir = options.dataDir ?? tempDir();
+  const api = openTestStation(dataDir, clock, options.fetch, { autoSync: false, ...options.sync });
+  unwrap(await api.loadKit({ path: await makeKit(credentials, { station, centralUrl: options.centralUrl ?? central.central.url, centralPublicKey: central.central.ctx.centralKey.publicKey }) }));
+  const { token } = await issueEnrolmentToken(central.central.ctx.services.db, credentials.election.id, station);
+  unwrap(await api.enrol({ token }));
+  unwrap(await api.openPolls({ pin: GOOD_PIN }));
+  return api;
+}
+
+/**
+ * Waits until central has processed every batch of `station` holding at least `count`
+ * ballots (the validator is asynchronous), then returns the ids of the ballots central
+ * counted for `riding`, without dashes (the station's form).
+ */
+export async function centralBallots(central: TestCentral, station: StationId, riding: string, count: number, timeoutMs = 60_000): Promise<string[]> {
+  const { db } = central.central.ctx.services;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await db.query<{ pending: string; ballots: string }>(
+      `SELECT (SELECT count(*) FROM batches WHERE station_id = $1 AND status <> 'processed')::text AS pending,
+              (SELECT coalesce(sum(envelope_count), 0) FROM batches WHERE station_id = $1)::text AS ballots`,
+      [station],
+    );
+    if (rows[0]?.pending === '0' && Number(rows[0].ballots) >= count) break;
+    await sleep(100);
+  }
+  const { rows } = await db.query<{ id: string }>('SELECT ballot_id::text AS id FROM ballots WHERE riding = $1', [riding]);
+  return rows.map((r) => r.id.replaceAll('-', ''));
+}

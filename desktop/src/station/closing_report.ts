@@ -1,0 +1,166 @@
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import {
+  ballotStyle,
+  canonicalJson,
+  type Contest,
+  type ElectionDefinition,
+  type Envelope,
+  type RidingCode,
+  type Selection,
+} from '@scrutin/shared/node';
+import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from './station_api.ts';
+
+/**
+ * The closing report (the "results tape"): once the polls are closed, the station's counts
+ * and its own tally per contest, signed with the station key so the paper copy and the
+ * central figures can be compared. For a ranked race the tape counts first preferences.
+ *
+ *   signature = Ed25519(station key, "scrutin/closing-report/v1" ‖ 0x00 ‖ canonical JSON of the body)
+ */
+export const CLOSING_REPORT_TAG = 'scrutin/closing-report/v1';
+
+function signingBytes(body: ClosingReportBody): Buffer {
+  return Buffer.concat([Buffer.from(`${CLOSING_REPORT_TAG}\u0000`, 'utf8'), Buffer.from(canonicalJson(body), 'utf8')]);
+}
+
+export function signClosingReport(body: ClosingReportBody, privateKeyPem: string): string {
+  return sign(null, signingBytes(body), createPrivateKey(privateKeyPem)).toString('base64');
+}
+
+export function verifyClosingReport(report: Pick<ClosingReport, 'body' | 'signature' | 'publicKey'>): boolean {
+  try {
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(report.publicKey, 'base64').toString('base64url') }, format: 'jwk' });
+    return verify(null, signingBytes(report.body), key, Buffer.from(report.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/** SHA-256 of the canonical body (what the audit log records). */
+export function closingReportHash(body: ClosingReportBody): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+/** The station's own tally of its envelopes, per contest of its ballot style, in ballot order. */
+export function tallyTape(election: ElectionDefinition, riding: RidingCode, envelopes: Iterable<Envelope>): ContestTape[] {
+  const contests = ballotStyle(election, riding);
+  const counts = new Map<string, { ballots: number; blank: number; votes: Map<string, number> }>(contests.map((c) => [c.id, { ballots: 0, blank: 0, votes: new Map() }]));
+  for (const { ballot } of envelopes) {
+    for (const selection of ballot.selections) {
+      const entry = counts.get(selection.contest);
+      if (entry === undefined) continue;
+      entry.ballots += 1;
+      const option = firstChoice(selection);
+      if (option === null) entry.blank += 1;
+      else entry.votes.set(option, (entry.votes.get(option) ?? 0) + 1);
+    }
+  }
+  return contests.map((contest) => {
+    const entry = counts.get(contest.id) ?? { ballots: 0, blank: 0, votes: new Map<string, number>() };
+    return {
+      contest: contest.id,
+      kind: contest.kind,
+      title: contest.title,
+      ballots: entry.ballots,
+      blank: entry.blank,
+      counts: optionsOf(contest).map((o) => ({ option: o.id, label: o.label, votes: entry.votes.get(o.id) ?? 0 })),
+    };
+  });
+}
+
+function firstChoice(selection: Selection): string | null {
+  switch (selection.kind) {
+    case 'referendum':
+    case 'plurality':
+      return selection.choice;
+    case 'ranked':
+      return selection.ranking[0] ?? null;
+    default: {
+      const never: never = selection;
+      throw new Error(`unexpected selection ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function optionsOf(contest: Contest): { readonly id: string; readonly label: Bilingual }[] {
+  switch (contest.kind) {
+    case 'referendum':
+      return contest.options.map((o) => ({ id: o.id, label: o.label }));
+    case 'candidate':
+      return contest.candidates.map((k) => ({ id: k.id, label: { fr: k.party === null ? `${k.name} (indépendant)` : `${k.name} (${k.party})`, en: k.party === null ? `${k.name} (independent)` : `${k.name} (${k.party})` } }));
+    default: {
+      const never: never = contest;
+      throw new Error(`unexpected contest ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const both = (b: Bilingual) => (b.fr === b.en ? escape(b.fr) : `${escape(b.fr)}<br><span class="en">${escape(b.en)}</span>`);
+const row = (label: Bilingual, value: string | number) => `<tr><th scope="row">${both(label)}</th><td>${escape(String(value))}</td></tr>`;
+
+/** A printable, self-contained page (no script, no external resource), French and English. */
+export function closingReportHtml(report: Pick<ClosingReport, 'body' | 'signature' | 'publicKey'>, election: ElectionDefinition): string {
+  const { body } = report;
+  const station = election.stations.find((s) => s.id === body.station);
+  const riding = election.ridings.find((r) => r.code === body.riding);
+  const tapes = body.tape
+    .map((t) => {
+      const rows = t.counts.map((c) => `<tr><td>${both(c.label)}</td><td class="n">${c.votes}</td></tr>`).join('');
+      const note = t.kind === 'candidate' && election.contests.some((c) => c.id === t.contest && c.kind === 'candidate' && c.method === 'irv') ? `<p class="note">Premiers choix seulement · First preferences only</p>` : '';
+      return `<section class="tape"><h2>${both(t.title)}</h2>${note}<table><thead><tr><th>Option</th><th class="n">Votes</th></tr></thead><tbody>${rows}
+<tr class="blank"><td>Bulletins blancs<br><span class="en">Blank</span></td><td class="n">${t.blank}</td></tr>
+<tr class="total"><td>Total</td><td class="n">${t.ballots}</td></tr></tbody></table></section>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<title>Rapport de clôture · Closing report — ${escape(body.station)}</title>
+<style>
+  body { font-family: system-ui, sans-serif; margin: 2rem; color: #000; background: #fff; }
+  h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+  h2 { font-size: 1.1rem; margin: 1.25rem 0 .25rem; }
+  .en { color: #333; font-style: italic; }
+  table { border-collapse: collapse; width: 100%; max-width: 40rem; }
+  th, td { border-bottom: 1px solid #999; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+  .n { text-align: right; font-variant-numeric: tabular-nums; }
+  td:last-child { text-align: right; font-variant-numeric: tabular-nums; }
+  tr.total td { font-weight: bold; border-top: 2px solid #000; }
+  .note { margin: 0; font-size: .9rem; }
+  .sig { font-family: ui-monospace, monospace; font-size: .75rem; word-break: break-all; }
+  .signatures { margin-top: 2rem; display: flex; gap: 3rem; }
+  .signatures div { border-top: 1px solid #000; padding-top: .25rem; min-width: 14rem; }
+  @media print {
+    body { margin: 1cm; font-size: 11pt; }
+    section.tape { break-inside: avoid; }
+    @page { size: auto; margin: 1cm; }
+  }
+</style>
+</head>
+<body>
+<h1>Rapport de clôture du bureau de vote<br><span class="en">Polling station closing report</span></h1>
+<p>${both(election.name)}</p>
+<table>
+${row({ fr: 'Bureau', en: 'Station' }, `${body.station}${station === undefined ? '' : ` — ${station.name.fr}`}`)}
+${row({ fr: 'Circonscription', en: 'Riding' }, riding === undefined ? body.riding : riding.name.fr)}
+${row({ fr: 'Scrutin ouvert', en: 'Polls opened' }, body.pollsOpenedAt ?? '—')}
+${row({ fr: 'Scrutin fermé', en: 'Polls closed' }, body.pollsClosedAt ?? '—')}
+${row({ fr: 'Rapport produit', en: 'Report produced' }, body.generatedAt)}
+${row({ fr: 'Électeurs inscrits au bureau (enregistrements)', en: 'Voter check-ins' }, body.votersCheckedIn)}
+${row({ fr: 'Bulletins déposés', en: 'Ballots cast' }, body.ballotsCast)}
+${row({ fr: 'Bulletins transmis (reçu central vérifié)', en: 'Ballots synced (verified central receipt)' }, body.ballotsSynced)}
+${row({ fr: 'Bulletins en attente de transmission', en: 'Ballots pending sync' }, body.ballotsPending)}
+${row({ fr: 'Lots transmis', en: 'Batches synced' }, body.batchesSynced)}
+</table>
+${tapes}
+<h2>Intégrité · Integrity</h2>
+<p>Tête du journal d’audit · Audit log head: <span class="sig">${escape(body.auditLogHead)}</span></p>
+<p>Clé publique du bureau · Station public key: <span class="sig">${escape(report.publicKey)}</span></p>
+<p>Signature Ed25519 (${CLOSING_REPORT_TAG}): <span class="sig">${escape(report.signature)}</span></p>
+<div class="signatures"><div>Responsable du bureau · Station supervisor</div><div>Témoin · Witness</div></div>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { PublicKeySchema } from '../batch/batch.ts';
+import type { ElectionDefinition } from '../election/definition.ts';
+import { RidingCodeSchema, Sha256HexSchema, StationIdSchema, type RidingCode, type Sha256Hex, type StationId } from '../ids.ts';
+import type { ValidationIssue } from '../validation.ts';
+import type { PublicKey } from '../batch/batch.ts';
+
+/**
+ * The station kit's format (docs/station-kit.md): a folder made centrally for one station,
+ * with `kit.json`, the station's credential shard and, optionally, the riding index (the
+ * credential hashes of the other stations of its riding, so a voter at the wrong station is
+ * told which one is theirs). Reading, verifying and building kits is in the `*.node.ts`
+ * modules next to this one; the station backend and the central CLI share them.
+ */
+export const STATION_KIT_FORMAT = 'scrutin/station-kit';
+/** Version 1; the riding index is an optional field, so older version-1 kits still load. */
+export const STATION_KIT_VERSION = 1;
+export const KIT_FILE = 'kit.json';
+/** Shard format 1 of server/src/credentials/shard.ts ("SCSH"). */
+export const SHARD_APPLICATION_ID = 0x53435348;
+export const SHARD_FORMAT_VERSION = 1;
+/** "SCRI" (SCrutin Riding Index), big-endian. */
+export const RIDING_INDEX_APPLICATION_ID = 0x53435249;
+export const RIDING_INDEX_FORMAT_VERSION = 1;
+export const RIDING_INDEX_FILE = 'riding-index.sqlite';
+
+/** A poll-worker PIN: 4 to 12 digits. */
+export const PIN_PATTERN = /^[0-9]{4,12}$/;
+/** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
+export const PIN_HASH_PATTERN = /^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
+
+const FileNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a file name in the kit folder');
+
+const PollWorkerSchema = z.object({
+  name: z.string().trim().min(1).max(64),
+  pinHash: z.string().regex(PIN_HASH_PATTERN, 'a PIN hash is scrypt$N$r$p$salt$hash'),
+});
+
+export const StationKitSchema = z
+  .object({
+    format: z.literal(STATION_KIT_FORMAT),
+    version: z.literal(STATION_KIT_VERSION),
+    /** The election definition (docs/domain.md), checked with parseElection. */
+    election: z.unknown(),
+    stationId: StationIdSchema,
+    riding: RidingCodeSchema,
+    centralUrl: z.url({ protocol: /^https?$/ }),
+    centralPublicKey: PublicKeySchema,
+    pollWorkers: z.array(PollWorkerSchema).min(2, 'a kit names at least two poll workers').max(50),
+    shard: z.object({
+      file: FileNameSchema,
+      sha256: Sha256HexSchema,
+      voters: z.int().nonnegative(),
+    }),
+    /** The other stations of the riding and their voters' credential hashes (optional). */
+    ridingIndex: z
+      .object({
+        file: FileNameSchema,
+        sha256: Sha256HexSchema,
+        stations: z.int().nonnegative(),
+        voters: z.int().nonnegative(),
+      })
+      .optional(),
+  })
+  .superRefine((kit, ctx) => {
+    const names = new Set<string>();
+    kit.pollWorkers.forEach((w, i) => {
+      if (names.has(w.name)) ctx.addIssue({ code: 'custom', path: ['pollWorkers', i, 'name'], message: `poll worker ${w.name} is named twice` });
+      names.add(w.name);
+    });
+    if (kit.ridingIndex !== undefined && kit.ridingIndex.file === kit.shard.file) {
+      ctx.addIssue({ code: 'custom', path: ['ridingIndex', 'file'], message: 'the riding index and the shard are different files' });
+    }
+  });
+export type StationKitFile = z.infer<typeof StationKitSchema>;
+
+/** A kit after every check. */
+export interface StationKit {
+  readonly election: ElectionDefinition;
+  readonly stationId: StationId;
+  readonly riding: RidingCode;
+  readonly centralUrl: string;
+  readonly centralPublicKey: PublicKey;
+  readonly pollWorkers: readonly { readonly name: string; readonly pinHash: string }[];
+  readonly shardSha256: Sha256Hex;
+  readonly voters: number;
+  /** SHA-256 of kit.json's bytes, recorded with the kit. */
+  readonly kitSha256: Sha256Hex;
+  /** SHA-256 of the riding index, or null for a kit without one. */
+  readonly ridingIndexSha256: Sha256Hex | null;
+}
+
+export type KitError =
+  | { readonly kind: 'kit-unreadable'; readonly path: string; readonly reason: string }
+  | { readonly kind: 'kit-invalid'; readonly issues: readonly ValidationIssue[] }
+  | { readonly kind: 'kit-shard-tampered'; readonly expected: Sha256Hex; readonly actual: Sha256Hex }
+  | { readonly kind: 'kit-shard-mismatch'; readonly reason: string }
+  | { readonly kind: 'kit-other-election'; readonly expected: string; readonly actual: string }
+  | { readonly kind: 'kit-other-station'; readonly expected: string; readonly actual: string };
