@@ -2,9 +2,10 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.tsbuild/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.tsbuild/**', 'coverage/**', 'test-results/**', 'e2e/artifacts/**', 'playwright-report/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -21,6 +22,13 @@ export default tseslint.config(
       // `query<Row>()` names the row type a SQL statement returns; that is its whole purpose.
       '@typescript-eslint/no-unnecessary-type-parameters': 'off',
     },
+  },
+  {
+    // The browser applications: the kiosk renderer and the results console.
+    files: ['desktop/src/renderer/**/*.{ts,tsx}', 'server/console/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { ...reactHooks.configs.recommended.rules },
   },
   {
     // Tool configuration files sit outside the TypeScript projects.
@@ -45,7 +53,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts'],
+    files: ['**/*.test.ts', '**/*.test.tsx', 'e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
     },

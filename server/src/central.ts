@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { parseElection, unwrap } from '@scrutin/shared/node';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
+import { credentialJobsOf } from './api/admin_routes.ts';
 import { createApp } from './api/app.ts';
 import type { AppContext } from './app/context.ts';
 import { centralKey, openServices } from './app/services.ts';
@@ -70,6 +71,8 @@ export async function startCentral(config: Config, options: CentralOptions = {})
       ctx.log('server.stopping');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      // Generated voter cards are secret: their temporary files go with the server.
+      await credentialJobsOf(ctx).dispose();
       await ctx.services.close();
     },
   };

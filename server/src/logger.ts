@@ -40,6 +40,13 @@ export const LOG_EVENTS = [
   'election.certification_override',
   'station.enrolment_token_issued',
   'request.failed',
+  'official.role_changed',
+  'credentials.job.started',
+  'credentials.job.finished',
+  'credentials.cards_downloaded',
+  'export.downloaded',
+  'batches.verified',
+  'station.kit_downloaded',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 

@@ -1,10 +1,31 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../app/context.ts';
+import { adminRoutes } from './admin_routes.ts';
+import { consoleRoutes } from './console_static.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
+import { exportsRoutes } from './exports_routes.ts';
 import { officialsRoutes } from './officials_routes.ts';
 import { mapReplacer, resultsRoutes } from './results_routes.ts';
 import { syncRoutes } from './sync_routes.ts';
+
+/**
+ * A strict policy for every answer (the console's pages included): everything from this
+ * origin only, no inline script or style element, no plug-ins, no framing. ECharts draws on
+ * canvas and sets styles through the DOM, which the policy allows.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+} as const;
 
 /** The central HTTP API: `/api/v1/...`, health, readiness and metrics. */
 export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppContext) => express.Router)[] = []): Express {
@@ -12,7 +33,7 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   app.disable('x-powered-by');
   app.set('json replacer', mapReplacer);
   app.set('trust proxy', false);
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -38,7 +59,14 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   app.use('/api/v1', syncRoutes(ctx));
   app.use('/api/v1', resultsRoutes(ctx));
   app.use('/api/v1', officialsRoutes(ctx));
+  app.use('/api/v1', exportsRoutes(ctx));
+  app.use('/api/v1', adminRoutes(ctx));
   for (const routes of extraRoutes) app.use('/api/v1', routes(ctx));
+
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/console/');
+  });
+  app.use('/console', consoleRoutes());
 
   app.use('/api', (req, _res, next) => {
     next(new ApiError('not-found', `There is no ${req.method} ${req.originalUrl}.`));

@@ -39,6 +39,8 @@ export const ERROR_STATUS = {
   'station-not-revocable': 409,
   'official-exists': 409,
   'credential-conflict': 409,
+  'unknown-official': 404,
+  'credentials-already-loaded': 409,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

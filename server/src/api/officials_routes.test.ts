@@ -512,7 +512,13 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       totals: { 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 },
       stations: [{ station: 'ST-00001', 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 }],
       duplicateAttempts: { credentials: 1, attempts: 1 },
+      ridings: [{ riding: election.stations.find((s) => s.id === 'ST-00001')?.riding, 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 }],
+      bucketMinutes: 5,
+      timeline: expect.any(Array) as unknown,
     });
+    const timeline = (rejections.body as { timeline: { at: string; duplicates: number; invalid: number }[] }).timeline;
+    expect(timeline.reduce((n, b) => n + b.duplicates, 0)).toBe(1);
+    expect(timeline.every((b) => /^\d{4}-\d\d-\d\dT\d\d:\d[05]:00\.000Z$/.test(b.at))).toBe(true);
 
     const recount = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/recount`);
     expect(recount.status).toBe(200);

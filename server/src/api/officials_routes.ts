@@ -68,6 +68,8 @@ const CredentialsSchema = z.strictObject({
 
 const EnrolmentTokenSchema = z.strictObject({ ttlHours: z.int().min(1).max(24 * 14).optional() });
 
+const TimelineSchema = z.object({ bucketMinutes: z.coerce.number().int().min(1).max(1440).default(5) });
+
 const PageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.coerce.number().int().min(1).optional(),
@@ -329,7 +331,8 @@ export function officialsRoutes(ctx: AppContext): Router {
 
   router.get('/admin/elections/:id/rejections', official, async (req, res) => {
     const election = await electionOf(req);
-    res.json({ election: election.id, ...(await rejections(db, election.id)) });
+    const query = parse(TimelineSchema, req.query, 'Use ?bucketMinutes=1..1440.');
+    res.json({ election: election.id, ...(await rejections(db, election.id)), ...(await rejectionTimeline(db, election.id, query.bucketMinutes)) });
   });
 
   // Invariant 5: every stored ballot recounted and compared with the live tally, count by count.
@@ -561,6 +564,37 @@ async function rejections(db: Queryable, election: ElectionId) {
     stations: [...byStation].map(([station, counts]) => ({ station, ...counts, all: REJECTION_REASONS.reduce((n, reason) => n + counts[reason], 0) })),
     /** Second and later uses of an already used credential (never tallied); no hash is shown. */
     duplicateAttempts: { credentials: Number(d?.credentials ?? 0), attempts: Number(d?.attempts ?? 0) },
+  };
+}
+
+/**
+ * Rejections over time and by riding: per batch, the validator records how many envelopes it
+ * refused as duplicates and as invalid, and when; buckets of `bucketMinutes` minutes.
+ */
+async function rejectionTimeline(db: Queryable, election: ElectionId, bucketMinutes: number) {
+  const { rows } = await db.query<{ at: Date | string; accepted: string; duplicates: string; invalid: string }>(
+    `SELECT date_bin(make_interval(mins => $2::int), processed_at, timestamptz '2000-01-01') AS at,
+            sum(accepted)::text AS accepted, sum(duplicates)::text AS duplicates, sum(invalid)::text AS invalid
+       FROM batches WHERE election_id = $1 AND status = 'processed'
+      GROUP BY 1 ORDER BY 1`,
+    [election, bucketMinutes],
+  );
+  const ridings = await db.query<{ riding: string; reason: RejectionReason; count: string }>(
+    `SELECT s.riding, r.reason, sum(r.count)::text AS count
+       FROM rejected_envelopes r JOIN stations s ON s.election_id = r.election_id AND s.station_id = r.station_id
+      WHERE r.election_id = $1 GROUP BY s.riding, r.reason ORDER BY s.riding`,
+    [election],
+  );
+  const byRiding = new Map<string, Record<RejectionReason, number>>();
+  for (const r of ridings.rows) {
+    const counts = byRiding.get(r.riding) ?? { 'invalid-credential': 0, 'wrong-station': 0, duplicate: 0, 'invalid-ballot': 0 };
+    counts[r.reason] += Number(r.count);
+    byRiding.set(r.riding, counts);
+  }
+  return {
+    bucketMinutes,
+    timeline: rows.map((r) => ({ at: iso(r.at), accepted: Number(r.accepted), duplicates: Number(r.duplicates), invalid: Number(r.invalid) })),
+    ridings: [...byRiding].map(([riding, counts]) => ({ riding, ...counts, all: REJECTION_REASONS.reduce((n, reason) => n + counts[reason], 0) })),
   };
 }
 

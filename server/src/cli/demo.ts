@@ -90,12 +90,13 @@ export function registerDemo(program: Command): void {
       console.log(`
 Scrutin demo — Élection générale du Québec (démo), polls open now (embedded mode)
 
+  Results console    ${url}/console/
   Central API        ${url}/api/v1
   Live results       ${url}/api/v1/elections/${electionId}/results
   Results stream     ${url}/api/v1/elections/${electionId}/events
   Health / metrics   ${url}/readyz   ${url}/metrics
 
-Demo official (admin)   ${demo.official.username} / ${demo.official.password}
+Demo official (admin, for the console)   ${demo.official.username} / ${demo.official.password}
   Try a load:  npx scrutin simulate --url ${url} --stations 20 --ballots 2000 --admin-password ${demo.official.password}
 
 Station enrolment tokens:

@@ -22,6 +22,13 @@ export const AUDIT_ACTIONS = [
   'station.enrolment_token_issued',
   'station.revoked',
   'election.recount',
+  'official.role_changed',
+  'official.unlocked',
+  'credentials.generation_started',
+  'credentials.cards_downloaded',
+  'export.downloaded',
+  'batches.verified',
+  'station.kit_downloaded',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -49,10 +49,18 @@ export interface Auth {
   readonly requireRole: (role: Role) => RequestHandler;
 }
 
+/** The role each guard admits: the access-control test reads it off every route of the routers. */
+const guardRoles = new WeakMap<object, Role>();
+
+/** The lowest role `handler` admits, if it is a `requireRole` guard. */
+export function roleRequiredBy(handler: unknown): Role | undefined {
+  return typeof handler === 'function' ? guardRoles.get(handler) : undefined;
+}
+
 export function createAuth(deps: AuthDeps): Auth {
   return {
-    requireRole: (role) =>
-      async (req: Request, _res: Response, next: NextFunction) => {
+    requireRole: (role) => {
+      const guard = async (req: Request, _res: Response, next: NextFunction) => {
         const token = sessionCookie(req);
         const session = token === undefined ? undefined : await authenticate(deps.db, token, deps.now());
         if (token === undefined || session === undefined) {
@@ -66,7 +74,10 @@ export function createAuth(deps: AuthDeps): Auth {
         }
         bySession.set(req, { ...session, token });
         next();
-      },
+      };
+      guardRoles.set(guard, role);
+      return guard;
+    },
   };
 }
 

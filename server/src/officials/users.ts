@@ -101,3 +101,31 @@ function toOfficial(row: OfficialRow, now: Date): Official {
     lockedUntil: lockedUntil !== null && lockedUntil > now ? lockedUntil.toISOString() : null,
   };
 }
+
+export type UpdateOfficialError = { readonly kind: 'unknown-official'; readonly username: Username };
+
+/**
+ * Changes an official's role; a changed role also ends the official's sessions, so the new
+ * role applies from their next login and an old session cannot keep a higher role.
+ */
+export async function changeRole(db: Queryable, username: Username, role: Role): Promise<Result<{ readonly from: Role; readonly to: Role }, UpdateOfficialError>> {
+  const { rows } = await db.query<{ from: Role }>(
+    'UPDATE officials o SET role = $2 FROM (SELECT username, role FROM officials WHERE username = $1 FOR UPDATE) old WHERE o.username = old.username RETURNING old.role AS from',
+    [username, role],
+  );
+  const row = rows[0];
+  if (row === undefined) return err({ kind: 'unknown-official', username });
+  if (row.from !== role) await db.query('DELETE FROM sessions WHERE username = $1', [username]);
+  return ok({ from: row.from, to: role });
+}
+
+/** Lifts a lockout after failed logins (an admin who has checked who was trying). */
+export async function unlockOfficial(db: Queryable, username: Username): Promise<Result<{ readonly wasLocked: boolean }, UpdateOfficialError>> {
+  const { rows } = await db.query<{ was_locked: boolean }>(
+    'UPDATE officials o SET failed_logins = 0, locked_until = NULL FROM (SELECT username, locked_until FROM officials WHERE username = $1 FOR UPDATE) old WHERE o.username = old.username RETURNING old.locked_until IS NOT NULL AS was_locked',
+    [username],
+  );
+  const row = rows[0];
+  if (row === undefined) return err({ kind: 'unknown-official', username });
+  return ok({ wasLocked: row.was_locked });
+}

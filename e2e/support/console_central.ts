@@ -1,0 +1,96 @@
+/**
+ * A central server for the console's end-to-end tests, run as its own process
+ * (`node --import tsx e2e/support/console_central.ts`): the real API with the built console,
+ * on the real Postgres, Redis and RabbitMQ (its own database and namespace), a validator in
+ * process, and three officials, one per role. It prints one JSON line when ready, then
+ * answers commands read from stdin, one JSON line each:
+ *
+ *   station-export <election> <station>   enrols the station, sends two signed batches and
+ *                                         writes the station's signed export file
+ *
+ * SIGTERM stops the server and drops its database and queues.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  ElectionIdSchema,
+  StationIdSchema,
+  signBatchExport,
+  type CredentialHash,
+  type Envelope,
+  type SignedBatch,
+} from '@scrutin/shared/node';
+import { startTestCentral } from '../../server/src/testing/central.ts';
+import { createOfficial, NewOfficialSchema, ROLES } from '../../server/src/officials/users.ts';
+import { issueEnrolmentToken } from '../../server/src/sync/enrolment.ts';
+import { StationClient } from '../../server/src/simulate/station_client.ts';
+import { randomBallot } from '../../server/src/simulate/plan.ts';
+
+const central = await startTestCentral({ withValidator: true });
+const { db } = central.central.ctx.services;
+const password = `e2e-${randomBytes(9).toString('base64url')}`;
+const officials: Record<string, { username: string; password: string }> = {};
+for (const role of ROLES) {
+  const username = `${role}-e2e`;
+  const created = await createOfficial(db, NewOfficialSchema.parse({ username, password, role }));
+  if (!created.ok) throw new Error(`cannot create ${username}`);
+  officials[role] = { username, password };
+}
+console.log(JSON.stringify({ ready: true, url: central.central.url, officials }));
+
+async function stationExport(electionArg: string, stationArg: string): Promise<string> {
+  const election = ElectionIdSchema.parse(electionArg);
+  const station = StationIdSchema.parse(stationArg);
+  const definition = await central.central.ctx.elections.get(election);
+  const riding = definition?.stations.find((s) => s.id === station)?.riding;
+  if (definition === undefined || riding === undefined) throw new Error(`no station ${station} in ${election}`);
+  const client = new StationClient(central.central.url, election, station);
+  await client.enrol((await issueEnrolmentToken(db, election, station)).token);
+  const batches: SignedBatch[] = [];
+  for (let b = 0; b < 2; b += 1) {
+    // Credentials unknown to central: the batches are signed and recorded, their envelopes refused.
+    const envelopes: Envelope[] = Array.from({ length: 12 }, () => ({ credentialHash: randomBytes(32).toString('hex') as CredentialHash, ballot: randomBallot(definition, riding) }));
+    const batch = client.nextBatch(envelopes);
+    const outcome = await client.send(batch);
+    if (outcome.kind !== 'accepted') throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);
+    batches.push(batch);
+  }
+  const file = signBatchExport(
+    { format: 'scrutin-batch-export', version: 1, election, station, exportedAt: new Date().toISOString(), batches },
+    client.keys.privateKeyPem,
+  );
+  const path = join(tmpdir(), `scrutin-e2e-${station}-${randomBytes(4).toString('hex')}.json`);
+  writeFileSync(path, JSON.stringify(file));
+  return path;
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const [command, ...args] = line.trim().split(/\s+/);
+  void (async () => {
+    try {
+      switch (command) {
+        case 'station-export':
+          console.log(JSON.stringify({ exportFile: await stationExport(args[0] ?? '', args[1] ?? '') }));
+          break;
+        case undefined:
+        default:
+          console.log(JSON.stringify({ error: `unknown command ${command ?? ''}` }));
+      }
+    } catch (error) {
+      console.log(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+    }
+  })();
+});
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void central.stop().finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,72 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ApiFailure } from '../api/client.ts';
+import type { Issue } from '../api/schemas.ts';
+import type { RaceStatus } from './race.ts';
+
+export function PageHeader(props: { readonly title: string; readonly subtitle?: string; readonly actions?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{props.title}</h1>
+        {props.subtitle !== undefined && <p className="subtitle">{props.subtitle}</p>}
+      </div>
+      {props.actions !== undefined && <div className="page-actions">{props.actions}</div>}
+    </header>
+  );
+}
+
+export function PartyChip({ colour }: { readonly colour: string }) {
+  return <span className="chip" style={{ background: colour }} aria-hidden="true" />;
+}
+
+export function StatusBadge({ status }: { readonly status: RaceStatus }) {
+  const { t } = useTranslation();
+  const tone = status === 'elected' ? 'good' : status === 'elected-provisional' ? 'good-soft' : status === 'leading' ? 'info' : status === 'tie' ? 'warn' : 'muted-badge';
+  return (
+    <span className={`badge ${tone}`} data-status={status}>
+      {t(`status.${status}`)}
+    </span>
+  );
+}
+
+/** A refusal from the server, with every problem it lists at its path. */
+export function FailureView({ failure, issues }: { readonly failure: ApiFailure; readonly issues?: readonly Issue[] }) {
+  return (
+    <div className="notice notice-bad" role="alert" data-testid="failure">
+      <strong>{failure.message}</strong>
+      {issues !== undefined && issues.length > 0 && <IssueList issues={issues} />}
+    </div>
+  );
+}
+
+export function IssueList({ issues }: { readonly issues: readonly Issue[] }) {
+  return (
+    <ul className="issues" data-testid="issues">
+      {issues.map((issue, i) => (
+        <li key={`${issue.path}-${i}`}>
+          <code>{issue.path === '' ? '(racine)' : issue.path}</code> {issue.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Stat(props: { readonly label: string; readonly value: ReactNode; readonly tone?: 'good' | 'bad' | 'warn'; readonly testId?: string }) {
+  return (
+    <div className={`stat${props.tone === undefined ? '' : ` stat-${props.tone}`}`} data-testid={props.testId}>
+      <div className="stat-value">{props.value}</div>
+      <div className="stat-label">{props.label}</div>
+    </div>
+  );
+}
+
+export function Progress({ value, max, label }: { readonly value: number; readonly max: number; readonly label: string }) {
+  const pct = max === 0 ? 100 : Math.min(100, Math.round((100 * value) / max));
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div className="progress-bar" style={{ width: `${pct}%` }} />
+      <span className="progress-text">{pct} %</span>
+    </div>
+  );
+}

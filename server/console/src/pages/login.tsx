@@ -1,0 +1,78 @@
+import { useState, type SyntheticEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { currentLanguage, setLanguage } from '../i18n/index.ts';
+import { useSession } from '../state/session.ts';
+
+/** Officials log in with their username and password; the session lives in an httpOnly cookie. */
+export function LoginPage() {
+  const { t } = useTranslation();
+  const login = useSession((s) => s.login);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const language = currentLanguage();
+
+  const submit = async (e: SyntheticEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const failure = await login(username.trim(), password);
+    setBusy(false);
+    if (failure === null) return;
+    switch (failure.code) {
+      case 'unauthenticated':
+        setError(t('login.wrong'));
+        break;
+      case 'account-locked':
+        setError(t('login.locked'));
+        break;
+      case 'rate-limited':
+        setError(t('login.rateLimited'));
+        break;
+      default:
+        setError(failure.message);
+    }
+  };
+
+  return (
+    <main className="login">
+      <form className="login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
+        <div className="brand big">
+          <span className="brand-mark" aria-hidden="true">
+            ◉
+          </span>
+          <span>
+            <strong>Scrutin</strong>
+            <small>{t('app.subtitle')}</small>
+          </span>
+        </div>
+        <h1 id="login-title">{t('login.title')}</h1>
+        <p className="muted">{t('login.intro')}</p>
+        <label>
+          {t('login.username')}
+          <input name="username" autoComplete="username" value={username} onChange={(e) => { setUsername(e.target.value); }} required autoFocus />
+        </label>
+        <label>
+          {t('login.password')}
+          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => { setPassword(e.target.value); }} required />
+        </label>
+        {error !== null && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('login.busy') : t('login.submit')}
+        </button>
+        <div className="lang center" role="group" aria-label={t('top.language')}>
+          {(['fr', 'en'] as const).map((l) => (
+            <button key={l} type="button" className={l === language ? 'on' : undefined} aria-pressed={l === language} onClick={() => { setLanguage(l); }}>
+              {l === 'fr' ? 'Français' : 'English'}
+            </button>
+          ))}
+        </div>
+      </form>
+    </main>
+  );
+}

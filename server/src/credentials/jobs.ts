@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CredentialHashSchema, StationIdSchema, type CredentialHash, type ElectionDefinition, type ElectionId, type StationId } from '@scrutin/shared/node';
+import type { Database } from '../db/database.ts';
+import type { EventLogger } from '../logger.ts';
+import { loadCredentials, type CredentialEntry } from '../elections/store.ts';
+import type { DedupStore } from '../pipeline/dedup.ts';
+import { describeGenerateCredentialsError, generateCredentials } from './generate.ts';
+import { CENTRAL_FILE, cardsFileOf } from './manifest.ts';
+
+/**
+ * Credential generation as a background job of the API process, for the console: generate
+ * every voter's card (`generateCredentials`, on worker threads), then load the central file
+ * into Postgres and Redis, reporting progress all along. The files (cards are secret) stay
+ * in a private temporary directory of this process until it stops or the job is replaced;
+ * the console downloads the cards station by station.
+ */
+
+export type CredentialJobPhase = 'generating' | 'loading' | 'done' | 'failed';
+
+export interface CredentialJobView {
+  readonly id: string;
+  readonly election: ElectionId;
+  readonly phase: CredentialJobPhase;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly totalVoters: number;
+  readonly totalStations: number;
+  readonly generatedVoters: number;
+  readonly generatedStations: number;
+  readonly loadedVoters: number;
+  readonly error: string | null;
+}
+
+interface Job {
+  view: CredentialJobView;
+  readonly dir: string;
+}
+
+export interface CredentialJobDeps {
+  readonly db: Database;
+  readonly dedup: DedupStore;
+  readonly now: () => Date;
+  readonly log: EventLogger;
+  /** Worker threads for generation (default: the generator's own choice). */
+  readonly workers?: number;
+}
+
+export class CredentialJobs {
+  private readonly jobs = new Map<string, Job>();
+  private readonly latest = new Map<ElectionId, string>();
+
+  constructor(private readonly deps: CredentialJobDeps) {}
+
+  get(id: string): CredentialJobView | undefined {
+    return this.jobs.get(id)?.view;
+  }
+
+  /** The election's most recent job, running or finished. */
+  latestOf(election: ElectionId): CredentialJobView | undefined {
+    const id = this.latest.get(election);
+    return id === undefined ? undefined : this.jobs.get(id)?.view;
+  }
+
+  /** Starts a job; the caller has checked that the election may receive credentials. */
+  async start(election: ElectionDefinition): Promise<CredentialJobView> {
+    const dir = await mkdtemp(join(tmpdir(), `scrutin-credentials-${election.id}-`));
+    const id = randomUUID();
+    const view: CredentialJobView = {
+      id,
+      election: election.id,
+      phase: 'generating',
+      startedAt: this.deps.now().toISOString(),
+      finishedAt: null,
+      totalVoters: election.stations.reduce((n, s) => n + s.registeredVoters, 0),
+      totalStations: election.stations.length,
+      generatedVoters: 0,
+      generatedStations: 0,
+      loadedVoters: 0,
+      error: null,
+    };
+    const job: Job = { view, dir };
+    const previous = this.latest.get(election.id);
+    this.jobs.set(id, job);
+    this.latest.set(election.id, id);
+    if (previous !== undefined) {
+      const old = this.jobs.get(previous);
+      this.jobs.delete(previous);
+      if (old !== undefined) await rm(old.dir, { recursive: true, force: true });
+    }
+    this.deps.log('credentials.job.started', { election: election.id, job: id, voters: view.totalVoters });
+    void this.run(job, election);
+    return view;
+  }
+
+  private update(job: Job, change: Partial<CredentialJobView>): void {
+    job.view = { ...job.view, ...change };
+  }
+
+  private async run(job: Job, election: ElectionDefinition): Promise<void> {
+    try {
+      const generated = await generateCredentials({
+        election,
+        outDir: job.dir,
+        force: true,
+        ...(this.deps.workers === undefined ? {} : { workers: this.deps.workers }),
+        onProgress: (p) => {
+          this.update(job, { generatedVoters: p.voters, generatedStations: p.stations });
+        },
+      });
+      if (!generated.ok) throw new Error(describeGenerateCredentialsError(generated.error));
+      this.update(job, { phase: 'loading' });
+      const loaded = await loadCredentials(this.deps.db, this.deps.dedup, election.id, readCentralFile(join(job.dir, CENTRAL_FILE)), (n) => {
+        this.update(job, { loadedVoters: n });
+      });
+      this.update(job, { phase: 'done', loadedVoters: loaded, finishedAt: this.deps.now().toISOString() });
+      this.deps.log('credentials.job.finished', { election: election.id, job: job.view.id, outcome: 'done', voters: loaded });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.update(job, { phase: 'failed', error: message, finishedAt: this.deps.now().toISOString() });
+      this.deps.log('credentials.job.finished', { election: election.id, job: job.view.id, outcome: 'failed', error: message });
+    }
+  }
+
+  /** The path of a station's voter cards (NAS and codes: secret) from a finished job. */
+  cardsPath(jobId: string, station: StationId): string | undefined {
+    const job = this.jobs.get(jobId);
+    if (job?.view.phase !== 'done') return undefined;
+    return join(job.dir, cardsFileOf(station));
+  }
+
+  /** The output folder of a finished job (manifest.json, shards/, cards/), for building station kits. */
+  directoryOf(jobId: string): string | undefined {
+    const job = this.jobs.get(jobId);
+    return job?.view.phase === 'done' ? job.dir : undefined;
+  }
+
+  /** Removes every job's files (the server is stopping). */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.jobs.values()].map((j) => rm(j.dir, { recursive: true, force: true })));
+    this.jobs.clear();
+    this.latest.clear();
+  }
+}
+
+/** `central.csv` (credential_hash,station_id), parsed line by line. */
+async function* readCentralFile(path: string): AsyncGenerator<CredentialEntry> {
+  const lines = createInterface({ input: createReadStream(path, 'latin1'), crlfDelay: Infinity });
+  let first = true;
+  for await (const line of lines) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    if (line === '') continue;
+    const [hash, station] = line.split(',');
+    const credential: CredentialHash = CredentialHashSchema.parse(hash);
+    yield { credential, station: StationIdSchema.parse(station) };
+  }
+}
