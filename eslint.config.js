@@ -47,6 +47,10 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'shared/ must stay browser-safe: put Node code in a *.node.ts file.' },
             { regex: '\\.node(\\.ts)?$', message: 'A browser-safe module cannot import a *.node.ts module.' },
+            {
+              regex: '^(?!\\.|zod$|node:)',
+              message: 'shared/ browser-safe modules use only zod among packages (others may need Node, e.g. Buffer): put that code in a *.node.ts file.',
+            },
           ],
         },
       ],
@@ -66,6 +70,25 @@ export default tseslint.config(
         'error',
         {
           patterns: [{ regex: '^electron(/|$)', message: 'desktop/src/station/ is a plain Node library: it must not import Electron.' }],
+        },
+      ],
+    },
+  },
+  {
+    // The kiosk renderer and the wire protocol it shares with the hosts run in a browser page:
+    // no Node, no Electron, and the station backend only as types (the StationApi).
+    files: ['desktop/src/renderer/**/*.{ts,tsx}', 'desktop/src/api/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/*.test-support.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'The kiosk renderer runs in a browser page: no Node modules.' },
+            { regex: '^(electron|ws|better-sqlite3)(/|$)', message: 'The kiosk renderer reaches the backend only through the StationApi.' },
+            { regex: '^@scrutin/shared/node$', message: 'The kiosk renderer uses the browser-safe @scrutin/shared only.' },
+            { regex: '/station/', allowTypeImports: true, message: 'The kiosk renderer takes only types from the station backend (import type).' },
+          ],
         },
       ],
     },

@@ -17,7 +17,6 @@ export * from './tally/irv.ts';
 export * from './rctab/config.ts';
 export * from './rctab/cvr.ts';
 export * from './rctab/cdf_json.ts';
-export * from './rctab/generic_csv.ts';
 export * from './rctab/ess.ts';
 export * from './rctab/report.ts';
 export * from './tally/referendum.ts';

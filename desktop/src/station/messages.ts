@@ -108,8 +108,8 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'other-station':
       return {
-        fr: `Cette carte est inscrite à un autre bureau de la circonscription : ${p.stationName} (${p.station}). Dirigez l’électeur vers ce bureau.`,
-        en: `This card belongs to another polling station of the riding: ${p.stationName} (${p.station}). Direct the voter to that station.`,
+        fr: `Cette carte est inscrite à un autre bureau de la circonscription : ${p.stationName.fr} (${p.station}). Dirigez l’électeur vers ce bureau.`,
+        en: `This card belongs to another polling station of the riding: ${p.stationName.en} (${p.station}). Direct the voter to that station.`,
       };
     case 'not-enrolled':
       return {

@@ -27,7 +27,7 @@ export type CheckInError =
   | { readonly kind: 'code-invalid'; readonly problem: VoterCodeError }
   | { readonly kind: 'unknown-credential' }
   /** Not on this station's list but on another station's of the riding (kit's riding index). */
-  | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: string }
+  | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: { readonly fr: string; readonly en: string } }
   | { readonly kind: 'already-voted' };
 
 export class PollBook {
@@ -62,8 +62,7 @@ export class PollBook {
     if (this.#inShard.get(bytes) === undefined) {
       const elsewhere = this.#ridingIndex?.stationOf(bytes);
       if (elsewhere === undefined) return err({ kind: 'unknown-credential' });
-      const { fr, en } = elsewhere.name;
-      return err({ kind: 'other-station', station: elsewhere.station, stationName: fr === en ? fr : `${fr} / ${en}` });
+      return err({ kind: 'other-station', station: elsewhere.station, stationName: { fr: elsewhere.name.fr, en: elsewhere.name.en } });
     }
     if (this.#used.get(bytes) !== undefined) return err({ kind: 'already-voted' });
     return ok(hash);

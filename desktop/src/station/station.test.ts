@@ -219,7 +219,7 @@ describe('the riding index', () => {
     expect(elsewhere).toMatchObject({ ok: false, error: { kind: 'other-station', station: 'ST-00008' } });
     if (!elsewhere.ok && elsewhere.error.kind === 'other-station') {
       const { name } = credentials.election.stations.find((s) => s.id === 'ST-00008')!;
-      expect(elsewhere.error.stationName).toBe(`${name.fr} / ${name.en}`);
+      expect(elsewhere.error.stationName).toEqual({ fr: name.fr, en: name.en });
       expect(elsewhere.error.message.en).toMatch(/another polling station of the riding: .*\(ST-00008\)/);
       expect(elsewhere.error.message.fr).toMatch(/autre bureau de la circonscription/);
     }

@@ -161,6 +161,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
     options.sync,
   );
   const countCheckIn = db.prepare('UPDATE polls SET checked_in = checked_in + 1 WHERE id = 1');
+  const checkedIn = () => db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1').get()?.n ?? 0;
   const firstAuditTime = (event: string) => db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
   const auditHead = () => db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
   function* everyEnvelope(): Generator<Envelope> {
@@ -191,6 +192,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
           enrolledAt: key?.enrolledAt ?? null,
           polls: pollsState(db),
           withinVotingWindow: kit !== undefined && isWithinVotingWindow(kit.election, now()),
+          votersCheckedIn: checkedIn(),
           ballotsCast: ballotsCast(db),
           pendingSync: sync.pendingBallots,
           pinLockedUntil: locked === null ? null : new Date(locked).toISOString(),
@@ -360,7 +362,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         generatedAt: new Date(now()).toISOString(),
         pollsOpenedAt: firstAuditTime('polls-opened'),
         pollsClosedAt: firstAuditTime('polls-closed'),
-        votersCheckedIn: db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1').get()?.n ?? 0,
+        votersCheckedIn: checkedIn(),
         ballotsCast: ballotsCast(db),
         ballotsSynced: progress.syncedBallots,
         ballotsPending: progress.pendingBallots,

@@ -85,6 +85,8 @@ export interface StationStatus {
   readonly enrolledAt: string | null;
   readonly polls: PollsState;
   readonly withinVotingWindow: boolean;
+  /** Card check-ins accepted (a voter checked in twice counts twice; no credential is kept for this count). */
+  readonly votersCheckedIn: number;
   readonly ballotsCast: number;
   /** Sealed envelopes in the outbox, not yet synced. */
   readonly pendingSync: number;
@@ -192,7 +194,7 @@ export type StationProblem =
   | { readonly kind: 'code-invalid'; readonly problem: VoterCodeError }
   | { readonly kind: 'unknown-credential' }
   /** The card belongs to another polling station of this riding (from the kit's riding index). */
-  | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: string }
+  | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: Bilingual }
   | { readonly kind: 'not-enrolled' }
   | { readonly kind: 'export-failed'; readonly detail: string }
   /** The closing report needs the polls closed. */

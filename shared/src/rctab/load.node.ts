@@ -13,7 +13,7 @@ import {
 } from './config.ts';
 import { candidateSpellings, describeCvrError, type CastVoteRecord, type CvrError } from './cvr.ts';
 import { readEssXlsx } from './ess_xlsx.node.ts';
-import { readGenericCsv } from './generic_csv.ts';
+import { readGenericCsv } from './generic_csv.node.ts';
 
 /** An RCTab contest read from disk: its config, the IRV contest, and every ballot in source order. */
 export type LoadedRctabContest = {

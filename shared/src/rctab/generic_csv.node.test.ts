@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unwrap } from '../result.ts';
-import { readGenericCsv, type GenericCsvOptions } from './generic_csv.ts';
+import { readGenericCsv, type GenericCsvOptions } from './generic_csv.node.ts';
 
 const options: GenericCsvOptions = {
   file: 'cvr.csv',

@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, protocol, session, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
+import { ClientFrameSchema, HostFrameSchema } from '../api/station_protocol.ts';
+
+/**
+ * The Electron shell of the kiosk: one locked-down full-screen window showing the renderer
+ * from the app's own files (app://kiosk/), the station backend in a utility process, and
+ * between them only the StationApi calls the preload makes (checked here and there).
+ *
+ * Lock-down: kiosk full screen, no menu, context isolation and sandbox, no Node in the page,
+ * navigation / new windows / webviews / permissions all refused, a CSP with no remote origin,
+ * one instance, reload after a renderer crash, no devtools in packaged builds, display awake.
+ */
+const SCHEME = 'app';
+const ORIGIN = `${SCHEME}://kiosk`;
+/** Same as the browser host's (desktop/src/host/station_host.ts). */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
+const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
+
+const here = import.meta.dirname;
+const rendererDir = join(here, '..', 'renderer');
+const dataDir = process.env.SCRUTIN_STATION_DATA ?? join(app.getPath('userData'), 'station');
+
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    win?.focus();
+  });
+  void app.whenReady().then(start);
+}
+
+function serveRenderer(): void {
+  protocol.handle(SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const path = url.pathname === '/' ? 'index.html' : normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
+    const file = join(rendererDir, path);
+    if (url.host !== 'kiosk' || !file.startsWith(rendererDir + sep)) return new Response('not found', { status: 404 });
+    try {
+      const body = await readFile(file);
+      return new Response(body, { headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' } });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+}
+
+function lockDown(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => {
+    callback(false);
+  });
+  ses.setPermissionCheckHandler(() => false);
+  ses.on('will-download', (event) => {
+    event.preventDefault();
+  });
+  app.on('web-contents-created', (_event, contents: WebContents) => {
+    contents.on('will-navigate', (event) => {
+      event.preventDefault();
+    });
+    contents.on('will-redirect', (event) => {
+      event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => {
+      event.preventDefault();
+    });
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}
+
+/** The backend in its utility process; restarted if it dies (pending calls fail, the UI says so). */
+class Backend {
+  private child: UtilityProcess | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (reply: unknown) => void; reject: (error: Error) => void }>();
+
+  constructor(private readonly onEvent: (event: unknown) => void) {}
+
+  start(): void {
+    const child = utilityProcess.fork(join(here, 'station_backend.js'), ['--data', dataDir], { serviceName: 'Scrutin station backend', stdio: 'inherit' });
+    child.on('message', (message: unknown) => {
+      const frame = HostFrameSchema.safeParse(message);
+      if (!frame.success) return;
+      const f = frame.data;
+      if (f.type === 'event') {
+        this.onEvent(f.event);
+        return;
+      }
+      if (f.id === null) return;
+      const call = this.pending.get(f.id);
+      this.pending.delete(f.id);
+      if (f.type === 'reply') call?.resolve(f.reply);
+      else call?.reject(new Error(f.message));
+    });
+    child.on('exit', () => {
+      for (const call of this.pending.values()) call.reject(new Error('the station backend stopped'));
+      this.pending.clear();
+      this.child = undefined;
+      if (!quitting) setTimeout(() => { this.start(); }, 1000);
+    });
+    this.child = child;
+  }
+
+  call(raw: unknown): Promise<unknown> {
+    const id = this.nextId;
+    this.nextId += 1;
+    const frame = ClientFrameSchema.safeParse({ id, call: raw });
+    if (!frame.success) return Promise.reject(new Error('refused call: it does not follow the protocol'));
+    const child = this.child;
+    if (child === undefined) return Promise.reject(new Error('the station backend is not running'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      child.postMessage(frame.data);
+    });
+  }
+
+  stop(): void {
+    this.child?.kill();
+  }
+}
+
+let quitting = false;
+
+function start(): void {
+  Menu.setApplicationMenu(null);
+  serveRenderer();
+  lockDown();
+  powerSaveBlocker.start('prevent-display-sleep');
+
+  const win = new BrowserWindow({
+    kiosk: true,
+    fullscreen: true,
+    autoHideMenuBar: true,
+    backgroundColor: '#eef2f6',
+    show: false,
+    webPreferences: {
+      preload: join(here, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      devTools: !app.isPackaged,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+    },
+  });
+  const backend = new Backend((event) => {
+    if (!win.isDestroyed()) win.webContents.send('station:event', event);
+  });
+  backend.start();
+
+  // Only the kiosk page itself may call the backend.
+  ipcMain.handle('station:call', (event, raw: unknown) => {
+    if (event.senderFrame?.url.startsWith(`${ORIGIN}/`) !== true) throw new Error('refused: not the kiosk page');
+    return backend.call(raw);
+  });
+
+  win.webContents.on('render-process-gone', () => {
+    win.reload();
+  });
+  win.on('unresponsive', () => {
+    win.reload();
+  });
+  win.once('ready-to-show', () => {
+    win.show();
+  });
+  void win.loadURL(`${ORIGIN}/index.html`);
+
+  app.on('before-quit', () => {
+    quitting = true;
+    backend.stop();
+  });
+}
+
+app.on('window-all-closed', () => {
+  app.quit();
+});

@@ -1,0 +1,277 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { BatchExportSummary, ClosingReport, StationError } from '../../../station/station_api.ts';
+import { Dialog } from '../../components/Dialog.tsx';
+import { useHeadingFocus } from '../../components/hooks.ts';
+import { usePrefsStore } from '../../state/prefs_store.ts';
+import { useStaffStore } from '../../state/staff_store.ts';
+import { useStationStore } from '../../state/station_store.ts';
+import { stationApi } from '../../backend/api.ts';
+import { ClosingReportView } from './ClosingReportView.tsx';
+import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from './panels.tsx';
+
+type Confirming = 'open' | 'close' | null;
+
+/** The poll workers' screen: the polls, the counts, sending to central, export, closing. */
+export function Dashboard() {
+  const { t } = useTranslation();
+  const dateTime = useDateTime();
+  const status = useStationStore((s) => s.status);
+  const refresh = useStationStore((s) => s.refresh);
+  const { unlocked, lock } = useStaffStore();
+  const language = usePrefsStore((s) => s.language);
+  const heading = useHeadingFocus<HTMLHeadingElement>('dashboard');
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const [error, setError] = useState<StationError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [exportPath, setExportPath] = useState('');
+  const [exported, setExported] = useState<BatchExportSummary | null>(null);
+  const [report, setReport] = useState<ClosingReport | null>(null);
+
+  // The counts and the link state move while the screen is open.
+  useEffect(() => {
+    const timer = setInterval(() => void refresh(), 5000);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [refresh]);
+
+  if (status === null || unlocked === null) return null;
+  const { pin } = unlocked;
+  const { sync } = status;
+
+  const run = async <T,>(action: () => Promise<{ readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StationError }>, done: (value: T) => void) => {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      const answer = await action();
+      if (answer.ok) done(answer.value);
+      else setError(answer.error);
+      await refresh();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const showReport = () =>
+    run(
+      () => stationApi().closingReport({ pin }),
+      (value) => {
+        setReport(value);
+      },
+    );
+
+  if (report !== null) {
+    return (
+      <main className="screen screen--staff screen--report" id="main">
+        <ClosingReportView
+          report={report}
+          onClose={() => {
+            setReport(null);
+          }}
+        />
+      </main>
+    );
+  }
+
+  return (
+    <main className="screen screen--staff" id="main">
+      <div className="staff-head">
+        <h1 ref={heading} tabIndex={-1}>
+          {t('staff.dashboard')}
+        </h1>
+        <p className="staff-head__worker">{t('staff.worker', { name: unlocked.worker })}</p>
+        <button type="button" className="button button--secondary" aria-label={t('staff.lockAria')} onClick={lock}>
+          {t('staff.lock')}
+        </button>
+      </div>
+      <div className="stats" role="group" aria-label={t('staff.dashboard')}>
+        <div className={`stat stat--polls stat--${status.polls}`}>
+          <p className="stat__label">{t('staff.pollsLabel')}</p>
+          <p className="stat__value" data-testid="polls-state">
+            {t(`staff.pollsState.${status.polls}`)}
+          </p>
+        </div>
+        <div className="stat">
+          <p className="stat__label">{t('staff.votersCheckedIn')}</p>
+          <p className="stat__value" data-testid="voters-checked-in">
+            {status.votersCheckedIn}
+          </p>
+        </div>
+        <div className="stat">
+          <p className="stat__label">{t('staff.ballotsCast')}</p>
+          <p className="stat__value" data-testid="ballots-cast">
+            {status.ballotsCast}
+          </p>
+        </div>
+        <div className="stat">
+          <p className="stat__label">{t('staff.pendingSync')}</p>
+          <p className="stat__value" data-testid="pending-sync">
+            {sync.pendingBallots}
+          </p>
+        </div>
+        <div className="stat">
+          <p className="stat__label">{t('staff.syncedBallots')}</p>
+          <p className="stat__value" data-testid="synced-ballots">
+            {sync.syncedBallots}
+          </p>
+        </div>
+        <div className={`stat stat--link stat--${sync.state}`}>
+          <p className="stat__label">{t('staff.connection')}</p>
+          <p className="stat__value stat__value--text" data-testid="sync-state">
+            <span className="dot" aria-hidden="true" />
+            {t(`staff.sync.${sync.state}`)}
+          </p>
+          <p className="stat__detail">
+            {t('staff.lastSync')} : {sync.lastSyncAt === null ? t('staff.never') : dateTime(sync.lastSyncAt)}
+          </p>
+        </div>
+      </div>
+      {sync.lastError !== null && (sync.state === 'offline' || sync.state === 'error') && <p className="message message--warning">{sync.lastError[language]}</p>}
+      <div aria-live="polite">
+        <ErrorMessage error={error} />
+        {notice !== null && (
+          <p className="message message--ok" role="status">
+            {notice}
+          </p>
+        )}
+      </div>
+      <div className="staff-grid">
+        <section className="panel" aria-labelledby="polls-actions">
+          <h2 id="polls-actions">{t('staff.pollsLabel')}</h2>
+          <div className="actions">
+            {status.polls === 'setup' && (
+              <button
+                type="button"
+                className="button button--primary"
+                disabled={busy}
+                onClick={() => {
+                  setConfirming('open');
+                }}
+              >
+                {t('staff.openPolls')}
+              </button>
+            )}
+            {status.polls === 'open' && (
+              <button
+                type="button"
+                className="button button--danger"
+                disabled={busy}
+                onClick={() => {
+                  setConfirming('close');
+                }}
+              >
+                {t('staff.closePolls')}
+              </button>
+            )}
+            {status.polls === 'closed' && (
+              <button type="button" className="button button--primary" disabled={busy} onClick={() => void showReport()}>
+                {t('staff.showReport')}
+              </button>
+            )}
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={busy || status.polls === 'setup'}
+              onClick={() =>
+                void run(
+                  () => stationApi().syncNow({}),
+                  (progress) => {
+                    // Offline, the warning from the sync state says it; otherwise say what is left.
+                    if (progress.state === 'offline' || progress.state === 'error') return;
+                    setNotice(progress.pendingBallots === 0 ? t('staff.syncAllSent') : t('staff.syncDone', { pending: String(progress.pendingBallots) }));
+                  },
+                )
+              }
+            >
+              {t('staff.syncNow')}
+            </button>
+          </div>
+        </section>
+        <section className="panel" aria-labelledby="export-title">
+          <h2 id="export-title">{t('staff.exportTitle')}</h2>
+          <p className="muted">{t('staff.exportHelp')}</p>
+          <form
+            className="form-row"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void run(
+                () => stationApi().exportBatches({ pin, path: exportPath.trim() }),
+                (value) => {
+                  setExported(value);
+                },
+              );
+            }}
+          >
+            <label htmlFor="export-path">{t('staff.exportPath')}</label>
+            <input
+              id="export-path"
+              className="text-input"
+              value={exportPath}
+              spellCheck={false}
+              onChange={(event) => {
+                setExportPath(event.target.value);
+              }}
+            />
+            <button type="submit" className="button button--secondary" disabled={busy || exportPath.trim() === ''}>
+              {t('staff.export')}
+            </button>
+          </form>
+          {exported !== null && (
+            <p className="message message--ok" role="status">
+              {t('staff.exportDone', { ballots: String(exported.ballots), batches: String(exported.batches), path: exported.path, sha: exported.sha256.slice(0, 16) })}
+            </p>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="identity-title">
+          <h2 id="identity-title">{t('staff.identity')}</h2>
+          <StationIdentity status={status} />
+        </section>
+        <section className="panel" aria-labelledby="check-title">
+          <h2 id="check-title">{t('staff.checkConnection')}</h2>
+          <ConnectionCheckPanel />
+        </section>
+      </div>
+      {confirming !== null && (
+        <Dialog
+          title={confirming === 'open' ? t('staff.confirmOpenTitle') : t('staff.confirmCloseTitle')}
+          tone={confirming === 'close' ? 'warning' : 'neutral'}
+          onEscape={() => {
+            setConfirming(null);
+          }}
+          actions={
+            <>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => {
+                  setConfirming(null);
+                }}
+              >
+                {t('staff.back')}
+              </button>
+              <button
+                type="button"
+                className={`button ${confirming === 'close' ? 'button--danger' : 'button--primary'}`}
+                onClick={() => {
+                  const which = confirming;
+                  setConfirming(null);
+                  void run(
+                    () => (which === 'open' ? stationApi().openPolls({ pin }) : stationApi().closePolls({ pin })),
+                    () => undefined,
+                  );
+                }}
+              >
+                {confirming === 'open' ? t('staff.openPolls') : t('staff.closePolls')}
+              </button>
+            </>
+          }
+        >
+          <p>{confirming === 'open' ? t('staff.confirmOpenBody') : t('staff.confirmCloseBody')}</p>
+        </Dialog>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,130 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { StationError } from '../../../station/station_api.ts';
+import { useHeadingFocus } from '../../components/hooks.ts';
+import { useStationStore } from '../../state/station_store.ts';
+import { stationApi } from '../../backend/api.ts';
+import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from './panels.tsx';
+
+/** The technician's setup: load the kit, enrol the station, check the link and the clock. */
+export function TechnicianSetup(props: { readonly onFinish: () => void }) {
+  const { t } = useTranslation();
+  const status = useStationStore((s) => s.status);
+  const refresh = useStationStore((s) => s.refresh);
+  const dateTime = useDateTime();
+  const heading = useHeadingFocus<HTMLHeadingElement>('tech');
+  const [kitPath, setKitPath] = useState('');
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<{ readonly step: 'kit' | 'enrol'; readonly error: StationError } | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (status === null) return null;
+  const kit = status.kit;
+  const enrolled = status.enrolledAt !== null;
+  const locked = status.polls !== 'setup';
+
+  const act = async (step: 'kit' | 'enrol') => {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = step === 'kit' ? await stationApi().loadKit({ path: kitPath.trim() }) : await stationApi().enrol({ token: token.trim() });
+      if (!answer.ok) setError({ step, error: answer.error });
+      else if (step === 'enrol') setToken('');
+      await refresh();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="screen screen--staff" id="main">
+      <h1 ref={heading} tabIndex={-1}>
+        {t('tech.title')}
+      </h1>
+      <p className="lead">{t('tech.intro')}</p>
+      <div className="staff-grid">
+        <section className="panel" aria-labelledby="tech-kit">
+          <h2 id="tech-kit">{t('tech.kitStep')}</h2>
+          <form
+            className="form-row"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void act('kit');
+            }}
+          >
+            <label htmlFor="kit-path">{t('tech.kitPath')}</label>
+            <input
+              id="kit-path"
+              className="text-input"
+              value={kitPath}
+              disabled={locked}
+              spellCheck={false}
+              onChange={(event) => {
+                setKitPath(event.target.value);
+              }}
+            />
+            <button type="submit" className="button button--primary" disabled={busy || locked || kitPath.trim() === ''}>
+              {t('tech.loadKit')}
+            </button>
+          </form>
+          {error?.step === 'kit' && <ErrorMessage error={error.error} />}
+          {kit !== null && (
+            <p className="message message--ok" role="status">
+              {t('tech.kitLoaded', { station: kit.station, voters: String(kit.voters) })}
+            </p>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="tech-enrol">
+          <h2 id="tech-enrol">{t('tech.enrolStep')}</h2>
+          {kit === null ? (
+            <p className="muted">{t('tech.needKit')}</p>
+          ) : (
+            <form
+              className="form-row"
+              onSubmit={(event) => {
+                event.preventDefault();
+                void act('enrol');
+              }}
+            >
+              <label htmlFor="enrol-token">{t('tech.token')}</label>
+              <input
+                id="enrol-token"
+                className="text-input mono"
+                value={token}
+                autoComplete="off"
+                spellCheck={false}
+                onChange={(event) => {
+                  setToken(event.target.value);
+                }}
+              />
+              <button type="submit" className="button button--primary" disabled={busy || token.trim() === ''}>
+                {t('tech.enrol')}
+              </button>
+            </form>
+          )}
+          {error?.step === 'enrol' && <ErrorMessage error={error.error} />}
+          {enrolled && (
+            <p className="message message--ok" role="status">
+              {t('tech.enrolled', { date: dateTime(status.enrolledAt) })}
+            </p>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="tech-check">
+          <h2 id="tech-check">{t('tech.checkStep')}</h2>
+          {enrolled ? <ConnectionCheckPanel /> : <p className="muted">{t('tech.needEnrol')}</p>}
+        </section>
+        <section className="panel" aria-labelledby="tech-identity">
+          <h2 id="tech-identity">{t('staff.identity')}</h2>
+          {kit === null ? <p className="muted">{t('tech.needKit')}</p> : <StationIdentity status={status} />}
+        </section>
+      </div>
+      {enrolled && (
+        <footer className="nav-bar nav-bar--end">
+          <p className="nav-bar__note">{t('tech.ready')}</p>
+          <button type="button" className="button button--primary" onClick={props.onFinish}>
+            {t('tech.finish')}
+          </button>
+        </footer>
+      )}
+    </main>
+  );
+}

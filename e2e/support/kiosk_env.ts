@@ -1,0 +1,158 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
+import { startCentral, type Central } from '../../server/src/central.ts';
+import { loadConfig, type Config } from '../../server/src/config.ts';
+import { RabbitBroker } from '../../server/src/pipeline/broker.ts';
+import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../../server/src/testing/services.ts';
+import { prepareElection, type PollWorker, type PreparedElection } from '../../desktop/src/demo/election_setup.ts';
+import { ensureRendererBuilt } from '../../desktop/src/host/renderer_build.ts';
+import { startStationHost, type StationHost } from '../../desktop/src/host/station_host.ts';
+import { openStation, type Station } from '../../desktop/src/station/station.ts';
+
+/**
+ * The world of a kiosk test: a central server on the real services (Postgres, Redis,
+ * RabbitMQ, with a validator), in its own database and namespace, that can be stopped and
+ * started again on the same port and data; the sample election loaded with credentials from
+ * the real generator and kits for the stations under test; and, per station, a fresh station
+ * backend behind a browser host. The stations start empty: the technician sets them up
+ * through the kiosk.
+ */
+export const PLURALITY_STATION = StationIdSchema.parse('ST-00001');
+/** Another station of ST-00001's riding (Abitibi-Ouest). */
+export const NEIGHBOUR_STATION = StationIdSchema.parse('ST-00002');
+export const RANKED_STATION = StationIdSchema.parse('ST-00007');
+export const POLL_WORKERS: readonly PollWorker[] = [
+  { name: 'Amélie Tremblay', pin: '482915' },
+  { name: 'Jordan Gagnon', pin: '730164' },
+];
+export const PIN = '482915';
+
+export interface KioskStation {
+  readonly id: StationId;
+  readonly url: string;
+  readonly backend: Station;
+  readonly host: StationHost;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+export class KioskEnvironment {
+  private central: Central | undefined;
+  private readonly stations: KioskStation[] = [];
+
+  private constructor(
+    readonly election: ElectionDefinition,
+    readonly prepared: PreparedElection,
+    private readonly config: Config,
+    private readonly database: TestDatabase,
+    private readonly namespace: string,
+    private readonly workDir: string,
+    central: Central,
+  ) {
+    this.central = central;
+  }
+
+  static async start(stations: readonly StationId[]): Promise<KioskEnvironment> {
+    const database = await createTestDatabase();
+    const namespace = testNamespace();
+    const config = unwrap(
+      loadConfig({
+        DATABASE_URL: database.url,
+        AMQP_URL: SERVICE_URLS.amqp,
+        REDIS_URL: SERVICE_URLS.redis,
+        SCRUTIN_NAMESPACE: namespace,
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    const central = await startCentral(config, { withValidator: true });
+    const workDir = mkdtempSync(join(tmpdir(), 'scrutin-e2e-'));
+    const election = openSampleElection();
+    const prepared = await prepareElection({ central, election, workDir, stations, pollWorkers: POLL_WORKERS, pinCost: { N: 1024, r: 8, p: 1 } });
+    return new KioskEnvironment(election, prepared, config, database, namespace, workDir, central);
+  }
+
+  /** A path on the "USB stick" (a folder of this test). */
+  usbPath(file: string): string {
+    const stick = join(this.workDir, 'usb');
+    mkdirSync(stick, { recursive: true });
+    return join(stick, file);
+  }
+
+  get centralUrl(): string {
+    return `http://127.0.0.1:${this.config.port}`;
+  }
+
+  kit(station: StationId): { readonly kitDir: string; readonly token: string } {
+    const found = this.prepared.stations.find((s) => s.station === station);
+    if (found === undefined) throw new Error(`no kit for ${station}`);
+    return found;
+  }
+
+  /** A new, empty polling station (no kit yet) and its kiosk URL. */
+  async openKiosk(id: StationId): Promise<KioskStation> {
+    // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
+    const backend = unwrap(openStation({ dataDir: join(this.workDir, 'stations', id), sync: { minBatch: 1, maxDelayMs: 1000, backoffCapMs: 2000 } }));
+    // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
+    const host = await startStationHost({ station: backend, rendererDir: await ensureRendererBuilt(), port: 0 });
+    const station = { id, url: host.url, backend, host };
+    this.stations.push(station);
+    return station;
+  }
+
+  /** The central server goes away (API, validator, connections); its data stays. */
+  async stopCentral(): Promise<void> {
+    await this.central?.stop();
+    this.central = undefined;
+  }
+
+  /** The central server comes back on the same address with the same data. */
+  async restartCentral(): Promise<void> {
+    this.central ??= await startCentral(this.config, { withValidator: true });
+  }
+
+  async results(): Promise<ElectionResults> {
+    const response = await fetch(`${this.centralUrl}/api/v1/elections/${this.election.id}/results`);
+    if (!response.ok) throw new Error(`results: HTTP ${response.status}`);
+    return (await response.json()) as ElectionResults;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.stations.splice(0)) {
+      await s.host.close();
+      s.backend.close();
+    }
+    await this.stopCentral();
+    await new RabbitBroker(SERVICE_URLS.amqp, this.namespace).destroy().catch(() => undefined);
+    const redis = new Redis(SERVICE_URLS.redis);
+    const keys = await redis.keys(`*${this.namespace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await this.database.drop();
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** The parts of GET /api/v1/elections/:id/results the tests read. */
+export interface ElectionResults {
+  readonly turnout: { readonly ballots: number };
+  readonly referendums: readonly { readonly contest: string; readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank?: number } } }[];
+  readonly [key: string]: unknown;
+}
