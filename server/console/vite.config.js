@@ -17,9 +17,6 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     rollupOptions: {
-      // The console uses only browser-safe parts of @scrutin/shared; csv-parse (RCTab CSV input)
-      // touches Node's Buffer when loaded, so it is dropped unless something uses it.
-      treeshake: { moduleSideEffects: (id) => !id.includes('/node_modules/csv-parse/') },
       onwarn(warning, warn) {
         if (warning.code === 'INVALID_ANNOTATION') return;
         warn(warning);

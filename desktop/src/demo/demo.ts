@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSampleElection, StationIdSchema, unwrap, type StationId } from '@scrutin/shared/node';
+import { ensureConsoleBuilt } from '../../../server/src/api/console_static.ts';
 import { startCentral, type Central } from '../../../server/src/central.ts';
 import { loadConfig } from '../../../server/src/config.ts';
 import { createOfficial, NewOfficialSchema } from '../../../server/src/officials/users.ts';
@@ -59,6 +60,7 @@ export interface KioskDemoOptions {
 export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDemo> {
   const workDir = mkdtempSync(join(tmpdir(), 'scrutin-demo-'));
   const rendererDir = await ensureRendererBuilt();
+  await ensureConsoleBuilt();
   const config = unwrap(loadConfig({ PORT: String(options.centralPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
   const central = await startCentral(config);
   const stations: DemoStation[] = [];

@@ -9,6 +9,15 @@ import express, { Router } from 'express';
  * Policy set in app.ts applies: scripts and styles from this origin only, nothing inline.
  */
 export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+const CONSOLE_VITE_CONFIG = fileURLToPath(new URL('../../console/vite.config.js', import.meta.url));
+
+/** Builds the console if it was never built (a fresh clone running `npm start`). */
+export async function ensureConsoleBuilt(dist: string = CONSOLE_DIST): Promise<void> {
+  if (existsSync(`${dist}index.html`)) return;
+  console.log('Building the results console (first run)…');
+  const { build } = await import('vite');
+  await build({ configFile: CONSOLE_VITE_CONFIG, logLevel: 'warn' });
+}
 
 export function consoleRoutes(dist: string = CONSOLE_DIST): Router {
   const router = Router();

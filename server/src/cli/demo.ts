@@ -11,6 +11,7 @@ import {
   type CredentialHash,
   type StationId,
 } from '@scrutin/shared/node';
+import { ensureConsoleBuilt } from '../api/console_static.ts';
 import { startCentral, type Central } from '../central.ts';
 import { loadConfig } from '../config.ts';
 import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
@@ -46,6 +47,7 @@ export async function startDemo(options: { port: number; dataDir?: string; cards
       ...(options.dataDir === undefined ? {} : { SCRUTIN_DATA_DIR: options.dataDir }),
     }),
   );
+  await ensureConsoleBuilt();
   const central = await startCentral(config);
   const { db, dedup } = central.ctx.services;
   const election = openSampleElection();
