@@ -13,6 +13,18 @@ import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from
 type Confirming = 'open' | 'close' | null;
 
 /** The poll workers' screen: the polls, the counts, sending to central, export, closing. */
+/** One count on the dashboard. */
+function Stat(props: { readonly label: string; readonly value: number; readonly testId: string }) {
+  return (
+    <div className="stat">
+      <p className="stat__label">{props.label}</p>
+      <p className="stat__value" data-testid={props.testId}>
+        {props.value}
+      </p>
+    </div>
+  );
+}
+
 export function Dashboard() {
   const { t } = useTranslation();
   const dateTime = useDateTime();
@@ -94,30 +106,10 @@ export function Dashboard() {
             {t(`staff.pollsState.${status.polls}`)}
           </p>
         </div>
-        <div className="stat">
-          <p className="stat__label">{t('staff.votersCheckedIn')}</p>
-          <p className="stat__value" data-testid="voters-checked-in">
-            {status.votersCheckedIn}
-          </p>
-        </div>
-        <div className="stat">
-          <p className="stat__label">{t('staff.ballotsCast')}</p>
-          <p className="stat__value" data-testid="ballots-cast">
-            {status.ballotsCast}
-          </p>
-        </div>
-        <div className="stat">
-          <p className="stat__label">{t('staff.pendingSync')}</p>
-          <p className="stat__value" data-testid="pending-sync">
-            {sync.pendingBallots}
-          </p>
-        </div>
-        <div className="stat">
-          <p className="stat__label">{t('staff.syncedBallots')}</p>
-          <p className="stat__value" data-testid="synced-ballots">
-            {sync.syncedBallots}
-          </p>
-        </div>
+        <Stat label={t('staff.votersCheckedIn')} value={status.votersCheckedIn} testId="voters-checked-in" />
+        <Stat label={t('staff.ballotsCast')} value={status.ballotsCast} testId="ballots-cast" />
+        <Stat label={t('staff.pendingSync')} value={sync.pendingBallots} testId="pending-sync" />
+        <Stat label={t('staff.syncedBallots')} value={sync.syncedBallots} testId="synced-ballots" />
         <div className={`stat stat--link stat--${sync.state}`}>
           <p className="stat__label">{t('staff.connection')}</p>
           <p className="stat__value stat__value--text" data-testid="sync-state">
