@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AdminClient } from '../simulate/admin_client.ts';
 import { makePlan } from '../simulate/plan.ts';
-import { runPlan, signAll } from '../simulate/run.ts';
+import { runPlan, runTarget, signAll } from '../simulate/run.ts';
 import { StationClient } from '../simulate/station_client.ts';
 
 /**
@@ -42,7 +42,7 @@ export function registerSimulate(program: Command): void {
         clients.set(s.id, client);
       }
       const batchSize = Number(o.batchSize);
-      const report = await runPlan(plan, clients, signAll(plan, clients, batchSize), { url: o.url, batchSize, concurrency: Number(o.concurrency) });
+      const report = await runPlan(runTarget(plan), clients, signAll(plan, clients, batchSize), { url: o.url, batchSize, concurrency: Number(o.concurrency) });
       console.log(JSON.stringify({ election: plan.election.id, ...report }, null, 2));
       process.exitCode = report.exact ? 0 : 1;
     });

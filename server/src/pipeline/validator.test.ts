@@ -113,6 +113,27 @@ describe('validator', () => {
     expect(await count('SELECT sum(attempts) AS n FROM duplicate_attempts')).toBe(2);
   });
 
+  it('lets Postgres overrule a stale Redis in both directions (the general path), counting each credential once', async () => {
+    const redis = new Redis(SERVICE_URLS.redis);
+    const tag = `{${ns}:${election.id}:st:${station}}`;
+    const reused = at(station)[3] as TestVoter;
+    const forgotten = at(station)[13] as TestVoter;
+    // Redis lost the use of `reused` and the validity of `forgotten`.
+    await redis.hdel(`${tag}:used`, Buffer.from(reused.credential, 'hex'));
+    await redis.srem(`${tag}:valid`, Buffer.from(forgotten.credential, 'hex'));
+    redis.disconnect();
+    const events: string[] = [];
+    const outcome = await processBatch(
+      { ...deps(), onEvent: (event) => events.push(event) },
+      election,
+      message(station, [reused, forgotten, at(station)[14] as TestVoter].map((v) => envelopeFor(election, v))),
+      { redelivered: false },
+    );
+    expect(outcome).toEqual({ alreadyProcessed: false, accepted: 2, duplicates: 1, invalid: 0 });
+    expect(events).toContain('validator.dedup_overruled');
+    expect(await count('SELECT count(*) AS n FROM credential_uses WHERE credential_hash = $1', [Buffer.from(forgotten.credential, 'hex')])).toBe(1);
+  });
+
   it('keeps one vote per credential when Redis lost everything, and rebuilds it from Postgres', async () => {
     const redis = new Redis(SERVICE_URLS.redis);
     const keysNow = await redis.keys(`*${ns}*`);

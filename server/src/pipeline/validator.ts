@@ -54,7 +54,7 @@ export interface ValidatorDeps {
  * The queue handler, given the message's parsed JSON (`undefined` when it was not JSON): a
  * message that can never be processed is dead-lettered; other failures throw, to be retried.
  */
-export async function handleBatchMessage(deps: ValidatorDeps, json: unknown): Promise<Disposition> {
+export async function handleBatchMessage(deps: ValidatorDeps, json: unknown, redelivered = true): Promise<Disposition> {
   const parsed = BatchMessageSchema.safeParse(json);
   if (!parsed.success) {
     deps.onEvent?.('validator.poison_message', { reason: json === undefined ? 'not JSON' : parsed.error.message.slice(0, 200) });
@@ -66,25 +66,36 @@ export async function handleBatchMessage(deps: ValidatorDeps, json: unknown): Pr
     deps.onEvent?.('validator.poison_message', { reason: 'unknown election' });
     return 'dead-letter';
   }
-  const outcome = await processBatch(deps, election, message);
+  const outcome = await processBatch(deps, election, message, { redelivered });
   deps.onProcessed?.(outcome, message.batch.body.station, message.receivedAtMs);
   return 'ack';
 }
 
 interface Classified {
-  /** Envelopes whose credential goes on to Postgres for the final check. */
-  readonly candidates: Envelope[];
+  /** Envelopes whose credential Redis marked as a first use (or this batch's own): Postgres should accept them. */
+  readonly expectAccepted: Envelope[];
+  /** Envelopes whose credential Redis does not know for this station: Postgres should refuse them. */
+  readonly expectRefused: Envelope[];
   readonly rejected: Map<RejectionReason, number>;
   readonly duplicateCredentials: CredentialHash[];
 }
 
-export async function processBatch(deps: ValidatorDeps, election: ElectionDefinition, message: BatchMessage): Promise<BatchOutcome> {
+export interface ProcessOptions {
+  /**
+   * Whether the message may have been handled before (a broker redelivery): then a cheap look
+   * at the batch status comes first. Skipping it is only an optimisation: the commit locks
+   * the batch row and recognises a batch already processed either way.
+   */
+  readonly redelivered?: boolean;
+}
+
+export async function processBatch(deps: ValidatorDeps, election: ElectionDefinition, message: BatchMessage, options: ProcessOptions = {}): Promise<BatchOutcome> {
   const { body } = message.batch;
   const station = election.stations.find((s) => s.id === body.station);
   if (station === undefined) throw new Error(`station ${body.station} is not in election ${election.id}`);
 
   // Cheap look first: a batch already committed needs no Redis step.
-  if (await isProcessed(deps.db, body.election, body.station, body.sequence)) {
+  if (options.redelivered !== false && (await isProcessed(deps.db, body.election, body.station, body.sequence))) {
     return { alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 };
   }
   const redisStarted = performance.now();
@@ -92,7 +103,90 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
   deps.onTiming?.('redis', 'check_and_mark', (performance.now() - redisStarted) / 1000);
 
   const pgStarted = performance.now();
-  const outcome = await deps.db.transaction(async (tx) => {
+  const outcome = (await commitBatch(deps.db, station.riding, message, classified)) ?? (await commitGeneral(deps, election, station, message, classified));
+  deps.onTiming?.('postgres', 'batch_transaction', (performance.now() - pgStarted) / 1000);
+  return outcome;
+}
+
+/**
+ * The SQLSTATEs with which `scrutin_commit_batch` says Postgres disagrees with Redis (it then
+ * changed nothing): its own SCR01, and unique_violation when a credential Redis called a first
+ * use is in credential_uses already.
+ */
+const TAKE_GENERAL_PATH: ReadonlySet<unknown> = new Set(['SCR01', '23505']);
+
+/**
+ * The common path, one statement (db/migrations/0003_batch_commit.sql): Postgres agrees with
+ * Redis on every credential. Resolves to null when it does not, having changed nothing.
+ */
+async function commitBatch(db: Database, riding: RidingCode, message: BatchMessage, classified: Classified): Promise<BatchOutcome | null> {
+  const { body } = message.batch;
+  const ballots = classified.expectAccepted.map((e) => e.ballot);
+  shuffle(ballots);
+  const { counts, patterns } = sortedIncrements(ballots);
+  try {
+    const { rows } = await db.query<{ r_already_processed: boolean; r_accepted: number; r_duplicates: number; r_invalid: number }>(
+      'SELECT * FROM scrutin_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
+      [
+        body.election,
+        body.station,
+        body.sequence,
+        Buffer.from(message.batchHash, 'hex'),
+        body.envelopes.length,
+        riding,
+        hashBytes(classified.expectAccepted.map((e) => e.credentialHash)),
+        hashBytes(classified.expectRefused.map((e) => e.credentialHash)),
+        ballotsJson(ballots),
+        counts.contests,
+        counts.keys,
+        counts.n,
+        patterns.contests,
+        patterns.keys,
+        patterns.n,
+        hashBytes(classified.duplicateCredentials),
+        classified.rejected.get('invalid-ballot') ?? 0,
+      ],
+      'validator_commit_batch',
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error('scrutin_commit_batch returned no row');
+    return { alreadyProcessed: row.r_already_processed, accepted: row.r_accepted, duplicates: row.r_duplicates, invalid: row.r_invalid };
+  } catch (error) {
+    if (TAKE_GENERAL_PATH.has((error as { code?: unknown }).code)) return null;
+    throw error;
+  }
+}
+
+/** Lower-case hex digests (schema-checked) as their raw bytes, concatenated. */
+function hashBytes(hashes: readonly string[]): Buffer {
+  return Buffer.from(hashes.join(''), 'hex');
+}
+
+/** One JSON document for the whole batch: no per-element array escaping on a bulk path. */
+function ballotsJson(ballots: readonly Ballot[]): string {
+  // A ballot id is 32 hex digits (schema-checked): it needs no escaping.
+  let out = '[';
+  for (let i = 0; i < ballots.length; i += 1) {
+    const b = ballots[i] as Ballot;
+    out += `${i === 0 ? '' : ','}{"id":"${b.id}","selections":${JSON.stringify(b.selections)}}`;
+  }
+  return `${out}]`;
+}
+
+/**
+ * The general path, statement by statement in one transaction: Postgres decides credential by
+ * credential (after a Redis loss, or when Redis is stale).
+ */
+async function commitGeneral(
+  deps: ValidatorDeps,
+  election: ElectionDefinition,
+  station: ElectionDefinition['stations'][number],
+  message: BatchMessage,
+  classified: Classified,
+): Promise<BatchOutcome> {
+  const { body } = message.batch;
+  const candidates = [...classified.expectAccepted, ...classified.expectRefused];
+  return deps.db.transaction(async (tx) => {
     const status = await tx.query<{ status: string }>(
       'SELECT status FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3 FOR UPDATE',
       [body.election, body.station, body.sequence],
@@ -107,7 +201,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
     }
 
     // The final word: a use is recorded only for a credential of this station not used before.
-    const hashes = classified.candidates.map((e) => e.credentialHash);
+    const hashes = candidates.map((e) => e.credentialHash);
     // One primary-key probe per credential: LATERAL … LIMIT 1 cannot be flattened into a join,
     // so the planner never scans the partitions, whatever its statistics say.
     const inserted = await tx.query<{ h: string }>(
@@ -142,7 +236,7 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
       }
       deps.onEvent?.('validator.dedup_overruled', { station: body.station, count: refused.length });
     }
-    const accepted = classified.candidates.filter((e) => acceptedSet.has(e.credentialHash)).map((e) => e.ballot);
+    const accepted = candidates.filter((e) => acceptedSet.has(e.credentialHash)).map((e) => e.ballot);
     shuffle(accepted);
 
     await writeBallots(tx, body.election, station.riding, accepted);
@@ -166,8 +260,6 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
     );
     return { alreadyProcessed: false, accepted: accepted.length, duplicates: duplicates.length, invalid: invalidTotal };
   });
-  deps.onTiming?.('postgres', 'batch_transaction', (performance.now() - pgStarted) / 1000);
-  return outcome;
 }
 
 async function isProcessed(db: Queryable, election: string, station: string, sequence: number): Promise<boolean> {
@@ -208,12 +300,28 @@ async function classify(
     }
   }
   const verdicts = await dedup.checkAndMark(election.id, station, batchHash, unique.map((e) => e.credentialHash));
-  const candidates: Envelope[] = [];
+  const expectAccepted: Envelope[] = [];
+  const expectRefused: Envelope[] = [];
   unique.forEach((envelope, i) => {
-    if (verdicts[i] === 'duplicate') duplicateCredentials.push(envelope.credentialHash);
-    else candidates.push(envelope);
+    const verdict = verdicts[i];
+    switch (verdict) {
+      case 'duplicate':
+        duplicateCredentials.push(envelope.credentialHash);
+        break;
+      case 'invalid':
+        expectRefused.push(envelope);
+        break;
+      case 'first-use':
+      case 'own':
+        expectAccepted.push(envelope);
+        break;
+      case undefined:
+        throw new Error('the dedup store returned fewer verdicts than credentials');
+      default:
+        return verdict satisfies never;
+    }
   });
-  return { candidates, rejected, duplicateCredentials };
+  return { expectAccepted, expectRefused, rejected, duplicateCredentials };
 }
 
 /** Fisher–Yates with a cryptographic RNG: the stored order says nothing about cast order. */
@@ -256,6 +364,23 @@ export function tallyIncrements(ballots: readonly Ballot[]): { counts: Map<strin
     }
   }
   return { counts, patterns };
+}
+
+interface SortedIncrements {
+  readonly contests: string[];
+  readonly keys: string[];
+  readonly n: number[];
+}
+
+/** The increments as parallel arrays in key order (see writeTallies on lock order). */
+function sortedIncrements(ballots: readonly Ballot[]): { counts: SortedIncrements; patterns: SortedIncrements } {
+  const { counts, patterns } = tallyIncrements(ballots);
+  const columns = (map: Map<string, number>): SortedIncrements => {
+    const sorted = [...map.keys()].sort();
+    const parts = sorted.map(split);
+    return { contests: parts.map((p) => p[0]), keys: parts.map((p) => p[1]), n: sorted.map((k) => map.get(k) ?? 0) };
+  };
+  return { counts: columns(counts), patterns: columns(patterns) };
 }
 
 function split(key: string): [string, string] {

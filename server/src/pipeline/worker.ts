@@ -66,6 +66,7 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
           },
         },
         json,
+        delivery.redelivered || attempt > 1,
       );
       if (disposition === 'dead-letter') {
         deps.metrics.deadLetters.inc();
@@ -100,14 +101,27 @@ function electionOf(json: unknown): ElectionId | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** How long a "Redis holds this election" answer is trusted before it is asked again. */
+const LOADED_CHECK_MS = 1000;
+
 /**
  * Before a batch is checked against Redis, Redis must hold the election's credentials. If it
  * lost them (a restart without persistence), one rebuild from Postgres runs and the others wait.
+ * A positive answer is kept for a second rather than asked for every batch: Redis is only the
+ * fast path, and a batch checked against an emptied Redis in that second finds Postgres
+ * disagreeing and takes the validator's general path, where Postgres decides alone.
  */
 function dedupGuard(deps: WorkerDeps): (election: ElectionId) => Promise<void> {
   const running = new Map<ElectionId, Promise<void>>();
+  const loadedAt = new Map<ElectionId, number>();
   return async (election) => {
-    if (await deps.dedup.isLoaded(election)) return;
+    const seen = loadedAt.get(election);
+    if (seen !== undefined && Date.now() - seen < LOADED_CHECK_MS) return;
+    if (await deps.dedup.isLoaded(election)) {
+      loadedAt.set(election, Date.now());
+      return;
+    }
+    loadedAt.delete(election);
     let rebuild = running.get(election);
     if (rebuild === undefined) {
       rebuild = (async () => {

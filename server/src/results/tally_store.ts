@@ -20,21 +20,35 @@ import type { Queryable } from '../db/database.ts';
  * domain's `ElectionTally`, and recounts it from the stored ballots for the audit.
  */
 export async function readTally(db: Queryable, election: ElectionDefinition): Promise<{ tally: ElectionTally; stationsReporting: Set<StationId> }> {
-  const [counts, patterns, stations] = await Promise.all([
-    db.query<{ contest_id: ContestId; riding: RidingCode; option: string; count: string }>(
-      'SELECT contest_id, riding, option, count::text AS count FROM tally_counts WHERE election_id = $1',
-      [election.id],
-    ),
-    db.query<{ contest_id: ContestId; pattern: string; count: string }>(
-      'SELECT contest_id, pattern, count::text AS count FROM ranking_patterns WHERE election_id = $1',
-      [election.id],
-    ),
-    db.query<{ station_id: StationId; riding: RidingCode; ballots: string }>(
-      'SELECT station_id, riding, ballots::text AS ballots FROM station_counts WHERE election_id = $1',
-      [election.id],
-    ),
-  ]);
-  return buildTally(election, counts.rows, patterns.rows, stations.rows);
+  // One statement, so one snapshot: three separate reads could see a batch's tally increments
+  // without its turnout (or the reverse) when a validator commits between them.
+  const { rows } = await db.query<{ kind: 'count' | 'pattern' | 'station'; a: string; b: string | null; c: string | null; n: string }>(
+    `SELECT 'count' AS kind, contest_id AS a, riding AS b, option AS c, count::text AS n FROM tally_counts WHERE election_id = $1
+     UNION ALL
+     SELECT 'pattern', contest_id, NULL, pattern, count::text FROM ranking_patterns WHERE election_id = $1
+     UNION ALL
+     SELECT 'station', station_id, riding, NULL, ballots::text FROM station_counts WHERE election_id = $1`,
+    [election.id],
+  );
+  const counts: { contest_id: ContestId; riding: RidingCode; option: string; count: string }[] = [];
+  const patterns: { contest_id: ContestId; pattern: string; count: string }[] = [];
+  const stations: { station_id: StationId; riding: RidingCode; ballots: string }[] = [];
+  for (const r of rows) {
+    switch (r.kind) {
+      case 'count':
+        counts.push({ contest_id: r.a as ContestId, riding: r.b as RidingCode, option: r.c ?? '', count: r.n });
+        break;
+      case 'pattern':
+        patterns.push({ contest_id: r.a as ContestId, pattern: r.c ?? '', count: r.n });
+        break;
+      case 'station':
+        stations.push({ station_id: r.a as StationId, riding: r.b as RidingCode, ballots: r.n });
+        break;
+      default:
+        return r.kind satisfies never;
+    }
+  }
+  return buildTally(election, counts, patterns, stations);
 }
 
 function buildTally(

@@ -47,7 +47,11 @@ export interface IntakeResult {
   readonly replay: boolean;
 }
 
-export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<IntakeResult> {
+/**
+ * `raw`, when given, is the UTF-8 JSON text `input` was parsed from: once the batch is verified
+ * it goes to the queue as it came (the validator parses it again with the same schema).
+ */
+export async function receiveBatch(deps: IntakeDeps, input: unknown, raw?: Buffer): Promise<IntakeResult> {
   const parsed = SignedBatchSchema.safeParse(input);
   if (!parsed.success) throw new ApiError('invalid-batch', 'The batch does not follow the batch format.', issuesOf(parsed.error));
   const batch = parsed.data;
@@ -55,7 +59,8 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<In
 
   const election = await deps.elections.get(body.election);
   if (election === undefined) throw new ApiError('unknown-election', `There is no election ${body.election} on this server.`);
-  const state = await electionStateOf(deps.db, body.election);
+  const context = await intakeContext(deps.db, body.election, body.station, body.sequence);
+  const state = context.state;
   if (state !== 'open' && state !== 'closed') {
     throw new ApiError('election-not-accepting', `Election ${body.election} is ${state ?? 'unknown'} and does not accept ballots.`);
   }
@@ -63,7 +68,7 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<In
 
   const stationDef = election.stations.find((s) => s.id === body.station);
   if (stationDef === undefined) throw new ApiError('unknown-station', `Station ${body.station} is not part of election ${body.election}.`);
-  const publicKey = await stationKey(deps.db, body.election, body.station);
+  const publicKey = stationKey(context, body.election, body.station);
 
   const verified = verifyBatch(batch, publicKey);
   if (!verified.ok) {
@@ -84,7 +89,7 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<In
     throw new ApiError('invalid-ballots', `${ballotProblems.length} ballot(s) in this batch do not fit the station's ballot.`, ballotProblems.slice(0, 50));
   }
 
-  const recorded = await recordBatch(deps, batch, batchHash);
+  const recorded = await recordBatch(deps, batch, batchHash, context);
   const receipt = signReceipt(
     {
       version: 1,
@@ -101,9 +106,13 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<In
 
   // Published on first receipt and again on a replay not yet processed (the first publish may
   // have failed): the validator recognises a batch it already counted, so twice is harmless.
-  const message: BatchMessage = { batchHash, batch, receivedAtMs: deps.now().getTime() };
+  const receivedAtMs = deps.now().getTime();
+  const content =
+    raw === undefined
+      ? Buffer.from(JSON.stringify({ batchHash, batch, receivedAtMs } satisfies BatchMessage))
+      : Buffer.concat([Buffer.from(`{"batchHash":"${batchHash}","receivedAtMs":${receivedAtMs},"batch":`), raw, CLOSE_BRACE]);
   try {
-    await deps.broker.publish(Buffer.from(JSON.stringify(message)), batchHash);
+    await deps.broker.publish(content, batchHash);
   } catch (error) {
     if (error instanceof BrokerUnavailableError) {
       throw new ApiError('service-unavailable', 'The central queue is unavailable; the batch was not accepted. Retry later.');
@@ -125,22 +134,65 @@ function checkWindow(election: ElectionDefinition, now: Date): void {
   }
 }
 
-async function electionStateOf(db: Queryable, id: ElectionId): Promise<ElectionState | undefined> {
-  const { rows } = await db.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1', [id], 'intake_election_state');
-  return rows[0]?.state;
+const CLOSE_BRACE = Buffer.from('}');
+
+interface RecordedBatch {
+  readonly hash: Sha256Hex;
+  readonly status: 'received' | 'processed';
+  readonly receivedAt: string;
 }
 
-async function stationKey(db: Queryable, election: ElectionId, station: StationId): Promise<PublicKey> {
-  const { rows } = await db.query<{ public_key: PublicKey | null; revoked: boolean }>(
-    'SELECT public_key, revoked_at IS NOT NULL AS revoked FROM stations WHERE election_id = $1 AND station_id = $2',
-    [election, station],
-    'intake_station_key',
+/** What intake needs from Postgres about a batch, read in one round trip. */
+interface IntakeContext {
+  readonly state: ElectionState | undefined;
+  readonly station: { readonly publicKey: PublicKey | null; readonly revoked: boolean } | undefined;
+  /** The batch already recorded under this sequence number, if any. */
+  readonly current: RecordedBatch | undefined;
+  /** The batch recorded under the previous sequence number, if any. */
+  readonly previous: { readonly hash: Sha256Hex } | undefined;
+}
+
+async function intakeContext(db: Queryable, election: ElectionId, station: StationId, sequence: number): Promise<IntakeContext> {
+  const { rows } = await db.query<{
+    state: ElectionState | null;
+    station_found: boolean;
+    public_key: PublicKey | null;
+    revoked: boolean;
+    current_hash: Sha256Hex | null;
+    current_status: 'received' | 'processed' | null;
+    current_received_at: Date | string | null;
+    previous_hash: Sha256Hex | null;
+  }>(
+    `SELECT e.state, s.station_id IS NOT NULL AS station_found, s.public_key, s.revoked_at IS NOT NULL AS revoked,
+            encode(cur.batch_hash, 'hex') AS current_hash, cur.status AS current_status, cur.received_at AS current_received_at,
+            encode(prev.batch_hash, 'hex') AS previous_hash
+       FROM (SELECT) AS one
+       LEFT JOIN elections e ON e.id = $1
+       LEFT JOIN stations s ON s.election_id = $1 AND s.station_id = $2
+       LEFT JOIN batches cur ON cur.election_id = $1 AND cur.station_id = $2 AND cur.sequence = $3
+       LEFT JOIN batches prev ON prev.election_id = $1 AND prev.station_id = $2 AND prev.sequence = $3 - 1`,
+    [election, station, sequence],
+    'intake_context',
   );
   const row = rows[0];
+  if (row === undefined) throw new Error('the intake context query returned no row');
+  return {
+    state: row.state ?? undefined,
+    station: row.station_found ? { publicKey: row.public_key, revoked: row.revoked } : undefined,
+    current:
+      row.current_hash === null || row.current_status === null || row.current_received_at === null
+        ? undefined
+        : { hash: row.current_hash, status: row.current_status, receivedAt: new Date(row.current_received_at).toISOString() },
+    previous: row.previous_hash === null ? undefined : { hash: row.previous_hash },
+  };
+}
+
+function stationKey(context: IntakeContext, election: ElectionId, station: StationId): PublicKey {
+  const row = context.station;
   if (row === undefined) throw new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
   if (row.revoked) throw new ApiError('station-revoked', `The key of station ${station} was revoked; it must be enrolled again.`);
-  if (row.public_key === null) throw new ApiError('station-not-enrolled', `Station ${station} is not enrolled yet.`);
-  return row.public_key;
+  if (row.publicKey === null) throw new ApiError('station-not-enrolled', `Station ${station} is not enrolled yet.`);
+  return row.publicKey;
 }
 
 interface BallotProblem {
@@ -173,16 +225,16 @@ interface Recorded {
  * under a used sequence number is an equivocation, refused and raised as an alert; a
  * batch that does not chain onto the previous one it names is refused.
  */
-async function recordBatch(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex): Promise<Recorded> {
+async function recordBatch(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex, context: IntakeContext): Promise<Recorded> {
   const { body } = batch;
   const key = [body.election, body.station, body.sequence] as const;
-  const existing = await selectBatch(deps.db, ...key);
+  const existing = context.current;
   if (existing !== undefined) {
     if (existing.hash !== batchHash) await equivocation(deps, batch, batchHash, existing.hash);
     return { fresh: false, status: existing.status, receivedAt: existing.receivedAt };
   }
   if (body.previousBatchHash !== null) {
-    const previous = await selectBatch(deps.db, body.election, body.station, body.sequence - 1);
+    const previous = context.previous;
     if (previous !== undefined && previous.hash !== body.previousBatchHash) {
       throw new ApiError('chain-mismatch', `previousBatchHash does not match the batch received as sequence ${body.sequence - 1}.`);
     }

@@ -102,4 +102,18 @@ describe('station sync over HTTP', () => {
     expect(await probe.send(probe.nextBatch([foreign]))).toMatchObject({ status: 422, code: 'invalid-ballots' });
     expect(await count()).toBe(before);
   });
+
+  it('counts a batch however its JSON text is laid out: the queue gets what the API parsed', async () => {
+    // Whitespace around the batch travels as received; a byte-order mark (which the JSON
+    // parser skips) makes the API serialise the parsed batch instead.
+    const spaced = `\n  ${JSON.stringify(client.nextBatch([envelopeFor(election, at(STATION)[15]!)]))}  \n`;
+    const marked = `\uFEFF${JSON.stringify(client.nextBatch([envelopeFor(election, at(STATION)[16]!)]))}`;
+    expect((await client.send(spaced)).kind).toBe('accepted');
+    expect((await client.send(marked)).kind).toBe('accepted');
+    await waitForProcessed(6);
+    const { rows } = await t.central.ctx.services.db.query<{ n: string }>('SELECT count(*)::text AS n FROM ballots');
+    expect(rows[0]?.n).toBe('16');
+    const dead = await t.central.ctx.services.broker.depths();
+    expect(dead.deadLettered).toBe(0);
+  });
 });

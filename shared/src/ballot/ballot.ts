@@ -113,7 +113,7 @@ export function validateBallot(
   if (ballot.riding !== riding) {
     errors.push({ kind: 'wrong-ballot-style', expected: riding, actual: ballot.riding });
   }
-  const style = new Map(ballotStyle(election, riding).map((c) => [c.id, c]));
+  const { style, candidates: candidatesOf } = styleOf(election, riding);
   const seen = new Set<ContestId>();
   for (const selection of ballot.selections) {
     const contest = style.get(selection.contest);
@@ -133,7 +133,7 @@ export function validateBallot(
       continue;
     }
     if (contest.kind === 'referendum') continue; // the schema already limits the choice to oui, non or blank
-    const candidates = new Set(contest.candidates.map((c) => c.id));
+    const candidates = candidatesOf.get(contest.id) ?? new Set<CandidateId>();
     const named = selection.kind === 'ranked' ? selection.ranking : selection.kind === 'plurality' && selection.choice !== null ? [selection.choice] : [];
     const ranked = new Set<CandidateId>();
     for (const candidate of named) {
@@ -151,6 +151,35 @@ export function validateBallot(
     if (!seen.has(id)) errors.push({ kind: 'missing-contest', contest: id });
   }
   return errors.length === 0 ? ok(ballot) : err(errors);
+}
+
+type Contest = ElectionDefinition['contests'][number];
+
+interface Style {
+  readonly style: ReadonlyMap<ContestId, Contest>;
+  readonly candidates: ReadonlyMap<ContestId, ReadonlySet<CandidateId>>;
+}
+
+/**
+ * A riding's ballot style as lookup tables, built once per definition and riding: the
+ * validator and the API check every ballot of every batch against the same few styles.
+ * Definitions are parsed once and never changed, so keying on the object is safe.
+ */
+const styles = new WeakMap<ElectionDefinition, Map<RidingCode, Style>>();
+
+function styleOf(election: ElectionDefinition, riding: RidingCode): Style {
+  let byRiding = styles.get(election);
+  if (byRiding === undefined) styles.set(election, (byRiding = new Map<RidingCode, Style>()));
+  let style = byRiding.get(riding);
+  if (style === undefined) {
+    const contests = ballotStyle(election, riding);
+    style = {
+      style: new Map(contests.map((c) => [c.id, c])),
+      candidates: new Map(contests.map((c) => [c.id, new Set(c.kind === 'referendum' ? [] : c.candidates.map((x) => x.id))])),
+    };
+    byRiding.set(riding, style);
+  }
+  return style;
 }
 
 /** A blank ballot for a riding's ballot style: the starting point of the kiosk's ballot. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalJson } from '../canonical.ts';
+import { canonicalBallotJson } from './canonical_ballot.ts';
 import { taggedSha256, taggedSha256Hex } from '../crypto/hash.node.ts';
 import type { Sha256Hex } from '../ids.ts';
 import type { Ballot, BallotId } from './ballot.ts';
@@ -12,7 +12,7 @@ export const BALLOT_TAG = 'scrutin/ballot/v1';
  * form is then exactly the one it has inside a batch's canonical body.
  */
 export function canonicalBallot(ballot: Ballot): Buffer {
-  return Buffer.from(canonicalJson(ballot), 'utf8');
+  return Buffer.from(canonicalBallotJson(ballot), 'utf8');
 }
 
 export function ballotHash(ballot: Ballot): Sha256Hex {

@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, hash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalBallot } from '../ballot/ballot_hash.node.ts';
+import { canonicalBallotJson } from '../ballot/canonical_ballot.ts';
 import { canonicalBytes, canonicalJson } from '../canonical.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
@@ -18,9 +19,16 @@ export function envelopeHash(envelope: Envelope): Buffer {
 }
 
 function envelopeHashOf(credentialHash: string, canonicalBallotBytes: Buffer | string): Buffer {
-  const ballot = typeof canonicalBallotBytes === 'string' ? Buffer.from(canonicalBallotBytes, 'utf8') : canonicalBallotBytes;
-  return sha256(Buffer.concat([ENVELOPE_PREFIX, Buffer.from(credentialHash, 'hex'), ballot]));
+  // Written into one reused buffer rather than concatenated: this runs for every envelope of
+  // every batch, signed or verified. The bytes are exactly prefix ‖ hex-decoded credential ‖ ballot.
+  const most = ENVELOPE_PREFIX.length + credentialHash.length + (typeof canonicalBallotBytes === 'string' ? canonicalBallotBytes.length * 3 : canonicalBallotBytes.length);
+  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
+  let at = ENVELOPE_PREFIX.copy(scratch, 0);
+  at += scratch.write(credentialHash, at, 'hex');
+  at += typeof canonicalBallotBytes === 'string' ? scratch.write(canonicalBallotBytes, at, 'utf8') : canonicalBallotBytes.copy(scratch, at);
+  return sha256(scratch.subarray(0, at));
 }
+let scratch = Buffer.allocUnsafe(4096);
 
 /** One-shot SHA-256: several times cheaper than a Hash object for the many small inputs here. */
 function sha256(bytes: Buffer): Buffer {
@@ -36,7 +44,7 @@ const ENVELOPE_PREFIX = Buffer.from(`${ENVELOPE_TAG}\u0000`, 'utf8');
  */
 export function merkleRoot(leaves: readonly Buffer[]): Sha256Hex {
   if (leaves.length === 0) throw new Error('merkleRoot of an empty list');
-  const hashed = leaves.map((h) => sha256(Buffer.concat([MERKLE_LEAF, h])));
+  const hashed = leaves.map((h) => sha256(prefixed(MERKLE_LEAF, h)));
   return merkleTreeHash(hashed, 0, hashed.length).toString('hex') as Sha256Hex;
 }
 
@@ -47,7 +55,17 @@ function merkleTreeHash(nodes: readonly Buffer[], from: number, to: number): Buf
   while (split * 2 < n) split *= 2;
   const left = merkleTreeHash(nodes, from, from + split);
   const right = merkleTreeHash(nodes, from + split, to);
-  return sha256(Buffer.concat([MERKLE_NODE, left, right]));
+  return sha256(prefixed(MERKLE_NODE, left, right));
+}
+
+/** tag ‖ parts in the reused buffer (valid until the next call). */
+function prefixed(tag: Buffer, first: Buffer, second?: Buffer): Buffer {
+  const size = tag.length + first.length + (second?.length ?? 0);
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 2 * scratch.length));
+  let at = tag.copy(scratch, 0);
+  at += first.copy(scratch, at);
+  if (second !== undefined) at += second.copy(scratch, at);
+  return scratch.subarray(0, at);
 }
 
 export function envelopesMerkleRoot(envelopes: readonly Envelope[]): Sha256Hex {
@@ -65,7 +83,7 @@ interface CanonicalBatch {
 }
 
 function canonicalBatch(body: BatchBody): CanonicalBatch {
-  const ballots = body.envelopes.map((e) => canonicalJson(e.ballot));
+  const ballots = body.envelopes.map((e) => canonicalBallotJson(e.ballot));
   // RFC 8785 key order inside an envelope: "ballot" < "credentialHash".
   const envelopes = body.envelopes.map((e, i) => `{"ballot":${ballots[i] ?? ''},"credentialHash":${JSON.stringify(e.credentialHash)}}`).join(',');
   const frame = canonicalJson({ ...body, envelopes: [] });
