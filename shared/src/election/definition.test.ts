@@ -28,6 +28,13 @@ describe('election definition', () => {
     for (const riding of e.ridings) expect(e.stations.filter((s) => s.riding === riding.code).length).toBeGreaterThan(1);
   });
 
+  it('hands out a fresh sample each time: breaking one copy on purpose leaves the next intact', () => {
+    const broken = sampleElectionJson() as { parties: { colour: string }[] };
+    broken.parties[0]!.colour = 'blue';
+    expect(parseElection(sampleElectionJson()).ok).toBe(true);
+    expect(sampleElection().parties[0]?.colour).toBe('#00A5E0');
+  });
+
   it('gives each riding the referendum first, then its own race', () => {
     const e = sampleElection();
     expect(ballotStyle(e, 'SHERBROOKE' as RidingCode).map((c) => c.id)).toEqual(['L2025-001', 'DEP-SHERBROOKE']);
