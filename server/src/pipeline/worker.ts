@@ -79,11 +79,43 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
       deps.metrics.storeTiming.observe({ store: 'pipeline', operation: 'batch' }, (Date.now() - started) / 1000);
       return disposition;
     } catch (error) {
+      if (isBallotIdReused(error)) {
+        // Retrying cannot help: a ballot id of this batch is already stored (a station bug or
+        // a forged batch). The batch goes to the dead-letter queue, nothing of it is counted,
+        // and officials get an alert naming the station.
+        const stored = await deadLetterReusedBallotId(deps, election, stationOf(delivery.content)).catch(() => false);
+        if (stored) return 'dead-letter';
+      }
       deps.log('batch.retry', { attempt, error: error instanceof Error ? error.message : String(error) });
       await sleep(delay);
       delay = Math.min(delay * 2, 5000);
     }
   }
+}
+
+/** A unique violation on the ballots' primary key (any partition): a ballot id used before. */
+function isBallotIdReused(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && typeof constraint === 'string' && /^ballots_(p\d+_)?pkey$/.test(constraint);
+}
+
+async function deadLetterReusedBallotId(deps: WorkerDeps, election: ElectionId | null, station: string | null): Promise<boolean> {
+  await deps.db.query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'ballot-id-reused', $3)`, [
+    election ?? 'unknown',
+    station,
+    JSON.stringify({ reason: 'a ballot id of this batch is already stored; the batch was dead-lettered' }),
+  ]);
+  deps.metrics.deadLetters.inc();
+  deps.log('validator.poison_message', { reason: 'ballot id reused', station });
+  return true;
+}
+
+/** The station id of a message, for an alert (not trusted further). */
+function stationOf(content: Buffer): string | null {
+  const raw = (parseJson(content) as { batch?: { body?: { station?: unknown } } } | undefined)?.batch?.body?.station;
+  const parsed = BatchMessageSchema.shape.batch.shape.body.shape.station.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 function parseJson(content: Buffer): unknown {

@@ -116,4 +116,22 @@ describe('station sync over HTTP', () => {
     const dead = await t.central.ctx.services.broker.depths();
     expect(dead.deadLettered).toBe(0);
   });
+
+  it('dead-letters a batch that reuses a stored ballot id, raises an alert, and goes on with the next', async () => {
+    const first = envelopeFor(election, at(STATION)[17]!);
+    expect((await client.send(client.nextBatch([first]))).kind).toBe('accepted');
+    await waitForProcessed(7);
+    const reused = envelopeFor(election, at(STATION)[18]!);
+    const forged = { ...reused, ballot: { ...reused.ballot, id: first.ballot.id } };
+    expect((await client.send(client.nextBatch([forged]))).kind).toBe('accepted');
+    expect((await client.send(client.nextBatch([envelopeFor(election, at(STATION)[19]!)]))).kind).toBe('accepted');
+    await waitForProcessed(8);
+    const { db, broker } = t.central.ctx.services;
+    for (let i = 0; i < 200 && (await broker.depths()).deadLettered < 1; i += 1) await sleep(50);
+    expect((await broker.depths()).deadLettered).toBe(1);
+    const alerts = await db.query<{ kind: string; station_id: string }>("SELECT kind, station_id FROM alerts WHERE kind = 'ballot-id-reused'");
+    expect(alerts.rows).toEqual([{ kind: 'ballot-id-reused', station_id: STATION }]);
+    const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM ballots');
+    expect(rows[0]?.n).toBe('18');
+  });
 });
