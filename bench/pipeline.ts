@@ -81,12 +81,15 @@ function print(figures: Record<string, unknown>): void {
 }
 
 const PROFILE_DIR = process.env.PROFILE_DIR ?? process.env.BENCH_PROFILE_DIR;
+/** The V8 flags the Dockerfile gives the server processes. */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready?: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray | null }> {
   // PROFILE_DIR=DIR (or BENCH_PROFILE_DIR) writes a CPU profile of every server process there,
   // when it stops (SIGTERM at the end of the run).
   const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
-  const child = spawn(process.execPath, [...profile, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // As the Dockerfile runs them (NODE_OPTIONS there).
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profile, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   if (ready === undefined) return { child, match: null };
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
