@@ -8,7 +8,7 @@
  * bullet votes; after the first choice a voter stays in the first choice's bloc 70% of the
  * time.
  */
-import { STANDARD_IRV_RULES, candidateMark, tabulateIrv, type BallotMark, type IrvContest, type RankingCount } from '@scrutin/shared';
+import { STANDARD_IRV_RULES, candidateMark, seededRandom, tabulateIrv, type BallotMark, type IrvContest, type RankingCount } from '@scrutin/shared';
 
 /** BENCH_BALLOTS overrides the size, for profiling smaller runs. */
 const BALLOTS = Number(process.env.BENCH_BALLOTS ?? 8_000_000);
@@ -29,7 +29,7 @@ export async function benchIrv(): Promise<void> {
 
   const aggregateStart = performance.now();
   const aggregateCpu = process.cpuUsage();
-  const patterns = aggregateBallots(BALLOTS, mulberry32(20_240_611));
+  const patterns = aggregateBallots(BALLOTS, seededRandom(20_240_611));
   const aggregateCpuMs = cpuMsSince(aggregateCpu);
   const aggregateMs = performance.now() - aggregateStart;
 
@@ -210,14 +210,3 @@ function pick(cdf: readonly number[], u: number): number {
   return low;
 }
 
-/** A small, fast, seeded generator: the bench must draw the same ballots every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,5 +1,6 @@
 export * from './result.ts';
 export * from './ids.ts';
+export * from './random.ts';
 export * from './validation.ts';
 export * from './election/definition.ts';
 export * from './election/election.ts';

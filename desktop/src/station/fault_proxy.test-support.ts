@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '@scrutin/shared';
 
 /**
  * An HTTP proxy between a station and central that misbehaves on purpose, for the sync fault
@@ -17,16 +18,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each round of requests gets every fault once (and two clean passes), in a seeded random order. */
 const ROUND: readonly Fault[] = ['pass', 'pass', 'delay', 'drop-before', 'drop-after', 'duplicate', 'cut-request', 'cut-response'];
@@ -38,7 +29,7 @@ interface Upstream {
 }
 
 export async function startFaultProxy(target: string, seed = 1): Promise<FaultProxy> {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const base = new URL(target);
   const counts: Record<Fault, number> = { pass: 0, delay: 0, 'drop-before': 0, 'drop-after': 0, duplicate: 0, 'cut-request': 0, 'cut-response': 0 };
 

@@ -1,3 +1,4 @@
+import { seededRandom } from '../random.ts';
 import { unwrap } from '../result.ts';
 import type { ElectionDefinition } from './definition.ts';
 import { parseElection } from './election.ts';
@@ -23,17 +24,6 @@ const PARTIES = QUEBEC_PARTIES;
 const GIVEN = ['Anne', 'Benoît', 'Chloé', 'Denis', 'Élise', 'François', 'Gabrielle', 'Hugo', 'Inès', 'Julien', 'Karine', 'Louis', 'Maude', 'Nicolas', 'Océane', 'Pascal'];
 const FAMILY = ['Tremblay', 'Gagnon', 'Roy', 'Côté', 'Bouchard', 'Gauthier', 'Morin', 'Lavoie', 'Fortin', 'Gagné', 'Ouellet', 'Pelletier', 'Bélanger', 'Lévesque', 'Bergeron', 'Leblanc'];
 
-/** mulberry32: a small, fast, seedable PRNG; synthetic data only, never for secrets. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Splits `total` into `parts` whole shares that differ by at most one. */
 export function evenShares(total: number, parts: number): number[] {
@@ -43,7 +33,7 @@ export function evenShares(total: number, parts: number): number[] {
 }
 
 export function syntheticElectionJson(options: SyntheticElectionOptions): unknown {
-  const random = prng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const irvShare = options.irvShare ?? 0.2;
   const ridingCodes = Array.from({ length: options.ridings }, (_, i) => `R-${String(i + 1).padStart(3, '0')}`);
   const stationsPerRiding = evenShares(options.stations, options.ridings);
