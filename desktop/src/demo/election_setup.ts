@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildStationKit, CredentialHashSchema, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
+import { buildStationKit, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
 import type { Central } from '../../../server/src/central.ts';
 import { generateCredentials } from '../../../server/src/credentials/generate.ts';
+import { readCentralFile } from '../../../server/src/credentials/central_file.ts';
 import type { CredentialsManifest } from '../../../server/src/credentials/manifest.ts';
-import { loadCredentials, saveElection, setElectionState, type CredentialEntry } from '../../../server/src/elections/store.ts';
+import { loadCredentials, saveElection, setElectionState } from '../../../server/src/elections/store.ts';
 import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
 
 /**
@@ -43,19 +44,6 @@ export interface PrepareOptions {
   readonly pinCost?: { readonly N: number; readonly r: number; readonly p: number };
 }
 
-async function* centralEntries(file: string): AsyncGenerator<CredentialEntry> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let header = true;
-  for await (const line of lines) {
-    if (header) {
-      header = false;
-      continue;
-    }
-    if (line === '') continue;
-    const [hash = '', station = ''] = line.split(',');
-    yield { credential: CredentialHashSchema.parse(hash), station: StationIdSchema.parse(station) };
-  }
-}
 
 async function readCards(file: string): Promise<VoterCard[]> {
   const cards: VoterCard[] = [];
@@ -86,7 +74,7 @@ export async function prepareElection(options: PrepareOptions): Promise<Prepared
   await setElectionState(db, election.id, 'open');
   const credentialsDir = join(workDir, 'credentials');
   const manifest = unwrap(await generateCredentials({ election, outDir: credentialsDir, workers: 1 }));
-  await loadCredentials(db, dedup, election.id, centralEntries(join(credentialsDir, manifest.central.file)));
+  await loadCredentials(db, dedup, election.id, readCentralFile(join(credentialsDir, manifest.central.file)));
   const stations: PreparedStation[] = [];
   for (const station of options.stations) {
     const entry = manifest.stations.find((s) => s.id === station);

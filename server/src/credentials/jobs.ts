@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { CredentialHashSchema, StationIdSchema, type CredentialHash, type ElectionDefinition, type ElectionId, type StationId } from '@scrutin/shared/node';
+import { type ElectionDefinition, type ElectionId, type StationId } from '@scrutin/shared/node';
 import type { Database } from '../db/database.ts';
 import type { EventLogger } from '../logger.ts';
-import { loadCredentials, type CredentialEntry } from '../elections/store.ts';
+import { loadCredentials } from '../elections/store.ts';
 import type { DedupStore } from '../pipeline/dedup.ts';
 import { describeGenerateCredentialsError, generateCredentials } from './generate.ts';
+import { readCentralFile } from './central_file.ts';
 import { CENTRAL_FILE, cardsFileOf } from './manifest.ts';
 
 /**
@@ -147,18 +146,3 @@ export class CredentialJobs {
   }
 }
 
-/** `central.csv` (credential_hash,station_id), parsed line by line. */
-async function* readCentralFile(path: string): AsyncGenerator<CredentialEntry> {
-  const lines = createInterface({ input: createReadStream(path, 'latin1'), crlfDelay: Infinity });
-  let first = true;
-  for await (const line of lines) {
-    if (first) {
-      first = false;
-      continue;
-    }
-    if (line === '') continue;
-    const [hash, station] = line.split(',');
-    const credential: CredentialHash = CredentialHashSchema.parse(hash);
-    yield { credential, station: StationIdSchema.parse(station) };
-  }
-}
