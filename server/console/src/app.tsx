@@ -1,5 +1,6 @@
 import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Brand } from './components/ui.tsx';
 import { roleAtLeast, type Role } from './api/schemas.ts';
 import { currentLanguage, setLanguage } from './i18n/index.ts';
 import { AuditPage } from './pages/audit.tsx';
@@ -133,15 +134,7 @@ function Sidebar({ role, current }: { readonly role: Role; readonly current: Pag
   const go = useRouter((s) => s.go);
   return (
     <nav className="sidebar" aria-label={t('nav.label')}>
-      <div className="brand">
-        <span className="brand-mark" aria-hidden="true">
-          ◉
-        </span>
-        <span>
-          <strong>Scrutin</strong>
-          <small>{t('app.subtitle')}</small>
-        </span>
-      </div>
+      <Brand />
       {NAV.map((group) => {
         const pages = group.pages.filter((p) => roleAtLeast(role, PAGE_ROLE[p]));
         if (pages.length === 0) return null;

@@ -4,6 +4,22 @@ import type { ApiFailure } from '../api/client.ts';
 import type { Issue } from '../api/schemas.ts';
 import type { RaceStatus } from './race.ts';
 
+/** The console's name and mark, in the sidebar and (big) on the login page. */
+export function Brand({ big = false }: { readonly big?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <div className={big ? 'brand big' : 'brand'}>
+      <span className="brand-mark" aria-hidden="true">
+        ◉
+      </span>
+      <span>
+        <strong>Scrutin</strong>
+        <small>{t('app.subtitle')}</small>
+      </span>
+    </div>
+  );
+}
+
 export function PageHeader(props: { readonly title: string; readonly subtitle?: string; readonly actions?: ReactNode }) {
   return (
     <header className="page-header">

@@ -1,6 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { currentLanguage, setLanguage } from '../i18n/index.ts';
+import { Brand } from '../components/ui.tsx';
 import { useSession } from '../state/session.ts';
 
 /** Officials log in with their username and password; the session lives in an httpOnly cookie. */
@@ -38,15 +39,7 @@ export function LoginPage() {
   return (
     <main className="login">
       <form className="login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
-        <div className="brand big">
-          <span className="brand-mark" aria-hidden="true">
-            ◉
-          </span>
-          <span>
-            <strong>Scrutin</strong>
-            <small>{t('app.subtitle')}</small>
-          </span>
-        </div>
+        <Brand big />
         <h1 id="login-title">{t('login.title')}</h1>
         <p className="muted">{t('login.intro')}</p>
         <label>
