@@ -5,25 +5,17 @@ import { CredentialJobSchema, LatestJobSchema, type CredentialJob } from '../api
 import { formatDateTime, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader, Progress, Stat } from '../components/ui.tsx';
 import { VirtualTable } from '../components/virtual_table.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections } from '../state/elections.ts';
-import { useRouter } from '../state/router.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 
 const POLL_MS = 700;
 
 /** Voter credentials: generated as a background job, loaded into Redis and Postgres, cards downloaded per station. */
 export function CredentialsPage() {
   const { t } = useTranslation();
-  const election = useRouter((s) => s.route.election) ?? '';
-  const { definitions, loadDefinition } = useElections();
-  const definition = definitions[election];
-  const names = useMemo(() => namesOf(definition, currentLanguage()), [definition]);
+  const { election, definition, names } = useCurrentElection();
   const [job, setJob] = useState<CredentialJob | null>(null);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [query, setQuery] = useState('');
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
   useEffect(() => {
     let stop = false;
     void call(LatestJobSchema, 'GET', `/admin/elections/${election}/credentials/jobs/latest`).then((r) => {

@@ -1,22 +1,12 @@
-import { useEffect, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { downloadUrl } from '../api/client.ts';
 import { PageHeader } from '../components/ui.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections } from '../state/elections.ts';
-import { useRouter } from '../state/router.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 
 /** Downloads for outside checks: results (CSV, NIST 1500-100), CVRs (NIST 1500-103), and each IRV race for RCTab. */
 export function ExportsPage() {
   const { t } = useTranslation();
-  const election = useRouter((s) => s.route.election) ?? '';
-  const { definitions, loadDefinition } = useElections();
-  const definition = definitions[election];
-  const language = currentLanguage();
-  const names = useMemo(() => namesOf(definition, language), [definition, language]);
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
+  const { election, definition, names } = useCurrentElection();
   const base = `/admin/elections/${election}/exports`;
   const irv = (definition?.contests ?? []).flatMap((c) => (c.kind === 'candidate' && c.method === 'irv' ? [c] : []));
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ElectionState, Results } from '../api/schemas.ts';
 import { Chart, THEME } from '../components/chart.tsx';
@@ -6,26 +6,16 @@ import { formatInt, formatPercent, share } from '../components/format.ts';
 import { hemicycleSeats, raceStatus } from '../components/race.ts';
 import { PageHeader, PartyChip, StatusBadge } from '../components/ui.tsx';
 import { VirtualTable } from '../components/virtual_table.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections, type Names } from '../state/elections.ts';
+import { type Names } from '../state/elections.ts';
 import { useLive } from '../state/live.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 import { useRouter } from '../state/router.ts';
 
 /** The wall screen: national turnout, seats, popular vote, ridings reporting and referendums, live. */
 export function OverviewPage() {
   const { t } = useTranslation();
-  const { route } = useRouter();
   const results = useLive((s) => s.results);
-  const { elections, definitions, loadDefinition } = useElections();
-  const election = route.election ?? '';
-  const summary = elections.find((e) => e.id === election);
-  const definition = definitions[election];
-  const language = currentLanguage();
-  const names = useMemo(() => namesOf(definition, language), [definition, language]);
-
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
+  const { summary, definition, language, names } = useCurrentElection();
 
   if (results === null || summary === undefined || definition === undefined) return <div className="loading">{t('app.loading')}</div>;
   const state = summary.state;

@@ -1,13 +1,13 @@
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ElectionState, IrvRound, RidingResult } from '../api/schemas.ts';
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, share } from '../components/format.ts';
 import { firstPreferences, raceStatus, type RaceStatus } from '../components/race.ts';
 import { PageHeader, PartyChip, StatusBadge } from '../components/ui.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections, type Names } from '../state/elections.ts';
+import { type Names } from '../state/elections.ts';
 import { useLive } from '../state/live.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 import { useRouter } from '../state/router.ts';
 import { ReferendumOutcome } from './overview.tsx';
 
@@ -16,16 +16,7 @@ export function RidingPage() {
   const { t } = useTranslation();
   const { route, go } = useRouter();
   const results = useLive((s) => s.results);
-  const { elections, definitions, loadDefinition } = useElections();
-  const election = route.election ?? '';
-  const definition = definitions[election];
-  const summary = elections.find((e) => e.id === election);
-  const language = currentLanguage();
-  const names = useMemo(() => namesOf(definition, language), [definition, language]);
-
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
+  const { summary, definition, language, names } = useCurrentElection();
 
   if (results === null || definition === undefined || summary === undefined) return <div className="loading">{t('app.loading')}</div>;
   const riding = results.ridings.find((r) => r.riding === route.riding);

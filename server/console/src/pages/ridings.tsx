@@ -1,27 +1,16 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../components/ui.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections } from '../state/elections.ts';
 import { useLive } from '../state/live.ts';
-import { useRouter } from '../state/router.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 import { RidingTable } from './overview.tsx';
 
 /** Every riding, searchable, live; a row opens the riding. */
 export function RidingsPage() {
   const { t } = useTranslation();
-  const { route } = useRouter();
   const results = useLive((s) => s.results);
-  const { elections, definitions, loadDefinition } = useElections();
+  const { summary, definition, names } = useCurrentElection();
   const [query, setQuery] = useState('');
-  const election = route.election ?? '';
-  const definition = definitions[election];
-  const summary = elections.find((e) => e.id === election);
-  const language = currentLanguage();
-  const names = useMemo(() => namesOf(definition, language), [definition, language]);
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
   const filtered = useMemo(() => {
     if (results === null) return null;
     const q = query.trim().toLocaleLowerCase();

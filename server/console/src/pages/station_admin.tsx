@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, issuesOf, postForDownload, type ApiFailure } from '../api/client.ts';
 import { RevokedSchema, SavedSchema, StationsSchema, TokenSchema, type StationHealth } from '../api/schemas.ts';
@@ -6,28 +6,22 @@ import { formatDateTime, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
 import { VirtualTable } from '../components/virtual_table.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections } from '../state/elections.ts';
-import { useRouter } from '../state/router.ts';
+import { useElections } from '../state/elections.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 import { editableOf, toDefinitionJson } from './definition_model.ts';
 
 /** Stations of the election: add one (draft), issue an enrolment token, revoke a key. */
 export function StationAdminPage() {
   const { t } = useTranslation();
-  const election = useRouter((s) => s.route.election) ?? '';
-  const { elections, definitions, loadDefinition, refresh } = useElections();
-  const definition = definitions[election];
-  const state = elections.find((e) => e.id === election)?.state;
-  const names = useMemo(() => namesOf(definition, currentLanguage()), [definition]);
+  const { election, summary, definition, names } = useCurrentElection();
+  const { loadDefinition, refresh } = useElections();
+  const state = summary?.state;
   const health = useApi(`station-admin-${election}`, () => call(StationsSchema, 'GET', `/admin/elections/${election}/stations`), 10_000);
   const [token, setToken] = useState<{ station: string; token: string; expiresAt: string } | null>(null);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [confirmRevoke, setConfirmRevoke] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const [kitFor, setKitFor] = useState<string | null>(null);
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
 
   const issue = async (station: string) => {
     const result = await call(TokenSchema, 'POST', `/admin/elections/${election}/stations/${station}/enrolment-token`);

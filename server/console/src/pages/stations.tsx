@@ -6,9 +6,7 @@ import { formatClock, formatDateTime, formatInt, formatTime } from '../component
 import { FailureView, PageHeader, Stat } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
 import { VirtualTable } from '../components/virtual_table.tsx';
-import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections } from '../state/elections.ts';
-import { useRouter } from '../state/router.ts';
+import { useCurrentElection } from '../state/current_election.ts';
 
 /** Station sync health: enrolment, last sync, batches, sequence gaps, alerts, revoked keys, silence. */
 export const REFRESH_MS = 5000;
@@ -42,17 +40,11 @@ const TONE: { readonly [C in StationCondition]: string } = {
 
 export function StationsPage() {
   const { t } = useTranslation();
-  const { route } = useRouter();
-  const election = route.election ?? '';
-  const { elections, definitions, loadDefinition } = useElections();
-  const open = elections.find((e) => e.id === election)?.state === 'open';
-  const names = useMemo(() => namesOf(definitions[election], currentLanguage()), [definitions, election]);
+  const { election, summary, names } = useCurrentElection();
+  const open = summary?.state === 'open';
   const [filter, setFilter] = useState<Filter>('all');
   const [query, setQuery] = useState('');
   const [offlineMinutes, setOfflineMinutes] = useState(30);
-  useEffect(() => {
-    if (election !== '') void loadDefinition(election);
-  }, [election, loadDefinition]);
   const stations = useApi(`stations-${election}`, () => call(StationsSchema, 'GET', `/admin/elections/${election}/stations`), REFRESH_MS);
   const turnout = useApi(`turnout-${election}`, () => call(TurnoutSchema, 'GET', `/elections/${election}/turnout`), REFRESH_MS);
   const alerts = useApi(`alerts-${election}`, () => call(AlertsSchema, 'GET', `/admin/elections/${election}/alerts?limit=50`), REFRESH_MS);
