@@ -161,7 +161,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
     options.sync,
   );
   const countCheckIn = db.prepare('UPDATE polls SET checked_in = checked_in + 1 WHERE id = 1');
-  const checkedIn = () => db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1').get()?.n ?? 0;
+  const checkedInQuery = db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1');
+  const checkedIn = () => checkedInQuery.get()?.n ?? 0;
   const firstAuditTime = (event: string) => db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
   const auditHead = () => db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
   function* everyEnvelope(): Generator<Envelope> {
