@@ -5,11 +5,13 @@
  */
 import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
+import { benchMachine } from './machine.ts';
 import { benchStation } from './station.ts';
 import { benchSync } from './sync.ts';
 import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
 
 const benches: Record<string, () => Promise<void>> = {
+  machine: benchMachine,
   irv: benchIrv,
   credentials: benchCredentials,
   pipeline: benchPipeline,
