@@ -52,10 +52,10 @@ function unitsPerSecond(): number {
 const RUNS = 5;
 const RUN_MS = 1000;
 
-/** The same work in one process per core, all at once (processes, as the pipeline runs). */
-async function onEveryCore(cores: number): Promise<number[]> {
+/** The same work in `processes` processes at once (processes, as the pipeline runs). */
+async function onInParallel(processes: number): Promise<number[]> {
   return Promise.all(
-    Array.from({ length: cores }, () => {
+    Array.from({ length: processes }, () => {
       const child = fork(fileURLToPath(import.meta.url), [CHILD_ARG], { execArgv: ['--import', 'tsx'] });
       return new Promise<number>((resolve, reject) => {
         child.once('message', (rate) => {
@@ -72,7 +72,7 @@ async function onEveryCore(cores: number): Promise<number[]> {
 }
 const CHILD_ARG = '--scrutin-calibration-child';
 
-export interface MachineFigures {
+export type MachineFigures = {
   readonly bench: 'machine';
   readonly cpuModel: string;
   readonly cores: number;
@@ -80,12 +80,13 @@ export interface MachineFigures {
   readonly oneCore: number;
   /** Calibration units per second per core, every core busy with the same work. */
   readonly perCoreWhenAllBusy: number;
-}
+};
 
 export async function machineFigures(): Promise<MachineFigures> {
   const cores = availableParallelism();
-  const oneCore = unitsPerSecond();
-  const rates = await onEveryCore(cores);
+  // Both in child processes, so the two figures differ only in how many run at once.
+  const [oneCore = 0] = await onInParallel(1);
+  const rates = await onInParallel(cores);
   const perCore = rates.reduce((a, b) => a + b, 0) / rates.length;
   return {
     bench: 'machine',

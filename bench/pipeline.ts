@@ -21,12 +21,12 @@ import { migrate, postgresDatabase } from '../server/src/db/database.ts';
 import { loadCredentials, saveElection, setElectionState } from '../server/src/elections/store.ts';
 import { RabbitBroker } from '../server/src/pipeline/broker.ts';
 import { RedisDedupStore } from '../server/src/pipeline/dedup.ts';
-import { machineFigures } from './machine.ts';
 import { makePlan } from '../server/src/simulate/plan.ts';
 import { runPlan, runTarget, signAll } from '../server/src/simulate/run.ts';
 import { StationClient } from '../server/src/simulate/station_client.ts';
 import { issueEnrolmentToken } from '../server/src/sync/enrolment.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace } from '../server/src/testing/services.ts';
+import { machineFigures } from './machine.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'server/bin/scrutin.js');
@@ -124,7 +124,7 @@ export async function benchPipeline(): Promise<void> {
   try {
     // The machine's own speed first, while it is quiet: a figure below is only comparable
     // with another machine's together with this line.
-    print({ ...(await machineFigures()) });
+    print(await machineFigures());
     const tPlan = performance.now();
     let plan: ReturnType<typeof makePlan> | null = makePlan({ stations, ballots });
     const planSeconds = (performance.now() - tPlan) / 1000;
