@@ -3,9 +3,20 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.tsbuild/**', 'coverage/**', 'test-results/**', 'e2e/artifacts/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.tsbuild/**',
+      'coverage/**',
+      'test-results/**',
+      'e2e/artifacts/**',
+      'playwright-report/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -49,7 +60,8 @@ export default tseslint.config(
             { regex: '\\.node(\\.ts)?$', message: 'A browser-safe module cannot import a *.node.ts module.' },
             {
               regex: '^(?!\\.|zod$|node:)',
-              message: 'shared/ browser-safe modules use only zod among packages (others may need Node, e.g. Buffer): put that code in a *.node.ts file.',
+              message:
+                'shared/ browser-safe modules use only zod among packages (others may need Node, e.g. Buffer): put that code in a *.node.ts file.',
             },
           ],
         },
@@ -87,10 +99,16 @@ export default tseslint.config(
             { regex: '^node:', message: 'The kiosk renderer runs in a browser page: no Node modules.' },
             { regex: '^(electron|ws|better-sqlite3)(/|$)', message: 'The kiosk renderer reaches the backend only through the StationApi.' },
             { regex: '^@scrutin/shared/node$', message: 'The kiosk renderer uses the browser-safe @scrutin/shared only.' },
-            { regex: '/station/', allowTypeImports: true, message: 'The kiosk renderer takes only types from the station backend (import type).' },
+            {
+              regex: '/station/',
+              allowTypeImports: true,
+              message: 'The kiosk renderer takes only types from the station backend (import type).',
+            },
           ],
         },
       ],
     },
   },
+  // Formatting is Prettier's (checked by `npm run lint`): no ESLint rule may fight it.
+  prettier,
 );

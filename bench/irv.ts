@@ -8,7 +8,15 @@
  * bullet votes; after the first choice a voter stays in the first choice's bloc 70% of the
  * time.
  */
-import { STANDARD_IRV_RULES, candidateMark, seededRandom, tabulateIrv, type BallotMark, type IrvContest, type RankingCount } from '@scrutin/shared';
+import {
+  STANDARD_IRV_RULES,
+  candidateMark,
+  seededRandom,
+  tabulateIrv,
+  type BallotMark,
+  type IrvContest,
+  type RankingCount,
+} from '@scrutin/shared';
 
 /** BENCH_BALLOTS overrides the size, for profiling smaller runs. */
 const BALLOTS = Number(process.env.BENCH_BALLOTS ?? 8_000_000);
@@ -144,9 +152,9 @@ class PatternCounter {
 
   private slotOf(key: number, mask: number): number {
     // Mix the high and low halves of the key (keys reach 2^44).
-    const low = key % 4294967296 | 0;
+    const low = (key % 4294967296) | 0;
     const high = Math.floor(key / 4294967296) | 0;
-    return Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 7 & mask;
+    return (Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 7) & mask;
   }
 
   private grow(): void {
@@ -209,4 +217,3 @@ function pick(cdf: readonly number[], u: number): number {
   }
   return low;
 }
-

@@ -18,7 +18,7 @@ function makeUnit(): () => void {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const ballots = Array.from({ length: 50 }, (_, i) => ({
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    selections: { 'MAYOR': { kind: 'ranked', ranking: ['CAND-01', 'CAND-02', 'CAND-03'] }, 'REF-1': { kind: 'referendum', answer: 'yes' } },
+    selections: { MAYOR: { kind: 'ranked', ranking: ['CAND-01', 'CAND-02', 'CAND-03'] }, 'REF-1': { kind: 'referendum', answer: 'yes' } },
   }));
   const text = JSON.stringify(ballots);
   const bytes = Buffer.from(text);

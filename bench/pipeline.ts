@@ -34,7 +34,9 @@ const BIN = join(ROOT, 'server/bin/scrutin.js');
 function peakRssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmHWM:'));
     return line === undefined ? null : Math.round(Number(line.replace(/\D+/g, '')) / 1024);
   } catch {
     return null;
@@ -66,7 +68,13 @@ function serviceCpuSeconds(): Record<string, number> {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const name = /\((.*)\)/.exec(stat)?.[1] ?? '';
-      const service = name.startsWith('postgres') ? 'postgres' : name.startsWith('beam') ? 'rabbitmq' : name.startsWith('redis') ? 'redis' : null;
+      const service = name.startsWith('postgres')
+        ? 'postgres'
+        : name.startsWith('beam')
+          ? 'rabbitmq'
+          : name.startsWith('redis')
+            ? 'redis'
+            : null;
       if (service === null) continue;
       const fields = stat.split(') ')[1]?.split(' ') ?? [];
       totals[service] = (totals[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
@@ -85,12 +93,19 @@ const PROFILE_DIR = process.env.PROFILE_DIR ?? process.env.BENCH_PROFILE_DIR;
 /** The V8 flags the Dockerfile gives the server processes. */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
-async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready?: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray | null }> {
+async function startProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready?: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray | null }> {
   // PROFILE_DIR=DIR (or BENCH_PROFILE_DIR) writes a CPU profile of every server process there,
   // when it stops (SIGTERM at the end of the run).
   const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
   // As the Dockerfile runs them (NODE_OPTIONS there).
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profile, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profile, BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (ready === undefined) return { child, match: null };
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
@@ -163,14 +178,20 @@ export async function benchPipeline(): Promise<void> {
     plan = null;
 
     const servicesBefore = serviceCpuSeconds();
-    const cpuBefore = { machine: machineCpuSeconds(), processes: children.map((c) => cpuSeconds(c.pid) ?? 0), simulator: process.cpuUsage() };
+    const cpuBefore = {
+      machine: machineCpuSeconds(),
+      processes: children.map((c) => cpuSeconds(c.pid) ?? 0),
+      simulator: process.cpuUsage(),
+    };
     const report = await runPlan(target, clients, signed, { url, batchSize, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32) });
     const cpu = {
       machine: Math.round((machineCpuSeconds() - cpuBefore.machine) * 10) / 10,
       api: Math.round(((cpuSeconds(children[0]?.pid) ?? 0) - (cpuBefore.processes[0] ?? 0)) * 10) / 10,
       workers: children.slice(1).map((c, i) => Math.round(((cpuSeconds(c.pid) ?? 0) - (cpuBefore.processes[i + 1] ?? 0)) * 10) / 10),
       simulator: Math.round((process.cpuUsage(cpuBefore.simulator).user + process.cpuUsage(cpuBefore.simulator).system) / 1e5) / 10,
-      services: Object.fromEntries(Object.entries(serviceCpuSeconds()).map(([k, v]) => [k, Math.round((v - (servicesBefore[k] ?? 0)) * 10) / 10])),
+      services: Object.fromEntries(
+        Object.entries(serviceCpuSeconds()).map(([k, v]) => [k, Math.round((v - (servicesBefore[k] ?? 0)) * 10) / 10]),
+      ),
     };
     print({
       bench: 'pipeline',
@@ -187,8 +208,17 @@ export async function benchPipeline(): Promise<void> {
       exactTallies: report.exact,
       mismatches: report.mismatches.slice(0, 10),
       cpuSeconds: cpu,
-      peakRssMb: { api: peakRssMb(api.child.pid), workers: children.slice(1).map((c) => peakRssMb(c.pid)), simulator: Math.round(process.memoryUsage().rss / 1048576) },
-      setup: { planSeconds: Math.round(planSeconds), credentialsLoaded, credentialLoadSeconds: Math.round(loadSeconds * 10) / 10, signSeconds: Math.round(signSeconds) },
+      peakRssMb: {
+        api: peakRssMb(api.child.pid),
+        workers: children.slice(1).map((c) => peakRssMb(c.pid)),
+        simulator: Math.round(process.memoryUsage().rss / 1048576),
+      },
+      setup: {
+        planSeconds: Math.round(planSeconds),
+        credentialsLoaded,
+        credentialLoadSeconds: Math.round(loadSeconds * 10) / 10,
+        signSeconds: Math.round(signSeconds),
+      },
     });
     await dedup.close();
     await db.close();
@@ -215,7 +245,10 @@ export async function benchCredentialLoad(): Promise<void> {
     const width = Math.max(5, String(stations).length);
     function* entries() {
       for (let i = 0; i < total; i += 1) {
-        yield { credential: randomBytes(32).toString('hex') as CredentialHash, station: `ST-${String((i % stations) + 1).padStart(width, '0')}` as StationId };
+        yield {
+          credential: randomBytes(32).toString('hex') as CredentialHash,
+          station: `ST-${String((i % stations) + 1).padStart(width, '0')}` as StationId,
+        };
       }
     }
     const started = performance.now();

@@ -8,11 +8,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ballotStyle, generateStationKeyPair, newBallotId, syntheticElection, unwrap, type Ballot, type Selection } from '@scrutin/shared/node';
+import {
+  ballotStyle,
+  generateStationKeyPair,
+  newBallotId,
+  syntheticElection,
+  unwrap,
+  type Ballot,
+  type Selection,
+} from '@scrutin/shared/node';
 import { buildStationKit, openStation } from '../desktop/src/station/index.ts';
 import { generateCredentials } from '../server/src/credentials/generate.ts';
 
-const percentile = (sorted: readonly number[], p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 100) / 100;
+const percentile = (sorted: readonly number[], p: number) =>
+  Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 100) / 100;
 
 export async function benchStation(): Promise<void> {
   const voters = Number(process.env.BENCH_STATION_VOTERS ?? 1_000_000);
@@ -25,18 +34,20 @@ export async function benchStation(): Promise<void> {
     const manifest = unwrap(await generateCredentials({ election, outDir: join(dir, 'credentials'), workers: 2 }));
     const entry = manifest.stations[0];
     if (entry === undefined) throw new Error('no shard');
-    unwrap(await buildStationKit({
-      outDir: join(dir, 'kit'),
-      election,
-      stationId: station.id,
-      credentials: { kind: 'directory', dir: join(dir, 'credentials') },
-      centralUrl: 'http://127.0.0.1:1',
-      centralPublicKey: generateStationKeyPair().publicKey,
-      pollWorkers: [
-        { name: 'Bench One', pin: '482915' },
-        { name: 'Bench Two', pin: '730164' },
-      ],
-    }));
+    unwrap(
+      await buildStationKit({
+        outDir: join(dir, 'kit'),
+        election,
+        stationId: station.id,
+        credentials: { kind: 'directory', dir: join(dir, 'credentials') },
+        centralUrl: 'http://127.0.0.1:1',
+        centralPublicKey: generateStationKeyPair().publicKey,
+        pollWorkers: [
+          { name: 'Bench One', pin: '482915' },
+          { name: 'Bench Two', pin: '730164' },
+        ],
+      }),
+    );
     const now = Date.parse(election.opensAt) + 3_600_000;
     const api = unwrap(openStation({ dataDir: join(dir, 'station'), now: () => now }));
     const t0 = performance.now();
@@ -44,7 +55,11 @@ export async function benchStation(): Promise<void> {
     const kitLoadMs = performance.now() - t0;
     unwrap(await api.openPolls({ pin: '482915' }));
 
-    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8').trimEnd().split('\n').slice(1, samples + 1).map((l) => l.split(','));
+    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1, samples + 1)
+      .map((l) => l.split(','));
     const style = ballotStyle(election, station.riding);
     const checkIns: number[] = [];
     const casts: number[] = [];

@@ -10,7 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ballotStyle, newBallotId, syntheticElection, unwrap, type Ballot, type CredentialHash, type ElectionDefinition, type Selection, type StationId } from '@scrutin/shared/node';
+import {
+  ballotStyle,
+  newBallotId,
+  syntheticElection,
+  unwrap,
+  type Ballot,
+  type CredentialHash,
+  type ElectionDefinition,
+  type Selection,
+  type StationId,
+} from '@scrutin/shared/node';
 import { buildStationKit, openStation } from '../desktop/src/station/index.ts';
 import { generateCredentials } from '../server/src/credentials/generate.ts';
 import { loadCredentials, saveElection, setElectionState } from '../server/src/elections/store.ts';
@@ -38,7 +48,9 @@ export async function benchSync(): Promise<void> {
     const { db, dedup } = central.central.ctx.services;
     unwrap(await saveElection(db, election));
     await setElectionState(db, election.id, 'open');
-    const [, ...lines] = readFileSync(join(dir, 'credentials', manifest.central.file), 'utf8').trimEnd().split('\n');
+    const [, ...lines] = readFileSync(join(dir, 'credentials', manifest.central.file), 'utf8')
+      .trimEnd()
+      .split('\n');
     await loadCredentials(
       db,
       dedup,
@@ -68,7 +80,10 @@ export async function benchSync(): Promise<void> {
     unwrap(await api.enrol({ token: (await issueEnrolmentToken(db, election.id, station.id)).token }));
     unwrap(await api.openPolls({ pin: '482915' }));
     const style = ballotStyle(election, station.riding);
-    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8').trimEnd().split('\n').slice(1, ballots + 1);
+    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1, ballots + 1);
     for (const [i, line] of cards.entries()) {
       const [nas = '', code = ''] = line.split(',');
       const { ticket } = unwrap(await api.checkIn({ nas, code }));
@@ -87,7 +102,8 @@ export async function benchSync(): Promise<void> {
     const t0 = performance.now();
     const progress = unwrap(await api.syncNow({}));
     const syncMs = performance.now() - t0;
-    if (progress.pendingBallots !== 0) throw new Error(`sync left ${progress.pendingBallots} ballots: ${JSON.stringify(progress.lastError)}`);
+    if (progress.pendingBallots !== 0)
+      throw new Error(`sync left ${progress.pendingBallots} ballots: ${JSON.stringify(progress.lastError)}`);
     let countedMs: number | null = null;
     for (let i = 0; i < 1200; i += 1) {
       const { rows } = await db.query<{ pending: string }>("SELECT count(*)::text AS pending FROM batches WHERE status <> 'processed'");

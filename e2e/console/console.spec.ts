@@ -38,11 +38,29 @@ interface ResultsJson {
     readonly contest: string;
     readonly method: 'plurality' | 'irv';
     readonly race:
-      | { readonly kind: 'plurality'; readonly result: { readonly standings: readonly { readonly candidate: string; readonly votes: number }[]; readonly blank: number } }
-      | { readonly kind: 'irv'; readonly result: { readonly rounds: readonly { readonly tally: Record<string, number> }[]; readonly summary: { readonly undervotes: number } } }
+      | {
+          readonly kind: 'plurality';
+          readonly result: {
+            readonly standings: readonly { readonly candidate: string; readonly votes: number }[];
+            readonly blank: number;
+          };
+        }
+      | {
+          readonly kind: 'irv';
+          readonly result: {
+            readonly rounds: readonly { readonly tally: Record<string, number> }[];
+            readonly summary: { readonly undervotes: number };
+          };
+        }
       | { readonly kind: 'no-votes' | 'irv-error' };
   }[];
-  readonly referendums: readonly { readonly contest: string; readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank: number }; readonly outcome: { readonly kind: string } } }[];
+  readonly referendums: readonly {
+    readonly contest: string;
+    readonly national: {
+      readonly counts: { readonly oui: number; readonly non: number; readonly blank: number };
+      readonly outcome: { readonly kind: string };
+    };
+  }[];
 }
 
 async function results(election: string): Promise<ResultsJson> {
@@ -62,9 +80,15 @@ function run(args: readonly string[]): Promise<{ code: number | null; stdout: st
     const child = spawn(process.execPath, [join(ROOT, 'server/bin/scrutin.js'), ...args], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('exit', (code) => { resolve({ code, stdout, stderr }); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -84,7 +108,9 @@ test('an official logs in; a wrong password is refused on the page', async ({ pa
   await app.logout();
 });
 
-test('an admin loads an election through the UI, sees every problem at its path, edits and opens it, and generates credentials', async ({ page }) => {
+test('an admin loads an election through the UI, sees every problem at its path, edits and opens it, and generates credentials', async ({
+  page,
+}) => {
   const app = new ConsoleApp(page, central.url);
   await app.login(central.officials.admin);
   await app.nav('Élections').click();
@@ -133,7 +159,9 @@ test('an admin loads an election through the UI, sees every problem at its path,
   await app.testId('generate').click();
   await expect(app.testId('credential-job')).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
   await expect(page.getByRole('progressbar').first()).toHaveAttribute('aria-valuenow', '100');
-  const cards = readFileSync(await download(page, 'cards-ST-00001', work), 'utf8').trim().split('\n');
+  const cards = readFileSync(await download(page, 'cards-ST-00001', work), 'utf8')
+    .trim()
+    .split('\n');
   expect(cards[0]).toBe('nas,code,station_id,riding');
   expect(cards).toHaveLength(1 + sample.stations.find((s) => s.id === 'ST-00001')!.registeredVoters);
   await app.expectAccessible();
@@ -157,8 +185,12 @@ test('an admin loads an election through the UI, sees every problem at its path,
   const listing = await new Promise<string>((resolve) => {
     const tar = spawn('tar', ['-tf', kit]);
     let out = '';
-    tar.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    tar.on('exit', () => { resolve(out); });
+    tar.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    tar.on('exit', () => {
+      resolve(out);
+    });
   });
   expect(listing).toContain('ST-00002/kit.json');
   expect(readFileSync(kit).includes(Buffer.from('482913'))).toBe(false);
@@ -168,14 +200,37 @@ test('the live overview updates while `scrutin simulate` sends batches', async (
   const app = new ConsoleApp(page, central.url);
   await app.login(central.officials.observer);
   const admin = central.officials.admin;
-  const sim = run(['simulate', '--url', central.url, '--stations', '40', '--ballots', '6000', '--batch-size', '15', '--concurrency', '1', '--duplicates', '0.02', '--invalid', '0.01', '--admin-user', admin.username, '--admin-password', admin.password]);
+  const sim = run([
+    'simulate',
+    '--url',
+    central.url,
+    '--stations',
+    '40',
+    '--ballots',
+    '6000',
+    '--batch-size',
+    '15',
+    '--concurrency',
+    '1',
+    '--duplicates',
+    '0.02',
+    '--invalid',
+    '0.01',
+    '--admin-user',
+    admin.username,
+    '--admin-password',
+    admin.password,
+  ]);
   let election = '';
   await expect
-    .poll(async () => {
-      const list = (await (await fetch(`${central.url}/api/v1/elections`)).json()) as { elections: { id: string }[] };
-      election = list.elections.find((e) => e.id.startsWith('sim-'))?.id ?? '';
-      return election;
-    }, { timeout: 60_000 })
+    .poll(
+      async () => {
+        const list = (await (await fetch(`${central.url}/api/v1/elections`)).json()) as { elections: { id: string }[] };
+        election = list.elections.find((e) => e.id.startsWith('sim-'))?.id ?? '';
+        return election;
+      },
+      { timeout: 60_000 },
+    )
     .not.toBe('');
   await app.open('overview', election);
   await expect(app.testId('live-indicator')).toContainText('En direct');
@@ -187,13 +242,19 @@ test('the live overview updates while `scrutin simulate` sends batches', async (
 
   const outcome = await sim;
   expect(outcome.code, outcome.stderr).toBe(0);
-  const report = JSON.parse(outcome.stdout.slice(outcome.stdout.indexOf('{'))) as { election: string; exact: boolean; expected: { accepted: number; duplicates: number; invalid: number } };
+  const report = JSON.parse(outcome.stdout.slice(outcome.stdout.indexOf('{'))) as {
+    election: string;
+    exact: boolean;
+    expected: { accepted: number; duplicates: number; invalid: number };
+  };
   expect(report.exact).toBe(true);
   simulation = { election: report.election, ...report.expected };
   await expect.poll(() => app.kpiNumber('kpi-ballots'), { timeout: 30_000 }).toBe(report.expected.accepted);
   const live = await results(election);
   for (const q of live.referendums) {
-    await expect(app.testId(`referendum-${q.contest}`).getByTestId('referendum-outcome')).toContainText(q.national.outcome.kind === 'adopted' ? 'ADOPTÉ' : 'REJETÉ');
+    await expect(app.testId(`referendum-${q.contest}`).getByTestId('referendum-outcome')).toContainText(
+      q.national.outcome.kind === 'adopted' ? 'ADOPTÉ' : 'REJETÉ',
+    );
   }
   await expect(app.testId('seat-legend')).toBeVisible();
   await app.expectAccessible();
@@ -231,7 +292,9 @@ test('the IRV rounds view matches the tabulator, and each RCTab export re-tabula
     await download(page, `rctab-cvr-${riding.contest}`, dir);
     const tabulated = await run(['tabulate', config, '--out', join(dir, 'out')]);
     expect(tabulated.code, tabulated.stderr).toBe(0);
-    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as { results: { round: number; tally: Record<string, string> }[] };
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as {
+      results: { round: number; tally: Record<string, string> }[];
+    };
 
     await page.goto(`${central.url}/console/riding?election=${simulation.election}&riding=${riding.riding}`);
     const rounds = app.testId('irv-rounds');
@@ -260,17 +323,29 @@ test('results CSV, NIST JSON and CDF CVRs re-tabulate to the live results', asyn
   await app.screenshot('exports');
   const live = await results(simulation.election);
 
-  const csv = readFileSync(await download(page, 'export-csv', work), 'utf8').trim().split('\r\n').map((l) => l.split(','));
+  const csv = readFileSync(await download(page, 'export-csv', work), 'utf8')
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
   expect(csv[0]).toEqual(['level', 'riding', 'contest', 'method', 'option', 'party', 'votes', 'share', 'outcome', 'status']);
-  const csvVotes = new Map(csv.slice(1).filter((r) => r[0] === 'riding').map((r) => [`${r[2]}|${r[4]}`, Number(r[6])]));
+  const csvVotes = new Map(
+    csv
+      .slice(1)
+      .filter((r) => r[0] === 'riding')
+      .map((r) => [`${r[2]}|${r[4]}`, Number(r[6])]),
+  );
   for (const r of live.ridings) {
-    if (r.race.kind === 'plurality') for (const s of r.race.result.standings) expect(csvVotes.get(`${r.contest}|${s.candidate}`)).toBe(s.votes);
-    if (r.race.kind === 'irv') for (const [c, v] of Object.entries(r.race.result.rounds[0]!.tally)) expect(csvVotes.get(`${r.contest}|${c}`)).toBe(v);
+    if (r.race.kind === 'plurality')
+      for (const s of r.race.result.standings) expect(csvVotes.get(`${r.contest}|${s.candidate}`)).toBe(s.votes);
+    if (r.race.kind === 'irv')
+      for (const [c, v] of Object.entries(r.race.result.rounds[0]!.tally)) expect(csvVotes.get(`${r.contest}|${c}`)).toBe(v);
   }
 
   const nist = JSON.parse(readFileSync(await download(page, 'export-nist', work), 'utf8')) as {
     '@type': string;
-    Election: { Contest: { '@id': string; '@type': string; ContestSelection: { VoteCounts: { GpUnitId: string; Count: number }[] }[] }[] }[];
+    Election: {
+      Contest: { '@id': string; '@type': string; ContestSelection: { VoteCounts: { GpUnitId: string; Count: number }[] }[] }[];
+    }[];
   };
   expect(nist['@type']).toBe('ElectionResults.ElectionReport');
   for (const q of live.referendums) {
@@ -280,7 +355,11 @@ test('results CSV, NIST JSON and CDF CVRs re-tabulate to the live results', asyn
 
   // Every CVR counted again, outside the server: the same counts as the live tally.
   const cdf = JSON.parse(readFileSync(await download(page, 'export-cvrs', work), 'utf8')) as {
-    CVR: { CVRSnapshot: { CVRContest: { ContestId: string; CVRContestSelection: { ContestSelectionId: string; SelectionPosition: { Rank?: number }[] }[] }[] }[] }[];
+    CVR: {
+      CVRSnapshot: {
+        CVRContest: { ContestId: string; CVRContestSelection: { ContestSelectionId: string; SelectionPosition: { Rank?: number }[] }[] }[];
+      }[];
+    }[];
   };
   expect(cdf.CVR).toHaveLength(simulation.accepted);
   const counted = new Map<string, number>();
@@ -292,8 +371,10 @@ test('results CSV, NIST JSON and CDF CVRs re-tabulate to the live results', asyn
     }
   }
   for (const r of live.ridings) {
-    if (r.race.kind === 'plurality') for (const s of r.race.result.standings) expect(counted.get(`contest-${r.contest}|cs-${s.candidate}`) ?? 0).toBe(s.votes);
-    if (r.race.kind === 'irv') for (const [c, v] of Object.entries(r.race.result.rounds[0]!.tally)) expect(counted.get(`contest-${r.contest}|cs-${c}`) ?? 0).toBe(v);
+    if (r.race.kind === 'plurality')
+      for (const s of r.race.result.standings) expect(counted.get(`contest-${r.contest}|cs-${s.candidate}`) ?? 0).toBe(s.votes);
+    if (r.race.kind === 'irv')
+      for (const [c, v] of Object.entries(r.race.result.rounds[0]!.tally)) expect(counted.get(`contest-${r.contest}|cs-${c}`) ?? 0).toBe(v);
   }
   for (const q of live.referendums) {
     expect(counted.get(`contest-${q.contest}|bms-${q.contest}-oui`) ?? 0).toBe(q.national.counts.oui);

@@ -114,9 +114,18 @@ test('voters cast a referendum and a single-choice ballot, on the keypad and on 
   await a.submitCard();
   await expect(a.cardProblem()).toHaveAttribute('data-problem', 'typo');
   await a.capture('card-typo');
-  await a.page.getByRole('group', { name: /Clavier/ }).getByRole('button', { name: 'Tout effacer' }).click();
-  await a.page.getByRole('group', { name: /Clavier/ }).getByRole('button', { name: 'Effacer le dernier caractère' }).click();
-  await a.page.getByRole('group', { name: /Clavier/ }).getByRole('button', { name: 'Tout effacer' }).click();
+  await a.page
+    .getByRole('group', { name: /Clavier/ })
+    .getByRole('button', { name: 'Tout effacer' })
+    .click();
+  await a.page
+    .getByRole('group', { name: /Clavier/ })
+    .getByRole('button', { name: 'Effacer le dernier caractère' })
+    .click();
+  await a.page
+    .getByRole('group', { name: /Clavier/ })
+    .getByRole('button', { name: 'Tout effacer' })
+    .click();
   await a.enterCard(first);
   await a.capture('card-filled');
   await a.submitCard();
@@ -179,12 +188,19 @@ test('a voter ranks candidates in order, reorders and removes one', async () => 
   await b.capture('ballot-ranked-1280');
   // Six candidates and the ranking fit a 1280 × 800 screen.
   expect(await b.fitsWithoutScrolling()).toBe(true);
-  await b.page.getByRole('button', { name: 'Switch to French' }).or(b.page.getByRole('button', { name: 'Passer en français' })).click();
+  await b.page
+    .getByRole('button', { name: 'Switch to French' })
+    .or(b.page.getByRole('button', { name: 'Passer en français' }))
+    .click();
   await expect(b.page.getByRole('button', { name: 'Ruba Haddad, 1er choix' })).toBeVisible();
   await expect(b.page.getByRole('button', { name: 'Olivier Kaplan, 2e choix' })).toBeVisible();
   await b.capture('ballot-ranked-fr-1280');
   await b.next();
-  await expect(b.page.locator('.review__ranking li')).toHaveText([/1er choix\s+Ruba Haddad/, /2e choix\s+Olivier Kaplan/, /3e choix\s+Catherine Fournier-Alix/]);
+  await expect(b.page.locator('.review__ranking li')).toHaveText([
+    /1er choix\s+Ruba Haddad/,
+    /2e choix\s+Olivier Kaplan/,
+    /3e choix\s+Catherine Fournier-Alix/,
+  ]);
   await b.capture('review-ranked-1280');
   await b.cast();
   await b.finish();
@@ -229,9 +245,15 @@ test('the same card is refused the second time; a card of another station is sen
   await a.submitCard();
   await expect(a.cardProblem()).toHaveAttribute('data-problem', 'already-voted');
   await a.capture('card-already-voted');
-  await a.page.getByRole('group', { name: /Clavier/ }).getByRole('button', { name: 'Tout effacer' }).click();
+  await a.page
+    .getByRole('group', { name: /Clavier/ })
+    .getByRole('button', { name: 'Tout effacer' })
+    .click();
   await a.page.getByLabel('Numéro d’assurance sociale (NAS)').click();
-  await a.page.getByRole('group', { name: /Clavier/ }).getByRole('button', { name: 'Tout effacer' }).click();
+  await a.page
+    .getByRole('group', { name: /Clavier/ })
+    .getByRole('button', { name: 'Tout effacer' })
+    .click();
   const neighbour = card(await env.prepared.cardsOf(NEIGHBOUR_STATION), 0);
   await a.enterCard(neighbour);
   await a.submitCard();
@@ -281,9 +303,7 @@ test('with the central server down, voters still vote; when it returns the stati
   await expect(b.stat('pending-sync')).toHaveText('0');
   await b.lock();
 
-  await expect
-    .poll(async () => (await env.results()).turnout.ballots, { timeout: 30_000 })
-    .toBe(cast.abitibi + cast.montreal);
+  await expect.poll(async () => (await env.results()).turnout.ballots, { timeout: 30_000 }).toBe(cast.abitibi + cast.montreal);
   const results = await env.results();
   expect(results.referendums[0]?.national.counts).toMatchObject({ oui: cast.oui, non: cast.non, blank: cast.blank });
   const ridings = results.ridings as readonly { riding: string; ballots: number }[];

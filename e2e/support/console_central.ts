@@ -52,7 +52,10 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
   const batches: SignedBatch[] = [];
   for (let b = 0; b < 2; b += 1) {
     // Credentials unknown to central: the batches are signed and recorded, their envelopes refused.
-    const envelopes: Envelope[] = Array.from({ length: 12 }, () => ({ credentialHash: randomBytes(32).toString('hex') as CredentialHash, ballot: randomBallot(definition, riding) }));
+    const envelopes: Envelope[] = Array.from({ length: 12 }, () => ({
+      credentialHash: randomBytes(32).toString('hex') as CredentialHash,
+      ballot: randomBallot(definition, riding),
+    }));
     const batch = client.nextBatch(envelopes);
     const outcome = await client.send(batch);
     if (outcome.kind !== 'accepted') throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);

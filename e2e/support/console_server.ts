@@ -26,7 +26,10 @@ export async function startConsoleCentral(): Promise<ConsoleCentral> {
   if (!existsSync(`${ROOT}server/console/dist/index.html`)) {
     throw new Error('The console is not built: run `npm run build` before the e2e tests.');
   }
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', 'e2e/support/console_central.ts'], { cwd: ROOT, stdio: 'pipe' });
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', 'e2e/support/console_central.ts'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -39,12 +42,16 @@ export async function startConsoleCentral(): Promise<ConsoleCentral> {
   });
   const next = () =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`the console central did not answer in time:\n${stderr}`)); }, 60_000);
+      const timer = setTimeout(() => {
+        reject(new Error(`the console central did not answer in time:\n${stderr}`));
+      }, 60_000);
       waiting.push((line) => {
         clearTimeout(timer);
         resolve(JSON.parse(line) as Record<string, unknown>);
       });
-      child.once('exit', (code) => { reject(new Error(`the console central exited (${code}):\n${stderr}`)); });
+      child.once('exit', (code) => {
+        reject(new Error(`the console central exited (${code}):\n${stderr}`));
+      });
     });
   const ready = (await next()) as { url: string; officials: ConsoleCentral['officials'] };
   return {
@@ -59,7 +66,11 @@ export async function startConsoleCentral(): Promise<ConsoleCentral> {
     },
     async stop() {
       if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+      const exited = new Promise<void>((resolve) =>
+        child.once('exit', () => {
+          resolve();
+        }),
+      );
       child.kill('SIGTERM');
       await exited;
     },

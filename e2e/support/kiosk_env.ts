@@ -85,7 +85,14 @@ export class KioskEnvironment {
     const central = await startCentral(config, { withValidator: true });
     const workDir = mkdtempSync(join(tmpdir(), 'scrutin-e2e-'));
     const election = openSampleElection();
-    const prepared = await prepareElection({ central, election, workDir, stations, pollWorkers: POLL_WORKERS, pinCost: { N: 1024, r: 8, p: 1 } });
+    const prepared = await prepareElection({
+      central,
+      election,
+      workDir,
+      stations,
+      pollWorkers: POLL_WORKERS,
+      pinCost: { N: 1024, r: 8, p: 1 },
+    });
     return new KioskEnvironment(election, prepared, config, database, namespace, workDir, central);
   }
 
@@ -109,7 +116,9 @@ export class KioskEnvironment {
   /** A new, empty polling station (no kit yet) and its kiosk URL. */
   async openKiosk(id: StationId): Promise<KioskStation> {
     // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
-    const backend = unwrap(openStation({ dataDir: join(this.workDir, 'stations', id), sync: { minBatch: 1, maxDelayMs: 1000, backoffCapMs: 2000 } }));
+    const backend = unwrap(
+      openStation({ dataDir: join(this.workDir, 'stations', id), sync: { minBatch: 1, maxDelayMs: 1000, backoffCapMs: 2000 } }),
+    );
     // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
     const host = await startStationHost({ station: backend, rendererDir: await ensureRendererBuilt(), port: 0 });
     const station = { id, url: host.url, backend, host };
@@ -153,6 +162,9 @@ export class KioskEnvironment {
 /** The parts of GET /api/v1/elections/:id/results the tests read. */
 export interface ElectionResults {
   readonly turnout: { readonly ballots: number };
-  readonly referendums: readonly { readonly contest: string; readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank?: number } } }[];
+  readonly referendums: readonly {
+    readonly contest: string;
+    readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank?: number } };
+  }[];
   readonly [key: string]: unknown;
 }

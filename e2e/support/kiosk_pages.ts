@@ -40,7 +40,10 @@ export class Kiosk {
   async capture(name: string): Promise<void> {
     const results = await new AxeBuilder({ page: this.page }).analyze();
     const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${name}`).toEqual([]);
+    expect(
+      bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      `axe on ${name}`,
+    ).toEqual([]);
     const small = await this.page.evaluate(() =>
       Array.from(document.querySelectorAll<HTMLElement>('button, input, [role="radio"]'))
         .filter((e) => e.offsetParent !== null)
@@ -49,7 +52,9 @@ export class Kiosk {
         .map(({ e, box }) => `${e.textContent.trim() || e.id} ${Math.round(box.width)}×${Math.round(box.height)}`),
     );
     expect(small, `touch targets under 48 px on ${name}`).toEqual([]);
-    const pageScrolls = await this.page.evaluate(() => document.documentElement.scrollHeight > window.innerHeight + 1 || document.documentElement.scrollWidth > window.innerWidth + 1);
+    const pageScrolls = await this.page.evaluate(
+      () => document.documentElement.scrollHeight > window.innerHeight + 1 || document.documentElement.scrollWidth > window.innerWidth + 1,
+    );
     expect(pageScrolls, `the page itself scrolls on ${name}`).toBe(false);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await this.page.screenshot({ path: join(SCREENSHOTS, `kiosk-${name}.png`) });
@@ -88,7 +93,11 @@ export class Kiosk {
   }
 
   async typePin(pin: string): Promise<void> {
-    for (const digit of pin) await this.page.getByRole('group', { name: either('NIP', 'PIN') }).getByRole('button', { name: digit, exact: true }).click();
+    for (const digit of pin)
+      await this.page
+        .getByRole('group', { name: either('NIP', 'PIN') })
+        .getByRole('button', { name: digit, exact: true })
+        .click();
     await this.button('Déverrouiller', 'Unlock').click();
   }
 
@@ -101,13 +110,19 @@ export class Kiosk {
   async openPolls(): Promise<void> {
     await this.button('Ouvrir le scrutin', 'Open the polls').click();
     await expect(this.page.getByRole('alertdialog')).toBeVisible();
-    await this.page.getByRole('alertdialog').getByRole('button', { name: either('Ouvrir le scrutin', 'Open the polls') }).click();
+    await this.page
+      .getByRole('alertdialog')
+      .getByRole('button', { name: either('Ouvrir le scrutin', 'Open the polls') })
+      .click();
     await expect(this.page.getByTestId('polls-state')).toHaveText(either('Ouvert', 'Open'));
   }
 
   async closePolls(): Promise<void> {
     await this.button('Fermer le scrutin', 'Close the polls').click();
-    await this.page.getByRole('alertdialog').getByRole('button', { name: either('Fermer le scrutin', 'Close the polls') }).click();
+    await this.page
+      .getByRole('alertdialog')
+      .getByRole('button', { name: either('Fermer le scrutin', 'Close the polls') })
+      .click();
     await expect(this.page.getByTestId('polls-state')).toHaveText(either('Fermé', 'Closed'));
   }
 
@@ -137,7 +152,11 @@ export class Kiosk {
     if (by === 'keyboard') {
       await this.page.keyboard.type(chars);
     } else {
-      for (const c of chars) await this.page.getByRole('group', { name: either('Clavier', 'Keypad') }).getByRole('button', { name: c, exact: true }).click();
+      for (const c of chars)
+        await this.page
+          .getByRole('group', { name: either('Clavier', 'Keypad') })
+          .getByRole('button', { name: c, exact: true })
+          .click();
     }
   }
 
@@ -165,7 +184,11 @@ export class Kiosk {
   async cast(options: { readonly confirmBlank?: boolean } = {}): Promise<string> {
     await this.expectHeading(either('Vérifiez votre bulletin', 'Review your ballot'));
     await this.button('Déposer mon bulletin', 'Cast my ballot').click();
-    if (options.confirmBlank === true) await this.page.getByRole('alertdialog').getByRole('button', { name: either('Déposer quand même', 'Cast anyway') }).click();
+    if (options.confirmBlank === true)
+      await this.page
+        .getByRole('alertdialog')
+        .getByRole('button', { name: either('Déposer quand même', 'Cast anyway') })
+        .click();
     await this.expectHeading(either('Votre vote est enregistré', 'Your vote is recorded'));
     const receipt = (await this.page.getByTestId('receipt-code').textContent()) ?? '';
     expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);

@@ -21,7 +21,12 @@ export default defineConfig({
         if (warning.code === 'INVALID_ANNOTATION') return;
         warn(warning);
       },
-      output: { manualChunks: { echarts: ['echarts/core', 'echarts/charts', 'echarts/components', 'echarts/renderers'], react: ['react', 'react-dom'] } },
+      output: {
+        manualChunks: {
+          echarts: ['echarts/core', 'echarts/charts', 'echarts/components', 'echarts/renderers'],
+          react: ['react', 'react-dom'],
+        },
+      },
     },
   },
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },

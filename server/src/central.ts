@@ -32,7 +32,12 @@ export interface CentralOptions {
   readonly logDestination?: DestinationStream;
 }
 
-export async function createContext(config: Config, name: string, now: () => Date = () => new Date(), logDestination?: DestinationStream): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  name: string,
+  now: () => Date = () => new Date(),
+  logDestination?: DestinationStream,
+): Promise<AppContext> {
   const logger = createLogger(config.logLevel, name, logDestination);
   const log = eventLogger(logger);
   const services = await openServices(config, log);
@@ -52,11 +57,19 @@ export async function createContext(config: Config, name: string, now: () => Dat
 export async function startCentral(config: Config, options: CentralOptions = {}): Promise<Central> {
   const ctx = await createContext(config, 'scrutin-api', options.now, options.logDestination);
   if (options.withValidator === true || ctx.services.mode === 'embedded') {
-    await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
+    await startValidator({
+      ...ctx.services,
+      elections: ctx.elections,
+      metrics: ctx.metrics,
+      log: ctx.log,
+      prefetch: config.workerPrefetch,
+    });
   }
   const app = createApp(ctx, options.extraRoutes);
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(config.port, config.host, () => { resolve(s); });
+    const s = app.listen(config.port, config.host, () => {
+      resolve(s);
+    });
   });
   server.keepAliveTimeout = 65_000;
   const address = server.address();
@@ -70,7 +83,11 @@ export async function startCentral(config: Config, options: CentralOptions = {})
     async stop() {
       ctx.log('server.stopping');
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
       // Generated voter cards are secret: their temporary files go with the server.
       await credentialJobsOf(ctx).dispose();
       await ctx.services.close();

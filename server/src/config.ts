@@ -25,7 +25,11 @@ const EnvSchema = z.object({
   /** Unacknowledged batches a validator holds at once. */
   WORKER_PREFETCH: z.coerce.number().int().min(1).max(1000).default(8),
   /** Largest accepted request body, in bytes. */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** Prefix of RabbitMQ queue/exchange names and Redis keys, so test runs do not collide. */
   SCRUTIN_NAMESPACE: z
     .string()

@@ -21,7 +21,8 @@ export function describeDispatchError(e: DispatchError): string {
   }
 }
 
-const issues = (error: z.ZodError): ValidationIssue[] => error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+const issues = (error: z.ZodError): ValidationIssue[] =>
+  error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 
 type Handler<M extends StationMethod> = (api: StationApi, args: ArgsOf<M>) => Promise<Result<ValueOf<M>, StationError>>;
 
@@ -40,7 +41,11 @@ const HANDLERS: { readonly [M in StationMethod]: Handler<M> } = {
   closingReport: (api, args) => api.closingReport(args),
 };
 
-async function invoke<M extends StationMethod>(api: StationApi, method: M, rawArgs: unknown): Promise<Result<Result<ValueOf<M>, StationError>, DispatchError>> {
+async function invoke<M extends StationMethod>(
+  api: StationApi,
+  method: M,
+  rawArgs: unknown,
+): Promise<Result<Result<ValueOf<M>, StationError>, DispatchError>> {
   const args = STATION_METHODS[method].args.safeParse(rawArgs);
   if (!args.success) return err({ kind: 'bad-request', issues: issues(args.error) });
   const handler: Handler<M> = HANDLERS[method];

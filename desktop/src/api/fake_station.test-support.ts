@@ -36,7 +36,15 @@ export function fakeStation(): FakeStation {
     opensAt: election.opensAt,
     closesAt: election.closesAt,
   };
-  const sync: SyncProgress = { state: 'idle', pendingBallots: 0, syncedBallots: 0, batchesSynced: 0, lastSyncAt: null, nextAttemptAt: null, lastError: null };
+  const sync: SyncProgress = {
+    state: 'idle',
+    pendingBallots: 0,
+    syncedBallots: 0,
+    batchesSynced: 0,
+    lastSyncAt: null,
+    nextAttemptAt: null,
+    lastError: null,
+  };
   const listeners = new Set<(event: StationEvent) => void>();
   const ballots: unknown[] = [];
   const tickets = new Set<string>();
@@ -68,14 +76,16 @@ export function fakeStation(): FakeStation {
     status: () => Promise.resolve(ok(status())),
     loadKit: () => Promise.resolve(ok(kit)),
     enrol: () => refused({ kind: 'central-unreachable', detail: 'fake' }),
-    unlock: ({ pin }) => (pin === '482915' ? Promise.resolve(ok({ worker: 'Amélie Tremblay' })) : refused({ kind: 'pin-wrong', attemptsLeft: 4 })),
+    unlock: ({ pin }) =>
+      pin === '482915' ? Promise.resolve(ok({ worker: 'Amélie Tremblay' })) : refused({ kind: 'pin-wrong', attemptsLeft: 4 }),
     openPolls: () => refused({ kind: 'invalid-transition', from: 'open', to: 'open' }),
     closePolls: () => Promise.resolve(ok({ state: 'closed' })),
     checkIn({ nas, code }) {
       const problem = nextProblem;
       nextProblem = undefined;
       if (problem !== undefined) return refused(problem);
-      if (nas.replace(/\D/g, '') !== GOOD_CARD.nas.replace(/\D/g, '') || code.replace(/-/g, '') !== GOOD_CARD.code.replace(/-/g, '')) return refused({ kind: 'unknown-credential' });
+      if (nas.replace(/\D/g, '') !== GOOD_CARD.nas.replace(/\D/g, '') || code.replace(/-/g, '') !== GOOD_CARD.code.replace(/-/g, ''))
+        return refused({ kind: 'unknown-credential' });
       const ticket = 'ab'.repeat(16);
       tickets.add(ticket);
       checkedIn += 1;
@@ -87,7 +97,17 @@ export function fakeStation(): FakeStation {
       return Promise.resolve(ok({ receipt: 'W50BT-YEX2J' }));
     },
     syncNow: () => Promise.resolve(ok(sync)),
-    checkConnection: () => Promise.resolve(ok({ reachable: true, centralTime: '2026-10-05T15:00:00Z', clockSkewMs: 0, clockWarning: false, enrolled: true, lastAcknowledgedSequence: null })),
+    checkConnection: () =>
+      Promise.resolve(
+        ok({
+          reachable: true,
+          centralTime: '2026-10-05T15:00:00Z',
+          clockSkewMs: 0,
+          clockWarning: false,
+          enrolled: true,
+          lastAcknowledgedSequence: null,
+        }),
+      ),
     exportBatches: () => refused({ kind: 'export-failed', detail: 'fake' }),
     closingReport: () => refused({ kind: 'polls-not-closed', state: 'open' }),
     subscribe(listener) {

@@ -124,7 +124,8 @@ const BallotErrorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('too-many-rankings'), contest: ContestIdSchema, max: z.int(), actual: z.int() }),
 ]);
 
-const problem = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), message: Bilingual, ...shape });
+const problem = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
+  z.object({ kind: z.literal(kind), message: Bilingual, ...shape });
 
 export const StationErrorSchema = z.discriminatedUnion('kind', [
   problem('kit-unreadable', { path: z.string(), reason: z.string() }),
@@ -236,7 +237,10 @@ export type Call = z.infer<typeof CallSchema>;
 
 /** The answer to a call: the method's Result. */
 export function replySchema<M extends StationMethod>(method: M): z.ZodType<Result<ValueOf<M>, StationError>> {
-  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value: STATION_METHODS[method].value }), z.object({ ok: z.literal(false), error: StationErrorSchema })]);
+  return z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), value: STATION_METHODS[method].value }),
+    z.object({ ok: z.literal(false), error: StationErrorSchema }),
+  ]);
 }
 
 /** WebSocket frames, UI side → host: a numbered call. */

@@ -19,7 +19,9 @@ afterAll(async () => {
 function selectionFor(contest: Contest) {
   if (contest.kind === 'referendum') return { kind: 'referendum', contest: contest.id, choice: 'oui' } as const;
   const first = contest.candidates[0]?.id ?? null;
-  return contest.method === 'irv' ? ({ kind: 'ranked', contest: contest.id, ranking: first === null ? [] : [first] } as const) : ({ kind: 'plurality', contest: contest.id, choice: first } as const);
+  return contest.method === 'irv'
+    ? ({ kind: 'ranked', contest: contest.id, ranking: first === null ? [] : [first] } as const)
+    : ({ kind: 'plurality', contest: contest.id, choice: first } as const);
 }
 
 describe('npm start', () => {
@@ -52,12 +54,19 @@ describe('npm start', () => {
     const api = stationApiOver(transport);
     const status = unwrap(await api.status({}));
     const checkIn = unwrap(await api.checkIn(card));
-    const ballot = { id: '0'.repeat(32), election: status.kit?.election, riding: checkIn.riding, selections: checkIn.contests.map(selectionFor) };
+    const ballot = {
+      id: '0'.repeat(32),
+      election: status.kit?.election,
+      riding: checkIn.riding,
+      selections: checkIn.contests.map(selectionFor),
+    };
     const receipt = unwrap(await api.cast({ ticket: checkIn.ticket, ballot })).receipt;
     expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
     transport.close();
 
-    const counted = async () => ((await (await fetch(`${demo.central.url}/api/v1/elections/qc-demo-2026/results`)).json()) as { turnout: { ballots: number } }).turnout.ballots;
+    const counted = async () =>
+      ((await (await fetch(`${demo.central.url}/api/v1/elections/qc-demo-2026/results`)).json()) as { turnout: { ballots: number } })
+        .turnout.ballots;
     await expect.poll(counted, { timeout: 30_000 }).toBe(1);
   }, 60_000);
 });

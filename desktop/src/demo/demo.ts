@@ -81,7 +81,9 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
     const [firstWorker] = DEMO_POLL_WORKERS;
     if (firstWorker === undefined) throw new Error('the demo has no poll worker');
     for (const [i, p] of prepared.stations.entries()) {
-      const backend = unwrap(openStation({ dataDir: join(workDir, 'stations', p.station), sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }));
+      const backend = unwrap(
+        openStation({ dataDir: join(workDir, 'stations', p.station), sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }),
+      );
       unwrap(await backend.loadKit({ path: p.kitDir }));
       unwrap(await backend.enrol({ token: p.token }));
       unwrap(await backend.openPolls({ pin: firstWorker.pin }));

@@ -44,7 +44,6 @@ export interface PrepareOptions {
   readonly pinCost?: { readonly N: number; readonly r: number; readonly p: number };
 }
 
-
 async function readCards(file: string): Promise<VoterCard[]> {
   const cards: VoterCard[] = [];
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });

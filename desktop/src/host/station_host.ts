@@ -114,14 +114,22 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
         }
         let json: unknown;
         try {
-          json = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
+          json = JSON.parse(
+            Buffer.isBuffer(data)
+              ? data.toString('utf8')
+              : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
+          );
         } catch {
           send(ws, { type: 'fault', id: null, message: 'a frame is not JSON' });
           return;
         }
         const frame = ClientFrameSchema.safeParse(json);
         if (!frame.success) {
-          send(ws, { type: 'fault', id: null, message: `a frame does not follow the protocol: ${frame.error.issues.map((i) => i.message).join('; ')}` });
+          send(ws, {
+            type: 'fault',
+            id: null,
+            message: `a frame does not follow the protocol: ${frame.error.issues.map((i) => i.message).join('; ')}`,
+          });
           return;
         }
         const { id, call } = frame.data;

@@ -1,6 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, protocol, session, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  powerSaveBlocker,
+  protocol,
+  session,
+  utilityProcess,
+  type UtilityProcess,
+  type WebContents,
+} from 'electron';
 import { ClientFrameSchema, HostFrameSchema } from '../api/station_protocol.ts';
 
 /**
@@ -18,13 +29,22 @@ const ORIGIN = `${SCHEME}://kiosk`;
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
-const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
 
 const here = import.meta.dirname;
 const rendererDir = join(here, '..', 'renderer');
 const dataDir = process.env.SCRUTIN_STATION_DATA ?? join(app.getPath('userData'), 'station');
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -44,7 +64,13 @@ function serveRenderer(): void {
     if (url.host !== 'kiosk' || !file.startsWith(rendererDir + sep)) return new Response('not found', { status: 404 });
     try {
       const body = await readFile(file);
-      return new Response(body, { headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' } });
+      return new Response(body, {
+        headers: {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': CSP,
+          'x-content-type-options': 'nosniff',
+        },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }
@@ -83,7 +109,10 @@ class Backend {
   constructor(private readonly onEvent: (event: unknown) => void) {}
 
   start(): void {
-    const child = utilityProcess.fork(join(here, 'station_backend.js'), ['--data', dataDir], { serviceName: 'Scrutin station backend', stdio: 'inherit' });
+    const child = utilityProcess.fork(join(here, 'station_backend.js'), ['--data', dataDir], {
+      serviceName: 'Scrutin station backend',
+      stdio: 'inherit',
+    });
     child.on('message', (message: unknown) => {
       const frame = HostFrameSchema.safeParse(message);
       if (!frame.success) return;
@@ -102,7 +131,10 @@ class Backend {
       for (const call of this.pending.values()) call.reject(new Error('the station backend stopped'));
       this.pending.clear();
       this.child = undefined;
-      if (!quitting) setTimeout(() => { this.start(); }, 1000);
+      if (!quitting)
+        setTimeout(() => {
+          this.start();
+        }, 1000);
     });
     this.child = child;
   }

@@ -59,7 +59,10 @@ describe('electron-builder.yml', () => {
 
   it('is built into installers by the release workflow on version tags', () => {
     const workflow = z
-      .object({ on: z.object({ push: z.object({ tags: z.array(z.string()) }) }), jobs: z.record(z.string(), z.object({ steps: z.array(z.object({ run: z.string().optional() }).loose()) }).loose()) })
+      .object({
+        on: z.object({ push: z.object({ tags: z.array(z.string()) }) }),
+        jobs: z.record(z.string(), z.object({ steps: z.array(z.object({ run: z.string().optional() }).loose()) }).loose()),
+      })
       .parse(parse(read('.github/workflows/release.yml')));
     expect(workflow.on.push.tags).toEqual(['v*']);
     const runs = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => (step.run === undefined ? [] : [step.run])));
@@ -72,8 +75,25 @@ describe('the kiosk window', () => {
   const main = read('desktop/src/main/main.ts');
 
   it('is locked down', () => {
-    for (const setting of ['kiosk: true', 'contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webviewTag: false', 'devTools: !app.isPackaged']) expect(main).toContain(setting);
-    for (const guard of ["'will-navigate'", "'will-attach-webview'", "setWindowOpenHandler(() => ({ action: 'deny' }))", 'setPermissionRequestHandler', 'requestSingleInstanceLock', "'render-process-gone'", "powerSaveBlocker.start('prevent-display-sleep')", 'Menu.setApplicationMenu(null)']) {
+    for (const setting of [
+      'kiosk: true',
+      'contextIsolation: true',
+      'sandbox: true',
+      'nodeIntegration: false',
+      'webviewTag: false',
+      'devTools: !app.isPackaged',
+    ])
+      expect(main).toContain(setting);
+    for (const guard of [
+      "'will-navigate'",
+      "'will-attach-webview'",
+      "setWindowOpenHandler(() => ({ action: 'deny' }))",
+      'setPermissionRequestHandler',
+      'requestSingleInstanceLock',
+      "'render-process-gone'",
+      "powerSaveBlocker.start('prevent-display-sleep')",
+      'Menu.setApplicationMenu(null)',
+    ]) {
       expect(main).toContain(guard);
     }
   });

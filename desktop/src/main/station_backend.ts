@@ -41,7 +41,9 @@ port.on((data) => {
   const { id, call } = frame.data;
   dispatchCall(station, call).then(
     (outcome) => {
-      port.postMessage(outcome.ok ? { type: 'reply', id, reply: outcome.value } : { type: 'fault', id, message: describeDispatchError(outcome.error) });
+      port.postMessage(
+        outcome.ok ? { type: 'reply', id, reply: outcome.value } : { type: 'fault', id, message: describeDispatchError(outcome.error) },
+      );
     },
     (error: unknown) => {
       console.error(`station ${call.method} failed`, error);

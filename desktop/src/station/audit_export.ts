@@ -67,7 +67,10 @@ export const ElectionEventLogSchema = z.object({
 export type ElectionEventLog = z.infer<typeof ElectionEventLogSchema>;
 
 /** What each station event is, for the `Type` (the vendor's category), `Description` and `Disposition`. */
-const EVENT_CATALOGUE: Record<string, { readonly type: string; readonly description: string; readonly disposition: EventDisposition; readonly severity?: string }> = {
+const EVENT_CATALOGUE: Record<
+  string,
+  { readonly type: string; readonly description: string; readonly disposition: EventDisposition; readonly severity?: string }
+> = {
   'kit-loaded': { type: 'user-action', description: 'Station kit loaded and verified', disposition: 'success' },
   'kit-refused': { type: 'user-action', description: 'Station kit refused', disposition: 'failure', severity: 'warning' },
   'station-key-generated': { type: 'system-action', description: 'Station signing key generated', disposition: 'success' },
@@ -75,13 +78,33 @@ const EVENT_CATALOGUE: Record<string, { readonly type: string; readonly descript
   'enrolment-failed': { type: 'user-action', description: 'Station enrolment failed', disposition: 'failure', severity: 'warning' },
   'pin-accepted': { type: 'user-action', description: 'Poll worker PIN accepted', disposition: 'success' },
   'pin-refused': { type: 'user-action', description: 'Poll worker PIN refused', disposition: 'failure', severity: 'warning' },
-  'pin-lockout': { type: 'system-action', description: 'PIN entry locked after repeated failures', disposition: 'na', severity: 'critical' },
+  'pin-lockout': {
+    type: 'system-action',
+    description: 'PIN entry locked after repeated failures',
+    disposition: 'na',
+    severity: 'critical',
+  },
   'polls-opened': { type: 'user-action', description: 'Polls opened', disposition: 'success' },
   'polls-closed': { type: 'user-action', description: 'Polls closed', disposition: 'success' },
   'batch-synced': { type: 'application-action', description: 'Batch acknowledged by a verified central receipt', disposition: 'success' },
-  'receipt-refused': { type: 'application-status', description: 'Central receipt did not verify; batch kept unsynced', disposition: 'failure', severity: 'warning' },
-  'sync-halted': { type: 'application-status', description: 'Sync stopped on a permanent refusal', disposition: 'failure', severity: 'critical' },
-  'clock-warning': { type: 'system-status', description: 'Station clock far from the central clock', disposition: 'na', severity: 'warning' },
+  'receipt-refused': {
+    type: 'application-status',
+    description: 'Central receipt did not verify; batch kept unsynced',
+    disposition: 'failure',
+    severity: 'warning',
+  },
+  'sync-halted': {
+    type: 'application-status',
+    description: 'Sync stopped on a permanent refusal',
+    disposition: 'failure',
+    severity: 'critical',
+  },
+  'clock-warning': {
+    type: 'system-status',
+    description: 'Station clock far from the central clock',
+    disposition: 'na',
+    severity: 'warning',
+  },
   'batches-exported': { type: 'user-action', description: 'Unsynced batches exported to a file', disposition: 'success' },
   'export-failed': { type: 'user-action', description: 'Batch export failed', disposition: 'failure', severity: 'warning' },
   'closing-report': { type: 'user-action', description: 'Signed closing report produced', disposition: 'success' },

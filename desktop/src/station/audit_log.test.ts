@@ -9,7 +9,11 @@ afterAll(removeTempDirs);
 
 function logWithEntries(): StationDb {
   const db = unwrap(openStationDb(join(tempDir(), 'station.sqlite')));
-  appendAudit(db, { event: 'kit-loaded', details: { election: 'qc-demo-2026', station: 'ST-00001', voters: 200, shardSha256: 'a'.repeat(64) } }, NOW);
+  appendAudit(
+    db,
+    { event: 'kit-loaded', details: { election: 'qc-demo-2026', station: 'ST-00001', voters: 200, shardSha256: 'a'.repeat(64) } },
+    NOW,
+  );
   appendAudit(db, { event: 'pin-accepted', details: { worker: 'Amélie Tremblay', action: 'open-polls' } }, NOW + 1000);
   appendAudit(db, { event: 'polls-opened', details: { worker: 'Amélie Tremblay' } }, NOW + 2000);
   return db;
@@ -47,9 +51,18 @@ describe('audit log', () => {
       db.close();
       return result;
     };
-    expect(tamper(`UPDATE audit_log SET details = '{"worker":"Mallory"}' WHERE seq = 3`)).toEqual({ ok: false, error: { kind: 'audit-chain-broken', seq: 3, reason: 'wrong-hash' } });
-    expect(tamper('DELETE FROM audit_log WHERE seq = 2')).toEqual({ ok: false, error: { kind: 'audit-chain-broken', seq: 3, reason: 'sequence-gap' } });
-    expect(tamper("UPDATE audit_log SET at = '2026-10-05T08:00:00.000Z' WHERE seq = 1")).toEqual({ ok: false, error: { kind: 'audit-chain-broken', seq: 1, reason: 'wrong-hash' } });
+    expect(tamper(`UPDATE audit_log SET details = '{"worker":"Mallory"}' WHERE seq = 3`)).toEqual({
+      ok: false,
+      error: { kind: 'audit-chain-broken', seq: 3, reason: 'wrong-hash' },
+    });
+    expect(tamper('DELETE FROM audit_log WHERE seq = 2')).toEqual({
+      ok: false,
+      error: { kind: 'audit-chain-broken', seq: 3, reason: 'sequence-gap' },
+    });
+    expect(tamper("UPDATE audit_log SET at = '2026-10-05T08:00:00.000Z' WHERE seq = 1")).toEqual({
+      ok: false,
+      error: { kind: 'audit-chain-broken', seq: 1, reason: 'wrong-hash' },
+    });
     expect(tamper(`UPDATE audit_log SET hash = '${'b'.repeat(64)}' WHERE seq = 1`)).toMatchObject({ ok: false, error: { seq: 1 } });
     // Deleting the last entry cannot be seen from the chain alone: the head hash is what to compare.
     expect(tamper('DELETE FROM audit_log WHERE seq = 3')).toMatchObject({ ok: true, value: { entries: 2 } });

@@ -17,7 +17,10 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** The catalogue of audit events and their details. */
 export type AuditEvent =
-  | { readonly event: 'kit-loaded'; readonly details: { readonly election: string; readonly station: string; readonly voters: number; readonly shardSha256: string } }
+  | {
+      readonly event: 'kit-loaded';
+      readonly details: { readonly election: string; readonly station: string; readonly voters: number; readonly shardSha256: string };
+    }
   | { readonly event: 'kit-refused'; readonly details: { readonly reason: string } }
   | { readonly event: 'station-key-generated'; readonly details: { readonly publicKey: string } }
   | { readonly event: 'enrolment-succeeded'; readonly details: { readonly publicKey: string; readonly enrolledAt: string } }
@@ -27,13 +30,22 @@ export type AuditEvent =
   | { readonly event: 'pin-lockout'; readonly details: { readonly until: string } }
   | { readonly event: 'polls-opened'; readonly details: { readonly worker: string } }
   | { readonly event: 'polls-closed'; readonly details: { readonly worker: string; readonly ballots: number } }
-  | { readonly event: 'batch-synced'; readonly details: { readonly sequence: number; readonly envelopes: number; readonly batchHash: string } }
+  | {
+      readonly event: 'batch-synced';
+      readonly details: { readonly sequence: number; readonly envelopes: number; readonly batchHash: string };
+    }
   | { readonly event: 'receipt-refused'; readonly details: { readonly sequence: number; readonly reason: string } }
   | { readonly event: 'sync-halted'; readonly details: { readonly code: string; readonly sequence: number | null } }
   | { readonly event: 'clock-warning'; readonly details: { readonly skewMs: number } }
-  | { readonly event: 'batches-exported'; readonly details: { readonly worker: string; readonly batches: number; readonly ballots: number; readonly sha256: string } }
+  | {
+      readonly event: 'batches-exported';
+      readonly details: { readonly worker: string; readonly batches: number; readonly ballots: number; readonly sha256: string };
+    }
   | { readonly event: 'export-failed'; readonly details: { readonly worker: string; readonly reason: string } }
-  | { readonly event: 'closing-report'; readonly details: { readonly worker: string; readonly reportSha256: string; readonly ballots: number } };
+  | {
+      readonly event: 'closing-report';
+      readonly details: { readonly worker: string; readonly reportSha256: string; readonly ballots: number };
+    };
 
 export interface AuditEntry {
   readonly seq: number;
@@ -82,7 +94,11 @@ export function readAuditLog(db: StationDb): AuditEntry[] {
     .map((r) => ({ seq: r.seq, at: r.at, event: r.event, details: JSON.parse(r.details) as unknown, prevHash: r.prev_hash, hash: r.hash }));
 }
 
-export type AuditChainError = { readonly kind: 'audit-chain-broken'; readonly seq: number; readonly reason: 'sequence-gap' | 'wrong-previous-hash' | 'wrong-hash' };
+export type AuditChainError = {
+  readonly kind: 'audit-chain-broken';
+  readonly seq: number;
+  readonly reason: 'sequence-gap' | 'wrong-previous-hash' | 'wrong-hash';
+};
 
 /** Recomputes the chain; returns the number of entries and the head hash, or where it breaks. */
 export function verifyAuditLog(db: StationDb): Result<{ readonly entries: number; readonly head: string }, AuditChainError> {

@@ -48,7 +48,9 @@ export function castBallot(db: StationDb, credential: CredentialHash, ballot: Ba
   const envelope: Envelope = { credentialHash: credential, ballot };
   const stored = db
     .transaction((): boolean => {
-      const marked = db.prepare('INSERT INTO used_credentials (credential_hash) VALUES (?) ON CONFLICT DO NOTHING').run(Buffer.from(credential, 'hex'));
+      const marked = db
+        .prepare('INSERT INTO used_credentials (credential_hash) VALUES (?) ON CONFLICT DO NOTHING')
+        .run(Buffer.from(credential, 'hex'));
       if (marked.changes !== 1) return false;
       db.prepare('INSERT INTO outbox (id, envelope) VALUES (?, ?)').run(randomBytes(16), canonicalJson(envelope));
       return true;

@@ -77,7 +77,9 @@ export function sealBatch(db: StationDb, identity: SealIdentity, size: number): 
       const rows = db.prepare<[number], { id: Buffer; envelope: string }>('SELECT id, envelope FROM outbox LIMIT ?').all(size);
       if (rows.length === 0) return undefined;
       const envelopes: Envelope[] = shuffle(rows.map((r) => EnvelopeSchema.parse(JSON.parse(r.envelope))));
-      const last = db.prepare<[], { sequence: number; batch_hash: string }>('SELECT sequence, batch_hash FROM batches ORDER BY sequence DESC LIMIT 1').get();
+      const last = db
+        .prepare<[], { sequence: number; batch_hash: string }>('SELECT sequence, batch_hash FROM batches ORDER BY sequence DESC LIMIT 1')
+        .get();
       const signed = signBatch(
         {
           election: identity.election,
@@ -90,7 +92,12 @@ export function sealBatch(db: StationDb, identity: SealIdentity, size: number): 
       );
       const hash = batchHash(signed.body);
       const json = JSON.stringify(signed);
-      db.prepare('INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes) VALUES (?, ?, ?, ?)').run(signed.body.sequence, hash, json, envelopes.length);
+      db.prepare('INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes) VALUES (?, ?, ?, ?)').run(
+        signed.body.sequence,
+        hash,
+        json,
+        envelopes.length,
+      );
       const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
       for (const r of rows) remove.run(r.id);
       return { sequence: signed.body.sequence, batchHash: hash, json, envelopes: envelopes.length, synced: false };
@@ -100,33 +107,43 @@ export function sealBatch(db: StationDb, identity: SealIdentity, size: number): 
 
 export function unsyncedBatches(db: StationDb): StoredBatch[] {
   return db
-    .prepare<[], BatchRow>('SELECT sequence, batch_hash, signed_batch, envelopes, receipt FROM batches WHERE receipt IS NULL ORDER BY sequence')
+    .prepare<[], BatchRow>(
+      'SELECT sequence, batch_hash, signed_batch, envelopes, receipt FROM batches WHERE receipt IS NULL ORDER BY sequence',
+    )
     .all()
     .map(toStored);
 }
 
 export function batchBySequence(db: StationDb, sequence: number): StoredBatch | undefined {
-  const row = db.prepare<[number], BatchRow>('SELECT sequence, batch_hash, signed_batch, envelopes, receipt FROM batches WHERE sequence = ?').get(sequence);
+  const row = db
+    .prepare<[number], BatchRow>('SELECT sequence, batch_hash, signed_batch, envelopes, receipt FROM batches WHERE sequence = ?')
+    .get(sequence);
   return row === undefined ? undefined : toStored(row);
 }
 
 /** Sequence and hash of every batch, in order (for reconciliation with central). */
 export function batchChain(db: StationDb): { readonly sequence: number; readonly batchHash: Sha256Hex; readonly synced: boolean }[] {
   return db
-    .prepare<[], { sequence: number; batch_hash: string; synced: number }>('SELECT sequence, batch_hash, receipt IS NOT NULL AS synced FROM batches ORDER BY sequence')
+    .prepare<[], { sequence: number; batch_hash: string; synced: number }>(
+      'SELECT sequence, batch_hash, receipt IS NOT NULL AS synced FROM batches ORDER BY sequence',
+    )
     .all()
     .map((r) => ({ sequence: r.sequence, batchHash: r.batch_hash as Sha256Hex, synced: r.synced === 1 }));
 }
 
 /** Every signed batch, parsed (the closing report's tally, exports). */
 export function* allBatches(db: StationDb, which: 'all' | 'unsynced' = 'all'): Generator<SignedBatch> {
-  const sql = which === 'all' ? 'SELECT signed_batch FROM batches ORDER BY sequence' : 'SELECT signed_batch FROM batches WHERE receipt IS NULL ORDER BY sequence';
+  const sql =
+    which === 'all'
+      ? 'SELECT signed_batch FROM batches ORDER BY sequence'
+      : 'SELECT signed_batch FROM batches WHERE receipt IS NULL ORDER BY sequence';
   for (const row of db.prepare<[], { signed_batch: string }>(sql).iterate()) yield SignedBatchSchema.parse(JSON.parse(row.signed_batch));
 }
 
 /** Every envelope still in the outbox, parsed. */
 export function* outboxEnvelopes(db: StationDb): Generator<Envelope> {
-  for (const row of db.prepare<[], { envelope: string }>('SELECT envelope FROM outbox').iterate()) yield EnvelopeSchema.parse(JSON.parse(row.envelope));
+  for (const row of db.prepare<[], { envelope: string }>('SELECT envelope FROM outbox').iterate())
+    yield EnvelopeSchema.parse(JSON.parse(row.envelope));
 }
 
 export type ReceiptProblem =
@@ -138,7 +155,11 @@ export type ReceiptProblem =
  * Checks a central answer is a receipt for `batch`: signed by the kit's central key, and
  * naming this batch (election, station, sequence, hash, envelope count).
  */
-export function checkReceipt(input: unknown, batch: StoredBatch, expected: { readonly election: ElectionId; readonly station: StationId; readonly centralPublicKey: PublicKey }): SignedReceipt | ReceiptProblem {
+export function checkReceipt(
+  input: unknown,
+  batch: StoredBatch,
+  expected: { readonly election: ElectionId; readonly station: StationId; readonly centralPublicKey: PublicKey },
+): SignedReceipt | ReceiptProblem {
   const parsed = SignedReceiptSchema.safeParse(input);
   if (!parsed.success) return { kind: 'receipt-malformed' };
   const receipt = parsed.data;
@@ -154,7 +175,9 @@ export function checkReceipt(input: unknown, batch: StoredBatch, expected: { rea
 
 /** Stores a verified receipt and so marks the batch synced; false if it already was. */
 export function markSynced(db: StationDb, sequence: number, receipt: SignedReceipt, at: number): boolean {
-  const changed = db.prepare('UPDATE batches SET receipt = ?, acknowledged_at = ? WHERE sequence = ? AND receipt IS NULL').run(canonicalJson(receipt), new Date(at).toISOString(), sequence);
+  const changed = db
+    .prepare('UPDATE batches SET receipt = ?, acknowledged_at = ? WHERE sequence = ? AND receipt IS NULL')
+    .run(canonicalJson(receipt), new Date(at).toISOString(), sequence);
   return changed.changes === 1;
 }
 

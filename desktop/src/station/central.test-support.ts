@@ -37,11 +37,24 @@ export async function enrolledStation(
   credentials: CredentialsFixture,
   station: StationId,
   clock: { readonly now: () => number },
-  options: { readonly fetch?: typeof fetch; readonly sync?: Partial<SyncOptions>; readonly dataDir?: string; readonly centralUrl?: string } = {},
+  options: {
+    readonly fetch?: typeof fetch;
+    readonly sync?: Partial<SyncOptions>;
+    readonly dataDir?: string;
+    readonly centralUrl?: string;
+  } = {},
 ): Promise<Station> {
   const dataDir = options.dataDir ?? tempDir();
   const api = openTestStation(dataDir, clock, options.fetch, { autoSync: false, ...options.sync });
-  unwrap(await api.loadKit({ path: await makeKit(credentials, { station, centralUrl: options.centralUrl ?? central.central.url, centralPublicKey: central.central.ctx.centralKey.publicKey }) }));
+  unwrap(
+    await api.loadKit({
+      path: await makeKit(credentials, {
+        station,
+        centralUrl: options.centralUrl ?? central.central.url,
+        centralPublicKey: central.central.ctx.centralKey.publicKey,
+      }),
+    }),
+  );
   const { token } = await issueEnrolmentToken(central.central.ctx.services.db, credentials.election.id, station);
   unwrap(await api.enrol({ token }));
   unwrap(await api.openPolls({ pin: GOOD_PIN }));
@@ -53,7 +66,13 @@ export async function enrolledStation(
  * ballots (the validator is asynchronous), then returns the ids of the ballots central
  * counted for `riding`, without dashes (the station's form).
  */
-export async function centralBallots(central: TestCentral, station: StationId, riding: string, count: number, timeoutMs = 60_000): Promise<string[]> {
+export async function centralBallots(
+  central: TestCentral,
+  station: StationId,
+  riding: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const { db } = central.central.ctx.services;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -29,7 +29,10 @@ export function signClosingReport(body: ClosingReportBody, privateKeyPem: string
 
 export function verifyClosingReport(report: Pick<ClosingReport, 'body' | 'signature' | 'publicKey'>): boolean {
   try {
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(report.publicKey, 'base64').toString('base64url') }, format: 'jwk' });
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(report.publicKey, 'base64').toString('base64url') },
+      format: 'jwk',
+    });
     return verify(null, signingBytes(report.body), key, Buffer.from(report.signature, 'base64'));
   } catch {
     return false;
@@ -44,7 +47,9 @@ export function closingReportHash(body: ClosingReportBody): string {
 /** The station's own tally of its envelopes, per contest of its ballot style, in ballot order. */
 export function tallyTape(election: ElectionDefinition, riding: RidingCode, envelopes: Iterable<Envelope>): ContestTape[] {
   const contests = ballotStyle(election, riding);
-  const counts = new Map<string, { ballots: number; blank: number; votes: Map<string, number> }>(contests.map((c) => [c.id, { ballots: 0, blank: 0, votes: new Map() }]));
+  const counts = new Map<string, { ballots: number; blank: number; votes: Map<string, number> }>(
+    contests.map((c) => [c.id, { ballots: 0, blank: 0, votes: new Map() }]),
+  );
   for (const { ballot } of envelopes) {
     for (const selection of ballot.selections) {
       const entry = counts.get(selection.contest);
@@ -87,7 +92,13 @@ function optionsOf(contest: Contest): { readonly id: string; readonly label: Bil
     case 'referendum':
       return contest.options.map((o) => ({ id: o.id, label: o.label }));
     case 'candidate':
-      return contest.candidates.map((k) => ({ id: k.id, label: { fr: k.party === null ? `${k.name} (indépendant)` : `${k.name} (${k.party})`, en: k.party === null ? `${k.name} (independent)` : `${k.name} (${k.party})` } }));
+      return contest.candidates.map((k) => ({
+        id: k.id,
+        label: {
+          fr: k.party === null ? `${k.name} (indépendant)` : `${k.name} (${k.party})`,
+          en: k.party === null ? `${k.name} (independent)` : `${k.name} (${k.party})`,
+        },
+      }));
     default: {
       const never: never = contest;
       throw new Error(`unexpected contest ${JSON.stringify(never)}`);
@@ -95,7 +106,8 @@ function optionsOf(contest: Contest): { readonly id: string; readonly label: Bil
   }
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const both = (b: Bilingual) => (b.fr === b.en ? escape(b.fr) : `${escape(b.fr)}<br><span class="en">${escape(b.en)}</span>`);
 const row = (label: Bilingual, value: string | number) => `<tr><th scope="row">${both(label)}</th><td>${escape(String(value))}</td></tr>`;
 
@@ -107,7 +119,10 @@ export function closingReportHtml(report: Pick<ClosingReport, 'body' | 'signatur
   const tapes = body.tape
     .map((t) => {
       const rows = t.counts.map((c) => `<tr><td>${both(c.label)}</td><td class="n">${c.votes}</td></tr>`).join('');
-      const note = t.kind === 'candidate' && election.contests.some((c) => c.id === t.contest && c.kind === 'candidate' && c.method === 'irv') ? `<p class="note">Premiers choix seulement · First preferences only</p>` : '';
+      const note =
+        t.kind === 'candidate' && election.contests.some((c) => c.id === t.contest && c.kind === 'candidate' && c.method === 'irv')
+          ? `<p class="note">Premiers choix seulement · First preferences only</p>`
+          : '';
       return `<section class="tape"><h2>${both(t.title)}</h2>${note}<table><thead><tr><th>Option</th><th class="n">Votes</th></tr></thead><tbody>${rows}
 <tr class="blank"><td>Bulletins blancs<br><span class="en">Blank</span></td><td class="n">${t.blank}</td></tr>
 <tr class="total"><td>Total</td><td class="n">${t.ballots}</td></tr></tbody></table></section>`;

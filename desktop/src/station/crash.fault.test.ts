@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvelopeSchema, SignedBatchSchema, batchHash, receiptCode, syntheticElection, unwrap, type CredentialHash } from '@scrutin/shared/node';
+import {
+  EnvelopeSchema,
+  SignedBatchSchema,
+  batchHash,
+  receiptCode,
+  syntheticElection,
+  unwrap,
+  type CredentialHash,
+} from '@scrutin/shared/node';
 import { openStationDb } from './db.ts';
 import { ensureStationKey } from './enrolment.ts';
 import { GOOD_PIN, makeCredentials, makeKit, openTestStation, removeTempDirs, tempDir, TestClock } from './fixtures.test-support.ts';
@@ -95,9 +103,17 @@ describe('crash safety', () => {
 
       const db = unwrap(openStationDb(join(dataDir, 'station.sqlite')));
       try {
-        const envelopes = db.prepare<[], { envelope: string }>('SELECT envelope FROM outbox').all().map((r) => EnvelopeSchema.parse(JSON.parse(r.envelope)));
+        const envelopes = db
+          .prepare<[], { envelope: string }>('SELECT envelope FROM outbox')
+          .all()
+          .map((r) => EnvelopeSchema.parse(JSON.parse(r.envelope)));
         let previous: string | null = null;
-        for (const [i, row] of db.prepare<[], { sequence: number; signed_batch: string; batch_hash: string; envelopes: number }>('SELECT sequence, signed_batch, batch_hash, envelopes FROM batches ORDER BY sequence').all().entries()) {
+        for (const [i, row] of db
+          .prepare<[], { sequence: number; signed_batch: string; batch_hash: string; envelopes: number }>(
+            'SELECT sequence, signed_batch, batch_hash, envelopes FROM batches ORDER BY sequence',
+          )
+          .all()
+          .entries()) {
           const batch = SignedBatchSchema.parse(JSON.parse(row.signed_batch));
           expect(row.sequence).toBe(i + 1);
           expect(batch.body.previousBatchHash).toBe(previous);
@@ -106,7 +122,12 @@ describe('crash safety', () => {
           previous = row.batch_hash;
           envelopes.push(...batch.body.envelopes);
         }
-        const usedMarks = new Set(db.prepare<[], { h: string }>("SELECT lower(hex(credential_hash)) AS h FROM used_credentials").all().map((r) => r.h as CredentialHash));
+        const usedMarks = new Set(
+          db
+            .prepare<[], { h: string }>('SELECT lower(hex(credential_hash)) AS h FROM used_credentials')
+            .all()
+            .map((r) => r.h as CredentialHash),
+        );
         const credentialsInEnvelopes = new Set(envelopes.map((e) => e.credentialHash));
         expect(credentialsInEnvelopes.size).toBe(envelopes.length);
         expect(usedMarks.size).toBe(envelopes.length);

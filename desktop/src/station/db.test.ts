@@ -17,7 +17,11 @@ describe('station database', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('application_id', { simple: true })).toBe(STATION_APPLICATION_ID);
-    const tables = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all();
+    const tables = db
+      .prepare<[], { name: string; strict: number }>(
+        "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'",
+      )
+      .all();
     expect(tables.length).toBeGreaterThan(5);
     for (const t of tables) expect(t, t.name).toMatchObject({ strict: 1 });
     db.close();
@@ -25,18 +29,30 @@ describe('station database', () => {
 
   it('migrates a version-1 station (polls open, ballots in the outbox) to version 2 without touching its data', () => {
     const path = join(tempDir(), 'station.sqlite');
-    const v1 = unwrap(openStationDb(path, MIGRATIONS.filter((m) => m.version === 1)));
+    const v1 = unwrap(
+      openStationDb(
+        path,
+        MIGRATIONS.filter((m) => m.version === 1),
+      ),
+    );
     expect(schemaVersion(v1)).toBe(1);
     v1.prepare("UPDATE polls SET state = 'open'").run();
     v1.prepare('INSERT INTO outbox (id, envelope) VALUES (randomblob(16), ?)').run('{}');
     v1.close();
     const v2 = unwrap(openStationDb(path));
     expect(schemaVersion(v2)).toBe(2);
-    expect(v2.prepare<[], { state: string; checked_in: number }>('SELECT state, checked_in FROM polls').get()).toEqual({ state: 'open', checked_in: 0 });
+    expect(v2.prepare<[], { state: string; checked_in: number }>('SELECT state, checked_in FROM polls').get()).toEqual({
+      state: 'open',
+      checked_in: 0,
+    });
     expect(v2.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n).toBe(1);
     expect(v2.prepare<[], { n: number }>('SELECT count(*) AS n FROM batches').get()?.n).toBe(0);
     // A batch is synced exactly when it holds a receipt and its acknowledgement time.
-    expect(() => v2.prepare("INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes, receipt) VALUES (1, ?, '{}', 1, '{}')").run('a'.repeat(64))).toThrow(/CHECK/);
+    expect(() =>
+      v2
+        .prepare("INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes, receipt) VALUES (1, ?, '{}', 1, '{}')")
+        .run('a'.repeat(64)),
+    ).toThrow(/CHECK/);
     v2.close();
   });
 
@@ -54,7 +70,10 @@ describe('station database', () => {
   it('applies a later migration in order, in its own transaction, and rolls a failing one back', () => {
     const path = join(tempDir(), 'station.sqlite');
     unwrap(openStationDb(path)).close();
-    const broken = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, sql: 'CREATE TABLE extra (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' }];
+    const broken = [
+      ...MIGRATIONS,
+      { version: LATEST_SCHEMA_VERSION + 1, sql: 'CREATE TABLE extra (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' },
+    ];
     expect(() => openStationDb(path, broken)).toThrow(/nowhere/);
     const db = unwrap(openStationDb(path));
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
@@ -71,7 +90,10 @@ describe('station database', () => {
     const db = unwrap(openStationDb(path));
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     db.close();
-    expect(openStationDb(path)).toEqual({ ok: false, error: { kind: 'newer-schema', found: LATEST_SCHEMA_VERSION + 1, supported: LATEST_SCHEMA_VERSION } });
+    expect(openStationDb(path)).toEqual({
+      ok: false,
+      error: { kind: 'newer-schema', found: LATEST_SCHEMA_VERSION + 1, supported: LATEST_SCHEMA_VERSION },
+    });
     const raw = new Database(path);
     expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
     raw.close();

@@ -4,7 +4,15 @@ import { saveElection, setElectionState } from '../../../server/src/elections/st
 import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
 import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
-import { makeCredentials, makeKit, openTestStation, removeTempDirs, tempDir, TestClock, type CredentialsFixture } from './fixtures.test-support.ts';
+import {
+  makeCredentials,
+  makeKit,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  TestClock,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
 import { stationKey } from './enrolment.ts';
 
 const election = openSampleElection();
@@ -28,10 +36,10 @@ async function kitFor(station: StationId, centralPublicKey = central.central.ctx
 }
 
 async function enrolledKey(station: StationId): Promise<string | null> {
-  const { rows } = await central.central.ctx.services.db.query<{ public_key: string | null }>('SELECT public_key FROM stations WHERE election_id = $1 AND station_id = $2', [
-    election.id,
-    station,
-  ]);
+  const { rows } = await central.central.ctx.services.db.query<{ public_key: string | null }>(
+    'SELECT public_key FROM stations WHERE election_id = $1 AND station_id = $2',
+    [election.id, station],
+  );
   return rows[0]?.public_key ?? null;
 }
 
@@ -87,14 +95,20 @@ describe('enrolment against a real central server', () => {
     const bad = await station.enrol({ token: 'kX3v9Qm2Zr8LwT1cYp5HnB7dFs0GjA4e' });
     expect(bad).toMatchObject({ ok: false, error: { kind: 'enrolment-refused', code: 'bad-enrolment-token', status: 403 } });
     if (!bad.ok) expect(bad.error.message.en).toMatch(/new token/);
-    expect(await station.enrol({ token: await token('ST-00005' as StationId) })).toMatchObject({ ok: false, error: { kind: 'enrolment-refused', code: 'bad-enrolment-token' } });
+    expect(await station.enrol({ token: await token('ST-00005' as StationId) })).toMatchObject({
+      ok: false,
+      error: { kind: 'enrolment-refused', code: 'bad-enrolment-token' },
+    });
     expect(await enrolledKey(id)).toBeNull();
     expect(stationKey(station.db)?.enrolledAt).toBeNull();
     station.close();
 
     const wrongKey = openTestStation(tempDir(), new TestClock(Date.now()));
     unwrap(await wrongKey.loadKit({ path: await kitFor('ST-00006' as StationId, generateStationKeyPair().publicKey) }));
-    expect(await wrongKey.enrol({ token: await token('ST-00006' as StationId) })).toMatchObject({ ok: false, error: { kind: 'central-key-mismatch' } });
+    expect(await wrongKey.enrol({ token: await token('ST-00006' as StationId) })).toMatchObject({
+      ok: false,
+      error: { kind: 'central-key-mismatch' },
+    });
     expect(stationKey(wrongKey.db)?.enrolledAt).toBeNull();
     wrongKey.close();
   });

@@ -22,8 +22,14 @@ export interface StationKey {
 }
 
 export function stationKey(db: StationDb): StationKey | undefined {
-  const row = db.prepare<[], { private_key_pem: string; public_key: string; enrolled_at: string | null }>('SELECT private_key_pem, public_key, enrolled_at FROM station_key WHERE id = 1').get();
-  return row === undefined ? undefined : { publicKey: PublicKeySchema.parse(row.public_key), privateKeyPem: row.private_key_pem, enrolledAt: row.enrolled_at };
+  const row = db
+    .prepare<[], { private_key_pem: string; public_key: string; enrolled_at: string | null }>(
+      'SELECT private_key_pem, public_key, enrolled_at FROM station_key WHERE id = 1',
+    )
+    .get();
+  return row === undefined
+    ? undefined
+    : { publicKey: PublicKeySchema.parse(row.public_key), privateKeyPem: row.private_key_pem, enrolledAt: row.enrolled_at };
 }
 
 /** The station's key, made and stored on first use. */
@@ -33,7 +39,10 @@ export function ensureStationKey(db: StationDb, now: number): StationKey {
       const existing = stationKey(db);
       if (existing !== undefined) return existing;
       const pair = generateStationKeyPair();
-      db.prepare('INSERT INTO station_key (id, private_key_pem, public_key, enrolled_at) VALUES (1, ?, ?, NULL)').run(pair.privateKeyPem, pair.publicKey);
+      db.prepare('INSERT INTO station_key (id, private_key_pem, public_key, enrolled_at) VALUES (1, ?, ?, NULL)').run(
+        pair.privateKeyPem,
+        pair.publicKey,
+      );
       appendAudit(db, { event: 'station-key-generated', details: { publicKey: pair.publicKey } }, now);
       return { publicKey: pair.publicKey, privateKeyPem: pair.privateKeyPem, enrolledAt: null };
     })
@@ -51,7 +60,11 @@ export async function enrolStation(
 ): Promise<Result<{ readonly publicKey: PublicKey; readonly enrolledAt: string }, EnrolmentError>> {
   const key = ensureStationKey(db, options.now());
   const fail = (error: EnrolmentError) => {
-    appendAudit(db, { event: 'enrolment-failed', details: { reason: error.kind === 'enrolment-refused' ? error.code : error.kind } }, options.now());
+    appendAudit(
+      db,
+      { event: 'enrolment-failed', details: { reason: error.kind === 'enrolment-refused' ? error.code : error.kind } },
+      options.now(),
+    );
     return err(error);
   };
   let response: Response;
@@ -70,7 +83,8 @@ export async function enrolStation(
   if (!response.ok) {
     const refused = ErrorResponseSchema.safeParse(body);
     const code = refused.success ? refused.data.error.code : `http-${response.status}`;
-    if (response.status >= 500 || response.status === 429) return fail({ kind: 'central-unreachable', detail: `${response.status} ${code}` });
+    if (response.status >= 500 || response.status === 429)
+      return fail({ kind: 'central-unreachable', detail: `${response.status} ${code}` });
     return fail({ kind: 'enrolment-refused', code, status: response.status, detail: refused.success ? refused.data.error.message : '' });
   }
   const answer = EnrolResponseSchema.safeParse(body);

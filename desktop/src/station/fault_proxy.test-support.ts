@@ -18,7 +18,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-
 /** Each round of requests gets every fault once (and two clean passes), in a seeded random order. */
 const ROUND: readonly Fault[] = ['pass', 'pass', 'delay', 'drop-before', 'drop-after', 'duplicate', 'cut-request', 'cut-response'];
 
@@ -31,12 +30,26 @@ interface Upstream {
 export async function startFaultProxy(target: string, seed = 1): Promise<FaultProxy> {
   const random = seededRandom(seed);
   const base = new URL(target);
-  const counts: Record<Fault, number> = { pass: 0, delay: 0, 'drop-before': 0, 'drop-after': 0, duplicate: 0, 'cut-request': 0, 'cut-response': 0 };
+  const counts: Record<Fault, number> = {
+    pass: 0,
+    delay: 0,
+    'drop-before': 0,
+    'drop-after': 0,
+    duplicate: 0,
+    'cut-request': 0,
+    'cut-response': 0,
+  };
 
   const forward = (req: IncomingMessage, body: Buffer, cut = false): Promise<Upstream> =>
     new Promise((resolve, reject) => {
       const upstream = request(
-        { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: { ...req.headers, host: base.host, 'content-length': String(body.length) } },
+        {
+          host: base.hostname,
+          port: base.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: base.host, 'content-length': String(body.length) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

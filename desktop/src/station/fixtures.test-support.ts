@@ -97,7 +97,10 @@ export async function makeKit(credentials: CredentialsFixture, options: KitOptio
       outDir,
       election: credentials.election,
       stationId: station,
-      credentials: options.ridingIndex === false ? { kind: 'shards', shardPath: join(credentials.dir, entry.shard) } : { kind: 'directory', dir: credentials.dir },
+      credentials:
+        options.ridingIndex === false
+          ? { kind: 'shards', shardPath: join(credentials.dir, entry.shard) }
+          : { kind: 'directory', dir: credentials.dir },
       centralUrl: options.centralUrl ?? 'https://central.example.org',
       centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
       pollWorkers: POLL_WORKERS,
@@ -119,8 +122,15 @@ export function fixtureElection(): ElectionDefinition {
   return openSampleElection(NOW);
 }
 
-export function openTestStation(dataDir: string, clock: { readonly now: () => number }, fetchFn?: typeof fetch, sync?: Partial<SyncOptions>): Station {
-  return unwrap(openStation({ dataDir, now: clock.now, ...(fetchFn === undefined ? {} : { fetch: fetchFn }), ...(sync === undefined ? {} : { sync }) }));
+export function openTestStation(
+  dataDir: string,
+  clock: { readonly now: () => number },
+  fetchFn?: typeof fetch,
+  sync?: Partial<SyncOptions>,
+): Station {
+  return unwrap(
+    openStation({ dataDir, now: clock.now, ...(fetchFn === undefined ? {} : { fetch: fetchFn }), ...(sync === undefined ? {} : { sync }) }),
+  );
 }
 
 /** A station with its kit loaded and its polls open. */
@@ -138,7 +148,11 @@ export function ballotFor(election: ElectionDefinition, riding: RidingCode, i: n
     const pick = c.candidates[i % c.candidates.length];
     if (c.method === 'irv') {
       const second = c.candidates[(i + 1) % c.candidates.length];
-      return { kind: 'ranked', contest: c.id, ranking: i % 7 === 6 || pick === undefined ? [] : second === undefined || second.id === pick.id ? [pick.id] : [pick.id, second.id] };
+      return {
+        kind: 'ranked',
+        contest: c.id,
+        ranking: i % 7 === 6 || pick === undefined ? [] : second === undefined || second.id === pick.id ? [pick.id] : [pick.id, second.id],
+      };
     }
     return { kind: 'plurality', contest: c.id, choice: i % 7 === 6 || pick === undefined ? null : pick.id };
   });

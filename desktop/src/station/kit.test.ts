@@ -2,7 +2,15 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRidingIndex, generateStationKeyPair, sha256OfFile, unwrap, type ElectionId, type RidingCode, type StationId } from '@scrutin/shared/node';
+import {
+  buildRidingIndex,
+  generateStationKeyPair,
+  sha256OfFile,
+  unwrap,
+  type ElectionId,
+  type RidingCode,
+  type StationId,
+} from '@scrutin/shared/node';
 import {
   removeTempDirs,
   fixtureElection,
@@ -132,7 +140,11 @@ describe('station kit', () => {
     const dir = await makeKit(credentials, { station: IRV_STATION });
     const kit = JSON.parse(readFileSync(join(dir, KIT_FILE), 'utf8')) as StationKitFile;
     const sameRiding = credentials.manifest.stations.filter((s) => s.riding === 'MONTREAL-CENTRE' && s.id !== IRV_STATION);
-    expect(kit.ridingIndex).toMatchObject({ file: RIDING_INDEX_FILE, stations: sameRiding.length, voters: sameRiding.reduce((n, s) => n + s.voters, 0) });
+    expect(kit.ridingIndex).toMatchObject({
+      file: RIDING_INDEX_FILE,
+      stations: sameRiding.length,
+      voters: sameRiding.reduce((n, s) => n + s.voters, 0),
+    });
     const shardPath = join(tempDir(), 'shard.sqlite');
     expect(unwrap(loadStationKit(dir, shardPath)).ridingIndexSha256).toBe(kit.ridingIndex!.sha256);
     expect(sha256OfFile(join(shardPath, '..', RIDING_INDEX_FILE))).toBe(kit.ridingIndex!.sha256);
@@ -143,7 +155,10 @@ describe('station kit', () => {
     index.prepare('INSERT INTO credentials (credential_hash, station) VALUES (randomblob(32), 0)').run();
     index.close();
     const target = join(tempDir(), 'shard.sqlite');
-    expect(loadStationKit(tampered, target)).toMatchObject({ ok: false, error: { kind: 'kit-shard-tampered', expected: kit.ridingIndex!.sha256 } });
+    expect(loadStationKit(tampered, target)).toMatchObject({
+      ok: false,
+      error: { kind: 'kit-shard-tampered', expected: kit.ridingIndex!.sha256 },
+    });
     expect(existsSync(target)).toBe(false);
     expect(existsSync(join(target, '..', RIDING_INDEX_FILE))).toBe(false);
   });
@@ -161,12 +176,19 @@ describe('station kit', () => {
     const dir = await makeKit(credentials, { station: IRV_STATION });
     const rebuilt = join(tempDir(), RIDING_INDEX_FILE);
     const shardOf = (id: string) => join(credentials.dir, credentials.manifest.stations.find((s) => s.id === id)!.shard);
-    unwrap(buildRidingIndex(rebuilt, credentials.election, 'MONTREAL-CENTRE' as RidingCode, [{ stationId: FIXTURE_STATION, shardPath: shardOf(FIXTURE_STATION) }]));
+    unwrap(
+      buildRidingIndex(rebuilt, credentials.election, 'MONTREAL-CENTRE' as RidingCode, [
+        { stationId: FIXTURE_STATION, shardPath: shardOf(FIXTURE_STATION) },
+      ]),
+    );
     editKit(dir, (kit) => {
       cpSync(rebuilt, join(dir, RIDING_INDEX_FILE));
       kit.ridingIndex = { file: RIDING_INDEX_FILE, sha256: sha256OfFile(rebuilt), stations: 1, voters: 200 };
     });
-    expect(loadStationKit(dir, join(tempDir(), 'shard.sqlite'))).toMatchObject({ ok: false, error: { kind: 'kit-shard-mismatch', reason: expect.stringMatching(/ST-00001/) as unknown } });
+    expect(loadStationKit(dir, join(tempDir(), 'shard.sqlite'))).toMatchObject({
+      ok: false,
+      error: { kind: 'kit-shard-mismatch', reason: expect.stringMatching(/ST-00001/) as unknown },
+    });
   });
 
   it('builds kits only from consistent credentials', async () => {
@@ -179,9 +201,16 @@ describe('station kit', () => {
       pollWorkers: POLL_WORKERS,
       pinCost: TEST_PIN_COST,
     };
-    expect(await buildStationKit({ ...options, outDir: tempDir(), stationId: 'ST-99999' as StationId })).toMatchObject({ ok: false, error: { kind: 'unknown-station' } });
-    expect(await buildStationKit({ ...options, outDir: tempDir(), pollWorkers: [{ name: 'A', pin: '12' }, POLL_WORKERS[1]] })).toMatchObject({ ok: false, error: { kind: 'invalid-options' } });
-    expect(await buildStationKit({ ...options, outDir: tempDir(), election: { ...credentials.election, id: 'qc-other-2030' as ElectionId } })).toMatchObject({
+    expect(await buildStationKit({ ...options, outDir: tempDir(), stationId: 'ST-99999' as StationId })).toMatchObject({
+      ok: false,
+      error: { kind: 'unknown-station' },
+    });
+    expect(
+      await buildStationKit({ ...options, outDir: tempDir(), pollWorkers: [{ name: 'A', pin: '12' }, POLL_WORKERS[1]] }),
+    ).toMatchObject({ ok: false, error: { kind: 'invalid-options' } });
+    expect(
+      await buildStationKit({ ...options, outDir: tempDir(), election: { ...credentials.election, id: 'qc-other-2030' as ElectionId } }),
+    ).toMatchObject({
       ok: false,
       error: { kind: 'credentials-mismatch' },
     });
@@ -190,4 +219,3 @@ describe('station kit', () => {
     expect(await buildStationKit({ ...options, outDir: full })).toMatchObject({ ok: false, error: { kind: 'out-dir-not-empty' } });
   });
 });
-

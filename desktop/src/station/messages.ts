@@ -20,11 +20,20 @@ const ordinalEn = (n: number) => {
 function describeNas(e: NasError): Bilingual {
   switch (e.kind) {
     case 'wrong-length':
-      return { fr: `Le NAS a ${e.length} chiffres au lieu de 9. Vérifiez la saisie.`, en: `The SIN has ${e.length} digits instead of 9. Check what was typed.` };
+      return {
+        fr: `Le NAS a ${e.length} chiffres au lieu de 9. Vérifiez la saisie.`,
+        en: `The SIN has ${e.length} digits instead of 9. Check what was typed.`,
+      };
     case 'invalid-character':
-      return { fr: `Le ${ordinalFr(e.position)} caractère du NAS (« ${e.char} ») n’est pas un chiffre.`, en: `The ${ordinalEn(e.position)} character of the SIN ("${e.char}") is not a digit.` };
+      return {
+        fr: `Le ${ordinalFr(e.position)} caractère du NAS (« ${e.char} ») n’est pas un chiffre.`,
+        en: `The ${ordinalEn(e.position)} character of the SIN ("${e.char}") is not a digit.`,
+      };
     case 'check-failed':
-      return { fr: 'Le NAS contient une faute de frappe (chiffre de contrôle). Saisissez-le de nouveau.', en: 'The SIN has a typo (its check digit does not match). Type it again.' };
+      return {
+        fr: 'Le NAS contient une faute de frappe (chiffre de contrôle). Saisissez-le de nouveau.',
+        en: 'The SIN has a typo (its check digit does not match). Type it again.',
+      };
     default:
       return assertNever(e, 'NAS error');
   }
@@ -33,14 +42,20 @@ function describeNas(e: NasError): Bilingual {
 function describeCode(e: VoterCodeError): Bilingual {
   switch (e.kind) {
     case 'wrong-length':
-      return { fr: `Le code a ${e.length} caractères au lieu de 13. Vérifiez la carte.`, en: `The code has ${e.length} characters instead of 13. Check the card.` };
+      return {
+        fr: `Le code a ${e.length} caractères au lieu de 13. Vérifiez la carte.`,
+        en: `The code has ${e.length} characters instead of 13. Check the card.`,
+      };
     case 'invalid-character':
       return {
         fr: `Le ${ordinalFr(e.position)} caractère du code (« ${e.char} ») n’existe pas sur les cartes. Vérifiez la saisie.`,
         en: `The ${ordinalEn(e.position)} character of the code ("${e.char}") does not exist on cards. Check what was typed.`,
       };
     case 'check-failed':
-      return { fr: 'Le code contient une faute de frappe (caractère de contrôle). Saisissez-le de nouveau.', en: 'The code has a typo (its check character does not match). Type it again.' };
+      return {
+        fr: 'Le code contient une faute de frappe (caractère de contrôle). Saisissez-le de nouveau.',
+        en: 'The code has a typo (its check character does not match). Type it again.',
+      };
     default:
       return assertNever(e, 'voter code error');
   }
@@ -49,7 +64,10 @@ function describeCode(e: VoterCodeError): Bilingual {
 export function describeStationProblem(p: StationProblem): Bilingual {
   switch (p.kind) {
     case 'kit-unreadable':
-      return { fr: `La trousse du bureau est illisible (${p.path}). Vérifiez le support.`, en: `The station kit cannot be read (${p.path}). Check the media.` };
+      return {
+        fr: `La trousse du bureau est illisible (${p.path}). Vérifiez le support.`,
+        en: `The station kit cannot be read (${p.path}). Check the media.`,
+      };
     case 'kit-invalid':
       return {
         fr: `La trousse du bureau n’est pas valide : ${p.issues.map((i) => `${i.path} : ${i.message}`).join('; ')}. Demandez une nouvelle trousse.`,
@@ -61,22 +79,40 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         en: 'The kit’s voter list has been altered (its fingerprint differs). Do not use this kit; tell the returning officer.',
       };
     case 'kit-shard-mismatch':
-      return { fr: `La liste des électeurs ne correspond pas à la trousse (${p.reason}). Demandez une nouvelle trousse.`, en: `The voter list does not match the kit (${p.reason}). Ask for a new kit.` };
+      return {
+        fr: `La liste des électeurs ne correspond pas à la trousse (${p.reason}). Demandez une nouvelle trousse.`,
+        en: `The voter list does not match the kit (${p.reason}). Ask for a new kit.`,
+      };
     case 'kit-other-election':
-      return { fr: `Cette trousse est pour l’élection ${p.actual}, pas ${p.expected}.`, en: `This kit is for election ${p.actual}, not ${p.expected}.` };
+      return {
+        fr: `Cette trousse est pour l’élection ${p.actual}, pas ${p.expected}.`,
+        en: `This kit is for election ${p.actual}, not ${p.expected}.`,
+      };
     case 'kit-other-station':
-      return { fr: `Cette trousse est pour le bureau ${p.actual}, pas ${p.expected}.`, en: `This kit is for station ${p.actual}, not ${p.expected}.` };
+      return {
+        fr: `Cette trousse est pour le bureau ${p.actual}, pas ${p.expected}.`,
+        en: `This kit is for station ${p.actual}, not ${p.expected}.`,
+      };
     case 'kit-locked':
-      return { fr: 'Le scrutin a déjà été ouvert : la trousse ne peut plus être changée.', en: 'The polls have already been opened: the kit can no longer be changed.' };
+      return {
+        fr: 'Le scrutin a déjà été ouvert : la trousse ne peut plus être changée.',
+        en: 'The polls have already been opened: the kit can no longer be changed.',
+      };
     case 'no-kit':
-      return { fr: 'Aucune trousse n’est chargée. Chargez la trousse du bureau d’abord.', en: 'No kit is loaded. Load the station kit first.' };
+      return {
+        fr: 'Aucune trousse n’est chargée. Chargez la trousse du bureau d’abord.',
+        en: 'No kit is loaded. Load the station kit first.',
+      };
     case 'enrolment-refused':
       return {
         fr: `Le serveur central a refusé l’inscription (${p.code}). Demandez un nouveau jeton au directeur du scrutin.`,
         en: `The central server refused the enrolment (${p.code}). Ask the returning officer for a new token.`,
       };
     case 'central-unreachable':
-      return { fr: 'Le serveur central ne répond pas. Vérifiez la connexion et réessayez.', en: 'The central server does not answer. Check the connection and try again.' };
+      return {
+        fr: 'Le serveur central ne répond pas. Vérifiez la connexion et réessayez.',
+        en: 'The central server does not answer. Check the connection and try again.',
+      };
     case 'central-key-mismatch':
       return {
         fr: 'La clé du serveur central ne correspond pas à celle de la trousse. Ne poursuivez pas; avisez le directeur du scrutin.',
@@ -87,9 +123,15 @@ export function describeStationProblem(p: StationProblem): Bilingual {
     case 'pin-locked':
       return { fr: `Trop d’essais de NIP : réessayez après ${p.until}.`, en: `Too many PIN attempts: try again after ${p.until}.` };
     case 'invalid-transition':
-      return { fr: `Le scrutin ne peut pas passer de « ${p.from} » à « ${p.to} ».`, en: `The polls cannot go from "${p.from}" to "${p.to}".` };
+      return {
+        fr: `Le scrutin ne peut pas passer de « ${p.from} » à « ${p.to} ».`,
+        en: `The polls cannot go from "${p.from}" to "${p.to}".`,
+      };
     case 'voting-window-over':
-      return { fr: `La période de vote est terminée (${p.closesAt}) : le scrutin ne peut plus être ouvert.`, en: `The voting period is over (${p.closesAt}): the polls can no longer be opened.` };
+      return {
+        fr: `La période de vote est terminée (${p.closesAt}) : le scrutin ne peut plus être ouvert.`,
+        en: `The voting period is over (${p.closesAt}): the polls can no longer be opened.`,
+      };
     case 'polls-not-open':
       return { fr: 'Le scrutin n’est pas ouvert : aucun électeur ne peut voter.', en: 'The polls are not open: no one can vote.' };
     case 'outside-voting-window':
@@ -117,13 +159,25 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         en: 'The station is not enrolled with the central server yet: enrol it with the token from the returning officer.',
       };
     case 'export-failed':
-      return { fr: `L’exportation a échoué (${p.detail}). Vérifiez la clé USB et réessayez.`, en: `The export failed (${p.detail}). Check the USB key and try again.` };
+      return {
+        fr: `L’exportation a échoué (${p.detail}). Vérifiez la clé USB et réessayez.`,
+        en: `The export failed (${p.detail}). Check the USB key and try again.`,
+      };
     case 'polls-not-closed':
-      return { fr: 'Fermez d’abord le scrutin : le rapport de clôture vient après la fermeture.', en: 'Close the polls first: the closing report comes after closing.' };
+      return {
+        fr: 'Fermez d’abord le scrutin : le rapport de clôture vient après la fermeture.',
+        en: 'Close the polls first: the closing report comes after closing.',
+      };
     case 'already-voted':
-      return { fr: 'Cette carte a déjà servi à voter dans ce bureau. Appelez le responsable du bureau.', en: 'This card has already been used to vote at this station. Call the station supervisor.' };
+      return {
+        fr: 'Cette carte a déjà servi à voter dans ce bureau. Appelez le responsable du bureau.',
+        en: 'This card has already been used to vote at this station. Call the station supervisor.',
+      };
     case 'unknown-ticket':
-      return { fr: 'L’inscription de l’électeur n’est plus valide. Inscrivez la carte de nouveau.', en: 'The voter’s check-in is no longer valid. Check the card in again.' };
+      return {
+        fr: 'L’inscription de l’électeur n’est plus valide. Inscrivez la carte de nouveau.',
+        en: 'The voter’s check-in is no longer valid. Check the card in again.',
+      };
     case 'ballot-malformed':
       return { fr: 'Le bulletin est mal formé : il n’a pas été déposé.', en: 'The ballot is malformed: it was not cast.' };
     case 'ballot-invalid':

@@ -19,8 +19,7 @@ export { PIN_HASH_PATTERN, PIN_PATTERN, hashPin, verifyPin } from '@scrutin/shar
 export type PollsState = 'setup' | 'open' | 'closed';
 
 export type PinError =
-  | { readonly kind: 'pin-wrong'; readonly attemptsLeft: number }
-  | { readonly kind: 'pin-locked'; readonly until: string };
+  { readonly kind: 'pin-wrong'; readonly attemptsLeft: number } | { readonly kind: 'pin-locked'; readonly until: string };
 
 interface PollsRow {
   state: PollsState;
@@ -63,24 +62,26 @@ export async function checkPin(db: StationDb, pin: string, action: string, now: 
     }
   }
   const at = now();
-  return db.transaction((): Result<string, PinError> => {
-    const row = pollsRow(db);
-    if (worker !== undefined) {
-      db.prepare('UPDATE polls SET failed_pins = 0, locked_until = NULL WHERE id = 1').run();
-      appendAudit(db, { event: 'pin-accepted', details: { worker, action } }, at);
-      return ok(worker);
-    }
-    const failures = row.failed_pins + 1;
-    appendAudit(db, { event: 'pin-refused', details: { action, failures } }, at);
-    if (failures >= MAX_PIN_FAILURES) {
-      const until = at + LOCKOUT_MS;
-      db.prepare('UPDATE polls SET failed_pins = 0, locked_until = ? WHERE id = 1').run(until);
-      appendAudit(db, { event: 'pin-lockout', details: { until: new Date(until).toISOString() } }, at);
-      return err({ kind: 'pin-locked', until: new Date(until).toISOString() });
-    }
-    db.prepare('UPDATE polls SET failed_pins = ? WHERE id = 1').run(failures);
-    return err({ kind: 'pin-wrong', attemptsLeft: MAX_PIN_FAILURES - failures });
-  }).immediate();
+  return db
+    .transaction((): Result<string, PinError> => {
+      const row = pollsRow(db);
+      if (worker !== undefined) {
+        db.prepare('UPDATE polls SET failed_pins = 0, locked_until = NULL WHERE id = 1').run();
+        appendAudit(db, { event: 'pin-accepted', details: { worker, action } }, at);
+        return ok(worker);
+      }
+      const failures = row.failed_pins + 1;
+      appendAudit(db, { event: 'pin-refused', details: { action, failures } }, at);
+      if (failures >= MAX_PIN_FAILURES) {
+        const until = at + LOCKOUT_MS;
+        db.prepare('UPDATE polls SET failed_pins = 0, locked_until = ? WHERE id = 1').run(until);
+        appendAudit(db, { event: 'pin-lockout', details: { until: new Date(until).toISOString() } }, at);
+        return err({ kind: 'pin-locked', until: new Date(until).toISOString() });
+      }
+      db.prepare('UPDATE polls SET failed_pins = ? WHERE id = 1').run(failures);
+      return err({ kind: 'pin-wrong', attemptsLeft: MAX_PIN_FAILURES - failures });
+    })
+    .immediate();
 }
 
 export type TransitionError =
@@ -95,20 +96,22 @@ export function transitionPolls(
   worker: string,
   now: number,
 ): Result<PollsState, TransitionError> {
-  return db.transaction((): Result<PollsState, TransitionError> => {
-    const from = pollsState(db);
-    const allowed = (from === 'setup' && to === 'open') || (from === 'open' && to === 'closed');
-    if (!allowed) return err({ kind: 'invalid-transition', from, to });
-    if (to === 'open' && now >= Date.parse(election.closesAt)) return err({ kind: 'voting-window-over', closesAt: election.closesAt });
-    db.prepare('UPDATE polls SET state = ? WHERE id = 1').run(to);
-    if (to === 'open') {
-      appendAudit(db, { event: 'polls-opened', details: { worker } }, now);
-    } else {
-      const ballots = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM used_credentials').get()?.n ?? 0;
-      appendAudit(db, { event: 'polls-closed', details: { worker, ballots } }, now);
-    }
-    return ok(to);
-  }).immediate();
+  return db
+    .transaction((): Result<PollsState, TransitionError> => {
+      const from = pollsState(db);
+      const allowed = (from === 'setup' && to === 'open') || (from === 'open' && to === 'closed');
+      if (!allowed) return err({ kind: 'invalid-transition', from, to });
+      if (to === 'open' && now >= Date.parse(election.closesAt)) return err({ kind: 'voting-window-over', closesAt: election.closesAt });
+      db.prepare('UPDATE polls SET state = ? WHERE id = 1').run(to);
+      if (to === 'open') {
+        appendAudit(db, { event: 'polls-opened', details: { worker } }, now);
+      } else {
+        const ballots = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM used_credentials').get()?.n ?? 0;
+        appendAudit(db, { event: 'polls-closed', details: { worker, ballots } }, now);
+      }
+      return ok(to);
+    })
+    .immediate();
 }
 
 export type BallotGateError =
@@ -119,6 +122,7 @@ export type BallotGateError =
 export function ballotGate(db: StationDb, election: ElectionDefinition, now: number): Result<void, BallotGateError> {
   const state = pollsState(db);
   if (state !== 'open') return err({ kind: 'polls-not-open', state });
-  if (!isWithinVotingWindow(election, now)) return err({ kind: 'outside-voting-window', opensAt: election.opensAt, closesAt: election.closesAt });
+  if (!isWithinVotingWindow(election, now))
+    return err({ kind: 'outside-voting-window', opensAt: election.opensAt, closesAt: election.closesAt });
   return ok(undefined);
 }

@@ -48,7 +48,11 @@ function montrealBallot(): Ballot {
   return {
     ...ballot,
     selections: ballot.selections.map((s) =>
-      s.kind === 'referendum' ? { ...s, choice: 'oui' as const } : s.kind === 'ranked' ? { ...s, ranking: [candidate('MONTREAL-CENTRE-QS-4'), candidate('MONTREAL-CENTRE-PQ-3')] } : s,
+      s.kind === 'referendum'
+        ? { ...s, choice: 'oui' as const }
+        : s.kind === 'ranked'
+          ? { ...s, ranking: [candidate('MONTREAL-CENTRE-QS-4'), candidate('MONTREAL-CENTRE-PQ-3')] }
+          : s,
     ),
   };
 }
@@ -77,7 +81,10 @@ describe('poll workers', () => {
     // A right PIN resets the count.
     unwrap(await station.unlock({ pin: GOOD_PIN }));
     for (let i = 1; i < MAX_PIN_FAILURES; i += 1) {
-      expect(await station.unlock({ pin: 'abc' })).toMatchObject({ ok: false, error: { kind: 'pin-wrong', attemptsLeft: MAX_PIN_FAILURES - i } });
+      expect(await station.unlock({ pin: 'abc' })).toMatchObject({
+        ok: false,
+        error: { kind: 'pin-wrong', attemptsLeft: MAX_PIN_FAILURES - i },
+      });
     }
     const locked = await station.unlock({ pin: '111111' });
     expect(locked).toMatchObject({ ok: false, error: { kind: 'pin-locked', until: new Date(NOW + LOCKOUT_MS).toISOString() } });
@@ -116,13 +123,22 @@ describe('polls lifecycle', () => {
     unwrap(await station.loadKit({ path: await makeKit(credentials) }));
     const card = credentials.cards(FIXTURE_STATION)[0]!;
     expect(await station.checkIn(card)).toMatchObject({ ok: false, error: { kind: 'polls-not-open', state: 'setup' } });
-    expect(await station.closePolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'invalid-transition', from: 'setup', to: 'closed' } });
+    expect(await station.closePolls({ pin: GOOD_PIN })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-transition', from: 'setup', to: 'closed' },
+    });
     const events: StationEvent[] = [];
     station.subscribe((e) => events.push(e));
     expect(await station.openPolls({ pin: GOOD_PIN })).toEqual({ ok: true, value: { state: 'open' } });
     const ticket = unwrap(await station.checkIn(card)).ticket;
-    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'invalid-transition', from: 'open', to: 'open' } });
-    expect(await station.loadKit({ path: await makeKit(credentials) })).toMatchObject({ ok: false, error: { kind: 'kit-locked', state: 'open' } });
+    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-transition', from: 'open', to: 'open' },
+    });
+    expect(await station.loadKit({ path: await makeKit(credentials) })).toMatchObject({
+      ok: false,
+      error: { kind: 'kit-locked', state: 'open' },
+    });
     expect(await station.closePolls({ pin: GOOD_PIN })).toEqual({ ok: true, value: { state: 'closed' } });
     expect(events).toEqual([
       { kind: 'polls-changed', state: 'open' },
@@ -130,7 +146,10 @@ describe('polls lifecycle', () => {
     ]);
     expect(await station.checkIn(card)).toMatchObject({ ok: false, error: { kind: 'polls-not-open', state: 'closed' } });
     expect(await station.cast({ ticket, ballot: {} })).toMatchObject({ ok: false, error: { kind: 'polls-not-open' } });
-    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'invalid-transition', from: 'closed', to: 'open' } });
+    expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-transition', from: 'closed', to: 'open' },
+    });
     expect(readAuditLog(station.db).map((e) => e.event)).toEqual(expect.arrayContaining(['kit-loaded', 'polls-opened', 'polls-closed']));
     station.close();
   });
@@ -175,8 +194,14 @@ describe('voter check-in', () => {
       ok: false,
       error: { kind: 'code-invalid', problem: { kind: 'invalid-character', char: 'U', position: 4 } },
     });
-    expect(await station.checkIn({ nas: '046 454 287', code: card.code })).toMatchObject({ ok: false, error: { kind: 'nas-invalid', problem: { kind: 'check-failed' } } });
-    expect(await station.checkIn({ nas: '12345', code: card.code })).toMatchObject({ ok: false, error: { kind: 'nas-invalid', problem: { kind: 'wrong-length' } } });
+    expect(await station.checkIn({ nas: '046 454 287', code: card.code })).toMatchObject({
+      ok: false,
+      error: { kind: 'nas-invalid', problem: { kind: 'check-failed' } },
+    });
+    expect(await station.checkIn({ nas: '12345', code: card.code })).toMatchObject({
+      ok: false,
+      error: { kind: 'nas-invalid', problem: { kind: 'wrong-length' } },
+    });
     const malformed: [Card, string][] = [
       [{ nas: '', code: card.code }, 'nas-invalid'],
       [{ nas: card.nas, code: '' }, 'code-invalid'],
@@ -185,7 +210,8 @@ describe('voter check-in', () => {
       [{ nas: '０４６ ４５４ ２８６', code: card.code }, 'nas-invalid'],
       [{ nas: card.nas, code: 'ÉÉÉÉ-ÉÉÉÉ-ÉÉÉÉ-É' }, 'code-invalid'],
     ];
-    for (const [input, kind] of malformed) expect(await station.checkIn(input), JSON.stringify(input)).toMatchObject({ ok: false, error: { kind } });
+    for (const [input, kind] of malformed)
+      expect(await station.checkIn(input), JSON.stringify(input)).toMatchObject({ ok: false, error: { kind } });
     expect(station.db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls').get()!.n).toBe(0);
     station.close();
   });
@@ -193,7 +219,10 @@ describe('voter check-in', () => {
   it('normalises the input: separators, case and Crockford aliases', async () => {
     const station = await openPollsStation(credentials, new TestClock(NOW));
     const card = credentials.cards(FIXTURE_STATION)[1]!;
-    const messy = formatVoterCode(card.code.replaceAll('-', '') as VoterCode).toLowerCase().replaceAll('0', 'o').replaceAll('1', 'l');
+    const messy = formatVoterCode(card.code.replaceAll('-', '') as VoterCode)
+      .toLowerCase()
+      .replaceAll('0', 'o')
+      .replaceAll('1', 'l');
     const nas = `${card.nas.slice(0, 3)} ${card.nas.slice(3, 6)}-${card.nas.slice(6)}`;
     expect(await station.checkIn({ nas, code: ` ${messy} ` })).toMatchObject({ ok: true, value: { riding: 'ABITIBI-OUEST' } });
     station.close();
@@ -224,7 +253,10 @@ describe('the riding index', () => {
       expect(elsewhere.error.message.fr).toMatch(/autre bureau de la circonscription/);
     }
     // A voter of another riding is unknown here, as before.
-    expect(await station.checkIn(credentials.cards(FIXTURE_STATION)[0]!)).toMatchObject({ ok: false, error: { kind: 'unknown-credential' } });
+    expect(await station.checkIn(credentials.cards(FIXTURE_STATION)[0]!)).toMatchObject({
+      ok: false,
+      error: { kind: 'unknown-credential' },
+    });
     expect(rowCount(station.db, 'used_credentials')).toBe(0);
     expect(station.db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls').get()!.n).toBe(0);
     station.close();
@@ -235,7 +267,10 @@ describe('the riding index', () => {
     const station = openTestStation(tempDir(), clock);
     unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION, ridingIndex: false }) }));
     unwrap(await station.openPolls({ pin: GOOD_PIN }));
-    expect(await station.checkIn(credentials.cards('ST-00008' as StationId)[0]!)).toMatchObject({ ok: false, error: { kind: 'unknown-credential' } });
+    expect(await station.checkIn(credentials.cards('ST-00008' as StationId)[0]!)).toMatchObject({
+      ok: false,
+      error: { kind: 'unknown-credential' },
+    });
     station.close();
   });
 });
@@ -310,7 +345,10 @@ describe('casting', () => {
     const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
     const { ticket } = unwrap(await station.checkIn(credentials.cards(IRV_STATION)[2]!));
     const good = montrealBallot();
-    const otherRiding = { ...good, selections: good.selections.map((s) => (s.kind === 'ranked' ? { ...s, contest: 'DEP-SHERBROOKE' as ContestId } : s)) };
+    const otherRiding = {
+      ...good,
+      selections: good.selections.map((s) => (s.kind === 'ranked' ? { ...s, contest: 'DEP-SHERBROOKE' as ContestId } : s)),
+    };
     const cases: [unknown, string][] = [
       [otherRiding, 'contest-not-on-ballot'],
       [withRace(good, ['MONTREAL-CENTRE-QS-4', 'SHERBROOKE-QS-4']), 'unknown-candidate'],
@@ -320,7 +358,10 @@ describe('casting', () => {
     ];
     for (const [ballot, problem] of cases) {
       const result = await station.cast({ ticket, ballot });
-      expect(result, problem).toMatchObject({ ok: false, error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown } });
+      expect(result, problem).toMatchObject({
+        ok: false,
+        error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown },
+      });
     }
     // Overvotes: two marks in one contest cannot be expressed but by repeating the contest or a ranking.
     const referendum = good.selections.find((s) => s.kind === 'referendum')!;
@@ -328,10 +369,21 @@ describe('casting', () => {
       [{ ...good, selections: [...good.selections, { ...referendum, choice: 'non' }] }, 'duplicate-contest'],
       [withRace(good, ['MONTREAL-CENTRE-QS-4', 'MONTREAL-CENTRE-PQ-3', 'MONTREAL-CENTRE-QS-4']), 'duplicate-ranking'],
       [{ ...good, election: 'qc-other-2030' }, 'wrong-election'],
-      [{ ...good, selections: good.selections.map((s) => (s.kind === 'ranked' ? { kind: 'plurality', contest: s.contest, choice: 'MONTREAL-CENTRE-QS-4' } : s)) }, 'wrong-selection-kind'],
+      [
+        {
+          ...good,
+          selections: good.selections.map((s) =>
+            s.kind === 'ranked' ? { kind: 'plurality', contest: s.contest, choice: 'MONTREAL-CENTRE-QS-4' } : s,
+          ),
+        },
+        'wrong-selection-kind',
+      ],
     ];
     for (const [ballot, problem] of overvotes) {
-      expect(await station.cast({ ticket, ballot }), problem).toMatchObject({ ok: false, error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown } });
+      expect(await station.cast({ ticket, ballot }), problem).toMatchObject({
+        ok: false,
+        error: { kind: 'ballot-invalid', problems: expect.arrayContaining([expect.objectContaining({ kind: problem })]) as unknown },
+      });
     }
     const malformed: unknown[] = [
       { id: 'x', selections: 'none' },
@@ -340,7 +392,8 @@ describe('casting', () => {
       { ...good, selections: [{ kind: 'referendum', contest: 'L2025-001', choice: 'peut-être' }] },
       { ...good, selections: [{ kind: 'ranked', contest: 'DEP-MONTREAL-CENTRE', ranking: 'QS' }] },
     ];
-    for (const ballot of malformed) expect(await station.cast({ ticket, ballot })).toMatchObject({ ok: false, error: { kind: 'ballot-malformed' } });
+    for (const ballot of malformed)
+      expect(await station.cast({ ticket, ballot })).toMatchObject({ ok: false, error: { kind: 'ballot-malformed' } });
     expect(rowCount(station.db, 'outbox')).toBe(0);
     expect(rowCount(station.db, 'used_credentials')).toBe(0);
     unwrap(await station.cast({ ticket, ballot: withRace(good, []) }));
@@ -359,9 +412,17 @@ describe('casting', () => {
     const pending = unwrap(await station.checkIn(waiting!)).ticket;
     station.close();
     const reopened = openTestStation(dataDir, clock);
-    expect(unwrap(await reopened.status({}))).toMatchObject({ polls: 'open', ballotsCast: 1, pendingSync: 1, kit: { station: IRV_STATION, voters: 200 } });
+    expect(unwrap(await reopened.status({}))).toMatchObject({
+      polls: 'open',
+      ballotsCast: 1,
+      pendingSync: 1,
+      kit: { station: IRV_STATION, voters: 200 },
+    });
     expect(await reopened.checkIn(voted!)).toMatchObject({ ok: false, error: { kind: 'already-voted' } });
-    expect(await reopened.cast({ ticket: pending, ballot: montrealBallot() })).toMatchObject({ ok: false, error: { kind: 'unknown-ticket' } });
+    expect(await reopened.cast({ ticket: pending, ballot: montrealBallot() })).toMatchObject({
+      ok: false,
+      error: { kind: 'unknown-ticket' },
+    });
     reopened.close();
   });
 });

@@ -30,7 +30,16 @@ import { RIDING_INDEX_FILE, loadStationKit, type StationKit } from './kit.ts';
 import { stationError } from './messages.ts';
 import { PollBook } from './poll_book.ts';
 import { ballotGate, checkPin, lockedUntil, pollsState, transitionPolls } from './poll_workers.ts';
-import type { ClosingReport, ClosingReportBody, KitSummary, StationApi, StationError, StationEvent, StationProblem, StationStatus } from './station_api.ts';
+import type {
+  ClosingReport,
+  ClosingReportBody,
+  KitSummary,
+  StationApi,
+  StationError,
+  StationEvent,
+  StationProblem,
+  StationStatus,
+} from './station_api.ts';
 import { SyncEngine, type SyncOptions } from './sync_engine.ts';
 
 /** The station software's version, in exports and the audit log export. */
@@ -76,7 +85,9 @@ interface StationRow {
 
 function kitFromDb(db: StationDb): StationKit | undefined {
   const row = db
-    .prepare<[], StationRow>('SELECT election_json, station_id, riding, central_url, central_public_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1')
+    .prepare<[], StationRow>(
+      'SELECT election_json, station_id, riding, central_url, central_public_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1',
+    )
     .get();
   if (row === undefined) return undefined;
   return {
@@ -85,7 +96,10 @@ function kitFromDb(db: StationDb): StationKit | undefined {
     riding: RidingCodeSchema.parse(row.riding),
     centralUrl: row.central_url,
     centralPublicKey: PublicKeySchema.parse(row.central_public_key),
-    pollWorkers: db.prepare<[], { name: string; pin_hash: string }>('SELECT name, pin_hash FROM poll_workers ORDER BY name').all().map((w) => ({ name: w.name, pinHash: w.pin_hash })),
+    pollWorkers: db
+      .prepare<[], { name: string; pin_hash: string }>('SELECT name, pin_hash FROM poll_workers ORDER BY name')
+      .all()
+      .map((w) => ({ name: w.name, pinHash: w.pin_hash })),
     shardSha256: Sha256HexSchema.parse(row.shard_sha256),
     voters: row.voter_count,
     kitSha256: Sha256HexSchema.parse(row.kit_json_sha256),
@@ -132,7 +146,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
   const tickets = new Map<string, CredentialHash>();
   let kit = kitFromDb(db);
   const ridingIndexPath = join(options.dataDir, RIDING_INDEX_FILE);
-  const openPollBook = (k: StationKit) => new PollBook(db, shardPath, k.election.id, k.ridingIndexSha256 === null ? undefined : ridingIndexPath);
+  const openPollBook = (k: StationKit) =>
+    new PollBook(db, shardPath, k.election.id, k.ridingIndexSha256 === null ? undefined : ridingIndexPath);
   let pollBook = kit === undefined ? undefined : openPollBook(kit);
 
   const fail = (problem: StationProblem) => err<StationError>(stationError(problem));
@@ -163,8 +178,10 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
   const countCheckIn = db.prepare('UPDATE polls SET checked_in = checked_in + 1 WHERE id = 1');
   const checkedInQuery = db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1');
   const checkedIn = () => checkedInQuery.get()?.n ?? 0;
-  const firstAuditTime = (event: string) => db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
-  const auditHead = () => db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
+  const firstAuditTime = (event: string) =>
+    db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
+  const auditHead = () =>
+    db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
   function* everyEnvelope(): Generator<Envelope> {
     yield* outboxEnvelopes(db);
     for (const batch of allBatches(db)) yield* batch.body.envelopes;
@@ -180,7 +197,12 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       db.close();
     },
 
-    auditExport: () => auditLogAsCdf(db, { id: kit?.stationId ?? 'unconfigured-station', election: kit?.election.id, version: STATION_SOFTWARE_VERSION }, now()),
+    auditExport: () =>
+      auditLogAsCdf(
+        db,
+        { id: kit?.stationId ?? 'unconfigured-station', election: kit?.election.id, version: STATION_SOFTWARE_VERSION },
+        now(),
+      ),
 
     status: () =>
       settle(() => {
@@ -209,7 +231,11 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         if (state !== 'setup') return fail({ kind: 'kit-locked', state });
         pollBook?.close();
         pollBook = undefined;
-        const loaded = loadStationKit(path, shardPath, kit === undefined ? undefined : { election: kit.election.id, station: kit.stationId });
+        const loaded = loadStationKit(
+          path,
+          shardPath,
+          kit === undefined ? undefined : { election: kit.election.id, station: kit.stationId },
+        );
         if (!loaded.ok) {
           appendAudit(db, { event: 'kit-refused', details: { reason: loaded.error.kind } }, now());
           if (kit !== undefined) pollBook = openPollBook(kit);
@@ -239,7 +265,14 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
           db.prepare('DELETE FROM poll_workers').run();
           const insert = db.prepare('INSERT INTO poll_workers (name, pin_hash) VALUES (?, ?)');
           for (const w of next.pollWorkers) insert.run(w.name, w.pinHash);
-          appendAudit(db, { event: 'kit-loaded', details: { election: next.election.id, station: next.stationId, voters: next.voters, shardSha256: next.shardSha256 } }, now());
+          appendAudit(
+            db,
+            {
+              event: 'kit-loaded',
+              details: { election: next.election.id, station: next.stationId, voters: next.voters, shardSha256: next.shardSha256 },
+            },
+            now(),
+          );
         }).immediate();
         kit = next;
         pollBook = openPollBook(next);
@@ -335,9 +368,17 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       if (key === undefined) return fail({ kind: 'not-enrolled' });
       // While the polls are open the held envelopes stay held (minimum batch size); closed, everything goes.
       engine.seal(pollsState(db) === 'open' ? 'due' : 'all');
-      const written = writeBatchExport(db, { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem }, path, now());
+      const written = writeBatchExport(
+        db,
+        { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem },
+        path,
+        now(),
+      );
       if (!written.ok) {
-        const detail = written.error.kind === 'nothing-to-export' ? 'nothing to export: every sealed batch is already acknowledged by central' : written.error.detail;
+        const detail =
+          written.error.kind === 'nothing-to-export'
+            ? 'nothing to export: every sealed batch is already acknowledged by central'
+            : written.error.detail;
         appendAudit(db, { event: 'export-failed', details: { worker: worker.value, reason: written.error.kind } }, now());
         return fail({ kind: 'export-failed', detail });
       }
@@ -375,7 +416,11 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election) };
       writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.html`), report.html);
       writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.json`), `${JSON.stringify(signed, null, 2)}\n`);
-      appendAudit(db, { event: 'closing-report', details: { worker: worker.value, reportSha256: closingReportHash(body), ballots: body.ballotsCast } }, now());
+      appendAudit(
+        db,
+        { event: 'closing-report', details: { worker: worker.value, reportSha256: closingReportHash(body), ballots: body.ballotsCast } },
+        now(),
+      );
       return ok(report);
     },
 

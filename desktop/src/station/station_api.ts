@@ -1,4 +1,16 @@
-import type { BallotError, Contest, NasError, Party, PublicKey, Result, RidingCode, StationId, ElectionId, ValidationIssue, VoterCodeError } from '@scrutin/shared';
+import type {
+  BallotError,
+  Contest,
+  NasError,
+  Party,
+  PublicKey,
+  Result,
+  RidingCode,
+  StationId,
+  ElectionId,
+  ValidationIssue,
+  VoterCodeError,
+} from '@scrutin/shared';
 import type { KitError } from './kit.ts';
 import type { PollsState } from './poll_workers.ts';
 

@@ -66,7 +66,9 @@ describe('sync under network faults', () => {
     const clock = { now: () => Date.now() };
     proxy.enabled = false;
     const stations = await Promise.all(
-      (['ST-00007', 'ST-00016'] as StationId[]).map((id) => enrolledStation(central, credentials, id, clock, { sync, centralUrl: proxy.url })),
+      (['ST-00007', 'ST-00016'] as StationId[]).map((id) =>
+        enrolledStation(central, credentials, id, clock, { sync, centralUrl: proxy.url }),
+      ),
     );
     proxy.enabled = true;
     const [montreal, sherbrooke] = stations as [Station, Station];

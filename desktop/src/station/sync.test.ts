@@ -9,7 +9,16 @@ import { readAuditLog, verifyAuditLog } from './audit_log.ts';
 import { allBatches } from './batches.ts';
 import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
 import { verifyClosingReport } from './closing_report.ts';
-import { GOOD_PIN, TestClock, castFor, makeCredentials, openTestStation, removeTempDirs, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
+import {
+  GOOD_PIN,
+  TestClock,
+  castFor,
+  makeCredentials,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
 import type { Station } from './station.ts';
 import type { StationEvent } from './station_api.ts';
 
@@ -54,7 +63,14 @@ describe('sync with the real central server', () => {
     // The closing report: counts, the station's own tally, signed; and its printable page.
     expect(await station.closingReport({ pin: '000000' })).toMatchObject({ ok: false, error: { kind: 'pin-wrong' } });
     const report = unwrap(await station.closingReport({ pin: GOOD_PIN }));
-    expect(report.body).toMatchObject({ station: id, votersCheckedIn: 26, ballotsCast: 26, ballotsSynced: 26, ballotsPending: 0, batchesSynced: 2 });
+    expect(report.body).toMatchObject({
+      station: id,
+      votersCheckedIn: 26,
+      ballotsCast: 26,
+      ballotsSynced: 26,
+      ballotsPending: 0,
+      batchesSynced: 2,
+    });
     expect(report.body.pollsOpenedAt).not.toBeNull();
     expect(report.body.pollsClosedAt).not.toBeNull();
     for (const tape of report.body.tape) expect(tape.blank + tape.counts.reduce((n, c) => n + c.votes, 0)).toBe(26);
@@ -81,7 +97,8 @@ describe('sync with the real central server', () => {
   it('exports unsynced batches to a signed file that import-batches takes, with the same idempotency as the network', async () => {
     const id = 'ST-00016' as StationId;
     let online = true;
-    const flaky: typeof fetch = (input, init) => (online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: the network is down')));
+    const flaky: typeof fetch = (input, init) =>
+      online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: the network is down'));
     const station = await enrolledStation(central, credentials, id, new TestClock(Date.now()), { fetch: flaky });
     online = false;
     await castFor(station, credentials.election, credentials.cards(id).slice(0, 15));
@@ -94,7 +111,14 @@ describe('sync with the real central server', () => {
     expect(exported).toMatchObject({ batches: 1, ballots: 15 });
     const file = SignedBatchExportSchema.parse(JSON.parse(readFileSync(exported.path, 'utf8')));
     const ctx = central.central.ctx;
-    const deps = { ...ctx.services, elections: ctx.elections, centralKey: ctx.centralKey, metrics: ctx.metrics, log: ctx.log, now: ctx.now };
+    const deps = {
+      ...ctx.services,
+      elections: ctx.elections,
+      centralKey: ctx.centralKey,
+      metrics: ctx.metrics,
+      log: ctx.log,
+      now: ctx.now,
+    };
     const imported = await importBatches(deps, file);
     expect(imported).toMatchObject({ station: id, refused: [], alreadyReceived: 0 });
     expect((await importBatches(deps, file)).alreadyReceived).toBe(1);
@@ -107,7 +131,9 @@ describe('sync with the real central server', () => {
     expect((await centralBallots(central, id, 'SHERBROOKE', 15)).sort()).toEqual(ballotIds(station));
     // Nothing left to export.
     expect(await station.exportBatches({ pin: GOOD_PIN, path: dir })).toMatchObject({ ok: false, error: { kind: 'export-failed' } });
-    expect(readAuditLog(station.db).map((e) => e.event)).toEqual(expect.arrayContaining(['batches-exported', 'export-failed', 'batch-synced']));
+    expect(readAuditLog(station.db).map((e) => e.event)).toEqual(
+      expect.arrayContaining(['batches-exported', 'export-failed', 'batch-synced']),
+    );
     station.close();
   });
 
@@ -131,7 +157,10 @@ describe('sync with the real central server', () => {
     expect(unwrap(await restarted.status({})).sync).toMatchObject({ pendingBallots: 12, syncedBallots: 0 });
     expect(unwrap(await restarted.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 12, batchesSynced: 1 });
     expect((await centralBallots(central, id, 'MONTREAL-NORD', 12)).sort()).toEqual(ballotIds(restarted));
-    const { rows } = await central.central.ctx.services.db.query<{ n: string }>('SELECT count(*)::text AS n FROM batches WHERE station_id = $1', [id]);
+    const { rows } = await central.central.ctx.services.db.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM batches WHERE station_id = $1',
+      [id],
+    );
     expect(rows[0]?.n).toBe('1');
     restarted.close();
   });

@@ -8,9 +8,22 @@ import {
   type PublicKey,
   type ReceiptBody,
   type Sha256Hex,
-  } from '@scrutin/shared/node';
+} from '@scrutin/shared/node';
 import { readAuditLog } from './audit_log.ts';
-import { GOOD_PIN, IRV_STATION, NOW, TestClock, castFor, fixtureElection, makeCredentials, makeKit, openTestStation, removeTempDirs, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
+import {
+  GOOD_PIN,
+  IRV_STATION,
+  NOW,
+  TestClock,
+  castFor,
+  fixtureElection,
+  makeCredentials,
+  makeKit,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
 import type { Station } from './station.ts';
 import { backoffDelay, type SyncOptions } from './sync_engine.ts';
 
@@ -40,7 +53,10 @@ class FakeCentral {
   constructor(private readonly clock: TestClock) {}
 
   private answer(status: number, body: unknown): Response {
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', date: new Date(this.clock.now() + this.skewMs).toUTCString() } });
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json', date: new Date(this.clock.now() + this.skewMs).toUTCString() },
+    });
   }
 
   readonly fetch: typeof fetch = (input, init) => Promise.resolve().then(() => this.handle(input, init));
@@ -51,24 +67,47 @@ class FakeCentral {
     if (url.pathname === '/api/v1/stations/enrol') {
       const body = JSON.parse(bodyText(init)) as { station: string; publicKey: PublicKey };
       this.stationKey = body.publicKey;
-      return this.answer(200, { station: body.station, enrolledAt: new Date(this.clock.now()).toISOString(), centralPublicKey: this.key.publicKey });
+      return this.answer(200, {
+        station: body.station,
+        enrolledAt: new Date(this.clock.now()).toISOString(),
+        centralPublicKey: this.key.publicKey,
+      });
     }
     if (this.mode === 'busy') return this.answer(503, { error: { code: 'service-unavailable', message: 'queue down' } });
     if (url.pathname === '/api/v1/sync/status') {
       this.statusCalls += 1;
-      const batches = [...this.received.entries()].sort(([a], [b]) => a - b).map(([sequence, b]) => ({ sequence, batchHash: b.hash, status: 'received' }));
-      return this.answer(200, { election: url.searchParams.get('election'), station: url.searchParams.get('station'), lastSequence: batches.at(-1)?.sequence ?? 0, digest: '0'.repeat(64), missing: [], batches });
+      const batches = [...this.received.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([sequence, b]) => ({ sequence, batchHash: b.hash, status: 'received' }));
+      return this.answer(200, {
+        election: url.searchParams.get('election'),
+        station: url.searchParams.get('station'),
+        lastSequence: batches.at(-1)?.sequence ?? 0,
+        digest: '0'.repeat(64),
+        missing: [],
+        batches,
+      });
     }
     if (url.pathname === '/api/v1/sync/batches') {
       this.posts += 1;
       const batch = SignedBatchSchema.parse(JSON.parse(bodyText(init)));
-      if (this.stationKey === null || !verifyBatch(batch, this.stationKey).ok) return this.answer(401, { error: { code: 'bad-signature', message: 'no' } });
+      if (this.stationKey === null || !verifyBatch(batch, this.stationKey).ok)
+        return this.answer(401, { error: { code: 'bad-signature', message: 'no' } });
       const hash = batchHash(batch.body);
       const seen = this.received.get(batch.body.sequence);
-      if (seen !== undefined && seen.hash !== hash) return this.answer(409, { error: { code: 'sequence-conflict', message: 'equivocation' } });
+      if (seen !== undefined && seen.hash !== hash)
+        return this.answer(409, { error: { code: 'sequence-conflict', message: 'equivocation' } });
       const entry = seen ?? { hash, envelopes: batch.body.envelopes.length, receivedAt: new Date(this.clock.now()).toISOString() };
       this.received.set(batch.body.sequence, entry);
-      const body: ReceiptBody = { version: 1, election: batch.body.election, station: batch.body.station, sequence: batch.body.sequence, batchHash: hash, envelopes: entry.envelopes, receivedAt: entry.receivedAt };
+      const body: ReceiptBody = {
+        version: 1,
+        election: batch.body.election,
+        station: batch.body.station,
+        sequence: batch.body.sequence,
+        batchHash: hash,
+        envelopes: entry.envelopes,
+        receivedAt: entry.receivedAt,
+      };
       switch (this.mode) {
         case 'forged-signature':
           return this.answer(202, signReceipt(body, generateStationKeyPair().privateKeyPem));
@@ -95,17 +134,23 @@ afterAll(removeTempDirs);
 const STATION = IRV_STATION;
 const cards = () => credentials.cards(STATION);
 
-async function setUp(sync: Partial<SyncOptions> = {}, dataDir = tempDir()): Promise<{ station: Station; central: FakeCentral; clock: TestClock; dataDir: string }> {
+async function setUp(
+  sync: Partial<SyncOptions> = {},
+  dataDir = tempDir(),
+): Promise<{ station: Station; central: FakeCentral; clock: TestClock; dataDir: string }> {
   const clock = new TestClock(NOW);
   const central = new FakeCentral(clock);
   const station = openTestStation(dataDir, clock, central.fetch, { autoSync: false, random: () => 0.5, ...sync });
-  await station.loadKit({ path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }) });
+  await station.loadKit({
+    path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
+  });
   await station.enrol({ token: 'x'.repeat(32) });
   await station.openPolls({ pin: GOOD_PIN });
   return { station, central, clock, dataDir };
 }
 
-const synced = (station: Station) => station.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM batches WHERE receipt IS NOT NULL').get()!.n;
+const synced = (station: Station) =>
+  station.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM batches WHERE receipt IS NOT NULL').get()!.n;
 
 describe('backoff', () => {
   it('is exponential with full jitter, capped', () => {
@@ -123,7 +168,7 @@ describe('backoff', () => {
     central.mode = 'down';
     const waits: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const progress = (await station.syncNow({})).ok ? (await station.status({})) : undefined;
+      const progress = (await station.syncNow({})).ok ? await station.status({}) : undefined;
       const sync = progress?.ok === true ? progress.value.sync : undefined;
       expect(sync).toMatchObject({ state: 'offline', pendingBallots: 2 });
       waits.push(Date.parse(sync!.nextAttemptAt!) - clock.now());
@@ -131,7 +176,10 @@ describe('backoff', () => {
     // random() = 0.5: half of 1 s, 2 s, 4 s, 8 s.
     expect(waits).toEqual([500, 1000, 2000, 4000]);
     central.mode = 'busy';
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'offline', lastError: { en: expect.stringMatching(/temporarily unavailable/) as unknown } });
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({
+      state: 'offline',
+      lastError: { en: expect.stringMatching(/temporarily unavailable/) as unknown },
+    });
     central.mode = 'ok';
     expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 2, nextAttemptAt: null, lastError: null });
     station.close();
@@ -186,12 +234,19 @@ describe('receipts', () => {
     await castFor(station, credentials.election, cards().slice(0, 3));
     central.mode = 'forged-signature';
     const forged = unwrap2(await station.syncNow({}));
-    expect(forged).toMatchObject({ state: 'error', syncedBallots: 0, pendingBallots: 3, lastError: { en: expect.stringMatching(/receipt for batch 1 is not valid/) as unknown } });
+    expect(forged).toMatchObject({
+      state: 'error',
+      syncedBallots: 0,
+      pendingBallots: 3,
+      lastError: { en: expect.stringMatching(/receipt for batch 1 is not valid/) as unknown },
+    });
     expect(synced(station)).toBe(0);
     central.mode = 'receipt-for-another-batch';
     expect(unwrap2(await station.syncNow({}))).toMatchObject({ syncedBallots: 0 });
     expect(synced(station)).toBe(0);
-    const refusals = readAuditLog(station.db).filter((e) => e.event === 'receipt-refused').map((e) => (e.details as { reason: string }).reason);
+    const refusals = readAuditLog(station.db)
+      .filter((e) => e.event === 'receipt-refused')
+      .map((e) => (e.details as { reason: string }).reason);
     expect(refusals).toEqual(['receipt-bad-signature', 'receipt-other-batch:sequence']);
     central.mode = 'ok';
     expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 3 });
@@ -208,17 +263,27 @@ describe('permanent refusals and reconciliation', () => {
     central.received.set(1, { hash: 'f'.repeat(64) as Sha256Hex, envelopes: 1, receivedAt: new Date(NOW).toISOString() });
     const hideStatus: typeof fetch = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
-      if (url.includes('/sync/status')) return new Response(JSON.stringify({ election: 'qc-demo-2026', station: STATION, lastSequence: 0, digest: '0'.repeat(64), missing: [], batches: [] }), { status: 200 });
+      if (url.includes('/sync/status'))
+        return new Response(
+          JSON.stringify({ election: 'qc-demo-2026', station: STATION, lastSequence: 0, digest: '0'.repeat(64), missing: [], batches: [] }),
+          { status: 200 },
+        );
       return central.fetch(input, init);
     };
     const fresh = openTestStation(tempDir(), clock, hideStatus, { autoSync: false, minBatch: 1 });
-    await fresh.loadKit({ path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }) });
+    await fresh.loadKit({
+      path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
+    });
     await fresh.enrol({ token: 'x'.repeat(32) });
     await fresh.openPolls({ pin: GOOD_PIN });
     await castFor(fresh, credentials.election, cards().slice(5, 7));
     const posts = central.posts;
     const halted = unwrap2(await fresh.syncNow({}));
-    expect(halted).toMatchObject({ state: 'error', nextAttemptAt: null, lastError: { en: expect.stringMatching(/refuses this station’s batches \(sequence-conflict\)/) as unknown } });
+    expect(halted).toMatchObject({
+      state: 'error',
+      nextAttemptAt: null,
+      lastError: { en: expect.stringMatching(/refuses this station’s batches \(sequence-conflict\)/) as unknown },
+    });
     expect(central.posts).toBe(posts + 1);
     expect(readAuditLog(fresh.db).filter((e) => e.event === 'sync-halted')).toHaveLength(1);
     // A manual retry tries once more, and stops again.
@@ -231,7 +296,10 @@ describe('permanent refusals and reconciliation', () => {
     const { station, central } = await setUp({ minBatch: 1 });
     await castFor(station, credentials.election, cards().slice(0, 2));
     central.received.set(1, { hash: 'e'.repeat(64) as Sha256Hex, envelopes: 2, receivedAt: new Date(NOW).toISOString() });
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'error', lastError: { en: expect.stringMatching(/holds a batch 1 different/) as unknown } });
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({
+      state: 'error',
+      lastError: { en: expect.stringMatching(/holds a batch 1 different/) as unknown },
+    });
     expect(central.posts).toBe(0);
     station.close();
   });
@@ -285,8 +353,13 @@ describe('permanent refusals and reconciliation', () => {
     const central = new FakeCentral(clock);
     const station = openTestStation(tempDir(), clock, central.fetch, { autoSync: false });
     expect(await station.syncNow({})).toMatchObject({ ok: false, error: { kind: 'no-kit' } });
-    await station.loadKit({ path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }) });
-    expect(await station.syncNow({})).toMatchObject({ ok: false, error: { kind: 'not-enrolled', message: { en: expect.stringMatching(/not enrolled/) as unknown } } });
+    await station.loadKit({
+      path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
+    });
+    expect(await station.syncNow({})).toMatchObject({
+      ok: false,
+      error: { kind: 'not-enrolled', message: { en: expect.stringMatching(/not enrolled/) as unknown } },
+    });
     expect(await station.exportBatches({ pin: GOOD_PIN, path: tempDir() })).toMatchObject({ ok: false, error: { kind: 'not-enrolled' } });
     station.close();
   });

@@ -116,7 +116,10 @@ export interface SyncEngineDeps {
   readonly emit: (event: StationEvent) => void;
 }
 
-type Outcome = { readonly kind: 'done' } | { readonly kind: 'retry'; readonly problem: SyncProblem } | { readonly kind: 'halt'; readonly problem: SyncProblem };
+type Outcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly problem: SyncProblem }
+  | { readonly kind: 'halt'; readonly problem: SyncProblem };
 
 export class SyncEngine {
   readonly options: SyncOptions;
@@ -172,7 +175,8 @@ export class SyncEngine {
     let state: SyncState;
     if (this.#halted) state = 'error';
     else if (this.#running !== null) state = 'syncing';
-    else if (this.#problem !== null && pending > 0) state = this.#problem.kind === 'unreachable' || this.#problem.kind === 'server-busy' ? 'offline' : 'error';
+    else if (this.#problem !== null && pending > 0)
+      state = this.#problem.kind === 'unreachable' || this.#problem.kind === 'server-busy' ? 'offline' : 'error';
     else if (pending === 0) state = 'idle';
     else if (unsyncedBatches === 0) state = 'waiting';
     else state = 'syncing';
@@ -213,7 +217,8 @@ export class SyncEngine {
       this.#heldSince = null;
       return 0;
     }
-    const flush = mode === 'all' || !this.#deps.pollsOpen() || (this.#heldSince !== null && this.#deps.now() - this.#heldSince >= maxDelayMs);
+    const flush =
+      mode === 'all' || !this.#deps.pollsOpen() || (this.#heldSince !== null && this.#deps.now() - this.#heldSince >= maxDelayMs);
     // Whole batches of about equal size (1,005 envelopes → 503 + 502, never 1,000 + 5).
     const sealable = flush ? outbox : outbox >= minBatch ? outbox : 0;
     if (sealable === 0) return 0;
@@ -246,9 +251,19 @@ export class SyncEngine {
     const base = { clockSkewMs: skew, clockWarning: skew !== null && Math.abs(skew) > this.options.clockWarningMs, enrolled };
     if (!status.ok) {
       const reachable = status.error.kind !== 'unreachable';
-      return ok({ ...base, reachable, centralTime: reachable && skew !== null ? new Date(this.#deps.now() + skew).toISOString() : null, lastAcknowledgedSequence: null });
+      return ok({
+        ...base,
+        reachable,
+        centralTime: reachable && skew !== null ? new Date(this.#deps.now() + skew).toISOString() : null,
+        lastAcknowledgedSequence: null,
+      });
     }
-    return ok({ ...base, reachable: true, centralTime: skew === null ? null : new Date(this.#deps.now() + skew).toISOString(), lastAcknowledgedSequence: status.value.lastSequence });
+    return ok({
+      ...base,
+      reachable: true,
+      centralTime: skew === null ? null : new Date(this.#deps.now() + skew).toISOString(),
+      lastAcknowledgedSequence: status.value.lastSequence,
+    });
   }
 
   #emitProgress(): void {
@@ -259,10 +274,13 @@ export class SyncEngine {
     if (this.#closed || !this.options.autoSync) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#nextAttemptAt = delayMs > 0 ? this.#deps.now() + delayMs : null;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.#run(false);
-    }, Math.max(0, delayMs));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        void this.#run(false);
+      },
+      Math.max(0, delayMs),
+    );
     this.#timer.unref();
   }
 
@@ -359,7 +377,9 @@ export class SyncEngine {
   }
 
   /** Compares the local chain with central's (docs/protocol.md §6). */
-  async #reconcile(kit: StationKit): Promise<Exclude<Outcome, { readonly kind: 'done' }> | { readonly kind: 'reconciled'; readonly resend: StoredBatch[] }> {
+  async #reconcile(
+    kit: StationKit,
+  ): Promise<Exclude<Outcome, { readonly kind: 'done' }> | { readonly kind: 'reconciled'; readonly resend: StoredBatch[] }> {
     const status = await this.#fetchStatus(kit);
     if (!status.ok) return isPermanent(status.error) ? { kind: 'halt', problem: status.error } : { kind: 'retry', problem: status.error };
     const local = new Map(batchChain(this.#deps.db).map((b) => [b.sequence, b]));
@@ -368,24 +388,36 @@ export class SyncEngine {
       central.add(b.sequence);
       const mine = local.get(b.sequence);
       if (mine === undefined) {
-        return { kind: 'halt', problem: { kind: 'diverged', sequence: b.sequence, detail: 'central holds a batch this station never made' } };
+        return {
+          kind: 'halt',
+          problem: { kind: 'diverged', sequence: b.sequence, detail: 'central holds a batch this station never made' },
+        };
       }
       if (mine.batchHash !== b.batchHash) {
-        return { kind: 'halt', problem: { kind: 'diverged', sequence: b.sequence, detail: 'central holds another batch under this sequence' } };
+        return {
+          kind: 'halt',
+          problem: { kind: 'diverged', sequence: b.sequence, detail: 'central holds another batch under this sequence' },
+        };
       }
     }
     const resend: StoredBatch[] = [];
     for (const b of local.values()) {
       if (!b.synced || central.has(b.sequence)) continue;
-      const row = this.#deps.db.prepare<[number], { signed_batch: string; envelopes: number }>('SELECT signed_batch, envelopes FROM batches WHERE sequence = ?').get(b.sequence);
-      if (row !== undefined) resend.push({ sequence: b.sequence, batchHash: b.batchHash, json: row.signed_batch, envelopes: row.envelopes, synced: true });
+      const row = this.#deps.db
+        .prepare<[number], { signed_batch: string; envelopes: number }>('SELECT signed_batch, envelopes FROM batches WHERE sequence = ?')
+        .get(b.sequence);
+      if (row !== undefined)
+        resend.push({ sequence: b.sequence, batchHash: b.batchHash, json: row.signed_batch, envelopes: row.envelopes, synced: true });
     }
     this.#reconciled = true;
     return { kind: 'reconciled', resend };
   }
 
   async #fetchStatus(kit: StationKit): Promise<Result<CentralSyncStatus, SyncProblem>> {
-    const url = endpoint(kit.centralUrl, `api/v1/sync/status?election=${encodeURIComponent(kit.election.id)}&station=${encodeURIComponent(kit.stationId)}`);
+    const url = endpoint(
+      kit.centralUrl,
+      `api/v1/sync/status?election=${encodeURIComponent(kit.election.id)}&station=${encodeURIComponent(kit.stationId)}`,
+    );
     const answer = await this.#request(url, { method: 'GET' });
     if (!answer.ok) return answer;
     const { status, json } = answer.value;
@@ -408,7 +440,11 @@ export class SyncEngine {
       return isPermanent(problem) ? { kind: 'halt', problem } : { kind: 'retry', problem };
     }
     if (this.#closed) return { kind: 'done' };
-    const checked = checkReceipt(json, batch, { election: kit.election.id, station: kit.stationId, centralPublicKey: kit.centralPublicKey });
+    const checked = checkReceipt(json, batch, {
+      election: kit.election.id,
+      station: kit.stationId,
+      centralPublicKey: kit.centralPublicKey,
+    });
     if ('kind' in checked) {
       const reason = checked.kind === 'receipt-other-batch' ? `${checked.kind}:${checked.field}` : checked.kind;
       appendAudit(this.#deps.db, { event: 'receipt-refused', details: { sequence: batch.sequence, reason } }, this.#deps.now());
@@ -417,7 +453,11 @@ export class SyncEngine {
     const db = this.#deps.db;
     db.transaction(() => {
       if (markSynced(db, batch.sequence, checked, this.#deps.now())) {
-        appendAudit(db, { event: 'batch-synced', details: { sequence: batch.sequence, envelopes: batch.envelopes, batchHash: batch.batchHash } }, this.#deps.now());
+        appendAudit(
+          db,
+          { event: 'batch-synced', details: { sequence: batch.sequence, envelopes: batch.envelopes, batchHash: batch.batchHash } },
+          this.#deps.now(),
+        );
       }
     }).immediate();
     return { kind: 'done' };
@@ -429,7 +469,10 @@ export class SyncEngine {
     let response: Response;
     let text: string;
     try {
-      response = await this.#deps.fetch(url, { ...init, signal: AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.#abort.signal]) });
+      response = await this.#deps.fetch(url, {
+        ...init,
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.#abort.signal]),
+      });
       text = await response.text();
     } catch (error) {
       return err({ kind: 'unreachable', detail: error instanceof Error ? error.message : String(error) });

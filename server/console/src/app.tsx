@@ -44,7 +44,17 @@ const NAV: readonly { readonly section: 'results' | 'operations' | 'administrati
 ];
 
 /** Pages about one election (they need one chosen). */
-const ELECTION_PAGES: ReadonlySet<Page> = new Set<Page>(['overview', 'ridings', 'riding', 'stations', 'rejections', 'audit', 'exports', 'station-admin', 'credentials']);
+const ELECTION_PAGES: ReadonlySet<Page> = new Set<Page>([
+  'overview',
+  'ridings',
+  'riding',
+  'stations',
+  'rejections',
+  'audit',
+  'exports',
+  'station-admin',
+  'credentials',
+]);
 
 export function App() {
   const { t } = useTranslation();
@@ -203,12 +213,22 @@ function TopBar() {
           <span className={`live live-${link}`} data-testid="live-indicator" aria-live="polite">
             <span className="live-dot" aria-hidden="true" />
             {t(`live.${link}`)}
-            {receivedAt !== null && <span className="live-time">· {t('live.updated', { time: formatTime(receivedAt.toISOString()) })}</span>}
+            {receivedAt !== null && (
+              <span className="live-time">· {t('live.updated', { time: formatTime(receivedAt.toISOString()) })}</span>
+            )}
           </span>
         )}
         <div className="lang" role="group" aria-label={t('top.language')}>
           {(['fr', 'en'] as const).map((l) => (
-            <button key={l} type="button" className={l === language ? 'on' : undefined} aria-pressed={l === language} onClick={() => { setLanguage(l); }}>
+            <button
+              key={l}
+              type="button"
+              className={l === language ? 'on' : undefined}
+              aria-pressed={l === language}
+              onClick={() => {
+                setLanguage(l);
+              }}
+            >
               {l.toUpperCase()}
             </button>
           ))}
@@ -225,7 +245,12 @@ function TopBar() {
   );
 }
 
-export function Notice(props: { readonly tone: 'info' | 'good' | 'bad' | 'warn'; readonly title: string; readonly children?: ReactNode; readonly testId?: string }) {
+export function Notice(props: {
+  readonly tone: 'info' | 'good' | 'bad' | 'warn';
+  readonly title: string;
+  readonly children?: ReactNode;
+  readonly testId?: string;
+}) {
   return (
     <div className={`notice notice-${props.tone}`} role={props.tone === 'bad' ? 'alert' : 'status'} data-testid={props.testId}>
       <strong>{props.title}</strong>

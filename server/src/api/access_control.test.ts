@@ -74,7 +74,8 @@ async function snapshot() {
     audit: await n('SELECT count(*)::text AS n FROM audit_log'),
     elections: await n('SELECT count(*)::text AS n FROM elections'),
     officials: await n('SELECT count(*)::text AS n FROM officials'),
-    roles: (await db.query<{ r: string }>("SELECT string_agg(username || ':' || role, ',' ORDER BY username) AS r FROM officials")).rows[0]?.r,
+    roles: (await db.query<{ r: string }>("SELECT string_agg(username || ':' || role, ',' ORDER BY username) AS r FROM officials")).rows[0]
+      ?.r,
     sessions: await n('SELECT count(*)::text AS n FROM sessions'),
     tokens: await n('SELECT count(*)::text AS n FROM enrolment_tokens'),
     credentials: await n('SELECT count(*)::text AS n FROM credentials'),
@@ -85,7 +86,15 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   db = postgresDatabase(testDb.url, 4);
   await migrate(db);
-  const config = unwrap(loadConfig({ DATABASE_URL: testDb.url, AMQP_URL: SERVICE_URLS.amqp, REDIS_URL: SERVICE_URLS.redis, SCRUTIN_NAMESPACE: ns, LOG_LEVEL: 'silent' }));
+  const config = unwrap(
+    loadConfig({
+      DATABASE_URL: testDb.url,
+      AMQP_URL: SERVICE_URLS.amqp,
+      REDIS_URL: SERVICE_URLS.redis,
+      SCRUTIN_NAMESPACE: ns,
+      LOG_LEVEL: 'silent',
+    }),
+  );
   const logger = createLogger('silent', 'access-control-test');
   ctx = {
     config,
@@ -101,9 +110,14 @@ beforeAll(async () => {
   unwrap(await saveElection(db, election));
   for (const role of ROLES) {
     unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: `${role}-one`, password: PASSWORD, role })));
-    const res = await request(app).post('/api/v1/auth/login').send({ username: `${role}-one`, password: PASSWORD });
+    const res = await request(app)
+      .post('/api/v1/auth/login')
+      .send({ username: `${role}-one`, password: PASSWORD });
     const header = res.headers['set-cookie'] as unknown as string[];
-    cookies[role] = { cookie: header.find((c) => c.startsWith('scrutin_session='))?.split(';')[0] ?? '', csrf: (res.body as { csrfToken: string }).csrfToken };
+    cookies[role] = {
+      cookie: header.find((c) => c.startsWith('scrutin_session='))?.split(';')[0] ?? '',
+      csrf: (res.body as { csrfToken: string }).csrfToken,
+    };
   }
 });
 
@@ -133,16 +147,25 @@ const guarded: RouteEntry[] = [];
 
 describe('access control on every guarded route', () => {
   beforeAll(() => {
-    guarded.push(...[...routesOf(officialsRoutes(ctx)), ...routesOf(exportsRoutes(ctx)), ...routesOf(adminRoutes(ctx))].filter((r) => r.role !== undefined));
+    guarded.push(
+      ...[...routesOf(officialsRoutes(ctx)), ...routesOf(exportsRoutes(ctx)), ...routesOf(adminRoutes(ctx))].filter(
+        (r) => r.role !== undefined,
+      ),
+    );
   });
 
   it('answers 401 without a session, and with a forged one, changing nothing', async () => {
     expect(guarded.length).toBeGreaterThan(25);
     const before = await snapshot();
     for (const r of guarded) {
-      const bare = await request(app)[r.method](concrete(r.path)).set('content-type', 'application/json').send(r.method === 'post' ? '{}' : undefined);
+      const bare = await request(app)
+        [r.method](concrete(r.path))
+        .set('content-type', 'application/json')
+        .send(r.method === 'post' ? '{}' : undefined);
       expect([r.path, bare.status, (bare.body as { error?: { code?: string } }).error?.code]).toEqual([r.path, 401, 'unauthenticated']);
-      const forged = await request(app)[r.method](concrete(r.path)).set('Cookie', `scrutin_session=${'A'.repeat(43)}`);
+      const forged = await request(app)
+        [r.method](concrete(r.path))
+        .set('Cookie', `scrutin_session=${'A'.repeat(43)}`);
       expect([r.path, forged.status]).toEqual([r.path, 401]);
     }
     expect(await snapshot()).toEqual(before);
@@ -156,7 +179,8 @@ describe('access control on every guarded route', () => {
       for (const low of ROLES.slice(0, ROLES.indexOf(required))) {
         const agent = cookies[low];
         const req = request(app)[r.method](concrete(r.path)).set('Cookie', agent.cookie);
-        const res = r.method === 'post' ? await req.set('x-csrf-token', agent.csrf).set('content-type', 'application/json').send('{}') : await req;
+        const res =
+          r.method === 'post' ? await req.set('x-csrf-token', agent.csrf).set('content-type', 'application/json').send('{}') : await req;
         expect([r.path, low, res.status, (res.body as { error?: { code?: string } }).error?.code]).toEqual([r.path, low, 403, 'forbidden']);
         checked += 1;
       }
@@ -168,7 +192,11 @@ describe('access control on every guarded route', () => {
   it('refuses every guarded POST without the session’s CSRF token, changing nothing', async () => {
     const before = await snapshot();
     for (const r of guarded.filter((g) => g.method === 'post')) {
-      const res = await request(app).post(concrete(r.path)).set('Cookie', cookies.admin.cookie).set('content-type', 'application/json').send('{}');
+      const res = await request(app)
+        .post(concrete(r.path))
+        .set('Cookie', cookies.admin.cookie)
+        .set('content-type', 'application/json')
+        .send('{}');
       expect([r.path, res.status, (res.body as { error?: { code?: string } }).error?.code]).toEqual([r.path, 403, 'csrf-token-invalid']);
     }
     expect(await snapshot()).toEqual(before);

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cookieParser from 'cookie-parser';
 import { Router, json, type Request } from 'express';
-import { buildStationKit, describeKitBuildError, ElectionIdSchema, StationIdSchema, issuesOf, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
+import {
+  buildStationKit,
+  describeKitBuildError,
+  ElectionIdSchema,
+  StationIdSchema,
+  issuesOf,
+  type ElectionDefinition,
+  type StationId,
+} from '@scrutin/shared/node';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { CredentialJobs } from '../credentials/jobs.ts';
@@ -93,13 +101,22 @@ export function adminRoutes(ctx: AppContext): Router {
     const election = await electionOf(req);
     const state = await electionState(db, election.id);
     if (state !== 'draft' && state !== 'open') {
-      throw new ApiError('not-editable', `Election ${election.id} is ${state ?? 'unknown'}: credentials can be generated only while it is draft or open.`, { state });
+      throw new ApiError(
+        'not-editable',
+        `Election ${election.id} is ${state ?? 'unknown'}: credentials can be generated only while it is draft or open.`,
+        { state },
+      );
     }
     const running = jobs.latestOf(election.id);
     if (running !== undefined && (running.phase === 'generating' || running.phase === 'loading')) {
-      throw new ApiError('credentials-already-loaded', `A credential job for election ${election.id} is already running.`, { job: running.id });
+      throw new ApiError('credentials-already-loaded', `A credential job for election ${election.id} is already running.`, {
+        job: running.id,
+      });
     }
-    const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM (SELECT 1 FROM credentials WHERE election_id = $1 LIMIT 1) c', [election.id]);
+    const { rows } = await db.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM (SELECT 1 FROM credentials WHERE election_id = $1 LIMIT 1) c',
+      [election.id],
+    );
     if (Number(rows[0]?.n ?? 0) > 0) {
       throw new ApiError(
         'credentials-already-loaded',
@@ -107,7 +124,12 @@ export function adminRoutes(ctx: AppContext): Router {
       );
     }
     const job = await jobs.start(election);
-    await recordAudit(db, sessionOf(req).username, 'credentials.generation_started', { election: election.id, job: job.id, voters: job.totalVoters, stations: job.totalStations });
+    await recordAudit(db, sessionOf(req).username, 'credentials.generation_started', {
+      election: election.id,
+      job: job.id,
+      voters: job.totalVoters,
+      stations: job.totalStations,
+    });
     res.status(202).json(job);
   });
 
@@ -119,7 +141,8 @@ export function adminRoutes(ctx: AppContext): Router {
   router.get('/admin/elections/:id/credentials/jobs/:job', admin, async (req, res) => {
     const election = await electionOf(req);
     const job = jobs.get(String(req.params.job));
-    if (job?.election !== election.id) throw new ApiError('not-found', `There is no credential job ${String(req.params.job)} for election ${election.id}.`);
+    if (job?.election !== election.id)
+      throw new ApiError('not-found', `There is no credential job ${String(req.params.job)} for election ${election.id}.`);
     res.json(job);
   });
 
@@ -129,10 +152,20 @@ export function adminRoutes(ctx: AppContext): Router {
     const station = stationOf(req, election);
     const job = jobs.get(String(req.params.job));
     const path = job?.election === election.id ? jobs.cardsPath(job.id, station) : undefined;
-    if (path === undefined || (await access(path).then(() => false, () => true))) {
+    if (
+      path === undefined ||
+      (await access(path).then(
+        () => false,
+        () => true,
+      ))
+    ) {
       throw new ApiError('not-found', `There are no finished voter cards for station ${station} in job ${String(req.params.job)}.`);
     }
-    await recordAudit(db, sessionOf(req).username, 'credentials.cards_downloaded', { election: election.id, station, job: String(req.params.job) });
+    await recordAudit(db, sessionOf(req).username, 'credentials.cards_downloaded', {
+      election: election.id,
+      station,
+      job: String(req.params.job),
+    });
     ctx.log('credentials.cards_downloaded', { election: election.id, station });
     res.set('content-disposition', `attachment; filename="${election.id}-${station}-cards.csv"`).type('text/csv; charset=utf-8');
     createReadStream(path).pipe(res);
@@ -144,11 +177,19 @@ export function adminRoutes(ctx: AppContext): Router {
     const election = await electionOf(req);
     const station = stationOf(req, election);
     const parsed = KitRequestSchema.safeParse(req.body);
-    if (!parsed.success) throw new ApiError('invalid-request', 'Send {"pollWorkers": [{"name", "pin"}, …]} with at least two poll workers.', issuesOf(parsed.error));
+    if (!parsed.success)
+      throw new ApiError(
+        'invalid-request',
+        'Send {"pollWorkers": [{"name", "pin"}, …]} with at least two poll workers.',
+        issuesOf(parsed.error),
+      );
     const job = jobs.latestOf(election.id);
     const credentials = job === undefined ? undefined : jobs.directoryOf(job.id);
     if (credentials === undefined) {
-      throw new ApiError('not-found', `No finished credential job of this server holds the shards of election ${election.id}: generate the credentials first.`);
+      throw new ApiError(
+        'not-found',
+        `No finished credential job of this server holds the shards of election ${election.id}: generate the credentials first.`,
+      );
     }
     const out = await mkdtemp(join(tmpdir(), `scrutin-kit-${station}-`));
     try {
@@ -163,7 +204,11 @@ export function adminRoutes(ctx: AppContext): Router {
       });
       if (!built.ok) throw new ApiError('invalid-request', `The station kit could not be built: ${describeKitBuildError(built.error)}.`);
       const archive = tarArchive(await folderEntries(join(out, station), station));
-      await recordAudit(db, sessionOf(req).username, 'station.kit_downloaded', { election: election.id, station, pollWorkers: parsed.data.pollWorkers.map((w) => w.name) });
+      await recordAudit(db, sessionOf(req).username, 'station.kit_downloaded', {
+        election: election.id,
+        station,
+        pollWorkers: parsed.data.pollWorkers.map((w) => w.name),
+      });
       ctx.log('station.kit_downloaded', { election: election.id, station });
       res.set('content-disposition', `attachment; filename="${election.id}-${station}-kit.tar"`).type('application/x-tar').send(archive);
     } finally {
@@ -178,7 +223,10 @@ export function adminRoutes(ctx: AppContext): Router {
     const username = usernameOf(req);
     const parsed = RoleChangeSchema.safeParse(req.body);
     if (!parsed.success) throw new ApiError('invalid-request', 'Send {"role": "admin" | "official" | "observer"}.', issuesOf(parsed.error));
-    if (username === actor) throw new ApiError('invalid-request', 'You cannot change your own role: ask another admin.', [{ path: 'username', message: 'your own account' }]);
+    if (username === actor)
+      throw new ApiError('invalid-request', 'You cannot change your own role: ask another admin.', [
+        { path: 'username', message: 'your own account' },
+      ]);
     const changed = await db.transaction(async (tx) => {
       const result = await changeRole(tx, username, parsed.data.role);
       if (result.ok) await recordAudit(tx, actor, 'official.role_changed', { username, from: result.value.from, to: result.value.to });

@@ -82,7 +82,14 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
 async function readiness(ctx: AppContext): Promise<Record<string, string>> {
   const check = async (work: () => Promise<unknown>): Promise<string> => {
     try {
-      await Promise.race([work(), new Promise((_, reject) => setTimeout(() => { reject(new Error('timeout')); }, 2000))]);
+      await Promise.race([
+        work(),
+        new Promise((_, reject) =>
+          setTimeout(() => {
+            reject(new Error('timeout'));
+          }, 2000),
+        ),
+      ]);
       return 'ok';
     } catch (error) {
       return error instanceof Error ? error.message : 'failed';

@@ -30,10 +30,7 @@ export function consoleRoutes(dist: string = CONSOLE_DIST): Router {
     });
     return router;
   }
-  router.use(
-    '/assets',
-    express.static(`${dist}assets`, { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
-  );
+  router.use('/assets', express.static(`${dist}assets`, { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
   router.use(express.static(dist, { index: false, maxAge: 0 }));
   router.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -63,7 +63,9 @@ export interface ErrorBody {
 }
 
 export function sendError(res: Response, error: ApiError): void {
-  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+  const body: ErrorBody = {
+    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+  };
   res.status(error.status).json(body);
 }
 

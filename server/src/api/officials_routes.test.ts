@@ -112,7 +112,13 @@ beforeAll(async () => {
   dedup = new RedisDedupStore(SERVICE_URLS.redis, ns);
   const broker = new InProcessBroker();
   const config = unwrap(
-    loadConfig({ DATABASE_URL: testDb.url, AMQP_URL: SERVICE_URLS.amqp, REDIS_URL: SERVICE_URLS.redis, SCRUTIN_NAMESPACE: ns, LOG_LEVEL: 'silent' }),
+    loadConfig({
+      DATABASE_URL: testDb.url,
+      AMQP_URL: SERVICE_URLS.amqp,
+      REDIS_URL: SERVICE_URLS.redis,
+      SCRUTIN_NAMESPACE: ns,
+      LOG_LEVEL: 'silent',
+    }),
   );
   const services: Services = assemble('services', db, dedup, broker);
   const logger = createLogger('silent', 'officials-test');
@@ -147,12 +153,22 @@ describe('sessions', () => {
     const before = await lastAuditId();
     const res = await request(app).post('/api/v1/auth/login').send({ username: 'official-one', password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ username: 'official-one', role: 'official', csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown, expiresAt: new Date(clock.getTime() + 12 * 3_600_000).toISOString() });
+    expect(res.body).toEqual({
+      username: 'official-one',
+      role: 'official',
+      csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
+      expiresAt: new Date(clock.getTime() + 12 * 3_600_000).toISOString(),
+    });
     expect(res.headers['cache-control']).toBe('no-store');
     const setCookie = (res.headers['set-cookie'] as unknown as string[])[0] ?? '';
     expect(setCookie).toMatch(/^scrutin_session=[A-Za-z0-9_-]{43}; Path=\/api\/v1; Expires=.+; HttpOnly; SameSite=Strict$/);
     expect(setCookie).not.toMatch(/Secure/); // plain HTTP here; Secure is set when the request came over HTTPS
-    const agent: Agent = { username: 'official-one', role: 'official', cookie: sessionCookie(res.headers['set-cookie']), csrf: (res.body as { csrfToken: string }).csrfToken };
+    const agent: Agent = {
+      username: 'official-one',
+      role: 'official',
+      cookie: sessionCookie(res.headers['set-cookie']),
+      csrf: (res.body as { csrfToken: string }).csrfToken,
+    };
 
     const me = await as(agent, 'get', '/api/v1/auth/me');
     expect(me.status).toBe(200);
@@ -190,7 +206,9 @@ describe('sessions', () => {
     unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: 'locky', password: PASSWORD, role: 'observer' })));
     const before = await lastAuditId();
     for (let i = 1; i <= 4; i += 1) {
-      const res = await request(app).post('/api/v1/auth/login').send({ username: 'locky', password: `guess number ${i}` });
+      const res = await request(app)
+        .post('/api/v1/auth/login')
+        .send({ username: 'locky', password: `guess number ${i}` });
       expect(errorOf(res).code).toBe('unauthenticated');
     }
     const fifth = await request(app).post('/api/v1/auth/login').send({ username: 'locky', password: 'guess number 5' });
@@ -203,7 +221,9 @@ describe('sessions', () => {
     expect(errorOf(right).code).toBe('account-locked');
 
     const audit = await auditSince(before);
-    expect(audit.filter((r) => r.action === 'auth.locked')).toEqual([{ actor: 'locky', action: 'auth.locked', detail: { until, failures: 5 } }]);
+    expect(audit.filter((r) => r.action === 'auth.locked')).toEqual([
+      { actor: 'locky', action: 'auth.locked', detail: { until, failures: 5 } },
+    ]);
     expect(audit.filter((r) => r.action === 'auth.login_failed')).toHaveLength(6);
 
     clock = new Date(clock.getTime() + 15 * 60_000);
@@ -213,7 +233,9 @@ describe('sessions', () => {
   it('limits failed logins per client address', async () => {
     const fresh = createApp(ctx); // its own rate-limit counters
     for (let i = 0; i < LOGIN_RATE_LIMIT.limit; i += 1) {
-      const res = await request(fresh).post('/api/v1/auth/login').send({ username: `stranger-${i}`, password: 'whatever it is' });
+      const res = await request(fresh)
+        .post('/api/v1/auth/login')
+        .send({ username: `stranger-${i}`, password: 'whatever it is' });
       expect(res.status).toBe(401);
     }
     const limited = await request(fresh).post('/api/v1/auth/login').send({ username: 'admin-one', password: PASSWORD });
@@ -241,7 +263,12 @@ const ROUTES: readonly RouteCase[] = [
   { method: 'post', path: '/api/v1/auth/logout', role: 'observer' },
   { method: 'post', path: '/api/v1/admin/elections', role: 'admin', body: sampleElectionJson() },
   { method: 'post', path: `/api/v1/admin/elections/${A}/state`, role: 'admin', body: { state: 'open' } },
-  { method: 'post', path: `/api/v1/admin/elections/${A}/credentials`, role: 'admin', body: { entries: voters.map((v) => ({ credentialHash: v.credential, station: v.station })) } },
+  {
+    method: 'post',
+    path: `/api/v1/admin/elections/${A}/credentials`,
+    role: 'admin',
+    body: { entries: voters.map((v) => ({ credentialHash: v.credential, station: v.station })) },
+  },
   { method: 'post', path: `/api/v1/admin/elections/${A}/stations/ST-00001/enrolment-token`, role: 'admin' },
   { method: 'post', path: `/api/v1/admin/elections/${A}/stations/ST-00001/revoke`, role: 'admin' },
   { method: 'get', path: '/api/v1/admin/officials', role: 'admin' },
@@ -269,31 +296,41 @@ describe('access control on every officials route', () => {
   it.each(ROUTES)('$method $path: 401 without a session', async ({ method, path, body }) => {
     const before = await snapshot();
     const bare = request(app)[method](path);
-    const res = method === 'post' ? await bare.send((body ?? {})) : await bare;
+    const res = method === 'post' ? await bare.send(body ?? {}) : await bare;
     expect(res.status).toBe(401);
     expect(errorOf(res).code).toBe('unauthenticated');
     const forged = request(app)[method](path).set('Cookie', 'scrutin_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-    expect(errorOf(method === 'post' ? await forged.send((body ?? {})) : await forged).code).toBe('unauthenticated');
+    expect(errorOf(method === 'post' ? await forged.send(body ?? {}) : await forged).code).toBe('unauthenticated');
     expect(await snapshot()).toEqual(before);
   });
 
-  it.each(ROUTES.filter((r) => r.role !== 'observer'))('$method $path: 403 for a role below $role', async ({ method, path, role, body }) => {
-    const before = await snapshot();
-    for (const low of ROLES.slice(0, ROLES.indexOf(role))) {
-      const res = await as(agents[low], method, path, body);
-      expect(res.status).toBe(403);
-      expect(errorOf(res).code).toBe('forbidden');
-    }
-    expect(await snapshot()).toEqual(before);
-  });
+  it.each(ROUTES.filter((r) => r.role !== 'observer'))(
+    '$method $path: 403 for a role below $role',
+    async ({ method, path, role, body }) => {
+      const before = await snapshot();
+      for (const low of ROLES.slice(0, ROLES.indexOf(role))) {
+        const res = await as(agents[low], method, path, body);
+        expect(res.status).toBe(403);
+        expect(errorOf(res).code).toBe('forbidden');
+      }
+      expect(await snapshot()).toEqual(before);
+    },
+  );
 
   it.each(ROUTES.filter((r) => r.method === 'post'))('$method $path: 403 without or with a wrong CSRF token', async ({ path, body }) => {
     const before = await snapshot();
     const admin = agents.admin;
-    const missing = await request(app).post(path).set('Cookie', admin.cookie).send((body ?? {}));
+    const missing = await request(app)
+      .post(path)
+      .set('Cookie', admin.cookie)
+      .send(body ?? {});
     expect(missing.status).toBe(403);
     expect(errorOf(missing).code).toBe('csrf-token-invalid');
-    const wrong = await request(app).post(path).set('Cookie', admin.cookie).set('x-csrf-token', agents.official.csrf).send((body ?? {}));
+    const wrong = await request(app)
+      .post(path)
+      .set('Cookie', admin.cookie)
+      .set('x-csrf-token', agents.official.csrf)
+      .send(body ?? {});
     expect(wrong.status).toBe(403);
     expect(errorOf(wrong).code).toBe('csrf-token-invalid');
     expect(await snapshot()).toEqual(before);
@@ -304,7 +341,12 @@ describe('access control on every officials route', () => {
 describe('election definitions', () => {
   it('refuses a bad definition with every issue and its path, and stores nothing', async () => {
     const before = await snapshot();
-    const bad = structuredClone(sampleElectionJson()) as { id: string; opensAt: string; stations: { riding: string }[]; parties: unknown[] };
+    const bad = structuredClone(sampleElectionJson()) as {
+      id: string;
+      opensAt: string;
+      stations: { riding: string }[];
+      parties: unknown[];
+    };
     bad.id = 'Not An Id';
     bad.opensAt = 'tomorrow';
     (bad.stations[2] as { riding: string }).riding = 'NOWHERE';
@@ -339,7 +381,10 @@ describe('the election lifecycle', () => {
   const state = (body: unknown, id = B) => as(agents.admin, 'post', `/api/v1/admin/elections/${id}/state`, body);
 
   it('moves draft → open → closed → certified, in that order only', async () => {
-    expect((await as(agents.admin, 'post', '/api/v1/admin/elections', syntheticElectionJson({ ridings: 2, stations: 2, voters: 20, id: B }))).status).toBe(201);
+    expect(
+      (await as(agents.admin, 'post', '/api/v1/admin/elections', syntheticElectionJson({ ridings: 2, stations: 2, voters: 20, id: B })))
+        .status,
+    ).toBe(201);
     const before = await lastAuditId();
     for (const target of ['closed', 'certified', 'draft']) {
       const res = await state({ state: target });
@@ -349,14 +394,22 @@ describe('the election lifecycle', () => {
     expect((await state({ state: 'open' })).body).toEqual({ election: B, state: 'open', previous: 'draft', override: false });
     for (const target of ['open', 'draft', 'certified']) expect(errorOf(await state({ state: target })).code).toBe('invalid-transition');
 
-    const redefine = await as(agents.admin, 'post', '/api/v1/admin/elections', syntheticElectionJson({ ridings: 2, stations: 2, voters: 20, id: B }));
+    const redefine = await as(
+      agents.admin,
+      'post',
+      '/api/v1/admin/elections',
+      syntheticElectionJson({ ridings: 2, stations: 2, voters: 20, id: B }),
+    );
     expect(redefine.status).toBe(409);
     expect(errorOf(redefine)).toMatchObject({ code: 'not-editable', details: { state: 'open' } });
 
     expect((await state({ state: 'closed' })).status).toBe(200);
     expect((await state({ state: 'certified' })).status).toBe(200);
     const final = await state({ state: 'open' });
-    expect(errorOf(final)).toMatchObject({ code: 'invalid-transition', message: `Election ${B} is certified; its state can no longer change.` });
+    expect(errorOf(final)).toMatchObject({
+      code: 'invalid-transition',
+      message: `Election ${B} is certified; its state can no longer change.`,
+    });
     expect(await count("SELECT count(*) AS n FROM elections WHERE id = $1 AND state = 'certified'", [B])).toBe(1);
     expect((await auditSince(before)).map((r) => [r.action, r.detail.from, r.detail.to])).toEqual([
       ['election.state_changed', 'draft', 'open'],
@@ -378,7 +431,10 @@ describe('running an election: credentials, enrolment, sync health, certificatio
   const sent = new Map<number, BatchMessage>();
 
   function batch(sequence: number, previous: Sha256Hex | null, envelopes: Envelope[]): BatchMessage {
-    const signed = signBatch({ election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, envelopes }, keys.privateKeyPem);
+    const signed = signBatch(
+      { election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, envelopes },
+      keys.privateKeyPem,
+    );
     return { batchHash: batchHash(signed.body), batch: signed };
   }
 
@@ -387,10 +443,17 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     const entries = voters.map((v) => ({ credentialHash: v.credential, station: v.station }));
 
     const before = await snapshot();
-    const foreign = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, { entries: [...entries, { credentialHash: 'a'.repeat(64), station: 'ST-99999' }] });
+    const foreign = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
+      entries: [...entries, { credentialHash: 'a'.repeat(64), station: 'ST-99999' }],
+    });
     expect(foreign.status).toBe(400);
-    expect(errorOf(foreign)).toMatchObject({ code: 'invalid-request', details: [{ path: `entries[${entries.length}].station`, message: `station ST-99999 is not part of election ${A}` }] });
-    const malformed = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, { entries: [{ credentialHash: 'XYZ', station: 'ST-00001' }] });
+    expect(errorOf(foreign)).toMatchObject({
+      code: 'invalid-request',
+      details: [{ path: `entries[${entries.length}].station`, message: `station ST-99999 is not part of election ${A}` }],
+    });
+    const malformed = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
+      entries: [{ credentialHash: 'XYZ', station: 'ST-00001' }],
+    });
     expect(errorOf(malformed)).toMatchObject({ code: 'invalid-request', details: [{ path: 'entries[0].credentialHash' }] });
     expect(await snapshot()).toEqual(before);
 
@@ -400,10 +463,17 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     expect(await count('SELECT count(*) AS n FROM credentials WHERE election_id = $1', [A])).toBe(entries.length);
     expect(await dedup.isLoaded(A)).toBe(true);
 
-    const moved = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, { entries: [{ credentialHash: voters[0]?.credential, station: 'ST-00003' }] });
+    const moved = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
+      entries: [{ credentialHash: voters[0]?.credential, station: 'ST-00003' }],
+    });
     expect(moved.status).toBe(409);
-    expect(errorOf(moved)).toMatchObject({ code: 'credential-conflict', details: [{ path: 'entries[0].credentialHash', message: 'this credential is already loaded for station ST-00001' }] });
-    expect((await auditSince(before.audit)).map((r) => [r.action, r.detail])).toEqual([['credentials.loaded', { election: A, entries: entries.length, stations: 2 }]]);
+    expect(errorOf(moved)).toMatchObject({
+      code: 'credential-conflict',
+      details: [{ path: 'entries[0].credentialHash', message: 'this credential is already loaded for station ST-00001' }],
+    });
+    expect((await auditSince(before.audit)).map((r) => [r.action, r.detail])).toEqual([
+      ['credentials.loaded', { election: A, entries: entries.length, stations: 2 }],
+    ]);
   });
 
   it(`loads ${MAX_CREDENTIALS_PER_REQUEST} credentials in one request, and refuses one more`, async () => {
@@ -415,30 +485,45 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ election: A, loaded: MAX_CREDENTIALS_PER_REQUEST, stations: election.stations.length });
     const tooMany = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, { entries: [...many, many[0]] });
-    expect(errorOf(tooMany)).toMatchObject({ code: 'invalid-request', details: [{ path: 'entries', message: `send at most ${MAX_CREDENTIALS_PER_REQUEST} entries per request` }] });
+    expect(errorOf(tooMany)).toMatchObject({
+      code: 'invalid-request',
+      details: [{ path: 'entries', message: `send at most ${MAX_CREDENTIALS_PER_REQUEST} entries per request` }],
+    });
   });
 
   it('issues an enrolment token once, enrols the station with it, and revokes a station', async () => {
     const notEnrolled = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-00002/revoke`);
     expect(notEnrolled.status).toBe(409);
     expect(errorOf(notEnrolled).code).toBe('station-not-revocable');
-    expect(errorOf(await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-99999/enrolment-token`)).code).toBe('unknown-station');
+    expect(errorOf(await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-99999/enrolment-token`)).code).toBe(
+      'unknown-station',
+    );
 
     const before = await lastAuditId();
     const issued = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-00001/enrolment-token`);
     expect(issued.status).toBe(201);
     const { token, expiresAt } = issued.body as { token: string; expiresAt: string };
     expect(token.length).toBeGreaterThanOrEqual(20);
-    const enrol = await request(app).post('/api/v1/stations/enrol').send({ election: A, station: 'ST-00001', token, publicKey: keys.publicKey });
+    const enrol = await request(app)
+      .post('/api/v1/stations/enrol')
+      .send({ election: A, station: 'ST-00001', token, publicKey: keys.publicKey });
     expect(enrol.status).toBe(200);
 
     const other = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-00002/enrolment-token`, { ttlHours: 1 });
     const otherToken = (other.body as { token: string }).token;
-    expect((await request(app).post('/api/v1/stations/enrol').send({ election: A, station: 'ST-00002', token: otherToken, publicKey: generateStationKeyPair().publicKey })).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .post('/api/v1/stations/enrol')
+          .send({ election: A, station: 'ST-00002', token: otherToken, publicKey: generateStationKeyPair().publicKey })
+      ).status,
+    ).toBe(200);
     const revoked = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-00002/revoke`);
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ election: A, station: 'ST-00002', revokedAt: expect.any(String) as unknown });
-    expect(errorOf(await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-00002/revoke`)).code).toBe('station-not-revocable');
+    expect(errorOf(await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/stations/ST-00002/revoke`)).code).toBe(
+      'station-not-revocable',
+    );
 
     const audit = await auditSince(before);
     expect(audit.map((r) => [r.action, r.detail.station])).toEqual([
@@ -452,9 +537,17 @@ describe('running an election: credentials, enrolment, sync health, certificatio
 
   it('shows each station’s sync health: batches, gaps and alerts', async () => {
     const at1 = voters.filter((v) => v.station === 'ST-00001');
-    const first = batch(1, null, at1.slice(0, 2).map((v) => envelopeFor(election, v)));
+    const first = batch(
+      1,
+      null,
+      at1.slice(0, 2).map((v) => envelopeFor(election, v)),
+    );
     // Sequence 2 never arrives; sequence 3 repeats a credential already used in sequence 1.
-    const third = batch(3, first.batchHash, [at1[2], at1[0]].map((v) => envelopeFor(election, v!)));
+    const third = batch(
+      3,
+      first.batchHash,
+      [at1[2], at1[0]].map((v) => envelopeFor(election, v!)),
+    );
     for (const m of [first, third]) {
       const res = await request(app).post('/api/v1/sync/batches').send(m.batch);
       expect(res.status).toBe(202);
@@ -481,13 +574,28 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       missingCount: 1,
       alerts: 1,
     });
-    expect(stations.find((s) => s.station === 'ST-00002')).toMatchObject({ enrolled: true, revoked: true, batches: { received: 0, processed: 0, pending: 0 }, highestSequence: 0, missingSequences: [], alerts: 0 });
+    expect(stations.find((s) => s.station === 'ST-00002')).toMatchObject({
+      enrolled: true,
+      revoked: true,
+      batches: { received: 0, processed: 0, pending: 0 },
+      highestSequence: 0,
+      missingSequences: [],
+      alerts: 0,
+    });
     expect(stations.find((s) => s.station === 'ST-00003')).toMatchObject({ enrolled: false, revoked: false, lastSyncAt: null });
 
     const alerts = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/alerts`);
     expect(alerts.body).toEqual({
       election: A,
-      alerts: [{ id: expect.any(Number) as unknown, station: 'ST-00001', kind: 'equivocation', detail: expect.objectContaining({ sequence: 1 }) as unknown, raisedAt: expect.any(String) as unknown }],
+      alerts: [
+        {
+          id: expect.any(Number) as unknown,
+          station: 'ST-00001',
+          kind: 'equivocation',
+          detail: expect.objectContaining({ sequence: 1 }) as unknown,
+          raisedAt: expect.any(String) as unknown,
+        },
+      ],
       next: null,
     });
   });
@@ -498,13 +606,19 @@ describe('running an election: credentials, enrolment, sync health, certificatio
 
     const pending = await certify({ state: 'certified' });
     expect(pending.status).toBe(409);
-    expect(errorOf(pending)).toMatchObject({ code: 'batches-pending', details: { stations: [{ station: 'ST-00001', unprocessed: 2, missing: 1 }] } });
+    expect(errorOf(pending)).toMatchObject({
+      code: 'batches-pending',
+      details: { stations: [{ station: 'ST-00001', unprocessed: 2, missing: 1 }] },
+    });
 
     // The validator processes what arrived; the gap remains.
     const deps = { db, dedup, elections: ctx.elections };
     for (const m of sent.values()) await processBatch(deps, election, m);
     const gap = await certify({ state: 'certified' });
-    expect(errorOf(gap)).toMatchObject({ code: 'batches-pending', details: { stations: [{ station: 'ST-00001', unprocessed: 0, missing: 1 }] } });
+    expect(errorOf(gap)).toMatchObject({
+      code: 'batches-pending',
+      details: { stations: [{ station: 'ST-00001', unprocessed: 0, missing: 1 }] },
+    });
 
     const rejections = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/rejections`);
     expect(rejections.body).toEqual({
@@ -512,7 +626,16 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       totals: { 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 },
       stations: [{ station: 'ST-00001', 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 }],
       duplicateAttempts: { credentials: 1, attempts: 1 },
-      ridings: [{ riding: election.stations.find((s) => s.id === 'ST-00001')?.riding, 'invalid-credential': 0, 'wrong-station': 0, duplicate: 1, 'invalid-ballot': 0, all: 1 }],
+      ridings: [
+        {
+          riding: election.stations.find((s) => s.id === 'ST-00001')?.riding,
+          'invalid-credential': 0,
+          'wrong-station': 0,
+          duplicate: 1,
+          'invalid-ballot': 0,
+          all: 1,
+        },
+      ],
       bucketMinutes: 5,
       timeline: expect.any(Array) as unknown,
     });
@@ -526,7 +649,10 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     expect((recount.body as { ballots: number }).ballots).toBeGreaterThan(0);
 
     const noReason = await certify({ state: 'certified', override: true });
-    expect(errorOf(noReason)).toMatchObject({ code: 'invalid-request', details: [{ path: 'reason', message: 'an override needs a reason' }] });
+    expect(errorOf(noReason)).toMatchObject({
+      code: 'invalid-request',
+      details: [{ path: 'reason', message: 'an override needs a reason' }],
+    });
     expect(await count("SELECT count(*) AS n FROM elections WHERE id = $1 AND state = 'closed'", [A])).toBe(1);
 
     const before = await lastAuditId();
@@ -535,11 +661,17 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     expect(overridden.status).toBe(200);
     expect(overridden.body).toEqual({ election: A, state: 'certified', previous: 'closed', override: true });
     expect(await auditSince(before)).toEqual([
-      { actor: 'admin-one', action: 'election.certified_with_override', detail: { election: A, reason, stations: [{ station: 'ST-00001', unprocessed: 0, missing: 1 }] } },
+      {
+        actor: 'admin-one',
+        action: 'election.certified_with_override',
+        detail: { election: A, reason, stations: [{ station: 'ST-00001', unprocessed: 0, missing: 1 }] },
+      },
       { actor: 'admin-one', action: 'election.state_changed', detail: { election: A, from: 'closed', to: 'certified', override: true } },
     ]);
 
-    const late = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, { entries: [{ credentialHash: 'b'.repeat(64), station: 'ST-00001' }] });
+    const late = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
+      entries: [{ credentialHash: 'b'.repeat(64), station: 'ST-00001' }],
+    });
     expect(errorOf(late)).toMatchObject({ code: 'not-editable', details: { state: 'certified' } });
   });
 });
@@ -549,19 +681,29 @@ describe('officials and the audit log', () => {
     const before = await snapshot();
     const weak = await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: 'short', role: 'official' });
     expect(weak.status).toBe(400);
-    expect(errorOf(weak)).toMatchObject({ code: 'invalid-request', details: [{ path: 'password', message: 'a password needs at least 12 characters' }] });
+    expect(errorOf(weak)).toMatchObject({
+      code: 'invalid-request',
+      details: [{ path: 'password', message: 'a password needs at least 12 characters' }],
+    });
     expect(JSON.stringify(weak.body)).not.toContain('short');
     expect(await snapshot()).toEqual(before);
 
     const created = await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: PASSWORD, role: 'official' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ username: 'newbie', role: 'official', failedLogins: 0, lockedUntil: null });
-    expect(errorOf(await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: PASSWORD, role: 'admin' })).code).toBe('official-exists');
+    expect(
+      errorOf(await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: PASSWORD, role: 'admin' })).code,
+    ).toBe('official-exists');
     expect((await loginAs('newbie')).role).toBe('official');
 
     const list = await as(agents.admin, 'get', '/api/v1/admin/officials');
     const officials = (list.body as { officials: { username: string; role: string }[] }).officials;
-    expect(officials.map((o) => [o.username, o.role])).toEqual(expect.arrayContaining([['newbie', 'official'], ['admin-one', 'admin']]));
+    expect(officials.map((o) => [o.username, o.role])).toEqual(
+      expect.arrayContaining([
+        ['newbie', 'official'],
+        ['admin-one', 'admin'],
+      ]),
+    );
     expect(JSON.stringify(list.body)).not.toContain('scrypt');
     expect((await auditSince(before.audit)).map((r) => [r.actor, r.action, r.detail])).toEqual([
       ['admin-one', 'official.created', { username: 'newbie', role: 'official' }],

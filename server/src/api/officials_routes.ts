@@ -55,8 +55,10 @@ const StateChangeSchema = z
     reason: z.string().trim().min(10, 'give a reason of at least 10 characters').max(2000).optional(),
   })
   .superRefine((value, context) => {
-    if (value.override === true && value.reason === undefined) context.addIssue({ code: 'custom', path: ['reason'], message: 'an override needs a reason' });
-    if (value.override === true && value.state !== 'certified') context.addIssue({ code: 'custom', path: ['override'], message: 'only certification can be overridden' });
+    if (value.override === true && value.reason === undefined)
+      context.addIssue({ code: 'custom', path: ['reason'], message: 'an override needs a reason' });
+    if (value.override === true && value.state !== 'certified')
+      context.addIssue({ code: 'custom', path: ['override'], message: 'only certification can be overridden' });
   });
 
 const CredentialsSchema = z.strictObject({
@@ -66,7 +68,13 @@ const CredentialsSchema = z.strictObject({
     .max(MAX_CREDENTIALS_PER_REQUEST, `send at most ${MAX_CREDENTIALS_PER_REQUEST} entries per request`),
 });
 
-const EnrolmentTokenSchema = z.strictObject({ ttlHours: z.int().min(1).max(24 * 14).optional() });
+const EnrolmentTokenSchema = z.strictObject({
+  ttlHours: z
+    .int()
+    .min(1)
+    .max(24 * 14)
+    .optional(),
+});
 
 const TimelineSchema = z.object({ bucketMinutes: z.coerce.number().int().min(1).max(1440).default(5) });
 
@@ -129,7 +137,9 @@ export function officialsRoutes(ctx: AppContext): Router {
         await recordAudit(db, failure.username, 'auth.login_failed', { reason: 'locked' });
         ctx.log('official.login_failed', { username: failure.username, reason: 'locked' });
         res.set('retry-after', String(Math.max(1, Math.ceil((Date.parse(failure.until) - ctx.now().getTime()) / 1000))));
-        throw new ApiError('account-locked', `Too many failed logins: this account is locked until ${failure.until}.`, { until: failure.until });
+        throw new ApiError('account-locked', `Too many failed logins: this account is locked until ${failure.until}.`, {
+          until: failure.until,
+        });
       }
     }
   });
@@ -160,7 +170,12 @@ export function officialsRoutes(ctx: AppContext): Router {
       const saved = await saveElection(insideTransaction(db, tx), req.body);
       if (saved.ok) {
         const e = saved.value;
-        await recordAudit(tx, actor, 'election.saved', { election: e.id, created: !existed, ridings: e.ridings.length, stations: e.stations.length });
+        await recordAudit(tx, actor, 'election.saved', {
+          election: e.id,
+          created: !existed,
+          ridings: e.ridings.length,
+          stations: e.stations.length,
+        });
       }
       return { saved, existed };
     });
@@ -169,9 +184,15 @@ export function officialsRoutes(ctx: AppContext): Router {
       const error = saved.error;
       switch (error.kind) {
         case 'invalid-definition':
-          throw new ApiError('invalid-definition', `The election definition has ${error.issues.length} problem(s); nothing was stored.`, error.issues);
+          throw new ApiError(
+            'invalid-definition',
+            `The election definition has ${error.issues.length} problem(s); nothing was stored.`,
+            error.issues,
+          );
         case 'not-editable':
-          throw new ApiError('not-editable', `This election is ${error.state}: only a draft election can be replaced.`, { state: error.state });
+          throw new ApiError('not-editable', `This election is ${error.state}: only a draft election can be replaced.`, {
+            state: error.state,
+          });
       }
     }
     const e = saved.value;
@@ -183,7 +204,11 @@ export function officialsRoutes(ctx: AppContext): Router {
   router.post('/admin/elections/:id/state', admin, ...body, async (req, res) => {
     const actor = sessionOf(req).username;
     const id = electionIdOf(req);
-    const change = parse(StateChangeSchema, req.body, 'Send {"state": "open" | "closed" | "certified"}, with {"override": true, "reason"} to certify despite pending batches.');
+    const change = parse(
+      StateChangeSchema,
+      req.body,
+      'Send {"state": "open" | "closed" | "certified"}, with {"override": true, "reason"} to certify despite pending batches.',
+    );
     const result = await db.transaction(async (tx) => {
       const { rows } = await tx.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1 FOR UPDATE', [id]);
       const from = rows[0]?.state;
@@ -214,7 +239,12 @@ export function officialsRoutes(ctx: AppContext): Router {
         }
       }
       await setElectionState(tx, id, change.state);
-      await recordAudit(tx, actor, 'election.state_changed', { election: id, from, to: change.state, ...(overridden.length > 0 ? { override: true } : {}) });
+      await recordAudit(tx, actor, 'election.state_changed', {
+        election: id,
+        from,
+        to: change.state,
+        ...(overridden.length > 0 ? { override: true } : {}),
+      });
       return { from, overridden };
     });
     if (result.overridden.length > 0) ctx.log('election.certification_override', { election: id, stations: result.overridden.length });
@@ -228,11 +258,17 @@ export function officialsRoutes(ctx: AppContext): Router {
     const request = parse(CredentialsSchema, req.body, 'Send {"entries": [{"credentialHash", "station"}, ...]}.');
     const state = await currentState(db, election.id);
     if (state !== 'draft' && state !== 'open') {
-      throw new ApiError('not-editable', `Election ${election.id} is ${state}: credentials can be loaded only while it is draft or open.`, { state });
+      throw new ApiError('not-editable', `Election ${election.id} is ${state}: credentials can be loaded only while it is draft or open.`, {
+        state,
+      });
     }
     const problems = credentialProblems(election, request.entries);
     if (problems.length > 0) {
-      throw new ApiError('invalid-request', `${problems.length} credential entr${problems.length === 1 ? 'y is' : 'ies are'} not valid for election ${election.id}; nothing was loaded.`, problems.slice(0, MAX_ISSUES));
+      throw new ApiError(
+        'invalid-request',
+        `${problems.length} credential entr${problems.length === 1 ? 'y is' : 'ies are'} not valid for election ${election.id}; nothing was loaded.`,
+        problems.slice(0, MAX_ISSUES),
+      );
     }
     const conflicts = await storedElsewhere(db, election.id, request.entries);
     if (conflicts.length > 0) {
@@ -280,12 +316,18 @@ export function officialsRoutes(ctx: AppContext): Router {
       );
       const row = rows[0];
       if (row === undefined) throw unknownStation(election.id, station);
-      if (row.revoked_at !== null) throw new ApiError('station-not-revocable', `Station ${station} was already revoked at ${iso(row.revoked_at)}.`, { revokedAt: iso(row.revoked_at) });
+      if (row.revoked_at !== null)
+        throw new ApiError('station-not-revocable', `Station ${station} was already revoked at ${iso(row.revoked_at)}.`, {
+          revokedAt: iso(row.revoked_at),
+        });
       if (!row.enrolled || !(await revokeStation(tx, election.id, station))) {
         throw new ApiError('station-not-revocable', `Station ${station} has never been enrolled; there is no key to revoke.`);
       }
       await recordAudit(tx, actor, 'station.revoked', { election: election.id, station });
-      const after = await tx.query<{ revoked_at: Date | string }>('SELECT revoked_at FROM stations WHERE election_id = $1 AND station_id = $2', [election.id, station]);
+      const after = await tx.query<{ revoked_at: Date | string }>(
+        'SELECT revoked_at FROM stations WHERE election_id = $1 AND station_id = $2',
+        [election.id, station],
+      );
       return iso(after.rows[0]?.revoked_at ?? null);
     });
     ctx.log('station.revoked', { election: election.id, station });
@@ -325,21 +367,31 @@ export function officialsRoutes(ctx: AppContext): Router {
         ORDER BY a.id DESC LIMIT $3`,
       [election.id, page.before ?? null, page.limit + 1],
     );
-    const alerts = rows.slice(0, page.limit).map((r) => ({ id: Number(r.id), station: r.station_id, kind: r.kind, detail: r.detail, raisedAt: iso(r.raised_at) }));
+    const alerts = rows
+      .slice(0, page.limit)
+      .map((r) => ({ id: Number(r.id), station: r.station_id, kind: r.kind, detail: r.detail, raisedAt: iso(r.raised_at) }));
     res.json({ election: election.id, alerts, next: rows.length > page.limit ? (alerts.at(-1)?.id ?? null) : null });
   });
 
   router.get('/admin/elections/:id/rejections', official, async (req, res) => {
     const election = await electionOf(req);
     const query = parse(TimelineSchema, req.query, 'Use ?bucketMinutes=1..1440.');
-    res.json({ election: election.id, ...(await rejections(db, election.id)), ...(await rejectionTimeline(db, election.id, query.bucketMinutes)) });
+    res.json({
+      election: election.id,
+      ...(await rejections(db, election.id)),
+      ...(await rejectionTimeline(db, election.id, query.bucketMinutes)),
+    });
   });
 
   // Invariant 5: every stored ballot recounted and compared with the live tally, count by count.
   router.get('/admin/elections/:id/recount', official, async (req, res) => {
     const election = await electionOf(req);
     const report = await recountFromBallots(db, election);
-    await recordAudit(db, sessionOf(req).username, 'election.recount', { election: election.id, ballots: report.ballots, equal: report.equal });
+    await recordAudit(db, sessionOf(req).username, 'election.recount', {
+      election: election.id,
+      ballots: report.ballots,
+      equal: report.equal,
+    });
     res.json({ election: election.id, ...report });
   });
 
@@ -373,7 +425,8 @@ function stationIdOf(req: Request, election: ElectionId): StationId {
 }
 
 const unknownElection = (id: string) => new ApiError('unknown-election', `There is no election ${id} on this server.`);
-const unknownStation = (election: string, station: string) => new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
+const unknownStation = (election: string, station: string) =>
+  new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
 
 function parse<S extends z.ZodType>(schema: S, input: unknown, hint: string): z.infer<S> {
   const parsed = schema.safeParse(input);
@@ -386,7 +439,9 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, hint: string): z.
 
 /** Requests that may carry a body (logout, revoke, token) accept none or a JSON one. */
 function jsonIfAnyBody(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
   if (hasBody && req.is('application/json') === false) {
     next(new ApiError('unsupported-media-type', 'Send the request body as application/json (or send none).'));
     return;
@@ -443,15 +498,22 @@ async function pendingStations(db: Queryable, election: ElectionId): Promise<Pen
   return rows;
 }
 
-function credentialProblems(election: ElectionDefinition, entries: readonly { readonly credentialHash: string; readonly station: StationId }[]): ValidationIssue[] {
+function credentialProblems(
+  election: ElectionDefinition,
+  entries: readonly { readonly credentialHash: string; readonly station: StationId }[],
+): ValidationIssue[] {
   const stations = new Set<string>(election.stations.map((s) => s.id));
   const seen = new Map<string, StationId>();
   const problems: ValidationIssue[] = [];
   entries.forEach((entry, i) => {
-    if (!stations.has(entry.station)) problems.push({ path: `entries[${i}].station`, message: `station ${entry.station} is not part of election ${election.id}` });
+    if (!stations.has(entry.station))
+      problems.push({ path: `entries[${i}].station`, message: `station ${entry.station} is not part of election ${election.id}` });
     const earlier = seen.get(entry.credentialHash);
     if (earlier !== undefined && earlier !== entry.station) {
-      problems.push({ path: `entries[${i}].credentialHash`, message: `this credential is also listed for station ${earlier}; a credential belongs to one station` });
+      problems.push({
+        path: `entries[${i}].credentialHash`,
+        message: `this credential is also listed for station ${earlier}; a credential belongs to one station`,
+      });
     }
     seen.set(entry.credentialHash, entry.station);
   });
@@ -472,7 +534,10 @@ async function storedElsewhere(
       ORDER BY e.i`,
     [election, entries.map((e) => e.credentialHash), entries.map((e) => e.station)],
   );
-  return rows.map((r) => ({ path: `entries[${r.i - 1}].credentialHash`, message: `this credential is already loaded for station ${r.station}` }));
+  return rows.map((r) => ({
+    path: `entries[${r.i - 1}].credentialHash`,
+    message: `this credential is already loaded for station ${r.station}`,
+  }));
 }
 
 interface StationHealthRow {
@@ -561,7 +626,11 @@ async function rejections(db: Queryable, election: ElectionId) {
   const d = dup.rows[0];
   return {
     totals: { ...totals, all: REJECTION_REASONS.reduce((n, reason) => n + totals[reason], 0) },
-    stations: [...byStation].map(([station, counts]) => ({ station, ...counts, all: REJECTION_REASONS.reduce((n, reason) => n + counts[reason], 0) })),
+    stations: [...byStation].map(([station, counts]) => ({
+      station,
+      ...counts,
+      all: REJECTION_REASONS.reduce((n, reason) => n + counts[reason], 0),
+    })),
     /** Second and later uses of an already used credential (never tallied); no hash is shown. */
     duplicateAttempts: { credentials: Number(d?.credentials ?? 0), attempts: Number(d?.attempts ?? 0) },
   };
@@ -593,8 +662,17 @@ async function rejectionTimeline(db: Queryable, election: ElectionId, bucketMinu
   }
   return {
     bucketMinutes,
-    timeline: rows.map((r) => ({ at: iso(r.at), accepted: Number(r.accepted), duplicates: Number(r.duplicates), invalid: Number(r.invalid) })),
-    ridings: [...byRiding].map(([riding, counts]) => ({ riding, ...counts, all: REJECTION_REASONS.reduce((n, reason) => n + counts[reason], 0) })),
+    timeline: rows.map((r) => ({
+      at: iso(r.at),
+      accepted: Number(r.accepted),
+      duplicates: Number(r.duplicates),
+      invalid: Number(r.invalid),
+    })),
+    ridings: [...byRiding].map(([riding, counts]) => ({
+      riding,
+      ...counts,
+      all: REJECTION_REASONS.reduce((n, reason) => n + counts[reason], 0),
+    })),
   };
 }
 

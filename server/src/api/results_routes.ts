@@ -23,9 +23,18 @@ export function resultsRoutes(ctx: AppContext): Router {
   }
 
   router.get('/elections', async (_req, res) => {
-    const { rows } = await db.query<{ id: ElectionId; state: string; definition: ElectionDefinition }>('SELECT id, state, definition FROM elections ORDER BY loaded_at');
+    const { rows } = await db.query<{ id: ElectionId; state: string; definition: ElectionDefinition }>(
+      'SELECT id, state, definition FROM elections ORDER BY loaded_at',
+    );
     res.json({
-      elections: rows.map((r) => ({ id: r.id, state: r.state, name: r.definition.name, opensAt: r.definition.opensAt, closesAt: r.definition.closesAt, syncDeadline: r.definition.syncDeadline })),
+      elections: rows.map((r) => ({
+        id: r.id,
+        state: r.state,
+        name: r.definition.name,
+        opensAt: r.definition.opensAt,
+        closesAt: r.definition.closesAt,
+        syncDeadline: r.definition.syncDeadline,
+      })),
     });
   });
 
@@ -59,14 +68,29 @@ export function resultsRoutes(ctx: AppContext): Router {
 
   router.get('/elections/:id/turnout', async (req, res) => {
     const e = await election(req.params.id);
-    const { rows } = await db.query<{ station_id: string; ballots: string }>('SELECT station_id, ballots::text AS ballots FROM station_counts WHERE election_id = $1', [e.id]);
+    const { rows } = await db.query<{ station_id: string; ballots: string }>(
+      'SELECT station_id, ballots::text AS ballots FROM station_counts WHERE election_id = $1',
+      [e.id],
+    );
     const counted = new Map(rows.map((r) => [r.station_id, Number(r.ballots)]));
-    const stations = e.stations.map((s) => ({ station: s.id, riding: s.riding, registeredVoters: s.registeredVoters, ballots: counted.get(s.id) ?? 0 }));
+    const stations = e.stations.map((s) => ({
+      station: s.id,
+      riding: s.riding,
+      registeredVoters: s.registeredVoters,
+      ballots: counted.get(s.id) ?? 0,
+    }));
     const ridings = e.ridings.map((r) => {
       const of = stations.filter((s) => s.riding === r.code);
-      return { riding: r.code, registeredVoters: of.reduce((n, s) => n + s.registeredVoters, 0), ballots: of.reduce((n, s) => n + s.ballots, 0) };
+      return {
+        riding: r.code,
+        registeredVoters: of.reduce((n, s) => n + s.registeredVoters, 0),
+        ballots: of.reduce((n, s) => n + s.ballots, 0),
+      };
     });
-    const total = { registeredVoters: stations.reduce((n, s) => n + s.registeredVoters, 0), ballots: stations.reduce((n, s) => n + s.ballots, 0) };
+    const total = {
+      registeredVoters: stations.reduce((n, s) => n + s.registeredVoters, 0),
+      ballots: stations.reduce((n, s) => n + s.ballots, 0),
+    };
     res.json({ election: e.id, total, ridings, stations });
   });
 

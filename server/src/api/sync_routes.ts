@@ -50,7 +50,10 @@ export function syncRoutes(ctx: AppContext): Router {
     ctx.metrics.apiLatency.observe({ route: 'sync_batches' }, Number(process.hrtime.bigint() - started) / 1e9);
     // Written directly: an ETag over a one-off receipt is work for nothing.
     const receipt = Buffer.from(JSON.stringify(result.receipt), 'utf8');
-    res.status(202).set({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(receipt.length) }).end(receipt);
+    res
+      .status(202)
+      .set({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(receipt.length) })
+      .end(receipt);
   });
 
   const StatusQuery = z.object({ election: ElectionIdSchema, station: StationIdSchema });

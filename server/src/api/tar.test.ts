@@ -16,7 +16,10 @@ describe('the ustar writer', () => {
       ]);
       expect(archive.length % 512).toBe(0);
       writeFileSync(join(dir, 'kit.tar'), archive);
-      expect(execFileSync('tar', ['-tf', 'kit.tar'], { cwd: dir, encoding: 'utf8' }).trim().split('\n')).toEqual(['ST-00042/kit.json', 'ST-00042/shard.sqlite']);
+      expect(execFileSync('tar', ['-tf', 'kit.tar'], { cwd: dir, encoding: 'utf8' }).trim().split('\n')).toEqual([
+        'ST-00042/kit.json',
+        'ST-00042/shard.sqlite',
+      ]);
       execFileSync('tar', ['-xf', 'kit.tar'], { cwd: dir });
       expect(readFileSync(join(dir, 'ST-00042/shard.sqlite')).equals(shard)).toBe(true);
       expect(readFileSync(join(dir, 'ST-00042/kit.json'), 'utf8')).toBe('{"format":"scrutin/station-kit"}\n');

@@ -19,7 +19,8 @@ export interface Services {
 }
 
 export async function openServices(config: Config, log: EventLogger): Promise<Services> {
-  const db = config.services === null ? await pgliteDatabase(config.dataDir) : postgresDatabase(config.services.databaseUrl, config.pgPoolSize);
+  const db =
+    config.services === null ? await pgliteDatabase(config.dataDir) : postgresDatabase(config.services.databaseUrl, config.pgPoolSize);
   const applied = await migrate(db);
   if (applied.length > 0) log('migrations.applied', { versions: applied });
   if (config.services === null) return assemble('embedded', db, new MemoryDedupStore(), new InProcessBroker());
@@ -53,11 +54,13 @@ export interface CentralKey {
 export async function centralKey(db: Database, configured: string | undefined): Promise<CentralKey> {
   if (configured !== undefined) return { privateKeyPem: configured, publicKey: publicKeyOf(configured) };
   const fresh = generateStationKeyPair();
-  await db.query(
-    `INSERT INTO server_keys (name, private_pem, public_key) VALUES ('receipts', $1, $2) ON CONFLICT (name) DO NOTHING`,
-    [fresh.privateKeyPem, fresh.publicKey],
+  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ('receipts', $1, $2) ON CONFLICT (name) DO NOTHING`, [
+    fresh.privateKeyPem,
+    fresh.publicKey,
+  ]);
+  const { rows } = await db.query<{ private_pem: string; public_key: PublicKey }>(
+    "SELECT private_pem, public_key FROM server_keys WHERE name = 'receipts'",
   );
-  const { rows } = await db.query<{ private_pem: string; public_key: PublicKey }>("SELECT private_pem, public_key FROM server_keys WHERE name = 'receipts'");
   const row = rows[0];
   if (row === undefined) throw new Error('the central key could not be stored');
   return { privateKeyPem: row.private_pem, publicKey: row.public_key };

@@ -37,7 +37,17 @@ describe('scrutin credentials generate', () => {
     expect(again.stderr).toMatch(/the output directory creds is not empty .*--force/);
     expect(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8')).toContain('"voters": 3600');
 
-    const forced = scrutin('credentials', 'generate', '--election', 'election/election.json', '--out', 'creds', '--force', '--workers', '1');
+    const forced = scrutin(
+      'credentials',
+      'generate',
+      '--election',
+      'election/election.json',
+      '--out',
+      'creds',
+      '--force',
+      '--workers',
+      '1',
+    );
     expect(forced.status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8'))).not.toEqual(manifest);
   });
@@ -48,7 +58,9 @@ describe('scrutin credentials generate', () => {
     expect(missing.stderr).toMatch(/cannot read the election definition nowhere\.json/);
 
     writeFileSync(join(dir, 'bad.json'), '{ "id": ');
-    expect(scrutin('credentials', 'generate', '--election', 'bad.json', '--out', 'out1').stderr).toMatch(/cannot read the election definition bad\.json/);
+    expect(scrutin('credentials', 'generate', '--election', 'bad.json', '--out', 'out1').stderr).toMatch(
+      /cannot read the election definition bad\.json/,
+    );
 
     writeFileSync(join(dir, 'invalid.json'), JSON.stringify({ id: 'x' }));
     const invalid = scrutin('credentials', 'generate', '--election', 'invalid.json', '--out', 'out1');

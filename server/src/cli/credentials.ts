@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { describeIssues, parseElection, type ElectionDefinition, type Result } from '@scrutin/shared';
-import {
-  describeGenerateCredentialsError,
-  generateCredentials,
-  MAX_WORKERS,
-  type CredentialsProgress,
-} from '../credentials/generate.ts';
+import { describeGenerateCredentialsError, generateCredentials, MAX_WORKERS, type CredentialsProgress } from '../credentials/generate.ts';
 import { MANIFEST_FILE } from '../credentials/manifest.ts';
 
 /** `scrutin credentials generate`: voter cards, station shards and the central file. */
@@ -85,7 +80,8 @@ function progressReporter(): ProgressReporter {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: 'credentials |{bar}| {percentage}% | {value}/{total} voters | {stations}/{totalStations} stations | {duration_formatted} (ETA {eta_formatted})',
+        format:
+          'credentials |{bar}| {percentage}% | {value}/{total} voters | {stations}/{totalStations} stations | {duration_formatted} (ETA {eta_formatted})',
         stream: process.stderr,
         hideCursor: true,
         etaBuffer: 200,
@@ -113,7 +109,9 @@ function progressReporter(): ProgressReporter {
   const line = (p: CredentialsProgress): void => {
     const percent = p.totalVoters === 0 ? 100 : Math.floor((100 * p.voters) / p.totalVoters);
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
-    process.stderr.write(`credentials: ${p.voters}/${p.totalVoters} voters (${percent}%), ${p.stations}/${p.totalStations} stations, ${seconds} s\n`);
+    process.stderr.write(
+      `credentials: ${p.voters}/${p.totalVoters} voters (${percent}%), ${p.stations}/${p.totalStations} stations, ${seconds} s\n`,
+    );
   };
   return {
     update: (p) => {
@@ -132,7 +130,8 @@ function progressReporter(): ProgressReporter {
 
 function workerCount(value: string): number {
   const n = /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WORKERS) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_WORKERS}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WORKERS)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_WORKERS}`);
   return n;
 }
 

@@ -54,13 +54,30 @@ describe('npm start (embedded mode)', () => {
   it('takes a load from scrutin simulate, set up through the officials API, and shows exactly what was sent', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [join(import.meta.dirname, '../../bin/scrutin.js'), 'simulate', '--url', demo.central.url, '--stations', '6', '--ballots', '300', '--batch-size', '25', '--admin-password', demo.official.password],
+      [
+        join(import.meta.dirname, '../../bin/scrutin.js'),
+        'simulate',
+        '--url',
+        demo.central.url,
+        '--stations',
+        '6',
+        '--ballots',
+        '300',
+        '--batch-size',
+        '25',
+        '--admin-password',
+        demo.official.password,
+      ],
       { env: { ...process.env, LOG_LEVEL: 'silent' } },
     );
-    const report = JSON.parse(stdout) as { exact: boolean; mismatches: string[]; shown: { accepted: number }; expected: { accepted: number; duplicates: number } };
+    const report = JSON.parse(stdout) as {
+      exact: boolean;
+      mismatches: string[];
+      shown: { accepted: number };
+      expected: { accepted: number; duplicates: number };
+    };
     expect(report.mismatches).toEqual([]);
     expect(report.exact).toBe(true);
     expect(report.shown.accepted).toBe(300);
   });
 });
-

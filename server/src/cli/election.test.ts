@@ -28,7 +28,9 @@ describe('scrutin election', () => {
     expect(run.stdout).toMatch(/wrote a\/election\.json: election synthetic-3-7-1000, 3 ridings, 7 stations, 1000 registered voters/);
     expect(readElection('a/election.json')).toEqual(syntheticElection({ ridings: 3, stations: 7, voters: 1000, seed: 42 }));
 
-    expect(scrutin('election', 'generate', '--ridings', '3', '--stations', '7', '--voters', '1000', '--seed', '42', '--out', 'b').status).toBe(0);
+    expect(
+      scrutin('election', 'generate', '--ridings', '3', '--stations', '7', '--voters', '1000', '--seed', '42', '--out', 'b').status,
+    ).toBe(0);
     expect(readFileSync(join(dir, 'b/election.json'), 'utf8')).toBe(readFileSync(join(dir, 'a/election.json'), 'utf8'));
   });
 

@@ -1,13 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  describeIssues,
-  parseElection,
-  sampleElectionJson,
-  syntheticElectionJson,
-  type ElectionDefinition,
-} from '@scrutin/shared';
+import { describeIssues, parseElection, sampleElectionJson, syntheticElectionJson, type ElectionDefinition } from '@scrutin/shared';
 
 /**
  * `scrutin election generate|sample`: writes an election definition to DIR/election.json,
@@ -99,7 +93,9 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string
   return (value) => {
     const n = /^[0-9_]+$/.test(value.trim()) ? Number(value.trim().replaceAll('_', '')) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected a whole number ≥ ${min}` : `expected a whole number from ${min} to ${max}`);
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `expected a whole number ≥ ${min}` : `expected a whole number from ${min} to ${max}`,
+      );
     }
     return n;
   };

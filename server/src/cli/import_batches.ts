@@ -27,8 +27,13 @@ export function registerImportBatches(program: Command): void {
       }
       const ctx = await createContext(config.value, 'scrutin-import');
       try {
-        const report = await importBatches({ ...ctx.services, elections: ctx.elections, centralKey: ctx.centralKey, metrics: ctx.metrics, log: ctx.log, now: ctx.now }, json);
-        console.log(`station ${report.station}: ${report.receipts.length} batch(es) accepted (${report.alreadyReceived} already received), ${report.refused.length} refused`);
+        const report = await importBatches(
+          { ...ctx.services, elections: ctx.elections, centralKey: ctx.centralKey, metrics: ctx.metrics, log: ctx.log, now: ctx.now },
+          json,
+        );
+        console.log(
+          `station ${report.station}: ${report.receipts.length} batch(es) accepted (${report.alreadyReceived} already received), ${report.refused.length} refused`,
+        );
         for (const r of report.refused) console.log(`  sequence ${r.sequence}: ${r.code}: ${r.message}`);
         if (options.receipts !== undefined) await writeFile(options.receipts, JSON.stringify(report.receipts, null, 2));
         process.exitCode = report.refused.length > 0 ? 1 : 0;

@@ -53,7 +53,9 @@ describe('scrutin kit build', () => {
     const run = build('kit');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/wrote the kit of station ST-00007 \(MONTREAL-CENTRE, 200 voters, 2 poll workers, riding index of \d+ other station\(s\), \d+ voters\)/);
+    expect(run.stdout).toMatch(
+      /wrote the kit of station ST-00007 \(MONTREAL-CENTRE, 200 voters, 2 poll workers, riding index of \d+ other station\(s\), \d+ voters\)/,
+    );
     const kitJson = readFileSync(join(dir, 'kit', 'kit.json'), 'utf8');
     expect(kitJson).not.toContain('482915');
     const kit = JSON.parse(kitJson) as StationKitFile;
@@ -63,7 +65,9 @@ describe('scrutin kit build', () => {
     expect(loaded.ridingIndexSha256).toBe(kit.ridingIndex!.sha256);
 
     // The index knows another Montréal-Centre station's voters, and none of this station's.
-    const manifest = JSON.parse(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8')) as { stations: { id: string; riding: string; shard: string }[] };
+    const manifest = JSON.parse(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8')) as {
+      stations: { id: string; riding: string; shard: string }[];
+    };
     const other = manifest.stations.find((s) => s.riding === 'MONTREAL-CENTRE' && s.id !== 'ST-00007')!;
     const hashOf = (shard: string) => {
       const db = new Database(join(dir, 'creds', shard), { readonly: true });
@@ -83,21 +87,115 @@ describe('scrutin kit build', () => {
     expect(run.status).toBe(0);
     const kit = JSON.parse(readFileSync(join(dir, 'kit-no-index', 'kit.json'), 'utf8')) as StationKitFile;
     expect(kit.ridingIndex).toBeUndefined();
-    const pem = scrutin('kit', 'build', '--election', 'election/election.json', '--credentials', 'creds', '--station', 'ST-00001', '--central-url', 'https://c.example.org', '--central-key', 'central.pem', '--poll-worker', 'A:1234', '--poll-worker', 'B:5678', '--out', 'kit-pem');
+    const pem = scrutin(
+      'kit',
+      'build',
+      '--election',
+      'election/election.json',
+      '--credentials',
+      'creds',
+      '--station',
+      'ST-00001',
+      '--central-url',
+      'https://c.example.org',
+      '--central-key',
+      'central.pem',
+      '--poll-worker',
+      'A:1234',
+      '--poll-worker',
+      'B:5678',
+      '--out',
+      'kit-pem',
+    );
     expect(pem.status).toBe(0);
     expect((JSON.parse(readFileSync(join(dir, 'kit-pem', 'kit.json'), 'utf8')) as StationKitFile).centralPublicKey).toBe(central.publicKey);
   });
 
   it('refuses bad input with a clear message and writes nothing', () => {
     expect(build('kit')).toMatchObject({ status: 1, stderr: expect.stringMatching(/kit is not empty/) as unknown });
-    const badPin = scrutin('kit', 'build', '--election', 'election/election.json', '--credentials', 'creds', '--station', 'ST-00007', '--central-url', 'https://c.example.org', '--central-key', central.publicKey, '--poll-worker', 'A:12', '--out', 'k2');
+    const badPin = scrutin(
+      'kit',
+      'build',
+      '--election',
+      'election/election.json',
+      '--credentials',
+      'creds',
+      '--station',
+      'ST-00007',
+      '--central-url',
+      'https://c.example.org',
+      '--central-key',
+      central.publicKey,
+      '--poll-worker',
+      'A:12',
+      '--out',
+      'k2',
+    );
     expect(badPin.status).not.toBe(0);
     expect(badPin.stderr).toMatch(/PIN of A must be 4 to 12 digits/);
-    const oneWorker = scrutin('kit', 'build', '--election', 'election/election.json', '--credentials', 'creds', '--station', 'ST-00007', '--central-url', 'https://c.example.org', '--central-key', central.publicKey, '--poll-worker', 'A:1234', '--out', 'k3');
+    const oneWorker = scrutin(
+      'kit',
+      'build',
+      '--election',
+      'election/election.json',
+      '--credentials',
+      'creds',
+      '--station',
+      'ST-00007',
+      '--central-url',
+      'https://c.example.org',
+      '--central-key',
+      central.publicKey,
+      '--poll-worker',
+      'A:1234',
+      '--out',
+      'k3',
+    );
     expect(oneWorker).toMatchObject({ status: 1, stderr: expect.stringMatching(/at least two poll workers/) as unknown });
-    const unknown = scrutin('kit', 'build', '--election', 'election/election.json', '--credentials', 'creds', '--station', 'ST-99999', '--central-url', 'https://c.example.org', '--central-key', central.publicKey, '--poll-worker', 'A:1234', '--poll-worker', 'B:1234', '--out', 'k4');
-    expect(unknown).toMatchObject({ status: 1, stderr: expect.stringMatching(/station ST-99999 is not in election qc-demo-2026/) as unknown });
-    const badKey = scrutin('kit', 'build', '--election', 'election/election.json', '--credentials', 'creds', '--station', 'ST-00007', '--central-url', 'https://c.example.org', '--central-key', 'nope', '--poll-worker', 'A:1234', '--poll-worker', 'B:1234', '--out', 'k5');
+    const unknown = scrutin(
+      'kit',
+      'build',
+      '--election',
+      'election/election.json',
+      '--credentials',
+      'creds',
+      '--station',
+      'ST-99999',
+      '--central-url',
+      'https://c.example.org',
+      '--central-key',
+      central.publicKey,
+      '--poll-worker',
+      'A:1234',
+      '--poll-worker',
+      'B:1234',
+      '--out',
+      'k4',
+    );
+    expect(unknown).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/station ST-99999 is not in election qc-demo-2026/) as unknown,
+    });
+    const badKey = scrutin(
+      'kit',
+      'build',
+      '--election',
+      'election/election.json',
+      '--credentials',
+      'creds',
+      '--station',
+      'ST-00007',
+      '--central-url',
+      'https://c.example.org',
+      '--central-key',
+      'nope',
+      '--poll-worker',
+      'A:1234',
+      '--poll-worker',
+      'B:1234',
+      '--out',
+      'k5',
+    );
     expect(badKey).toMatchObject({ status: 1, stderr: expect.stringMatching(/--central-key/) as unknown });
   });
 });

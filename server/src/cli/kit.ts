@@ -33,13 +33,20 @@ export function registerKit(program: Command): void {
   const kit = program.command('kit').description('Station kits: what a polling station needs to run the election offline.');
   kit
     .command('build')
-    .description('build the kit folder of one station: kit.json, its credential shard and the riding index of the other stations of its riding')
+    .description(
+      'build the kit folder of one station: kit.json, its credential shard and the riding index of the other stations of its riding',
+    )
     .requiredOption('--election <file>', 'election definition (JSON)')
     .requiredOption('--credentials <dir>', 'output folder of `scrutin credentials generate` (manifest.json, shards/)')
     .requiredOption('--station <id>', 'the station, e.g. ST-00016', stationId)
     .requiredOption('--central-url <url>', "the central server's base URL, e.g. https://central.example.org")
     .requiredOption('--central-key <key>', 'the central receipt public key (base64, as served at /api/v1/central-key) or a PEM key file')
-    .requiredOption('--poll-worker <name:pin>', 'a poll worker and their PIN (4 to 12 digits); repeat for each (at least two)', pollWorker, [])
+    .requiredOption(
+      '--poll-worker <name:pin>',
+      'a poll worker and their PIN (4 to 12 digits); repeat for each (at least two)',
+      pollWorker,
+      [],
+    )
     .requiredOption('--out <dir>', 'the kit folder to write (new or empty)')
     .option('--no-riding-index', 'leave out the riding index (the station then cannot tell a voter which other station is theirs)')
     .action(async (options: BuildOptions) => {
@@ -75,8 +82,13 @@ export function registerKit(program: Command): void {
         return;
       }
       const { kit } = built.value;
-      const index = kit.ridingIndex === undefined ? 'no riding index' : `riding index of ${kit.ridingIndex.stations} other station(s), ${kit.ridingIndex.voters} voters`;
-      console.log(`wrote the kit of station ${kit.stationId} (${kit.riding}, ${kit.shard.voters} voters, ${kit.pollWorkers.length} poll workers, ${index}) to ${options.out}`);
+      const index =
+        kit.ridingIndex === undefined
+          ? 'no riding index'
+          : `riding index of ${kit.ridingIndex.stations} other station(s), ${kit.ridingIndex.voters} voters`;
+      console.log(
+        `wrote the kit of station ${kit.stationId} (${kit.riding}, ${kit.shard.voters} voters, ${kit.pollWorkers.length} poll workers, ${index}) to ${options.out}`,
+      );
     });
 }
 
@@ -86,7 +98,10 @@ function stationId(value: string): StationId {
   return parsed.data;
 }
 
-function pollWorker(value: string, previous: readonly { readonly name: string; readonly pin: string }[]): { readonly name: string; readonly pin: string }[] {
+function pollWorker(
+  value: string,
+  previous: readonly { readonly name: string; readonly pin: string }[],
+): { readonly name: string; readonly pin: string }[] {
   const at = value.lastIndexOf(':');
   if (at <= 0) throw new InvalidArgumentError('expected NAME:PIN');
   const name = value.slice(0, at).trim();

@@ -22,7 +22,9 @@ export function registerServe(program: Command): void {
     .action(async () => {
       const config = configOrExit(process.env);
       if (config.services === null) {
-        console.error('scrutin worker needs DATABASE_URL, AMQP_URL and REDIS_URL: in embedded mode the validator runs inside `scrutin serve`.');
+        console.error(
+          'scrutin worker needs DATABASE_URL, AMQP_URL and REDIS_URL: in embedded mode the validator runs inside `scrutin serve`.',
+        );
         process.exit(2);
       }
       const worker = await startWorker(config);

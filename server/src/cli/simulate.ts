@@ -23,27 +23,48 @@ export function registerSimulate(program: Command): void {
     .option('--invalid <share>', 'share of extra envelopes with unknown credentials', '0.01')
     .option('--admin-user <name>', 'an admin of the central server', 'demo-admin')
     .option('--admin-password <password>', 'its password (default: $SCRUTIN_ADMIN_PASSWORD)')
-    .action(async (o: { url: string; stations: string; ballots: string; batchSize: string; concurrency: string; duplicates: string; invalid: string; adminUser: string; adminPassword?: string }) => {
-      const password = o.adminPassword ?? process.env.SCRUTIN_ADMIN_PASSWORD;
-      if (password === undefined) {
-        console.error('give the admin password with --admin-password or SCRUTIN_ADMIN_PASSWORD');
-        process.exit(2);
-      }
-      const plan = makePlan({ stations: Number(o.stations), ballots: Number(o.ballots), duplicateShare: Number(o.duplicates), invalidShare: Number(o.invalid) });
-      const admin = new AdminClient(o.url);
-      await admin.login(o.adminUser, password);
-      await admin.loadElection(plan.election);
-      await admin.setState(plan.election.id, 'open');
-      await admin.loadCredentials(plan.election.id, plan.credentials);
-      const clients = new Map<string, StationClient>();
-      for (const s of plan.election.stations) {
-        const client = new StationClient(o.url, plan.election.id, s.id);
-        await client.enrol(await admin.enrolmentToken(plan.election.id, s.id));
-        clients.set(s.id, client);
-      }
-      const batchSize = Number(o.batchSize);
-      const report = await runPlan(runTarget(plan), clients, signAll(plan, clients, batchSize), { url: o.url, batchSize, concurrency: Number(o.concurrency) });
-      console.log(JSON.stringify({ election: plan.election.id, ...report }, null, 2));
-      process.exitCode = report.exact ? 0 : 1;
-    });
+    .action(
+      async (o: {
+        url: string;
+        stations: string;
+        ballots: string;
+        batchSize: string;
+        concurrency: string;
+        duplicates: string;
+        invalid: string;
+        adminUser: string;
+        adminPassword?: string;
+      }) => {
+        const password = o.adminPassword ?? process.env.SCRUTIN_ADMIN_PASSWORD;
+        if (password === undefined) {
+          console.error('give the admin password with --admin-password or SCRUTIN_ADMIN_PASSWORD');
+          process.exit(2);
+        }
+        const plan = makePlan({
+          stations: Number(o.stations),
+          ballots: Number(o.ballots),
+          duplicateShare: Number(o.duplicates),
+          invalidShare: Number(o.invalid),
+        });
+        const admin = new AdminClient(o.url);
+        await admin.login(o.adminUser, password);
+        await admin.loadElection(plan.election);
+        await admin.setState(plan.election.id, 'open');
+        await admin.loadCredentials(plan.election.id, plan.credentials);
+        const clients = new Map<string, StationClient>();
+        for (const s of plan.election.stations) {
+          const client = new StationClient(o.url, plan.election.id, s.id);
+          await client.enrol(await admin.enrolmentToken(plan.election.id, s.id));
+          clients.set(s.id, client);
+        }
+        const batchSize = Number(o.batchSize);
+        const report = await runPlan(runTarget(plan), clients, signAll(plan, clients, batchSize), {
+          url: o.url,
+          batchSize,
+          concurrency: Number(o.concurrency),
+        });
+        console.log(JSON.stringify({ election: plan.election.id, ...report }, null, 2));
+        process.exitCode = report.exact ? 0 : 1;
+      },
+    );
 }

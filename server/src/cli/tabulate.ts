@@ -56,8 +56,7 @@ export function registerTabulate(program: Command): void {
 type ReportFile = { readonly path: readonly string[]; readonly report: DetailedReport };
 
 type Outcome =
-  | { readonly ok: true; readonly files: readonly ReportFile[]; readonly summary: string }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly files: readonly ReportFile[]; readonly summary: string } | { readonly ok: false; readonly message: string };
 
 async function tabulateToFiles(configPath: string): Promise<Outcome> {
   const loaded = await loadRctabContest(configPath);

@@ -60,7 +60,8 @@ async function addUser(options: AddOptions): Promise<string | undefined> {
     await migrate(db);
     const created = await db.transaction(async (tx) => {
       const result = await createOfficial(tx, parsed.data);
-      if (result.ok) await recordAudit(tx, cliActor(), 'official.created', { username: result.value.username, role: result.value.role, via: 'cli' });
+      if (result.ok)
+        await recordAudit(tx, cliActor(), 'official.created', { username: result.value.username, role: result.value.role, via: 'cli' });
       return result;
     });
     if (!created.ok) return `there is already an official named ${created.error.username}`;
@@ -86,7 +87,9 @@ function cliActor(): string {
 async function passwordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (/[\r\n]/.test(text)) throw new Error('the password read from standard input must be a single line');
   return text;
 }

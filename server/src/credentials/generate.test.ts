@@ -197,7 +197,11 @@ describe('generateCredentials', () => {
     const election: ElectionDefinition = { ...valid, stations: [valid.stations[0]!, valid.stations[1]!, valid.stations[0]!] };
     const result = await generateCredentials({ election, outDir: dir, workers: 2 });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.error).toMatchObject({ kind: 'station-failed', station: 'ST-00001', message: expect.stringMatching(/EEXIST/) as unknown });
+    expect(!result.ok && result.error).toMatchObject({
+      kind: 'station-failed',
+      station: 'ST-00001',
+      message: expect.stringMatching(/EEXIST/) as unknown,
+    });
     expect(readdirSync(dir)).not.toContain('manifest.json');
   });
 

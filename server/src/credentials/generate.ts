@@ -116,19 +116,24 @@ export async function generateCredentials(
   };
   writeCentral(Buffer.from(CENTRAL_HEADER, 'latin1'));
 
-  const run = await runWorkers(jobs, Math.min(workers, Math.max(1, jobs.length)), { electionId: election.id, outDir, inMemoryShardVoters: options.inMemoryShardVoters }, {
-    central,
-    writeCentral,
-    onStation: (() => {
-      let voters = 0;
-      let done = 0;
-      return (result: StationResult) => {
-        voters += result.voters;
-        done += 1;
-        options.onProgress?.({ voters, totalVoters, stations: done, totalStations: stations.length });
-      };
-    })(),
-  });
+  const run = await runWorkers(
+    jobs,
+    Math.min(workers, Math.max(1, jobs.length)),
+    { electionId: election.id, outDir, inMemoryShardVoters: options.inMemoryShardVoters },
+    {
+      central,
+      writeCentral,
+      onStation: (() => {
+        let voters = 0;
+        let done = 0;
+        return (result: StationResult) => {
+          voters += result.voters;
+          done += 1;
+          options.onProgress?.({ voters, totalVoters, stations: done, totalStations: stations.length });
+        };
+      })(),
+    },
+  );
   const closed = await closeStream(central);
   if (!run.ok) return run;
   if (!closed.ok) return closed;
@@ -136,7 +141,14 @@ export async function generateCredentials(
   const entries: StationManifestEntry[] = jobs.map((job) => {
     const result = run.value[job.index];
     if (result === undefined) throw new Error(`no result for station ${job.id}`);
-    return { id: job.id, riding: job.riding, voters: job.voters, shard: shardFileOf(job.id), shardSha256: result.shardSha256, cards: cardsFileOf(job.id) };
+    return {
+      id: job.id,
+      riding: job.riding,
+      voters: job.voters,
+      shard: shardFileOf(job.id),
+      shardSha256: result.shardSha256,
+      cards: cardsFileOf(job.id),
+    };
   });
   const manifest: CredentialsManifest = {
     format: CREDENTIALS_MANIFEST_FORMAT,
@@ -269,7 +281,8 @@ function runWorkers(
         finish(err({ kind: 'station-failed', station: `(worker ${i + 1})`, message: messageOf(error) }));
       });
       worker.on('exit', (code) => {
-        if (!settled) finish(err({ kind: 'station-failed', station: `(worker ${i + 1})`, message: `the worker thread exited with code ${code}` }));
+        if (!settled)
+          finish(err({ kind: 'station-failed', station: `(worker ${i + 1})`, message: `the worker thread exited with code ${code}` }));
       });
     }
   });

@@ -113,9 +113,15 @@ export class CredentialJobs {
       });
       if (!generated.ok) throw new Error(describeGenerateCredentialsError(generated.error));
       this.update(job, { phase: 'loading' });
-      const loaded = await loadCredentials(this.deps.db, this.deps.dedup, election.id, readCentralFile(join(job.dir, CENTRAL_FILE)), (n) => {
-        this.update(job, { loadedVoters: n });
-      });
+      const loaded = await loadCredentials(
+        this.deps.db,
+        this.deps.dedup,
+        election.id,
+        readCentralFile(join(job.dir, CENTRAL_FILE)),
+        (n) => {
+          this.update(job, { loadedVoters: n });
+        },
+      );
       this.update(job, { phase: 'done', loadedVoters: loaded, finishedAt: this.deps.now().toISOString() });
       this.deps.log('credentials.job.finished', { election: election.id, job: job.view.id, outcome: 'done', voters: loaded });
     } catch (error) {
@@ -145,4 +151,3 @@ export class CredentialJobs {
     this.latest.clear();
   }
 }
-

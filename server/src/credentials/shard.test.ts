@@ -21,7 +21,10 @@ const meta = (voterCount: number): ShardMeta => ({
 });
 
 describe('ShardWriter', () => {
-  for (const [mode, inMemoryUpTo] of [['in memory', 1000], ['in the file', 0]] as const) {
+  for (const [mode, inMemoryUpTo] of [
+    ['in memory', 1000],
+    ['in the file', 0],
+  ] as const) {
     it(`builds a STRICT, WITHOUT ROWID shard ${mode} and returns its SHA-256`, () => {
       const path = join(dir, `shard-${inMemoryUpTo}.sqlite`);
       const hashes = Array.from({ length: 300 }, () => randomBytes(32)).sort((a, b) => Buffer.compare(a, b));
@@ -38,7 +41,11 @@ describe('ShardWriter', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
       const sql = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_schema WHERE name = 'credentials'").get()!.sql;
       expect(sql).toMatch(/STRICT, WITHOUT ROWID/);
-      expect(db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?").get('credentials')!.n).toBe(0);
+      expect(
+        db
+          .prepare<[string], { n: number }>("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?")
+          .get('credentials')!.n,
+      ).toBe(0);
       const found = db.prepare('SELECT 1 FROM credentials WHERE credential_hash = ?');
       expect(found.get(hashes[7])).toBeDefined();
       expect(found.get(randomBytes(32))).toBeUndefined();

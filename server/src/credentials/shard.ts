@@ -1,7 +1,16 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { hash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ElectionIdSchema, RidingCodeSchema, StationIdSchema, sha256OfFile, type ElectionId, type RidingCode, type Sha256Hex, type StationId } from '@scrutin/shared/node';
+import {
+  ElectionIdSchema,
+  RidingCodeSchema,
+  StationIdSchema,
+  sha256OfFile,
+  type ElectionId,
+  type RidingCode,
+  type Sha256Hex,
+  type StationId,
+} from '@scrutin/shared/node';
 
 /**
  * A station shard: the credential hashes of one station's voters, and nothing else — no NAS,
@@ -108,7 +117,9 @@ export class ShardWriter {
         .prepare('INSERT INTO meta (id, format_version, election_id, station_id, riding, voter_count) VALUES (1, ?, ?, ?, ?, ?)')
         .run(meta.formatVersion, meta.electionId, meta.stationId, meta.riding, meta.voterCount);
       this.#insertOne = this.#db.prepare('INSERT INTO credentials (credential_hash) VALUES (?)');
-      this.#insertMany = this.#db.prepare(`INSERT INTO credentials (credential_hash) VALUES ${Array<string>(ROWS_PER_INSERT).fill('(?)').join(', ')}`);
+      this.#insertMany = this.#db.prepare(
+        `INSERT INTO credentials (credential_hash) VALUES ${Array<string>(ROWS_PER_INSERT).fill('(?)').join(', ')}`,
+      );
     } catch (error) {
       this.#db.close();
       throw error;
@@ -146,7 +157,6 @@ export class ShardWriter {
     if (this.#db.open) this.#db.close();
   }
 }
-
 
 /** Opens a shard read-only and returns its meta and hash count (for checks and tests). */
 export function inspectShard(path: string): { readonly meta: ShardMeta; readonly credentials: number } {

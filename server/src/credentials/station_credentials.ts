@@ -76,13 +76,17 @@ async function writeStation(
   let shard: ShardWriter | undefined;
   try {
     writeAll(cards, Buffer.from(CARDS_HEADER, 'latin1'));
-    shard = new ShardWriter(shardPath, {
-      formatVersion: SHARD_FORMAT_VERSION,
-      electionId: context.electionId,
-      stationId: job.id,
-      riding: job.riding,
-      voterCount: job.voters,
-    }, { inMemoryUpTo: context.inMemoryShardVoters });
+    shard = new ShardWriter(
+      shardPath,
+      {
+        formatVersion: SHARD_FORMAT_VERSION,
+        electionId: context.electionId,
+        stationId: job.id,
+        riding: job.riding,
+        voterCount: job.voters,
+      },
+      { inMemoryUpTo: context.inMemoryShardVoters },
+    );
     for (let start = 0; start < job.voters; start += CHUNK_VOTERS) {
       const size = Math.min(CHUNK_VOTERS, job.voters - start);
       const digests = new Array<Buffer>(size);

@@ -45,7 +45,11 @@ export function postgresDatabase(url: string, poolSize: number): Database {
         await client.query('BEGIN');
         const tx: Queryable = {
           async query<R extends object>(text: string, params?: readonly unknown[], name?: string) {
-            const result = await client.query<R>({ text, values: params as unknown[] | undefined, ...(name === undefined ? {} : { name }) });
+            const result = await client.query<R>({
+              text,
+              values: params as unknown[] | undefined,
+              ...(name === undefined ? {} : { name }),
+            });
             return { rows: result.rows };
           },
           async exec(sql: string) {
@@ -127,7 +131,9 @@ export async function migrate(db: Database, available: readonly Migration[] = mi
   const latest = available.at(-1)?.version ?? 0;
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(727274)');
-    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     const applied = new Set(rows.map((r) => r.version));
     const newest = Math.max(0, ...applied);

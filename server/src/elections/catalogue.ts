@@ -4,7 +4,10 @@ import type { Queryable } from '../db/database.ts';
 /** Election definitions by id, read from Postgres once and kept. */
 export class ElectionCatalogue {
   private readonly cache = new Map<string, ElectionDefinition>();
-  constructor(private readonly db: Queryable, private readonly parse: (json: unknown) => ElectionDefinition) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly parse: (json: unknown) => ElectionDefinition,
+  ) {}
 
   async get(id: ElectionId): Promise<ElectionDefinition | undefined> {
     const cached = this.cache.get(id);

@@ -39,7 +39,12 @@ export async function saveElection(db: Database, input: unknown): Promise<Result
       `INSERT INTO stations (election_id, station_id, riding, registered_voters)
        SELECT $1, id, riding, voters FROM unnest($2::text[], $3::text[], $4::int[]) AS s(id, riding, voters)
        ON CONFLICT (election_id, station_id) DO UPDATE SET riding = EXCLUDED.riding, registered_voters = EXCLUDED.registered_voters`,
-      [election.id, election.stations.map((s) => s.id), election.stations.map((s) => s.riding), election.stations.map((s) => s.registeredVoters)],
+      [
+        election.id,
+        election.stations.map((s) => s.id),
+        election.stations.map((s) => s.riding),
+        election.stations.map((s) => s.registeredVoters),
+      ],
     );
     return ok(election);
   });
@@ -120,7 +125,10 @@ export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: E
       [election, after],
     );
     if (rows.length === 0) break;
-    await dedup.addCredentials(election, rows.map((r) => ({ credential: r.h, station: r.station })));
+    await dedup.addCredentials(
+      election,
+      rows.map((r) => ({ credential: r.h, station: r.station })),
+    );
     const used = rows.flatMap((r) => (r.batch === null ? [] : [{ credential: r.h, station: r.station, batchHash: r.batch }]));
     if (used.length > 0) await dedup.markUsed(election, used);
     total += rows.length;

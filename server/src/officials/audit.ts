@@ -35,7 +35,12 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** The actor of an action done outside a session (the `scrutin` CLI, an unknown login name). */
 export const UNKNOWN_ACTOR = '(unknown)';
 
-export async function recordAudit(db: Queryable, actor: string, action: AuditAction, detail: Readonly<Record<string, unknown>> = {}): Promise<void> {
+export async function recordAudit(
+  db: Queryable,
+  actor: string,
+  action: AuditAction,
+  detail: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
   await db.query('INSERT INTO audit_log (actor, action, detail) VALUES ($1, $2, $3)', [actor, action, JSON.stringify(detail)]);
 }
 
@@ -62,6 +67,8 @@ export async function listAudit(db: Queryable, page: { readonly limit: number; r
       LIMIT $2`,
     [page.before ?? null, page.limit + 1],
   );
-  const entries = rows.slice(0, page.limit).map((r) => ({ id: Number(r.id), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, detail: r.detail }));
+  const entries = rows
+    .slice(0, page.limit)
+    .map((r) => ({ id: Number(r.id), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, detail: r.detail }));
   return { entries, next: rows.length > page.limit ? (entries.at(-1)?.id ?? null) : null };
 }

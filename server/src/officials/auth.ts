@@ -67,10 +67,16 @@ export function createAuth(deps: AuthDeps): Auth {
           throw new ApiError('unauthenticated', 'This needs an official’s session: log in first (POST /api/v1/auth/login).');
         }
         if (!SAFE_METHODS.has(req.method) && !csrfMatches(req.get(CSRF_HEADER), session.csrfToken)) {
-          throw new ApiError('csrf-token-invalid', `Send the session's CSRF token (returned by login and GET /api/v1/auth/me) in the ${CSRF_HEADER} header.`);
+          throw new ApiError(
+            'csrf-token-invalid',
+            `Send the session's CSRF token (returned by login and GET /api/v1/auth/me) in the ${CSRF_HEADER} header.`,
+          );
         }
         if (!roleAtLeast(session.role, role)) {
-          throw new ApiError('forbidden', `This needs the ${role} role; ${session.username} is ${session.role === 'admin' ? 'an' : 'a'} ${session.role}.`);
+          throw new ApiError(
+            'forbidden',
+            `This needs the ${role} role; ${session.username} is ${session.role === 'admin' ? 'an' : 'a'} ${session.role}.`,
+          );
         }
         bySession.set(req, { ...session, token });
         next();
@@ -95,7 +101,13 @@ function csrfMatches(offered: string | undefined, expected: string): boolean {
 }
 
 export function setSessionCookie(req: Request, res: Response, token: string, expiresAt: string): void {
-  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: COOKIE_PATH, expires: new Date(expiresAt) });
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: req.secure,
+    path: COOKIE_PATH,
+    expires: new Date(expiresAt),
+  });
 }
 
 export function clearSessionCookie(req: Request, res: Response): void {

@@ -41,24 +41,41 @@ describe('login', () => {
     const dump = JSON.stringify((await db.query('SELECT * FROM sessions')).rows);
     expect(dump).not.toContain(session.token);
 
-    expect(await authenticate(db, session.token, at(12 * 3_600_000 - 1000))).toMatchObject({ username: 'anna', role: 'admin', csrfToken: session.csrfToken });
+    expect(await authenticate(db, session.token, at(12 * 3_600_000 - 1000))).toMatchObject({
+      username: 'anna',
+      role: 'admin',
+      csrfToken: session.csrfToken,
+    });
     expect(await authenticate(db, session.token, at(12 * 3_600_000))).toBeUndefined();
   });
 
   it('refuses a wrong password and an unknown username alike', async () => {
     await official('bruno');
-    expect(await login(db, { username: 'bruno', password: 'not the password' }, t0)).toEqual({ ok: false, error: { kind: 'invalid-credentials', known: true } });
-    expect(await login(db, { username: 'nobody', password: PASSWORD }, t0)).toEqual({ ok: false, error: { kind: 'invalid-credentials', known: false } });
-    expect(await login(db, { username: 'Not A Name!', password: PASSWORD }, t0)).toEqual({ ok: false, error: { kind: 'invalid-credentials', known: false } });
+    expect(await login(db, { username: 'bruno', password: 'not the password' }, t0)).toEqual({
+      ok: false,
+      error: { kind: 'invalid-credentials', known: true },
+    });
+    expect(await login(db, { username: 'nobody', password: PASSWORD }, t0)).toEqual({
+      ok: false,
+      error: { kind: 'invalid-credentials', known: false },
+    });
+    expect(await login(db, { username: 'Not A Name!', password: PASSWORD }, t0)).toEqual({
+      ok: false,
+      error: { kind: 'invalid-credentials', known: false },
+    });
     expect((await db.query('SELECT 1 FROM sessions WHERE username = $1', ['bruno'])).rows).toHaveLength(0);
   });
 
   it('resets the failure count after a successful login', async () => {
     await official('chloe');
-    for (let i = 0; i < DEFAULT_LOGIN_POLICY.maxFailures - 1; i += 1) await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0);
+    for (let i = 0; i < DEFAULT_LOGIN_POLICY.maxFailures - 1; i += 1)
+      await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0);
     unwrap(await login(db, { username: 'chloe', password: PASSWORD }, t0));
     for (let i = 0; i < DEFAULT_LOGIN_POLICY.maxFailures - 1; i += 1) {
-      expect(await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0)).toMatchObject({ ok: false, error: { kind: 'invalid-credentials' } });
+      expect(await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0)).toMatchObject({
+        ok: false,
+        error: { kind: 'invalid-credentials' },
+      });
     }
     unwrap(await login(db, { username: 'chloe', password: PASSWORD }, t0));
   });
@@ -66,11 +83,20 @@ describe('login', () => {
   it('locks the account for 15 minutes after 5 failures, even for the right password', async () => {
     await official('david');
     for (let i = 1; i < 5; i += 1) {
-      expect(await login(db, { username: 'david', password: `wrong guess ${i}` }, at(i * 1000))).toMatchObject({ ok: false, error: { kind: 'invalid-credentials' } });
+      expect(await login(db, { username: 'david', password: `wrong guess ${i}` }, at(i * 1000))).toMatchObject({
+        ok: false,
+        error: { kind: 'invalid-credentials' },
+      });
     }
     const until = at(5000 + 15 * 60_000).toISOString();
-    expect(await login(db, { username: 'david', password: 'wrong guess 5' }, at(5000))).toEqual({ ok: false, error: { kind: 'locked', username: 'david', until, now: true } });
-    expect(await login(db, { username: 'david', password: PASSWORD }, at(6000))).toEqual({ ok: false, error: { kind: 'locked', username: 'david', until, now: false } });
+    expect(await login(db, { username: 'david', password: 'wrong guess 5' }, at(5000))).toEqual({
+      ok: false,
+      error: { kind: 'locked', username: 'david', until, now: true },
+    });
+    expect(await login(db, { username: 'david', password: PASSWORD }, at(6000))).toEqual({
+      ok: false,
+      error: { kind: 'locked', username: 'david', until, now: false },
+    });
     const [row] = (await listOfficials(db, at(6000))).filter((o) => o.username === 'david');
     expect(row).toMatchObject({ failedLogins: 5, lockedUntil: until });
 
@@ -82,7 +108,9 @@ describe('login', () => {
 
   it('does not let parallel guesses past the limit', async () => {
     await official('emma');
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(db, { username: 'emma', password: `parallel guess ${i}` }, t0)));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => login(db, { username: 'emma', password: `parallel guess ${i}` }, t0)),
+    );
     const kinds = results.map((r) => (r.ok ? 'ok' : r.error.kind === 'locked' ? (r.error.now ? 'locked-now' : 'locked') : r.error.kind));
     // Exactly 5 passwords were checked (4 refused, the 5th locked the account); the other 7 were refused unchecked.
     expect(kinds.filter((k) => k === 'invalid-credentials')).toHaveLength(4);
@@ -118,7 +146,10 @@ describe('officials', () => {
     expect(NewOfficialSchema.safeParse({ username: 'ginette', password: 'ginette-ginette-2026', role: 'admin' }).success).toBe(false);
     expect(NewOfficialSchema.safeParse({ username: 'gina', password: PASSWORD, role: 'king' }).success).toBe(false);
     await official('gina');
-    expect(await createOfficial(db, NewOfficialSchema.parse({ username: 'gina', password: PASSWORD, role: 'admin' }))).toEqual({ ok: false, error: { kind: 'exists', username: 'gina' } });
+    expect(await createOfficial(db, NewOfficialSchema.parse({ username: 'gina', password: PASSWORD, role: 'admin' }))).toEqual({
+      ok: false,
+      error: { kind: 'exists', username: 'gina' },
+    });
     const { rows } = await db.query<{ password_hash: string }>('SELECT password_hash FROM officials WHERE username = $1', ['gina']);
     expect(rows[0]?.password_hash).toMatch(/^\$scrypt\$/);
     expect(rows[0]?.password_hash).not.toContain(PASSWORD);

@@ -66,7 +66,12 @@ interface AttemptRow {
   readonly locked_until: Date | string | null;
 }
 
-export async function login(db: Database, request: LoginRequest, now: Date, policy: LoginPolicy = DEFAULT_LOGIN_POLICY): Promise<Result<OpenedSession, LoginError>> {
+export async function login(
+  db: Database,
+  request: LoginRequest,
+  now: Date,
+  policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
+): Promise<Result<OpenedSession, LoginError>> {
   const name = UsernameSchema.safeParse(request.username);
   if (!name.success) {
     await verifyAgainstDummy(request.password);
@@ -87,7 +92,9 @@ export async function login(db: Database, request: LoginRequest, now: Date, poli
   );
   const row = attempt.rows[0];
   if (row === undefined) {
-    const { rows } = await db.query<{ locked_until: Date | string | null }>('SELECT locked_until FROM officials WHERE username = $1', [username]);
+    const { rows } = await db.query<{ locked_until: Date | string | null }>('SELECT locked_until FROM officials WHERE username = $1', [
+      username,
+    ]);
     const locked = rows[0];
     if (locked === undefined) {
       await verifyAgainstDummy(request.password);
@@ -107,7 +114,10 @@ export async function login(db: Database, request: LoginRequest, now: Date, poli
   const expiresAt = new Date(now.getTime() + policy.sessionTtlMs).toISOString();
   const rehashed = needsRehash(row.password_hash) ? await hashPassword(request.password) : undefined;
   await db.transaction(async (tx) => {
-    await tx.query('UPDATE officials SET failed_logins = 0, locked_until = NULL, password_hash = coalesce($2, password_hash) WHERE username = $1', [username, rehashed ?? null]);
+    await tx.query(
+      'UPDATE officials SET failed_logins = 0, locked_until = NULL, password_hash = coalesce($2, password_hash) WHERE username = $1',
+      [username, rehashed ?? null],
+    );
     await tx.query('DELETE FROM sessions WHERE username = $1 AND expires_at <= $2::timestamptz', [username, now.toISOString()]);
     await tx.query('INSERT INTO sessions (token_hash, username, csrf_token, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)', [
       sessionTokenHash(token),

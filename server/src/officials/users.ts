@@ -36,7 +36,8 @@ export function passwordProblem(password: string, username: string): string | un
   if (chars.length < MIN_PASSWORD_LENGTH) return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
   if (chars.length > MAX_PASSWORD_LENGTH) return `a password has at most ${MAX_PASSWORD_LENGTH} characters`;
   const lower = password.toLowerCase();
-  if (lower === username.toLowerCase() || (username.length >= 4 && lower.includes(username.toLowerCase()))) return 'a password must not contain the username';
+  if (lower === username.toLowerCase() || (username.length >= 4 && lower.includes(username.toLowerCase())))
+    return 'a password must not contain the username';
   if (new Set(chars).size < 4) return 'a password needs at least 4 different characters';
   return undefined;
 }
@@ -79,7 +80,9 @@ export async function createOfficial(db: Queryable, official: NewOfficial): Prom
 }
 
 export async function listOfficials(db: Queryable, now: Date): Promise<Official[]> {
-  const { rows } = await db.query<OfficialRow>('SELECT username, role, created_at, failed_logins, locked_until FROM officials ORDER BY username');
+  const { rows } = await db.query<OfficialRow>(
+    'SELECT username, role, created_at, failed_logins, locked_until FROM officials ORDER BY username',
+  );
   return rows.map((r) => toOfficial(r, now));
 }
 
@@ -108,7 +111,11 @@ export type UpdateOfficialError = { readonly kind: 'unknown-official'; readonly 
  * Changes an official's role; a changed role also ends the official's sessions, so the new
  * role applies from their next login and an old session cannot keep a higher role.
  */
-export async function changeRole(db: Queryable, username: Username, role: Role): Promise<Result<{ readonly from: Role; readonly to: Role }, UpdateOfficialError>> {
+export async function changeRole(
+  db: Queryable,
+  username: Username,
+  role: Role,
+): Promise<Result<{ readonly from: Role; readonly to: Role }, UpdateOfficialError>> {
   const { rows } = await db.query<{ from: Role }>(
     'UPDATE officials o SET role = $2 FROM (SELECT username, role FROM officials WHERE username = $1 FOR UPDATE) old WHERE o.username = old.username RETURNING old.role AS from',
     [username, role],
@@ -120,7 +127,10 @@ export async function changeRole(db: Queryable, username: Username, role: Role):
 }
 
 /** Lifts a lockout after failed logins (an admin who has checked who was trying). */
-export async function unlockOfficial(db: Queryable, username: Username): Promise<Result<{ readonly wasLocked: boolean }, UpdateOfficialError>> {
+export async function unlockOfficial(
+  db: Queryable,
+  username: Username,
+): Promise<Result<{ readonly wasLocked: boolean }, UpdateOfficialError>> {
   const { rows } = await db.query<{ was_locked: boolean }>(
     'UPDATE officials o SET failed_logins = 0, locked_until = NULL FROM (SELECT username, locked_until FROM officials WHERE username = $1 FOR UPDATE) old WHERE o.username = old.username RETURNING old.locked_until IS NOT NULL AS was_locked',
     [username],

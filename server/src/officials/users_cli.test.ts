@@ -50,8 +50,17 @@ describe('scrutin users add, on Postgres (DATABASE_URL)', () => {
       expect(await officials(db)).toEqual([{ username: 'root', role: 'admin' }]);
       const session = await login(db, { username: 'root', password: PASSWORD }, new Date());
       expect(session.ok && session.value.role).toBe('admin');
-      const { rows } = await db.query<{ actor: string; action: string; detail: unknown }>('SELECT actor, action, detail FROM audit_log WHERE action = $1', ['official.created']);
-      expect(rows).toEqual([{ actor: expect.stringMatching(/^cli/) as unknown, action: 'official.created', detail: { username: 'root', role: 'admin', via: 'cli' } }]);
+      const { rows } = await db.query<{ actor: string; action: string; detail: unknown }>(
+        'SELECT actor, action, detail FROM audit_log WHERE action = $1',
+        ['official.created'],
+      );
+      expect(rows).toEqual([
+        {
+          actor: expect.stringMatching(/^cli/) as unknown,
+          action: 'official.created',
+          detail: { username: 'root', role: 'admin', via: 'cli' },
+        },
+      ]);
     } finally {
       await db.close();
     }
@@ -91,7 +100,11 @@ describe('scrutin users add, embedded mode (SCRUTIN_DATA_DIR)', () => {
 
   it('adds the official to the PGlite database the embedded server uses', async () => {
     const dataDir = join(dir, 'pgdata');
-    const run = usersAdd({ ...baseEnv(), SCRUTIN_DATA_DIR: dataDir }, ['--username', 'demo-admin', '--role', 'admin', '--password-stdin'], PASSWORD);
+    const run = usersAdd(
+      { ...baseEnv(), SCRUTIN_DATA_DIR: dataDir },
+      ['--username', 'demo-admin', '--role', 'admin', '--password-stdin'],
+      PASSWORD,
+    );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const db = await pgliteDatabase(dataDir);

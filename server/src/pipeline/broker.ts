@@ -148,10 +148,16 @@ export class RabbitBroker implements BatchBroker {
   async publish(content: Buffer, messageId: string): Promise<void> {
     const channel = await this.channelWithin(5000);
     await new Promise<void>((resolve, reject) => {
-      channel.publish(this.names.exchange, 'batch', content, { persistent: true, messageId, contentType: 'application/json', mandatory: true }, (error) => {
-        if (error === null || error === undefined) resolve();
-        else reject(new BrokerUnavailableError(error));
-      });
+      channel.publish(
+        this.names.exchange,
+        'batch',
+        content,
+        { persistent: true, messageId, contentType: 'application/json', mandatory: true },
+        (error) => {
+          if (error === null || error === undefined) resolve();
+          else reject(new BrokerUnavailableError(error));
+        },
+      );
     });
   }
 

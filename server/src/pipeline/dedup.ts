@@ -13,11 +13,22 @@ export type DedupVerdict = 'first-use' | 'own' | 'duplicate' | 'invalid';
 
 export interface DedupStore {
   /** Verdicts in the order of `credentials`, which must hold no repeats. */
-  checkAndMark(election: ElectionId, station: StationId, batchHash: Sha256Hex, credentials: readonly CredentialHash[]): Promise<DedupVerdict[]>;
+  checkAndMark(
+    election: ElectionId,
+    station: StationId,
+    batchHash: Sha256Hex,
+    credentials: readonly CredentialHash[],
+  ): Promise<DedupVerdict[]>;
   /** Adds valid credentials (idempotent). */
-  addCredentials(election: ElectionId, entries: readonly { readonly credential: CredentialHash; readonly station: StationId }[]): Promise<void>;
+  addCredentials(
+    election: ElectionId,
+    entries: readonly { readonly credential: CredentialHash; readonly station: StationId }[],
+  ): Promise<void>;
   /** Records uses already committed in Postgres (rebuild after a loss). */
-  markUsed(election: ElectionId, entries: readonly { readonly credential: CredentialHash; readonly station: StationId; readonly batchHash: Sha256Hex }[]): Promise<void>;
+  markUsed(
+    election: ElectionId,
+    entries: readonly { readonly credential: CredentialHash; readonly station: StationId; readonly batchHash: Sha256Hex }[],
+  ): Promise<void>;
   /** Whether the store holds the given election's credentials (false after a Redis loss). */
   isLoaded(election: ElectionId): Promise<boolean>;
   setLoaded(election: ElectionId): Promise<void>;
@@ -68,7 +79,10 @@ type CheckAndMark = (validKey: string, usedKey: string, batchHash: Buffer, crede
 export class RedisDedupStore implements DedupStore {
   private readonly redis: Redis;
 
-  constructor(url: string, private readonly namespace: string) {
+  constructor(
+    url: string,
+    private readonly namespace: string,
+  ) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
     // Errors surface on the calls themselves; the client reconnects on its own.
     this.redis.on('error', () => undefined);
@@ -80,12 +94,18 @@ export class RedisDedupStore implements DedupStore {
     return { valid: `${tag}:valid`, used: `${tag}:used` };
   }
 
-  async checkAndMark(election: ElectionId, station: StationId, batchHash: Sha256Hex, credentials: readonly CredentialHash[]): Promise<DedupVerdict[]> {
+  async checkAndMark(
+    election: ElectionId,
+    station: StationId,
+    batchHash: Sha256Hex,
+    credentials: readonly CredentialHash[],
+  ): Promise<DedupVerdict[]> {
     if (credentials.length === 0) return [];
     const { valid, used } = this.keys(election, station);
     const command = (this.redis as unknown as { scrutinCheckAndMark: CheckAndMark }).scrutinCheckAndMark;
     const codes = await command.call(this.redis, valid, used, Buffer.from(batchHash, 'hex'), Buffer.from(credentials.join(''), 'hex'));
-    if (codes.length !== credentials.length) throw new Error(`the dedup script answered ${codes.length} verdicts for ${credentials.length} credentials`);
+    if (codes.length !== credentials.length)
+      throw new Error(`the dedup script answered ${codes.length} verdicts for ${credentials.length} credentials`);
     return codes.map((code) => {
       const verdict = VERDICTS[code];
       if (verdict === undefined) throw new Error(`unexpected dedup code ${code}`);
@@ -102,7 +122,10 @@ export class RedisDedupStore implements DedupStore {
     await pipeline.exec();
   }
 
-  async markUsed(election: ElectionId, entries: readonly { credential: CredentialHash; station: StationId; batchHash: Sha256Hex }[]): Promise<void> {
+  async markUsed(
+    election: ElectionId,
+    entries: readonly { credential: CredentialHash; station: StationId; batchHash: Sha256Hex }[],
+  ): Promise<void> {
     const byStation = groupBy(entries, (e) => e.station);
     const pipeline = this.redis.pipeline();
     for (const [station, list] of byStation) {
@@ -138,7 +161,12 @@ export class MemoryDedupStore implements DedupStore {
   private readonly used = new Map<string, Sha256Hex>();
   private readonly loaded = new Set<string>();
 
-  checkAndMark(election: ElectionId, station: StationId, batchHash: Sha256Hex, credentials: readonly CredentialHash[]): Promise<DedupVerdict[]> {
+  checkAndMark(
+    election: ElectionId,
+    station: StationId,
+    batchHash: Sha256Hex,
+    credentials: readonly CredentialHash[],
+  ): Promise<DedupVerdict[]> {
     const valid = this.valid.get(`${election}/${station}`);
     return Promise.resolve(
       credentials.map((c): DedupVerdict => {
@@ -163,7 +191,10 @@ export class MemoryDedupStore implements DedupStore {
     return Promise.resolve();
   }
 
-  markUsed(election: ElectionId, entries: readonly { credential: CredentialHash; station: StationId; batchHash: Sha256Hex }[]): Promise<void> {
+  markUsed(
+    election: ElectionId,
+    entries: readonly { credential: CredentialHash; station: StationId; batchHash: Sha256Hex }[],
+  ): Promise<void> {
     for (const e of entries) this.used.set(`${election}/${e.credential}`, e.batchHash);
     return Promise.resolve();
   }

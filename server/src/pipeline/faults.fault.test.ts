@@ -125,13 +125,18 @@ describe('faults', () => {
     })();
     await Promise.all([sending, faults]);
 
-    expect(progressAtFault.every((n) => n > 0 && n < total), `progress at each fault: ${progressAtFault.join(', ')} of ${total}`).toBe(true);
+    expect(
+      progressAtFault.every((n) => n > 0 && n < total),
+      `progress at each fault: ${progressAtFault.join(', ')} of ${total}`,
+    ).toBe(true);
 
     // Every batch must end up counted.
     let processed = 0;
     for (let i = 0; i < 600 && processed < total; i += 1) {
       await sleep(250);
-      const { rows } = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'").catch(() => ({ rows: [] }));
+      const { rows } = await db
+        .query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'")
+        .catch(() => ({ rows: [] }));
       processed = Number(rows[0]?.n ?? 0);
     }
     expect(processed).toBe(total);
@@ -142,8 +147,12 @@ describe('faults', () => {
     const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
     expect(await count('SELECT count(*)::text AS n FROM credential_uses')).toBe(plan.expected.accepted);
     expect(await count('SELECT count(*)::text AS n FROM ballots')).toBe(plan.expected.accepted);
-    expect(await count("SELECT coalesce(sum(count), 0)::text AS n FROM rejected_envelopes WHERE reason = 'duplicate'")).toBe(plan.expected.duplicates);
-    expect(await count("SELECT coalesce(sum(count), 0)::text AS n FROM rejected_envelopes WHERE reason = 'invalid-credential'")).toBe(plan.expected.invalid);
+    expect(await count("SELECT coalesce(sum(count), 0)::text AS n FROM rejected_envelopes WHERE reason = 'duplicate'")).toBe(
+      plan.expected.duplicates,
+    );
+    expect(await count("SELECT coalesce(sum(count), 0)::text AS n FROM rejected_envelopes WHERE reason = 'invalid-credential'")).toBe(
+      plan.expected.invalid,
+    );
     expect(await t.central.ctx.services.broker.depths()).toEqual({ queued: 0, deadLettered: 0 });
     expect(truncatedRefused).toBeGreaterThan(0);
   }, 600_000);

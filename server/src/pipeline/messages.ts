@@ -45,7 +45,10 @@ export const BatchMessageSchema = z.object({
       election: ElectionIdSchema,
       station: StationIdSchema,
       sequence: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
-      envelopes: z.array(z.object({ credentialHash: CredentialHashSchema, ballot: QueueBallotSchema })).min(1).max(MAX_ENVELOPES_PER_BATCH),
+      envelopes: z
+        .array(z.object({ credentialHash: CredentialHashSchema, ballot: QueueBallotSchema }))
+        .min(1)
+        .max(MAX_ENVELOPES_PER_BATCH),
     }),
   }),
   /** When the API received the batch (ms since the epoch), for the pipeline latency metric. */

@@ -17,7 +17,12 @@ const mine = voters.filter((v) => v.station === STATION);
 const logLines: string[] = [];
 const capture = new Writable({
   write(chunk: Buffer, _encoding, done) {
-    logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+    logLines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
     done();
   },
 });
@@ -62,7 +67,9 @@ describe('ballot secrecy', () => {
 
   it('stores no row with both a credential hash and a candidate or answer', async () => {
     const { db } = t.central.ctx.services;
-    const { rows: tables } = await db.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
+    const { rows: tables } = await db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    );
     const candidates = election.contests.flatMap((c) => (c.kind === 'candidate' ? c.candidates.map((k) => k.id) : ['"oui"', '"non"']));
     const credentials = new Set(sent.map((e) => e.credentialHash));
     let scanned = 0;
@@ -98,13 +105,18 @@ describe('ballot secrecy', () => {
   it('does not keep the cast order of ballots, by storage order or by id', async () => {
     const { db } = t.central.ctx.services;
     const castOrder: string[] = sent.map((e) => e.ballot.id);
-    const stored = (await db.query<{ id: string }>("SELECT replace(ballot_id::text, '-', '') AS id FROM ballots")).rows.map((r) => r.id).filter((id) => castOrder.includes(id));
-    const byId = (await db.query<{ id: string }>("SELECT replace(ballot_id::text, '-', '') AS id FROM ballots ORDER BY ballot_id")).rows.map((r) => r.id).filter((id) => castOrder.includes(id));
+    const stored = (await db.query<{ id: string }>("SELECT replace(ballot_id::text, '-', '') AS id FROM ballots")).rows
+      .map((r) => r.id)
+      .filter((id) => castOrder.includes(id));
+    const byId = (await db.query<{ id: string }>("SELECT replace(ballot_id::text, '-', '') AS id FROM ballots ORDER BY ballot_id")).rows
+      .map((r) => r.id)
+      .filter((id) => castOrder.includes(id));
     expect(stored).toHaveLength(60);
     expect(stored).not.toEqual(castOrder);
     expect(byId).not.toEqual(castOrder);
     // Not merely rotated or reversed either: few neighbours in cast order stay neighbours.
-    const adjacent = (order: string[]) => order.slice(1).filter((id, i) => Math.abs(castOrder.indexOf(id) - castOrder.indexOf(order[i] ?? '')) === 1).length;
+    const adjacent = (order: string[]) =>
+      order.slice(1).filter((id, i) => Math.abs(castOrder.indexOf(id) - castOrder.indexOf(order[i] ?? '')) === 1).length;
     expect(adjacent(stored)).toBeLessThan(20);
   });
 });

@@ -35,7 +35,10 @@ const sequences = new Map<string, { sequence: number; previous: Sha256Hex | null
 
 function message(station: StationId, envelopes: Envelope[]): BatchMessage {
   const chain = sequences.get(station) ?? { sequence: 0, previous: null };
-  const batch = signBatch({ election: election.id, station, sequence: chain.sequence + 1, previousBatchHash: chain.previous, envelopes }, keys.privateKeyPem);
+  const batch = signBatch(
+    { election: election.id, station, sequence: chain.sequence + 1, previousBatchHash: chain.previous, envelopes },
+    keys.privateKeyPem,
+  );
   const hash = batchHash(batch.body);
   sequences.set(station, { sequence: chain.sequence + 1, previous: hash });
   return { batchHash: hash, batch };
@@ -72,7 +75,12 @@ describe('validator', () => {
   const station = 'ST-00001' as StationId;
 
   it('accepts fresh credentials, stores anonymous ballots and updates the tallies', async () => {
-    const batch = message(station, at(station).slice(0, 5).map((v) => envelopeFor(election, v)));
+    const batch = message(
+      station,
+      at(station)
+        .slice(0, 5)
+        .map((v) => envelopeFor(election, v)),
+    );
     const outcome = await processBatch(deps(), election, batch);
     expect(outcome).toEqual({ alreadyProcessed: false, accepted: 5, duplicates: 0, invalid: 0 });
     expect(await count('SELECT count(*) AS n FROM ballots')).toBe(5);
@@ -85,7 +93,12 @@ describe('validator', () => {
   });
 
   it('counts nothing twice when the same batch is delivered again', async () => {
-    const batch = message(station, at(station).slice(5, 8).map((v) => envelopeFor(election, v)));
+    const batch = message(
+      station,
+      at(station)
+        .slice(5, 8)
+        .map((v) => envelopeFor(election, v)),
+    );
     await processBatch(deps(), election, batch);
     const before = await count('SELECT count(*) AS n FROM ballots');
     expect(await processBatch(deps(), election, batch)).toEqual({ alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 });
@@ -93,10 +106,17 @@ describe('validator', () => {
   });
 
   it('recognises its own credentials after a crash between the Redis step and the commit', async () => {
-    const envelopes = at(station).slice(8, 11).map((v) => envelopeFor(election, v));
+    const envelopes = at(station)
+      .slice(8, 11)
+      .map((v) => envelopeFor(election, v));
     const batch = message(station, envelopes);
     // The first attempt marked the credentials in Redis, then the validator died.
-    await dedup.checkAndMark(election.id, station, batch.batchHash, envelopes.map((e) => e.credentialHash));
+    await dedup.checkAndMark(
+      election.id,
+      station,
+      batch.batchHash,
+      envelopes.map((e) => e.credentialHash),
+    );
     expect(await processBatch(deps(), election, batch)).toEqual({ alreadyProcessed: false, accepted: 3, duplicates: 0, invalid: 0 });
   });
 
@@ -109,7 +129,9 @@ describe('validator', () => {
     const outcome = await processBatch(deps(), election, message(station, envelopes));
     expect(outcome).toEqual({ alreadyProcessed: false, accepted: 1, duplicates: 2, invalid: 2 });
     expect(await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'duplicate'", [station])).toBe(2);
-    expect(await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'invalid-credential'", [station])).toBe(2);
+    expect(
+      await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'invalid-credential'", [station]),
+    ).toBe(2);
     expect(await count('SELECT sum(attempts) AS n FROM duplicate_attempts')).toBe(2);
   });
 
@@ -126,12 +148,17 @@ describe('validator', () => {
     const outcome = await processBatch(
       { ...deps(), onEvent: (event) => events.push(event) },
       election,
-      message(station, [reused, forgotten, at(station)[14] as TestVoter].map((v) => envelopeFor(election, v))),
+      message(
+        station,
+        [reused, forgotten, at(station)[14] as TestVoter].map((v) => envelopeFor(election, v)),
+      ),
       { redelivered: false },
     );
     expect(outcome).toEqual({ alreadyProcessed: false, accepted: 2, duplicates: 1, invalid: 0 });
     expect(events).toContain('validator.dedup_overruled');
-    expect(await count('SELECT count(*) AS n FROM credential_uses WHERE credential_hash = $1', [Buffer.from(forgotten.credential, 'hex')])).toBe(1);
+    expect(
+      await count('SELECT count(*) AS n FROM credential_uses WHERE credential_hash = $1', [Buffer.from(forgotten.credential, 'hex')]),
+    ).toBe(1);
   });
 
   it('keeps one vote per credential when Redis lost everything, and rebuilds it from Postgres', async () => {
@@ -145,7 +172,10 @@ describe('validator', () => {
     expect(await processBatch(deps(), election, reuse)).toMatchObject({ accepted: 0, duplicates: 1 });
     // ...and the rebuild restores the fast path.
     expect(await rebuildDedup(db, dedup, election.id)).toBe(voters.length);
-    const verdicts = await dedup.checkAndMark(election.id, station, reuse.batchHash, [(at(station)[2] as TestVoter).credential, (at(station)[12] as TestVoter).credential]);
+    const verdicts = await dedup.checkAndMark(election.id, station, reuse.batchHash, [
+      (at(station)[2] as TestVoter).credential,
+      (at(station)[12] as TestVoter).credential,
+    ]);
     expect(verdicts).toEqual(['duplicate', 'first-use']);
   });
 
@@ -154,11 +184,15 @@ describe('validator', () => {
     const recount = await recountFromBallots(db, election);
     expect(recount).toMatchObject({ equal: true, differences: [] });
     expect(recount.ballots).toBeGreaterThan(10);
-    await db.query("UPDATE tally_counts SET count = count + 1 WHERE contest_id = 'L2025-001' AND option = 'oui' AND riding = 'ABITIBI-OUEST'");
+    await db.query(
+      "UPDATE tally_counts SET count = count + 1 WHERE contest_id = 'L2025-001' AND option = 'oui' AND riding = 'ABITIBI-OUEST'",
+    );
     const tampered = await recountFromBallots(db, election);
     expect(tampered.equal).toBe(false);
     expect(tampered.differences).toEqual([expect.stringMatching(/^L2025-001 ABITIBI-OUEST oui: live \d+, recount \d+$/)]);
-    await db.query("UPDATE tally_counts SET count = count - 1 WHERE contest_id = 'L2025-001' AND option = 'oui' AND riding = 'ABITIBI-OUEST'");
+    await db.query(
+      "UPDATE tally_counts SET count = count - 1 WHERE contest_id = 'L2025-001' AND option = 'oui' AND riding = 'ABITIBI-OUEST'",
+    );
     const stored = await count('SELECT count(*) AS n FROM ballots');
     expect(await count("SELECT sum(count) AS n FROM tally_counts WHERE contest_id = 'L2025-001'")).toBe(stored);
     expect(await count('SELECT sum(ballots) AS n FROM station_counts')).toBe(stored);
@@ -179,7 +213,9 @@ describe('poison messages', () => {
     for (let i = 0; i < 100 && (await broker.depths()).deadLettered === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
     expect(await broker.depths()).toEqual({ queued: 0, deadLettered: 1 });
     expect(await count("SELECT count(*) AS n FROM alerts WHERE kind = 'dead-letter'")).toBe(1);
-    expect((await metrics.registry.getSingleMetricAsString('scrutin_dead_letters_total')).trim().split('\n').at(-1)).toBe('scrutin_dead_letters_total 1');
+    expect((await metrics.registry.getSingleMetricAsString('scrutin_dead_letters_total')).trim().split('\n').at(-1)).toBe(
+      'scrutin_dead_letters_total 1',
+    );
     expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before);
     await broker.close();
   });

@@ -89,7 +89,12 @@ export interface ProcessOptions {
   readonly redelivered?: boolean;
 }
 
-export async function processBatch(deps: ValidatorDeps, election: ElectionDefinition, message: BatchMessage, options: ProcessOptions = {}): Promise<BatchOutcome> {
+export async function processBatch(
+  deps: ValidatorDeps,
+  election: ElectionDefinition,
+  message: BatchMessage,
+  options: ProcessOptions = {},
+): Promise<BatchOutcome> {
   const { body } = message.batch;
   const station = election.stations.find((s) => s.id === body.station);
   if (station === undefined) throw new Error(`station ${body.station} is not in election ${election.id}`);
@@ -103,7 +108,9 @@ export async function processBatch(deps: ValidatorDeps, election: ElectionDefini
   deps.onTiming?.('redis', 'check_and_mark', (performance.now() - redisStarted) / 1000);
 
   const pgStarted = performance.now();
-  const outcome = (await commitBatch(deps.db, station.riding, message, classified)) ?? (await commitGeneral(deps, election, station, message, classified));
+  const outcome =
+    (await commitBatch(deps.db, station.riding, message, classified)) ??
+    (await commitGeneral(deps, election, station, message, classified));
   deps.onTiming?.('postgres', 'batch_transaction', (performance.now() - pgStarted) / 1000);
   return outcome;
 }
@@ -195,7 +202,7 @@ async function commitGeneral(
     if (status.rows[0]?.status === 'processed') return { alreadyProcessed: true, accepted: 0, duplicates: 0, invalid: 0 };
     if (status.rows[0] === undefined) {
       await tx.query(
-        'INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count) VALUES ($1, $2, $3, decode($4, \'hex\'), $5)',
+        "INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count) VALUES ($1, $2, $3, decode($4, 'hex'), $5)",
         [body.election, body.station, body.sequence, message.batchHash, body.envelopes.length],
       );
     }
@@ -299,7 +306,12 @@ async function classify(
       unique.push(envelope);
     }
   }
-  const verdicts = await dedup.checkAndMark(election.id, station, batchHash, unique.map((e) => e.credentialHash));
+  const verdicts = await dedup.checkAndMark(
+    election.id,
+    station,
+    batchHash,
+    unique.map((e) => e.credentialHash),
+  );
   const expectAccepted: Envelope[] = [];
   const expectRefused: Envelope[] = [];
   unique.forEach((envelope, i) => {

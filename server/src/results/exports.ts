@@ -35,7 +35,18 @@ const csvCell = (value: string | number | null): string => {
 };
 const csvRow = (cells: readonly (string | number | null)[]): string => `${cells.map(csvCell).join(',')}\r\n`;
 
-export const RESULTS_CSV_HEADER = ['level', 'riding', 'contest', 'method', 'option', 'party', 'votes', 'share', 'outcome', 'status'] as const;
+export const RESULTS_CSV_HEADER = [
+  'level',
+  'riding',
+  'contest',
+  'method',
+  'option',
+  'party',
+  'votes',
+  'share',
+  'outcome',
+  'status',
+] as const;
 
 /** Votes of each option of a riding's race, as counted for the result (IRV: first preferences). */
 function optionVotes(r: RidingResult): readonly { readonly option: string; readonly votes: number }[] {
@@ -79,15 +90,45 @@ export function resultsCsv(election: ElectionDefinition, results: NationalResult
       ]);
     }
   }
-  for (const p of results.parties) out += csvRow(['national', null, 'seats', null, p.party ?? '(independent)', p.party, p.seats, null, null, status]);
-  for (const p of results.parties) out += csvRow(['national', null, 'popular-vote', null, p.party ?? '(independent)', p.party, p.votes, p.share.toFixed(4), null, status]);
+  for (const p of results.parties)
+    out += csvRow(['national', null, 'seats', null, p.party ?? '(independent)', p.party, p.seats, null, null, status]);
+  for (const p of results.parties)
+    out += csvRow(['national', null, 'popular-vote', null, p.party ?? '(independent)', p.party, p.votes, p.share.toFixed(4), null, status]);
   for (const q of results.referendums) {
     const outcome = q.national.outcome.kind;
-    for (const [option, votes] of [['oui', q.national.counts.oui], ['non', q.national.counts.non], ['(blank)', q.national.counts.blank]] as const) {
-      out += csvRow(['national', null, q.contest, 'referendum', option, null, votes, option === '(blank)' || q.national.ouiShare === null ? null : (option === 'oui' ? q.national.ouiShare : 1 - q.national.ouiShare).toFixed(4), outcome, status]);
+    for (const [option, votes] of [
+      ['oui', q.national.counts.oui],
+      ['non', q.national.counts.non],
+      ['(blank)', q.national.counts.blank],
+    ] as const) {
+      out += csvRow([
+        'national',
+        null,
+        q.contest,
+        'referendum',
+        option,
+        null,
+        votes,
+        option === '(blank)' || q.national.ouiShare === null
+          ? null
+          : (option === 'oui' ? q.national.ouiShare : 1 - q.national.ouiShare).toFixed(4),
+        outcome,
+        status,
+      ]);
     }
   }
-  out += csvRow(['national', null, 'turnout', null, 'ballots', null, results.turnout.ballots, results.turnout.registeredVoters === 0 ? null : (results.turnout.ballots / results.turnout.registeredVoters).toFixed(4), null, status]);
+  out += csvRow([
+    'national',
+    null,
+    'turnout',
+    null,
+    'ballots',
+    null,
+    results.turnout.ballots,
+    results.turnout.registeredVoters === 0 ? null : (results.turnout.ballots / results.turnout.registeredVoters).toFixed(4),
+    null,
+    status,
+  ]);
   return out;
 }
 
@@ -104,7 +145,8 @@ const text = (fr: string, en: string): InternationalizedText => ({
     { '@type': 'ElectionResults.LanguageString', Language: 'en', Content: en },
   ],
 });
-const voteCounts = (gpUnit: string, count: number) => [{ '@type': 'ElectionResults.VoteCounts', GpUnitId: gpUnit, Type: 'total', Count: count }] as const;
+const voteCounts = (gpUnit: string, count: number) =>
+  [{ '@type': 'ElectionResults.VoteCounts', GpUnitId: gpUnit, Type: 'total', Count: count }] as const;
 
 const gpuNational = (e: ElectionDefinition) => `gpu-${e.id}`;
 const gpuRiding = (r: RidingCode) => `gpu-${r}`;
@@ -142,7 +184,12 @@ export function nistElectionReport(election: ElectionDefinition, results: Nation
         Type: 'state',
         ComposingGpUnitIds: election.ridings.map((r) => gpuRiding(r.code)),
       },
-      ...election.ridings.map((r) => ({ '@type': 'ElectionResults.ReportingUnit', '@id': gpuRiding(r.code), Name: text(r.name.fr, r.name.en), Type: 'district' })),
+      ...election.ridings.map((r) => ({
+        '@type': 'ElectionResults.ReportingUnit',
+        '@id': gpuRiding(r.code),
+        Name: text(r.name.fr, r.name.en),
+        Type: 'district',
+      })),
     ],
     Party: election.parties.map((p) => ({
       '@type': 'ElectionResults.Party',
@@ -161,7 +208,12 @@ export function nistElectionReport(election: ElectionDefinition, results: Nation
         Type: 'general',
         BallotCounts: [
           { '@type': 'ElectionResults.BallotCounts', GpUnitId: gpuNational(election), Type: 'total', BallotsCast: results.turnout.ballots },
-          ...election.ridings.map((r) => ({ '@type': 'ElectionResults.BallotCounts', GpUnitId: gpuRiding(r.code), Type: 'total', BallotsCast: ballotsByRiding.get(r.code) ?? 0 })),
+          ...election.ridings.map((r) => ({
+            '@type': 'ElectionResults.BallotCounts',
+            GpUnitId: gpuRiding(r.code),
+            Type: 'total',
+            BallotsCast: ballotsByRiding.get(r.code) ?? 0,
+          })),
         ],
         Candidate: races.flatMap((race) =>
           race.candidates.map((c) => ({
@@ -196,8 +248,18 @@ export function nistElectionReport(election: ElectionDefinition, results: Nation
           ...referendums.map((q) => {
             const result = referendumResults.get(q.id);
             const counts = (option: 'oui' | 'non') => [
-              { '@type': 'ElectionResults.VoteCounts', GpUnitId: gpuNational(election), Type: 'total', Count: result?.national.counts[option] ?? 0 },
-              ...(result?.byRiding ?? []).map((r) => ({ '@type': 'ElectionResults.VoteCounts', GpUnitId: gpuRiding(r.riding), Type: 'total', Count: r.result.counts[option] })),
+              {
+                '@type': 'ElectionResults.VoteCounts',
+                GpUnitId: gpuNational(election),
+                Type: 'total',
+                Count: result?.national.counts[option] ?? 0,
+              },
+              ...(result?.byRiding ?? []).map((r) => ({
+                '@type': 'ElectionResults.VoteCounts',
+                GpUnitId: gpuRiding(r.riding),
+                Type: 'total',
+                Count: r.result.counts[option],
+              })),
             ];
             return {
               '@type': 'ElectionResults.BallotMeasureContest',
@@ -211,7 +273,9 @@ export function nistElectionReport(election: ElectionDefinition, results: Nation
                 Selection: text(o.label.fr, o.label.en),
                 VoteCounts: counts(o.id),
               })),
-              OtherCounts: [{ '@type': 'ElectionResults.OtherCounts', GpUnitId: gpuNational(election), Undervotes: result?.national.counts.blank ?? 0 }],
+              OtherCounts: [
+                { '@type': 'ElectionResults.OtherCounts', GpUnitId: gpuNational(election), Undervotes: result?.national.counts.blank ?? 0 },
+              ],
             };
           }),
         ],
@@ -228,7 +292,11 @@ const PAGE = 5_000;
  * Every stored ballot of the election (or of one riding), in ballot-id order — random, since
  * ballot ids are random — a page at a time so memory stays flat.
  */
-export async function* storedBallots(db: Queryable, election: ElectionId, riding?: RidingCode): AsyncGenerator<{ readonly riding: RidingCode; readonly selections: Ballot['selections'] }> {
+export async function* storedBallots(
+  db: Queryable,
+  election: ElectionId,
+  riding?: RidingCode,
+): AsyncGenerator<{ readonly riding: RidingCode; readonly selections: Ballot['selections'] }> {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const { rows } = await db.query<{ id: string; riding: RidingCode; selections: Ballot['selections'] }>(
@@ -244,7 +312,11 @@ export async function* storedBallots(db: Queryable, election: ElectionId, riding
 }
 
 /** The rankings of one ranked race, from its riding's stored ballots (`[]` for a blank). */
-export async function raceRankings(db: Queryable, election: ElectionDefinition, race: CandidateRace): Promise<CandidateRace['candidates'][number]['id'][][]> {
+export async function raceRankings(
+  db: Queryable,
+  election: ElectionDefinition,
+  race: CandidateRace,
+): Promise<CandidateRace['candidates'][number]['id'][][]> {
   const rankings: CandidateRace['candidates'][number]['id'][][] = [];
   for await (const ballot of storedBallots(db, election.id, race.riding)) {
     const selection = ballot.selections.find((s) => s.contest === race.id);
@@ -276,7 +348,13 @@ export function cdfElectionHeader(election: ElectionDefinition, generatedAt: str
         '@type': 'CVR.Election',
         ElectionScopeId: `gpu-${election.id}`,
         Candidate: election.contests.flatMap((c) =>
-          c.kind === 'candidate' ? c.candidates.map((k) => ({ '@id': candidateRef(k.id), Name: k.id, ...(k.party === null ? {} : { PartyId: partyRef(k.party) }) })) : [],
+          c.kind === 'candidate'
+            ? c.candidates.map((k) => ({
+                '@id': candidateRef(k.id),
+                Name: k.id,
+                ...(k.party === null ? {} : { PartyId: partyRef(k.party) }),
+              }))
+            : [],
         ),
         Contest: election.contests.map((c) =>
           c.kind === 'candidate'
@@ -286,13 +364,21 @@ export function cdfElectionHeader(election: ElectionDefinition, generatedAt: str
                 Name: c.id,
                 VoteVariation: c.method === 'irv' ? 'rcv' : 'plurality',
                 NumberOfRanks: c.method === 'irv' ? c.candidates.length : undefined,
-                ContestSelection: c.candidates.map((k) => ({ '@id': `cs-${k.id}`, '@type': 'CVR.CandidateSelection', CandidateIds: [candidateRef(k.id)] })),
+                ContestSelection: c.candidates.map((k) => ({
+                  '@id': `cs-${k.id}`,
+                  '@type': 'CVR.CandidateSelection',
+                  CandidateIds: [candidateRef(k.id)],
+                })),
               }
             : {
                 '@id': `contest-${c.id}`,
                 '@type': 'CVR.BallotMeasureContest',
                 Name: c.id,
-                ContestSelection: c.options.map((o) => ({ '@id': `bms-${c.id}-${o.id}`, '@type': 'CVR.BallotMeasureSelection', Selection: o.id })),
+                ContestSelection: c.options.map((o) => ({
+                  '@id': `bms-${c.id}-${o.id}`,
+                  '@type': 'CVR.BallotMeasureSelection',
+                  Selection: o.id,
+                })),
               },
         ),
       },
@@ -302,10 +388,20 @@ export function cdfElectionHeader(election: ElectionDefinition, generatedAt: str
   return `${json.slice(0, -1)},"CVR":[`;
 }
 
-const position = (rank?: number) => ({ '@type': 'CVR.SelectionPosition', HasIndication: 'yes', IsAllocable: 'yes', NumberVotes: 1, ...(rank === undefined ? {} : { Rank: rank }) });
+const position = (rank?: number) => ({
+  '@type': 'CVR.SelectionPosition',
+  HasIndication: 'yes',
+  IsAllocable: 'yes',
+  NumberVotes: 1,
+  ...(rank === undefined ? {} : { Rank: rank }),
+});
 
 /** One ballot as a CVR, numbered `n` (export order: nothing links it to a voter or a time). */
-export function cdfCvr(election: ElectionId, n: number, ballot: { readonly riding: RidingCode; readonly selections: Ballot['selections'] }): string {
+export function cdfCvr(
+  election: ElectionId,
+  n: number,
+  ballot: { readonly riding: RidingCode; readonly selections: Ballot['selections'] },
+): string {
   const snapshot = `ballot-${n}`;
   return JSON.stringify({
     '@type': 'CVR.CVR',
@@ -325,21 +421,37 @@ export function cdfCvr(election: ElectionId, n: number, ballot: { readonly ridin
                 '@type': 'CVR.CVRContest',
                 ContestId: `contest-${s.contest}`,
                 Undervotes: s.ranking.length === 0 ? 1 : 0,
-                CVRContestSelection: s.ranking.map((k, i) => ({ '@type': 'CVR.CVRContestSelection', ContestSelectionId: `cs-${k}`, SelectionPosition: [position(i + 1)] })),
+                CVRContestSelection: s.ranking.map((k, i) => ({
+                  '@type': 'CVR.CVRContestSelection',
+                  ContestSelectionId: `cs-${k}`,
+                  SelectionPosition: [position(i + 1)],
+                })),
               };
             case 'plurality':
               return {
                 '@type': 'CVR.CVRContest',
                 ContestId: `contest-${s.contest}`,
                 Undervotes: s.choice === null ? 1 : 0,
-                CVRContestSelection: s.choice === null ? [] : [{ '@type': 'CVR.CVRContestSelection', ContestSelectionId: `cs-${s.choice}`, SelectionPosition: [position()] }],
+                CVRContestSelection:
+                  s.choice === null
+                    ? []
+                    : [{ '@type': 'CVR.CVRContestSelection', ContestSelectionId: `cs-${s.choice}`, SelectionPosition: [position()] }],
               };
             case 'referendum':
               return {
                 '@type': 'CVR.CVRContest',
                 ContestId: `contest-${s.contest}`,
                 Undervotes: s.choice === null ? 1 : 0,
-                CVRContestSelection: s.choice === null ? [] : [{ '@type': 'CVR.CVRContestSelection', ContestSelectionId: `bms-${s.contest}-${s.choice}`, SelectionPosition: [position()] }],
+                CVRContestSelection:
+                  s.choice === null
+                    ? []
+                    : [
+                        {
+                          '@type': 'CVR.CVRContestSelection',
+                          ContestSelectionId: `bms-${s.contest}-${s.choice}`,
+                          SelectionPosition: [position()],
+                        },
+                      ],
               };
             default:
               return assertNever(s, 'selection');

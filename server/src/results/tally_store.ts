@@ -19,7 +19,10 @@ import type { Queryable } from '../db/database.ts';
  * Reads the live tally from the small tally tables (never by scanning ballots) into the
  * domain's `ElectionTally`, and recounts it from the stored ballots for the audit.
  */
-export async function readTally(db: Queryable, election: ElectionDefinition): Promise<{ tally: ElectionTally; stationsReporting: Set<StationId> }> {
+export async function readTally(
+  db: Queryable,
+  election: ElectionDefinition,
+): Promise<{ tally: ElectionTally; stationsReporting: Set<StationId> }> {
   // One statement, so one snapshot: three separate reads could see a batch's tally increments
   // without its turnout (or the reverse) when a validator commits between them.
   const { rows } = await db.query<{ kind: 'count' | 'pattern' | 'station'; a: string; b: string | null; c: string | null; n: string }>(
@@ -134,7 +137,8 @@ export async function recountFromBallots(db: Queryable, election: ElectionDefini
       [election.id, after],
     );
     if (rows.length === 0) break;
-    for (const row of rows) builder.add({ id: row.id.replaceAll('-', '') as BallotId, election: election.id, riding: row.riding, selections: row.selections });
+    for (const row of rows)
+      builder.add({ id: row.id.replaceAll('-', '') as BallotId, election: election.id, riding: row.riding, selections: row.selections });
     ballots += rows.length;
     after = rows.at(-1)?.id ?? after;
   }
@@ -145,25 +149,29 @@ export async function recountFromBallots(db: Queryable, election: ElectionDefini
     if (a !== b) differences.push(`${what}: live ${a}, recount ${b}`);
   };
   const keys = <K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>) => new Set([...a.keys(), ...b.keys()]);
-  for (const riding of keys(live.ballots, recount.ballots)) compare(`ballots ${riding}`, live.ballots.get(riding) ?? 0, recount.ballots.get(riding) ?? 0);
+  for (const riding of keys(live.ballots, recount.ballots))
+    compare(`ballots ${riding}`, live.ballots.get(riding) ?? 0, recount.ballots.get(riding) ?? 0);
   for (const contest of keys(live.referendums, recount.referendums)) {
     const l = live.referendums.get(contest) ?? new Map<RidingCode, ReferendumCounts>();
     const r = recount.referendums.get(contest) ?? new Map<RidingCode, ReferendumCounts>();
     for (const riding of keys(l, r)) {
-      for (const option of ['oui', 'non', 'blank'] as const) compare(`${contest} ${riding} ${option}`, l.get(riding)?.[option] ?? 0, r.get(riding)?.[option] ?? 0);
+      for (const option of ['oui', 'non', 'blank'] as const)
+        compare(`${contest} ${riding} ${option}`, l.get(riding)?.[option] ?? 0, r.get(riding)?.[option] ?? 0);
     }
   }
   for (const contest of keys(live.plurality, recount.plurality)) {
     const l = live.plurality.get(contest);
     const r = recount.plurality.get(contest);
     compare(`${contest} blank`, l?.blank ?? 0, r?.blank ?? 0);
-    for (const c of keys<CandidateId>(l?.votes ?? new Map<CandidateId, number>(), r?.votes ?? new Map<CandidateId, number>())) compare(`${contest} ${c}`, l?.votes.get(c) ?? 0, r?.votes.get(c) ?? 0);
+    for (const c of keys<CandidateId>(l?.votes ?? new Map<CandidateId, number>(), r?.votes ?? new Map<CandidateId, number>()))
+      compare(`${contest} ${c}`, l?.votes.get(c) ?? 0, r?.votes.get(c) ?? 0);
   }
   for (const contest of keys(live.ranked, recount.ranked)) {
     const l = live.ranked.get(contest);
     const r = recount.ranked.get(contest);
     compare(`${contest} blank`, l?.blank ?? 0, r?.blank ?? 0);
-    for (const p of keys<string>(l?.patterns ?? new Map<string, number>(), r?.patterns ?? new Map<string, number>())) compare(`${contest} ${p}`, l?.patterns.get(p) ?? 0, r?.patterns.get(p) ?? 0);
+    for (const p of keys<string>(l?.patterns ?? new Map<string, number>(), r?.patterns ?? new Map<string, number>()))
+      compare(`${contest} ${p}`, l?.patterns.get(p) ?? 0, r?.patterns.get(p) ?? 0);
   }
   return { ballots, equal: differences.length === 0, differences };
 }

@@ -64,7 +64,13 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
   const ridings = options.ridings ?? Math.max(1, Math.min(125, Math.floor(options.stations / 4)));
   // 10 % more registered voters than ballots: turnout is never 100 %.
   const registered = Math.ceil(options.ballots * 1.1);
-  const json = syntheticElectionJson({ ridings, stations: options.stations, voters: registered, seed: options.seed ?? 1, id: `sim-${now.toString(36)}` }) as Record<string, unknown>;
+  const json = syntheticElectionJson({
+    ridings,
+    stations: options.stations,
+    voters: registered,
+    seed: options.seed ?? 1,
+    id: `sim-${now.toString(36)}`,
+  }) as Record<string, unknown>;
   json.opensAt = new Date(now - 3_600_000).toISOString();
   json.closesAt = new Date(now + 36_000_000).toISOString();
   json.syncDeadline = new Date(now + 86_400_000).toISOString();
@@ -166,7 +172,8 @@ export function randomBallot(election: ElectionDefinition, riding: RidingCode): 
     const blank = Math.random() < 0.02;
     if (c.kind === 'referendum') return { kind: 'referendum', contest: c.id, choice: blank ? null : Math.random() < 0.52 ? 'oui' : 'non' };
     const ids: CandidateId[] = c.candidates.map((k) => k.id);
-    if (c.method === 'plurality') return { kind: 'plurality', contest: c.id, choice: blank ? null : (ids[pickWeighted(ids.length)] ?? null) };
+    if (c.method === 'plurality')
+      return { kind: 'plurality', contest: c.id, choice: blank ? null : (ids[pickWeighted(ids.length)] ?? null) };
     if (blank) return { kind: 'ranked', contest: c.id, ranking: [] };
     const pool = [...ids];
     const ranking: CandidateId[] = [];

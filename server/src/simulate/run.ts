@@ -55,10 +55,19 @@ export interface RunTarget {
 }
 
 export function runTarget(plan: Plan): RunTarget {
-  return { election: { id: plan.election.id }, envelopes: plan.stations.reduce((n, s) => n + s.envelopes.length, 0), expected: plan.expected };
+  return {
+    election: { id: plan.election.id },
+    envelopes: plan.stations.reduce((n, s) => n + s.envelopes.length, 0),
+    expected: plan.expected,
+  };
 }
 
-export async function runPlan(plan: RunTarget, clients: ReadonlyMap<string, StationClient>, signed: ReadonlyMap<string, readonly string[]>, options: RunOptions): Promise<RunReport> {
+export async function runPlan(
+  plan: RunTarget,
+  clients: ReadonlyMap<string, StationClient>,
+  signed: ReadonlyMap<string, readonly string[]>,
+  options: RunOptions,
+): Promise<RunReport> {
   const latencies: number[] = [];
   let refused = 0;
   let batchesSent = 0;
@@ -74,7 +83,9 @@ export async function runPlan(plan: RunTarget, clients: ReadonlyMap<string, Stat
       for (const batch of batches) {
         for (let attempt = 1; ; attempt += 1) {
           const t0 = performance.now();
-          const outcome = await client.send(batch).catch((error: unknown) => ({ kind: 'refused' as const, status: 0, code: 'network', message: String(error) }));
+          const outcome = await client
+            .send(batch)
+            .catch((error: unknown) => ({ kind: 'refused' as const, status: 0, code: 'network', message: String(error) }));
           latencies.push(performance.now() - t0);
           batchesSent += 1;
           if (outcome.kind === 'accepted') break;
@@ -107,7 +118,8 @@ export async function runPlan(plan: RunTarget, clients: ReadonlyMap<string, Stat
   const mismatches = results === null ? ['no results'] : compare(plan.expected, results);
   if (shown !== plan.expected.accepted) mismatches.unshift(`results show ${shown} ballots, ${plan.expected.accepted} expected`);
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0) * 10) / 10;
+  const pct = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0) * 10) / 10;
   return {
     ballotsSent,
     batchesSent,
@@ -129,11 +141,26 @@ export interface ResultsView {
   readonly ridings: readonly {
     readonly contest: string;
     readonly race:
-      | { readonly kind: 'plurality'; readonly result: { readonly standings: readonly { readonly candidate: string; readonly votes: number }[]; readonly blank: number } }
-      | { readonly kind: 'irv'; readonly result: { readonly rounds: readonly { readonly tally: Record<string, number> }[]; readonly summary: { readonly undervotes: number } } }
+      | {
+          readonly kind: 'plurality';
+          readonly result: {
+            readonly standings: readonly { readonly candidate: string; readonly votes: number }[];
+            readonly blank: number;
+          };
+        }
+      | {
+          readonly kind: 'irv';
+          readonly result: {
+            readonly rounds: readonly { readonly tally: Record<string, number> }[];
+            readonly summary: { readonly undervotes: number };
+          };
+        }
       | { readonly kind: 'no-votes' | 'irv-error' };
   }[];
-  readonly referendums: readonly { readonly contest: string; readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank: number } } }[];
+  readonly referendums: readonly {
+    readonly contest: string;
+    readonly national: { readonly counts: { readonly oui: number; readonly non: number; readonly blank: number } };
+  }[];
 }
 
 async function fetchTurnout(url: string, election: string): Promise<number> {

@@ -47,7 +47,8 @@ export class StationClient {
       body: JSON.stringify({ election: this.election, station: this.station, token, publicKey: this.keys.publicKey }),
     });
     const body = (await response.json()) as { centralPublicKey?: PublicKey; error?: { code: string; message: string } };
-    if (!response.ok || body.centralPublicKey === undefined) throw new Error(`enrolment refused: ${body.error?.code ?? response.status} ${body.error?.message ?? ''}`);
+    if (!response.ok || body.centralPublicKey === undefined)
+      throw new Error(`enrolment refused: ${body.error?.code ?? response.status} ${body.error?.message ?? ''}`);
     this.centralKey = body.centralPublicKey;
   }
 
@@ -67,7 +68,8 @@ export class StationClient {
     const body: unknown = JSON.parse(response.text);
     if (response.status === 202) {
       const receipt = SignedReceiptSchema.parse(body);
-      if (this.centralKey !== null && !verifyReceipt(receipt, this.centralKey)) throw new Error('the receipt is not signed by the central key');
+      if (this.centralKey !== null && !verifyReceipt(receipt, this.centralKey))
+        throw new Error('the receipt is not signed by the central key');
       return { kind: 'accepted', receipt, status: response.status };
     }
     const error = (body as { error?: { code?: string; message?: string } }).error;
@@ -86,7 +88,11 @@ const httpsAgent = new HttpsAgent({ keepAlive: true });
 function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const secure = url.startsWith('https:');
-    const options = { method: 'POST', agent: secure ? httpsAgent : agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body, 'utf8') } };
+    const options = {
+      method: 'POST',
+      agent: secure ? httpsAgent : agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body, 'utf8') },
+    };
     const req = (secure ? httpsRequest : request)(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));

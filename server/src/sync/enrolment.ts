@@ -20,12 +20,22 @@ export type EnrolRequest = z.infer<typeof EnrolRequestSchema>;
 
 const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
-export async function issueEnrolmentToken(db: Queryable, election: ElectionId, station: StationId, ttlHours = 72): Promise<{ token: string; expiresAt: string }> {
+export async function issueEnrolmentToken(
+  db: Queryable,
+  election: ElectionId,
+  station: StationId,
+  ttlHours = 72,
+): Promise<{ token: string; expiresAt: string }> {
   const { rows } = await db.query('SELECT 1 FROM stations WHERE election_id = $1 AND station_id = $2', [election, station]);
   if (rows.length === 0) throw new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
   const token = randomBytes(24).toString('base64url');
   const expiresAt = new Date(Date.now() + ttlHours * 3_600_000).toISOString();
-  await db.query('INSERT INTO enrolment_tokens (token_hash, election_id, station_id, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash(token), election, station, expiresAt]);
+  await db.query('INSERT INTO enrolment_tokens (token_hash, election_id, station_id, expires_at) VALUES ($1, $2, $3, $4)', [
+    tokenHash(token),
+    election,
+    station,
+    expiresAt,
+  ]);
   return { token, expiresAt };
 }
 
@@ -37,21 +47,24 @@ export async function enrolStation(db: Database, request: EnrolRequest): Promise
       [tokenHash(request.token)],
     );
     const token = rows[0];
-    const refuse = () => new ApiError('bad-enrolment-token', 'This enrolment token is not valid for this station. Ask the returning officer for a new one.');
+    const refuse = () =>
+      new ApiError('bad-enrolment-token', 'This enrolment token is not valid for this station. Ask the returning officer for a new one.');
     if (token?.station_id !== request.station || token.election_id !== request.election) throw refuse();
     const station = await tx.query<{ public_key: PublicKey | null; enrolled_at: Date | null; revoked: boolean }>(
       'SELECT public_key, enrolled_at, revoked_at IS NOT NULL AS revoked FROM stations WHERE election_id = $1 AND station_id = $2 FOR UPDATE',
       [request.election, request.station],
     );
     const current = station.rows[0];
-    if (current === undefined) throw new ApiError('unknown-station', `Station ${request.station} is not part of election ${request.election}.`);
+    if (current === undefined)
+      throw new ApiError('unknown-station', `Station ${request.station} is not part of election ${request.election}.`);
     if (token.used) {
       if (current.public_key === request.publicKey && !current.revoked && current.enrolled_at !== null) {
         return { station: request.station, enrolledAt: new Date(current.enrolled_at).toISOString() };
       }
       throw refuse();
     }
-    if (token.expired) throw new ApiError('bad-enrolment-token', 'This enrolment token has expired. Ask the returning officer for a new one.');
+    if (token.expired)
+      throw new ApiError('bad-enrolment-token', 'This enrolment token has expired. Ask the returning officer for a new one.');
     const enrolledAt = new Date().toISOString();
     await tx.query('UPDATE enrolment_tokens SET used_at = now() WHERE token_hash = $1', [tokenHash(request.token)]);
     await tx.query('UPDATE stations SET public_key = $3, enrolled_at = $4, revoked_at = NULL WHERE election_id = $1 AND station_id = $2', [

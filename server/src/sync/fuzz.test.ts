@@ -22,7 +22,7 @@ let good: SignedBatch;
 async function snapshot(): Promise<string> {
   const { db } = t.central.ctx.services;
   const parts = await Promise.all([
-    db.query("SELECT contest_id, riding, option, count::text FROM tally_counts ORDER BY 1, 2, 3"),
+    db.query('SELECT contest_id, riding, option, count::text FROM tally_counts ORDER BY 1, 2, 3'),
     db.query('SELECT contest_id, pattern, count::text FROM ranking_patterns ORDER BY 1, 2'),
     db.query("SELECT encode(credential_hash, 'hex') AS h FROM credential_uses ORDER BY 1"),
     db.query('SELECT ballot_id::text, selections::text FROM ballots ORDER BY 1'),
@@ -34,7 +34,9 @@ async function snapshot(): Promise<string> {
 
 async function waitProcessed(n: number): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
-    const { rows } = await t.central.ctx.services.db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'");
+    const { rows } = await t.central.ctx.services.db.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM batches WHERE status = 'processed'",
+    );
     if (Number(rows[0]?.n) >= n) return;
     await sleep(50);
   }
@@ -55,7 +57,11 @@ afterAll(async () => {
 });
 
 async function post(body: string): Promise<{ status: number; code: string | undefined }> {
-  const response = await fetch(`${t.central.url}/api/v1/sync/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(`${t.central.url}/api/v1/sync/batches`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   const json = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
   return { status: response.status, code: json.error?.code };
 }
@@ -88,17 +94,15 @@ describe('fuzzing the batch endpoint', () => {
         .tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.jsonValue())
         .map(([path, v]) => ({ kind: 'field replaced', body: JSON.stringify(mutateAt(good, path, v)) }))
         .filter((m) => m.body !== text),
-      fc
-        .tuple(fc.array(fc.nat(), { minLength: 2, maxLength: 8 }), fc.jsonValue())
-        .map(([path, v]) => {
-          // Tampered after signing by a forger who re-signs with their own key.
-          const tampered = mutateAt(good.body, path, v) as SignedBatch['body'];
-          try {
-            return { kind: 'forged', body: JSON.stringify(signBatch({ ...tampered, envelopes: tampered.envelopes }, forger.privateKeyPem)) };
-          } catch {
-            return { kind: 'forged', body: JSON.stringify({ body: tampered, signature: good.signature }) };
-          }
-        }),
+      fc.tuple(fc.array(fc.nat(), { minLength: 2, maxLength: 8 }), fc.jsonValue()).map(([path, v]) => {
+        // Tampered after signing by a forger who re-signs with their own key.
+        const tampered = mutateAt(good.body, path, v) as SignedBatch['body'];
+        try {
+          return { kind: 'forged', body: JSON.stringify(signBatch({ ...tampered, envelopes: tampered.envelopes }, forger.privateKeyPem)) };
+        } catch {
+          return { kind: 'forged', body: JSON.stringify({ body: tampered, signature: good.signature }) };
+        }
+      }),
     );
     const seen = new Map<string, number>();
     await fc.assert(

@@ -23,7 +23,17 @@ const deps = () => {
   return { ...ctx.services, elections: ctx.elections, centralKey: ctx.centralKey, metrics: ctx.metrics, log: ctx.log, now: ctx.now };
 };
 const exportFile = (list: SignedBatch[], key = client.keys.privateKeyPem) =>
-  signBatchExport({ format: 'scrutin-batch-export', version: 1, election: election.id, station: STATION, exportedAt: new Date().toISOString(), batches: list }, key);
+  signBatchExport(
+    {
+      format: 'scrutin-batch-export',
+      version: 1,
+      election: election.id,
+      station: STATION,
+      exportedAt: new Date().toISOString(),
+      batches: list,
+    },
+    key,
+  );
 
 beforeAll(async () => {
   t = await startTestCentral({ withValidator: true });
@@ -60,9 +70,26 @@ describe('import-batches (the USB fallback)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'scrutin-import-'));
     await writeFile(join(dir, 'export.json'), JSON.stringify(exportFile(batches)));
     const services = t.config.services!;
-    const { stdout } = await promisify(execFile)(process.execPath, [join(import.meta.dirname, '../../bin/scrutin.js'), 'import-batches', join(dir, 'export.json'), '--receipts', join(dir, 'receipts.json')], {
-      env: { ...process.env, DATABASE_URL: services.databaseUrl, AMQP_URL: services.amqpUrl, REDIS_URL: services.redisUrl, SCRUTIN_NAMESPACE: t.config.namespace, LOG_LEVEL: 'silent' },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(import.meta.dirname, '../../bin/scrutin.js'),
+        'import-batches',
+        join(dir, 'export.json'),
+        '--receipts',
+        join(dir, 'receipts.json'),
+      ],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: services.databaseUrl,
+          AMQP_URL: services.amqpUrl,
+          REDIS_URL: services.redisUrl,
+          SCRUTIN_NAMESPACE: t.config.namespace,
+          LOG_LEVEL: 'silent',
+        },
+      },
+    );
     expect(stdout).toContain(`station ${STATION}: 3 batch(es) accepted (2 already received), 0 refused`);
     const receipts = JSON.parse(await readFile(join(dir, 'receipts.json'), 'utf8')) as SignedReceipt[];
     expect(receipts.map((r) => r.body.sequence)).toEqual([1, 2, 3]);

@@ -19,11 +19,16 @@ export async function importBatches(deps: IntakeDeps, file: unknown): Promise<Im
   const parsed = SignedBatchExportSchema.safeParse(file);
   if (!parsed.success) throw new ApiError('invalid-batch', 'This is not a Scrutin batch export file.', issuesOf(parsed.error));
   const { body } = parsed.data;
-  const { rows } = await deps.db.query<{ public_key: PublicKey | null }>('SELECT public_key FROM stations WHERE election_id = $1 AND station_id = $2', [body.election, body.station]);
+  const { rows } = await deps.db.query<{ public_key: PublicKey | null }>(
+    'SELECT public_key FROM stations WHERE election_id = $1 AND station_id = $2',
+    [body.election, body.station],
+  );
   const key = rows[0]?.public_key;
   if (key === undefined) throw new ApiError('unknown-station', `Station ${body.station} is not part of election ${body.election}.`);
-  if (key === null) throw new ApiError('station-not-enrolled', `Station ${body.station} was never enrolled: its file cannot be authenticated.`);
-  if (!verifyBatchExport(parsed.data, key)) throw new ApiError('bad-signature', 'The export file is not signed by the key enrolled for this station.');
+  if (key === null)
+    throw new ApiError('station-not-enrolled', `Station ${body.station} was never enrolled: its file cannot be authenticated.`);
+  if (!verifyBatchExport(parsed.data, key))
+    throw new ApiError('bad-signature', 'The export file is not signed by the key enrolled for this station.');
   if (body.batches.some((b) => b.body.station !== body.station || b.body.election !== body.election)) {
     throw new ApiError('invalid-batch', 'The file holds batches of another station or election.');
   }

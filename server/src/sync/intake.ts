@@ -86,7 +86,11 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown, raw?: Buffe
 
   const ballotProblems = ballotErrors(election, stationDef.riding, batch);
   if (ballotProblems.length > 0) {
-    throw new ApiError('invalid-ballots', `${ballotProblems.length} ballot(s) in this batch do not fit the station's ballot.`, ballotProblems.slice(0, 50));
+    throw new ApiError(
+      'invalid-ballots',
+      `${ballotProblems.length} ballot(s) in this batch do not fit the station's ballot.`,
+      ballotProblems.slice(0, 50),
+    );
   }
 
   const recorded = await recordBatch(deps, batch, batchHash, context);
@@ -120,7 +124,11 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown, raw?: Buffe
     throw error;
   }
   deps.metrics.batches.inc({ outcome: recorded.fresh ? 'received' : 'replayed' });
-  deps.log(recorded.fresh ? 'batch.received' : 'batch.replayed', { station: body.station, sequence: body.sequence, envelopes: body.envelopes.length });
+  deps.log(recorded.fresh ? 'batch.received' : 'batch.replayed', {
+    station: body.station,
+    sequence: body.sequence,
+    envelopes: body.envelopes.length,
+  });
   return { receipt, replay: !recorded.fresh };
 }
 
@@ -130,7 +138,10 @@ function checkWindow(election: ElectionDefinition, now: Date): void {
     throw new ApiError('outside-voting-window', `The polls open at ${election.opensAt}; no ballot can have been cast before.`);
   }
   if (t > Date.parse(election.syncDeadline)) {
-    throw new ApiError('sync-deadline-passed', `The sync deadline (${election.syncDeadline}) has passed. Hand the station's export file to the returning officer.`);
+    throw new ApiError(
+      'sync-deadline-passed',
+      `The sync deadline (${election.syncDeadline}) has passed. Hand the station's export file to the returning officer.`,
+    );
   }
 }
 
@@ -200,7 +211,11 @@ interface BallotProblem {
   readonly errors: readonly string[];
 }
 
-function ballotErrors(election: ElectionDefinition, riding: ElectionDefinition['ridings'][number]['code'], batch: SignedBatch): BallotProblem[] {
+function ballotErrors(
+  election: ElectionDefinition,
+  riding: ElectionDefinition['ridings'][number]['code'],
+  batch: SignedBatch,
+): BallotProblem[] {
   const problems: BallotProblem[] = [];
   const ids = new Set<string>();
   batch.body.envelopes.forEach((envelope, index) => {
@@ -274,7 +289,10 @@ async function equivocation(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha
   ]);
   deps.metrics.equivocations.inc();
   deps.log('batch.equivocation', { station: body.station, sequence: body.sequence });
-  throw new ApiError('sequence-conflict', `Sequence ${body.sequence} of station ${body.station} was already used by a different batch. This has been reported.`);
+  throw new ApiError(
+    'sequence-conflict',
+    `Sequence ${body.sequence} of station ${body.station} was already used by a different batch. This has been reported.`,
+  );
 }
 
 export interface SyncStatus {

@@ -47,12 +47,28 @@ describe('docs/protocol.md', () => {
 
   it('has enrolment, status and error examples in the shapes the server uses', () => {
     expect(EnrolRequestSchema.safeParse(example('enrol-request')).success).toBe(true);
-    expect(z.object({ station: z.string(), enrolledAt: z.iso.datetime(), centralPublicKey: PublicKeySchema }).strict().safeParse(example('enrol-response')).success).toBe(true);
+    expect(
+      z
+        .object({ station: z.string(), enrolledAt: z.iso.datetime(), centralPublicKey: PublicKeySchema })
+        .strict()
+        .safeParse(example('enrol-response')).success,
+    ).toBe(true);
     const status = z
-      .object({ election: z.string(), station: z.string(), lastSequence: z.int(), digest: z.string().length(64), missing: z.array(z.int()), batches: z.array(z.object({ sequence: z.int(), batchHash: z.string().length(64), status: z.enum(['received', 'processed']) }).strict()) })
+      .object({
+        election: z.string(),
+        station: z.string(),
+        lastSequence: z.int(),
+        digest: z.string().length(64),
+        missing: z.array(z.int()),
+        batches: z.array(
+          z.object({ sequence: z.int(), batchHash: z.string().length(64), status: z.enum(['received', 'processed']) }).strict(),
+        ),
+      })
       .strict();
     expect(status.safeParse(example('status')).success).toBe(true);
-    const error = z.object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]), message: z.string() }) }).strict();
+    const error = z
+      .object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]), message: z.string() }) })
+      .strict();
     expect(error.safeParse(example('error')).success).toBe(true);
   });
 

@@ -15,7 +15,9 @@ let client: StationClient;
 
 async function waitForProcessed(count: number): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
-    const { rows } = await t.central.ctx.services.db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'");
+    const { rows } = await t.central.ctx.services.db.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM batches WHERE status = 'processed'",
+    );
     if (Number(rows[0]?.n) >= count) return;
     await sleep(50);
   }
@@ -33,7 +35,9 @@ afterAll(async () => {
 
 describe('station sync over HTTP', () => {
   it('answers 202 with a central receipt, counts the ballots, and shows them in the results', async () => {
-    const envelopes = at(STATION).slice(0, 10).map((v) => envelopeFor(election, v, () => 0));
+    const envelopes = at(STATION)
+      .slice(0, 10)
+      .map((v) => envelopeFor(election, v, () => 0));
     const outcome = await client.send(client.nextBatch(envelopes));
     expect(outcome.kind).toBe('accepted');
     if (outcome.kind !== 'accepted') return;
@@ -48,7 +52,11 @@ describe('station sync over HTTP', () => {
   });
 
   it('gives the same receipt for the same batch again and counts it once', async () => {
-    const batch = client.nextBatch(at(STATION).slice(10, 12).map((v) => envelopeFor(election, v)));
+    const batch = client.nextBatch(
+      at(STATION)
+        .slice(10, 12)
+        .map((v) => envelopeFor(election, v)),
+    );
     const first = await client.send(batch);
     const again = await client.send(batch);
     expect(again).toEqual(first);
@@ -70,7 +78,10 @@ describe('station sync over HTTP', () => {
     const skipped = client.nextBatch([envelopeFor(election, at(STATION)[13]!)]);
     const after = client.nextBatch([envelopeFor(election, at(STATION)[14]!)]);
     expect((await client.send(after)).kind).toBe('accepted');
-    const status = (await (await fetch(`${t.central.url}/api/v1/sync/status?election=${election.id}&station=${STATION}`)).json()) as { lastSequence: number; missing: number[] };
+    const status = (await (await fetch(`${t.central.url}/api/v1/sync/status?election=${election.id}&station=${STATION}`)).json()) as {
+      lastSequence: number;
+      missing: number[];
+    };
     expect(status).toMatchObject({ lastSequence: 4, missing: [3] });
     expect((await client.send(skipped)).kind).toBe('accepted');
   });
@@ -89,14 +100,26 @@ describe('station sync over HTTP', () => {
     expect(await code(await post('{"body":{}}'))).toEqual({ status: 422, code: 'invalid-batch' });
 
     const stranger = new StationClient(t.central.url, election.id, STATION);
-    expect(await stranger.send(stranger.nextBatch([envelopeFor(election, at(STATION)[25]!)]))).toMatchObject({ status: 401, code: 'bad-signature' });
+    expect(await stranger.send(stranger.nextBatch([envelopeFor(election, at(STATION)[25]!)]))).toMatchObject({
+      status: 401,
+      code: 'bad-signature',
+    });
     const notEnrolled = new StationClient(t.central.url, election.id, 'ST-00002' as StationId);
-    expect(await notEnrolled.send(notEnrolled.nextBatch([envelopeFor(election, at('ST-00002')[0]!)]))).toMatchObject({ status: 403, code: 'station-not-enrolled' });
+    expect(await notEnrolled.send(notEnrolled.nextBatch([envelopeFor(election, at('ST-00002')[0]!)]))).toMatchObject({
+      status: 403,
+      code: 'station-not-enrolled',
+    });
     const ghost = new StationClient(t.central.url, election.id, 'ST-99999' as StationId);
-    expect(await ghost.send(ghost.nextBatch([envelopeFor(election, at(STATION)[0]!)]))).toMatchObject({ status: 404, code: 'unknown-station' });
+    expect(await ghost.send(ghost.nextBatch([envelopeFor(election, at(STATION)[0]!)]))).toMatchObject({
+      status: 404,
+      code: 'unknown-station',
+    });
 
     // A ballot of another riding's style in this station's batch.
-    const foreign = envelopeFor(election, { credential: randomBytes(32).toString('hex') as CredentialHash, station: 'ST-00016' as StationId });
+    const foreign = envelopeFor(election, {
+      credential: randomBytes(32).toString('hex') as CredentialHash,
+      station: 'ST-00016' as StationId,
+    });
     const probe = new StationClient(t.central.url, election.id, STATION, client.keys);
     for (let i = 0; i < 10; i += 1) probe.nextBatch([envelopeFor(election, at(STATION)[0]!)]);
     expect(await probe.send(probe.nextBatch([foreign]))).toMatchObject({ status: 422, code: 'invalid-ballots' });
@@ -129,7 +152,9 @@ describe('station sync over HTTP', () => {
     const { db, broker } = t.central.ctx.services;
     for (let i = 0; i < 200 && (await broker.depths()).deadLettered < 1; i += 1) await sleep(50);
     expect((await broker.depths()).deadLettered).toBe(1);
-    const alerts = await db.query<{ kind: string; station_id: string }>("SELECT kind, station_id FROM alerts WHERE kind = 'ballot-id-reused'");
+    const alerts = await db.query<{ kind: string; station_id: string }>(
+      "SELECT kind, station_id FROM alerts WHERE kind = 'ballot-id-reused'",
+    );
     expect(alerts.rows).toEqual([{ kind: 'ballot-id-reused', station_id: STATION }]);
     const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM ballots');
     expect(rows[0]?.n).toBe('18');

@@ -29,7 +29,11 @@ export function votersOf(election: ElectionDefinition, perStation: number): Test
  * A valid ballot for `riding`: `pick(i)` chooses among the contest's options, so tests can
  * steer the counts (`pick` returning -1 leaves the contest blank).
  */
-export function ballotFor(election: ElectionDefinition, riding: RidingCode, pick: (options: number) => number = (n) => Math.floor(Math.random() * n)): Ballot {
+export function ballotFor(
+  election: ElectionDefinition,
+  riding: RidingCode,
+  pick: (options: number) => number = (n) => Math.floor(Math.random() * n),
+): Ballot {
   const selections = ballotStyle(election, riding).map((c): Selection => {
     if (c.kind === 'referendum') {
       const i = pick(2);

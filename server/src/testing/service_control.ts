@@ -43,7 +43,23 @@ export async function restartRedis(): Promise<void> {
     // shutdown closes the connection before answering
   }
   await until(() => !answers('redis-cli', ['-h', '127.0.0.1', 'ping'])(), 'Redis shutdown', 10_000);
-  run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log']);
+  run('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '-::1',
+    '--port',
+    '6379',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    '/var/lib/redis',
+    '--logfile',
+    '/var/log/redis/ci.log',
+  ]);
   await until(answers('redis-cli', ['-h', '127.0.0.1', 'ping']), 'Redis');
 }
 

@@ -32,7 +32,11 @@ describe('ballot validation', () => {
     const bad: Ballot = {
       ...ballot,
       selections: [
-        { kind: 'ranked', contest: 'DEP-SHERBROOKE' as ContestId, ranking: ['SHERBROOKE-QS-4', 'MONTREAL-NORD-PQ-3', 'SHERBROOKE-QS-4'] as CandidateId[] },
+        {
+          kind: 'ranked',
+          contest: 'DEP-SHERBROOKE' as ContestId,
+          ranking: ['SHERBROOKE-QS-4', 'MONTREAL-NORD-PQ-3', 'SHERBROOKE-QS-4'] as CandidateId[],
+        },
         { kind: 'plurality', contest: 'DEP-MONTREAL-NORD' as ContestId, choice: 'MONTREAL-NORD-PQ-3' as CandidateId },
       ],
     };
@@ -42,7 +46,7 @@ describe('ballot validation', () => {
     expect(result.error.map(describeBallotError)).toEqual([
       'MONTREAL-NORD-PQ-3 is not a candidate in DEP-SHERBROOKE',
       'SHERBROOKE-QS-4 is ranked more than once in DEP-SHERBROOKE',
-      'DEP-MONTREAL-NORD is not on this station\'s ballot',
+      "DEP-MONTREAL-NORD is not on this station's ballot",
       'the ballot has no answer (not even blank) for L2025-001',
     ]);
     const elsewhere = validateBallot(election, NORD, ballot);
@@ -51,21 +55,34 @@ describe('ballot validation', () => {
 
   it('refuses a single choice given to a ranked race, a second selection for a contest and too many rankings', () => {
     const base = sherbrookeBallot();
-    const wrongKind: Ballot = { ...base, selections: [base.selections[0]!, { kind: 'plurality', contest: 'DEP-SHERBROOKE' as ContestId, choice: null }] };
+    const wrongKind: Ballot = {
+      ...base,
+      selections: [base.selections[0]!, { kind: 'plurality', contest: 'DEP-SHERBROOKE' as ContestId, choice: null }],
+    };
     expect(validateBallot(election, SHERBROOKE, wrongKind)).toEqual({
-      ok: false, error: [{ kind: 'wrong-selection-kind', contest: 'DEP-SHERBROOKE', expected: 'ranked', actual: 'plurality' }],
+      ok: false,
+      error: [{ kind: 'wrong-selection-kind', contest: 'DEP-SHERBROOKE', expected: 'ranked', actual: 'plurality' }],
     });
     const twice: Ballot = { ...base, selections: [...base.selections, base.selections[0]!] };
-    expect(validateBallot(election, SHERBROOKE, twice)).toEqual({ ok: false, error: [{ kind: 'duplicate-contest', contest: 'L2025-001' }] });
+    expect(validateBallot(election, SHERBROOKE, twice)).toEqual({
+      ok: false,
+      error: [{ kind: 'duplicate-contest', contest: 'L2025-001' }],
+    });
     const limited = structuredClone(election);
     const race = limited.contests.find((c) => c.id === 'DEP-SHERBROOKE');
     if (race?.kind !== 'candidate') throw new Error('fixture');
     race.irv = { ...race.irv!, maxRankings: 1 };
-    expect(validateBallot(limited, SHERBROOKE, base)).toEqual({ ok: false, error: [{ kind: 'too-many-rankings', contest: 'DEP-SHERBROOKE', max: 1, actual: 2 }] });
+    expect(validateBallot(limited, SHERBROOKE, base)).toEqual({
+      ok: false,
+      error: [{ kind: 'too-many-rankings', contest: 'DEP-SHERBROOKE', max: 1, actual: 2 }],
+    });
   });
 
   it('cannot express an overvote: a plurality choice is one candidate, and the schema refuses two', () => {
-    const parsed = BallotSchema.safeParse({ ...sherbrookeBallot(), selections: [{ kind: 'plurality', contest: 'DEP-X', choice: ['A', 'B'] }] });
+    const parsed = BallotSchema.safeParse({
+      ...sherbrookeBallot(),
+      selections: [{ kind: 'plurality', contest: 'DEP-X', choice: ['A', 'B'] }],
+    });
     expect(parsed.success).toBe(false);
   });
 });
@@ -85,7 +102,13 @@ describe('canonical encoding, hash and receipt', () => {
 
   it('changes the hash and receipt when a preference order changes', () => {
     const b = sherbrookeBallot();
-    const swapped: Ballot = { ...b, selections: [b.selections[0]!, { kind: 'ranked', contest: 'DEP-SHERBROOKE' as ContestId, ranking: ['SHERBROOKE-PQ-3', 'SHERBROOKE-QS-4'] as CandidateId[] }] };
+    const swapped: Ballot = {
+      ...b,
+      selections: [
+        b.selections[0]!,
+        { kind: 'ranked', contest: 'DEP-SHERBROOKE' as ContestId, ranking: ['SHERBROOKE-PQ-3', 'SHERBROOKE-QS-4'] as CandidateId[] },
+      ],
+    };
     expect(ballotHash(swapped)).not.toBe(ballotHash(b));
     expect(receiptCode(swapped)).not.toBe(receiptCode(b));
   });

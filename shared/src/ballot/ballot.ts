@@ -42,11 +42,7 @@ export const RankedSelectionSchema = z.object({
   contest: ContestIdSchema,
   ranking: z.array(CandidateIdSchema).max(64),
 });
-export const SelectionSchema = z.discriminatedUnion('kind', [
-  ReferendumSelectionSchema,
-  PluralitySelectionSchema,
-  RankedSelectionSchema,
-]);
+export const SelectionSchema = z.discriminatedUnion('kind', [ReferendumSelectionSchema, PluralitySelectionSchema, RankedSelectionSchema]);
 export type ReferendumSelection = z.infer<typeof ReferendumSelectionSchema>;
 export type PluralitySelection = z.infer<typeof PluralitySelectionSchema>;
 export type RankedSelection = z.infer<typeof RankedSelectionSchema>;
@@ -68,7 +64,12 @@ export type BallotError =
   | { readonly kind: 'missing-contest'; readonly contest: ContestId }
   | { readonly kind: 'contest-not-on-ballot'; readonly contest: ContestId }
   | { readonly kind: 'duplicate-contest'; readonly contest: ContestId }
-  | { readonly kind: 'wrong-selection-kind'; readonly contest: ContestId; readonly expected: Selection['kind']; readonly actual: Selection['kind'] }
+  | {
+      readonly kind: 'wrong-selection-kind';
+      readonly contest: ContestId;
+      readonly expected: Selection['kind'];
+      readonly actual: Selection['kind'];
+    }
   | { readonly kind: 'unknown-candidate'; readonly contest: ContestId; readonly candidate: CandidateId }
   | { readonly kind: 'duplicate-ranking'; readonly contest: ContestId; readonly candidate: CandidateId }
   | { readonly kind: 'too-many-rankings'; readonly contest: ContestId; readonly max: number; readonly actual: number };
@@ -101,11 +102,7 @@ export function describeBallotError(e: BallotError): string {
  * contest of the ballot style, of the contest's kind, naming only that race's candidates,
  * ranks unique and within the race's limit. Returns every problem.
  */
-export function validateBallot(
-  election: ElectionDefinition,
-  riding: RidingCode,
-  ballot: Ballot,
-): Result<Ballot, BallotError[]> {
+export function validateBallot(election: ElectionDefinition, riding: RidingCode, ballot: Ballot): Result<Ballot, BallotError[]> {
   const errors: BallotError[] = [];
   if (ballot.election !== election.id) {
     errors.push({ kind: 'wrong-election', expected: election.id, actual: ballot.election });
@@ -126,15 +123,19 @@ export function validateBallot(
       continue;
     }
     seen.add(contest.id);
-    const expected: Selection['kind'] =
-      contest.kind === 'referendum' ? 'referendum' : contest.method === 'irv' ? 'ranked' : 'plurality';
+    const expected: Selection['kind'] = contest.kind === 'referendum' ? 'referendum' : contest.method === 'irv' ? 'ranked' : 'plurality';
     if (selection.kind !== expected) {
       errors.push({ kind: 'wrong-selection-kind', contest: contest.id, expected, actual: selection.kind });
       continue;
     }
     if (contest.kind === 'referendum') continue; // the schema already limits the choice to oui, non or blank
     const candidates = candidatesOf.get(contest.id) ?? new Set<CandidateId>();
-    const named = selection.kind === 'ranked' ? selection.ranking : selection.kind === 'plurality' && selection.choice !== null ? [selection.choice] : [];
+    const named =
+      selection.kind === 'ranked'
+        ? selection.ranking
+        : selection.kind === 'plurality' && selection.choice !== null
+          ? [selection.choice]
+          : [];
     const ranked = new Set<CandidateId>();
     for (const candidate of named) {
       if (!candidates.has(candidate)) errors.push({ kind: 'unknown-candidate', contest: contest.id, candidate });

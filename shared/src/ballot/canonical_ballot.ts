@@ -11,7 +11,13 @@ import type { Ballot, Selection } from './ballot.ts';
  * always `canonicalJson(ballot)`.
  */
 export function canonicalBallotJson(ballot: Ballot): string {
-  if (!hasKeys(ballot, 4) || typeof ballot.election !== 'string' || typeof ballot.id !== 'string' || typeof ballot.riding !== 'string' || !Array.isArray(ballot.selections)) {
+  if (
+    !hasKeys(ballot, 4) ||
+    typeof ballot.election !== 'string' ||
+    typeof ballot.id !== 'string' ||
+    typeof ballot.riding !== 'string' ||
+    !Array.isArray(ballot.selections)
+  ) {
     return canonicalJson(ballot);
   }
   let out = `{"election":${JSON.stringify(ballot.election)},"id":${JSON.stringify(ballot.id)},"riding":${JSON.stringify(ballot.riding)},"selections":[`;

@@ -61,7 +61,10 @@ describe('signed batches', () => {
     const second = batch(2, batchHash(first.body));
     expect(verifyBatch(second, keys.publicKey).ok).toBe(true);
     expect(verifyBatch(batch(2, null), keys.publicKey)).toEqual({ ok: false, error: { kind: 'chain-broken', sequence: 2 } });
-    expect(verifyBatch(batch(1, batchHash(first.body)), keys.publicKey)).toEqual({ ok: false, error: { kind: 'chain-broken', sequence: 1 } });
+    expect(verifyBatch(batch(1, batchHash(first.body)), keys.publicKey)).toEqual({
+      ok: false,
+      error: { kind: 'chain-broken', sequence: 1 },
+    });
   });
 
   it('refuses another station’s key', () => {
@@ -74,16 +77,38 @@ describe('signed batches', () => {
     station: (b) => ({ ...b, body: { ...b.body, station: 'ST-00005' as StationId } }),
     sequence: (b) => ({ ...b, body: { ...b.body, sequence: 7, previousBatchHash: b.body.merkleRoot } }),
     previousBatchHash: (b) => ({ ...b, body: { ...b.body, sequence: 2, previousBatchHash: b.body.merkleRoot } }),
-    'an envelope credential': (b) => ({ ...b, body: { ...b.body, envelopes: b.body.envelopes.map((e, i) => (i === 2 ? { ...e, credentialHash: credential(99) } : e)) } }),
+    'an envelope credential': (b) => ({
+      ...b,
+      body: { ...b.body, envelopes: b.body.envelopes.map((e, i) => (i === 2 ? { ...e, credentialHash: credential(99) } : e)) },
+    }),
     'an envelope ballot': (b) => ({
       ...b,
-      body: { ...b.body, envelopes: b.body.envelopes.map((e, i) => (i === 0 ? { ...e, ballot: { ...e.ballot, selections: [{ kind: 'referendum', contest: e.ballot.selections[0]!.contest, choice: 'non' }, ...e.ballot.selections.slice(1)] } } : e)) },
+      body: {
+        ...b.body,
+        envelopes: b.body.envelopes.map((e, i) =>
+          i === 0
+            ? {
+                ...e,
+                ballot: {
+                  ...e.ballot,
+                  selections: [
+                    { kind: 'referendum', contest: e.ballot.selections[0]!.contest, choice: 'non' },
+                    ...e.ballot.selections.slice(1),
+                  ],
+                },
+              }
+            : e,
+        ),
+      },
     }),
     'envelope order': (b) => ({ ...b, body: { ...b.body, envelopes: [...b.body.envelopes].reverse() } }),
     'a removed envelope': (b) => ({ ...b, body: { ...b.body, envelopes: b.body.envelopes.slice(1) } }),
     'an added envelope': (b) => ({ ...b, body: { ...b.body, envelopes: [...b.body.envelopes, ...envelopes(1)] } }),
     merkleRoot: (b) => ({ ...b, body: { ...b.body, merkleRoot: credential(1) as string as Sha256Hex } }),
-    signature: (b) => ({ ...b, signature: Buffer.from(Buffer.from(b.signature, 'base64').map((x, i) => (i === 10 ? x ^ 1 : x))).toString('base64') }),
+    signature: (b) => ({
+      ...b,
+      signature: Buffer.from(Buffer.from(b.signature, 'base64').map((x, i) => (i === 10 ? x ^ 1 : x))).toString('base64'),
+    }),
   };
 
   for (const [field, tamper] of Object.entries(tampers)) {
@@ -122,7 +147,15 @@ describe('central receipts', () => {
     const { signReceipt, verifyReceipt } = await import('./batch_crypto.node.ts');
     const central = generateStationKeyPair();
     const signed = batch();
-    const body = { version: 1 as const, election: election.id, station, sequence: 1, batchHash: batchHash(signed.body), envelopes: 5, receivedAt: '2026-10-05T21:31:00.000Z' };
+    const body = {
+      version: 1 as const,
+      election: election.id,
+      station,
+      sequence: 1,
+      batchHash: batchHash(signed.body),
+      envelopes: 5,
+      receivedAt: '2026-10-05T21:31:00.000Z',
+    };
     const receipt = signReceipt(body, central.privateKeyPem);
     expect(signReceipt(body, central.privateKeyPem)).toEqual(receipt);
     expect(verifyReceipt(receipt, central.publicKey)).toBe(true);
@@ -136,8 +169,13 @@ describe('the single-pass canonical body', () => {
   it('is byte for byte RFC 8785 of the whole body', async () => {
     const { canonicalJson } = await import('../canonical.ts');
     for (let n = 1; n <= 40; n += 13) {
-      const signed = signBatch({ election: election.id, station, sequence: 2, previousBatchHash: batchHash(batch().body), envelopes: envelopes(n) }, keys.privateKeyPem);
-      const direct = createHash('sha256').update(`scrutin/batch/v1\u0000${canonicalJson(signed.body)}`, 'utf8').digest('hex');
+      const signed = signBatch(
+        { election: election.id, station, sequence: 2, previousBatchHash: batchHash(batch().body), envelopes: envelopes(n) },
+        keys.privateKeyPem,
+      );
+      const direct = createHash('sha256')
+        .update(`scrutin/batch/v1\u0000${canonicalJson(signed.body)}`, 'utf8')
+        .digest('hex');
       expect(batchHash(signed.body)).toBe(direct);
       expect(verifyBatch(signed, keys.publicKey)).toEqual({ ok: true, value: direct });
     }

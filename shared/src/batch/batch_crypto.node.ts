@@ -4,7 +4,16 @@ import { canonicalBallotJson } from '../ballot/canonical_ballot.ts';
 import { canonicalBytes, canonicalJson } from '../canonical.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { BatchBody, BatchExportBody, Envelope, PublicKey, ReceiptBody, SignedBatch, SignedBatchExport, SignedReceipt } from './batch.ts';
+import type {
+  BatchBody,
+  BatchExportBody,
+  Envelope,
+  PublicKey,
+  ReceiptBody,
+  SignedBatch,
+  SignedBatchExport,
+  SignedReceipt,
+} from './batch.ts';
 
 export const ENVELOPE_TAG = 'scrutin/envelope/v1';
 export const BATCH_TAG = 'scrutin/batch/v1';
@@ -21,7 +30,10 @@ export function envelopeHash(envelope: Envelope): Buffer {
 function envelopeHashOf(credentialHash: string, canonicalBallotBytes: Buffer | string): Buffer {
   // Written into one reused buffer rather than concatenated: this runs for every envelope of
   // every batch, signed or verified. The bytes are exactly prefix ‖ hex-decoded credential ‖ ballot.
-  const most = ENVELOPE_PREFIX.length + credentialHash.length + (typeof canonicalBallotBytes === 'string' ? canonicalBallotBytes.length * 3 : canonicalBallotBytes.length);
+  const most =
+    ENVELOPE_PREFIX.length +
+    credentialHash.length +
+    (typeof canonicalBallotBytes === 'string' ? canonicalBallotBytes.length * 3 : canonicalBallotBytes.length);
   if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
   let at = ENVELOPE_PREFIX.copy(scratch, 0);
   at += scratch.write(credentialHash, at, 'hex');
@@ -35,7 +47,6 @@ function sha256(bytes: Buffer): Buffer {
   return hash('sha256', bytes, 'buffer');
 }
 const ENVELOPE_PREFIX = Buffer.from(`${ENVELOPE_TAG}\u0000`, 'utf8');
-
 
 /**
  * Merkle tree hash as in RFC 6962 §2.1 over the envelope hashes, in order: a leaf is
@@ -85,7 +96,9 @@ interface CanonicalBatch {
 function canonicalBatch(body: BatchBody): CanonicalBatch {
   const ballots = body.envelopes.map((e) => canonicalBallotJson(e.ballot));
   // RFC 8785 key order inside an envelope: "ballot" < "credentialHash".
-  const envelopes = body.envelopes.map((e, i) => `{"ballot":${ballots[i] ?? ''},"credentialHash":${JSON.stringify(e.credentialHash)}}`).join(',');
+  const envelopes = body.envelopes
+    .map((e, i) => `{"ballot":${ballots[i] ?? ''},"credentialHash":${JSON.stringify(e.credentialHash)}}`)
+    .join(',');
   const frame = canonicalJson({ ...body, envelopes: [] });
   const text = frame.replace('"envelopes":[]', () => `"envelopes":[${envelopes}]`);
   return { ballots, signingBytes: Buffer.concat([BATCH_PREFIX, Buffer.from(text, 'utf8')]) };

@@ -14,9 +14,12 @@ describe('credentialHash', () => {
     // Written out by hand from the layout in credential_hash.node.ts:
     const expectedInput =
       Buffer.from('scrutin/credential/v1', 'ascii').toString('hex') + // the tag, 21 bytes
-      '0000000c' + Buffer.from('qc-demo-2026').toString('hex') + // election id, 12 bytes
-      '00000009' + '303436343534323836' + // NAS 046454286
-      '0000000d' + Buffer.from('7KQ4M2ZXW9PDE').toString('hex'); // code with its check
+      '0000000c' +
+      Buffer.from('qc-demo-2026').toString('hex') + // election id, 12 bytes
+      '00000009' +
+      '303436343534323836' + // NAS 046454286
+      '0000000d' +
+      Buffer.from('7KQ4M2ZXW9PDE').toString('hex'); // code with its check
     expect(credentialHashInput(election, nas, code).toString('hex')).toBe(expectedInput);
     expect(credentialHashInput(election, nas, code)).toHaveLength(55 + 12);
     // Computed outside the code base:
@@ -27,7 +30,11 @@ describe('credentialHash', () => {
   it('is useless in another election', () => {
     const other = ElectionIdSchema.parse('qc-demo-2027');
     expect(credentialHash(other, nas, code)).not.toBe(credentialHash(election, nas, code));
-    expect(credentialHash(other, nas, code)).toBe(createHash('sha256').update(credentialHashInput(other, nas, code)).digest('hex'));
+    expect(credentialHash(other, nas, code)).toBe(
+      createHash('sha256')
+        .update(credentialHashInput(other, nas, code))
+        .digest('hex'),
+    );
   });
 
   it('changes with the NAS and with the code', () => {

@@ -83,7 +83,10 @@ describe('syntheticNas', () => {
 
   it('is unique per serial', () => {
     const seen = new Set<string>();
-    const serials = [...Array.from({ length: 200_000 }, (_, i) => i), ...Array.from({ length: 200_000 }, (_, i) => SYNTHETIC_NAS_CAPACITY - 1 - i)];
+    const serials = [
+      ...Array.from({ length: 200_000 }, (_, i) => i),
+      ...Array.from({ length: 200_000 }, (_, i) => SYNTHETIC_NAS_CAPACITY - 1 - i),
+    ];
     for (const serial of serials) seen.add(syntheticNas(serial));
     expect(seen.size).toBe(serials.length);
   });

@@ -130,8 +130,7 @@ describe('check character', () => {
       }
       return sum % 32 === 0;
     };
-    const luhnCheck = (data: string): string =>
-      Array.from(VOTER_CODE_ALPHABET).find((c) => luhnMod32Valid(data + c)) ?? '?';
+    const luhnCheck = (data: string): string => Array.from(VOTER_CODE_ALPHABET).find((c) => luhnMod32Valid(data + c)) ?? '?';
     const data = '7KQ4M2ZXW90Z';
     const luhnCode = data + luhnCheck(data);
     expect(luhnMod32Valid(luhnCode)).toBe(true);

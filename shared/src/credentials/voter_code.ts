@@ -57,7 +57,11 @@ for (let v = 0; v < 32; v += 1) {
   VALUE_OF[upper] = v;
   VALUE_OF[String.fromCharCode(upper).toLowerCase().charCodeAt(0)] = v;
 }
-for (const [alias, value] of [['O', 0], ['I', 1], ['L', 1]] as const) {
+for (const [alias, value] of [
+  ['O', 0],
+  ['I', 1],
+  ['L', 1],
+] as const) {
   VALUE_OF[alias.charCodeAt(0)] = value;
   VALUE_OF[alias.toLowerCase().charCodeAt(0)] = value;
 }

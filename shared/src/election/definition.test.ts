@@ -4,7 +4,11 @@ import { sampleElection, sampleElectionJson } from './fixtures/sample_election.t
 import { syntheticElection } from './generate.ts';
 import type { RidingCode } from '../ids.ts';
 
-type Json = Record<string, unknown> & { contests: Record<string, unknown>[]; stations: Record<string, unknown>[]; parties: Record<string, unknown>[] };
+type Json = Record<string, unknown> & {
+  contests: Record<string, unknown>[];
+  stations: Record<string, unknown>[];
+  parties: Record<string, unknown>[];
+};
 const sample = (): Json => structuredClone(sampleElectionJson()) as Json;
 
 function problems(input: unknown): string[] {
@@ -16,9 +20,21 @@ describe('election definition', () => {
   it('accepts the sample election with its six ridings, six parties and referendum', () => {
     const e = sampleElection();
     expect(e.name.fr).toBe('Élection générale du Québec (démo)');
-    expect(e.ridings.map((r) => r.code)).toEqual(['ABITIBI-OUEST', 'ABITIBI-EST', 'MONTREAL-CENTRE', 'MONTREAL-NORD', 'QUEBEC-CENTRE', 'SHERBROOKE']);
+    expect(e.ridings.map((r) => r.code)).toEqual([
+      'ABITIBI-OUEST',
+      'ABITIBI-EST',
+      'MONTREAL-CENTRE',
+      'MONTREAL-NORD',
+      'QUEBEC-CENTRE',
+      'SHERBROOKE',
+    ]);
     expect(Object.fromEntries(e.parties.map((p) => [p.code, p.colour]))).toEqual({
-      CAQ: '#00A5E0', PLQ: '#ED1B2F', PQ: '#004B8D', QS: '#FF5605', PCQ: '#0C3B8D', IND: '#808080',
+      CAQ: '#00A5E0',
+      PLQ: '#ED1B2F',
+      PQ: '#004B8D',
+      QS: '#FF5605',
+      PCQ: '#0C3B8D',
+      IND: '#808080',
     });
     const races = e.contests.filter((c) => c.kind === 'candidate');
     expect(races).toHaveLength(6);
@@ -52,15 +68,17 @@ describe('election definition', () => {
     const other = e.contests[2] as { candidates: { id: string }[] };
     (other.candidates[0] as { id: string }).id = 'ABITIBI-OUEST-PQ-3';
     const found = problems(e);
-    expect(found).toEqual(expect.arrayContaining([
-      'parties[1].colour: a colour is #RRGGBB',
-      'closesAt: the polls must close after they open',
-      'stations[0].riding: station ST-00001 is in unknown riding NOWHERE',
-      'stations[2].id: duplicate station ST-00002 (first at index 1)',
-      'contests[1].candidates[0].party: candidate ABITIBI-OUEST-CAQ-1 names unknown party XYZ',
-      'contests[1].candidates[1].id: duplicate candidate ABITIBI-OUEST-CAQ-1 (first at index 0)',
-      'contests[2].candidates[0].id: candidate ABITIBI-OUEST-PQ-3 already stands in riding ABITIBI-OUEST',
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'parties[1].colour: a colour is #RRGGBB',
+        'closesAt: the polls must close after they open',
+        'stations[0].riding: station ST-00001 is in unknown riding NOWHERE',
+        'stations[2].id: duplicate station ST-00002 (first at index 1)',
+        'contests[1].candidates[0].party: candidate ABITIBI-OUEST-CAQ-1 names unknown party XYZ',
+        'contests[1].candidates[1].id: duplicate candidate ABITIBI-OUEST-CAQ-1 (first at index 0)',
+        'contests[2].candidates[0].id: candidate ABITIBI-OUEST-PQ-3 already stands in riding ABITIBI-OUEST',
+      ]),
+    );
     expect(found).toHaveLength(7);
   });
 
@@ -76,12 +94,14 @@ describe('election definition', () => {
     e.syncDeadline = '2026-10-05T12:00:00-04:00';
     (e.contests[2] as { id: string }).id = 'DEP-ABITIBI-OUEST';
     (e.contests[3] as { riding: string }).riding = 'LAVAL';
-    expect(problems(e)).toEqual(expect.arrayContaining([
-      'syncDeadline: the sync deadline cannot come before the polls close',
-      'contests[2].id: duplicate contest DEP-ABITIBI-OUEST (first at index 1)',
-      'contests[3].riding: race DEP-MONTREAL-CENTRE is in unknown riding LAVAL',
-      'ridings[2]: riding MONTREAL-CENTRE has no race',
-    ]));
+    expect(problems(e)).toEqual(
+      expect.arrayContaining([
+        'syncDeadline: the sync deadline cannot come before the polls close',
+        'contests[2].id: duplicate contest DEP-ABITIBI-OUEST (first at index 1)',
+        'contests[3].riding: race DEP-MONTREAL-CENTRE is in unknown riding LAVAL',
+        'ridings[2]: riding MONTREAL-CENTRE has no race',
+      ]),
+    );
   });
 
   it('refuses IRV options on a plurality race and more rankings than candidates', () => {

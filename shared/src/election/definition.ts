@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  CandidateIdSchema,
-  ContestIdSchema,
-  ElectionIdSchema,
-  PartyCodeSchema,
-  RidingCodeSchema,
-  StationIdSchema,
-} from '../ids.ts';
+import { CandidateIdSchema, ContestIdSchema, ElectionIdSchema, PartyCodeSchema, RidingCodeSchema, StationIdSchema } from '../ids.ts';
 
 /**
  * The election definition: everything a kiosk, the central pipeline and the results console
@@ -75,10 +68,7 @@ export const ReferendumSchema = z.object({
   title: LocalizedTextSchema,
   question: LocalizedTextSchema,
   options: z
-    .tuple([
-      z.object({ id: z.literal('oui'), label: LocalizedTextSchema }),
-      z.object({ id: z.literal('non'), label: LocalizedTextSchema }),
-    ])
+    .tuple([z.object({ id: z.literal('oui'), label: LocalizedTextSchema }), z.object({ id: z.literal('non'), label: LocalizedTextSchema })])
     .default([
       { id: 'oui', label: { fr: 'Oui', en: 'Yes' } },
       { id: 'non', label: { fr: 'Non', en: 'No' } },
@@ -185,10 +175,38 @@ function crossReferenceIssues(e: Shape): RawIssue[] {
   const ridings = new Set(e.ridings.map((r) => r.code));
   const parties = new Set(e.parties.map((p) => p.code));
 
-  issues.push(...duplicates(e.ridings, (r) => r.code, (i) => ['ridings', i, 'code'], 'riding'));
-  issues.push(...duplicates(e.parties, (p) => p.code, (i) => ['parties', i, 'code'], 'party'));
-  issues.push(...duplicates(e.stations, (s) => s.id, (i) => ['stations', i, 'id'], 'station'));
-  issues.push(...duplicates(e.contests, (c) => c.id, (i) => ['contests', i, 'id'], 'contest'));
+  issues.push(
+    ...duplicates(
+      e.ridings,
+      (r) => r.code,
+      (i) => ['ridings', i, 'code'],
+      'riding',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      e.parties,
+      (p) => p.code,
+      (i) => ['parties', i, 'code'],
+      'party',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      e.stations,
+      (s) => s.id,
+      (i) => ['stations', i, 'id'],
+      'station',
+    ),
+  );
+  issues.push(
+    ...duplicates(
+      e.contests,
+      (c) => c.id,
+      (i) => ['contests', i, 'id'],
+      'contest',
+    ),
+  );
 
   const opens = Date.parse(e.opensAt);
   const closes = Date.parse(e.closesAt);
@@ -197,7 +215,8 @@ function crossReferenceIssues(e: Shape): RawIssue[] {
   if (deadline < closes) issues.push({ path: ['syncDeadline'], message: 'the sync deadline cannot come before the polls close' });
 
   e.stations.forEach((s, i) => {
-    if (!ridings.has(s.riding)) issues.push({ path: ['stations', i, 'riding'], message: `station ${s.id} is in unknown riding ${s.riding}` });
+    if (!ridings.has(s.riding))
+      issues.push({ path: ['stations', i, 'riding'], message: `station ${s.id} is in unknown riding ${s.riding}` });
   });
 
   const racePerRiding = new Map<string, number>();
@@ -218,7 +237,14 @@ function crossReferenceIssues(e: Shape): RawIssue[] {
     if (c.irv !== undefined && typeof c.irv.maxRankings === 'number' && c.irv.maxRankings > c.candidates.length) {
       issues.push({ path: ['contests', ci, 'irv', 'maxRankings'], message: 'maxRankings cannot exceed the number of candidates' });
     }
-    issues.push(...duplicates(c.candidates, (k) => k.id, (i) => ['contests', ci, 'candidates', i, 'id'], 'candidate'));
+    issues.push(
+      ...duplicates(
+        c.candidates,
+        (k) => k.id,
+        (i) => ['contests', ci, 'candidates', i, 'id'],
+        'candidate',
+      ),
+    );
     c.candidates.forEach((k, ki) => {
       if (k.party !== null && !parties.has(k.party)) {
         issues.push({ path: ['contests', ci, 'candidates', ki, 'party'], message: `candidate ${k.id} names unknown party ${k.party}` });

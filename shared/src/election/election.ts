@@ -1,13 +1,7 @@
 import type { ContestId, RidingCode, StationId } from '../ids.ts';
 import type { Result } from '../result.ts';
 import { parseWith, type ValidationIssue } from '../validation.ts';
-import {
-  ElectionDefinitionSchema,
-  type CandidateRace,
-  type Contest,
-  type ElectionDefinition,
-  type Station,
-} from './definition.ts';
+import { ElectionDefinitionSchema, type CandidateRace, type Contest, type ElectionDefinition, type Station } from './definition.ts';
 
 /** Validates an election definition (parsed JSON) and returns every problem at once. */
 export function parseElection(input: unknown): Result<ElectionDefinition, ValidationIssue[]> {

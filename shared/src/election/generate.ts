@@ -21,9 +21,42 @@ export interface SyntheticElectionOptions {
 
 const PARTIES = QUEBEC_PARTIES;
 
-const GIVEN = ['Anne', 'Benoît', 'Chloé', 'Denis', 'Élise', 'François', 'Gabrielle', 'Hugo', 'Inès', 'Julien', 'Karine', 'Louis', 'Maude', 'Nicolas', 'Océane', 'Pascal'];
-const FAMILY = ['Tremblay', 'Gagnon', 'Roy', 'Côté', 'Bouchard', 'Gauthier', 'Morin', 'Lavoie', 'Fortin', 'Gagné', 'Ouellet', 'Pelletier', 'Bélanger', 'Lévesque', 'Bergeron', 'Leblanc'];
-
+const GIVEN = [
+  'Anne',
+  'Benoît',
+  'Chloé',
+  'Denis',
+  'Élise',
+  'François',
+  'Gabrielle',
+  'Hugo',
+  'Inès',
+  'Julien',
+  'Karine',
+  'Louis',
+  'Maude',
+  'Nicolas',
+  'Océane',
+  'Pascal',
+];
+const FAMILY = [
+  'Tremblay',
+  'Gagnon',
+  'Roy',
+  'Côté',
+  'Bouchard',
+  'Gauthier',
+  'Morin',
+  'Lavoie',
+  'Fortin',
+  'Gagné',
+  'Ouellet',
+  'Pelletier',
+  'Bélanger',
+  'Lévesque',
+  'Bergeron',
+  'Leblanc',
+];
 
 /** Splits `total` into `parts` whole shares that differ by at most one. */
 export function evenShares(total: number, parts: number): number[] {
@@ -63,7 +96,11 @@ export function syntheticElectionJson(options: SyntheticElectionOptions): unknow
       name: `${GIVEN[(r + i * 3) % GIVEN.length] ?? 'Anne'} ${FAMILY[(r * 7 + i) % FAMILY.length] ?? 'Roy'}`,
       party: p.code,
     }));
-    candidates.push({ id: `${riding}-IND-2`, name: `${GIVEN[(r + 5) % GIVEN.length] ?? 'Anne'} ${FAMILY[(r + 11) % FAMILY.length] ?? 'Roy'}`, party: 'IND' });
+    candidates.push({
+      id: `${riding}-IND-2`,
+      name: `${GIVEN[(r + 5) % GIVEN.length] ?? 'Anne'} ${FAMILY[(r + 11) % FAMILY.length] ?? 'Roy'}`,
+      party: 'IND',
+    });
     return {
       kind: 'candidate',
       id: `DEP-${riding}`,

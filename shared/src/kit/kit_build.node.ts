@@ -12,7 +12,16 @@ import { issuesOf, type ValidationIssue } from '../validation.ts';
 import { checkRidingIndex, checkShard, readStationKit } from './kit_read.node.ts';
 import { DEFAULT_PIN_COST, hashPin, type PinCost } from './pin_hash.node.ts';
 import { buildRidingIndex, type RidingIndexSource } from './riding_index.node.ts';
-import { KIT_FILE, PIN_PATTERN, RIDING_INDEX_FILE, STATION_KIT_FORMAT, STATION_KIT_VERSION, StationKitSchema, type KitError, type StationKitFile } from './station_kit.ts';
+import {
+  KIT_FILE,
+  PIN_PATTERN,
+  RIDING_INDEX_FILE,
+  STATION_KIT_FORMAT,
+  STATION_KIT_VERSION,
+  StationKitSchema,
+  type KitError,
+  type StationKitFile,
+} from './station_kit.ts';
 
 /**
  * Building a station kit, centrally (`scrutin kit build`, the results console's "download
@@ -61,7 +70,9 @@ const ManifestSchema = z.object({
   format: z.literal('scrutin/credentials-manifest'),
   version: z.literal(1),
   electionId: z.string(),
-  stations: z.array(z.object({ id: StationIdSchema, riding: z.string(), voters: z.int().nonnegative(), shard: z.string(), shardSha256: Sha256HexSchema })),
+  stations: z.array(
+    z.object({ id: StationIdSchema, riding: z.string(), voters: z.int().nonnegative(), shard: z.string(), shardSha256: Sha256HexSchema }),
+  ),
 });
 
 interface Sources {
@@ -75,18 +86,27 @@ export function kitSourcesFromCredentials(dir: string, election: ElectionDefinit
   let manifest: z.infer<typeof ManifestSchema>;
   try {
     const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) return err({ kind: 'credentials-unreadable', path, reason: issuesOf(parsed.error).map((i) => `${i.path}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return err({
+        kind: 'credentials-unreadable',
+        path,
+        reason: issuesOf(parsed.error)
+          .map((i) => `${i.path}: ${i.message}`)
+          .join('; '),
+      });
     manifest = parsed.data;
   } catch (error) {
     return err({ kind: 'credentials-unreadable', path, reason: error instanceof Error ? error.message : String(error) });
   }
-  if (manifest.electionId !== election.id) return err({ kind: 'credentials-mismatch', reason: `the credentials are for election ${manifest.electionId}, not ${election.id}` });
+  if (manifest.electionId !== election.id)
+    return err({ kind: 'credentials-mismatch', reason: `the credentials are for election ${manifest.electionId}, not ${election.id}` });
   const station = findStation(election, stationId);
   const entry = manifest.stations.find((s) => s.id === stationId);
   if (station === undefined || entry === undefined) return err({ kind: 'unknown-station', station: stationId, election: election.id });
   const shardPath = join(dir, entry.shard);
   const actual = safeSha256(shardPath);
-  if (actual !== entry.shardSha256) return err({ kind: 'credentials-mismatch', reason: `the shard of ${stationId} does not have the SHA-256 of the credentials manifest` });
+  if (actual !== entry.shardSha256)
+    return err({ kind: 'credentials-mismatch', reason: `the shard of ${stationId} does not have the SHA-256 of the credentials manifest` });
   const ridingShards = manifest.stations
     .filter((s) => s.id !== stationId && election.stations.some((d) => d.id === s.id && d.riding === station.riding))
     .map((s) => ({ stationId: s.id, shardPath: join(dir, s.shard) }));
@@ -119,7 +139,9 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
   const { election, stationId, outDir } = options;
   const station = findStation(election, stationId);
   if (station === undefined) return err({ kind: 'unknown-station', station: stationId, election: election.id });
-  const badPins = options.pollWorkers.flatMap((w, i) => (PIN_PATTERN.test(w.pin) ? [] : [{ path: `pollWorkers.${i}.pin`, message: `the PIN of ${w.name} is not 4 to 12 digits` }]));
+  const badPins = options.pollWorkers.flatMap((w, i) =>
+    PIN_PATTERN.test(w.pin) ? [] : [{ path: `pollWorkers.${i}.pin`, message: `the PIN of ${w.name} is not 4 to 12 digits` }],
+  );
   if (badPins.length > 0) return err({ kind: 'invalid-options', issues: badPins });
   let sources: Sources;
   if (options.credentials.kind === 'directory') {
@@ -148,7 +170,12 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
       rmSync(outDir, { recursive: true, force: true });
       return err({ kind: 'credentials-unreadable', path: built.error.station, reason: built.error.reason });
     }
-    ridingIndex = { file: RIDING_INDEX_FILE, sha256: sha256OfFile(join(outDir, RIDING_INDEX_FILE)), stations: built.value.stations, voters: built.value.voters };
+    ridingIndex = {
+      file: RIDING_INDEX_FILE,
+      sha256: sha256OfFile(join(outDir, RIDING_INDEX_FILE)),
+      stations: built.value.stations,
+      voters: built.value.voters,
+    };
   }
 
   const candidate = {
@@ -159,7 +186,9 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     riding: station.riding,
     centralUrl: options.centralUrl,
     centralPublicKey: options.centralPublicKey,
-    pollWorkers: await Promise.all(options.pollWorkers.map(async (w) => ({ name: w.name, pinHash: await hashPin(w.pin, options.pinCost ?? DEFAULT_PIN_COST) }))),
+    pollWorkers: await Promise.all(
+      options.pollWorkers.map(async (w) => ({ name: w.name, pinHash: await hashPin(w.pin, options.pinCost ?? DEFAULT_PIN_COST) })),
+    ),
     shard: { file: shardFile, sha256: sha256OfFile(join(outDir, shardFile)), voters: voters.value },
     ...(ridingIndex === undefined ? {} : { ridingIndex }),
   };
@@ -173,7 +202,8 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
   // Load it back as a station would: a kit that is built is a kit that loads.
   const read = readStationKit(outDir);
   const checked = read.ok ? checkShard(join(outDir, shardFile), read.value.kit, read.value.election) : read;
-  const indexChecked = read.ok && checked.ok ? checkRidingIndex(join(outDir, RIDING_INDEX_FILE), read.value.kit, read.value.election) : checked;
+  const indexChecked =
+    read.ok && checked.ok ? checkRidingIndex(join(outDir, RIDING_INDEX_FILE), read.value.kit, read.value.election) : checked;
   if (!indexChecked.ok) {
     rmSync(outDir, { recursive: true, force: true });
     return err({ kind: 'built-kit-refused', error: indexChecked.error });

@@ -22,7 +22,9 @@ import {
 } from './station_kit.ts';
 
 /** Reads and checks kit.json (without the shard). */
-export function readStationKit(dir: string): Result<{ readonly kit: StationKitFile; readonly election: ElectionDefinition; readonly kitSha256: Sha256Hex }, KitError> {
+export function readStationKit(
+  dir: string,
+): Result<{ readonly kit: StationKitFile; readonly election: ElectionDefinition; readonly kitSha256: Sha256Hex }, KitError> {
   const path = join(dir, KIT_FILE);
   let bytes: Buffer;
   let json: unknown;
@@ -34,17 +36,28 @@ export function readStationKit(dir: string): Result<{ readonly kit: StationKitFi
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    return err({ kind: 'kit-invalid', issues: [{ path: KIT_FILE, message: `not JSON: ${error instanceof Error ? error.message : String(error)}` }] });
+    return err({
+      kind: 'kit-invalid',
+      issues: [{ path: KIT_FILE, message: `not JSON: ${error instanceof Error ? error.message : String(error)}` }],
+    });
   }
   const parsed = StationKitSchema.safeParse(json);
   if (!parsed.success) return err({ kind: 'kit-invalid', issues: issuesOf(parsed.error) });
   const kit = parsed.data;
   const election = parseElection(kit.election);
-  if (!election.ok) return err({ kind: 'kit-invalid', issues: election.error.map((i) => ({ path: `election.${i.path}`, message: i.message })) });
+  if (!election.ok)
+    return err({ kind: 'kit-invalid', issues: election.error.map((i) => ({ path: `election.${i.path}`, message: i.message })) });
   const station = findStation(election.value, kit.stationId);
-  if (station === undefined) return err({ kind: 'kit-invalid', issues: [{ path: 'stationId', message: `station ${kit.stationId} is not in election ${election.value.id}` }] });
+  if (station === undefined)
+    return err({
+      kind: 'kit-invalid',
+      issues: [{ path: 'stationId', message: `station ${kit.stationId} is not in election ${election.value.id}` }],
+    });
   if (station.riding !== kit.riding) {
-    return err({ kind: 'kit-invalid', issues: [{ path: 'riding', message: `station ${kit.stationId} votes in ${station.riding}, not ${kit.riding}` }] });
+    return err({
+      kind: 'kit-invalid',
+      issues: [{ path: 'riding', message: `station ${kit.stationId} votes in ${station.riding}, not ${kit.riding}` }],
+    });
   }
   return ok({ kit, election: election.value, kitSha256: createHash('sha256').update(bytes).digest('hex') as Sha256Hex });
 }
@@ -76,8 +89,10 @@ export function loadStationKit(
   const read = readStationKit(dir);
   if (!read.ok) return read;
   const { kit, election, kitSha256 } = read.value;
-  if (expected !== undefined && expected.election !== election.id) return err({ kind: 'kit-other-election', expected: expected.election, actual: election.id });
-  if (expected !== undefined && expected.station !== kit.stationId) return err({ kind: 'kit-other-station', expected: expected.station, actual: kit.stationId });
+  if (expected !== undefined && expected.election !== election.id)
+    return err({ kind: 'kit-other-election', expected: expected.election, actual: election.id });
+  if (expected !== undefined && expected.station !== kit.stationId)
+    return err({ kind: 'kit-other-station', expected: expected.station, actual: kit.stationId });
   const indexPath = join(dirname(shardPath), RIDING_INDEX_FILE);
   const shard = copyIncoming(join(dir, kit.shard.file), shardPath);
   if (!shard.ok) return shard;
@@ -126,21 +141,28 @@ export function checkShard(path: string, kit: StationKitFile, election: Election
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
     const applicationId = Number(db.pragma('application_id', { simple: true }));
-    if (applicationId !== SHARD_APPLICATION_ID) return err({ kind: 'kit-shard-mismatch', reason: 'the shard file is not a Scrutin credential shard' });
+    if (applicationId !== SHARD_APPLICATION_ID)
+      return err({ kind: 'kit-shard-mismatch', reason: 'the shard file is not a Scrutin credential shard' });
     const meta = db
       .prepare<[], { format_version: number; election_id: string; station_id: string; riding: string; voter_count: number }>(
         'SELECT format_version, election_id, station_id, riding, voter_count FROM meta WHERE id = 1',
       )
       .get();
     if (meta === undefined) return err({ kind: 'kit-shard-mismatch', reason: 'the shard has no meta row' });
-    if (meta.format_version !== SHARD_FORMAT_VERSION) return err({ kind: 'kit-shard-mismatch', reason: `shard format ${meta.format_version} is not supported` });
+    if (meta.format_version !== SHARD_FORMAT_VERSION)
+      return err({ kind: 'kit-shard-mismatch', reason: `shard format ${meta.format_version} is not supported` });
     if (meta.election_id !== election.id) return err({ kind: 'kit-other-election', expected: election.id, actual: meta.election_id });
     if (meta.station_id !== kit.stationId) return err({ kind: 'kit-other-station', expected: kit.stationId, actual: meta.station_id });
-    if (meta.riding !== kit.riding) return err({ kind: 'kit-shard-mismatch', reason: `the shard is for riding ${meta.riding}, the kit for ${kit.riding}` });
-    if (meta.voter_count !== kit.shard.voters) return err({ kind: 'kit-shard-mismatch', reason: `the shard has ${meta.voter_count} voters, the kit says ${kit.shard.voters}` });
+    if (meta.riding !== kit.riding)
+      return err({ kind: 'kit-shard-mismatch', reason: `the shard is for riding ${meta.riding}, the kit for ${kit.riding}` });
+    if (meta.voter_count !== kit.shard.voters)
+      return err({ kind: 'kit-shard-mismatch', reason: `the shard has ${meta.voter_count} voters, the kit says ${kit.shard.voters}` });
     return ok(undefined);
   } catch (error) {
-    return err({ kind: 'kit-shard-mismatch', reason: `the shard cannot be read: ${error instanceof Error ? error.message : String(error)}` });
+    return err({
+      kind: 'kit-shard-mismatch',
+      reason: `the shard cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    });
   } finally {
     db?.close();
   }
@@ -155,16 +177,21 @@ export function checkRidingIndex(path: string, kit: StationKitFile, election: El
   const meta = readRidingIndexMeta(path);
   if (!meta.ok) return err({ kind: 'kit-shard-mismatch', reason: meta.error });
   const m = meta.value;
-  if (m.formatVersion !== RIDING_INDEX_FORMAT_VERSION) return err({ kind: 'kit-shard-mismatch', reason: `riding index format ${m.formatVersion} is not supported` });
+  if (m.formatVersion !== RIDING_INDEX_FORMAT_VERSION)
+    return err({ kind: 'kit-shard-mismatch', reason: `riding index format ${m.formatVersion} is not supported` });
   if (m.electionId !== election.id) return err({ kind: 'kit-other-election', expected: election.id, actual: m.electionId });
-  if (m.riding !== kit.riding) return err({ kind: 'kit-shard-mismatch', reason: `the riding index is for riding ${m.riding}, the kit for ${kit.riding}` });
+  if (m.riding !== kit.riding)
+    return err({ kind: 'kit-shard-mismatch', reason: `the riding index is for riding ${m.riding}, the kit for ${kit.riding}` });
   if (m.stationCount !== declared.stations || m.voterCount !== declared.voters || m.stationIds.length !== declared.stations) {
     return err({ kind: 'kit-shard-mismatch', reason: 'the riding index does not hold the stations and voters the kit says' });
   }
   for (const id of m.stationIds) {
     const station = election.stations.find((s) => s.id === id);
     if (id === kit.stationId || station === undefined || station.riding !== kit.riding) {
-      return err({ kind: 'kit-shard-mismatch', reason: `the riding index names station ${id}, which is not another station of riding ${kit.riding}` });
+      return err({
+        kind: 'kit-shard-mismatch',
+        reason: `the riding index names station ${id}, which is not another station of riding ${kit.riding}`,
+      });
     }
   }
   return ok(undefined);

@@ -28,7 +28,8 @@ export async function hashPin(pin: string, cost: PinCost = DEFAULT_PIN_COST): Pr
 
 export async function verifyPin(pin: string, pinHash: string): Promise<boolean> {
   const [scheme, n, r, p, salt, expected] = pinHash.split('$');
-  if (scheme !== 'scrypt' || n === undefined || r === undefined || p === undefined || salt === undefined || expected === undefined) return false;
+  if (scheme !== 'scrypt' || n === undefined || r === undefined || p === undefined || salt === undefined || expected === undefined)
+    return false;
   const want = Buffer.from(expected, 'base64');
   const got = await scryptAsync(pin, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   return got.length === want.length && timingSafeEqual(got, want);

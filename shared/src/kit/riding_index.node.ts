@@ -114,15 +114,26 @@ export function readRidingIndexMeta(path: string): Result<RidingIndexMeta, strin
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    if (Number(db.pragma('application_id', { simple: true })) !== RIDING_INDEX_APPLICATION_ID) return err('the riding index is not a Scrutin riding index');
+    if (Number(db.pragma('application_id', { simple: true })) !== RIDING_INDEX_APPLICATION_ID)
+      return err('the riding index is not a Scrutin riding index');
     const meta = db
       .prepare<[], { format_version: number; election_id: string; riding: string; station_count: number; voter_count: number }>(
         'SELECT format_version, election_id, riding, station_count, voter_count FROM meta WHERE id = 1',
       )
       .get();
     if (meta === undefined) return err('the riding index has no meta row');
-    const stationIds = db.prepare<[], { station_id: string }>('SELECT station_id FROM stations ORDER BY idx').all().map((r) => r.station_id);
-    return ok({ formatVersion: meta.format_version, electionId: meta.election_id, riding: meta.riding, stationCount: meta.station_count, voterCount: meta.voter_count, stationIds });
+    const stationIds = db
+      .prepare<[], { station_id: string }>('SELECT station_id FROM stations ORDER BY idx')
+      .all()
+      .map((r) => r.station_id);
+    return ok({
+      formatVersion: meta.format_version,
+      electionId: meta.election_id,
+      riding: meta.riding,
+      stationCount: meta.station_count,
+      voterCount: meta.voter_count,
+      stationIds,
+    });
   } catch (error) {
     return err(`the riding index cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
@@ -137,11 +148,15 @@ export class RidingIndex {
 
   constructor(path: string) {
     this.#db = new Database(path, { readonly: true, fileMustExist: true });
-    this.#find = this.#db.prepare('SELECT s.station_id, s.name_fr, s.name_en FROM credentials c JOIN stations s ON s.idx = c.station WHERE c.credential_hash = ?');
+    this.#find = this.#db.prepare(
+      'SELECT s.station_id, s.name_fr, s.name_en FROM credentials c JOIN stations s ON s.idx = c.station WHERE c.credential_hash = ?',
+    );
   }
 
   /** The station a credential hash (32 raw bytes) belongs to, if another station of the riding. */
-  stationOf(credentialHash: Buffer): { readonly station: StationId; readonly name: { readonly fr: string; readonly en: string } } | undefined {
+  stationOf(
+    credentialHash: Buffer,
+  ): { readonly station: StationId; readonly name: { readonly fr: string; readonly en: string } } | undefined {
     const row = this.#find.get(credentialHash);
     if (row === undefined) return undefined;
     return { station: StationIdSchema.parse(row.station_id), name: { fr: row.name_fr, en: row.name_en } };

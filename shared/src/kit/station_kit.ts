@@ -65,7 +65,8 @@ export const StationKitSchema = z
   .superRefine((kit, ctx) => {
     const names = new Set<string>();
     kit.pollWorkers.forEach((w, i) => {
-      if (names.has(w.name)) ctx.addIssue({ code: 'custom', path: ['pollWorkers', i, 'name'], message: `poll worker ${w.name} is named twice` });
+      if (names.has(w.name))
+        ctx.addIssue({ code: 'custom', path: ['pollWorkers', i, 'name'], message: `poll worker ${w.name} is named twice` });
       names.add(w.name);
     });
     if (kit.ridingIndex !== undefined && kit.ridingIndex.file === kit.shard.file) {

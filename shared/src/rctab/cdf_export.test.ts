@@ -37,7 +37,12 @@ describe('exporting our ranked ballots as CDF JSON CVRs with an RCTab config', (
 
     const loaded = unwrap(await loadRctabContest(join(dir, 'config.json')));
     expect(loaded.ballots).toHaveLength(800);
-    const theirs = unwrap(tabulateIrv(loaded.contest, loaded.ballots.map((b) => ({ ranking: b.ranking, count: 1 }))));
+    const theirs = unwrap(
+      tabulateIrv(
+        loaded.contest,
+        loaded.ballots.map((b) => ({ ranking: b.ranking, count: 1 })),
+      ),
+    );
 
     const patterns = new Map<string, number>();
     let blank = 0;

@@ -23,7 +23,12 @@ export interface CdfCvrReport {
   readonly Version: '1.0.0';
   readonly GeneratedDate: string;
   readonly ReportGeneratingDeviceIds: readonly string[];
-  readonly ReportingDevice: readonly { readonly '@id': string; readonly '@type': 'CVR.ReportingDevice'; readonly Application: string; readonly Manufacturer: string }[];
+  readonly ReportingDevice: readonly {
+    readonly '@id': string;
+    readonly '@type': 'CVR.ReportingDevice';
+    readonly Application: string;
+    readonly Manufacturer: string;
+  }[];
   readonly GpUnit: readonly { readonly '@id': string; readonly '@type': 'CVR.GpUnit'; readonly Name: string; readonly Type: string }[];
   readonly Election: readonly {
     readonly '@id': string;
@@ -34,7 +39,11 @@ export interface CdfCvrReport {
       readonly '@id': string;
       readonly '@type': 'CVR.CandidateContest';
       readonly Name: string;
-      readonly ContestSelection: readonly { readonly '@id': string; readonly '@type': 'CVR.CandidateSelection'; readonly CandidateIds: readonly string[] }[];
+      readonly ContestSelection: readonly {
+        readonly '@id': string;
+        readonly '@type': 'CVR.CandidateSelection';
+        readonly CandidateIds: readonly string[];
+      }[];
     }[];
   }[];
   readonly CVR: readonly {
@@ -94,7 +103,9 @@ export function exportRaceCvrs(
               CVRContestSelection: ranking.map((candidate, i) => ({
                 '@type': 'CVR.CVRContestSelection',
                 ContestSelectionId: selectionRef(candidate),
-                SelectionPosition: [{ '@type': 'CVR.SelectionPosition', HasIndication: 'yes', IsAllocable: 'yes', NumberVotes: 1, Rank: i + 1 }],
+                SelectionPosition: [
+                  { '@type': 'CVR.SelectionPosition', HasIndication: 'yes', IsAllocable: 'yes', NumberVotes: 1, Rank: i + 1 },
+                ],
               })),
             },
           ],
@@ -123,7 +134,11 @@ export function exportRaceCvrs(
             '@id': contestRef,
             '@type': 'CVR.CandidateContest',
             Name: race.id,
-            ContestSelection: race.candidates.map((c) => ({ '@id': selectionRef(c.id), '@type': 'CVR.CandidateSelection', CandidateIds: [candidateRef(c.id)] })),
+            ContestSelection: race.candidates.map((c) => ({
+              '@id': selectionRef(c.id),
+              '@type': 'CVR.CandidateSelection',
+              CandidateIds: [candidateRef(c.id)],
+            })),
           },
         ],
       },

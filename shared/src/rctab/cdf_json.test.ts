@@ -19,7 +19,7 @@ const options: CdfJsonOptions = {
 };
 
 describe('readCdfJson', () => {
-  it('reads each CVR\'s current snapshot, rank by rank (a duplicate stays a duplicate)', () => {
+  it("reads each CVR's current snapshot, rank by rank (a duplicate stays a duplicate)", () => {
     const ballots = unwrap(readCdfJson(file1, options));
     expect(ballots).toHaveLength(15);
     expect(ballots[0]?.ranking).toEqual([
@@ -35,11 +35,17 @@ describe('readCdfJson', () => {
   });
 
   it('refuses a missing contest, an unknown candidate and a rank above the maximum', () => {
-    expect(readCdfJson(file1, { ...options, contestName: 'nope' })).toMatchObject({ ok: false, error: { problem: 'no contest named "nope"' } });
+    expect(readCdfJson(file1, { ...options, contestName: 'nope' })).toMatchObject({
+      ok: false,
+      error: { problem: 'no contest named "nope"' },
+    });
     const unknown = readCdfJson(file1, { ...options, candidateSpellings: new Set(['Candidate A Name File 1']) });
     expect(unknown).toMatchObject({ ok: false, error: { location: 'CVR 1 (ballot id 1)' } });
     const tooHigh = readCdfJson(file1, { ...options, maxRankingsAllowed: 3 });
-    expect(tooHigh).toMatchObject({ ok: false, error: { location: 'CVR 2 (ballot id 2)', problem: 'rank 4 exceeds maxRankingsAllowed (3)' } });
+    expect(tooHigh).toMatchObject({
+      ok: false,
+      error: { location: 'CVR 2 (ballot id 2)', problem: 'rank 4 exceeds maxRankingsAllowed (3)' },
+    });
     expect(readCdfJson({ CVR: 'nope' }, options)).toMatchObject({ ok: false, error: { kind: 'invalidCvr' } });
   });
 });

@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../result.ts';
-import {
-  OVERVOTE_MARK,
-  UNDECLARED_WRITE_IN_MARK,
-  candidateMark,
-  type BallotMark,
-  type RankMarks,
-} from '../tally/ranking.ts';
+import { OVERVOTE_MARK, UNDECLARED_WRITE_IN_MARK, candidateMark, type BallotMark, type RankMarks } from '../tally/ranking.ts';
 import { cvrError, type CastVoteRecord, type CvrError } from './cvr.ts';
 
 /**
@@ -26,7 +20,13 @@ export type CdfJsonOptions = {
   readonly maxRankingsAllowed: number | 'max';
 };
 
-const rank = z.union([z.number(), z.string().regex(/^\s*[+-]?\d+\s*$/).transform(Number)]);
+const rank = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\s*[+-]?\d+\s*$/)
+    .transform(Number),
+]);
 const yesNo = z.union([z.string(), z.boolean()]).optional();
 
 const SelectionPositionSchema = z.object({
@@ -141,9 +141,7 @@ export function readCdfJson(json: unknown, options: CdfJsonOptions): Result<read
           return err(cvrError(file, where, `invalid rank ${String(rankNumber)}`));
         }
         if (options.maxRankingsAllowed !== 'max' && rankNumber > options.maxRankingsAllowed) {
-          return err(
-            cvrError(file, where, `rank ${rankNumber} exceeds maxRankingsAllowed (${options.maxRankingsAllowed})`),
-          );
+          return err(cvrError(file, where, `rank ${rankNumber} exceeds maxRankingsAllowed (${options.maxRankingsAllowed})`));
         }
         const mark = position.writeIn ? UNDECLARED_WRITE_IN_MARK : selection.mark;
         if (mark.kind === 'undeclaredWriteIn' && !options.undeclaredWriteIns) {

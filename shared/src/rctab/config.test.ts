@@ -39,7 +39,12 @@ describe('parseRctabConfig', () => {
 
   it('reads plain numbers and treats missing keys as blank or false (tiebreak_use_permutation_in_config_test)', () => {
     const config = unwrap(parseRctabConfig(caseConfig('tiebreak_use_permutation_in_config_test')));
-    expect(config.cvrFileSources[0]).toMatchObject({ firstVoteColumnIndex: 2, firstVoteRowIndex: 2, batchColumnIndex: null, overvoteDelimiter: '' });
+    expect(config.cvrFileSources[0]).toMatchObject({
+      firstVoteColumnIndex: 2,
+      firstVoteRowIndex: 2,
+      batchColumnIndex: null,
+      overvoteDelimiter: '',
+    });
     expect(config.rules).toMatchObject({ continueUntilTwoCandidatesRemain: false, stopTabulationEarlyAfterRound: null });
     expect(config.candidates[0]).toEqual({ name: 'Mookie Blaylock', aliases: [], excluded: false });
     expect(config.outputSettings.tabulateByBatch).toBe(false);

@@ -85,7 +85,10 @@ const RawSourceSchema = z.object({
 
 const RawCandidateSchema = z.object({
   name: text,
-  aliases: z.array(z.string()).nullish().transform((aliases) => aliases ?? []),
+  aliases: z
+    .array(z.string())
+    .nullish()
+    .transform((aliases) => aliases ?? []),
   excluded: flag,
 });
 
@@ -152,9 +155,7 @@ export function parseRctabConfig(json: unknown): Result<RctabConfig, RctabConfig
   if (rules !== null && rules.overvoteRule === 'exhaustIfMultipleContinuing') {
     cvrFileSources.forEach((source, i) => {
       if (source !== null && source.overvoteLabel !== '') {
-        problems.push(
-          `cvrFileSources[${i}].overvoteLabel: an explicit overvote label can't be combined with exhaustIfMultipleContinuing`,
-        );
+        problems.push(`cvrFileSources[${i}].overvoteLabel: an explicit overvote label can't be combined with exhaustIfMultipleContinuing`);
       }
     });
   }
@@ -219,9 +220,7 @@ function parseRules(raw: RawConfig['rules'], problems: string[]): IrvRules | nul
       ? 'unlimited'
       : integerField(raw.maxSkippedRanksAllowed, 'rules.maxSkippedRanksAllowed', 0, problems, 'or "unlimited"');
   const maxRankingsAllowed =
-    raw.maxRankingsAllowed === 'max'
-      ? 'max'
-      : integerField(raw.maxRankingsAllowed, 'rules.maxRankingsAllowed', 1, problems, 'or "max"');
+    raw.maxRankingsAllowed === 'max' ? 'max' : integerField(raw.maxRankingsAllowed, 'rules.maxRankingsAllowed', 1, problems, 'or "max"');
   const stopTabulationEarlyAfterRound =
     raw.stopTabulationEarlyAfterRound === ''
       ? null

@@ -146,7 +146,7 @@ describe('RCTab case max_ranking_enforcement', () => {
 });
 
 describe('RCTab case conversions_from_cdf', () => {
-  it('reads the shared CDF files into the ballots of RCTab\'s CVR export', async () => {
+  it("reads the shared CDF files into the ballots of RCTab's CVR export", async () => {
     const loaded = await loadCase('conversions_from_cdf');
     const [header, ...rows] = readFileSync(join(CONFORMANCE_DIR, 'conversions_from_cdf', 'conversions_from_cdf_expected.csv'), 'utf8')
       .trim()
@@ -158,7 +158,9 @@ describe('RCTab case conversions_from_cdf', () => {
     const exported = loaded.ballots.map((ballot) =>
       [1, 2, 3, 4].map((rank) => {
         const marks: readonly BallotMark[] = ballot.ranking.find((entry) => entry.rank === rank)?.marks ?? [];
-        return marks.length === 0 ? 'undervote' : marks.map((mark) => (mark.kind === 'candidate' ? nameOf(mark.name) : mark.kind)).join('|');
+        return marks.length === 0
+          ? 'undervote'
+          : marks.map((mark) => (mark.kind === 'candidate' ? nameOf(mark.name) : mark.kind)).join('|');
       }),
     );
     expect(exported).toEqual(rows.map((row) => row.slice(firstRank)));

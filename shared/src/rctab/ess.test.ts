@@ -34,14 +34,32 @@ describe('readEssRows', () => {
   it('classifies each rank cell: skipped label, overvote label, write-in, candidate, delimited overvote', () => {
     const ballots = unwrap(
       readEssRows(
-        [row(1, ['Precinct', '1st', '2nd', '3rd']), row(2, ['P1', 'undervote', 'A|B', 'overvote']), row(3, [null, 'UWI', null, 'A-2', 'B'])],
+        [
+          row(1, ['Precinct', '1st', '2nd', '3rd']),
+          row(2, ['P1', 'undervote', 'A|B', 'overvote']),
+          row(3, [null, 'UWI', null, 'A-2', 'B']),
+        ],
         options,
       ),
     );
     expect(ballots).toEqual([
-      { ranking: [{ rank: 2, marks: [A, B] }, { rank: 3, marks: [{ kind: 'overvote' }] }], precinct: 'P1', batch: 'missing_batch_id' },
+      {
+        ranking: [
+          { rank: 2, marks: [A, B] },
+          { rank: 3, marks: [{ kind: 'overvote' }] },
+        ],
+        precinct: 'P1',
+        batch: 'missing_batch_id',
+      },
       // Only maxRankingsAllowed (3) rank columns are read.
-      { ranking: [{ rank: 1, marks: [UWI] }, { rank: 3, marks: [{ kind: 'candidate', name: 'A-2' }] }], precinct: 'missing_precinct_id', batch: 'missing_batch_id' },
+      {
+        ranking: [
+          { rank: 1, marks: [UWI] },
+          { rank: 3, marks: [{ kind: 'candidate', name: 'A-2' }] },
+        ],
+        precinct: 'missing_precinct_id',
+        batch: 'missing_batch_id',
+      },
     ]);
   });
 

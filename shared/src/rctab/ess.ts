@@ -1,11 +1,5 @@
 import { err, ok, type Result } from '../result.ts';
-import {
-  OVERVOTE_MARK,
-  UNDECLARED_WRITE_IN_MARK,
-  candidateMark,
-  type BallotMark,
-  type RankMarks,
-} from '../tally/ranking.ts';
+import { OVERVOTE_MARK, UNDECLARED_WRITE_IN_MARK, candidateMark, type BallotMark, type RankMarks } from '../tally/ranking.ts';
 import { cvrError, type CastVoteRecord, type CvrError } from './cvr.ts';
 import type { RctabCvrSource } from './config.ts';
 
@@ -76,9 +70,7 @@ export function readEssRow(row: SheetRow, options: EssOptions): Result<CastVoteR
     return fail(options.idColumnIndex, 'the ballot id cell is empty');
   }
   const rankColumns =
-    options.maxRankingsAllowed === 'max'
-      ? Math.max(0, row.lastColumn - options.firstVoteColumnIndex + 1)
-      : options.maxRankingsAllowed;
+    options.maxRankingsAllowed === 'max' ? Math.max(0, row.lastColumn - options.firstVoteColumnIndex + 1) : options.maxRankingsAllowed;
   const texts: (string | null)[] = [];
   for (let k = 0; k < rankColumns; k++) {
     texts.push(row.cell(options.firstVoteColumnIndex + k));

@@ -13,10 +13,7 @@ import { readEssRows, type EssOptions, type SheetRow } from './ess.ts';
  * stores its sheet before its shared strings, which the streaming reader spools through a
  * temporary file); we could not reproduce it on demand, so the whole-file reader is used.
  */
-export async function readEssXlsx(
-  path: string,
-  options: EssOptions,
-): Promise<Result<readonly CastVoteRecord[], CvrError>> {
+export async function readEssXlsx(path: string, options: EssOptions): Promise<Result<readonly CastVoteRecord[], CvrError>> {
   let rows: SheetRow[];
   try {
     rows = await readFirstSheetRows(path);

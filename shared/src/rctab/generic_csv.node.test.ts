@@ -26,7 +26,13 @@ describe('readGenericCsv', () => {
       },
       {
         ranking: [
-          { rank: 1, marks: [{ kind: 'candidate', name: 'Lettuce' }, { kind: 'candidate', name: 'Kale' }] },
+          {
+            rank: 1,
+            marks: [
+              { kind: 'candidate', name: 'Lettuce' },
+              { kind: 'candidate', name: 'Kale' },
+            ],
+          },
           { rank: 3, marks: [{ kind: 'undeclaredWriteIn' }] },
         ],
         precinct: 'no precinct id',

@@ -82,9 +82,7 @@ export function readGenericCsv(text: string, options: GenericCsvOptions): Result
         marks.push(mark);
       }
     }
-    const ranking: RankMarks[] = [...byRank.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([rank, marks]) => ({ rank, marks }));
+    const ranking: RankMarks[] = [...byRank.entries()].sort(([a], [b]) => a - b).map(([rank, marks]) => ({ rank, marks }));
     ballots.push({
       ranking,
       precinct: cellOr(record, options.precinctColumnIndex, NO_PRECINCT),

@@ -24,9 +24,7 @@ export type LoadedRctabContest = {
 };
 
 export type RctabLoadError =
-  | { readonly kind: 'unreadableFile'; readonly file: string; readonly problem: string }
-  | RctabConfigError
-  | CvrError;
+  { readonly kind: 'unreadableFile'; readonly file: string; readonly problem: string } | RctabConfigError | CvrError;
 
 export function describeRctabLoadError(error: RctabLoadError): string {
   switch (error.kind) {

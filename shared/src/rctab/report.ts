@@ -48,11 +48,7 @@ export type DetailedReport = {
 };
 
 /** The whole contest's report. */
-export function buildDetailedReport(
-  result: IrvResult,
-  settings: RctabOutputSettings,
-  generatedBy: string,
-): DetailedReport {
+export function buildDetailedReport(result: IrvResult, settings: RctabOutputSettings, generatedBy: string): DetailedReport {
   return {
     config: reportConfig(settings, generatedBy, null),
     jsonFormatVersion: '1',
@@ -133,9 +129,7 @@ function reportRound(round: IrvRound): DetailedReportRound {
     tally: sortedRecord([...round.tally].map(([name, count]) => [name, votes(count)])),
     tallyResults: round.decisions.map((decision): DetailedReportDecision => {
       const transfers = reportTransfers(decision.transfers);
-      return decision.kind === 'elected'
-        ? { elected: decision.candidate, transfers }
-        : { eliminated: decision.candidate, transfers };
+      return decision.kind === 'elected' ? { elected: decision.candidate, transfers } : { eliminated: decision.candidate, transfers };
     }),
     threshold: votes(round.threshold),
   };

@@ -28,7 +28,7 @@ function readJson(path: string): unknown {
 }
 
 describe('scrutin tabulate', () => {
-  it('writes RCTab\'s detailed report, and the per-precinct reports, for precinct_example', () => {
+  it("writes RCTab's detailed report, and the per-precinct reports, for precinct_example", () => {
     const out = join(scratch, 'precinct_example');
     const run = scrutin('tabulate', join(CONFORMANCE_DIR, 'precinct_example/precinct_example_config.json'), '--out', out);
     expect(run.stderr).toBe('');
@@ -37,7 +37,9 @@ describe('scrutin tabulate', () => {
 
     const summary = readJson(join(out, 'summary.json'));
     expect(summary).toMatchObject({ config: { generatedBy: 'Scrutin 0.1.0' }, jsonFormatVersion: '1' });
-    expect(reportDifferences(summary, readJson(join(CONFORMANCE_DIR, 'precinct_example/precinct_example_expected_detailed_report.json')))).toEqual([]);
+    expect(
+      reportDifferences(summary, readJson(join(CONFORMANCE_DIR, 'precinct_example/precinct_example_expected_detailed_report.json'))),
+    ).toEqual([]);
 
     const slice = readJson(join(out, 'Tabulate by Precinct', 'MINNEAPOLIS_W-1_P-02_precinct_summary.json'));
     const expectedSlice = join(

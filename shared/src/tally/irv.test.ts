@@ -51,8 +51,15 @@ describe('tabulateIrv on ranking-pattern counts', () => {
     expect(result.winners).toEqual(['BOB']);
     expect(result.summary).toEqual({ finalThreshold: 5, numCandidates: 3, numWinners: 1, totalNumBallots: 10, undervotes: 1 });
     expect(result.rounds.map((round) => [...round.tally])).toEqual([
-      [['ALICE', 4], ['BOB', 3], ['CAROL', 2]],
-      [['ALICE', 4], ['BOB', 5]],
+      [
+        ['ALICE', 4],
+        ['BOB', 3],
+        ['CAROL', 2],
+      ],
+      [
+        ['ALICE', 4],
+        ['BOB', 5],
+      ],
     ]);
     expect(result.rounds[0]?.decisions).toEqual([
       { kind: 'eliminated', candidate: 'CAROL', byTiebreak: false, transfers: { toCandidates: new Map([['BOB', 2]]), exhausted: 0 } },
@@ -61,11 +68,22 @@ describe('tabulateIrv on ranking-pattern counts', () => {
 
   it('merges identical rankings however they are split', () => {
     const contest = ownContest(['A', 'B', 'C']);
-    const once = unwrap(tabulateIrv(contest, [{ ranking: rankingFromOrder(['A', 'B']), count: 3 }, { ranking: rankingFromOrder(['C']), count: 2 }]));
+    const once = unwrap(
+      tabulateIrv(contest, [
+        { ranking: rankingFromOrder(['A', 'B']), count: 3 },
+        { ranking: rankingFromOrder(['C']), count: 2 },
+      ]),
+    );
     const split = unwrap(
       tabulateIrv(contest, [
         { ranking: rankingFromOrder(['A', 'B']), count: 1 },
-        { ranking: [{ rank: 2, marks: [candidateMark('B')] }, { rank: 1, marks: [candidateMark('A')] }], count: 2 },
+        {
+          ranking: [
+            { rank: 2, marks: [candidateMark('B')] },
+            { rank: 1, marks: [candidateMark('A')] },
+          ],
+          count: 2,
+        },
         { ranking: [{ rank: 1, marks: [candidateMark('C')] }], count: 2 },
       ]),
     );
@@ -75,7 +93,13 @@ describe('tabulateIrv on ranking-pattern counts', () => {
   it('groups marks given at the same rank number into one overvoted rank', () => {
     const result = unwrap(
       tabulateIrv(ownContest(['A', 'B']), [
-        { ranking: [{ rank: 1, marks: [candidateMark('A')] }, { rank: 1, marks: [candidateMark('B')] }], count: 1 },
+        {
+          ranking: [
+            { rank: 1, marks: [candidateMark('A')] },
+            { rank: 1, marks: [candidateMark('B')] },
+          ],
+          count: 1,
+        },
         { ranking: rankingFromOrder(['A']), count: 2 },
       ]),
     );
@@ -83,10 +107,22 @@ describe('tabulateIrv on ranking-pattern counts', () => {
   });
 
   it.each([
-    [{ ranking: rankingFromOrder(['NOBODY']), count: 1 }, { kind: 'unknownCandidate', name: 'NOBODY' }],
-    [{ ranking: [{ rank: 0, marks: [candidateMark('A')] }], count: 1 }, { kind: 'rankOutOfRange', rank: 0, maxRankingsAllowed: 2 }],
-    [{ ranking: [{ rank: 3, marks: [candidateMark('A')] }], count: 1 }, { kind: 'rankOutOfRange', rank: 3, maxRankingsAllowed: 2 }],
-    [{ ranking: rankingFromOrder(['A']), count: 1.5 }, { kind: 'invalidCount', count: 1.5 }],
+    [
+      { ranking: rankingFromOrder(['NOBODY']), count: 1 },
+      { kind: 'unknownCandidate', name: 'NOBODY' },
+    ],
+    [
+      { ranking: [{ rank: 0, marks: [candidateMark('A')] }], count: 1 },
+      { kind: 'rankOutOfRange', rank: 0, maxRankingsAllowed: 2 },
+    ],
+    [
+      { ranking: [{ rank: 3, marks: [candidateMark('A')] }], count: 1 },
+      { kind: 'rankOutOfRange', rank: 3, maxRankingsAllowed: 2 },
+    ],
+    [
+      { ranking: rankingFromOrder(['A']), count: 1.5 },
+      { kind: 'invalidCount', count: 1.5 },
+    ],
     [{ ranking: [{ rank: 1, marks: [UNDECLARED_WRITE_IN_MARK] }], count: 1 }, { kind: 'undeclaredWriteInNotEnabled' }],
   ] satisfies [RankingCount, unknown][])('refuses invalid input %#', (ranking, error) => {
     expect(tabulateIrv(ownContest(['A', 'B'], { maxRankingsAllowed: 2 }), [ranking])).toEqual({ ok: false, error });
@@ -132,20 +168,29 @@ const rulesArb: fc.Arbitrary<IrvRules> = fc.record({
 const contestArb: fc.Arbitrary<IrvContest> = fc
   .oneof({ weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) }, { weight: 4, arbitrary: fc.integer({ min: 3, max: 8 }) })
   .chain((size) =>
-  fc.record({
-    names: fc.shuffledSubarray(NAME_POOL, { minLength: size, maxLength: size }),
-    excluded: fc.array(fc.integer({ min: 0, max: 5 }).map((x) => x === 0), { minLength: size, maxLength: size }),
-    aliased: fc.array(fc.boolean(), { minLength: size, maxLength: size }),
-    undeclaredWriteIns: fc.boolean(),
-    rules: rulesArb,
-    sliceBy: fc.subarray<SliceDimension>(['precinct', 'batch']),
-  }).map(({ names, excluded, aliased, undeclaredWriteIns, rules, sliceBy }) => ({
-    candidates: names.map((name, i) => ({ name, aliases: aliased[i] === true ? [`${name}-alias`] : [], excluded: excluded[i] === true })),
-    undeclaredWriteIns,
-    rules,
-    sliceBy,
-  })),
-);
+    fc
+      .record({
+        names: fc.shuffledSubarray(NAME_POOL, { minLength: size, maxLength: size }),
+        excluded: fc.array(
+          fc.integer({ min: 0, max: 5 }).map((x) => x === 0),
+          { minLength: size, maxLength: size },
+        ),
+        aliased: fc.array(fc.boolean(), { minLength: size, maxLength: size }),
+        undeclaredWriteIns: fc.boolean(),
+        rules: rulesArb,
+        sliceBy: fc.subarray<SliceDimension>(['precinct', 'batch']),
+      })
+      .map(({ names, excluded, aliased, undeclaredWriteIns, rules, sliceBy }) => ({
+        candidates: names.map((name, i) => ({
+          name,
+          aliases: aliased[i] === true ? [`${name}-alias`] : [],
+          excluded: excluded[i] === true,
+        })),
+        undeclaredWriteIns,
+        rules,
+        sliceBy,
+      })),
+  );
 
 /** Ballots for a contest: every spelling, write-ins if enabled, explicit overvotes where allowed. */
 function rankingsArb(contest: IrvContest): fc.Arbitrary<RankingCount[]> {
@@ -161,7 +206,12 @@ function rankingsArb(contest: IrvContest): fc.Arbitrary<RankingCount[]> {
   const skewedChoice = fc.tuple(index, index).map(([a, b]) => choices[Math.min(a, b)] ?? { mark: UNDECLARED_WRITE_IN_MARK, who: 'UWI' });
   // One rank: a single explicit overvote marker, or 1–3 different candidates.
   const marksArb = fc.oneof(
-    { weight: 8, arbitrary: fc.uniqueArray(skewedChoice, { minLength: 1, maxLength: 3, selector: (c) => c.who }).map((list) => list.map((c) => c.mark)) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .uniqueArray(skewedChoice, { minLength: 1, maxLength: 3, selector: (c) => c.who })
+        .map((list) => list.map((c) => c.mark)),
+    },
     { weight: contest.rules.overvoteRule === 'exhaustIfMultipleContinuing' ? 0 : 1, arbitrary: fc.constant([OVERVOTE_MARK]) },
   );
   const rankingArb = fc.uniqueArray(fc.record({ rank: fc.integer({ min: 1, max: 6 }), marks: marksArb }), {
@@ -170,7 +220,11 @@ function rankingsArb(contest: IrvContest): fc.Arbitrary<RankingCount[]> {
   });
   const sliceValue = fc.constantFrom(undefined, '', 'p1', 'p2', 'P 3');
   return fc.array(
-    fc.record({ ranking: rankingArb, count: fc.integer({ min: 0, max: 4 }), slice: fc.record({ precinct: sliceValue, batch: sliceValue }) }),
+    fc.record({
+      ranking: rankingArb,
+      count: fc.integer({ min: 0, max: 4 }),
+      slice: fc.record({ precinct: sliceValue, batch: sliceValue }),
+    }),
     { maxLength: 40 },
   );
 }

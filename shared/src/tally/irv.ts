@@ -11,13 +11,7 @@ import {
   type IrvSliceResult,
   type Transfers,
 } from './irv_result.ts';
-import {
-  OVERVOTE_CANDIDATE,
-  buildCandidateDirectory,
-  compilePatterns,
-  type CandidateDirectory,
-  type PatternTable,
-} from './patterns.ts';
+import { OVERVOTE_CANDIDATE, buildCandidateDirectory, compilePatterns, type CandidateDirectory, type PatternTable } from './patterns.ts';
 import type { RankingCount, SliceDimension } from './ranking.ts';
 import { createTiebreaker, type Tiebreaker } from './tiebreak.ts';
 
@@ -39,10 +33,7 @@ import { createTiebreaker, type Tiebreaker } from './tiebreak.ts';
  *   config validation refuses that combination; so does rctab/config.ts).
  * - The duplicate check looks at a rank's marks one by one, so `A|A` at one rank repeats A.
  */
-export function tabulateIrv(
-  contest: IrvContest,
-  rankings: Iterable<RankingCount>,
-): Result<IrvResult, IrvInputError> {
+export function tabulateIrv(contest: IrvContest, rankings: Iterable<RankingCount>): Result<IrvResult, IrvInputError> {
   const directory = buildCandidateDirectory(contest);
   if (!directory.ok) {
     return directory;
@@ -401,11 +392,7 @@ class IrvCount {
   }
 
   /** The seat goes to a candidate at or over the threshold, else by the special cases. */
-  private identifyWinner(
-    continuing: readonly number[],
-    threshold: number,
-    tallyOf: (candidate: number) => number,
-  ): Decided | null {
+  private identifyWinner(continuing: readonly number[], threshold: number, tallyOf: (candidate: number) => number): Decided | null {
     // While write-ins hold votes nobody is elected: they are dropped first.
     if (this.writeIn >= 0 && this.receiving[this.writeIn] === 1 && tallyOf(this.writeIn) > 0) {
       return null;
@@ -498,9 +485,7 @@ class IrvCount {
   private result(winner: Decided | null): IrvResult {
     const last = this.rounds[this.rounds.length - 1];
     return {
-      rounds: this.rounds.map((record) =>
-        this.toRound(record, record.tally, record.inactive, record.transfers, 0),
-      ),
+      rounds: this.rounds.map((record) => this.toRound(record, record.tally, record.inactive, record.transfers, 0)),
       winners: winner === null ? [] : [this.names[winner.candidate] as string],
       summary: {
         finalThreshold: last?.threshold ?? 0,
@@ -510,18 +495,16 @@ class IrvCount {
         undervotes: this.undervotes,
       },
       slices: this.slices.flatMap((slice, d) =>
-        slice.values.map(
-          (value, s): IrvSliceResult => ({
-            dimension: slice.dimension,
-            value,
-            totalNumBallots: slice.ballots[s] as number,
-            undervotes: slice.undervotes[s] as number,
-            rounds: this.rounds.map((record) => {
-              const sliceRecord = record.slices[d] as SliceRoundRecord;
-              return this.toRound(record, sliceRecord.tally, sliceRecord.inactive, sliceRecord.transfers, s);
-            }),
+        slice.values.map((value, s): IrvSliceResult => ({
+          dimension: slice.dimension,
+          value,
+          totalNumBallots: slice.ballots[s] as number,
+          undervotes: slice.undervotes[s] as number,
+          rounds: this.rounds.map((record) => {
+            const sliceRecord = record.slices[d] as SliceRoundRecord;
+            return this.toRound(record, sliceRecord.tally, sliceRecord.inactive, sliceRecord.transfers, s);
           }),
-        ),
+        })),
       ),
     };
   }
@@ -544,16 +527,13 @@ class IrvCount {
       byTiebreak,
       transfers: this.toTransfers(transfers.get(candidate), slice),
     });
-    const byName = (a: IrvDecision, b: IrvDecision): number =>
-      a.candidate < b.candidate ? -1 : a.candidate > b.candidate ? 1 : 0;
+    const byName = (a: IrvDecision, b: IrvDecision): number => (a.candidate < b.candidate ? -1 : a.candidate > b.candidate ? 1 : 0);
     const inactiveCounts = Object.fromEntries(
       INACTIVE_REASONS.map((reason, i) => [reason, inactive[slice * REASONS + i] as number]),
     ) as Record<InactiveReason, number>;
     return {
       round: record.round,
-      tally: new Map(
-        record.continuing.map((candidate) => [this.names[candidate] as string, tally[slice * width + candidate] as number]),
-      ),
+      tally: new Map(record.continuing.map((candidate) => [this.names[candidate] as string, tally[slice * width + candidate] as number])),
       threshold: record.threshold,
       inactive: inactiveCounts satisfies InactiveCounts,
       decisions: [

@@ -99,7 +99,11 @@ export function referenceTabulateIrv(contest: IrvContest, rankings: readonly Ran
         if (rules.continueUntilTwoCandidatesRemain) frozen = threshold;
       }
     }
-    if (elected.length === 0 && continuing.length > 0 && (winner === null || (rules.continueUntilTwoCandidatesRemain && continuing.length > 2))) {
+    if (
+      elected.length === 0 &&
+      continuing.length > 0 &&
+      (winner === null || (rules.continueUntilTwoCandidatesRemain && continuing.length > 2))
+    ) {
       out = findLosers(continuing, tally, round);
       for (const loser of out) eliminated.add(loser.name);
     }
@@ -237,7 +241,12 @@ export function referenceTabulateIrv(contest: IrvContest, rankings: readonly Ran
     return { inactive: 'exhaustedChoices' };
   }
 
-  function findWinner(continuing: string[], tally: Map<string, number>, threshold: number, round: number): { name: string; tie: boolean } | null {
+  function findWinner(
+    continuing: string[],
+    tally: Map<string, number>,
+    threshold: number,
+    round: number,
+  ): { name: string; tie: boolean } | null {
     if ((tally.get(UWI) ?? 0) > 0) return null;
     const eligible = continuing.filter((n) => n !== UWI);
     const over = eligible.filter((n) => must(tally.get(n)) >= threshold);

@@ -5,12 +5,7 @@ import type { SliceDimension } from './ranking.ts';
 /** Why a ballot stopped counting. Ballots with no marks at all are counted apart (undervotes). */
 export type InactiveReason = 'exhaustedChoices' | 'overvotes' | 'repeatedRankings' | 'skippedRankings';
 
-export const INACTIVE_REASONS: readonly InactiveReason[] = [
-  'exhaustedChoices',
-  'overvotes',
-  'repeatedRankings',
-  'skippedRankings',
-];
+export const INACTIVE_REASONS: readonly InactiveReason[] = ['exhaustedChoices', 'overvotes', 'repeatedRankings', 'skippedRankings'];
 
 export type InactiveCounts = { readonly [R in InactiveReason]: number };
 

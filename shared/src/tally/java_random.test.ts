@@ -35,12 +35,7 @@ describe('JavaRandom', () => {
 describe('Collections.shuffle', () => {
   it('gives the permutation RCTab logs for tiebreak_generate_permutation_test', () => {
     const sorted = ['George Gervin', 'Mookie Blaylock', 'Sedale Threatt', 'Yinka Dare'];
-    expect(javaShuffle(sorted, new JavaRandom(12345n))).toEqual([
-      'George Gervin',
-      'Sedale Threatt',
-      'Yinka Dare',
-      'Mookie Blaylock',
-    ]);
+    expect(javaShuffle(sorted, new JavaRandom(12345n))).toEqual(['George Gervin', 'Sedale Threatt', 'Yinka Dare', 'Mookie Blaylock']);
   });
 });
 

@@ -17,9 +17,16 @@ function ballot(riding: string, referendum: 'oui' | 'non' | null, preference: st
   const selections = ballotStyle(election, riding as RidingCode).map((c): Selection => {
     if (c.kind === 'referendum') return { kind: 'referendum', contest: c.id, choice: referendum };
     const ids = preference.map((p) => `${riding}-${p}` as CandidateId);
-    return c.method === 'irv' ? { kind: 'ranked', contest: c.id, ranking: ids } : { kind: 'plurality', contest: c.id, choice: ids[0] ?? null };
+    return c.method === 'irv'
+      ? { kind: 'ranked', contest: c.id, ranking: ids }
+      : { kind: 'plurality', contest: c.id, choice: ids[0] ?? null };
   });
-  const b: Ballot = { id: serial.toString(16).padStart(32, '0') as BallotId, election: election.id, riding: riding as RidingCode, selections };
+  const b: Ballot = {
+    id: serial.toString(16).padStart(32, '0') as BallotId,
+    election: election.id,
+    riding: riding as RidingCode,
+    selections,
+  };
   const valid = validateBallot(election, riding as RidingCode, b);
   if (!valid.ok) throw new Error(JSON.stringify(valid.error));
   return b;
@@ -34,12 +41,18 @@ function countOf(entries: [Ballot, number][]) {
 describe('national results', () => {
   const tally = countOf([
     // Plurality ridings.
-    [ballot('ABITIBI-OUEST', 'oui', ['CAQ-1']), 50], [ballot('ABITIBI-OUEST', 'non', ['PQ-3']), 30], [ballot('ABITIBI-OUEST', null, []), 5],
-    [ballot('ABITIBI-EST', 'non', ['PLQ-2']), 40], [ballot('ABITIBI-EST', 'non', ['CAQ-1']), 39],
-    [ballot('MONTREAL-NORD', 'oui', ['QS-4']), 60], [ballot('MONTREAL-NORD', 'oui', ['PLQ-2']), 60],
+    [ballot('ABITIBI-OUEST', 'oui', ['CAQ-1']), 50],
+    [ballot('ABITIBI-OUEST', 'non', ['PQ-3']), 30],
+    [ballot('ABITIBI-OUEST', null, []), 5],
+    [ballot('ABITIBI-EST', 'non', ['PLQ-2']), 40],
+    [ballot('ABITIBI-EST', 'non', ['CAQ-1']), 39],
+    [ballot('MONTREAL-NORD', 'oui', ['QS-4']), 60],
+    [ballot('MONTREAL-NORD', 'oui', ['PLQ-2']), 60],
     // IRV riding: QS leads on first preferences, PQ wins on PLQ transfers.
-    [ballot('SHERBROOKE', 'oui', ['QS-4', 'PQ-3']), 40], [ballot('SHERBROOKE', 'oui', ['PQ-3', 'QS-4']), 35],
-    [ballot('SHERBROOKE', 'non', ['PLQ-2', 'PQ-3']), 25], [ballot('SHERBROOKE', 'non', ['CAQ-1', 'PQ-3']), 10],
+    [ballot('SHERBROOKE', 'oui', ['QS-4', 'PQ-3']), 40],
+    [ballot('SHERBROOKE', 'oui', ['PQ-3', 'QS-4']), 35],
+    [ballot('SHERBROOKE', 'non', ['PLQ-2', 'PQ-3']), 25],
+    [ballot('SHERBROOKE', 'non', ['CAQ-1', 'PQ-3']), 10],
   ]);
   const reporting = new Set(election.stations.filter((s) => s.riding !== 'QUEBEC-CENTRE').map((s) => s.id));
   const results = nationalResults(election, tally, reporting);
@@ -58,7 +71,12 @@ describe('national results', () => {
     expect(sherbrooke.winner).toEqual({ candidate: 'SHERBROOKE-PQ-3', party: 'PQ' });
     const race = sherbrooke.race;
     if (race.kind !== 'irv') throw new Error('expected an IRV count');
-    expect(Object.fromEntries(race.result.rounds[0]!.tally)).toMatchObject({ 'SHERBROOKE-QS-4': 40, 'SHERBROOKE-PQ-3': 35, 'SHERBROOKE-PLQ-2': 25, 'SHERBROOKE-CAQ-1': 10 });
+    expect(Object.fromEntries(race.result.rounds[0]!.tally)).toMatchObject({
+      'SHERBROOKE-QS-4': 40,
+      'SHERBROOKE-PQ-3': 35,
+      'SHERBROOKE-PLQ-2': 25,
+      'SHERBROOKE-CAQ-1': 10,
+    });
     expect(race.result.rounds.at(-1)!.decisions.find((d) => d.kind === 'elected')?.candidate).toBe('SHERBROOKE-PQ-3');
     expect(riding('MONTREAL-CENTRE').race).toEqual({ kind: 'no-votes' });
   });
@@ -84,7 +102,10 @@ describe('national results', () => {
     const [question] = results.referendums;
     expect(question?.national.counts).toEqual({ oui: 50 + 120 + 75, non: 30 + 79 + 35, blank: 5 });
     expect(question?.national.outcome).toEqual({ kind: 'adopted' });
-    expect(question?.byRiding.find((r) => r.riding === 'ABITIBI-EST')?.result.outcome).toEqual({ kind: 'rejected', reason: 'majority-not-reached' });
+    expect(question?.byRiding.find((r) => r.riding === 'ABITIBI-EST')?.result.outcome).toEqual({
+      kind: 'rejected',
+      reason: 'majority-not-reached',
+    });
     expect(question?.byRiding.find((r) => r.riding === 'QUEBEC-CENTRE')?.result.outcome).toEqual({ kind: 'no-votes' });
   });
 

@@ -80,7 +80,8 @@ export function nationalResults(
       const stations = stationsByRiding.get(race.riding) ?? { total: 0, reporting: 0, registered: 0 };
       const outcome = raceOutcome(race, tally);
       const winnerId = winnerOf(outcome);
-      const winner = winnerId === null ? null : { candidate: winnerId, party: race.candidates.find((c) => c.id === winnerId)?.party ?? null };
+      const winner =
+        winnerId === null ? null : { candidate: winnerId, party: race.candidates.find((c) => c.id === winnerId)?.party ?? null };
       return {
         riding: race.riding,
         contest: race.id,

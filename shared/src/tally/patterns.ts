@@ -210,9 +210,7 @@ class MarkScratch {
 
   /** Stable sort by rank (Array.prototype.sort is stable). */
   sortByRank(): void {
-    const order = Array.from({ length: this.length }, (_, i) => i).sort(
-      (a, b) => (this.rank[a] as number) - (this.rank[b] as number),
-    );
+    const order = Array.from({ length: this.length }, (_, i) => i).sort((a, b) => (this.rank[a] as number) - (this.rank[b] as number));
     const rank = order.map((i) => this.rank[i] as number);
     const spelling = order.map((i) => this.spelling[i] as number);
     this.rank.set(rank);

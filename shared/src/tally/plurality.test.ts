@@ -10,24 +10,57 @@ const votes = (entries: [CandidateId, number][]) => ({ votes: new Map(entries), 
 
 describe('plurality', () => {
   it('elects the candidate with the most votes and ranks every candidate', () => {
-    const result = pluralityResult(race, votes([[plq, 40], [qs, 55], [caq, 12]]));
+    const result = pluralityResult(
+      race,
+      votes([
+        [plq, 40],
+        [qs, 55],
+        [caq, 12],
+      ]),
+    );
     expect(result.outcome).toEqual({ kind: 'winner', candidate: qs });
     expect(result.standings).toEqual([
-      { candidate: qs, votes: 55 }, { candidate: plq, votes: 40 }, { candidate: caq, votes: 12 }, { candidate: pq, votes: 0 },
+      { candidate: qs, votes: 55 },
+      { candidate: plq, votes: 40 },
+      { candidate: caq, votes: 12 },
+      { candidate: pq, votes: 0 },
     ]);
     expect(result.valid).toBe(107);
     expect(result.blank).toBe(3);
   });
 
   it('reports a tie for first as a tie, declaring nobody, under the default rule', () => {
-    expect(pluralityResult(race, votes([[plq, 40], [qs, 40], [caq, 12]])).outcome).toEqual({ kind: 'tie', tied: [plq, qs] });
+    expect(
+      pluralityResult(
+        race,
+        votes([
+          [plq, 40],
+          [qs, 40],
+          [caq, 12],
+        ]),
+      ).outcome,
+    ).toEqual({ kind: 'tie', tied: [plq, qs] });
   });
 
   it('settles a tie by lot only when the race says so, reproducibly from the seed', () => {
     const byLot: CandidateRace = { ...race, tieRule: { kind: 'lot', seed: '1' } };
-    const a = pluralityResult(byLot, votes([[plq, 40], [qs, 40]]));
+    const a = pluralityResult(
+      byLot,
+      votes([
+        [plq, 40],
+        [qs, 40],
+      ]),
+    );
     expect(a.outcome.kind).toBe('winner-by-lot');
-    expect(pluralityResult(byLot, votes([[qs, 40], [plq, 40]])).outcome).toEqual(a.outcome);
+    expect(
+      pluralityResult(
+        byLot,
+        votes([
+          [qs, 40],
+          [plq, 40],
+        ]),
+      ).outcome,
+    ).toEqual(a.outcome);
     // java.util.Random(1).nextDouble() = 0.7308781907032909 → index 1 of the sorted pair.
     expect(a.outcome).toEqual({ kind: 'winner-by-lot', candidate: [plq, qs].sort()[1], tied: [plq, qs] });
   });

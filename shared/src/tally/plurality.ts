@@ -31,9 +31,7 @@ export interface PluralityResult {
 }
 
 export function pluralityResult(race: CandidateRace, counts: PluralityCounts): PluralityResult {
-  const standings = race.candidates
-    .map((c) => ({ candidate: c.id, votes: counts.votes.get(c.id) ?? 0 }))
-    .sort((a, b) => b.votes - a.votes); // stable: equal votes keep ballot order
+  const standings = race.candidates.map((c) => ({ candidate: c.id, votes: counts.votes.get(c.id) ?? 0 })).sort((a, b) => b.votes - a.votes); // stable: equal votes keep ballot order
   const valid = standings.reduce((sum, s) => sum + s.votes, 0);
   return { contest: race.id, standings, valid, blank: counts.blank, outcome: decide(race, standings, valid) };
 }

@@ -9,7 +9,10 @@ const withRule = (passingRule: Referendum['passingRule']): Referendum => ({ ...q
 describe('referendum passing rules', () => {
   it('adopts by simple majority of decided votes, blanks aside', () => {
     expect(referendumResult(question, { oui: 51, non: 49, blank: 30 }, 1000).outcome).toEqual({ kind: 'adopted' });
-    expect(referendumResult(question, { oui: 50, non: 50, blank: 0 }, 1000).outcome).toEqual({ kind: 'rejected', reason: 'majority-not-reached' });
+    expect(referendumResult(question, { oui: 50, non: 50, blank: 0 }, 1000).outcome).toEqual({
+      kind: 'rejected',
+      reason: 'majority-not-reached',
+    });
     expect(referendumResult(question, { oui: 0, non: 0, blank: 0 }, 1000).outcome).toEqual({ kind: 'no-votes' });
     expect(referendumResult(question, { oui: 3, non: 1, blank: 1 }, 10)).toMatchObject({ cast: 5, ouiShare: 0.75 });
   });
@@ -17,7 +20,10 @@ describe('referendum passing rules', () => {
   it('applies a two-thirds supermajority exactly at the boundary', () => {
     const twoThirds = withRule({ majority: { kind: 'super', fraction: { numerator: 2, denominator: 3 } }, quorum: null });
     expect(referendumResult(twoThirds, { oui: 200, non: 100, blank: 0 }, 1000).outcome.kind).toBe('adopted');
-    expect(referendumResult(twoThirds, { oui: 199, non: 100, blank: 0 }, 1000).outcome).toEqual({ kind: 'rejected', reason: 'majority-not-reached' });
+    expect(referendumResult(twoThirds, { oui: 199, non: 100, blank: 0 }, 1000).outcome).toEqual({
+      kind: 'rejected',
+      reason: 'majority-not-reached',
+    });
   });
 
   it('rejects when turnout on the question misses the quorum, blanks counting as turnout', () => {

@@ -53,7 +53,12 @@ function selectionOf(contest: Contest, choice: Choice): Selection {
  * The ballot to cast, in the shape of BallotSchema (the station parses and validates it):
  * every contest of the ballot style, blank where the voter chose nothing.
  */
-export function ballotOf(election: ElectionId, riding: RidingCode, contests: readonly Contest[], choices: readonly Choice[]): Omit<Ballot, 'id'> & { readonly id: string } {
+export function ballotOf(
+  election: ElectionId,
+  riding: RidingCode,
+  contests: readonly Contest[],
+  choices: readonly Choice[],
+): Omit<Ballot, 'id'> & { readonly id: string } {
   return {
     id: randomBallotId(),
     election,

@@ -5,7 +5,13 @@ import { createPortal } from 'react-dom';
  * A modal dialog: focus moves into it and stays there (Tab cycles inside), Escape does what
  * the safe button does, and what is behind it is inert for touch, keyboard and screen readers.
  */
-export function Dialog(props: { readonly title: string; readonly children: ReactNode; readonly actions: ReactNode; readonly onEscape?: () => void; readonly tone?: 'warning' | 'neutral' }) {
+export function Dialog(props: {
+  readonly title: string;
+  readonly children: ReactNode;
+  readonly actions: ReactNode;
+  readonly onEscape?: () => void;
+  readonly tone?: 'warning' | 'neutral';
+}) {
   const titleId = useId();
   const bodyId = useId();
   const ref = useRef<HTMLDivElement>(null);
@@ -49,7 +55,14 @@ export function Dialog(props: { readonly title: string; readonly children: React
   // Outside the app shell, which turns inert behind it.
   return createPortal(
     <div className="dialog-backdrop">
-      <div ref={ref} className={`dialog dialog--${props.tone ?? 'neutral'}`} role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={bodyId}>
+      <div
+        ref={ref}
+        className={`dialog dialog--${props.tone ?? 'neutral'}`}
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        aria-describedby={bodyId}
+      >
         <h2 id={titleId} className="dialog__title">
           {props.title}
         </h2>

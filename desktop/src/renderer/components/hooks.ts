@@ -36,7 +36,12 @@ export function useCountdown(deadline: number | null): number {
  * Calls `onIdle` after `idleMs` without a touch, a click or a key; `warnMs` before that,
  * `warningUntil` is set (any activity clears it and starts over). Off while `enabled` is false.
  */
-export function useIdle(options: { readonly enabled: boolean; readonly idleMs: number; readonly warnMs: number; readonly onIdle: () => void }): { readonly warningUntil: number | null } {
+export function useIdle(options: {
+  readonly enabled: boolean;
+  readonly idleMs: number;
+  readonly warnMs: number;
+  readonly onIdle: () => void;
+}): { readonly warningUntil: number | null } {
   const { enabled, idleMs, warnMs, onIdle } = options;
   const [warningUntil, setWarningUntil] = useState<number | null>(null);
   const lastActivity = useRef(0);

@@ -50,7 +50,8 @@ export const fr = {
     problemTitle: 'Carte non acceptée',
     typoNas: 'Le NAS semble contenir une faute de frappe. Vérifiez les 9 chiffres et corrigez-les.',
     typoCode: 'Le code semble contenir une faute de frappe. Vérifiez chaque caractère sur la carte et corrigez-le.',
-    unknown: 'Cette carte n’est pas inscrite à ce bureau de vote. Vérifiez ce que vous avez entré; si tout est exact, adressez-vous au personnel.',
+    unknown:
+      'Cette carte n’est pas inscrite à ce bureau de vote. Vérifiez ce que vous avez entré; si tout est exact, adressez-vous au personnel.',
     alreadyVoted: 'Cette carte a déjà servi à voter à ce bureau. Adressez-vous au personnel du bureau.',
     otherStation: 'Cette carte est inscrite à un autre bureau de vote : {{name}} ({{id}}). C’est là que vous pouvez voter.',
     notOpen: 'Le vote n’est pas ouvert en ce moment. Adressez-vous au personnel.',
@@ -110,7 +111,8 @@ export const fr = {
     title: 'Votre vote est enregistré',
     thanks: 'Merci d’avoir voté.',
     codeLabel: 'Code de reçu',
-    codeHelp: 'Ce code vous permet de retrouver votre bulletin dans la liste publiée des bulletins, sans révéler qui vous êtes. Notez-le si vous le souhaitez.',
+    codeHelp:
+      'Ce code vous permet de retrouver votre bulletin dans la liste publiée des bulletins, sans révéler qui vous êtes. Notez-le si vous le souhaitez.',
     done: 'Terminer',
     autoReturn: 'Retour à l’accueil dans {{seconds}} s.',
   },
@@ -139,7 +141,13 @@ export const fr = {
     lastSync: 'Dernier envoi',
     never: 'jamais',
     connection: 'Liaison au central',
-    sync: { idle: 'En ligne, à jour', waiting: 'En ligne, envoi groupé', syncing: 'Envoi en cours…', offline: 'Hors ligne', error: 'Erreur d’envoi' },
+    sync: {
+      idle: 'En ligne, à jour',
+      waiting: 'En ligne, envoi groupé',
+      syncing: 'Envoi en cours…',
+      offline: 'Hors ligne',
+      error: 'Erreur d’envoi',
+    },
     nextAttempt: 'Prochain essai : {{time}}',
     openPolls: 'Ouvrir le scrutin',
     closePolls: 'Fermer le scrutin',
@@ -182,7 +190,8 @@ export const fr = {
   },
   tech: {
     title: 'Installation du poste de vote',
-    intro: 'Réservé au technicien : chargez la trousse du bureau, inscrivez le poste auprès du serveur central, puis vérifiez la liaison et l’horloge.',
+    intro:
+      'Réservé au technicien : chargez la trousse du bureau, inscrivez le poste auprès du serveur central, puis vérifiez la liaison et l’horloge.',
     kitStep: '1. Charger la trousse du bureau',
     kitPath: 'Dossier de la trousse (clé USB)',
     loadKit: 'Charger la trousse',

@@ -42,9 +42,17 @@ describe('the voter card', () => {
   });
 
   it('says which station a card of another station belongs to', async () => {
-    station.failNextCheckIn({ kind: 'other-station', station: StationIdSchema.parse('ST-00002'), stationName: { fr: 'Abitibi-Ouest — bureau 2', en: 'Abitibi-Ouest — station 2' } });
+    station.failNextCheckIn({
+      kind: 'other-station',
+      station: StationIdSchema.parse('ST-00002'),
+      stationName: { fr: 'Abitibi-Ouest — bureau 2', en: 'Abitibi-Ouest — station 2' },
+    });
     await checkIn();
-    expect(voter().cardProblem).toEqual({ kind: 'other-station', station: 'ST-00002', stationName: { fr: 'Abitibi-Ouest — bureau 2', en: 'Abitibi-Ouest — station 2' } });
+    expect(voter().cardProblem).toEqual({
+      kind: 'other-station',
+      station: 'ST-00002',
+      stationName: { fr: 'Abitibi-Ouest — bureau 2', en: 'Abitibi-Ouest — station 2' },
+    });
     expect(voter().phase).toBe('card');
   });
 
@@ -80,7 +88,16 @@ describe('the ballot', () => {
       ],
     });
     const after = voter();
-    expect(after).toMatchObject({ phase: 'receipt', receipt: 'W50BT-YEX2J', ticket: null, riding: null, contests: [], choices: [], nas: '', code: '' });
+    expect(after).toMatchObject({
+      phase: 'receipt',
+      receipt: 'W50BT-YEX2J',
+      ticket: null,
+      riding: null,
+      contests: [],
+      choices: [],
+      nas: '',
+      code: '',
+    });
   });
 
   it('toggles a choice off when it is tapped again, and clears a contest', async () => {
@@ -107,7 +124,18 @@ describe('the ballot', () => {
     await checkIn();
     voter().chooseReferendum('oui');
     voter().reset();
-    expect(voter()).toMatchObject({ phase: 'welcome', ticket: null, riding: null, contests: [], choices: [], receipt: null, nas: '', code: '', cardProblem: null, castProblem: null });
+    expect(voter()).toMatchObject({
+      phase: 'welcome',
+      ticket: null,
+      riding: null,
+      contests: [],
+      choices: [],
+      receipt: null,
+      nas: '',
+      code: '',
+      cardProblem: null,
+      castProblem: null,
+    });
   });
 
   it('tells the voter when the check-in is no longer valid', async () => {

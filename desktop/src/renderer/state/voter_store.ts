@@ -24,7 +24,11 @@ export type CardProblem =
   | { readonly kind: 'unavailable' };
 
 /** Why a ballot was not cast. */
-export type CastProblem = { readonly kind: 'expired' } | { readonly kind: 'already-voted' } | { readonly kind: 'refused'; readonly detail: StationError['message'] } | { readonly kind: 'unavailable' };
+export type CastProblem =
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'already-voted' }
+  | { readonly kind: 'refused'; readonly detail: StationError['message'] }
+  | { readonly kind: 'unavailable' };
 
 export const NAS_DIGITS = 9;
 export const CODE_CHARS = 13;
@@ -245,7 +249,9 @@ export const useVoterStore = create<VoterState>()((set, get) => {
       updateChoice((c) => (c.kind === 'plurality' ? { kind: 'plurality', choice: c.choice === candidate ? null : candidate } : c));
     },
     toggleRanked(candidate) {
-      updateChoice((c, contest) => (c.kind === 'ranked' ? { kind: 'ranked', ranking: toggleRank(c.ranking, candidate, maxRankingsOf(contest)) } : c));
+      updateChoice((c, contest) =>
+        c.kind === 'ranked' ? { kind: 'ranked', ranking: toggleRank(c.ranking, candidate, maxRankingsOf(contest)) } : c,
+      );
     },
     moveRanked(candidate, direction) {
       updateChoice((c) => (c.kind === 'ranked' ? { kind: 'ranked', ranking: moveRank(c.ranking, candidate, direction) } : c));

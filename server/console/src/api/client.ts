@@ -98,7 +98,11 @@ export async function postForDownload(path: string, body: unknown): Promise<Resu
   }
   if (!response.ok) {
     const parsed = ErrorBodySchema.safeParse(await response.json().catch(() => undefined));
-    return err(parsed.success ? { ...parsed.data.error, status: response.status } : { code: 'bad-answer', status: response.status, message: `HTTP ${response.status}` });
+    return err(
+      parsed.success
+        ? { ...parsed.data.error, status: response.status }
+        : { code: 'bad-answer', status: response.status, message: `HTTP ${response.status}` },
+    );
   }
   const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'download';
   const url = URL.createObjectURL(await response.blob());
@@ -108,6 +112,8 @@ export async function postForDownload(path: string, body: unknown): Promise<Resu
   document.body.append(link);
   link.click();
   link.remove();
-  setTimeout(() => { URL.revokeObjectURL(url); }, 10_000);
+  setTimeout(() => {
+    URL.revokeObjectURL(url);
+  }, 10_000);
   return ok(name);
 }

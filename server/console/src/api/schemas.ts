@@ -66,7 +66,12 @@ const PluralityOutcomeSchema = z.discriminatedUnion('kind', [
 export const RaceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('plurality'),
-    result: z.object({ standings: z.array(z.object({ candidate: z.string(), votes: z.number() })), valid: z.number(), blank: z.number(), outcome: PluralityOutcomeSchema }),
+    result: z.object({
+      standings: z.array(z.object({ candidate: z.string(), votes: z.number() })),
+      valid: z.number(),
+      blank: z.number(),
+      outcome: PluralityOutcomeSchema,
+    }),
   }),
   z.object({
     kind: z.literal('irv'),
@@ -113,7 +118,13 @@ export const ResultsSchema = z.object({
   parties: z.array(z.object({ party: z.string().nullable(), seats: z.number(), votes: z.number(), share: z.number() })),
   ridingsReporting: z.object({ total: z.number(), reporting: z.number(), complete: z.number() }),
   turnout: z.object({ registeredVoters: z.number(), ballots: z.number() }),
-  referendums: z.array(z.object({ contest: z.string(), national: ReferendumResultSchema, byRiding: z.array(z.object({ riding: z.string(), result: ReferendumResultSchema })) })),
+  referendums: z.array(
+    z.object({
+      contest: z.string(),
+      national: ReferendumResultSchema,
+      byRiding: z.array(z.object({ riding: z.string(), result: ReferendumResultSchema })),
+    }),
+  ),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -139,12 +150,20 @@ export const TurnoutSchema = z.object({
 });
 
 export const AlertsSchema = z.object({
-  alerts: z.array(z.object({ id: z.number(), station: z.string().nullable(), kind: z.string(), detail: z.unknown(), raisedAt: z.string() })),
+  alerts: z.array(
+    z.object({ id: z.number(), station: z.string().nullable(), kind: z.string(), detail: z.unknown(), raisedAt: z.string() }),
+  ),
   next: z.number().nullable(),
 });
 export type Alert = z.infer<typeof AlertsSchema>['alerts'][number];
 
-const reasonCounts = { 'invalid-credential': z.number(), 'wrong-station': z.number(), duplicate: z.number(), 'invalid-ballot': z.number(), all: z.number() };
+const reasonCounts = {
+  'invalid-credential': z.number(),
+  'wrong-station': z.number(),
+  duplicate: z.number(),
+  'invalid-ballot': z.number(),
+  all: z.number(),
+};
 export const RejectionsSchema = z.object({
   totals: z.object(reasonCounts),
   stations: z.array(z.object({ station: z.string(), ...reasonCounts })),
@@ -184,7 +203,13 @@ export const VerificationSchema = z.object({
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
-export const OfficialSchema = z.object({ username: z.string(), role: RoleSchema, createdAt: z.string(), failedLogins: z.number(), lockedUntil: z.string().nullable() });
+export const OfficialSchema = z.object({
+  username: z.string(),
+  role: RoleSchema,
+  createdAt: z.string(),
+  failedLogins: z.number(),
+  lockedUntil: z.string().nullable(),
+});
 export type Official = z.infer<typeof OfficialSchema>;
 export const OfficialsSchema = z.object({ officials: z.array(OfficialSchema) });
 
@@ -208,5 +233,7 @@ export const TokenSchema = z.object({ station: z.string(), token: z.string(), ex
 export const RevokedSchema = z.object({ station: z.string(), revokedAt: z.string().nullable() });
 export const StateChangedSchema = z.object({ state: ElectionStateSchema, previous: ElectionStateSchema, override: z.boolean() });
 export const SavedSchema = z.object({ id: z.string(), state: z.literal('draft'), ridings: z.number(), stations: z.number() });
-export const PendingStationsSchema = z.object({ stations: z.array(z.object({ station: z.string(), unprocessed: z.number(), missing: z.number() })) });
+export const PendingStationsSchema = z.object({
+  stations: z.array(z.object({ station: z.string(), unprocessed: z.number(), missing: z.number() })),
+});
 export const AnySchema = z.unknown();

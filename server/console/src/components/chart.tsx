@@ -12,7 +12,12 @@ echarts.use([BarChart, LineChart, SankeyChart, ScatterChart, GridComponent, Lege
  * change (ECharts animates from the old values to the new), resized with its box. Drawn on
  * canvas, so the strict Content Security Policy holds.
  */
-export function Chart(props: { readonly option: EChartsCoreOption; readonly height: number; readonly label: string; readonly testId?: string }) {
+export function Chart(props: {
+  readonly option: EChartsCoreOption;
+  readonly height: number;
+  readonly label: string;
+  readonly testId?: string;
+}) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
 
@@ -36,7 +41,9 @@ export function Chart(props: { readonly option: EChartsCoreOption; readonly heig
     chart.current?.setOption({ ...props.option, animation: !prefersReducedMotion() }, { notMerge: false, lazyUpdate: false });
   }, [props.option]);
 
-  return <div ref={element} className="chart" role="img" aria-label={props.label} data-testid={props.testId} style={{ height: props.height }} />;
+  return (
+    <div ref={element} className="chart" role="img" aria-label={props.label} data-testid={props.testId} style={{ height: props.height }} />
+  );
 }
 
 /** Charts do not animate for people who asked for less motion (and in the e2e screenshots). */

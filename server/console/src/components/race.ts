@@ -15,7 +15,11 @@ export function raceStatus(r: RidingResult, state: ElectionState): RaceStatus {
 }
 
 /** First-preference (or plurality) votes per candidate, most first, and the valid total. */
-export function firstPreferences(race: Race): { readonly standings: readonly { readonly candidate: string; readonly votes: number }[]; readonly valid: number; readonly blank: number } {
+export function firstPreferences(race: Race): {
+  readonly standings: readonly { readonly candidate: string; readonly votes: number }[];
+  readonly valid: number;
+  readonly blank: number;
+} {
   switch (race.kind) {
     case 'plurality':
       return { standings: race.result.standings, valid: race.result.valid, blank: race.result.blank };

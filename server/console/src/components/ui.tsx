@@ -38,7 +38,16 @@ export function PartyChip({ colour }: { readonly colour: string }) {
 
 export function StatusBadge({ status }: { readonly status: RaceStatus }) {
   const { t } = useTranslation();
-  const tone = status === 'elected' ? 'good' : status === 'elected-provisional' ? 'good-soft' : status === 'leading' ? 'info' : status === 'tie' ? 'warn' : 'muted-badge';
+  const tone =
+    status === 'elected'
+      ? 'good'
+      : status === 'elected-provisional'
+        ? 'good-soft'
+        : status === 'leading'
+          ? 'info'
+          : status === 'tie'
+            ? 'warn'
+            : 'muted-badge';
   return (
     <span className={`badge ${tone}`} data-status={status}>
       {t(`status.${status}`)}
@@ -68,7 +77,12 @@ export function IssueList({ issues }: { readonly issues: readonly Issue[] }) {
   );
 }
 
-export function Stat(props: { readonly label: string; readonly value: ReactNode; readonly tone?: 'good' | 'bad' | 'warn'; readonly testId?: string }) {
+export function Stat(props: {
+  readonly label: string;
+  readonly value: ReactNode;
+  readonly tone?: 'good' | 'bad' | 'warn';
+  readonly testId?: string;
+}) {
   return (
     <div className={`stat${props.tone === undefined ? '' : ` stat-${props.tone}`}`} data-testid={props.testId}>
       <div className="stat-value">{props.value}</div>

@@ -14,7 +14,9 @@ export function useApi<T>(key: string, load: () => Promise<Result<T, ApiFailure>
   });
   const run = useCallback(async () => {
     const result = await loader.current();
-    setState((s) => (result.ok ? { key, data: result.value, failure: null } : { key, data: s.key === key ? s.data : null, failure: result.error }));
+    setState((s) =>
+      result.ok ? { key, data: result.value, failure: null } : { key, data: s.key === key ? s.data : null, failure: result.error },
+    );
   }, [key]);
   useEffect(() => {
     void run();

@@ -26,7 +26,12 @@ export function VirtualTable<T>(props: {
   const scroller = useRef<HTMLDivElement>(null);
   const rowHeight = props.rowHeight ?? 40;
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualiser's functions are meant to be called during render
-  const virtual = useVirtualizer({ count: props.rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
+  const virtual = useVirtualizer({
+    count: props.rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+  });
   const template = props.columns.map((c) => c.width).join(' ');
   return (
     <div className="vtable" role="table" aria-label={props.label} aria-rowcount={props.rows.length + 1} data-testid={props.testId}>
@@ -37,7 +42,13 @@ export function VirtualTable<T>(props: {
           </div>
         ))}
       </div>
-      <div ref={scroller} className="vtable-body" style={{ height: Math.min(props.height, Math.max(rowHeight, props.rows.length * rowHeight)) }} tabIndex={0} role="rowgroup">
+      <div
+        ref={scroller}
+        className="vtable-body"
+        style={{ height: Math.min(props.height, Math.max(rowHeight, props.rows.length * rowHeight)) }}
+        tabIndex={0}
+        role="rowgroup"
+      >
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {virtual.getVirtualItems().map((item) => {
             const row = props.rows[item.index];
@@ -50,8 +61,20 @@ export function VirtualTable<T>(props: {
                 aria-rowindex={item.index + 2}
                 className={`vtable-row${click === undefined ? '' : ' clickable'}${item.index % 2 === 1 ? ' odd' : ''}`}
                 style={{ gridTemplateColumns: template, height: rowHeight, transform: `translateY(${item.start}px)` }}
-                onClick={click === undefined ? undefined : () => { click(row); }}
-                onKeyDown={click === undefined ? undefined : (e) => { if (e.key === 'Enter') click(row); }}
+                onClick={
+                  click === undefined
+                    ? undefined
+                    : () => {
+                        click(row);
+                      }
+                }
+                onKeyDown={
+                  click === undefined
+                    ? undefined
+                    : (e) => {
+                        if (e.key === 'Enter') click(row);
+                      }
+                }
                 tabIndex={click === undefined ? undefined : 0}
               >
                 {props.columns.map((c) => (

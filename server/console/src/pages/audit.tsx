@@ -84,7 +84,12 @@ function VerifyPanel({ election }: { readonly election: string }) {
       setFailure(result.error);
     }
   };
-  const allGood = report !== null && report.fileSignature === 'valid' && report.valid === report.batches.length && report.differing === 0 && report.missingFromFile.length === 0;
+  const allGood =
+    report !== null &&
+    report.fileSignature === 'valid' &&
+    report.valid === report.batches.length &&
+    report.differing === 0 &&
+    report.missingFromFile.length === 0;
   return (
     <section className="panel" aria-labelledby="verify-title">
       <h2 id="verify-title">{t('audit.verify')}</h2>
@@ -109,12 +114,18 @@ function VerifyPanel({ election }: { readonly election: string }) {
               {allGood ? '✓' : '!'}
             </div>
             <div>
-              <strong>{allGood ? t('audit.verifiedAll', { station: report.station }) : t('audit.verifiedProblems', { station: report.station })}</strong>
+              <strong>
+                {allGood ? t('audit.verifiedAll', { station: report.station }) : t('audit.verifiedProblems', { station: report.station })}
+              </strong>
               <div className="muted">{t(`audit.fileSignature.${report.fileSignature}`)}</div>
             </div>
           </div>
           <div className="stats compact">
-            <Stat label={t('audit.signaturesValid')} value={`${report.valid} / ${report.batches.length}`} tone={report.valid === report.batches.length ? 'good' : 'bad'} />
+            <Stat
+              label={t('audit.signaturesValid')}
+              value={`${report.valid} / ${report.batches.length}`}
+              tone={report.valid === report.batches.length ? 'good' : 'bad'}
+            />
             <Stat label={t('audit.matching')} value={formatInt(report.matching)} />
             <Stat label={t('audit.differing')} value={formatInt(report.differing)} tone={report.differing > 0 ? 'bad' : undefined} />
             <Stat label={t('audit.notReceived')} value={formatInt(report.notReceived)} tone={report.notReceived > 0 ? 'warn' : undefined} />
@@ -123,7 +134,9 @@ function VerifyPanel({ election }: { readonly election: string }) {
             <thead>
               <tr>
                 <th scope="col">{t('table.sequence')}</th>
-                <th scope="col" className="right">{t('table.envelopes')}</th>
+                <th scope="col" className="right">
+                  {t('table.envelopes')}
+                </th>
                 <th scope="col">{t('table.signature')}</th>
                 <th scope="col">{t('table.central')}</th>
               </tr>
@@ -134,10 +147,14 @@ function VerifyPanel({ election }: { readonly election: string }) {
                   <td>{b.sequence}</td>
                   <td className="right num">{b.envelopes}</td>
                   <td>
-                    <span className={`badge ${b.signature === 'valid' ? 'good' : 'bad'}`}>{b.signature === 'valid' ? t('audit.valid') : t('audit.invalid')}</span>
+                    <span className={`badge ${b.signature === 'valid' ? 'good' : 'bad'}`}>
+                      {b.signature === 'valid' ? t('audit.valid') : t('audit.invalid')}
+                    </span>
                   </td>
                   <td>
-                    <span className={`badge ${b.central === 'matches' ? 'good' : b.central === 'differs' ? 'bad' : 'warn'}`}>{t(`audit.central.${b.central}`)}</span>
+                    <span className={`badge ${b.central === 'matches' ? 'good' : b.central === 'differs' ? 'bad' : 'warn'}`}>
+                      {t(`audit.central.${b.central}`)}
+                    </span>
                   </td>
                 </tr>
               ))}
@@ -180,7 +197,13 @@ function AuditLog() {
                 <td className="nowrap">{formatDateTime(e.at)}</td>
                 <td>{e.actor}</td>
                 <td>
-                  <code className={e.action.includes('failed') || e.action.includes('override') || e.action.includes('locked') ? 'warn-text' : undefined}>{e.action}</code>
+                  <code
+                    className={
+                      e.action.includes('failed') || e.action.includes('override') || e.action.includes('locked') ? 'warn-text' : undefined
+                    }
+                  >
+                    {e.action}
+                  </code>
                 </td>
                 <td className="detail">{JSON.stringify(e.detail)}</td>
               </tr>

@@ -66,7 +66,11 @@ export function CredentialsPage() {
         {job !== null && (
           <div className="job" data-testid="credential-job" data-phase={job.phase}>
             <div className="stats compact">
-              <Stat label={t('credentials.phaseLabel')} value={t(`credentials.phase.${job.phase}`)} tone={job.phase === 'failed' ? 'bad' : job.phase === 'done' ? 'good' : undefined} />
+              <Stat
+                label={t('credentials.phaseLabel')}
+                value={t(`credentials.phase.${job.phase}`)}
+                tone={job.phase === 'failed' ? 'bad' : job.phase === 'done' ? 'good' : undefined}
+              />
               <Stat label={t('credentials.voters')} value={formatInt(job.totalVoters)} />
               <Stat label={t('credentials.stations')} value={`${formatInt(job.generatedStations)} / ${formatInt(job.totalStations)}`} />
               <Stat label={t('credentials.loaded')} value={formatInt(job.loadedVoters)} />
@@ -87,7 +91,16 @@ export function CredentialsPage() {
         <section className="panel">
           <div className="panel-title-row">
             <h2>{t('credentials.cards')}</h2>
-            <input type="search" className="search" placeholder={t('stations.search')} aria-label={t('stations.search')} value={query} onChange={(e) => { setQuery(e.target.value); }} />
+            <input
+              type="search"
+              className="search"
+              placeholder={t('stations.search')}
+              aria-label={t('stations.search')}
+              value={query}
+              onChange={(e) => {
+                setQuery(e.target.value);
+              }}
+            />
           </div>
           <p className="notice notice-warn">{t('credentials.secret')}</p>
           <VirtualTable
@@ -105,7 +118,11 @@ export function CredentialsPage() {
                 header: t('credentials.download'),
                 width: '180px',
                 cell: (s) => (
-                  <a href={downloadUrl(`/admin/elections/${election}/credentials/jobs/${job.id}/cards/${s.id}`)} download data-testid={`cards-${s.id}`}>
+                  <a
+                    href={downloadUrl(`/admin/elections/${election}/credentials/jobs/${job.id}/cards/${s.id}`)}
+                    download
+                    data-testid={`cards-${s.id}`}
+                  >
                     {t('credentials.cardsCsv')}
                   </a>
                 ),

@@ -2,7 +2,14 @@ import { parseElection } from '@scrutin/shared';
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, issuesOf, type ApiFailure } from '../api/client.ts';
-import { PendingStationsSchema, SavedSchema, StateChangedSchema, type ElectionState, type ElectionSummary, type Issue } from '../api/schemas.ts';
+import {
+  PendingStationsSchema,
+  SavedSchema,
+  StateChangedSchema,
+  type ElectionState,
+  type ElectionSummary,
+  type Issue,
+} from '../api/schemas.ts';
 import { formatDateTime } from '../components/format.ts';
 import { FailureView, IssueList, PageHeader } from '../components/ui.tsx';
 import { currentLanguage } from '../i18n/index.ts';
@@ -19,14 +26,22 @@ export function DefinitionPage() {
   const { elections, refresh, loadDefinition } = useElections();
   const go = useRouter((s) => s.go);
   const [editing, setEditing] = useState<{ draft: EditElection; existing: boolean } | null>(null);
-  const [upload, setUpload] = useState<{ failure: ApiFailure | null; issues: Issue[]; saved: string | null }>({ failure: null, issues: [], saved: null });
+  const [upload, setUpload] = useState<{ failure: ApiFailure | null; issues: Issue[]; saved: string | null }>({
+    failure: null,
+    issues: [],
+    saved: null,
+  });
 
   const loadFile = async (file: File) => {
     let json: unknown;
     try {
       json = JSON.parse(await file.text());
     } catch {
-      setUpload({ failure: { code: 'malformed-json', status: 0, message: t('definition.notJson', { file: file.name }) }, issues: [], saved: null });
+      setUpload({
+        failure: { code: 'malformed-json', status: 0, message: t('definition.notJson', { file: file.name }) },
+        issues: [],
+        saved: null,
+      });
       return;
     }
     const result = await call(SavedSchema, 'POST', '/admin/elections', json);
@@ -36,7 +51,10 @@ export function DefinitionPage() {
       await loadDefinition(result.value.id, true);
     } else {
       const issues = issuesOf(result.error);
-      const failure = result.error.code === 'invalid-definition' ? { ...result.error, message: t('definition.refused', { count: issues.length }) } : result.error;
+      const failure =
+        result.error.code === 'invalid-definition'
+          ? { ...result.error, message: t('definition.refused', { count: issues.length }) }
+          : result.error;
       setUpload({ failure, issues, saved: null });
     }
   };
@@ -62,7 +80,14 @@ export function DefinitionPage() {
           </thead>
           <tbody>
             {elections.map((e) => (
-              <ElectionRow key={e.id} election={e} onEdit={() => void edit(e.id)} onView={() => { go({ page: 'overview', election: e.id }); }} />
+              <ElectionRow
+                key={e.id}
+                election={e}
+                onEdit={() => void edit(e.id)}
+                onView={() => {
+                  go({ page: 'overview', election: e.id });
+                }}
+              />
             ))}
           </tbody>
         </table>
@@ -94,7 +119,12 @@ export function DefinitionPage() {
         <section className="panel" aria-labelledby="new-title">
           <h2 id="new-title">{t('definition.new')}</h2>
           <p className="muted">{t('definition.newIntro')}</p>
-          <button type="button" onClick={() => { setEditing({ draft: blankElection(), existing: false }); }}>
+          <button
+            type="button"
+            onClick={() => {
+              setEditing({ draft: blankElection(), existing: false });
+            }}
+          >
             {t('definition.newButton')}
           </button>
         </section>
@@ -104,7 +134,9 @@ export function DefinitionPage() {
           key={editing.draft.id}
           initial={editing.draft}
           editable={!editing.existing || elections.find((e) => e.id === editing.draft.id)?.state === 'draft'}
-          onClose={() => { setEditing(null); }}
+          onClose={() => {
+            setEditing(null);
+          }}
           onSaved={async (id) => {
             await refresh();
             await loadDefinition(id, true);
@@ -115,9 +147,22 @@ export function DefinitionPage() {
   );
 }
 
-const NEXT: { readonly [S in ElectionState]: ElectionState | null } = { draft: 'open', open: 'closed', closed: 'certified', certified: null };
+const NEXT: { readonly [S in ElectionState]: ElectionState | null } = {
+  draft: 'open',
+  open: 'closed',
+  closed: 'certified',
+  certified: null,
+};
 
-function ElectionRow({ election, onEdit, onView }: { readonly election: ElectionSummary; readonly onEdit: () => void; readonly onView: () => void }) {
+function ElectionRow({
+  election,
+  onEdit,
+  onView,
+}: {
+  readonly election: ElectionSummary;
+  readonly onEdit: () => void;
+  readonly onView: () => void;
+}) {
   const { t } = useTranslation();
   const refresh = useElections((s) => s.refresh);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
@@ -127,7 +172,10 @@ function ElectionRow({ election, onEdit, onView }: { readonly election: Election
   const next = NEXT[election.state];
   const move = async (override: boolean) => {
     if (next === null) return;
-    const result = await call(StateChangedSchema, 'POST', `/admin/elections/${election.id}/state`, { state: next, ...(override ? { override: true, reason } : {}) });
+    const result = await call(StateChangedSchema, 'POST', `/admin/elections/${election.id}/state`, {
+      state: next,
+      ...(override ? { override: true, reason } : {}),
+    });
     if (result.ok) {
       setFailure(null);
       setPending(null);
@@ -169,12 +217,25 @@ function ElectionRow({ election, onEdit, onView }: { readonly election: Election
                 <button type="button" className="primary" onClick={() => void move(false)} data-testid={`confirm-${next}`}>
                   {t(`definition.confirm.${next}`)}
                 </button>
-                <button type="button" className="ghost" onClick={() => { setConfirming(false); }}>
+                <button
+                  type="button"
+                  className="ghost"
+                  onClick={() => {
+                    setConfirming(false);
+                  }}
+                >
                   {t('definition.cancel')}
                 </button>
               </>
             ) : (
-              <button type="button" className="primary" onClick={() => { setConfirming(true); }} data-testid={`to-${next}`}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => {
+                  setConfirming(true);
+                }}
+                data-testid={`to-${next}`}
+              >
                 {t(`definition.to.${next}`)}
               </button>
             ))}
@@ -196,7 +257,13 @@ function ElectionRow({ election, onEdit, onView }: { readonly election: Election
                 </ul>
                 <label>
                   {t('definition.overrideReason')}
-                  <textarea value={reason} onChange={(e) => { setReason(e.target.value); }} rows={2} />
+                  <textarea
+                    value={reason}
+                    onChange={(e) => {
+                      setReason(e.target.value);
+                    }}
+                    rows={2}
+                  />
                 </label>
                 <button type="button" className="danger" disabled={reason.trim().length < 10} onClick={() => void move(true)}>
                   {t('definition.override')}
@@ -213,7 +280,12 @@ function ElectionRow({ election, onEdit, onView }: { readonly election: Election
 type Section = 'general' | 'ridings' | 'parties' | 'races' | 'referendums' | 'stations';
 const SECTIONS: readonly Section[] = ['general', 'ridings', 'parties', 'races', 'referendums', 'stations'];
 
-function Editor(props: { readonly initial: EditElection; readonly editable: boolean; readonly onClose: () => void; readonly onSaved: (id: string) => Promise<void> }) {
+function Editor(props: {
+  readonly initial: EditElection;
+  readonly editable: boolean;
+  readonly onClose: () => void;
+  readonly onSaved: (id: string) => Promise<void>;
+}) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState<EditElection>(props.initial);
   const [section, setSection] = useState<Section>('general');
@@ -244,10 +316,23 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
           {t('definition.close')}
         </button>
       </div>
-      {ro && <div className="notice notice-warn" role="status">{t('definition.locked')}</div>}
+      {ro && (
+        <div className="notice notice-warn" role="status">
+          {t('definition.locked')}
+        </div>
+      )}
       <div className="segmented" role="tablist" aria-label={t('definition.sections')}>
         {SECTIONS.map((s) => (
-          <button key={s} type="button" role="tab" aria-selected={s === section} className={s === section ? 'on' : undefined} onClick={() => { setSection(s); }}>
+          <button
+            key={s}
+            type="button"
+            role="tab"
+            aria-selected={s === section}
+            className={s === section ? 'on' : undefined}
+            onClick={() => {
+              setSection(s);
+            }}
+          >
             {t(`definition.section.${s}`)}
           </button>
         ))}
@@ -256,22 +341,52 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
         {section === 'general' && (
           <div className="form-grid">
             <Field label={t('definition.id')}>
-              <input value={draft.id} onChange={(e) => { update((d) => ({ ...d, id: e.target.value })); }} />
+              <input
+                value={draft.id}
+                onChange={(e) => {
+                  update((d) => ({ ...d, id: e.target.value }));
+                }}
+              />
             </Field>
             <Field label={t('definition.nameFr')}>
-              <input value={draft.fr} onChange={(e) => { update((d) => ({ ...d, fr: e.target.value })); }} />
+              <input
+                value={draft.fr}
+                onChange={(e) => {
+                  update((d) => ({ ...d, fr: e.target.value }));
+                }}
+              />
             </Field>
             <Field label={t('definition.nameEn')}>
-              <input value={draft.en} onChange={(e) => { update((d) => ({ ...d, en: e.target.value })); }} />
+              <input
+                value={draft.en}
+                onChange={(e) => {
+                  update((d) => ({ ...d, en: e.target.value }));
+                }}
+              />
             </Field>
             <Field label={t('definition.opensAt')}>
-              <input value={draft.opensAt} onChange={(e) => { update((d) => ({ ...d, opensAt: e.target.value })); }} />
+              <input
+                value={draft.opensAt}
+                onChange={(e) => {
+                  update((d) => ({ ...d, opensAt: e.target.value }));
+                }}
+              />
             </Field>
             <Field label={t('definition.closesAt')}>
-              <input value={draft.closesAt} onChange={(e) => { update((d) => ({ ...d, closesAt: e.target.value })); }} />
+              <input
+                value={draft.closesAt}
+                onChange={(e) => {
+                  update((d) => ({ ...d, closesAt: e.target.value }));
+                }}
+              />
             </Field>
             <Field label={t('definition.syncDeadline')}>
-              <input value={draft.syncDeadline} onChange={(e) => { update((d) => ({ ...d, syncDeadline: e.target.value })); }} />
+              <input
+                value={draft.syncDeadline}
+                onChange={(e) => {
+                  update((d) => ({ ...d, syncDeadline: e.target.value }));
+                }}
+              />
             </Field>
           </div>
         )}
@@ -279,12 +394,46 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
           <RowsEditor
             rows={draft.ridings}
             headers={[t('definition.code'), t('definition.nameFr'), t('definition.nameEn')]}
-            onAdd={() => { update((d) => ({ ...d, ridings: [...d.ridings, { code: `CIRC-${d.ridings.length + 1}`, fr: '', en: '' }] })); }}
-            onRemove={(i) => { update((d) => ({ ...d, ridings: d.ridings.filter((_, j) => j !== i) })); }}
+            onAdd={() => {
+              update((d) => ({ ...d, ridings: [...d.ridings, { code: `CIRC-${d.ridings.length + 1}`, fr: '', en: '' }] }));
+            }}
+            onRemove={(i) => {
+              update((d) => ({ ...d, ridings: d.ridings.filter((_, j) => j !== i) }));
+            }}
             render={(r, i) => [
-              <input key="c" aria-label={t('definition.code')} value={r.code} onChange={(e) => { update((d) => { d.ridings[i] = { ...r, code: e.target.value }; return d; }); }} />,
-              <input key="f" aria-label={t('definition.nameFr')} value={r.fr} onChange={(e) => { update((d) => { d.ridings[i] = { ...r, fr: e.target.value }; return d; }); }} />,
-              <input key="e" aria-label={t('definition.nameEn')} value={r.en} onChange={(e) => { update((d) => { d.ridings[i] = { ...r, en: e.target.value }; return d; }); }} />,
+              <input
+                key="c"
+                aria-label={t('definition.code')}
+                value={r.code}
+                onChange={(e) => {
+                  update((d) => {
+                    d.ridings[i] = { ...r, code: e.target.value };
+                    return d;
+                  });
+                }}
+              />,
+              <input
+                key="f"
+                aria-label={t('definition.nameFr')}
+                value={r.fr}
+                onChange={(e) => {
+                  update((d) => {
+                    d.ridings[i] = { ...r, fr: e.target.value };
+                    return d;
+                  });
+                }}
+              />,
+              <input
+                key="e"
+                aria-label={t('definition.nameEn')}
+                value={r.en}
+                onChange={(e) => {
+                  update((d) => {
+                    d.ridings[i] = { ...r, en: e.target.value };
+                    return d;
+                  });
+                }}
+              />,
             ]}
           />
         )}
@@ -292,14 +441,58 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
           <RowsEditor
             rows={draft.parties}
             headers={[t('definition.code'), t('definition.nameFr'), t('definition.nameEn'), t('definition.colour')]}
-            onAdd={() => { update((d) => ({ ...d, parties: [...d.parties, { code: `P${d.parties.length + 1}`, fr: '', en: '', colour: '#5CC8FF' }] })); }}
-            onRemove={(i) => { update((d) => ({ ...d, parties: d.parties.filter((_, j) => j !== i) })); }}
+            onAdd={() => {
+              update((d) => ({ ...d, parties: [...d.parties, { code: `P${d.parties.length + 1}`, fr: '', en: '', colour: '#5CC8FF' }] }));
+            }}
+            onRemove={(i) => {
+              update((d) => ({ ...d, parties: d.parties.filter((_, j) => j !== i) }));
+            }}
             render={(p, i) => [
-              <input key="c" aria-label={t('definition.code')} value={p.code} onChange={(e) => { update((d) => { d.parties[i] = { ...p, code: e.target.value }; return d; }); }} />,
-              <input key="f" aria-label={t('definition.nameFr')} value={p.fr} onChange={(e) => { update((d) => { d.parties[i] = { ...p, fr: e.target.value }; return d; }); }} />,
-              <input key="e" aria-label={t('definition.nameEn')} value={p.en} onChange={(e) => { update((d) => { d.parties[i] = { ...p, en: e.target.value }; return d; }); }} />,
+              <input
+                key="c"
+                aria-label={t('definition.code')}
+                value={p.code}
+                onChange={(e) => {
+                  update((d) => {
+                    d.parties[i] = { ...p, code: e.target.value };
+                    return d;
+                  });
+                }}
+              />,
+              <input
+                key="f"
+                aria-label={t('definition.nameFr')}
+                value={p.fr}
+                onChange={(e) => {
+                  update((d) => {
+                    d.parties[i] = { ...p, fr: e.target.value };
+                    return d;
+                  });
+                }}
+              />,
+              <input
+                key="e"
+                aria-label={t('definition.nameEn')}
+                value={p.en}
+                onChange={(e) => {
+                  update((d) => {
+                    d.parties[i] = { ...p, en: e.target.value };
+                    return d;
+                  });
+                }}
+              />,
               <span key="k" className="colour-field">
-                <input type="color" aria-label={t('definition.colour')} value={p.colour.toLowerCase()} onChange={(e) => { update((d) => { d.parties[i] = { ...p, colour: e.target.value.toUpperCase() }; return d; }); }} />
+                <input
+                  type="color"
+                  aria-label={t('definition.colour')}
+                  value={p.colour.toLowerCase()}
+                  onChange={(e) => {
+                    update((d) => {
+                      d.parties[i] = { ...p, colour: e.target.value.toUpperCase() };
+                      return d;
+                    });
+                  }}
+                />
                 <code>{p.colour}</code>
               </span>,
             ]}
@@ -310,10 +503,26 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
             <div key={ri} className="race-editor">
               <div className="form-grid">
                 <Field label={t('definition.contestId')}>
-                  <input value={race.id} onChange={(e) => { update((d) => { d.races[ri] = { ...race, id: e.target.value }; return d; }); }} />
+                  <input
+                    value={race.id}
+                    onChange={(e) => {
+                      update((d) => {
+                        d.races[ri] = { ...race, id: e.target.value };
+                        return d;
+                      });
+                    }}
+                  />
                 </Field>
                 <Field label={t('table.riding')}>
-                  <select value={race.riding} onChange={(e) => { update((d) => { d.races[ri] = { ...race, riding: e.target.value }; return d; }); }}>
+                  <select
+                    value={race.riding}
+                    onChange={(e) => {
+                      update((d) => {
+                        d.races[ri] = { ...race, riding: e.target.value };
+                        return d;
+                      });
+                    }}
+                  >
                     {draft.ridings.map((r) => (
                       <option key={r.code} value={r.code}>
                         {r.code}
@@ -322,7 +531,15 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
                   </select>
                 </Field>
                 <Field label={t('table.method')}>
-                  <select value={race.method} onChange={(e) => { update((d) => { d.races[ri] = { ...race, method: e.target.value === 'irv' ? 'irv' : 'plurality' }; return d; }); }}>
+                  <select
+                    value={race.method}
+                    onChange={(e) => {
+                      update((d) => {
+                        d.races[ri] = { ...race, method: e.target.value === 'irv' ? 'irv' : 'plurality' };
+                        return d;
+                      });
+                    }}
+                  >
                     <option value="plurality">{t('method.plurality')}</option>
                     <option value="irv">{t('method.irv')}</option>
                   </select>
@@ -331,14 +548,52 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
               <RowsEditor
                 rows={race.candidates}
                 headers={[t('definition.candidateId'), t('table.candidate'), t('table.party')]}
-                onAdd={() => { update((d) => { d.races[ri]?.candidates.push({ id: `${race.riding}-${race.candidates.length + 1}`, name: '', party: '' }); return d; }); }}
-                onRemove={(ci) => { update((d) => { const r = d.races[ri]; if (r !== undefined) r.candidates = r.candidates.filter((_, j) => j !== ci); return d; }); }}
+                onAdd={() => {
+                  update((d) => {
+                    d.races[ri]?.candidates.push({ id: `${race.riding}-${race.candidates.length + 1}`, name: '', party: '' });
+                    return d;
+                  });
+                }}
+                onRemove={(ci) => {
+                  update((d) => {
+                    const r = d.races[ri];
+                    if (r !== undefined) r.candidates = r.candidates.filter((_, j) => j !== ci);
+                    return d;
+                  });
+                }}
                 render={(k, ci) => {
-                  const set = (c: typeof k) => { update((d) => { const r = d.races[ri]; if (r !== undefined) r.candidates[ci] = c; return d; }); };
+                  const set = (c: typeof k) => {
+                    update((d) => {
+                      const r = d.races[ri];
+                      if (r !== undefined) r.candidates[ci] = c;
+                      return d;
+                    });
+                  };
                   return [
-                    <input key="i" aria-label={t('definition.candidateId')} value={k.id} onChange={(e) => { set({ ...k, id: e.target.value }); }} />,
-                    <input key="n" aria-label={t('table.candidate')} value={k.name} onChange={(e) => { set({ ...k, name: e.target.value }); }} />,
-                    <select key="p" aria-label={t('table.party')} value={k.party} onChange={(e) => { set({ ...k, party: e.target.value }); }}>
+                    <input
+                      key="i"
+                      aria-label={t('definition.candidateId')}
+                      value={k.id}
+                      onChange={(e) => {
+                        set({ ...k, id: e.target.value });
+                      }}
+                    />,
+                    <input
+                      key="n"
+                      aria-label={t('table.candidate')}
+                      value={k.name}
+                      onChange={(e) => {
+                        set({ ...k, name: e.target.value });
+                      }}
+                    />,
+                    <select
+                      key="p"
+                      aria-label={t('table.party')}
+                      value={k.party}
+                      onChange={(e) => {
+                        set({ ...k, party: e.target.value });
+                      }}
+                    >
                       <option value="">{t('table.independent')}</option>
                       {draft.parties.map((p) => (
                         <option key={p.code} value={p.code}>
@@ -352,7 +607,24 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
             </div>
           ))}
         {section === 'races' && (
-          <button type="button" onClick={() => { update((d) => { const riding = d.ridings.find((r) => !d.races.some((x) => x.riding === r.code))?.code ?? ''; d.races.push({ id: `DEP-${riding}`, riding, method: 'plurality', fr: `Député·e — ${riding}`, en: `Member — ${riding}`, candidates: [], rest: {} }); return d; }); }}>
+          <button
+            type="button"
+            onClick={() => {
+              update((d) => {
+                const riding = d.ridings.find((r) => !d.races.some((x) => x.riding === r.code))?.code ?? '';
+                d.races.push({
+                  id: `DEP-${riding}`,
+                  riding,
+                  method: 'plurality',
+                  fr: `Député·e — ${riding}`,
+                  en: `Member — ${riding}`,
+                  candidates: [],
+                  rest: {},
+                });
+                return d;
+              });
+            }}
+          >
             + {t('definition.addRace')}
           </button>
         )}
@@ -360,15 +632,58 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
           <RowsEditor
             rows={draft.referendums}
             headers={[t('definition.contestId'), t('definition.titleFr'), t('definition.questionFr'), t('definition.questionEn')]}
-            onAdd={() => { update((d) => ({ ...d, referendums: [...d.referendums, { id: `REF-${d.referendums.length + 1}`, fr: '', en: '', questionFr: '', questionEn: '', rest: {} }] })); }}
-            onRemove={(i) => { update((d) => ({ ...d, referendums: d.referendums.filter((_, j) => j !== i) })); }}
+            onAdd={() => {
+              update((d) => ({
+                ...d,
+                referendums: [
+                  ...d.referendums,
+                  { id: `REF-${d.referendums.length + 1}`, fr: '', en: '', questionFr: '', questionEn: '', rest: {} },
+                ],
+              }));
+            }}
+            onRemove={(i) => {
+              update((d) => ({ ...d, referendums: d.referendums.filter((_, j) => j !== i) }));
+            }}
             render={(q, i) => {
-              const set = (v: typeof q) => { update((d) => { d.referendums[i] = v; return d; }); };
+              const set = (v: typeof q) => {
+                update((d) => {
+                  d.referendums[i] = v;
+                  return d;
+                });
+              };
               return [
-                <input key="i" aria-label={t('definition.contestId')} value={q.id} onChange={(e) => { set({ ...q, id: e.target.value }); }} />,
-                <input key="t" aria-label={t('definition.titleFr')} value={q.fr} onChange={(e) => { set({ ...q, fr: e.target.value, en: q.en === '' ? e.target.value : q.en }); }} />,
-                <input key="f" aria-label={t('definition.questionFr')} value={q.questionFr} onChange={(e) => { set({ ...q, questionFr: e.target.value }); }} />,
-                <input key="e" aria-label={t('definition.questionEn')} value={q.questionEn} onChange={(e) => { set({ ...q, questionEn: e.target.value }); }} />,
+                <input
+                  key="i"
+                  aria-label={t('definition.contestId')}
+                  value={q.id}
+                  onChange={(e) => {
+                    set({ ...q, id: e.target.value });
+                  }}
+                />,
+                <input
+                  key="t"
+                  aria-label={t('definition.titleFr')}
+                  value={q.fr}
+                  onChange={(e) => {
+                    set({ ...q, fr: e.target.value, en: q.en === '' ? e.target.value : q.en });
+                  }}
+                />,
+                <input
+                  key="f"
+                  aria-label={t('definition.questionFr')}
+                  value={q.questionFr}
+                  onChange={(e) => {
+                    set({ ...q, questionFr: e.target.value });
+                  }}
+                />,
+                <input
+                  key="e"
+                  aria-label={t('definition.questionEn')}
+                  value={q.questionEn}
+                  onChange={(e) => {
+                    set({ ...q, questionEn: e.target.value });
+                  }}
+                />,
               ];
             }}
           />
@@ -377,22 +692,73 @@ function Editor(props: { readonly initial: EditElection; readonly editable: bool
           <RowsEditor
             rows={draft.stations}
             headers={[t('table.station'), t('table.riding'), t('definition.nameFr'), t('definition.voters')]}
-            onAdd={() => { update((d) => ({ ...d, stations: [...d.stations, { id: `ST-${String(d.stations.length + 1).padStart(5, '0')}`, riding: d.ridings[0]?.code ?? '', fr: '', en: '', registeredVoters: 0 }] })); }}
-            onRemove={(i) => { update((d) => ({ ...d, stations: d.stations.filter((_, j) => j !== i) })); }}
+            onAdd={() => {
+              update((d) => ({
+                ...d,
+                stations: [
+                  ...d.stations,
+                  {
+                    id: `ST-${String(d.stations.length + 1).padStart(5, '0')}`,
+                    riding: d.ridings[0]?.code ?? '',
+                    fr: '',
+                    en: '',
+                    registeredVoters: 0,
+                  },
+                ],
+              }));
+            }}
+            onRemove={(i) => {
+              update((d) => ({ ...d, stations: d.stations.filter((_, j) => j !== i) }));
+            }}
             limit={200}
             render={(s, i) => {
-              const set = (v: typeof s) => { update((d) => { d.stations[i] = v; return d; }); };
+              const set = (v: typeof s) => {
+                update((d) => {
+                  d.stations[i] = v;
+                  return d;
+                });
+              };
               return [
-                <input key="i" aria-label={t('table.station')} value={s.id} onChange={(e) => { set({ ...s, id: e.target.value }); }} />,
-                <select key="r" aria-label={t('table.riding')} value={s.riding} onChange={(e) => { set({ ...s, riding: e.target.value }); }}>
+                <input
+                  key="i"
+                  aria-label={t('table.station')}
+                  value={s.id}
+                  onChange={(e) => {
+                    set({ ...s, id: e.target.value });
+                  }}
+                />,
+                <select
+                  key="r"
+                  aria-label={t('table.riding')}
+                  value={s.riding}
+                  onChange={(e) => {
+                    set({ ...s, riding: e.target.value });
+                  }}
+                >
                   {draft.ridings.map((r) => (
                     <option key={r.code} value={r.code}>
                       {r.code}
                     </option>
                   ))}
                 </select>,
-                <input key="n" aria-label={t('definition.nameFr')} value={s.fr} onChange={(e) => { set({ ...s, fr: e.target.value, en: s.en === '' || s.en === s.fr ? e.target.value : s.en }); }} />,
-                <input key="v" aria-label={t('definition.voters')} type="number" min={0} value={s.registeredVoters} onChange={(e) => { set({ ...s, registeredVoters: Number(e.target.value) }); }} />,
+                <input
+                  key="n"
+                  aria-label={t('definition.nameFr')}
+                  value={s.fr}
+                  onChange={(e) => {
+                    set({ ...s, fr: e.target.value, en: s.en === '' || s.en === s.fr ? e.target.value : s.en });
+                  }}
+                />,
+                <input
+                  key="v"
+                  aria-label={t('definition.voters')}
+                  type="number"
+                  min={0}
+                  value={s.registeredVoters}
+                  onChange={(e) => {
+                    set({ ...s, registeredVoters: Number(e.target.value) });
+                  }}
+                />,
               ];
             }}
           />
@@ -464,7 +830,14 @@ function RowsEditor<T>(props: {
                 <td key={j}>{cell}</td>
               ))}
               <td>
-                <button type="button" className="ghost small" onClick={() => { props.onRemove(i); }} aria-label={t('definition.remove')}>
+                <button
+                  type="button"
+                  className="ghost small"
+                  onClick={() => {
+                    props.onRemove(i);
+                  }}
+                  aria-label={t('definition.remove')}
+                >
                   ✕
                 </button>
               </td>
@@ -472,7 +845,9 @@ function RowsEditor<T>(props: {
           ))}
         </tbody>
       </table>
-      {props.rows.length > shown.length && <p className="muted small">{t('definition.more', { count: props.rows.length - shown.length })}</p>}
+      {props.rows.length > shown.length && (
+        <p className="muted small">{t('definition.more', { count: props.rows.length - shown.length })}</p>
+      )}
       <button type="button" className="ghost" onClick={props.onAdd}>
         + {t('definition.add')}
       </button>

@@ -7,12 +7,46 @@ import type { ElectionDefinition } from '@scrutin/shared';
  * Fields the editor does not show (tie rules, IRV options, passing rules, option labels)
  * travel untouched in `rest`.
  */
-export interface EditRiding { code: string; fr: string; en: string }
-export interface EditParty { code: string; fr: string; en: string; colour: string }
-export interface EditCandidate { id: string; name: string; party: string }
-export interface EditRace { id: string; riding: string; method: 'plurality' | 'irv'; fr: string; en: string; candidates: EditCandidate[]; rest: Record<string, unknown> }
-export interface EditReferendum { id: string; fr: string; en: string; questionFr: string; questionEn: string; rest: Record<string, unknown> }
-export interface EditStation { id: string; riding: string; fr: string; en: string; registeredVoters: number }
+export interface EditRiding {
+  code: string;
+  fr: string;
+  en: string;
+}
+export interface EditParty {
+  code: string;
+  fr: string;
+  en: string;
+  colour: string;
+}
+export interface EditCandidate {
+  id: string;
+  name: string;
+  party: string;
+}
+export interface EditRace {
+  id: string;
+  riding: string;
+  method: 'plurality' | 'irv';
+  fr: string;
+  en: string;
+  candidates: EditCandidate[];
+  rest: Record<string, unknown>;
+}
+export interface EditReferendum {
+  id: string;
+  fr: string;
+  en: string;
+  questionFr: string;
+  questionEn: string;
+  rest: Record<string, unknown>;
+}
+export interface EditStation {
+  id: string;
+  riding: string;
+  fr: string;
+  en: string;
+  registeredVoters: number;
+}
 export interface EditElection {
   id: string;
   fr: string;
@@ -40,7 +74,17 @@ export function editableOf(e: ElectionDefinition): EditElection {
     races: e.contests.flatMap((c) => {
       if (c.kind !== 'candidate') return [];
       const { id, riding, method, title, candidates, kind: _kind, ...rest } = c;
-      return [{ id, riding, method, fr: title.fr, en: title.en, candidates: candidates.map((k) => ({ id: k.id, name: k.name, party: k.party ?? '' })), rest }];
+      return [
+        {
+          id,
+          riding,
+          method,
+          fr: title.fr,
+          en: title.en,
+          candidates: candidates.map((k) => ({ id: k.id, name: k.name, party: k.party ?? '' })),
+          rest,
+        },
+      ];
     }),
     referendums: e.contests.flatMap((c) => {
       if (c.kind !== 'referendum') return [];
@@ -68,7 +112,13 @@ export function toDefinitionJson(e: EditElection): unknown {
     parties: e.parties.map((p) => ({ code: p.code, name: { fr: p.fr, en: p.en }, colour: p.colour })),
     stations: e.stations.map((s) => ({ id: s.id, riding: s.riding, name: { fr: s.fr, en: s.en }, registeredVoters: s.registeredVoters })),
     contests: [
-      ...e.referendums.map((q) => ({ ...q.rest, kind: 'referendum', id: q.id, title: { fr: q.fr, en: q.en }, question: { fr: q.questionFr, en: q.questionEn } })),
+      ...e.referendums.map((q) => ({
+        ...q.rest,
+        kind: 'referendum',
+        id: q.id,
+        title: { fr: q.fr, en: q.en },
+        question: { fr: q.questionFr, en: q.questionEn },
+      })),
       ...e.races.map((r) => ({
         ...r.rest,
         kind: 'candidate',

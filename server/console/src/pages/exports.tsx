@@ -13,9 +13,27 @@ export function ExportsPage() {
     <div className="page" data-testid="exports">
       <PageHeader title={t('pages.exports')} subtitle={t('exports.subtitle')} />
       <div className="export-grid">
-        <ExportCard title={t('exports.csv')} text={t('exports.csvText')} href={downloadUrl(`${base}/results.csv`)} format="CSV" testId="export-csv" />
-        <ExportCard title={t('exports.nist')} text={t('exports.nistText')} href={downloadUrl(`${base}/results.json`)} format="NIST SP 1500-100" testId="export-nist" />
-        <ExportCard title={t('exports.cvrs')} text={t('exports.cvrsText')} href={downloadUrl(`${base}/cvrs.json`)} format="NIST SP 1500-103" testId="export-cvrs" />
+        <ExportCard
+          title={t('exports.csv')}
+          text={t('exports.csvText')}
+          href={downloadUrl(`${base}/results.csv`)}
+          format="CSV"
+          testId="export-csv"
+        />
+        <ExportCard
+          title={t('exports.nist')}
+          text={t('exports.nistText')}
+          href={downloadUrl(`${base}/results.json`)}
+          format="NIST SP 1500-100"
+          testId="export-nist"
+        />
+        <ExportCard
+          title={t('exports.cvrs')}
+          text={t('exports.cvrsText')}
+          href={downloadUrl(`${base}/cvrs.json`)}
+          format="NIST SP 1500-103"
+          testId="export-cvrs"
+        />
       </div>
       <section className="panel">
         <h2>{t('exports.rctab')}</h2>
@@ -39,10 +57,18 @@ export function ExportsPage() {
                     <code>{race.id}</code>
                   </td>
                   <td className="links">
-                    <a href={downloadUrl(`${base}/irv/${race.id}/rctab-config.json`)} download={`${race.id}_config.json`} data-testid={`rctab-config-${race.id}`}>
+                    <a
+                      href={downloadUrl(`${base}/irv/${race.id}/rctab-config.json`)}
+                      download={`${race.id}_config.json`}
+                      data-testid={`rctab-config-${race.id}`}
+                    >
                       {t('exports.config')}
                     </a>
-                    <a href={downloadUrl(`${base}/irv/${race.id}/cvr.json`)} download={`${race.id}_cvr.json`} data-testid={`rctab-cvr-${race.id}`}>
+                    <a
+                      href={downloadUrl(`${base}/irv/${race.id}/cvr.json`)}
+                      download={`${race.id}_cvr.json`}
+                      data-testid={`rctab-cvr-${race.id}`}
+                    >
                       {t('exports.cvr')}
                     </a>
                   </td>
@@ -57,7 +83,13 @@ export function ExportsPage() {
   );
 }
 
-function ExportCard(props: { readonly title: string; readonly text: string; readonly href: string; readonly format: string; readonly testId: string }) {
+function ExportCard(props: {
+  readonly title: string;
+  readonly text: string;
+  readonly href: string;
+  readonly format: string;
+  readonly testId: string;
+}) {
   const { t } = useTranslation();
   return (
     <article className="panel export-card">

@@ -44,11 +44,29 @@ export function LoginPage() {
         <p className="muted">{t('login.intro')}</p>
         <label>
           {t('login.username')}
-          <input name="username" autoComplete="username" value={username} onChange={(e) => { setUsername(e.target.value); }} required autoFocus />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => {
+              setUsername(e.target.value);
+            }}
+            required
+            autoFocus
+          />
         </label>
         <label>
           {t('login.password')}
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => { setPassword(e.target.value); }} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => {
+              setPassword(e.target.value);
+            }}
+            required
+          />
         </label>
         {error !== null && (
           <p className="form-error" role="alert">
@@ -60,7 +78,15 @@ export function LoginPage() {
         </button>
         <div className="lang center" role="group" aria-label={t('top.language')}>
           {(['fr', 'en'] as const).map((l) => (
-            <button key={l} type="button" className={l === language ? 'on' : undefined} aria-pressed={l === language} onClick={() => { setLanguage(l); }}>
+            <button
+              key={l}
+              type="button"
+              className={l === language ? 'on' : undefined}
+              aria-pressed={l === language}
+              onClick={() => {
+                setLanguage(l);
+              }}
+            >
               {l === 'fr' ? 'Français' : 'English'}
             </button>
           ))}

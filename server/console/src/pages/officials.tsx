@@ -104,11 +104,26 @@ export function OfficialsPage() {
         >
           <label className="field">
             <span>{t('officials.username')}</span>
-            <input value={form.username} autoComplete="off" onChange={(e) => { setForm({ ...form, username: e.target.value }); }} required />
+            <input
+              value={form.username}
+              autoComplete="off"
+              onChange={(e) => {
+                setForm({ ...form, username: e.target.value });
+              }}
+              required
+            />
           </label>
           <label className="field">
             <span>{t('officials.password')}</span>
-            <input type="password" autoComplete="new-password" value={form.password} onChange={(e) => { setForm({ ...form, password: e.target.value }); }} required />
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={form.password}
+              onChange={(e) => {
+                setForm({ ...form, password: e.target.value });
+              }}
+              required
+            />
           </label>
           <label className="field">
             <span>{t('officials.role')}</span>

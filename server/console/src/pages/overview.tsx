@@ -26,7 +26,12 @@ export function OverviewPage() {
     <div className="page" data-testid="overview">
       <PageHeader title={summary.name[language]} subtitle={state === 'certified' ? t('overview.final') : t('overview.provisional')} />
       <section className="kpis" aria-label={t('overview.keyFigures')}>
-        <Kpi label={t('overview.turnout')} value={formatPercent(share(turnout.ballots, turnout.registeredVoters))} detail={t('overview.ballotsOf', { ballots: formatInt(turnout.ballots), registered: formatInt(turnout.registeredVoters) })} testId="kpi-turnout" />
+        <Kpi
+          label={t('overview.turnout')}
+          value={formatPercent(share(turnout.ballots, turnout.registeredVoters))}
+          detail={t('overview.ballotsOf', { ballots: formatInt(turnout.ballots), registered: formatInt(turnout.registeredVoters) })}
+          testId="kpi-turnout"
+        />
         <Kpi label={t('overview.ballots')} value={formatInt(turnout.ballots)} detail={t('overview.counted')} testId="kpi-ballots" />
         <Kpi
           label={t('overview.ridingsReporting')}
@@ -34,7 +39,12 @@ export function OverviewPage() {
           detail={t('overview.ridingsComplete', { count: results.ridingsReporting.complete })}
           testId="kpi-ridings"
         />
-        <Kpi label={t('overview.stationsReporting')} value={`${formatInt(stationsReporting)} / ${formatInt(stationsTotal)}`} detail={formatPercent(share(stationsReporting, stationsTotal))} testId="kpi-stations" />
+        <Kpi
+          label={t('overview.stationsReporting')}
+          value={`${formatInt(stationsReporting)} / ${formatInt(stationsTotal)}`}
+          detail={formatPercent(share(stationsReporting, stationsTotal))}
+          testId="kpi-stations"
+        />
       </section>
       <div className="grid-2">
         <section className="panel" aria-labelledby="seats-title">
@@ -76,7 +86,12 @@ export function OverviewPage() {
                       {t('referendum.no')} {formatPercent(ouiShare === null ? null : 1 - ouiShare)} · {formatInt(national.counts.non)}
                     </span>
                   </div>
-                  <p className="muted small">{t('referendum.ridingsFor', { yes: q.byRiding.filter((r) => r.result.outcome.kind === 'adopted').length, total: q.byRiding.length })}</p>
+                  <p className="muted small">
+                    {t('referendum.ridingsFor', {
+                      yes: q.byRiding.filter((r) => r.result.outcome.kind === 'adopted').length,
+                      total: q.byRiding.length,
+                    })}
+                  </p>
                 </article>
               );
             })}
@@ -101,7 +116,13 @@ function Kpi(props: { readonly label: string; readonly value: string; readonly d
   );
 }
 
-export function ReferendumOutcome({ outcome, state }: { readonly outcome: Results['referendums'][number]['national']['outcome']; readonly state: ElectionState }) {
+export function ReferendumOutcome({
+  outcome,
+  state,
+}: {
+  readonly outcome: Results['referendums'][number]['national']['outcome'];
+  readonly state: ElectionState;
+}) {
   const { t } = useTranslation();
   const provisional = state !== 'certified';
   switch (outcome.kind) {
@@ -141,12 +162,25 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
       grid: { left: 4, right: 4, top: 4, bottom: 4 },
       xAxis: { type: 'value', min: -1.08, max: 1.08, show: false },
       yAxis: { type: 'value', min: -0.04, max: 1.08, show: false },
-      tooltip: { trigger: 'item', backgroundColor: THEME.surface, borderColor: THEME.grid, textStyle: { color: THEME.text }, formatter: (p: { dataIndex: number }) => labels[p.dataIndex] ?? t('overview.undeclared') },
+      tooltip: {
+        trigger: 'item',
+        backgroundColor: THEME.surface,
+        borderColor: THEME.grid,
+        textStyle: { color: THEME.text },
+        formatter: (p: { dataIndex: number }) => labels[p.dataIndex] ?? t('overview.undeclared'),
+      },
       series: [
         {
           type: 'scatter',
           symbolSize: Math.max(7, Math.min(18, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
-          data: seats.map((s, i) => ({ value: [s.x, s.y], itemStyle: { color: colours[i] ?? '#2a3756', borderColor: colours[i] === undefined ? '#3a4a6e' : 'transparent', borderWidth: 1 } })),
+          data: seats.map((s, i) => ({
+            value: [s.x, s.y],
+            itemStyle: {
+              color: colours[i] ?? '#2a3756',
+              borderColor: colours[i] === undefined ? '#3a4a6e' : 'transparent',
+              borderWidth: 1,
+            },
+          })),
         },
       ],
     };
@@ -190,30 +224,72 @@ function SeatLegend({ results, names }: { readonly results: Results; readonly na
 function PopularVote({ results, names }: { readonly results: Results; readonly names: Names }) {
   const { t } = useTranslation();
   const option = useMemo(() => {
-    const parties = results.parties.filter((p) => p.votes > 0 || p.party !== null).slice().sort((a, b) => a.votes - b.votes);
+    const parties = results.parties
+      .filter((p) => p.votes > 0 || p.party !== null)
+      .slice()
+      .sort((a, b) => a.votes - b.votes);
     return {
       animationDurationUpdate: 600,
       grid: { left: 8, right: 72, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: 'value', max: (v: { max: number }) => Math.max(0.05, v.max * 1.1), axisLabel: { show: false }, splitLine: { lineStyle: { color: THEME.grid } } },
-      yAxis: { type: 'category', data: parties.map((p) => names.party(p.party)), axisLabel: { color: THEME.text, fontSize: 13 }, axisLine: { lineStyle: { color: THEME.grid } } },
+      xAxis: {
+        type: 'value',
+        max: (v: { max: number }) => Math.max(0.05, v.max * 1.1),
+        axisLabel: { show: false },
+        splitLine: { lineStyle: { color: THEME.grid } },
+      },
+      yAxis: {
+        type: 'category',
+        data: parties.map((p) => names.party(p.party)),
+        axisLabel: { color: THEME.text, fontSize: 13 },
+        axisLine: { lineStyle: { color: THEME.grid } },
+      },
       tooltip: { trigger: 'item', backgroundColor: THEME.surface, borderColor: THEME.grid, textStyle: { color: THEME.text } },
       series: [
         {
           type: 'bar',
           barMaxWidth: 26,
-          data: parties.map((p) => ({ value: p.share, votes: p.votes, itemStyle: { color: names.colour(p.party), borderRadius: [0, 4, 4, 0] } })),
-          label: { show: true, position: 'right', color: THEME.text, fontSize: 13, fontWeight: 600, formatter: (p: { value: number }) => formatPercent(p.value) },
+          data: parties.map((p) => ({
+            value: p.share,
+            votes: p.votes,
+            itemStyle: { color: names.colour(p.party), borderRadius: [0, 4, 4, 0] },
+          })),
+          label: {
+            show: true,
+            position: 'right',
+            color: THEME.text,
+            fontSize: 13,
+            fontWeight: 600,
+            formatter: (p: { value: number }) => formatPercent(p.value),
+          },
         },
       ],
     };
   }, [results, names]);
-  return <Chart option={option} height={Math.max(220, results.parties.length * 44)} label={t('overview.popularVoteChart')} testId="popular-vote-chart" />;
+  return (
+    <Chart
+      option={option}
+      height={Math.max(220, results.parties.length * 44)}
+      label={t('overview.popularVoteChart')}
+      testId="popular-vote-chart"
+    />
+  );
 }
 
-export function RidingTable({ results, names, state }: { readonly results: Results; readonly names: Names; readonly state: ElectionState }) {
+export function RidingTable({
+  results,
+  names,
+  state,
+}: {
+  readonly results: Results;
+  readonly names: Names;
+  readonly state: ElectionState;
+}) {
   const { t } = useTranslation();
   const go = useRouter((s) => s.go);
-  const rows = useMemo(() => [...results.ridings].sort((a, b) => names.riding(a.riding).localeCompare(names.riding(b.riding))), [results, names]);
+  const rows = useMemo(
+    () => [...results.ridings].sort((a, b) => names.riding(a.riding).localeCompare(names.riding(b.riding))),
+    [results, names],
+  );
   return (
     <VirtualTable
       label={t('overview.byRiding')}
@@ -242,8 +318,20 @@ export function RidingTable({ results, names, state }: { readonly results: Resul
         },
         { key: 'status', header: t('table.status'), width: '190px', cell: (r) => <StatusBadge status={raceStatus(r, state)} /> },
         { key: 'method', header: t('table.method'), width: '110px', cell: (r) => <span className="muted">{t(`method.${r.method}`)}</span> },
-        { key: 'turnout', header: t('table.turnout'), width: '130px', align: 'right', cell: (r) => formatPercent(share(r.ballots, r.registeredVoters)) },
-        { key: 'stations', header: t('table.stationsReporting'), width: '130px', align: 'right', cell: (r) => `${formatInt(r.stationsReporting)} / ${formatInt(r.stationsTotal)}` },
+        {
+          key: 'turnout',
+          header: t('table.turnout'),
+          width: '130px',
+          align: 'right',
+          cell: (r) => formatPercent(share(r.ballots, r.registeredVoters)),
+        },
+        {
+          key: 'stations',
+          header: t('table.stationsReporting'),
+          width: '130px',
+          align: 'right',
+          cell: (r) => `${formatInt(r.stationsReporting)} / ${formatInt(r.stationsTotal)}`,
+        },
       ]}
     />
   );

@@ -19,7 +19,11 @@ export function RejectionsPage() {
   const definitions = useElections((s) => s.definitions);
   const names = useMemo(() => namesOf(definitions[election], currentLanguage()), [definitions, election]);
   const [bucket, setBucket] = useState(5);
-  const data = useApi(`rejections-${election}-${bucket}`, () => call(RejectionsSchema, 'GET', `/admin/elections/${election}/rejections?bucketMinutes=${bucket}`), REFRESH_MS);
+  const data = useApi(
+    `rejections-${election}-${bucket}`,
+    () => call(RejectionsSchema, 'GET', `/admin/elections/${election}/rejections?bucketMinutes=${bucket}`),
+    REFRESH_MS,
+  );
   const [by, setBy] = useState<'riding' | 'station'>('riding');
   if (data.failure !== null && data.data === null) return <FailureView failure={data.failure} />;
   const r = data.data;
@@ -30,8 +34,18 @@ export function RejectionsPage() {
       <PageHeader title={t('pages.rejections')} subtitle={t('rejections.subtitle')} />
       <section className="stats">
         <Stat label={t('rejections.all')} value={formatInt(r.totals.all)} testId="rejections-all" />
-        <Stat label={t('rejections.invalid')} value={formatInt(invalid)} tone={invalid > 0 ? 'warn' : undefined} testId="rejections-invalid" />
-        <Stat label={t('rejections.duplicates')} value={formatInt(r.totals.duplicate)} tone={r.totals.duplicate > 0 ? 'warn' : undefined} testId="rejections-duplicates" />
+        <Stat
+          label={t('rejections.invalid')}
+          value={formatInt(invalid)}
+          tone={invalid > 0 ? 'warn' : undefined}
+          testId="rejections-invalid"
+        />
+        <Stat
+          label={t('rejections.duplicates')}
+          value={formatInt(r.totals.duplicate)}
+          tone={r.totals.duplicate > 0 ? 'warn' : undefined}
+          testId="rejections-duplicates"
+        />
         <Stat label={t('rejections.invalidBallots')} value={formatInt(r.totals['invalid-ballot'])} />
         <Stat label={t('rejections.repeatedCredentials')} value={formatInt(r.duplicateAttempts.credentials)} />
       </section>
@@ -40,7 +54,12 @@ export function RejectionsPage() {
           <h2>{t('rejections.overTime')}</h2>
           <label className="inline">
             {t('rejections.bucket')}
-            <select value={bucket} onChange={(e) => { setBucket(Number(e.target.value)); }}>
+            <select
+              value={bucket}
+              onChange={(e) => {
+                setBucket(Number(e.target.value));
+              }}
+            >
               {[1, 5, 15, 60].map((m) => (
                 <option key={m} value={m}>
                   {m} min
@@ -56,7 +75,15 @@ export function RejectionsPage() {
           <h2>{by === 'riding' ? t('rejections.byRiding') : t('rejections.byStation')}</h2>
           <div className="segmented" role="group" aria-label={t('rejections.groupBy')}>
             {(['riding', 'station'] as const).map((b) => (
-              <button key={b} type="button" className={b === by ? 'on' : undefined} aria-pressed={b === by} onClick={() => { setBy(b); }}>
+              <button
+                key={b}
+                type="button"
+                className={b === by ? 'on' : undefined}
+                aria-pressed={b === by}
+                onClick={() => {
+                  setBy(b);
+                }}
+              >
                 {t(`rejections.by.${b}`)}
               </button>
             ))}
@@ -65,14 +92,34 @@ export function RejectionsPage() {
         <VirtualTable
           label={by === 'riding' ? t('rejections.byRiding') : t('rejections.byStation')}
           testId="rejections-table"
-          rows={(by === 'riding' ? r.ridings.map((x) => ({ ...counts(x), key: x.riding, label: names.riding(x.riding) })) : r.stations.map((x) => ({ ...counts(x), key: x.station, label: x.station }))).sort((a, b) => b.all - a.all)}
+          rows={(by === 'riding'
+            ? r.ridings.map((x) => ({ ...counts(x), key: x.riding, label: names.riding(x.riding) }))
+            : r.stations.map((x) => ({ ...counts(x), key: x.station, label: x.station }))
+          ).sort((a, b) => b.all - a.all)}
           rowKey={(x) => x.key}
           height={420}
           columns={[
-            { key: 'name', header: by === 'riding' ? t('table.riding') : t('table.station'), width: 'minmax(160px, 1.5fr)', cell: (x) => x.label },
-            { key: 'invalid', header: t('rejections.invalid'), width: '200px', align: 'right', cell: (x) => formatInt(x['invalid-credential'] + x['wrong-station']) },
+            {
+              key: 'name',
+              header: by === 'riding' ? t('table.riding') : t('table.station'),
+              width: 'minmax(160px, 1.5fr)',
+              cell: (x) => x.label,
+            },
+            {
+              key: 'invalid',
+              header: t('rejections.invalid'),
+              width: '200px',
+              align: 'right',
+              cell: (x) => formatInt(x['invalid-credential'] + x['wrong-station']),
+            },
             { key: 'dup', header: t('rejections.duplicates'), width: '200px', align: 'right', cell: (x) => formatInt(x.duplicate) },
-            { key: 'ballot', header: t('rejections.invalidBallots'), width: '200px', align: 'right', cell: (x) => formatInt(x['invalid-ballot']) },
+            {
+              key: 'ballot',
+              header: t('rejections.invalidBallots'),
+              width: '200px',
+              align: 'right',
+              cell: (x) => formatInt(x['invalid-ballot']),
+            },
             { key: 'all', header: t('rejections.all'), width: '140px', align: 'right', cell: (x) => <strong>{formatInt(x.all)}</strong> },
           ]}
         />
@@ -82,7 +129,13 @@ export function RejectionsPage() {
 }
 
 type ReasonCounts = Pick<Rejections['totals'], 'invalid-credential' | 'wrong-station' | 'duplicate' | 'invalid-ballot' | 'all'>;
-const counts = (x: ReasonCounts): ReasonCounts => ({ 'invalid-credential': x['invalid-credential'], 'wrong-station': x['wrong-station'], duplicate: x.duplicate, 'invalid-ballot': x['invalid-ballot'], all: x.all });
+const counts = (x: ReasonCounts): ReasonCounts => ({
+  'invalid-credential': x['invalid-credential'],
+  'wrong-station': x['wrong-station'],
+  duplicate: x.duplicate,
+  'invalid-ballot': x['invalid-ballot'],
+  all: x.all,
+});
 
 function Timeline({ data }: { readonly data: Rejections }) {
   const { t } = useTranslation();
@@ -92,11 +145,30 @@ function Timeline({ data }: { readonly data: Rejections }) {
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       legend: { top: 0, textStyle: { color: THEME.text } },
       tooltip: { trigger: 'axis', backgroundColor: THEME.surface, borderColor: THEME.grid, textStyle: { color: THEME.text } },
-      xAxis: { type: 'category', data: data.timeline.map((b) => formatClock(b.at)), axisLabel: { color: THEME.muted }, axisLine: { lineStyle: { color: THEME.grid } } },
+      xAxis: {
+        type: 'category',
+        data: data.timeline.map((b) => formatClock(b.at)),
+        axisLabel: { color: THEME.muted },
+        axisLine: { lineStyle: { color: THEME.grid } },
+      },
       yAxis: { type: 'value', axisLabel: { color: THEME.muted }, splitLine: { lineStyle: { color: THEME.grid } }, minInterval: 1 },
       series: [
-        { name: t('rejections.invalid'), type: 'bar', stack: 'r', barMaxWidth: 56, data: data.timeline.map((b) => b.invalid), itemStyle: { color: THEME.warn } },
-        { name: t('rejections.duplicates'), type: 'bar', stack: 'r', barMaxWidth: 56, data: data.timeline.map((b) => b.duplicates), itemStyle: { color: THEME.bad } },
+        {
+          name: t('rejections.invalid'),
+          type: 'bar',
+          stack: 'r',
+          barMaxWidth: 56,
+          data: data.timeline.map((b) => b.invalid),
+          itemStyle: { color: THEME.warn },
+        },
+        {
+          name: t('rejections.duplicates'),
+          type: 'bar',
+          stack: 'r',
+          barMaxWidth: 56,
+          data: data.timeline.map((b) => b.duplicates),
+          itemStyle: { color: THEME.bad },
+        },
       ],
     }),
     [data, t],

@@ -24,7 +24,12 @@ export function RidingPage() {
     return (
       <div className="page">
         <PageHeader title={t('riding.unknown')} />
-        <button type="button" onClick={() => { go({ page: 'ridings' }); }}>
+        <button
+          type="button"
+          onClick={() => {
+            go({ page: 'ridings' });
+          }}
+        >
           {t('riding.back')}
         </button>
       </div>
@@ -39,7 +44,13 @@ export function RidingPage() {
         title={names.riding(riding.riding)}
         subtitle={`${race?.title[language] ?? riding.contest} · ${t(`method.${riding.method}`)}`}
         actions={
-          <button type="button" className="ghost" onClick={() => { go({ page: 'ridings' }); }}>
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => {
+              go({ page: 'ridings' });
+            }}
+          >
             ← {t('riding.back')}
           </button>
         }
@@ -48,7 +59,9 @@ export function RidingPage() {
         <div className="kpi">
           <div className="kpi-label">{t('overview.turnout')}</div>
           <div className="kpi-value">{formatPercent(share(riding.ballots, riding.registeredVoters))}</div>
-          <div className="kpi-detail">{t('overview.ballotsOf', { ballots: formatInt(riding.ballots), registered: formatInt(riding.registeredVoters) })}</div>
+          <div className="kpi-detail">
+            {t('overview.ballotsOf', { ballots: formatInt(riding.ballots), registered: formatInt(riding.registeredVoters) })}
+          </div>
         </div>
         <div className="kpi">
           <div className="kpi-label">{t('overview.stationsReporting')}</div>
@@ -60,7 +73,9 @@ export function RidingPage() {
         <div className="kpi wide">
           <div className="kpi-label">{t(status === 'elected' ? 'riding.elected' : 'riding.leader')}</div>
           <div className="kpi-value leader-big" data-testid="riding-winner">
-            {riding.winner === null ? '—' : (
+            {riding.winner === null ? (
+              '—'
+            ) : (
               <>
                 <PartyChip colour={names.colour(riding.winner.party)} />
                 {names.candidate(riding.winner.candidate)}
@@ -73,7 +88,13 @@ export function RidingPage() {
         </div>
       </section>
       {riding.race.kind === 'irv' ? (
-        <IrvView riding={riding} rounds={riding.race.result.rounds} names={names} status={status} threshold={riding.race.result.summary.finalThreshold} />
+        <IrvView
+          riding={riding}
+          rounds={riding.race.result.rounds}
+          names={names}
+          status={status}
+          threshold={riding.race.result.summary.finalThreshold}
+        />
       ) : (
         <PluralityView riding={riding} names={names} status={status} />
       )}
@@ -98,8 +119,17 @@ function PluralityView({ riding, names, status }: { readonly riding: RidingResul
         {
           type: 'bar',
           barMaxWidth: 28,
-          data: rows.map((s) => ({ value: s.votes, itemStyle: { color: names.colour(names.partyOf(s.candidate)), borderRadius: [0, 4, 4, 0] } })),
-          label: { show: true, position: 'right', color: THEME.text, fontWeight: 600, formatter: (p: { value: number }) => formatPercent(share(p.value, total)) },
+          data: rows.map((s) => ({
+            value: s.votes,
+            itemStyle: { color: names.colour(names.partyOf(s.candidate)), borderRadius: [0, 4, 4, 0] },
+          })),
+          label: {
+            show: true,
+            position: 'right',
+            color: THEME.text,
+            fontWeight: 600,
+            formatter: (p: { value: number }) => formatPercent(share(p.value, total)),
+          },
         },
       ],
     };
@@ -117,8 +147,12 @@ function PluralityView({ riding, names, status }: { readonly riding: RidingResul
             <tr>
               <th scope="col">{t('table.candidate')}</th>
               <th scope="col">{t('table.party')}</th>
-              <th scope="col" className="right">{t('table.votes')}</th>
-              <th scope="col" className="right">%</th>
+              <th scope="col" className="right">
+                {t('table.votes')}
+              </th>
+              <th scope="col" className="right">
+                %
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -146,13 +180,22 @@ function PluralityView({ riding, names, status }: { readonly riding: RidingResul
   );
 }
 
-function IrvView(props: { readonly riding: RidingResult; readonly rounds: readonly IrvRound[]; readonly names: Names; readonly status: RaceStatus; readonly threshold: number }) {
+function IrvView(props: {
+  readonly riding: RidingResult;
+  readonly rounds: readonly IrvRound[];
+  readonly names: Names;
+  readonly status: RaceStatus;
+  readonly threshold: number;
+}) {
   const { t } = useTranslation();
   const { rounds, names, riding } = props;
   const candidates = useMemo(() => Object.keys(rounds[0]?.tally ?? {}), [rounds]);
   const eliminatedIn = new Map<string, number>();
   for (const r of rounds) for (const d of r.decisions) if (d.kind === 'eliminated') eliminatedIn.set(d.candidate, r.round);
-  const ordered = [...candidates].sort((a, b) => (eliminatedIn.get(b) ?? Infinity) - (eliminatedIn.get(a) ?? Infinity) || (rounds[0]?.tally[b] ?? 0) - (rounds[0]?.tally[a] ?? 0));
+  const ordered = [...candidates].sort(
+    (a, b) =>
+      (eliminatedIn.get(b) ?? Infinity) - (eliminatedIn.get(a) ?? Infinity) || (rounds[0]?.tally[b] ?? 0) - (rounds[0]?.tally[a] ?? 0),
+  );
   const exhausted = (r: IrvRound) => Object.values(r.inactive).reduce((n, v) => n + v, 0);
   const sankey = useMemo(() => sankeyOption(rounds, names, t('riding.exhausted')), [rounds, names, t]);
   return (
@@ -217,12 +260,16 @@ function IrvView(props: { readonly riding: RidingResult; readonly rounds: readon
           {rounds.flatMap((r) =>
             r.decisions.map((d) => (
               <li key={`${r.round}-${d.candidate}`}>
-                <strong>{t('riding.round', { n: r.round })}</strong> — {t(`riding.decision.${d.kind}`, { name: names.candidate(d.candidate) })}
+                <strong>{t('riding.round', { n: r.round })}</strong> —{' '}
+                {t(`riding.decision.${d.kind}`, { name: names.candidate(d.candidate) })}
                 {d.byTiebreak ? ` (${t('riding.tiebreak')})` : ''}
                 {d.kind === 'eliminated' && (
                   <span className="muted">
                     {' '}
-                    · {Object.entries(d.transfers.toCandidates).map(([k, v]) => `${names.candidate(k)} +${formatInt(v)}`).join(', ')}
+                    ·{' '}
+                    {Object.entries(d.transfers.toCandidates)
+                      .map(([k, v]) => `${names.candidate(k)} +${formatInt(v)}`)
+                      .join(', ')}
                     {d.transfers.exhausted > 0 ? `, ${t('riding.exhausted').toLowerCase()} +${formatInt(d.transfers.exhausted)}` : ''}
                   </span>
                 )}
@@ -258,14 +305,34 @@ function sankeyOption(rounds: readonly IrvRound[], names: Names, exhaustedLabel:
     if (next === undefined) return;
     const decided = new Set(r.decisions.filter((d) => d.kind === 'eliminated').map((d) => d.candidate));
     for (const [c, votes] of Object.entries(r.tally)) {
-      if (!decided.has(c) && next.tally[c] !== undefined && votes > 0) links.push({ source: node(c, r.round), target: node(c, next.round), value: votes, lineStyle: { color: names.colour(names.partyOf(c)) } });
+      if (!decided.has(c) && next.tally[c] !== undefined && votes > 0)
+        links.push({
+          source: node(c, r.round),
+          target: node(c, next.round),
+          value: votes,
+          lineStyle: { color: names.colour(names.partyOf(c)) },
+        });
     }
     const before = Object.values(r.inactive).reduce((n, v) => n + v, 0);
-    if (before > 0) links.push({ source: node(null, r.round), target: node(null, next.round), value: before, lineStyle: { color: '#55607a' } });
+    if (before > 0)
+      links.push({ source: node(null, r.round), target: node(null, next.round), value: before, lineStyle: { color: '#55607a' } });
     for (const d of r.decisions) {
       if (d.kind !== 'eliminated') continue;
-      for (const [to, v] of Object.entries(d.transfers.toCandidates)) if (v > 0) links.push({ source: node(d.candidate, r.round), target: node(to, next.round), value: v, lineStyle: { color: names.colour(names.partyOf(d.candidate)) } });
-      if (d.transfers.exhausted > 0) links.push({ source: node(d.candidate, r.round), target: node(null, next.round), value: d.transfers.exhausted, lineStyle: { color: '#55607a' } });
+      for (const [to, v] of Object.entries(d.transfers.toCandidates))
+        if (v > 0)
+          links.push({
+            source: node(d.candidate, r.round),
+            target: node(to, next.round),
+            value: v,
+            lineStyle: { color: names.colour(names.partyOf(d.candidate)) },
+          });
+      if (d.transfers.exhausted > 0)
+        links.push({
+          source: node(d.candidate, r.round),
+          target: node(null, next.round),
+          value: d.transfers.exhausted,
+          lineStyle: { color: '#55607a' },
+        });
     }
   });
   const used = new Set(links.flatMap((l) => [l.source, l.target]));
@@ -283,7 +350,9 @@ function sankeyOption(rounds: readonly IrvRound[], names: Names, exhaustedLabel:
         nodeWidth: 14,
         layoutIterations: 0,
         emphasis: { focus: 'adjacency' },
-        data: [...nodes.values()].filter((n) => used.has(n.name)).map((n) => ({ name: n.name, itemStyle: { color: n.colour, borderColor: n.colour }, label: { formatter: () => n.label } })),
+        data: [...nodes.values()]
+          .filter((n) => used.has(n.name))
+          .map((n) => ({ name: n.name, itemStyle: { color: n.colour, borderColor: n.colour }, label: { formatter: () => n.label } })),
         links: links.map((l) => ({ ...l, lineStyle: { ...l.lineStyle, opacity: 0.35, curveness: 0.5 } })),
         label: { color: THEME.text, fontSize: 12 },
       },
@@ -306,9 +375,15 @@ function RidingReferendums({ riding, names, state }: { readonly riding: string; 
         <thead>
           <tr>
             <th scope="col">{t('table.question')}</th>
-            <th scope="col" className="right">{t('referendum.yes')}</th>
-            <th scope="col" className="right">{t('referendum.no')}</th>
-            <th scope="col" className="right">{t('riding.blank')}</th>
+            <th scope="col" className="right">
+              {t('referendum.yes')}
+            </th>
+            <th scope="col" className="right">
+              {t('referendum.no')}
+            </th>
+            <th scope="col" className="right">
+              {t('riding.blank')}
+            </th>
             <th scope="col">{t('table.outcome')}</th>
           </tr>
         </thead>

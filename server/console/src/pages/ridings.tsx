@@ -15,7 +15,14 @@ export function RidingsPage() {
     if (results === null) return null;
     const q = query.trim().toLocaleLowerCase();
     if (q === '') return results;
-    return { ...results, ridings: results.ridings.filter((r) => `${r.riding} ${names.riding(r.riding)} ${r.winner === null ? '' : names.candidate(r.winner.candidate)}`.toLocaleLowerCase().includes(q)) };
+    return {
+      ...results,
+      ridings: results.ridings.filter((r) =>
+        `${r.riding} ${names.riding(r.riding)} ${r.winner === null ? '' : names.candidate(r.winner.candidate)}`
+          .toLocaleLowerCase()
+          .includes(q),
+      ),
+    };
   }, [results, query, names]);
   if (filtered === null || summary === undefined || definition === undefined) return <div className="loading">{t('app.loading')}</div>;
   return (
@@ -24,7 +31,16 @@ export function RidingsPage() {
         title={t('pages.ridings')}
         subtitle={t('ridings.subtitle', { count: filtered.ridings.length })}
         actions={
-          <input type="search" className="search" placeholder={t('ridings.search')} aria-label={t('ridings.search')} value={query} onChange={(e) => { setQuery(e.target.value); }} />
+          <input
+            type="search"
+            className="search"
+            placeholder={t('ridings.search')}
+            aria-label={t('ridings.search')}
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+            }}
+          />
         }
       />
       <section className="panel">

@@ -48,20 +48,45 @@ export function StationAdminPage() {
       <PageHeader
         title={t('pages.station-admin')}
         subtitle={t('stationAdmin.subtitle', { count: formatInt(health.data?.stations.length ?? 0) })}
-        actions={<input type="search" className="search" placeholder={t('stations.search')} aria-label={t('stations.search')} value={query} onChange={(e) => { setQuery(e.target.value); }} />}
+        actions={
+          <input
+            type="search"
+            className="search"
+            placeholder={t('stations.search')}
+            aria-label={t('stations.search')}
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+            }}
+          />
+        }
       />
       {token !== null && (
         <div className="notice notice-good token-box" role="status" data-testid="enrolment-token">
           <strong>{t('stationAdmin.tokenFor', { station: token.station })}</strong>
           <code className="token">{token.token}</code>
           <span className="muted small">{t('stationAdmin.tokenOnce', { expires: formatDateTime(token.expiresAt) })}</span>
-          <button type="button" className="ghost" onClick={() => { setToken(null); }}>
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => {
+              setToken(null);
+            }}
+          >
             {t('stationAdmin.done')}
           </button>
         </div>
       )}
       {failure !== null && <FailureView failure={failure} />}
-      {kitFor !== null && <KitForm election={election} station={kitFor} onClose={() => { setKitFor(null); }} />}
+      {kitFor !== null && (
+        <KitForm
+          election={election}
+          station={kitFor}
+          onClose={() => {
+            setKitFor(null);
+          }}
+        />
+      )}
       <section className="panel">
         <VirtualTable
           label={t('pages.station-admin')}
@@ -83,23 +108,50 @@ export function StationAdminPage() {
                   <button type="button" className="ghost small" onClick={() => void issue(s.station)} data-testid={`token-${s.station}`}>
                     {t('stationAdmin.issue')}
                   </button>
-                  <button type="button" className="ghost small" onClick={() => { setKitFor(s.station); }} data-testid={`kit-${s.station}`}>
+                  <button
+                    type="button"
+                    className="ghost small"
+                    onClick={() => {
+                      setKitFor(s.station);
+                    }}
+                    data-testid={`kit-${s.station}`}
+                  >
                     {t('stationAdmin.kit')}
                   </button>
-                  {s.enrolled && !s.revoked && (confirmRevoke === s.station ? (
-                    <>
-                      <button type="button" className="danger small" onClick={() => void revoke(s.station)} data-testid={`confirm-revoke-${s.station}`}>
-                        {t('stationAdmin.confirmRevoke')}
+                  {s.enrolled &&
+                    !s.revoked &&
+                    (confirmRevoke === s.station ? (
+                      <>
+                        <button
+                          type="button"
+                          className="danger small"
+                          onClick={() => void revoke(s.station)}
+                          data-testid={`confirm-revoke-${s.station}`}
+                        >
+                          {t('stationAdmin.confirmRevoke')}
+                        </button>
+                        <button
+                          type="button"
+                          className="ghost small"
+                          onClick={() => {
+                            setConfirmRevoke(null);
+                          }}
+                        >
+                          {t('definition.cancel')}
+                        </button>
+                      </>
+                    ) : (
+                      <button
+                        type="button"
+                        className="ghost small"
+                        onClick={() => {
+                          setConfirmRevoke(s.station);
+                        }}
+                        data-testid={`revoke-${s.station}`}
+                      >
+                        {t('stationAdmin.revoke')}
                       </button>
-                      <button type="button" className="ghost small" onClick={() => { setConfirmRevoke(null); }}>
-                        {t('definition.cancel')}
-                      </button>
-                    </>
-                  ) : (
-                    <button type="button" className="ghost small" onClick={() => { setConfirmRevoke(s.station); }} data-testid={`revoke-${s.station}`}>
-                      {t('stationAdmin.revoke')}
-                    </button>
-                  ))}
+                    ))}
                 </span>
               ),
             },
@@ -163,11 +215,23 @@ function AddStation(props: {
       >
         <label className="field">
           <span>{t('table.station')}</span>
-          <input value={id} placeholder="ST-00042" onChange={(e) => { setId(e.target.value); }} required />
+          <input
+            value={id}
+            placeholder="ST-00042"
+            onChange={(e) => {
+              setId(e.target.value);
+            }}
+            required
+          />
         </label>
         <label className="field">
           <span>{t('table.riding')}</span>
-          <select value={riding} onChange={(e) => { setRiding(e.target.value); }}>
+          <select
+            value={riding}
+            onChange={(e) => {
+              setRiding(e.target.value);
+            }}
+          >
             {props.ridings.map((r) => (
               <option key={r.code} value={r.code}>
                 {r.name}
@@ -177,11 +241,24 @@ function AddStation(props: {
         </label>
         <label className="field">
           <span>{t('definition.nameFr')}</span>
-          <input value={name} onChange={(e) => { setName(e.target.value); }} required />
+          <input
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+            }}
+            required
+          />
         </label>
         <label className="field">
           <span>{t('definition.voters')}</span>
-          <input type="number" min={0} value={voters} onChange={(e) => { setVoters(Number(e.target.value)); }} />
+          <input
+            type="number"
+            min={0}
+            value={voters}
+            onChange={(e) => {
+              setVoters(Number(e.target.value));
+            }}
+          />
         </label>
         <button type="submit" className="primary">
           {t('stationAdmin.addButton')}
@@ -195,7 +272,10 @@ function AddStation(props: {
 /** The poll workers of a station and their PINs, then the station kit built centrally (a .tar). */
 function KitForm({ election, station, onClose }: { readonly election: string; readonly station: string; readonly onClose: () => void }) {
   const { t } = useTranslation();
-  const [workers, setWorkers] = useState([{ name: '', pin: '' }, { name: '', pin: '' }]);
+  const [workers, setWorkers] = useState([
+    { name: '', pin: '' },
+    { name: '', pin: '' },
+  ]);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const set = (i: number, change: Partial<{ name: string; pin: string }>) => {
@@ -225,15 +305,37 @@ function KitForm({ election, station, onClose }: { readonly election: string; re
           <span key={i} className="form-row">
             <label className="field">
               <span>{t('stationAdmin.worker', { n: i + 1 })}</span>
-              <input value={w.name} onChange={(e) => { set(i, { name: e.target.value }); }} required />
+              <input
+                value={w.name}
+                onChange={(e) => {
+                  set(i, { name: e.target.value });
+                }}
+                required
+              />
             </label>
             <label className="field">
               <span>{t('stationAdmin.pin', { n: i + 1 })}</span>
-              <input type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]{4,12}" value={w.pin} onChange={(e) => { set(i, { pin: e.target.value }); }} required />
+              <input
+                type="password"
+                inputMode="numeric"
+                autoComplete="off"
+                pattern="[0-9]{4,12}"
+                value={w.pin}
+                onChange={(e) => {
+                  set(i, { pin: e.target.value });
+                }}
+                required
+              />
             </label>
           </span>
         ))}
-        <button type="button" className="ghost" onClick={() => { setWorkers((w) => [...w, { name: '', pin: '' }]); }}>
+        <button
+          type="button"
+          className="ghost"
+          onClick={() => {
+            setWorkers((w) => [...w, { name: '', pin: '' }]);
+          }}
+        >
           + {t('stationAdmin.addWorker')}
         </button>
         <button type="submit" className="primary" data-testid="kit-download">

@@ -50,8 +50,12 @@ export function StationsPage() {
   const alerts = useApi(`alerts-${election}`, () => call(AlertsSchema, 'GET', `/admin/elections/${election}/alerts?limit=50`), REFRESH_MS);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    const timer = setInterval(() => { setNow(Date.now()); }, REFRESH_MS);
-    return () => { clearInterval(timer); };
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, REFRESH_MS);
+    return () => {
+      clearInterval(timer);
+    };
   }, []);
 
   const ballots = useMemo(() => new Map(turnout.data?.stations.map((s) => [s.station, s]) ?? []), [turnout.data]);
@@ -80,12 +84,30 @@ export function StationsPage() {
     <div className="page" data-testid="stations">
       <PageHeader title={t('pages.stations')} subtitle={t('stations.subtitle', { time: formatTime(new Date(now).toISOString()) })} />
       <section className="stats">
-        <Stat label={t('stations.enrolled')} value={`${formatInt(count((s) => s.enrolled && !s.revoked))} / ${formatInt(all.length)}`} testId="stat-enrolled" />
+        <Stat
+          label={t('stations.enrolled')}
+          value={`${formatInt(count((s) => s.enrolled && !s.revoked))} / ${formatInt(all.length)}`}
+          testId="stat-enrolled"
+        />
         <Stat label={t('stations.synced')} value={formatInt(count((s) => s.lastSyncAt !== null))} />
-        <Stat label={t('stations.offline', { minutes: offlineMinutes })} value={formatInt(offline)} tone={offline > 0 ? 'warn' : undefined} />
-        <Stat label={t('stations.gaps')} value={formatInt(count((s) => s.missingCount > 0))} tone={count((s) => s.missingCount > 0) > 0 ? 'warn' : undefined} testId="stat-gaps" />
+        <Stat
+          label={t('stations.offline', { minutes: offlineMinutes })}
+          value={formatInt(offline)}
+          tone={offline > 0 ? 'warn' : undefined}
+        />
+        <Stat
+          label={t('stations.gaps')}
+          value={formatInt(count((s) => s.missingCount > 0))}
+          tone={count((s) => s.missingCount > 0) > 0 ? 'warn' : undefined}
+          testId="stat-gaps"
+        />
         <Stat label={t('stations.pendingBatches')} value={formatInt(all.reduce((n, s) => n + s.batches.pending, 0))} />
-        <Stat label={t('stations.alerts')} value={formatInt(count((s) => s.alerts > 0))} tone={count((s) => s.alerts > 0) > 0 ? 'bad' : undefined} testId="stat-alerts" />
+        <Stat
+          label={t('stations.alerts')}
+          value={formatInt(count((s) => s.alerts > 0))}
+          tone={count((s) => s.alerts > 0) > 0 ? 'bad' : undefined}
+          testId="stat-alerts"
+        />
         <Stat label={t('stations.revoked')} value={formatInt(count((s) => s.revoked))} />
       </section>
       {(alerts.data?.alerts.length ?? 0) > 0 && (
@@ -94,8 +116,9 @@ export function StationsPage() {
           <ul className="alert-list">
             {alerts.data?.alerts.slice(0, 8).map((a) => (
               <li key={a.id}>
-                <span className="badge bad">{t(`alertKind.${a.kind === 'equivocation' ? 'equivocation' : 'other'}`)}</span> <strong>{a.station ?? '—'}</strong>{' '}
-                <span className="muted">{formatDateTime(a.raisedAt)}</span> <code className="small">{JSON.stringify(a.detail)}</code>
+                <span className="badge bad">{t(`alertKind.${a.kind === 'equivocation' ? 'equivocation' : 'other'}`)}</span>{' '}
+                <strong>{a.station ?? '—'}</strong> <span className="muted">{formatDateTime(a.raisedAt)}</span>{' '}
+                <code className="small">{JSON.stringify(a.detail)}</code>
               </li>
             ))}
           </ul>
@@ -105,14 +128,27 @@ export function StationsPage() {
         <div className="toolbar">
           <div className="segmented" role="group" aria-label={t('stations.filter')}>
             {FILTERS.map((f) => (
-              <button key={f} type="button" className={f === filter ? 'on' : undefined} aria-pressed={f === filter} onClick={() => { setFilter(f); }}>
+              <button
+                key={f}
+                type="button"
+                className={f === filter ? 'on' : undefined}
+                aria-pressed={f === filter}
+                onClick={() => {
+                  setFilter(f);
+                }}
+              >
                 {t(`stations.filters.${f}`)}
               </button>
             ))}
           </div>
           <label className="inline">
             {t('stations.offlineAfter')}
-            <select value={offlineMinutes} onChange={(e) => { setOfflineMinutes(Number(e.target.value)); }}>
+            <select
+              value={offlineMinutes}
+              onChange={(e) => {
+                setOfflineMinutes(Number(e.target.value));
+              }}
+            >
               {[5, 15, 30, 60, 120].map((m) => (
                 <option key={m} value={m}>
                   {m} min
@@ -120,7 +156,16 @@ export function StationsPage() {
               ))}
             </select>
           </label>
-          <input type="search" className="search" placeholder={t('stations.search')} aria-label={t('stations.search')} value={query} onChange={(e) => { setQuery(e.target.value); }} />
+          <input
+            type="search"
+            className="search"
+            placeholder={t('stations.search')}
+            aria-label={t('stations.search')}
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+            }}
+          />
         </div>
         <p className="muted small" data-testid="stations-count">
           {t('stations.showing', { shown: formatInt(rows.length), total: formatInt(all.length) })}
@@ -148,15 +193,40 @@ export function StationsPage() {
               },
             },
             { key: 'last', header: t('table.lastSync'), width: '170px', cell: (s) => formatClock(s.lastSyncAt) },
-            { key: 'batches', header: t('table.batches'), width: '130px', align: 'right', cell: (s) => `${formatInt(s.batches.processed)} / ${formatInt(s.batches.received)}` },
-            { key: 'ballots', header: t('table.ballots'), width: '100px', align: 'right', cell: (s) => formatInt(ballots.get(s.station)?.ballots ?? 0) },
+            {
+              key: 'batches',
+              header: t('table.batches'),
+              width: '130px',
+              align: 'right',
+              cell: (s) => `${formatInt(s.batches.processed)} / ${formatInt(s.batches.received)}`,
+            },
+            {
+              key: 'ballots',
+              header: t('table.ballots'),
+              width: '100px',
+              align: 'right',
+              cell: (s) => formatInt(ballots.get(s.station)?.ballots ?? 0),
+            },
             {
               key: 'gaps',
               header: t('table.gaps'),
               width: '150px',
-              cell: (s) => (s.missingCount === 0 ? <span className="muted">—</span> : <span className="warn-text">{s.missingSequences.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`)).join(', ')}</span>),
+              cell: (s) =>
+                s.missingCount === 0 ? (
+                  <span className="muted">—</span>
+                ) : (
+                  <span className="warn-text">
+                    {s.missingSequences.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`)).join(', ')}
+                  </span>
+                ),
             },
-            { key: 'alerts', header: t('table.alerts'), width: '90px', align: 'right', cell: (s) => (s.alerts === 0 ? <span className="muted">0</span> : <strong className="bad-text">{s.alerts}</strong>) },
+            {
+              key: 'alerts',
+              header: t('table.alerts'),
+              width: '90px',
+              align: 'right',
+              cell: (s) => (s.alerts === 0 ? <span className="muted">0</span> : <strong className="bad-text">{s.alerts}</strong>),
+            },
           ]}
         />
       </section>

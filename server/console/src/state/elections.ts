@@ -55,7 +55,8 @@ export function namesOf(e: ElectionDefinition | undefined, language: 'fr' | 'en'
     riding: (code) => ridings.get(code) ?? code,
     candidate: (id) => candidates.get(id)?.name ?? id,
     partyOf: (id) => candidates.get(id)?.party ?? null,
-    party: (code) => (code === null ? (language === 'fr' ? 'Indépendant·e·s' : 'Independents') : (parties.get(code)?.name[language] ?? code)),
+    party: (code) =>
+      code === null ? (language === 'fr' ? 'Indépendant·e·s' : 'Independents') : (parties.get(code)?.name[language] ?? code),
     colour: (code) => (code === null ? INDEPENDENT_COLOUR : (parties.get(code)?.colour ?? INDEPENDENT_COLOUR)),
     question: (contest) => questions.get(contest) ?? contest,
   };

@@ -53,7 +53,10 @@ export function Dashboard() {
   const { pin } = unlocked;
   const { sync } = status;
 
-  const run = async <T,>(action: () => Promise<{ readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StationError }>, done: (value: T) => void) => {
+  const run = async <T,>(
+    action: () => Promise<{ readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StationError }>,
+    done: (value: T) => void,
+  ) => {
     setBusy(true);
     setError(null);
     setNotice(null);
@@ -121,7 +124,9 @@ export function Dashboard() {
           </p>
         </div>
       </div>
-      {sync.lastError !== null && (sync.state === 'offline' || sync.state === 'error') && <p className="message message--warning">{sync.lastError[language]}</p>}
+      {sync.lastError !== null && (sync.state === 'offline' || sync.state === 'error') && (
+        <p className="message message--warning">{sync.lastError[language]}</p>
+      )}
       <div aria-live="polite">
         <ErrorMessage error={error} />
         {notice !== null && (
@@ -173,7 +178,11 @@ export function Dashboard() {
                   (progress) => {
                     // Offline, the warning from the sync state says it; otherwise say what is left.
                     if (progress.state === 'offline' || progress.state === 'error') return;
-                    setNotice(progress.pendingBallots === 0 ? t('staff.syncAllSent') : t('staff.syncDone', { pending: String(progress.pendingBallots) }));
+                    setNotice(
+                      progress.pendingBallots === 0
+                        ? t('staff.syncAllSent')
+                        : t('staff.syncDone', { pending: String(progress.pendingBallots) }),
+                    );
                   },
                 )
               }
@@ -213,7 +222,12 @@ export function Dashboard() {
           </form>
           {exported !== null && (
             <p className="message message--ok" role="status">
-              {t('staff.exportDone', { ballots: String(exported.ballots), batches: String(exported.batches), path: exported.path, sha: exported.sha256.slice(0, 16) })}
+              {t('staff.exportDone', {
+                ballots: String(exported.ballots),
+                batches: String(exported.batches),
+                path: exported.path,
+                sha: exported.sha256.slice(0, 16),
+              })}
             </p>
           )}
         </section>

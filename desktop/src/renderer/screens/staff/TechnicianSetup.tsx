@@ -26,7 +26,8 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const answer = step === 'kit' ? await stationApi().loadKit({ path: kitPath.trim() }) : await stationApi().enrol({ token: token.trim() });
+      const answer =
+        step === 'kit' ? await stationApi().loadKit({ path: kitPath.trim() }) : await stationApi().enrol({ token: token.trim() });
       if (!answer.ok) setError({ step, error: answer.error });
       else if (step === 'enrol') setToken('');
       await refresh();

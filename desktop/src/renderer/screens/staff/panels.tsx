@@ -81,8 +81,16 @@ export function ConnectionCheckPanel() {
       {check !== null && (
         <ul className="checklist" aria-live="polite" data-testid="connection-check">
           <li className={check.reachable ? 'ok' : 'bad'}>{check.reachable ? t('staff.check.reachable') : t('staff.check.unreachable')}</li>
-          {seconds !== null && <li className={check.clockWarning ? 'bad' : 'ok'}>{check.clockWarning ? t('staff.check.clockWarning', { seconds: String(seconds) }) : t('staff.check.clock', { seconds: String(seconds) })}</li>}
-          {check.reachable && <li className={check.enrolled ? 'ok' : 'bad'}>{check.enrolled ? t('staff.check.enrolled') : t('staff.check.notEnrolled')}</li>}
+          {seconds !== null && (
+            <li className={check.clockWarning ? 'bad' : 'ok'}>
+              {check.clockWarning
+                ? t('staff.check.clockWarning', { seconds: String(seconds) })
+                : t('staff.check.clock', { seconds: String(seconds) })}
+            </li>
+          )}
+          {check.reachable && (
+            <li className={check.enrolled ? 'ok' : 'bad'}>{check.enrolled ? t('staff.check.enrolled') : t('staff.check.notEnrolled')}</li>
+          )}
         </ul>
       )}
     </div>

@@ -140,14 +140,32 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
           {input('nas')}
           {input('code')}
           <div aria-live="polite" className="card-entry__status">
-            {busy ? <p className="message message--info">{t('card.checking')}</p> : cardProblem !== null && <ProblemMessage problem={cardProblem} />}
+            {busy ? (
+              <p className="message message--info">{t('card.checking')}</p>
+            ) : (
+              cardProblem !== null && <ProblemMessage problem={cardProblem} />
+            )}
           </div>
         </div>
         <div className="card-entry__keypad">
           {field === 'nas' ? (
-            <Keypad keys={DIGITS} columns={3} label={`${t('card.keypad')} — ${t('card.nas')}`} onKey={pressKey} onBackspace={backspace} onClear={clearField} />
+            <Keypad
+              keys={DIGITS}
+              columns={3}
+              label={`${t('card.keypad')} — ${t('card.nas')}`}
+              onKey={pressKey}
+              onBackspace={backspace}
+              onClear={clearField}
+            />
           ) : (
-            <Keypad keys={[...DIGITS, ...LETTERS]} columns={10} label={`${t('card.keypad')} — ${t('card.code')}`} onKey={pressKey} onBackspace={backspace} onClear={clearField} />
+            <Keypad
+              keys={[...DIGITS, ...LETTERS]}
+              columns={10}
+              label={`${t('card.keypad')} — ${t('card.code')}`}
+              onKey={pressKey}
+              onBackspace={backspace}
+              onClear={clearField}
+            />
           )}
         </div>
       </div>

@@ -5,7 +5,8 @@ import { useHeadingFocus } from '../../components/hooks.ts';
 export function PollsNotOpen(props: { readonly state: 'setup' | 'closed' }) {
   const { t } = useTranslation();
   const heading = useHeadingFocus<HTMLHeadingElement>(props.state);
-  const [title, body] = props.state === 'setup' ? [t('polls.setupTitle'), t('polls.setupBody')] : [t('polls.closedTitle'), t('polls.closedBody')];
+  const [title, body] =
+    props.state === 'setup' ? [t('polls.setupTitle'), t('polls.setupBody')] : [t('polls.closedTitle'), t('polls.closedBody')];
   return (
     <main className="screen screen--centered" id="main">
       <div className="notice-card">

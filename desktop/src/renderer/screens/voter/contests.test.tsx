@@ -26,7 +26,11 @@ function Ranked() {
   const choice = useVoterStore((s) => s.choices[raceIndex]);
   const language = usePrefsStore((s) => s.language);
   const i18n = createI18n(language);
-  return <I18nextProvider i18n={i18n}>{choice === undefined ? null : <ContestBody contest={race} choice={choice} parties={election.parties} />}</I18nextProvider>;
+  return (
+    <I18nextProvider i18n={i18n}>
+      {choice === undefined ? null : <ContestBody contest={race} choice={choice} parties={election.parties} />}
+    </I18nextProvider>
+  );
 }
 
 beforeEach(() => {
@@ -58,7 +62,10 @@ describe('the ranked race', () => {
     for (const name of ['Ruba Haddad', 'David Nguyen', 'Olivier Kaplan']) fireEvent.click(screen.getByRole('button', { name }));
     fireEvent.click(screen.getByRole('button', { name: 'Monter Olivier Kaplan d’un rang' }));
     fireEvent.click(screen.getByRole('button', { name: 'Retirer Ruba Haddad du classement' }));
-    expect(useVoterStore.getState().choices[raceIndex]).toEqual({ kind: 'ranked', ranking: ['MONTREAL-CENTRE-IND-6', 'MONTREAL-CENTRE-PLQ-2'] });
+    expect(useVoterStore.getState().choices[raceIndex]).toEqual({
+      kind: 'ranked',
+      ranking: ['MONTREAL-CENTRE-IND-6', 'MONTREAL-CENTRE-PLQ-2'],
+    });
     expect(screen.getByRole('button', { name: 'Olivier Kaplan, 1er choix' })).toBeTruthy();
     // The first cannot go up, the last cannot go down.
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Monter Olivier Kaplan d’un rang' }).disabled).toBe(true);

@@ -110,7 +110,9 @@ export function RankedContest(props: { readonly contest: CandidateRace; readonly
   return (
     <>
       <p className="instructions">
-        {t('ballot.rankedHelp')} {max < props.contest.candidates.length ? t('ballot.rankedMax', { max: String(max) }) : t('ballot.rankedAsMany')} {t('ballot.rankedTapAgain')}
+        {t('ballot.rankedHelp')}{' '}
+        {max < props.contest.candidates.length ? t('ballot.rankedMax', { max: String(max) }) : t('ballot.rankedAsMany')}{' '}
+        {t('ballot.rankedTapAgain')}
       </p>
       <div className="ranked">
         <ul className="options options--candidates options--ranked" aria-label={t('ballot.rankedHelp')}>
@@ -208,5 +210,9 @@ export function RankedContest(props: { readonly contest: CandidateRace; readonly
 export function ContestBody(props: { readonly contest: Contest; readonly choice: Choice; readonly parties: readonly Party[] }) {
   const { contest } = props;
   if (contest.kind === 'referendum') return <ReferendumContest contest={contest} choice={props.choice} />;
-  return contest.method === 'irv' ? <RankedContest contest={contest} choice={props.choice} parties={props.parties} /> : <PluralityContest contest={contest} choice={props.choice} parties={props.parties} />;
+  return contest.method === 'irv' ? (
+    <RankedContest contest={contest} choice={props.choice} parties={props.parties} />
+  ) : (
+    <PluralityContest contest={contest} choice={props.choice} parties={props.parties} />
+  );
 }
