@@ -1,6 +1,6 @@
 import { ballotStyle, err, ok, sampleElection, StationIdSchema, type ElectionDefinition } from '@scrutin/shared';
 import { stationError } from '../station/messages.ts';
-import type { KitSummary, StationApi, StationEvent, StationProblem, StationStatus, SyncProgress } from '../station/station_api.ts';
+import type { KitSummary, StationApi, StationEvent, StationProblem, StationStatus, SyncProgress } from './station_api.ts';
 
 /**
  * A StationApi for tests of the UI side and of the transports: the sample election at

@@ -1,6 +1,13 @@
-import type { Result } from '@scrutin/shared';
-import type { StationApi, StationError, StationEvent } from '../station/station_api.ts';
-import { StationEventSchema, replySchema, type ArgsOf, type Call, type StationMethod, type ValueOf } from './station_protocol.ts';
+import {
+  STATION_METHOD_NAMES,
+  StationEventSchema,
+  type StationApi,
+  type StationCall,
+  type StationCalls,
+  type StationEvent,
+  type StationMethod,
+} from './station_api.ts';
+import { replySchema, type Call } from './station_protocol.ts';
 
 /**
  * The UI side of a hop: a StationApi made of calls sent somewhere else (WebSocket to the
@@ -20,25 +27,18 @@ export class StationProtocolError extends Error {
 }
 
 export function stationApiOver(transport: StationTransport): StationApi {
-  const invoke = async <M extends StationMethod>(method: M, args: ArgsOf<M>): Promise<Result<ValueOf<M>, StationError>> => {
-    const raw = await transport.call({ method, args });
-    const reply = replySchema(method).safeParse(raw);
-    if (!reply.success) throw new StationProtocolError(`the answer to ${method} does not follow the protocol: ${reply.error.message}`);
-    return reply.data;
-  };
+  const remote =
+    <M extends StationMethod>(method: M): StationCall<M> =>
+    async (args) => {
+      const raw = await transport.call({ method, args });
+      const reply = replySchema(method).safeParse(raw);
+      if (!reply.success) throw new StationProtocolError(`the answer to ${method} does not follow the protocol: ${reply.error.message}`);
+      return reply.data;
+    };
+  // One function per method of the table; Object.fromEntries cannot say which key holds which.
+  const calls = Object.fromEntries(STATION_METHOD_NAMES.map((method) => [method, remote(method)])) as StationCalls;
   return {
-    status: (args) => invoke('status', args),
-    loadKit: (args) => invoke('loadKit', args),
-    enrol: (args) => invoke('enrol', args),
-    unlock: (args) => invoke('unlock', args),
-    openPolls: (args) => invoke('openPolls', args),
-    closePolls: (args) => invoke('closePolls', args),
-    checkIn: (args) => invoke('checkIn', args),
-    cast: (args) => invoke('cast', args),
-    syncNow: (args) => invoke('syncNow', args),
-    checkConnection: (args) => invoke('checkConnection', args),
-    exportBatches: (args) => invoke('exportBatches', args),
-    closingReport: (args) => invoke('closingReport', args),
+    ...calls,
     subscribe(listener: (event: StationEvent) => void) {
       return transport.listen((raw) => {
         const event = StationEventSchema.safeParse(raw);

@@ -8,8 +8,9 @@ import WebSocket from 'ws';
 import { fakeStation, GOOD_CARD, type FakeStation } from '../api/fake_station.test-support.ts';
 import { stationApiOver } from '../api/station_client.ts';
 import { webSocketTransport, type WebSocketTransport } from '../api/ws_transport.ts';
-import type { StationApi, StationEvent } from '../station/station_api.ts';
-import { CONTENT_SECURITY_POLICY, startStationHost, type StationHost } from './station_host.ts';
+import type { StationApi, StationEvent } from '../api/station_api.ts';
+import { CONTENT_SECURITY_POLICY } from './renderer_files.ts';
+import { startStationHost, type StationHost } from './station_host.ts';
 
 /** The browser host: loopback only, same-origin only, and the StationApi over WebSocket, checked both ways. */
 let station: FakeStation;
@@ -95,6 +96,11 @@ describe('files', () => {
     expect((await get('/../../etc/passwd')).status).toBe(404);
     expect((await get('/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);
     expect((await get('/nothing.js')).status).toBe(404);
+  });
+
+  it('answers a path that does not decode with 404, and keeps serving', async () => {
+    expect((await get('/%E0%A4%A')).status).toBe(404);
+    expect((await get('/')).status).toBe(200);
   });
 
   it('answers only to its own host name (no DNS rebinding)', async () => {

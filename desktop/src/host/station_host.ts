@@ -1,11 +1,12 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { describeDispatchError, dispatchCall } from '../api/dispatch.ts';
-import { ClientFrameSchema, StationEventSchema, type HostFrame } from '../api/station_protocol.ts';
-import type { StationApi } from '../station/station_api.ts';
+import { fault, stationFrameLoop } from '../api/frame_loop.ts';
+import type { StationApi } from '../api/station_api.ts';
+import type { HostFrame } from '../api/station_protocol.ts';
+import { rendererFile, SECURITY_HEADERS } from './renderer_files.ts';
 
 /**
  * The browser host: serves the built kiosk renderer and the StationApi over a WebSocket
@@ -30,31 +31,8 @@ export interface StationHost {
 export const API_PATH = '/api';
 const MAX_FRAME_BYTES = 1024 * 1024;
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
-};
-
-/** No remote origin: scripts, styles, fonts and the API come from this host only. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
-
 function securityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=()');
-  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 }
 
 export function startStationHost(options: StationHostOptions): Promise<StationHost> {
@@ -78,16 +56,14 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    const relative = pathname === '/' ? 'index.html' : normalize(pathname).replace(/^[/\\]+/, '');
-    const file = join(rendererDir, relative);
-    if (!file.startsWith(rendererDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    const file = rendererFile(rendererDir, new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': file.contentType });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    else createReadStream(file.path).pipe(res);
   };
 
   const server: Server = createServer(serveFile);
@@ -105,57 +81,29 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
 
-  sockets.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      void (async () => {
-        if (isBinary) {
-          send(ws, { type: 'fault', id: null, message: 'binary frames are not part of the protocol' });
-          return;
-        }
-        let json: unknown;
-        try {
-          json = JSON.parse(
-            Buffer.isBuffer(data)
-              ? data.toString('utf8')
-              : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
-          );
-        } catch {
-          send(ws, { type: 'fault', id: null, message: 'a frame is not JSON' });
-          return;
-        }
-        const frame = ClientFrameSchema.safeParse(json);
-        if (!frame.success) {
-          send(ws, {
-            type: 'fault',
-            id: null,
-            message: `a frame does not follow the protocol: ${frame.error.issues.map((i) => i.message).join('; ')}`,
-          });
-          return;
-        }
-        const { id, call } = frame.data;
-        try {
-          const outcome = await dispatchCall(station, call);
-          if (outcome.ok) send(ws, { type: 'reply', id, reply: outcome.value });
-          else {
-            if (outcome.error.kind === 'bad-reply') console.error(describeDispatchError(outcome.error));
-            send(ws, { type: 'fault', id, message: describeDispatchError(outcome.error) });
-          }
-        } catch (error) {
-          // A bug in the backend: the UI learns that the call failed, the log says why.
-          console.error(`station ${call.method} failed`, error);
-          send(ws, { type: 'fault', id, message: `the station backend failed on ${call.method}` });
-        }
-      })();
-    });
+  const loop = stationFrameLoop(station, (frame) => {
+    for (const ws of sockets.clients) send(ws, frame);
   });
 
-  const unsubscribe = station.subscribe((event) => {
-    const checked = StationEventSchema.safeParse(event);
-    if (!checked.success) {
-      console.error('a station event does not follow the protocol; not relayed', checked.error.message);
-      return;
-    }
-    for (const ws of sockets.clients) send(ws, { type: 'event', event: checked.data });
+  sockets.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        send(ws, fault(null, 'binary frames are not part of the protocol'));
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(
+          Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
+        );
+      } catch {
+        send(ws, fault(null, 'a frame is not JSON'));
+        return;
+      }
+      void loop.receive(json, (frame) => {
+        send(ws, frame);
+      });
+    });
   });
 
   return new Promise((resolve, reject) => {
@@ -167,7 +115,7 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
         port,
         close: () =>
           new Promise<void>((done) => {
-            unsubscribe();
+            loop.close();
             for (const ws of sockets.clients) ws.terminate();
             sockets.close();
             server.closeAllConnections();

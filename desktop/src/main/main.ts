@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import {
   app,
   BrowserWindow,
@@ -13,6 +13,7 @@ import {
   type WebContents,
 } from 'electron';
 import { ClientFrameSchema, HostFrameSchema } from '../api/station_protocol.ts';
+import { rendererFile, SECURITY_HEADERS } from '../host/renderer_files.ts';
 
 /**
  * The Electron shell of the kiosk: one locked-down full-screen window showing the renderer
@@ -25,18 +26,6 @@ import { ClientFrameSchema, HostFrameSchema } from '../api/station_protocol.ts';
  */
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://kiosk`;
-/** Same as the browser host's (desktop/src/host/station_host.ts). */
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 const here = import.meta.dirname;
 const rendererDir = join(here, '..', 'renderer');
@@ -56,23 +45,17 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(start);
 }
 
+/** The renderer's files, served as the browser host serves them (src/host/renderer_files.ts: paths, types, CSP). */
 function serveRenderer(): void {
   protocol.handle(SCHEME, async (request) => {
     const url = new URL(request.url);
-    const path = url.pathname === '/' ? 'index.html' : normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
-    const file = join(rendererDir, path);
-    if (url.host !== 'kiosk' || !file.startsWith(rendererDir + sep)) return new Response('not found', { status: 404 });
+    const file = url.host === 'kiosk' ? rendererFile(rendererDir, url.pathname) : undefined;
+    if (file === undefined) return new Response('not found', { status: 404, headers: SECURITY_HEADERS });
     try {
-      const body = await readFile(file);
-      return new Response(body, {
-        headers: {
-          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-          'content-security-policy': CSP,
-          'x-content-type-options': 'nosniff',
-        },
-      });
+      const body = await readFile(file.path);
+      return new Response(body, { headers: { ...SECURITY_HEADERS, 'content-type': file.contentType } });
     } catch {
-      return new Response('not found', { status: 404 });
+      return new Response('not found', { status: 404, headers: SECURITY_HEADERS });
     }
   });
 }

@@ -8,7 +8,7 @@ import {
   type RidingCode,
   type Selection,
 } from '@scrutin/shared/node';
-import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from './station_api.ts';
+import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '../api/station_api.ts';
 
 /**
  * The closing report (the "results tape"): once the polls are closed, the station's counts

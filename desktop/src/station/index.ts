@@ -1,4 +1,4 @@
-export * from './station_api.ts';
+export * from '../api/station_api.ts';
 export * from './station.ts';
 export * from './messages.ts';
 export * from './db.ts';

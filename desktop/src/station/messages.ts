@@ -1,5 +1,5 @@
 import { assertNever, describeBallotError, type NasError, type VoterCodeError } from '@scrutin/shared';
-import type { Bilingual, StationError, StationProblem } from './station_api.ts';
+import type { Bilingual, StationError, StationProblem } from '../api/station_api.ts';
 import type { SyncProblem } from './sync_engine.ts';
 
 /**

@@ -31,7 +31,7 @@ import {
   type CredentialsFixture,
 } from './fixtures.test-support.ts';
 import { LOCKOUT_MS, MAX_PIN_FAILURES } from './poll_workers.ts';
-import type { StationEvent } from './station_api.ts';
+import type { StationEvent } from '../api/station_api.ts';
 
 let credentials: CredentialsFixture;
 beforeAll(async () => {

@@ -39,7 +39,7 @@ import type {
   StationEvent,
   StationProblem,
   StationStatus,
-} from './station_api.ts';
+} from '../api/station_api.ts';
 import { SyncEngine, type SyncOptions } from './sync_engine.ts';
 
 /** The station software's version, in exports and the audit log export. */

@@ -6,7 +6,7 @@ import { centralBallots, enrolledStation, startCentralFor } from './central.test
 import { startFaultProxy, type FaultProxy } from './fault_proxy.test-support.ts';
 import { GOOD_PIN, castFor, makeCredentials, removeTempDirs, type CredentialsFixture } from './fixtures.test-support.ts';
 import type { Station } from './station.ts';
-import type { SyncProgress } from './station_api.ts';
+import type { SyncProgress } from '../api/station_api.ts';
 
 /**
  * Sync under network faults, against the real central server (Postgres, Redis, RabbitMQ, the

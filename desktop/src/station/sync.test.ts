@@ -20,7 +20,7 @@ import {
   type CredentialsFixture,
 } from './fixtures.test-support.ts';
 import type { Station } from './station.ts';
-import type { StationEvent } from './station_api.ts';
+import type { StationEvent } from '../api/station_api.ts';
 
 /** The station's sync engine, USB export and closing report against a real central server. */
 let credentials: CredentialsFixture;

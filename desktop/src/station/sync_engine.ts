@@ -6,7 +6,7 @@ import type { StationDb } from './db.ts';
 import type { StationKey } from './enrolment.ts';
 import type { StationKit } from './kit.ts';
 import { describeSyncProblem } from './messages.ts';
-import type { ConnectionCheck, StationEvent, SyncProgress, SyncState } from './station_api.ts';
+import type { ConnectionCheck, StationEvent, SyncProgress, SyncState } from '../api/station_api.ts';
 
 /**
  * The sync engine (docs/station-kit.md, docs/protocol.md §4–§8): seals the outbox into

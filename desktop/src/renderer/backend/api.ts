@@ -1,4 +1,4 @@
-import type { StationApi } from '../../station/station_api.ts';
+import type { StationApi } from '../../api/station_api.ts';
 
 /**
  * The renderer's one way to the station backend. main.tsx sets it at start (Electron's

@@ -1,6 +1,6 @@
 import { stationApiOver } from '../../api/station_client.ts';
 import { webSocketTransport } from '../../api/ws_transport.ts';
-import type { StationApi } from '../../station/station_api.ts';
+import type { StationApi } from '../../api/station_api.ts';
 
 declare global {
   interface Window {

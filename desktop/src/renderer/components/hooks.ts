@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Bilingual } from '../../station/station_api.ts';
+import type { Bilingual } from '../../api/station_api.ts';
 import { usePrefsStore } from '../state/prefs_store.ts';
 
 /** The election's own words (from the definition) in the voter's language. */

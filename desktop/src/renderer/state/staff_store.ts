@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { StationError } from '../../station/station_api.ts';
+import type { StationError } from '../../api/station_api.ts';
 import { stationApi } from '../backend/api.ts';
 
 /**

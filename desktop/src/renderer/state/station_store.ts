@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { StationStatus } from '../../station/station_api.ts';
+import type { StationStatus } from '../../api/station_api.ts';
 import { stationApi } from '../backend/api.ts';
 
 /** What the station backend says about itself, refreshed on every pushed event. */

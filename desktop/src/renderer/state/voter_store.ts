@@ -1,6 +1,6 @@
 import type { CandidateId, Contest, ReferendumOptionId, RidingCode, StationId } from '@scrutin/shared';
 import { create } from 'zustand';
-import type { Bilingual, StationError } from '../../station/station_api.ts';
+import type { Bilingual, StationError } from '../../api/station_api.ts';
 import { ballotOf, blankChoice, maxRankingsOf, type Choice } from '../ballot/choices.ts';
 import { moveRank, toggleRank } from '../ballot/ranking.ts';
 import { stationApi } from '../backend/api.ts';

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { ClosingReport } from '../../../station/station_api.ts';
+import type { ClosingReport } from '../../../api/station_api.ts';
 import { useLabel } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { useDateTime } from './panels.tsx';

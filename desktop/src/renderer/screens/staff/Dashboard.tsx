@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BatchExportSummary, ClosingReport, StationError } from '../../../station/station_api.ts';
+import type { BatchExportSummary, ClosingReport, StationError } from '../../../api/station_api.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { StationError } from '../../../station/station_api.ts';
+import type { StationError } from '../../../api/station_api.ts';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { stationApi } from '../../backend/api.ts';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ConnectionCheck, StationError, StationStatus } from '../../../station/station_api.ts';
+import type { ConnectionCheck, StationError, StationStatus } from '../../../api/station_api.ts';
 import { useLabel } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { stationApi } from '../../backend/api.ts';

@@ -1,0 +1,377 @@
+import { z } from 'zod';
+import {
+  CandidateIdSchema,
+  ContestIdSchema,
+  ContestSchema,
+  ElectionIdSchema,
+  PartySchema,
+  PublicKeySchema,
+  RidingCodeSchema,
+  Sha256HexSchema,
+  StationIdSchema,
+  type BallotError,
+  type NasError,
+  type PublicKey,
+  type Result,
+  type StationId,
+  type ValidationIssue,
+  type VoterCodeError,
+} from '@scrutin/shared';
+import type { KitError } from '../station/kit.ts';
+import type { PollsState } from '../station/poll_workers.ts';
+
+/**
+ * The StationApi contract: the station backend's only face to the UI, written once.
+ *
+ * `STATION_METHODS` below is the one table of its methods: each one's name, doc, the schema
+ * of its one object argument and the schema of what it answers. Everything else is derived
+ * from it: the `StationApi` type, the wire schemas (`station_protocol.ts`), the host side
+ * (`dispatch.ts`) and the client side (`station_client.ts`). Adding a method is one entry
+ * here plus its handler in the station backend (`src/station/station.ts`); see docs/kiosk.md.
+ *
+ * Every method returns a `Result`: expected failures (a wrong PIN, a typo on a card, a
+ * refused ballot) are values with a message a poll worker can act on, in French and English.
+ * Push events come through `subscribe`. Only JSON-friendly values cross (the API is relayed
+ * over IPC or WebSocket), and what crosses is parsed on both sides: unknown keys are dropped,
+ * a message that does not fit is refused. Answers are read-only once parsed.
+ *
+ * Browser-safe: zod, the browser-safe @scrutin/shared, and types only from the station
+ * backend (it is bundled into the renderer and the preload).
+ */
+
+// --- Building blocks ---------------------------------------------------------------------------
+
+const BilingualSchema = z.object({ fr: z.string(), en: z.string() }).readonly();
+export type Bilingual = z.infer<typeof BilingualSchema>;
+
+const IssueSchema = z.object({ path: z.string(), message: z.string() });
+const PollsStateSchema = z.enum(['setup', 'open', 'closed']);
+/** An ISO 8601 time. */
+const Instant = z.string().min(1).max(64);
+const Count = z.int().nonnegative();
+const Path = z.string().min(1).max(4096);
+const Pin = z.string().max(64);
+
+/** What an answer is made of: an object whose fields are read-only once parsed. */
+const answer = <S extends z.ZodRawShape>(shape: S) => z.object(shape).readonly();
+
+// --- What the methods answer -------------------------------------------------------------------
+
+const KitSummarySchema = answer({
+  election: ElectionIdSchema,
+  station: StationIdSchema,
+  riding: RidingCodeSchema,
+  voters: Count,
+  pollWorkers: Count,
+  /** What the kiosk screens show, from the election definition, in both languages. */
+  electionName: BilingualSchema,
+  stationName: BilingualSchema,
+  ridingName: BilingualSchema,
+  /** The parties (names and colours) of the candidates on the ballot. */
+  parties: z.array(PartySchema).readonly(),
+  opensAt: Instant,
+  closesAt: Instant,
+});
+export type KitSummary = z.infer<typeof KitSummarySchema>;
+
+const EnrolmentSchema = answer({ publicKey: PublicKeySchema, enrolledAt: Instant });
+export type Enrolment = z.infer<typeof EnrolmentSchema>;
+
+const CheckInSchema = answer({
+  ticket: z.string().regex(/^[0-9a-f]{16,64}$/),
+  /** The ballot style to show: its riding and its contests, in ballot order. */
+  riding: RidingCodeSchema,
+  contests: z.array(ContestSchema).readonly(),
+});
+export type CheckIn = z.infer<typeof CheckInSchema>;
+
+const SyncStateSchema = z.enum(['idle', 'waiting', 'syncing', 'offline', 'error']);
+export type SyncState = z.infer<typeof SyncStateSchema>;
+
+const SyncProgressSchema = answer({
+  /** idle: nothing to send; waiting: envelopes held back (minimum batch size / delay); offline: the last attempt could not reach the server. */
+  state: SyncStateSchema,
+  /** Ballots cast here and not yet acknowledged by a verified central receipt. */
+  pendingBallots: Count,
+  syncedBallots: Count,
+  batchesSynced: Count,
+  lastSyncAt: Instant.nullable(),
+  nextAttemptAt: Instant.nullable(),
+  lastError: BilingualSchema.nullable(),
+});
+export type SyncProgress = z.infer<typeof SyncProgressSchema>;
+
+const StationStatusSchema = answer({
+  kit: KitSummarySchema.nullable(),
+  publicKey: PublicKeySchema.nullable(),
+  enrolledAt: Instant.nullable(),
+  polls: PollsStateSchema,
+  withinVotingWindow: z.boolean(),
+  /** Card check-ins accepted (a voter checked in twice counts twice; no credential is kept for this count). */
+  votersCheckedIn: Count,
+  ballotsCast: Count,
+  /** Sealed envelopes in the outbox, not yet synced. */
+  pendingSync: Count,
+  /** PINs are refused until then (ISO 8601), or null. */
+  pinLockedUntil: Instant.nullable(),
+  sync: SyncProgressSchema,
+  /** Central clock minus station clock, from the last contact, or null if never reached. */
+  clockSkewMs: z.number().nullable(),
+});
+export type StationStatus = z.infer<typeof StationStatusSchema>;
+
+const ConnectionCheckSchema = answer({
+  reachable: z.boolean(),
+  centralTime: Instant.nullable(),
+  clockSkewMs: z.number().nullable(),
+  /** True when the skew is beyond what the station tolerates (a warning for the technician). */
+  clockWarning: z.boolean(),
+  enrolled: z.boolean(),
+  lastAcknowledgedSequence: z.int().nullable(),
+});
+export type ConnectionCheck = z.infer<typeof ConnectionCheckSchema>;
+
+const BatchExportSummarySchema = answer({ path: z.string(), batches: Count, ballots: Count, sha256: z.string() });
+export type BatchExportSummary = z.infer<typeof BatchExportSummarySchema>;
+
+const ContestTapeSchema = answer({
+  contest: z.string(),
+  kind: z.enum(['referendum', 'candidate']),
+  title: BilingualSchema,
+  ballots: Count,
+  blank: Count,
+  /** Votes per option (candidate id, or 'yes' / 'no'); for ranked races, first preferences. */
+  counts: z.array(answer({ option: z.string(), label: BilingualSchema, votes: Count })).readonly(),
+});
+export type ContestTape = z.infer<typeof ContestTapeSchema>;
+
+const ClosingReportBodySchema = answer({
+  election: ElectionIdSchema,
+  station: StationIdSchema,
+  riding: RidingCodeSchema,
+  generatedAt: Instant,
+  pollsOpenedAt: Instant.nullable(),
+  pollsClosedAt: Instant.nullable(),
+  votersCheckedIn: Count,
+  ballotsCast: Count,
+  ballotsSynced: Count,
+  ballotsPending: Count,
+  batchesSynced: Count,
+  auditLogHead: z.string(),
+  tape: z.array(ContestTapeSchema).readonly(),
+});
+export type ClosingReportBody = z.infer<typeof ClosingReportBodySchema>;
+
+const ClosingReportSchema = answer({
+  body: ClosingReportBodySchema,
+  /** Ed25519 signature by the station key over the canonical JSON of `body` (base64, as for batches). */
+  signature: z.string(),
+  publicKey: PublicKeySchema,
+  /** A printable, self-contained HTML page of the report (also written to the data folder). */
+  html: z.string().max(2_000_000),
+});
+export type ClosingReport = z.infer<typeof ClosingReportSchema>;
+
+// --- Push events -------------------------------------------------------------------------------
+
+export type StationEvent =
+  | { readonly kind: 'kit-loaded'; readonly kit: KitSummary }
+  | { readonly kind: 'enrolled'; readonly publicKey: PublicKey; readonly enrolledAt: string }
+  | { readonly kind: 'polls-changed'; readonly state: PollsState }
+  | { readonly kind: 'ballot-cast'; readonly ballotsCast: number; readonly pendingSync: number }
+  | { readonly kind: 'pin-lockout'; readonly until: string }
+  | { readonly kind: 'sync-progress'; readonly progress: SyncProgress }
+  | { readonly kind: 'clock-warning'; readonly skewMs: number };
+
+export const StationEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('kit-loaded'), kit: KitSummarySchema }),
+  z.object({ kind: z.literal('enrolled'), publicKey: PublicKeySchema, enrolledAt: Instant }),
+  z.object({ kind: z.literal('polls-changed'), state: PollsStateSchema }),
+  z.object({ kind: z.literal('ballot-cast'), ballotsCast: Count, pendingSync: Count }),
+  z.object({ kind: z.literal('pin-lockout'), until: Instant }),
+  z.object({ kind: z.literal('sync-progress'), progress: SyncProgressSchema }),
+  z.object({ kind: z.literal('clock-warning'), skewMs: z.number() }),
+]);
+
+// --- Errors ------------------------------------------------------------------------------------
+
+/** What went wrong, without its words. */
+export type StationProblem =
+  // Kit
+  | KitError
+  | { readonly kind: 'kit-locked'; readonly state: PollsState }
+  | { readonly kind: 'no-kit' }
+  // Enrolment
+  | { readonly kind: 'enrolment-refused'; readonly code: string; readonly status: number; readonly detail: string }
+  | { readonly kind: 'central-unreachable'; readonly detail: string }
+  | { readonly kind: 'central-key-mismatch'; readonly kit: string; readonly central: string }
+  // Poll workers and the polls
+  | { readonly kind: 'pin-wrong'; readonly attemptsLeft: number }
+  | { readonly kind: 'pin-locked'; readonly until: string }
+  | { readonly kind: 'invalid-transition'; readonly from: PollsState; readonly to: PollsState }
+  | { readonly kind: 'voting-window-over'; readonly closesAt: string }
+  | { readonly kind: 'polls-not-open'; readonly state: PollsState }
+  | { readonly kind: 'outside-voting-window'; readonly opensAt: string; readonly closesAt: string }
+  // Check-in and casting
+  | { readonly kind: 'nas-invalid'; readonly problem: NasError }
+  | { readonly kind: 'code-invalid'; readonly problem: VoterCodeError }
+  | { readonly kind: 'unknown-credential' }
+  /** The card belongs to another polling station of this riding (from the kit's riding index). */
+  | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: Bilingual }
+  | { readonly kind: 'not-enrolled' }
+  | { readonly kind: 'export-failed'; readonly detail: string }
+  /** The closing report needs the polls closed. */
+  | { readonly kind: 'polls-not-closed'; readonly state: PollsState }
+  | { readonly kind: 'already-voted' }
+  | { readonly kind: 'unknown-ticket' }
+  | { readonly kind: 'ballot-malformed'; readonly issues: readonly ValidationIssue[] }
+  | { readonly kind: 'ballot-invalid'; readonly problems: readonly BallotError[] };
+
+/** A problem with the words a poll worker reads. */
+export type StationError = StationProblem & { readonly message: Bilingual };
+
+const NasErrorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('wrong-length'), length: z.int(), expected: z.literal(9) }),
+  z.object({ kind: z.literal('invalid-character'), char: z.string(), position: z.int() }),
+  z.object({ kind: z.literal('check-failed') }),
+]);
+const VoterCodeErrorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('wrong-length'), length: z.int(), expected: z.literal(13) }),
+  z.object({ kind: z.literal('invalid-character'), char: z.string(), position: z.int() }),
+  z.object({ kind: z.literal('check-failed') }),
+]);
+const SelectionKind = z.enum(['referendum', 'plurality', 'ranked']);
+const BallotErrorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('wrong-election'), expected: z.string(), actual: z.string() }),
+  z.object({ kind: z.literal('wrong-ballot-style'), expected: RidingCodeSchema, actual: RidingCodeSchema }),
+  z.object({ kind: z.literal('missing-contest'), contest: ContestIdSchema }),
+  z.object({ kind: z.literal('contest-not-on-ballot'), contest: ContestIdSchema }),
+  z.object({ kind: z.literal('duplicate-contest'), contest: ContestIdSchema }),
+  z.object({ kind: z.literal('wrong-selection-kind'), contest: ContestIdSchema, expected: SelectionKind, actual: SelectionKind }),
+  z.object({ kind: z.literal('unknown-candidate'), contest: ContestIdSchema, candidate: CandidateIdSchema }),
+  z.object({ kind: z.literal('duplicate-ranking'), contest: ContestIdSchema, candidate: CandidateIdSchema }),
+  z.object({ kind: z.literal('too-many-rankings'), contest: ContestIdSchema, max: z.int(), actual: z.int() }),
+]);
+
+const problem = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
+  z.object({ kind: z.literal(kind), message: BilingualSchema, ...shape });
+
+export const StationErrorSchema = z.discriminatedUnion('kind', [
+  problem('kit-unreadable', { path: z.string(), reason: z.string() }),
+  problem('kit-invalid', { issues: z.array(IssueSchema) }),
+  problem('kit-shard-tampered', { expected: Sha256HexSchema, actual: Sha256HexSchema }),
+  problem('kit-shard-mismatch', { reason: z.string() }),
+  problem('kit-other-election', { expected: z.string(), actual: z.string() }),
+  problem('kit-other-station', { expected: z.string(), actual: z.string() }),
+  problem('kit-locked', { state: PollsStateSchema }),
+  problem('no-kit', {}),
+  problem('enrolment-refused', { code: z.string(), status: z.int(), detail: z.string() }),
+  problem('central-unreachable', { detail: z.string() }),
+  problem('central-key-mismatch', { kit: z.string(), central: z.string() }),
+  problem('pin-wrong', { attemptsLeft: Count }),
+  problem('pin-locked', { until: Instant }),
+  problem('invalid-transition', { from: PollsStateSchema, to: PollsStateSchema }),
+  problem('voting-window-over', { closesAt: Instant }),
+  problem('polls-not-open', { state: PollsStateSchema }),
+  problem('outside-voting-window', { opensAt: Instant, closesAt: Instant }),
+  problem('nas-invalid', { problem: NasErrorSchema }),
+  problem('code-invalid', { problem: VoterCodeErrorSchema }),
+  problem('unknown-credential', {}),
+  problem('other-station', { station: StationIdSchema, stationName: BilingualSchema }),
+  problem('not-enrolled', {}),
+  problem('export-failed', { detail: z.string() }),
+  problem('polls-not-closed', { state: PollsStateSchema }),
+  problem('already-voted', {}),
+  problem('unknown-ticket', {}),
+  problem('ballot-malformed', { issues: z.array(IssueSchema) }),
+  problem('ballot-invalid', { problems: z.array(BallotErrorSchema) }),
+]);
+
+// A problem or an event kind added to the API without its schema here is a compile error.
+type Missing<All extends string, Covered extends string> = [Exclude<All, Covered>] extends [never] ? true : Exclude<All, Covered>;
+type Covered<T extends true> = T;
+export type EveryProblemHasASchema = Covered<Missing<StationProblem['kind'], z.infer<typeof StationErrorSchema>['kind']>>;
+export type EveryEventHasASchema = Covered<Missing<StationEvent['kind'], z.infer<typeof StationEventSchema>['kind']>>;
+
+// --- The methods -------------------------------------------------------------------------------
+
+/** The argument of a method that takes nothing. */
+const Empty = z.strictObject({});
+const WithPin = z.strictObject({ pin: Pin });
+
+/**
+ * Every method of the StationApi: what it takes (`args`, one object, strict: an unknown key is
+ * refused) and what it answers on success (`value`; a failure is always a `StationError`).
+ * The doc comment of an entry is the doc of the method on `StationApi`.
+ */
+const METHODS = {
+  /** The station's state: its kit, key, polls, counts and sync progress. */
+  status: { args: Empty, value: StationStatusSchema },
+  /** Loads the station kit from a folder (setup only). */
+  loadKit: { args: z.strictObject({ path: Path }), value: KitSummarySchema },
+  /** Registers the station's public key with the central server, with a one-time token. */
+  enrol: { args: z.strictObject({ token: z.string().min(1).max(512) }), value: EnrolmentSchema },
+  /** Checks a poll worker's PIN (for the poll-worker screen). */
+  unlock: { args: WithPin, value: answer({ worker: z.string() }) },
+  /** Opens the polls (a poll worker's PIN). */
+  openPolls: { args: WithPin, value: answer({ state: PollsStateSchema }) },
+  /** Closes the polls (a poll worker's PIN); everything not yet sent becomes due. */
+  closePolls: { args: WithPin, value: answer({ state: PollsStateSchema }) },
+  /**
+   * Checks a voter card in. On success the voter gets a one-time ticket for `cast`: the
+   * credential itself stays in the backend.
+   */
+  checkIn: { args: z.strictObject({ nas: z.string().max(64), code: z.string().max(64) }), value: CheckInSchema },
+  /**
+   * Casts a ballot with a check-in ticket; the receipt comes after the commit. The ballot is
+   * any JSON here: the station backend parses it (BallotSchema, then the ballot style).
+   */
+  cast: { args: z.strictObject({ ticket: z.string().max(128), ballot: z.unknown() }), value: answer({ receipt: z.string().max(64) }) },
+  /**
+   * Sends what is due now: while the polls are open, envelopes wait for the minimum batch
+   * size or the maximum delay; once closed, everything goes. Resolves with the progress after
+   * this attempt (an offline central server is a progress state, not an error).
+   */
+  syncNow: { args: Empty, value: SyncProgressSchema },
+  /** Reaches the central server: its clock against ours and whether it knows this station's key. */
+  checkConnection: { args: Empty, value: ConnectionCheckSchema },
+  /**
+   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file
+   * for a USB stick; `npx scrutin import-batches FILE` reads it centrally.
+   */
+  exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema },
+  /** The signed closing report (polls closed): counts and the station's own tally. */
+  closingReport: { args: WithPin, value: ClosingReportSchema },
+} satisfies Readonly<Record<string, { readonly args: z.ZodType; readonly value: z.ZodType }>>;
+
+// --- Derived from the table --------------------------------------------------------------------
+
+/** The API's methods, by name (everything but `subscribe`, which is relayed as events). */
+export type StationMethod = keyof typeof METHODS;
+/** What a method takes. */
+export type ArgsOf<M extends StationMethod> = z.output<(typeof METHODS)[M]['args']>;
+/** What a method answers on success. */
+export type ValueOf<M extends StationMethod> = z.output<(typeof METHODS)[M]['value']>;
+
+/** A method as a function: one object argument in, a `Result` out. */
+export type StationCall<M extends StationMethod> = (args: ArgsOf<M>) => Promise<Result<ValueOf<M>, StationError>>;
+
+/** Every method of the table. */
+export type StationCalls = { readonly [M in keyof typeof METHODS]: StationCall<M> };
+
+/** The station backend's only face to the UI. The Electron preload and the browser host both satisfy it. */
+export interface StationApi extends StationCalls {
+  /** Push events; returns the unsubscribe function. */
+  subscribe(listener: (event: StationEvent) => void): () => void;
+}
+
+interface MethodSpec<M extends StationMethod> {
+  readonly args: z.ZodType<ArgsOf<M>>;
+  readonly value: z.ZodType<ValueOf<M>>;
+}
+
+/** The table, typed per method (so that `STATION_METHODS[method]` keeps its method's types). */
+export const STATION_METHODS: { readonly [M in StationMethod]: MethodSpec<M> } = METHODS;
+
+/** Every method's name, in the table's order. */
+export const STATION_METHOD_NAMES = Object.keys(METHODS) as readonly StationMethod[];
