@@ -72,14 +72,14 @@ describe('station database', () => {
     unwrap(openStationDb(path)).close();
     const broken = [
       ...MIGRATIONS,
-      { version: LATEST_SCHEMA_VERSION + 1, sql: 'CREATE TABLE extra (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' },
+      { version: LATEST_SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE extra (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' },
     ];
     expect(() => openStationDb(path, broken)).toThrow(/nowhere/);
     const db = unwrap(openStationDb(path));
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'extra'").get()).toBeUndefined();
     db.close();
-    const next = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, sql: 'CREATE TABLE extra (x INTEGER) STRICT;' }];
+    const next = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, name: 'extra', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' }];
     const upgraded = unwrap(openStationDb(path, next));
     expect(schemaVersion(upgraded)).toBe(LATEST_SCHEMA_VERSION + 1);
     upgraded.close();
