@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { I18nextProvider } from 'react-i18next';
-import { App } from './App.tsx';
+import { App } from './app.tsx';
 import { createI18n } from './i18n/i18n.ts';
 import { setStationApi } from './backend/api.ts';
 import { connectStation } from './backend/connect.ts';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isBlank } from '../../ballot/choices.ts';
-import { Dialog } from '../../components/Dialog.tsx';
+import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus, useLabel } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { useVoterStore } from '../../state/voter_store.ts';

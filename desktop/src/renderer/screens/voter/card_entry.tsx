@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Keypad } from '../../components/Keypad.tsx';
+import { Keypad } from '../../components/keypad.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { CODE_ALPHABET, CODE_CHARS, NAS_DIGITS, useVoterStore, type CardField, type CardProblem } from '../../state/voter_store.ts';

@@ -1,22 +1,22 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Dialog } from './components/Dialog.tsx';
-import { Toolbar } from './components/Toolbar.tsx';
+import { Dialog } from './components/dialog.tsx';
+import { Toolbar } from './components/toolbar.tsx';
 import { useCountdown, useIdle } from './components/hooks.ts';
 import { usePrefsStore } from './state/prefs_store.ts';
 import { useStaffStore } from './state/staff_store.ts';
 import { useStationStore } from './state/station_store.ts';
 import { useVoterStore } from './state/voter_store.ts';
 import { useSetupStore } from './state/setup_store.ts';
-import { Dashboard } from './screens/staff/Dashboard.tsx';
-import { PinPad } from './screens/staff/PinPad.tsx';
-import { TechnicianSetup } from './screens/staff/TechnicianSetup.tsx';
-import { BallotScreen } from './screens/voter/BallotScreen.tsx';
-import { CardEntry } from './screens/voter/CardEntry.tsx';
-import { PollsNotOpen } from './screens/voter/PollsNotOpen.tsx';
-import { Receipt } from './screens/voter/Receipt.tsx';
-import { Review } from './screens/voter/Review.tsx';
-import { Welcome } from './screens/voter/Welcome.tsx';
+import { Dashboard } from './screens/staff/dashboard.tsx';
+import { PinPad } from './screens/staff/pin_pad.tsx';
+import { TechnicianSetup } from './screens/staff/technician_setup.tsx';
+import { BallotScreen } from './screens/voter/ballot_screen.tsx';
+import { CardEntry } from './screens/voter/card_entry.tsx';
+import { PollsNotOpen } from './screens/voter/polls_not_open.tsx';
+import { Receipt } from './screens/voter/receipt.tsx';
+import { Review } from './screens/voter/review.tsx';
+import { Welcome } from './screens/voter/welcome.tsx';
 
 /** A voter who stops touching the screen: warned after 90 s, their ballot erased 30 s later. */
 export const VOTER_IDLE_MS = 120_000;

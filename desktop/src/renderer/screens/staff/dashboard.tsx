@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BatchExportSummary, ClosingReport, StationError } from '../../../api/station_api.ts';
-import { Dialog } from '../../components/Dialog.tsx';
+import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStaffStore } from '../../state/staff_store.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { stationApi } from '../../backend/api.ts';
-import { ClosingReportView } from './ClosingReportView.tsx';
+import { ClosingReportView } from './closing_report_view.tsx';
 import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from './panels.tsx';
 
 type Confirming = 'open' | 'close' | null;

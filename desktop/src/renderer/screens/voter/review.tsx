@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isBlank, type Choice } from '../../ballot/choices.ts';
 import { ordinal } from '../../ballot/ranking.ts';
-import { Dialog } from '../../components/Dialog.tsx';
+import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus, useLabel } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStationStore } from '../../state/station_store.ts';

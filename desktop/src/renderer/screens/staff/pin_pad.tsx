@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Keypad } from '../../components/Keypad.tsx';
+import { Keypad } from '../../components/keypad.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStaffStore } from '../../state/staff_store.ts';
