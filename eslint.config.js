@@ -5,6 +5,12 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import prettier from 'eslint-config-prettier';
 
+/** Test-only code (fakes, fixtures, test keys) sits in `*.test-support.ts` files: the app never imports it. */
+const NO_TEST_SUPPORT = {
+  regex: '\\.test-support(\\.ts)?$',
+  message: 'Only tests import *.test-support.ts modules (test-only code must not reach the app).',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -87,6 +93,15 @@ export default tseslint.config(
     },
   },
   {
+    // The kiosk app (backend, hosts, shell, renderer) never imports test-only code. The renderer
+    // block below repeats the pattern, since its own no-restricted-imports replaces this one.
+    files: ['desktop/src/**/*.{ts,tsx}', 'desktop/scripts/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/*.test-support.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_TEST_SUPPORT] }],
+    },
+  },
+  {
     // The kiosk renderer and the wire protocol it shares with the hosts run in a browser page:
     // no Node, no Electron, and the station backend only as types (the StationApi).
     files: ['desktop/src/renderer/**/*.{ts,tsx}', 'desktop/src/api/**/*.ts'],
@@ -104,6 +119,7 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'The kiosk renderer takes only types from the station backend (import type).',
             },
+            NO_TEST_SUPPORT,
           ],
         },
       ],

@@ -1,10 +1,19 @@
 import { ballotStyle, err, ok, sampleElection, StationIdSchema, type ElectionDefinition } from '@scrutin/shared';
 import { stationError } from '../station/messages.ts';
-import type { KitSummary, StationApi, StationEvent, StationProblem, StationStatus, SyncProgress } from './station_api.ts';
+import {
+  stationCalls,
+  type KitSummary,
+  type StationApi,
+  type StationEvent,
+  type StationProblem,
+  type StationStatus,
+  type SyncProgress,
+} from './station_api.ts';
 
 /**
  * A StationApi for tests of the UI side and of the transports: the sample election at
- * ST-00001, one good card, scripted problems, and a record of every cast ballot.
+ * ST-00001, one good card, scripted problems, and a record of every cast ballot. A method it
+ * does not script (one just added to the table) rejects, saying so.
  */
 export const GOOD_CARD = { nas: '046 454 286', code: 'ABCD-EFGH-JKMN-P' } as const;
 
@@ -65,6 +74,7 @@ export function fakeStation(): FakeStation {
   });
   const refused = (problem: StationProblem) => Promise.resolve(err(stationError(problem)));
   return {
+    ...stationCalls((method) => () => Promise.reject(new Error(`the fake station does not script ${method}`))),
     election,
     ballots,
     emit(event) {

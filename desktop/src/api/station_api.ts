@@ -375,3 +375,9 @@ export const STATION_METHODS: { readonly [M in StationMethod]: MethodSpec<M> } =
 
 /** Every method's name, in the table's order. */
 export const STATION_METHOD_NAMES = Object.keys(METHODS) as readonly StationMethod[];
+
+/** One function per method of the table, each made by `make` for its method (the client, test doubles). */
+export function stationCalls(make: <M extends StationMethod>(method: M) => StationCall<M>): StationCalls {
+  // Object.fromEntries cannot say which key holds which function; `make` typed each one.
+  return Object.fromEntries(STATION_METHOD_NAMES.map((method) => [method, make(method)])) as StationCalls;
+}

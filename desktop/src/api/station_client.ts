@@ -1,9 +1,8 @@
 import {
-  STATION_METHOD_NAMES,
   StationEventSchema,
+  stationCalls,
   type StationApi,
   type StationCall,
-  type StationCalls,
   type StationEvent,
   type StationMethod,
 } from './station_api.ts';
@@ -35,10 +34,8 @@ export function stationApiOver(transport: StationTransport): StationApi {
       if (!reply.success) throw new StationProtocolError(`the answer to ${method} does not follow the protocol: ${reply.error.message}`);
       return reply.data;
     };
-  // One function per method of the table; Object.fromEntries cannot say which key holds which.
-  const calls = Object.fromEntries(STATION_METHOD_NAMES.map((method) => [method, remote(method)])) as StationCalls;
   return {
-    ...calls,
+    ...stationCalls(remote),
     subscribe(listener: (event: StationEvent) => void) {
       return transport.listen((raw) => {
         const event = StationEventSchema.safeParse(raw);
