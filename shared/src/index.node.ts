@@ -11,3 +11,5 @@ export * from './kit/pin_hash.node.ts';
 export * from './kit/riding_index.node.ts';
 export * from './kit/kit_read.node.ts';
 export * from './kit/kit_build.node.ts';
+export * from './kit/kit_audio_build.node.ts';
+export * from './kit/kit_audio_read.node.ts';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   CandidateIdSchema,
+  ClipIdSchema,
+  LanguageSchema,
   ContestIdSchema,
   ContestSchema,
   ElectionIdSchema,
@@ -172,6 +174,15 @@ const ClosingReportSchema = answer({
 });
 export type ClosingReport = z.infer<typeof ClosingReportSchema>;
 
+const AudioClipsSchema = answer({
+  /**
+   * Every clip of the loaded kit's audio ballot (none for a kit without audio): what it says, in
+   * which language. Its bytes are served by the host at `/audio/<id>.wav` (src/host/renderer_files.ts).
+   */
+  clips: z.array(answer({ id: ClipIdSchema, language: LanguageSchema, text: z.string().min(1).max(600) })).readonly(),
+});
+export type AudioClips = z.infer<typeof AudioClipsSchema>;
+
 // --- Push events -------------------------------------------------------------------------------
 
 export type StationEvent =
@@ -261,6 +272,8 @@ export const StationErrorSchema = z.discriminatedUnion('kind', [
   problem('kit-invalid', { issues: z.array(IssueSchema) }),
   problem('kit-shard-tampered', { expected: Sha256HexSchema, actual: Sha256HexSchema }),
   problem('kit-shard-mismatch', { reason: z.string() }),
+  problem('kit-audio-tampered', { file: z.string(), expected: Sha256HexSchema, actual: Sha256HexSchema }),
+  problem('kit-audio-invalid', { reason: z.string() }),
   problem('kit-other-election', { expected: z.string(), actual: z.string() }),
   problem('kit-other-station', { expected: z.string(), actual: z.string() }),
   problem('kit-locked', { state: PollsStateSchema }),
@@ -342,6 +355,8 @@ const METHODS = {
   exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema },
   /** The signed closing report (polls closed): counts and the station's own tally. */
   closingReport: { args: WithPin, value: ClosingReportSchema },
+  /** The clips of the audio ballot in the loaded kit (checked when the kit was loaded), for the kiosk's audio session. */
+  audioClips: { args: Empty, value: AudioClipsSchema },
 } satisfies Readonly<Record<string, { readonly args: z.ZodType; readonly value: z.ZodType }>>;
 
 // --- Derived from the table --------------------------------------------------------------------

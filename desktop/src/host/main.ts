@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { openStation } from '../station/station.ts';
+import { KIT_AUDIO_DIR, openStation } from '../station/station.ts';
 import { ensureRendererBuilt, RENDERER_DIR } from './renderer_build.ts';
 import { startStationHost } from './station_host.ts';
 
@@ -55,7 +55,12 @@ const program = new Command('station')
         console.log(`Loaded the kit of station ${loaded.value.station} (${loaded.value.voters} voters).`);
       }
     }
-    const host = await startStationHost({ station, rendererDir: await ensureRendererBuilt(resolve(options.renderer)), port: options.port });
+    const host = await startStationHost({
+      station,
+      rendererDir: await ensureRendererBuilt(resolve(options.renderer)),
+      audioDir: join(resolve(options.data), KIT_AUDIO_DIR),
+      port: options.port,
+    });
     console.log(`Scrutin station kiosk: ${host.url}`);
     const stop = () => {
       void host.close().finally(() => {

@@ -6,11 +6,11 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fault, stationFrameLoop } from '../api/frame_loop.ts';
 import type { StationApi } from '../api/station_api.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
-import { rendererFile, SECURITY_HEADERS } from './renderer_files.ts';
+import { audioClipFile, isAudioPath, rendererFile, SECURITY_HEADERS } from './renderer_files.ts';
 
 /**
- * The browser host: serves the built kiosk renderer and the StationApi over a WebSocket
- * (`/api`), on the loopback interface only. Requests whose Host or Origin is not this host
+ * The browser host: serves the built kiosk renderer, the audio ballot's clips (`/audio/`) and
+ * the StationApi over a WebSocket (`/api`), on the loopback interface only. Requests whose Host or Origin is not this host
  * (another site in the same browser, DNS rebinding) are refused. Used in development, by
  * `npm start` and by the Playwright tests; the Electron shell is the production host.
  */
@@ -18,6 +18,8 @@ export interface StationHostOptions {
   readonly station: StationApi;
   /** The built renderer (desktop/dist/renderer). */
   readonly rendererDir: string;
+  /** The station's verified copy of the kit's audio folder (`<dataDir>/audio`, KIT_AUDIO_DIR), served at /audio/; none: no clips. */
+  readonly audioDir?: string;
   /** 0 for any free port. */
   readonly port: number;
 }
@@ -56,7 +58,8 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = rendererFile(rendererDir, new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = isAudioPath(path) ? audioClipFile(options.audioDir, path) : rendererFile(rendererDir, path);
     if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;

@@ -12,8 +12,9 @@ import {
   type UtilityProcess,
   type WebContents,
 } from 'electron';
+import { KIT_AUDIO_DIR } from '@scrutin/shared';
 import { ClientFrameSchema, HostFrameSchema } from '../api/station_protocol.ts';
-import { rendererFile, SECURITY_HEADERS } from '../host/renderer_files.ts';
+import { audioClipFile, isAudioPath, rendererFile, SECURITY_HEADERS } from '../host/renderer_files.ts';
 
 /**
  * The Electron shell of the kiosk: one locked-down full-screen window showing the renderer
@@ -30,9 +31,12 @@ const ORIGIN = `${SCHEME}://kiosk`;
 const here = import.meta.dirname;
 const rendererDir = join(here, '..', 'renderer');
 const dataDir = process.env.SCRUTIN_STATION_DATA ?? join(app.getPath('userData'), 'station');
+/** The station's verified copy of the kit's audio folder, where the backend keeps it. */
+const audioDir = join(dataDir, KIT_AUDIO_DIR);
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+  // `stream`: the audio ballot's clips play from this scheme in <audio> elements.
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false, stream: true } },
 ]);
 
 if (!app.requestSingleInstanceLock()) {
@@ -45,11 +49,12 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(start);
 }
 
-/** The renderer's files, served as the browser host serves them (src/host/renderer_files.ts: paths, types, CSP). */
+/** The renderer's files and the audio clips, served as the browser host serves them (src/host/renderer_files.ts: paths, types, CSP). */
 function serveRenderer(): void {
   protocol.handle(SCHEME, async (request) => {
     const url = new URL(request.url);
-    const file = url.host === 'kiosk' ? rendererFile(rendererDir, url.pathname) : undefined;
+    const path = url.pathname;
+    const file = url.host !== 'kiosk' ? undefined : isAudioPath(path) ? audioClipFile(audioDir, path) : rendererFile(rendererDir, path);
     if (file === undefined) return new Response('not found', { status: 404, headers: SECURITY_HEADERS });
     try {
       const body = await readFile(file.path);
@@ -164,6 +169,8 @@ function start(): void {
       devTools: !app.isPackaged,
       spellcheck: false,
       navigateOnDragDrop: false,
+      // The audio ballot may speak before the voter's first key press (a poll worker starts it).
+      autoplayPolicy: 'no-user-gesture-required',
     },
   });
   const backend = new Backend((event) => {

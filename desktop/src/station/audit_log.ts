@@ -19,7 +19,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 export type AuditEvent =
   | {
       readonly event: 'kit-loaded';
-      readonly details: { readonly election: string; readonly station: string; readonly voters: number; readonly shardSha256: string };
+      readonly details: {
+        readonly election: string;
+        readonly station: string;
+        readonly voters: number;
+        readonly shardSha256: string;
+        /** Clips of the audio ballot (0: the kit has none; absent from entries written before audio existed). */
+        readonly audioClips?: number;
+      };
     }
   | { readonly event: 'kit-refused'; readonly details: { readonly reason: string } }
   | { readonly event: 'station-key-generated'; readonly details: { readonly publicKey: string } }

@@ -2,9 +2,10 @@
  * The station kit (docs/station-kit.md). Its format — schema, reading and verifying a kit
  * folder, building one — lives in `@scrutin/shared/node` (shared/src/kit/), because the
  * central CLI (`scrutin kit build`) and the results console build kits and the station loads
- * them. This module is the station's view of it.
+ * them. This module is the station's view of it (the audio folder's format: kit_audio.ts there).
  */
 export {
+  KIT_AUDIO_DIR,
   KIT_FILE,
   RIDING_INDEX_FILE,
   SHARD_APPLICATION_ID,
@@ -14,10 +15,12 @@ export {
   StationKitSchema,
   buildStationKit,
   checkRidingIndex,
+  checkKitAudio,
   checkShard,
   describeKitBuildError,
   kitSourcesFromCredentials,
   loadStationKit,
+  readKitAudioManifest,
   readStationKit,
   type BuildStationKitOptions,
   type BuiltStationKit,

@@ -83,6 +83,16 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         fr: `La liste des électeurs ne correspond pas à la trousse (${p.reason}). Demandez une nouvelle trousse.`,
         en: `The voter list does not match the kit (${p.reason}). Ask for a new kit.`,
       };
+    case 'kit-audio-tampered':
+      return {
+        fr: `L’audio de la trousse a été modifié (${p.file} : empreinte différente). N’utilisez pas cette trousse; avisez le directeur du scrutin.`,
+        en: `The kit’s audio has been altered (${p.file}: its fingerprint differs). Do not use this kit; tell the returning officer.`,
+      };
+    case 'kit-audio-invalid':
+      return {
+        fr: `L’audio de la trousse est incomplet ou illisible (${p.reason}). Demandez une nouvelle trousse.`,
+        en: `The kit’s audio is incomplete or unreadable (${p.reason}). Ask for a new kit.`,
+      };
     case 'kit-other-election':
       return {
         fr: `Cette trousse est pour l’élection ${p.actual}, pas ${p.expected}.`,

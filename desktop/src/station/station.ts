@@ -26,11 +26,12 @@ import { allBatches, outboxEnvelopes } from './batches.ts';
 import { closingReportHash, closingReportHtml, signClosingReport, tallyTape } from './closing_report.ts';
 import { openStationDb, type OpenDbError, type StationDb } from './db.ts';
 import { enrolStation, stationKey } from './enrolment.ts';
-import { RIDING_INDEX_FILE, loadStationKit, type StationKit } from './kit.ts';
+import { KIT_AUDIO_DIR, RIDING_INDEX_FILE, loadStationKit, readKitAudioManifest, type StationKit } from './kit.ts';
 import { stationError } from './messages.ts';
 import { PollBook } from './poll_book.ts';
 import { ballotGate, checkPin, lockedUntil, pollsState, transitionPolls } from './poll_workers.ts';
 import type {
+  AudioClips,
   ClosingReport,
   ClosingReportBody,
   KitSummary,
@@ -47,7 +48,7 @@ export const STATION_SOFTWARE_VERSION = '0.1.0';
 
 export const STATION_DB_FILE = 'station.sqlite';
 export const SHARD_FILE = 'shard.sqlite';
-export { RIDING_INDEX_FILE } from './kit.ts';
+export { KIT_AUDIO_DIR, RIDING_INDEX_FILE } from './kit.ts';
 
 export interface OpenStationOptions {
   /** The station's data folder (its database and its copy of the shard). */
@@ -125,6 +126,17 @@ function summary(kit: StationKit): KitSummary {
   };
 }
 
+/**
+ * The audio ballot's clips of the loaded kit, from the station's verified copy of the audio
+ * folder (`<dataDir>/audio`): none for a kit without audio.
+ */
+function audioClipsIn(dir: string): Result<AudioClips, StationError> {
+  const manifest = readKitAudioManifest(dir);
+  if (!manifest.ok) return err(stationError({ kind: 'kit-audio-invalid', reason: manifest.error }));
+  const clips = manifest.value?.clips ?? [];
+  return ok({ clips: clips.map((c) => ({ id: c.id, language: c.language, text: c.text })) });
+}
+
 /** Runs a synchronous step as a promise: a bug (an exception) becomes a rejection, never a synchronous throw. */
 function settle<T>(step: () => T): Promise<T> {
   return new Promise((resolve) => {
@@ -149,6 +161,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
   const openPollBook = (k: StationKit) =>
     new PollBook(db, shardPath, k.election.id, k.ridingIndexSha256 === null ? undefined : ridingIndexPath);
   let pollBook = kit === undefined ? undefined : openPollBook(kit);
+  const audioDir = join(options.dataDir, KIT_AUDIO_DIR);
+  let audio = audioClipsIn(audioDir);
 
   const fail = (problem: StationProblem) => err<StationError>(stationError(problem));
   const emit = (event: StationEvent) => {
@@ -242,6 +256,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
           return fail(loaded.error);
         }
         const next = loaded.value;
+        audio = audioClipsIn(audioDir);
+        const audioClips = audio.ok ? audio.value.clips.length : 0;
         db.transaction(() => {
           db.prepare(
             `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, election_json, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256)
@@ -269,7 +285,13 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
             db,
             {
               event: 'kit-loaded',
-              details: { election: next.election.id, station: next.stationId, voters: next.voters, shardSha256: next.shardSha256 },
+              details: {
+                election: next.election.id,
+                station: next.stationId,
+                voters: next.voters,
+                shardSha256: next.shardSha256,
+                audioClips,
+              },
             },
             now(),
           );
@@ -423,6 +445,12 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       );
       return ok(report);
     },
+
+    audioClips: () =>
+      settle(() => {
+        if (kit === undefined) return fail({ kind: 'no-kit' });
+        return audio;
+      }),
 
     subscribe(listener) {
       listeners.add(listener);

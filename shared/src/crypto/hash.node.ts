@@ -15,6 +15,11 @@ export function taggedSha256Hex(tag: string, bytes: Uint8Array): Sha256Hex {
   return taggedSha256(tag, bytes).toString('hex') as Sha256Hex;
 }
 
+/** SHA-256 of some bytes, in hex. */
+export function sha256Hex(bytes: Uint8Array): Sha256Hex {
+  return createHash('sha256').update(bytes).digest('hex') as Sha256Hex;
+}
+
 /** SHA-256 of a file's bytes, read in 1 MiB chunks (shards can be large). */
 export function sha256OfFile(path: string): Sha256Hex {
   const digest = createHash('sha256');

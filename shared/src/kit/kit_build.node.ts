@@ -9,6 +9,9 @@ import { findStation } from '../election/election.ts';
 import { Sha256HexSchema, StationIdSchema, type StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import { issuesOf, type ValidationIssue } from '../validation.ts';
+import { checkKitAudio } from './kit_audio_read.node.ts';
+import { buildKitAudio, type KitAudioOptions } from './kit_audio_build.node.ts';
+import type { KitAudioRef } from './kit_audio.ts';
 import { checkRidingIndex, checkShard, readStationKit } from './kit_read.node.ts';
 import { DEFAULT_PIN_COST, hashPin, type PinCost } from './pin_hash.node.ts';
 import { buildRidingIndex, type RidingIndexSource } from './riding_index.node.ts';
@@ -26,8 +29,9 @@ import {
 /**
  * Building a station kit, centrally (`scrutin kit build`, the results console's "download
  * kit"): copies the station's shard, builds the riding index from the shards of the other
- * stations of its riding, hashes the poll workers' PINs, writes kit.json, then loads the
- * result back with the station's own checks, so a kit that is built is a kit that loads.
+ * stations of its riding, renders the audio ballot (if asked), hashes the poll workers' PINs,
+ * writes kit.json, then loads the result back with the station's own checks, so a kit that is
+ * built is a kit that loads.
  */
 export type KitCredentials =
   /** The output folder of `scrutin credentials generate` (manifest.json, shards/). */
@@ -51,6 +55,8 @@ export interface BuildStationKitOptions {
   readonly ridingIndex?: boolean;
   /** scrypt cost of the PIN hashes; tests only (kits use the default). */
   readonly pinCost?: PinCost;
+  /** Render the audio ballot's clips with espeak-ng into `audio/` (kit_audio_build.node.ts); without it, the kit has no audio. */
+  readonly audio?: KitAudioOptions;
 }
 
 export interface BuiltStationKit {
@@ -64,7 +70,8 @@ export type KitBuildError =
   | { readonly kind: 'credentials-mismatch'; readonly reason: string }
   | { readonly kind: 'out-dir-not-empty'; readonly path: string }
   | { readonly kind: 'invalid-options'; readonly issues: readonly ValidationIssue[] }
-  | { readonly kind: 'built-kit-refused'; readonly error: KitError };
+  | { readonly kind: 'built-kit-refused'; readonly error: KitError }
+  | { readonly kind: 'audio-failed'; readonly reason: string };
 
 const ManifestSchema = z.object({
   format: z.literal('scrutin/credentials-manifest'),
@@ -178,6 +185,23 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     };
   }
 
+  let audio: KitAudioRef | undefined;
+  if (options.audio !== undefined) {
+    const built = await buildKitAudio(outDir, election, stationId, options.audio);
+    if (!built.ok) {
+      rmSync(outDir, { recursive: true, force: true });
+      const e = built.error;
+      return err({
+        kind: 'audio-failed',
+        reason:
+          e.kind === 'audio-engine-missing'
+            ? `${e.program} cannot be run (${e.reason}): install espeak-ng`
+            : `espeak-ng could not say “${e.text}” (${e.language}): ${e.reason}`,
+      });
+    }
+    audio = built.value;
+  }
+
   const candidate = {
     format: STATION_KIT_FORMAT,
     version: STATION_KIT_VERSION,
@@ -191,6 +215,7 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     ),
     shard: { file: shardFile, sha256: sha256OfFile(join(outDir, shardFile)), voters: voters.value },
     ...(ridingIndex === undefined ? {} : { ridingIndex }),
+    ...(audio === undefined ? {} : { audio }),
   };
   const parsed = StationKitSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -204,9 +229,11 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
   const checked = read.ok ? checkShard(join(outDir, shardFile), read.value.kit, read.value.election) : read;
   const indexChecked =
     read.ok && checked.ok ? checkRidingIndex(join(outDir, RIDING_INDEX_FILE), read.value.kit, read.value.election) : checked;
-  if (!indexChecked.ok) {
+  const audioRef = read.ok ? read.value.kit.audio : undefined;
+  const audioChecked = indexChecked.ok && audioRef !== undefined ? checkKitAudio(join(outDir, audioRef.dir), audioRef) : indexChecked;
+  if (!audioChecked.ok) {
     rmSync(outDir, { recursive: true, force: true });
-    return err({ kind: 'built-kit-refused', error: indexChecked.error });
+    return err({ kind: 'built-kit-refused', error: audioChecked.error });
   }
   return ok({ dir: outDir, kit: parsed.data });
 }
@@ -226,6 +253,8 @@ export function describeKitBuildError(error: KitBuildError): string {
       return error.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     case 'built-kit-refused':
       return `the built kit does not load: ${JSON.stringify(error.error)}`;
+    case 'audio-failed':
+      return `the audio ballot could not be rendered: ${error.reason}`;
     default: {
       const never: never = error;
       throw new Error(`unexpected kit build error ${JSON.stringify(never)}`);

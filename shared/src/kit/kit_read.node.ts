@@ -8,6 +8,8 @@ import { findStation, parseElection } from '../election/election.ts';
 import type { Sha256Hex } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import { issuesOf } from '../validation.ts';
+import { KIT_AUDIO_DIR } from './kit_audio.ts';
+import { commitKitAudio, stageKitAudio } from './kit_audio_read.node.ts';
 import { readRidingIndexMeta } from './riding_index.node.ts';
 import {
   KIT_FILE,
@@ -77,9 +79,9 @@ function copyIncoming(from: string, to: string): Result<string, KitError> {
 
 /**
  * Loads a kit: checks kit.json (and, for a station already set up, that the kit is for the
- * same election and station), copies the shard to `shardPath` and the riding index, if the
- * kit has one, next to it (RIDING_INDEX_FILE), replacing earlier copies only once the new
- * ones are verified. What is checked is what is used.
+ * same election and station), copies the shard to `shardPath` and the riding index and the
+ * audio folder, if the kit has them, next to it (RIDING_INDEX_FILE, KIT_AUDIO_DIR), replacing
+ * earlier copies only once the new ones are verified. What is checked is what is used.
  */
 export function loadStationKit(
   dir: string,
@@ -116,9 +118,21 @@ export function loadStationKit(
       return indexChecked;
     }
   }
+  const audioPath = join(dirname(shardPath), KIT_AUDIO_DIR);
+  let audio: string | undefined;
+  if (kit.audio !== undefined) {
+    const staged = stageKitAudio(dir, kit.audio, audioPath);
+    if (!staged.ok) {
+      rmSync(shard.value, { force: true });
+      if (index !== undefined) rmSync(index, { force: true });
+      return staged;
+    }
+    audio = staged.value;
+  }
   renameSync(shard.value, shardPath);
   if (index !== undefined) renameSync(index, indexPath);
   else rmSync(indexPath, { force: true });
+  commitKitAudio(audio, audioPath);
   return ok({
     election,
     stationId: kit.stationId,

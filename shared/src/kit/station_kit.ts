@@ -3,14 +3,16 @@ import { PublicKeySchema } from '../batch/batch.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
 import { RidingCodeSchema, Sha256HexSchema, StationIdSchema, type RidingCode, type Sha256Hex, type StationId } from '../ids.ts';
 import type { ValidationIssue } from '../validation.ts';
+import { KitAudioRefSchema } from './kit_audio.ts';
 import type { PublicKey } from '../batch/batch.ts';
 
 /**
  * The station kit's format (docs/station-kit.md): a folder made centrally for one station,
  * with `kit.json`, the station's credential shard and, optionally, the riding index (the
  * credential hashes of the other stations of its riding, so a voter at the wrong station is
- * told which one is theirs). Reading, verifying and building kits is in the `*.node.ts`
- * modules next to this one; the station backend and the central CLI share them.
+ * told which one is theirs) and the audio ballot's clips (`audio/`, kit_audio.ts). Reading,
+ * verifying and building kits is in the `*.node.ts` modules next to this one; the station
+ * backend and the central CLI share them.
  */
 export const STATION_KIT_FORMAT = 'scrutin/station-kit';
 /** Version 1; the riding index is an optional field, so older version-1 kits still load. */
@@ -61,6 +63,8 @@ export const StationKitSchema = z
         voters: z.int().nonnegative(),
       })
       .optional(),
+    /** The audio ballot's clips (optional): the audio folder and its manifest's SHA-256 (kit_audio.ts). */
+    audio: KitAudioRefSchema.optional(),
   })
   .superRefine((kit, ctx) => {
     const names = new Set<string>();
@@ -96,5 +100,9 @@ export type KitError =
   | { readonly kind: 'kit-invalid'; readonly issues: readonly ValidationIssue[] }
   | { readonly kind: 'kit-shard-tampered'; readonly expected: Sha256Hex; readonly actual: Sha256Hex }
   | { readonly kind: 'kit-shard-mismatch'; readonly reason: string }
+  /** A file of the audio folder (its manifest or a clip) is not the one the kit names. */
+  | { readonly kind: 'kit-audio-tampered'; readonly file: string; readonly expected: Sha256Hex; readonly actual: Sha256Hex }
+  /** The audio folder is incomplete or does not follow its format. */
+  | { readonly kind: 'kit-audio-invalid'; readonly reason: string }
   | { readonly kind: 'kit-other-election'; readonly expected: string; readonly actual: string }
   | { readonly kind: 'kit-other-station'; readonly expected: string; readonly actual: string };

@@ -125,6 +125,8 @@ function cardProblemOf(error: StationError): CardProblem {
     case 'kit-invalid':
     case 'kit-shard-tampered':
     case 'kit-shard-mismatch':
+    case 'kit-audio-tampered':
+    case 'kit-audio-invalid':
     case 'kit-other-election':
     case 'kit-other-station':
     case 'kit-locked':
@@ -161,6 +163,8 @@ function castProblemOf(error: StationError): CastProblem {
     case 'kit-invalid':
     case 'kit-shard-tampered':
     case 'kit-shard-mismatch':
+    case 'kit-audio-tampered':
+    case 'kit-audio-invalid':
     case 'kit-other-election':
     case 'kit-other-station':
     case 'kit-locked':

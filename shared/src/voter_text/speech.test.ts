@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { StationIdSchema } from '../ids.ts';
+import { sampleElection, sampleElectionJson } from '../election/fixtures/sample_election.ts';
+import { parseElection } from '../election/election.ts';
+import { unwrap } from '../result.ts';
+import { clipText, clipTextsOf, say, templateSegments, text, type ClipText } from './speech.ts';
+import { spokenTexts } from './spoken_texts.ts';
+import { voterTextEntries } from './voter_text.ts';
+
+const RANKED_STATION = StationIdSchema.parse('ST-00007');
+const keyOf = (c: ClipText) => `${c.language}:${c.text}`;
+
+describe('templates cut into clips', () => {
+  it('say the text around each value, without the punctuation left alone', () => {
+    expect(templateSegments('You ranked {{name}} {{rank}}.')).toEqual([
+      { kind: 'text', text: 'You ranked' },
+      { kind: 'slot', name: 'name' },
+      { kind: 'slot', name: 'rank' },
+    ]);
+    expect(templateSegments('This card is registered at another polling station: {{name}} ({{id}}). That is where you can vote.')).toEqual([
+      { kind: 'text', text: 'This card is registered at another polling station:' },
+      { kind: 'slot', name: 'name' },
+      { kind: 'slot', name: 'id' },
+      { kind: 'text', text: 'That is where you can vote.' },
+    ]);
+    expect(templateSegments('Bienvenue')).toEqual([{ kind: 'text', text: 'Bienvenue' }]);
+  });
+
+  it('normalise a clip’s text the same way wherever it comes from', () => {
+    expect(clipText('  Ruba   Haddad ')).toBe('Ruba Haddad');
+    expect(clipText(' . ')).toBe('');
+    expect(clipText('). That is where')).toBe('That is where');
+  });
+});
+
+describe('utterances as clips', () => {
+  it('fill a catalogue string with the election’s words and a rank word', () => {
+    const clips = clipTextsOf([
+      { language: 'en', parts: [text('audio.ranked', { name: [say('Ruba Haddad')], rank: [{ kind: 'ordinal', value: 2 }] })] },
+      { language: 'fr', parts: [text('audio.ranked', { name: [say('Ruba Haddad')], rank: [{ kind: 'ordinal', value: 2 }] })] },
+    ]);
+    expect(clips.map(keyOf)).toEqual([
+      'en:You ranked',
+      'en:Ruba Haddad',
+      'en:second',
+      'fr:Vous avez classé',
+      'fr:Ruba Haddad',
+      'fr:en',
+      'fr:deuxième',
+    ]);
+  });
+
+  it('spell a code character by character, a dash as a word, and count with numbers', () => {
+    const clips = clipTextsOf([
+      { language: 'fr', parts: [{ kind: 'spell', text: 'k7q2-ab' }] },
+      { language: 'en', parts: [text('ballot.step', { current: [{ kind: 'number', value: 2 }], total: [{ kind: 'number', value: 3 }] })] },
+    ]);
+    expect(clips.map(keyOf)).toEqual(['fr:K', 'fr:7', 'fr:Q', 'fr:2', 'fr:tiret', 'fr:A', 'fr:B', 'en:Question', 'en:2', 'en:of', 'en:3']);
+  });
+
+  it('say a rank past the catalogue’s words as a number', () => {
+    expect(clipTextsOf([{ language: 'en', parts: [{ kind: 'ordinal', value: 21 }] }]).map(keyOf)).toEqual(['en:rank', 'en:21']);
+  });
+});
+
+describe('what a station’s kit must say', () => {
+  const texts = spokenTexts(sampleElection(), RANKED_STATION);
+  const have = new Set(texts.map(keyOf));
+
+  it('holds every string of the voter catalogue, in both languages', () => {
+    for (const language of ['fr', 'en'] as const) {
+      for (const [key, template] of voterTextEntries(language)) {
+        for (const segment of templateSegments(template)) {
+          if (segment.kind === 'text') expect(have.has(`${language}:${segment.text}`), `${language} ${key}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('holds the ballot’s words: titles, question, answers, candidates and their parties, in both languages', () => {
+    for (const expected of [
+      'fr:Référendum L2025-001',
+      'en:Do you approve the creation of a public registry of municipal lobbyists?',
+      'fr:Oui',
+      'en:No',
+      'fr:Député·e de Montréal-Centre',
+      'en:Member for Montréal-Centre',
+      'fr:Ruba Haddad',
+      'en:Ruba Haddad',
+      'fr:Québec solidaire',
+      'en:Quebec Liberal Party',
+      'fr:Montréal-Centre — bureau 2',
+      'en:Montréal-Centre — station 3',
+      'fr:K',
+      'en:30',
+    ])
+      expect(have.has(expected), expected).toBe(true);
+    // Another riding's candidates are not on this ballot.
+    expect(have.has('fr:Hélène Dufresne')).toBe(false);
+  });
+
+  it('changes exactly a renamed candidate’s texts when the definition changes', () => {
+    const json = sampleElectionJson() as { contests: { id: string; candidates?: { name: string }[] }[] };
+    const race = json.contests.find((c) => c.id === 'DEP-MONTREAL-CENTRE');
+    const candidate = race?.candidates?.find((c) => c.name === 'Ruba Haddad');
+    if (candidate === undefined) throw new Error('the sample election has changed');
+    candidate.name = 'Ruba Haddad-Lévesque';
+    const changed = new Set(spokenTexts(unwrap(parseElection(json)), RANKED_STATION).map(keyOf));
+    expect([...have].filter((t) => !changed.has(t)).sort()).toEqual(['en:Ruba Haddad', 'fr:Ruba Haddad']);
+    expect([...changed].filter((t) => !have.has(t)).sort()).toEqual(['en:Ruba Haddad-Lévesque', 'fr:Ruba Haddad-Lévesque']);
+  });
+});
