@@ -2,11 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, rendererFile } from './renderer_files.ts';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, audioClipFile, isAudioPath, rendererFile } from './renderer_files.ts';
 
 /** What both hosts (the browser host and the Electron shell) serve of the built renderer. */
 let base: string;
 let root: string;
+let audio: string;
+const CLIP = 'a'.repeat(64);
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'scrutin-files-'));
@@ -19,6 +21,11 @@ beforeAll(() => {
   mkdirSync(join(base, 'renderer-secrets'));
   writeFileSync(join(base, 'renderer-secrets', 'key.pem'), 'secret');
   writeFileSync(join(base, 'secret.txt'), 'secret');
+  audio = join(base, 'audio');
+  mkdirSync(join(audio, 'sub'), { recursive: true });
+  writeFileSync(join(audio, `${CLIP}.wav`), 'RIFF');
+  writeFileSync(join(audio, 'audio.json'), '{}');
+  writeFileSync(join(audio, `${'b'.repeat(64)}.mp3`), 'x');
 });
 
 afterAll(() => {
@@ -66,5 +73,36 @@ describe('rendererFile', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/https?:|\*|unsafe/);
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
     expect(SECURITY_HEADERS).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'cache-control': 'no-store' });
+  });
+});
+
+describe('audioClipFile', () => {
+  it('serves a clip of the station’s audio folder by its id, as audio/wav', () => {
+    expect(audioClipFile(audio, `/audio/${CLIP}.wav`)).toEqual({ path: join(audio, `${CLIP}.wav`), contentType: 'audio/wav' });
+    expect(isAudioPath(`/audio/${CLIP}.wav`)).toBe(true);
+    expect(isAudioPath('/assets/app.js')).toBe(false);
+  });
+
+  it('serves nothing but /audio/<64 hex>.wav: no manifest, no other name, no encoding, no other folder, no audio folder', () => {
+    for (const path of [
+      '/audio/audio.json',
+      `/audio/${'b'.repeat(64)}.mp3`,
+      `/audio/${CLIP.toUpperCase()}.wav`,
+      `/audio/${CLIP}.WAV`,
+      `/audio/%61${CLIP.slice(1)}.wav`,
+      `/audio/../audio/${CLIP}.wav`,
+      `/audio/sub/${CLIP}.wav`,
+      `/audio//${CLIP}.wav`,
+      '/audio/../secret.txt',
+      `/audio/${CLIP}.wav/`,
+      `/audio/${'c'.repeat(64)}.wav`,
+    ]) {
+      expect(audioClipFile(audio, path), path).toBeUndefined();
+    }
+    expect(audioClipFile(undefined, `/audio/${CLIP}.wav`)).toBeUndefined();
+  });
+
+  it('lets media play from this host only', () => {
+    expect(CONTENT_SECURITY_POLICY).toContain("media-src 'self'");
   });
 });

@@ -16,6 +16,8 @@ import { startStationHost, type StationHost } from './station_host.ts';
 let station: FakeStation;
 let host: StationHost;
 let rendererDir: string;
+let audioDir: string;
+const CLIP = '0f'.repeat(32);
 
 function get(
   path: string,
@@ -73,13 +75,17 @@ beforeAll(async () => {
   mkdirSync(join(rendererDir, 'assets'));
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>kiosk</title>');
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  audioDir = mkdtempSync(join(tmpdir(), 'scrutin-audio-'));
+  writeFileSync(join(audioDir, `${CLIP}.wav`), 'RIFF clip');
+  writeFileSync(join(audioDir, 'audio.json'), '{}');
   station = fakeStation();
-  host = await startStationHost({ station, rendererDir, port: 0 });
+  host = await startStationHost({ station, rendererDir, audioDir, port: 0 });
 });
 
 afterAll(async () => {
   await host.close();
   rmSync(rendererDir, { recursive: true, force: true });
+  rmSync(audioDir, { recursive: true, force: true });
 });
 
 describe('files', () => {
@@ -101,6 +107,17 @@ describe('files', () => {
   it('answers a path that does not decode with 404, and keeps serving', async () => {
     expect((await get('/%E0%A4%A')).status).toBe(404);
     expect((await get('/')).status).toBe(200);
+  });
+
+  it('serves the audio ballot’s clips at /audio/<id>.wav and nothing else of the audio folder', async () => {
+    const clip = await get(`/audio/${CLIP}.wav`);
+    expect(clip).toMatchObject({ status: 200, body: 'RIFF clip' });
+    expect(clip.headers['content-type']).toBe('audio/wav');
+    expect(clip.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect((await get('/audio/audio.json')).status).toBe(404);
+    expect((await get(`/audio/%2e%2e/${CLIP}.wav`)).status).toBe(404);
+    // The clips' space never falls back to the renderer's files.
+    expect((await get('/audio/index.html')).status).toBe(404);
   });
 
   it('answers only to its own host name (no DNS rebinding)', async () => {

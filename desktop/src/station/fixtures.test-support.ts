@@ -85,7 +85,18 @@ export interface KitOptions {
   readonly centralPublicKey?: PublicKey;
   /** false: a kit without a riding index (as kits made before it existed). */
   readonly ridingIndex?: boolean;
+  /** Render the audio ballot (espeak-ng), through the test clip cache. */
+  readonly audio?: boolean;
 }
+
+/**
+ * Where tests keep the clips espeak-ng rendered, by clip id, from one run to the next: the
+ * same words in the same voice are the same bytes, so a kit with audio costs seconds, not the
+ * twenty it takes to render its ~470 clips (each cached clip is checked as a WAV file on use,
+ * and a kit lists the SHA-256 of what it holds). shared/src/kit/kit_audio.node.test.ts renders
+ * without it.
+ */
+export const TEST_CLIP_CACHE = join(tmpdir(), 'scrutin-test-clip-cache');
 
 export async function makeKit(credentials: CredentialsFixture, options: KitOptions = {}): Promise<string> {
   const station = options.station ?? FIXTURE_STATION;
@@ -105,6 +116,7 @@ export async function makeKit(credentials: CredentialsFixture, options: KitOptio
       centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
       pollWorkers: POLL_WORKERS,
       pinCost: TEST_PIN_COST,
+      ...(options.audio === true ? { audio: { cacheDir: TEST_CLIP_CACHE } } : {}),
     }),
   );
   return outDir;

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,17 @@ import {
   TEST_PIN_COST,
   type CredentialsFixture,
 } from './fixtures.test-support.ts';
-import { KIT_FILE, RIDING_INDEX_FILE, buildStationKit, loadStationKit, readStationKit, type StationKitFile } from './kit.ts';
+import {
+  KIT_AUDIO_DIR,
+  KIT_FILE,
+  RIDING_INDEX_FILE,
+  buildStationKit,
+  checkKitAudio,
+  loadStationKit,
+  readKitAudioManifest,
+  readStationKit,
+  type StationKitFile,
+} from './kit.ts';
 
 let credentials: CredentialsFixture;
 beforeAll(async () => {
@@ -171,6 +181,53 @@ describe('station kit', () => {
     expect(unwrap(loadStationKit(old, shardPath)).ridingIndexSha256).toBeNull();
     expect(existsSync(join(shardPath, '..', RIDING_INDEX_FILE))).toBe(false);
   });
+
+  it('copies the audio folder next to the shard, checked clip by clip, and drops it for a kit without audio', async () => {
+    const dir = await makeKit(credentials, { station: IRV_STATION, audio: true });
+    const kit = JSON.parse(readFileSync(join(dir, KIT_FILE), 'utf8')) as StationKitFile;
+    expect(kit.audio).toMatchObject({ dir: KIT_AUDIO_DIR, sha256: sha256OfFile(join(dir, KIT_AUDIO_DIR, 'audio.json')) });
+    const shardPath = join(tempDir(), 'shard.sqlite');
+    unwrap(loadStationKit(dir, shardPath));
+    const copy = join(shardPath, '..', KIT_AUDIO_DIR);
+    const manifest = unwrap(readKitAudioManifest(copy))!;
+    expect(manifest.clips).toHaveLength(kit.audio!.clips);
+    expect(unwrap(checkKitAudio(copy, kit.audio!)).clips).toHaveLength(kit.audio!.clips);
+    // Only what the manifest lists is copied.
+    expect(readdirSync(copy)).toHaveLength(kit.audio!.clips + 1);
+
+    unwrap(loadStationKit(await makeKit(credentials, { station: IRV_STATION }), shardPath));
+    expect(existsSync(copy)).toBe(false);
+    // Rendering the clips the first time (an empty clip cache) takes espeak-ng a while.
+  }, 180_000);
+
+  it('refuses a kit with a changed clip, and keeps the earlier kit’s shard and audio', async () => {
+    const good = await makeKit(credentials, { station: IRV_STATION, audio: true });
+    const shardPath = join(tempDir(), 'shard.sqlite');
+    unwrap(loadStationKit(good, shardPath));
+    const copy = join(shardPath, '..', KIT_AUDIO_DIR);
+    const before = readdirSync(copy).map((f) => sha256OfFile(join(copy, f)));
+    const shardBefore = sha256OfFile(shardPath);
+
+    const tampered = await makeKit(credentials, { station: IRV_STATION, audio: true, ridingIndex: false });
+    const manifest = unwrap(readKitAudioManifest(join(tampered, KIT_AUDIO_DIR)))!;
+    const victim = manifest.clips.find((c) => c.text === 'Ruba Haddad' && c.language === 'fr')!;
+    const clipPath = join(tampered, KIT_AUDIO_DIR, `${victim.id}.wav`);
+    const bytes = readFileSync(clipPath);
+    bytes[100] = (bytes[100] ?? 0) ^ 0x55;
+    writeFileSync(clipPath, bytes);
+    expect(loadStationKit(tampered, shardPath)).toMatchObject({
+      ok: false,
+      error: { kind: 'kit-audio-tampered', file: `${victim.id}.wav`, expected: victim.sha256 },
+    });
+    expect(readdirSync(copy).map((f) => sha256OfFile(join(copy, f)))).toEqual(before);
+    expect(sha256OfFile(shardPath)).toBe(shardBefore);
+    expect(existsSync(join(shardPath, '..', RIDING_INDEX_FILE))).toBe(true);
+    expect(existsSync(`${copy}.incoming`)).toBe(false);
+
+    // A clip gone from the folder is refused too.
+    rmSync(clipPath);
+    expect(loadStationKit(tampered, shardPath)).toMatchObject({ ok: false, error: { kind: 'kit-audio-invalid' } });
+  }, 180_000);
 
   it('refuses a riding index that names this station or a station of another riding', async () => {
     const dir = await makeKit(credentials, { station: IRV_STATION });

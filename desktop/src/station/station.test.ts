@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   blankBallot,
@@ -31,6 +33,7 @@ import {
   type CredentialsFixture,
 } from './fixtures.test-support.ts';
 import { LOCKOUT_MS, MAX_PIN_FAILURES } from './poll_workers.ts';
+import { KIT_AUDIO_DIR } from './station.ts';
 import type { StationEvent } from '../api/station_api.ts';
 
 let credentials: CredentialsFixture;
@@ -273,6 +276,29 @@ describe('the riding index', () => {
     });
     station.close();
   });
+});
+
+describe('the audio ballot', () => {
+  it('lists the clips of the loaded kit, keeps them across a restart, and has none for a kit without audio', async () => {
+    const clock = new TestClock(NOW);
+    const dataDir = tempDir();
+    const station = openTestStation(dataDir, clock);
+    expect(await station.audioClips({})).toMatchObject({ ok: false, error: { kind: 'no-kit' } });
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION, audio: true }) }));
+    const { clips } = unwrap(await station.audioClips({}));
+    expect(clips.length).toBeGreaterThan(300);
+    expect(clips).toContainEqual(expect.objectContaining({ language: 'en', text: 'Ruba Haddad' }));
+    expect(clips).toContainEqual(expect.objectContaining({ language: 'fr', text: 'Vous avez classé' }));
+    expect(existsSync(join(dataDir, KIT_AUDIO_DIR, `${clips[0]!.id}.wav`))).toBe(true);
+    expect(readAuditLog(station.db).find((e) => e.event === 'kit-loaded')?.details).toMatchObject({ audioClips: clips.length });
+    station.close();
+
+    const reopened = openTestStation(dataDir, clock);
+    expect(unwrap(await reopened.audioClips({})).clips).toEqual(clips);
+    unwrap(await reopened.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    expect(unwrap(await reopened.audioClips({})).clips).toEqual([]);
+    reopened.close();
+  }, 180_000);
 });
 
 describe('casting', () => {
