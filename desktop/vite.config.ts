@@ -2,14 +2,20 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-/** The kiosk renderer: desktop/src/renderer → desktop/dist/renderer (served by the browser host and by Electron). */
-export default defineConfig({
+/**
+ * The kiosk renderer: desktop/src/renderer → desktop/dist/renderer (served by the browser host
+ * and by Electron). `--mode e2e` builds the end-to-end tests' variant into dist/renderer-e2e,
+ * the only build whose `__SCRUTIN_E2E__` is true (the audio ballot then reports what it says as
+ * window events; src/renderer/build_flags.d.ts).
+ */
+export default defineConfig(({ mode }) => ({
   root: fileURLToPath(new URL('./src/renderer', import.meta.url)),
   // Relative asset URLs: the same build loads from http://127.0.0.1 (browser host) and app:// (Electron).
   base: './',
   plugins: [react()],
+  define: { __SCRUTIN_E2E__: JSON.stringify(mode === 'e2e') },
   build: {
-    outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
+    outDir: fileURLToPath(new URL(mode === 'e2e' ? './dist/renderer-e2e' : './dist/renderer', import.meta.url)),
     emptyOutDir: true,
     target: 'chrome120',
     // Nothing inlined as data: URLs or inline scripts: the CSP allows files from the app only.
@@ -24,4 +30,4 @@ export default defineConfig({
       },
     },
   },
-});
+}));

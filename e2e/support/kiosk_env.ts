@@ -9,9 +9,9 @@ import { loadConfig, type Config } from '../../server/src/config.ts';
 import { RabbitBroker } from '../../server/src/pipeline/broker.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../../server/src/testing/services.ts';
 import { prepareElection, type PollWorker, type PreparedElection } from '../../desktop/src/demo/election_setup.ts';
-import { ensureRendererBuilt } from '../../desktop/src/host/renderer_build.ts';
+import { buildE2eRenderer, ensureRendererBuilt } from '../../desktop/src/host/renderer_build.ts';
 import { startStationHost, type StationHost } from '../../desktop/src/host/station_host.ts';
-import { openStation, type Station } from '../../desktop/src/station/station.ts';
+import { KIT_AUDIO_DIR, openStation, type Station } from '../../desktop/src/station/station.ts';
 
 /**
  * The world of a kiosk test: a central server on the real services (Postgres, Redis,
@@ -30,6 +30,25 @@ export const POLL_WORKERS: readonly PollWorker[] = [
   { name: 'Jordan Gagnon', pin: '730164' },
 ];
 export const PIN = '482915';
+
+/**
+ * The clips espeak-ng rendered for earlier runs, by clip id (the same words in the same voice
+ * are the same bytes): a kit with audio then takes seconds rather than twenty. Each cached clip
+ * is checked as a WAV file when used, and the kit lists the SHA-256 of what it holds.
+ */
+const CLIP_CACHE = join(tmpdir(), 'scrutin-test-clip-cache');
+
+export interface EnvironmentOptions {
+  /** Kits with the audio ballot (espeak-ng). */
+  readonly audio?: boolean;
+}
+
+export interface KioskOptions {
+  /** The renderer build: the production one (default), or the end-to-end one whose audio ballot reports what it says. */
+  readonly renderer?: 'production' | 'e2e';
+}
+
+let e2eRenderer: Promise<string> | undefined;
 
 export interface KioskStation {
   readonly id: StationId;
@@ -68,7 +87,7 @@ export class KioskEnvironment {
     this.central = central;
   }
 
-  static async start(stations: readonly StationId[]): Promise<KioskEnvironment> {
+  static async start(stations: readonly StationId[], options: EnvironmentOptions = {}): Promise<KioskEnvironment> {
     const database = await createTestDatabase();
     const namespace = testNamespace();
     const config = unwrap(
@@ -92,6 +111,7 @@ export class KioskEnvironment {
       stations,
       pollWorkers: POLL_WORKERS,
       pinCost: { N: 1024, r: 8, p: 1 },
+      ...(options.audio === true ? { audio: { cacheDir: CLIP_CACHE } } : {}),
     });
     return new KioskEnvironment(election, prepared, config, database, namespace, workDir, central);
   }
@@ -114,13 +134,14 @@ export class KioskEnvironment {
   }
 
   /** A new, empty polling station (no kit yet) and its kiosk URL. */
-  async openKiosk(id: StationId): Promise<KioskStation> {
+  async openKiosk(id: StationId, options: KioskOptions = {}): Promise<KioskStation> {
     // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
-    const backend = unwrap(
-      openStation({ dataDir: join(this.workDir, 'stations', id), sync: { minBatch: 1, maxDelayMs: 1000, backoffCapMs: 2000 } }),
-    );
+    const dataDir = join(this.workDir, 'stations', id);
+    const backend = unwrap(openStation({ dataDir, sync: { minBatch: 1, maxDelayMs: 1000, backoffCapMs: 2000 } }));
     // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
-    const host = await startStationHost({ station: backend, rendererDir: await ensureRendererBuilt(), port: 0 });
+    // The end-to-end build is made afresh once per run, from the sources as they are.
+    const rendererDir = options.renderer === 'e2e' ? await (e2eRenderer ??= buildE2eRenderer()) : await ensureRendererBuilt();
+    const host = await startStationHost({ station: backend, rendererDir, audioDir: join(dataDir, KIT_AUDIO_DIR), port: 0 });
     const station = { id, url: host.url, backend, host };
     this.stations.push(station);
     return station;

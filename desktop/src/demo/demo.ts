@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSampleElection, StationIdSchema, unwrap, type StationId } from '@scrutin/shared/node';
+import { openSampleElection, StationIdSchema, unwrap, type KitAudioOptions, type StationId } from '@scrutin/shared/node';
 import { ensureConsoleBuilt } from '../../../server/src/api/console_static.ts';
 import { startCentral, type Central } from '../../../server/src/central.ts';
 import { loadConfig } from '../../../server/src/config.ts';
 import { createOfficial, NewOfficialSchema } from '../../../server/src/officials/users.ts';
 import { startStationHost, type StationHost } from '../host/station_host.ts';
 import { ensureRendererBuilt } from '../host/renderer_build.ts';
-import { openStation, type Station } from '../station/station.ts';
+import { KIT_AUDIO_DIR, openStation, type Station } from '../station/station.ts';
 import type { SyncOptions } from '../station/sync_engine.ts';
 import { prepareElection, type PollWorker, type VoterCard } from './election_setup.ts';
 
@@ -55,6 +55,8 @@ export interface KioskDemoOptions {
   readonly cardsPerStation?: number;
   /** Ballots go to central at once (a batch per ballot), so the results move as people vote. */
   readonly sync?: Partial<SyncOptions>;
+  /** Kits with the audio ballot (espeak-ng must be installed). */
+  readonly audio?: KitAudioOptions;
 }
 
 export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDemo> {
@@ -74,20 +76,31 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
   };
   try {
     const election = openSampleElection();
-    const prepared = await prepareElection({ central, election, workDir, stations: DEMO_STATIONS, pollWorkers: DEMO_POLL_WORKERS });
+    const prepared = await prepareElection({
+      central,
+      election,
+      workDir,
+      stations: DEMO_STATIONS,
+      pollWorkers: DEMO_POLL_WORKERS,
+      ...(options.audio === undefined ? {} : { audio: options.audio }),
+    });
     const official = { username: 'demo-admin', password: randomBytes(12).toString('base64url') };
     const created = await createOfficial(central.ctx.services.db, NewOfficialSchema.parse({ ...official, role: 'admin' }));
     if (!created.ok) throw new Error(`the demo official could not be created: ${created.error.kind}`);
     const [firstWorker] = DEMO_POLL_WORKERS;
     if (firstWorker === undefined) throw new Error('the demo has no poll worker');
     for (const [i, p] of prepared.stations.entries()) {
-      const backend = unwrap(
-        openStation({ dataDir: join(workDir, 'stations', p.station), sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }),
-      );
+      const dataDir = join(workDir, 'stations', p.station);
+      const backend = unwrap(openStation({ dataDir, sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }));
       unwrap(await backend.loadKit({ path: p.kitDir }));
       unwrap(await backend.enrol({ token: p.token }));
       unwrap(await backend.openPolls({ pin: firstWorker.pin }));
-      const host = await startStationHost({ station: backend, rendererDir, port: options.kioskPort === 0 ? 0 : options.kioskPort + i });
+      const host = await startStationHost({
+        station: backend,
+        rendererDir,
+        audioDir: join(dataDir, KIT_AUDIO_DIR),
+        port: options.kioskPort === 0 ? 0 : options.kioskPort + i,
+      });
       stations.push({ station: p.station, backend, host, cards: p.cards.slice(0, options.cardsPerStation ?? 4) });
     }
     return { central, official, stations, stop };

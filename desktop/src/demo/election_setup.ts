@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildStationKit, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
+import { buildStationKit, unwrap, type ElectionDefinition, type KitAudioOptions, type StationId } from '@scrutin/shared/node';
 import type { Central } from '../../../server/src/central.ts';
 import { generateCredentials } from '../../../server/src/credentials/generate.ts';
 import { readCentralFile } from '../../../server/src/credentials/central_file.ts';
@@ -13,7 +13,7 @@ import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
  * Puts an election on a central server the way officials do, and makes what each station
  * gets: the voters' credentials from the real generator (`scrutin credentials generate`),
  * loaded centrally from central.csv; for each chosen station a kit folder (its shard, the
- * central URL and key, the poll workers' PIN hashes) and a one-time enrolment token; and the
+ * central URL and key, the poll workers' PIN hashes, the audio ballot if asked) and a one-time enrolment token; and the
  * printed voter cards. Used by `npm start` and by the end-to-end tests.
  */
 export interface VoterCard {
@@ -42,6 +42,8 @@ export interface PrepareOptions {
   readonly pollWorkers: readonly PollWorker[];
   /** scrypt cost of the PIN hashes; the default is the production one. */
   readonly pinCost?: { readonly N: number; readonly r: number; readonly p: number };
+  /** Render the audio ballot into the kits (espeak-ng). */
+  readonly audio?: KitAudioOptions;
 }
 
 async function readCards(file: string): Promise<VoterCard[]> {
@@ -89,6 +91,7 @@ export async function prepareElection(options: PrepareOptions): Promise<Prepared
       centralPublicKey: central.ctx.centralKey.publicKey,
       pollWorkers: options.pollWorkers,
       ...(options.pinCost === undefined ? {} : { pinCost: options.pinCost }),
+      ...(options.audio === undefined ? {} : { audio: options.audio }),
     });
     if (!built.ok) throw new Error(`the kit of ${station} could not be built: ${JSON.stringify(built.error)}`);
     const { token } = await issueEnrolmentToken(db, election.id, station);

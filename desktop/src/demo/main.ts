@@ -1,4 +1,7 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { espeakVersion } from '@scrutin/shared/node';
 import { DEMO_POLL_WORKERS, startKioskDemo } from './demo.ts';
 
 /** `npm start` (see demo.ts). */
@@ -13,8 +16,16 @@ const program = new Command('scrutin-demo')
   .option('--port <port>', 'central server port', port, 8080)
   .option('--kiosk-port <port>', 'first kiosk port (the second kiosk takes the next one)', port, 5180)
   .action(async (options: { port: number; kioskPort: number }) => {
-    console.log('Starting the Scrutin demo (embedded central server, two stations)…');
-    const demo = await startKioskDemo({ centralPort: options.port, kioskPort: options.kioskPort });
+    // The audio ballot when espeak-ng is installed (its clips kept between runs, by what they say).
+    const audio = (await espeakVersion()).ok;
+    console.log(
+      `Starting the Scrutin demo (embedded central server, two stations${audio ? ', audio ballot: rendering its clips the first time' : ''})…`,
+    );
+    const demo = await startKioskDemo({
+      centralPort: options.port,
+      kioskPort: options.kioskPort,
+      ...(audio ? { audio: { cacheDir: join(tmpdir(), 'scrutin-clip-cache') } } : {}),
+    });
     const url = demo.central.url;
     const election = 'qc-demo-2026';
     const kiosks = demo.stations
@@ -29,6 +40,8 @@ Polls are open now. Open a kiosk in your browser and vote with one of its cards.
 
 Polling-station kiosks:
 ${kiosks}
+
+${audio ? 'Audio ballot: press ? on a welcome screen (keys: docs/kiosk.md), or start it from the staff screen.' : 'No audio ballot: install espeak-ng (apt-get install espeak-ng) to have one.'}
 
 Poll-worker PINs (the "Staff" button on a kiosk's welcome screen):
 ${DEMO_POLL_WORKERS.map((w) => `  ${w.name}: ${w.pin}`).join('\n')}

@@ -7,6 +7,9 @@ import { usePrefsStore } from './state/prefs_store.ts';
 import { useStaffStore } from './state/staff_store.ts';
 import { useStationStore } from './state/station_store.ts';
 import { useVoterStore } from './state/voter_store.ts';
+import { useAccessibleStore } from './state/accessible_store.ts';
+import { endAccessibleSession, useAccessibleStartKeys } from './accessible/start.ts';
+import { AccessibleSession } from './screens/accessible/accessible_session.tsx';
 import { useSetupStore } from './state/setup_store.ts';
 import { Dashboard } from './screens/staff/dashboard.tsx';
 import { PinPad } from './screens/staff/pin_pad.tsx';
@@ -21,11 +24,14 @@ import { Welcome } from './screens/voter/welcome.tsx';
 /** A voter who stops touching the screen: warned after 90 s, their ballot erased 30 s later. */
 export const VOTER_IDLE_MS = 120_000;
 export const VOTER_WARNING_MS = 30_000;
+/** The audio ballot takes longer: warned after 4.5 minutes without a key. */
+export const ACCESSIBLE_IDLE_MS = 300_000;
 /** Staff screens lock themselves after 5 minutes without a touch. */
 export const STAFF_IDLE_MS = 5 * 60_000;
 
-/** Everything about the voter goes: the ballot, the card, the receipt, and their display choices. */
+/** Everything about the voter goes: the ballot, the card, the receipt, their display choices and the audio session. */
 function endVoterSession(): void {
+  endAccessibleSession();
   useVoterStore.getState().reset();
   usePrefsStore.getState().reset();
 }
@@ -51,10 +57,25 @@ function IdleWarning(props: { readonly until: number }) {
 
 function VoterFlow() {
   const phase = useVoterStore((s) => s.phase);
-  const voting = phase === 'card' || phase === 'ballot' || phase === 'review';
-  const { warningUntil } = useIdle({ enabled: voting, idleMs: VOTER_IDLE_MS, warnMs: VOTER_WARNING_MS, onIdle: endVoterSession });
+  const accessible = useAccessibleStore((s) => s.active);
+  const voting = phase === 'card' || phase === 'ballot' || phase === 'review' || (accessible && phase === 'receipt');
+  const { warningUntil } = useIdle({
+    enabled: voting,
+    idleMs: accessible ? ACCESSIBLE_IDLE_MS : VOTER_IDLE_MS,
+    warnMs: VOTER_WARNING_MS,
+    onIdle: endVoterSession,
+  });
+  useAccessibleStartKeys(phase === 'welcome' && !accessible);
   const done = endVoterSession;
   let screen;
+  if (accessible) {
+    return (
+      <>
+        <AccessibleSession onLeave={done} idleWarning={warningUntil !== null} />
+        {warningUntil !== null && <IdleWarning until={warningUntil} />}
+      </>
+    );
+  }
   switch (phase) {
     case 'welcome':
       screen = <Welcome />;
@@ -91,7 +112,7 @@ export function App() {
   const { t, i18n } = useTranslation();
   const connected = useStationStore((s) => s.connected);
   const status = useStationStore((s) => s.status);
-  const { language, highContrast, textSize } = usePrefsStore();
+  const { language, theme, textSize } = usePrefsStore();
   const staffOpen = useStaffStore((s) => s.pinPadOpen || s.unlocked !== null);
   const openPinPad = useStaffStore((s) => s.openPinPad);
   const phase = useVoterStore((s) => s.phase);
@@ -108,14 +129,17 @@ export function App() {
     void i18n.changeLanguage(language);
     const root = document.documentElement;
     root.lang = language;
-    root.dataset.contrast = highContrast ? 'high' : 'normal';
+    root.dataset.contrast = theme === 'standard' ? 'normal' : theme;
     root.dataset.textSize = String(textSize);
-  }, [i18n, language, highContrast, textSize]);
+  }, [i18n, language, theme, textSize]);
 
   // Polls closing (or anything that ends voting) mid-ballot ends the voter's session.
   const polls = status?.polls;
   useEffect(() => {
-    if (polls !== 'open') useVoterStore.getState().reset();
+    if (polls !== 'open') {
+      endAccessibleSession();
+      useVoterStore.getState().reset();
+    }
   }, [polls]);
 
   if (status === null) {

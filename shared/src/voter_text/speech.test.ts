@@ -3,7 +3,7 @@ import { StationIdSchema } from '../ids.ts';
 import { sampleElection, sampleElectionJson } from '../election/fixtures/sample_election.ts';
 import { parseElection } from '../election/election.ts';
 import { unwrap } from '../result.ts';
-import { clipText, clipTextsOf, say, templateSegments, text, type ClipText } from './speech.ts';
+import { clipText, clipTextsOf, displayText, say, templateSegments, text, type ClipText } from './speech.ts';
 import { spokenTexts } from './spoken_texts.ts';
 import { voterTextEntries } from './voter_text.ts';
 
@@ -56,6 +56,13 @@ describe('utterances as clips', () => {
       { language: 'en', parts: [text('ballot.step', { current: [{ kind: 'number', value: 2 }], total: [{ kind: 'number', value: 3 }] })] },
     ]);
     expect(clips.map(keyOf)).toEqual(['fr:K', 'fr:7', 'fr:Q', 'fr:2', 'fr:tiret', 'fr:A', 'fr:B', 'en:Question', 'en:2', 'en:of', 'en:3']);
+  });
+
+  it('read on the screen as they are said', () => {
+    const parts = [text('audio.ranked', { name: [say('Ruba Haddad')], rank: [{ kind: 'ordinal', value: 2 }] })];
+    expect(displayText(parts, 'en')).toBe('You ranked Ruba Haddad second.');
+    expect(displayText(parts, 'fr')).toBe('Vous avez classé Ruba Haddad en deuxième.');
+    expect(displayText([text('receipt.codeLabel'), { kind: 'spell', text: 'K7Q2-AB' }], 'en')).toBe('Receipt code K7Q2-AB');
   });
 
   it('say a rank past the catalogue’s words as a number', () => {

@@ -111,6 +111,33 @@ function clipsOfPart(part: SpeechPart, language: Language): readonly string[] {
   }
 }
 
+/** Speech as it reads on the screen: templates filled in, a code as it is written, ranks as words. */
+export function displayText(parts: readonly SpeechPart[], language: Language): string {
+  return parts
+    .map((part) => {
+      switch (part.kind) {
+        case 'text':
+          return voterTemplate(language, part.key).replace(PLACEHOLDER, (_, name: string) =>
+            displayText(part.values?.[name] ?? [], language),
+          );
+        case 'say':
+        case 'spell':
+          return part.text;
+        case 'number':
+          return String(part.value);
+        case 'ordinal':
+          return part.value >= 1 && part.value <= ORDINAL_WORDS
+            ? voterTemplate(language, `audio.ordinal.o${part.value}` as VoterTextKey)
+            : displayText([text('audio.rankNumber', { number: [{ kind: 'number', value: part.value }] })], language);
+        default: {
+          const never: never = part;
+          throw new Error(`unknown part of speech ${JSON.stringify(never)}`);
+        }
+      }
+    })
+    .join(' ');
+}
+
 /** The clips an utterance is made of, in the order they are played. */
 export function clipTextsOf(utterances: readonly Utterance[]): readonly ClipText[] {
   return utterances.flatMap((u) =>

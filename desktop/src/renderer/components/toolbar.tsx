@@ -5,15 +5,15 @@ import { useLabel } from './hooks.ts';
 
 /**
  * The band at the top of every screen: the election and the station on the left; language,
- * text size and contrast on the right (always there, on every screen, without losing the
+ * text size (four) and the two contrast themes on the right (always there, on every screen, without losing the
  * ballot), and the discreet staff button where the screen allows it.
  */
 export function Toolbar(props: { readonly onStaff?: () => void; readonly staffMode?: boolean }) {
   const { t } = useTranslation();
   const label = useLabel();
   const kit = useStationStore((s) => s.status?.kit ?? null);
-  const { language, highContrast, textSize, setLanguage, toggleContrast, setTextSize } = usePrefsStore();
-  const sizes = [t('toolbar.textSize0'), t('toolbar.textSize1'), t('toolbar.textSize2')] as const;
+  const { language, theme, textSize, setLanguage, toggleTheme, setTextSize } = usePrefsStore();
+  const sizes = [t('toolbar.textSize0'), t('toolbar.textSize1'), t('toolbar.textSize2'), t('toolbar.textSize3')] as const;
   return (
     <header className={`toolbar${props.staffMode === true ? ' toolbar--staff' : ''}`}>
       <div className="toolbar__identity">
@@ -55,9 +55,27 @@ export function Toolbar(props: { readonly onStaff?: () => void; readonly staffMo
             </button>
           ))}
         </div>
-        <button type="button" className="tool tool--contrast" aria-pressed={highContrast} onClick={toggleContrast}>
+        <button
+          type="button"
+          className="tool tool--contrast"
+          aria-pressed={theme === 'high'}
+          onClick={() => {
+            toggleTheme('high');
+          }}
+        >
           <span aria-hidden="true" className="contrast-icon" />
           {t('toolbar.contrast')}
+        </button>
+        <button
+          type="button"
+          className="tool tool--contrast tool--dark"
+          aria-pressed={theme === 'dark'}
+          onClick={() => {
+            toggleTheme('dark');
+          }}
+        >
+          <span aria-hidden="true" className="contrast-icon contrast-icon--dark" />
+          {t('toolbar.contrastDark')}
         </button>
         {props.onStaff !== undefined && (
           <button type="button" className="tool tool--staff" aria-label={t('toolbar.staffAria')} onClick={props.onStaff}>

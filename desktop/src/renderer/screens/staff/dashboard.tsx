@@ -7,6 +7,7 @@ import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStaffStore } from '../../state/staff_store.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { stationApi } from '../../backend/api.ts';
+import { AccessPanel } from './access_panel.tsx';
 import { ClosingReportView } from './closing_report_view.tsx';
 import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from './panels.tsx';
 
@@ -191,6 +192,7 @@ export function Dashboard() {
             </button>
           </div>
         </section>
+        <AccessPanel pollsOpen={status.polls === 'open'} />
         <section className="panel" aria-labelledby="export-title">
           <h2 id="export-title">{t('staff.exportTitle')}</h2>
           <p className="muted">{t('staff.exportHelp')}</p>
