@@ -477,3 +477,57 @@ test('the central results count the audio ballots as any other', async () => {
     })
     .toEqual({ ballots: 5, oui: 3, non: 2 });
 });
+
+test('the fourth text size and the light-on-dark theme, on the touch ballot and the audio ballot, at 1920 × 1080 and 1280 × 800', async () => {
+  // 1280 × 800, English, light on dark, the largest text: the card and a ranked ballot of six.
+  await b.startVoting('en');
+  await b.page.getByRole('button', { name: 'Largest text' }).click();
+  await b.page.getByRole('button', { name: 'Light on dark' }).click();
+  await expect(b.page.locator('html')).toHaveAttribute('data-contrast', 'dark');
+  await expect(b.page.locator('html')).toHaveAttribute('data-text-size', '3');
+  await b.capture('card-size3-dark-1280');
+  await b.enterCard(card(cardsB, 3), 'keyboard');
+  await b.submitCard();
+  await b.answer('Yes');
+  await b.next();
+  await b.rank('Ruba Haddad');
+  await b.rank('David Nguyen');
+  await b.capture('ballot-ranked-size3-dark-1280');
+  await b.page.getByRole('button', { name: 'Previous' }).click();
+  await b.button('Abandonner', 'Quit').click();
+  await b.page.getByRole('alertdialog').getByRole('button', { name: 'Yes, quit' }).click();
+  await b.expectWelcome();
+  // The next voter starts from the defaults.
+  await expect(b.page.locator('html')).toHaveAttribute('data-contrast', 'normal');
+
+  // 1920 × 1080, French, high contrast, the largest text: the single-choice race.
+  await a.startVoting('fr');
+  await a.page.getByRole('button', { name: 'Texte géant' }).click();
+  await a.page.getByRole('button', { name: 'Contraste élevé' }).click();
+  await a.enterCard(card(cardsA, 3), 'keyboard');
+  await a.submitCard();
+  await a.next();
+  await a.answer('Hélène Dufresne');
+  await a.capture('ballot-plurality-size3-high');
+  await a.next();
+  await a.capture('review-size3-high');
+  await a.cast({ confirmBlank: true });
+  await a.capture('receipt-size3-high');
+  await a.finish();
+
+  // The audio ballot in both new settings.
+  const ear = new AudioBallot(a.page);
+  await ear.press('?');
+  await a.page.getByRole('button', { name: 'Texte géant' }).click();
+  await a.page.getByRole('button', { name: 'Clair sur foncé' }).click();
+  await a.capture('audio-welcome-size3-dark');
+  await ear.hear('ArrowDown', ['Voter en français']);
+  await ear.press('Enter');
+  await ear.hear('ArrowDown', ['Continuer']);
+  await ear.hear('ArrowDown', ['Annuler']);
+  await a.page.keyboard.press('Enter');
+  await a.expectWelcome();
+  // Only the ballot cast on the touch screen was cast.
+  expect(storedSelections(plurality.backend)).toHaveLength(4);
+  expect(storedSelections(ranked.backend)).toHaveLength(2);
+});

@@ -1,5 +1,5 @@
 import { displayText, text, type SpeechPart, type Utterance } from '@scrutin/shared';
-import { useCallback, useEffect, useRef } from 'react';
+import { Fragment, useCallback, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { actionOf, type AccessibleAction } from '../../accessible/key_map.ts';
 import {
@@ -341,9 +341,14 @@ function ScreenView(props: {
       </p>
       <h1 ref={heading} tabIndex={-1} className="access-heading">
         {screen.heading.map((u, i) => (
-          <span key={i} lang={u.language} className="access-heading__part">
-            {displayText(u.parts, u.language)}
-          </span>
+          <Fragment key={i}>
+            {i > 0 && (
+              <span className="access-heading__dot" aria-hidden="true">
+                ·
+              </span>
+            )}
+            <span lang={u.language}>{displayText(u.parts, u.language)}</span>
+          </Fragment>
         ))}
       </h1>
       <div className="access-intro">
