@@ -71,7 +71,7 @@ function VoterFlow() {
   if (accessible) {
     return (
       <>
-        <AccessibleSession onLeave={done} idleWarning={warningUntil !== null} />
+        <AccessibleSession onLeave={done} idleWarning={warningUntil !== null} idleSeconds={VOTER_WARNING_MS / 1000} />
         {warningUntil !== null && <IdleWarning until={warningUntil} />}
       </>
     );

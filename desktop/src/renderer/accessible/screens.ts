@@ -12,7 +12,7 @@ import {
 } from '@scrutin/shared';
 import { isBlank, maxRankingsOf, type Choice } from '../ballot/choices.ts';
 import { rankOf } from '../ballot/ranking.ts';
-import { SCAN_INTERVALS_MS, type AccessibleState } from '../state/accessible_store.ts';
+import { RATES, SCAN_INTERVALS_MS, VOLUMES, type AccessInput, type AccessibleState } from '../state/accessible_store.ts';
 import type { CastProblem, CardProblem, VoterState } from '../state/voter_store.ts';
 
 /**
@@ -591,4 +591,30 @@ export function arrivalSpeech(screen: Screen): readonly Utterance[] {
     language,
     parts: [...screen.heading, ...screen.intro].filter((u) => u.language === language).flatMap((u) => u.parts),
   }));
+}
+
+// --- What the keys say -------------------------------------------------------------------------
+
+/** The keys, on the help key (the arrows left and right only where there are questions to go through). */
+export function keysHelp(input: AccessInput, pages: boolean): readonly SpeechPart[] {
+  if (input === 'switch') return [text('audio.switchKeys')];
+  return [text('audio.keysChoices'), ...(pages ? [text('audio.keysQuestions')] : []), text('audio.keysSound'), text('audio.keysOther')];
+}
+
+export function volumeSpeech(level: number): readonly SpeechPart[] {
+  return [text('audio.volume', { level: [n(level + 1)], max: [n(VOLUMES.length)] })];
+}
+
+export function rateSpeech(level: number): readonly SpeechPart[] {
+  return [text('audio.rate', { level: [n(level + 1)], max: [n(RATES.length)] })];
+}
+
+/** The idle warning, said (the session is erased `seconds` later). */
+export function idleSpeech(seconds: number): readonly SpeechPart[] {
+  return [text('idle.title'), text('idle.body', { seconds: [n(seconds)] }), text('idle.continue')];
+}
+
+/** Characters typed on the card, read back; then, once the NAS is complete, that the code comes next. */
+export function typedSpeech(typed: string, nasComplete: boolean): readonly SpeechPart[] {
+  return [{ kind: 'spell', text: typed }, ...(nasComplete ? [text('audio.codeNext')] : [])];
 }

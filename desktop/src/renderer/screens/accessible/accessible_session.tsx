@@ -4,9 +4,14 @@ import { useTranslation } from 'react-i18next';
 import { actionOf, type AccessibleAction } from '../../accessible/key_map.ts';
 import {
   arrivalSpeech,
-  screenOf,
   cardProblemSpeech,
   castProblemSpeech,
+  idleSpeech,
+  keysHelp,
+  rateSpeech,
+  screenOf,
+  typedSpeech,
+  volumeSpeech,
   type Said,
   type Screen,
   type ScreenItem,
@@ -45,21 +50,16 @@ function itemSpeech(ctx: SessionContext, item: ScreenItem): Utterance[] {
   return [{ language: item.language ?? ctx.language, parts: [...item.label, ...(item.detail ?? []), ...(item.status ?? [])] }];
 }
 
-function keysHelp(ctx: SessionContext, screen: Screen): SpeechPart[] {
-  if (ctx.access.input === 'switch') return [text('audio.switchKeys')];
-  return [
-    text('audio.keysChoices'),
-    ...(screen.nextPage === undefined ? [] : [text('audio.keysQuestions')]),
-    text('audio.keysSound'),
-    text('audio.keysOther'),
-  ];
-}
-
 const said = (ctx: SessionContext, parts: Said): Utterance[] => (parts === undefined ? [] : [{ language: ctx.language, parts }]);
 
-export function AccessibleSession(props: { readonly onLeave: () => void; readonly idleWarning: boolean }) {
+export function AccessibleSession(props: {
+  readonly onLeave: () => void;
+  readonly idleWarning: boolean;
+  /** How long the idle warning gives the voter. */
+  readonly idleSeconds: number;
+}) {
   const { t } = useTranslation();
-  const { onLeave, idleWarning } = props;
+  const { onLeave, idleWarning, idleSeconds } = props;
   // Re-render on every change of the stores the screens read.
   useVoterStore();
   const access = useAccessibleStore();
@@ -103,9 +103,8 @@ export function AccessibleSession(props: { readonly onLeave: () => void; readonl
         const typed = now.nas + now.code;
         const was = before.nas + before.code;
         if (typed.length > was.length) {
-          const parts: SpeechPart[] = [{ kind: 'spell', text: typed.slice(was.length) }];
-          if (now.nas.length === NAS_DIGITS && before.nas.length < NAS_DIGITS) parts.push(text('audio.codeNext'));
-          speak([{ language: lang, parts }]);
+          const nasComplete = now.nas.length === NAS_DIGITS && before.nas.length < NAS_DIGITS;
+          speak([{ language: lang, parts: typedSpeech(typed.slice(was.length), nasComplete) }]);
         } else if (typed.length < was.length) {
           speak([{ language: lang, parts: [text('audio.deleted')] }]);
         }
@@ -122,13 +121,8 @@ export function AccessibleSession(props: { readonly onLeave: () => void; readonl
   // The idle warning, said.
   useEffect(() => {
     if (!idleWarning) return;
-    speak([
-      {
-        language: usePrefsStore.getState().language,
-        parts: [text('idle.title'), text('idle.body', { seconds: [{ kind: 'number', value: 30 }] }), text('idle.continue')],
-      },
-    ]);
-  }, [idleWarning]);
+    speak([{ language: usePrefsStore.getState().language, parts: idleSpeech(idleSeconds) }]);
+  }, [idleWarning, idleSeconds]);
 
   const sayItem = useCallback((ctx: SessionContext, item: ScreenItem | undefined) => {
     if (item !== undefined) speak(itemSpeech(ctx, item));
@@ -226,20 +220,23 @@ export function AccessibleSession(props: { readonly onLeave: () => void; readonl
           page('previousPage');
           return;
         case 'help':
-          speak([...arrivalSpeech(current), ...(current.key === 'welcome' ? [] : [{ language: lang, parts: keysHelp(ctx, current) }])]);
+          speak([
+            ...arrivalSpeech(current),
+            ...(current.key === 'welcome' ? [] : [{ language: lang, parts: keysHelp(a.input, current.nextPage !== undefined) }]),
+          ]);
           return;
         case 'volume-down':
         case 'volume-up': {
           const level = a.stepVolume(action === 'volume-up' ? 1 : -1);
           setVoice({ rate: RATES[a.rate] ?? 1, volume: VOLUMES[level] ?? 1 });
-          say1(text('audio.volume', { level: [{ kind: 'number', value: level + 1 }], max: [{ kind: 'number', value: VOLUMES.length }] }));
+          say1(...volumeSpeech(level));
           return;
         }
         case 'rate-down':
         case 'rate-up': {
           const level = a.stepRate(action === 'rate-up' ? 1 : -1);
           setVoice({ rate: RATES[level] ?? 1, volume: VOLUMES[a.volume] ?? 1 });
-          say1(text('audio.rate', { level: [{ kind: 'number', value: level + 1 }], max: [{ kind: 'number', value: RATES.length }] }));
+          say1(...rateSpeech(level));
           return;
         }
         case 'pause':
