@@ -19,6 +19,10 @@ COPY server/bin server/bin
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# espeak-ng renders the audio ballot's clips when a station kit is built (`scrutin kit build`).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 # A larger young generation: the API and the validators allocate per ballot, and scavenges
 # are their largest GC cost (docs/operators.md, capacity).

@@ -48,6 +48,8 @@ const KitRequestSchema = z.strictObject({
     .array(z.strictObject({ name: z.string().trim().min(1).max(200), pin: z.string().regex(/^[0-9]{4,12}$/, 'a PIN is 4 to 12 digits') }))
     .min(2, 'a station needs at least two poll workers')
     .max(20),
+  /** Render the audio ballot into the kit (espeak-ng on this server). */
+  audio: z.boolean().optional(),
 });
 
 /** Every file under `dir`, as tar entries named `prefix/relative/path`. */
@@ -201,6 +203,7 @@ export function adminRoutes(ctx: AppContext): Router {
         centralUrl: `${req.protocol}://${req.get('host') ?? `${ctx.config.host}:${ctx.config.port}`}`,
         centralPublicKey: ctx.centralKey.publicKey,
         pollWorkers: parsed.data.pollWorkers,
+        ...(parsed.data.audio === true ? { audio: {} } : {}),
       });
       if (!built.ok) throw new ApiError('invalid-request', `The station kit could not be built: ${describeKitBuildError(built.error)}.`);
       const archive = tarArchive(await folderEntries(join(out, station), station));

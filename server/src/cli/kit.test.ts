@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStationKeyPair, loadStationKit, RidingIndex, unwrap, verifyPin, type StationKitFile } from '@scrutin/shared/node';
+import {
+  generateStationKeyPair,
+  loadStationKit,
+  readKitAudioManifest,
+  RidingIndex,
+  unwrap,
+  verifyPin,
+  type StationKitFile,
+} from '@scrutin/shared/node';
 
 /** The real command, as an official runs it: node server/bin/scrutin.js kit build … */
 const bin = fileURLToPath(new URL('../../bin/scrutin.js', import.meta.url));
@@ -49,12 +57,13 @@ afterAll(() => {
 });
 
 describe('scrutin kit build', () => {
-  it('builds a kit that loads, with hashed PINs and the riding index of the other stations', async () => {
-    const run = build('kit');
+  it('builds a kit that loads, with hashed PINs, the riding index of the other stations and the audio ballot', async () => {
+    // The clips of earlier test runs, by what they say (rendering them all takes espeak-ng some twenty seconds).
+    const run = build('kit', '--clip-cache', join(tmpdir(), 'scrutin-test-clip-cache'));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(
-      /wrote the kit of station ST-00007 \(MONTREAL-CENTRE, 200 voters, 2 poll workers, riding index of \d+ other station\(s\), \d+ voters\)/,
+      /wrote the kit of station ST-00007 \(MONTREAL-CENTRE, 200 voters, 2 poll workers, riding index of \d+ other station\(s\), \d+ voters, audio ballot of \d+ clips\)/,
     );
     const kitJson = readFileSync(join(dir, 'kit', 'kit.json'), 'utf8');
     expect(kitJson).not.toContain('482915');
@@ -63,6 +72,8 @@ describe('scrutin kit build', () => {
     const loaded = unwrap(loadStationKit(join(dir, 'kit'), join(dir, 'station', 'shard.sqlite')));
     expect(loaded).toMatchObject({ stationId: 'ST-00007', riding: 'MONTREAL-CENTRE', voters: 200, centralPublicKey: central.publicKey });
     expect(loaded.ridingIndexSha256).toBe(kit.ridingIndex!.sha256);
+    expect(kit.audio?.clips).toBeGreaterThan(300);
+    expect(readKitAudioManifest(join(dir, 'station', 'audio'))).toMatchObject({ ok: true, value: { clips: expect.any(Array) as unknown } });
 
     // The index knows another Montréal-Centre station's voters, and none of this station's.
     const manifest = JSON.parse(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8')) as {
@@ -83,7 +94,7 @@ describe('scrutin kit build', () => {
 
   it('accepts the central key as a PEM file, and leaves the index out on request', () => {
     writeFileSync(join(dir, 'central.pem'), central.privateKeyPem);
-    const run = build('kit-no-index', '--no-riding-index');
+    const run = build('kit-no-index', '--no-riding-index', '--no-audio');
     expect(run.status).toBe(0);
     const kit = JSON.parse(readFileSync(join(dir, 'kit-no-index', 'kit.json'), 'utf8')) as StationKitFile;
     expect(kit.ridingIndex).toBeUndefined();
@@ -106,6 +117,7 @@ describe('scrutin kit build', () => {
       'B:5678',
       '--out',
       'kit-pem',
+      '--no-audio',
     );
     expect(pem.status).toBe(0);
     expect((JSON.parse(readFileSync(join(dir, 'kit-pem', 'kit.json'), 'utf8')) as StationKitFile).centralPublicKey).toBe(central.publicKey);

@@ -27,6 +27,8 @@ interface BuildOptions {
   readonly pollWorker: readonly { readonly name: string; readonly pin: string }[];
   readonly out: string;
   readonly ridingIndex: boolean;
+  readonly audio: boolean;
+  readonly clipCache?: string;
 }
 
 export function registerKit(program: Command): void {
@@ -34,7 +36,7 @@ export function registerKit(program: Command): void {
   kit
     .command('build')
     .description(
-      'build the kit folder of one station: kit.json, its credential shard and the riding index of the other stations of its riding',
+      'build the kit folder of one station: kit.json, its credential shard, the riding index of the other stations of its riding and the audio ballot',
     )
     .requiredOption('--election <file>', 'election definition (JSON)')
     .requiredOption('--credentials <dir>', 'output folder of `scrutin credentials generate` (manifest.json, shards/)')
@@ -49,6 +51,11 @@ export function registerKit(program: Command): void {
     )
     .requiredOption('--out <dir>', 'the kit folder to write (new or empty)')
     .option('--no-riding-index', 'leave out the riding index (the station then cannot tell a voter which other station is theirs)')
+    .option('--no-audio', 'leave out the audio ballot (its clips are rendered with espeak-ng, which must be installed otherwise)')
+    .option(
+      '--clip-cache <dir>',
+      'a folder of clips from earlier builds, reused by what they say (the stations of one election share most of theirs)',
+    )
     .action(async (options: BuildOptions) => {
       let json: unknown;
       try {
@@ -76,6 +83,7 @@ export function registerKit(program: Command): void {
         centralPublicKey: key.value,
         pollWorkers: options.pollWorker,
         ridingIndex: options.ridingIndex,
+        ...(options.audio ? { audio: options.clipCache === undefined ? {} : { cacheDir: options.clipCache } } : {}),
       });
       if (!built.ok) {
         fail(describeKitBuildError(built.error));
@@ -86,8 +94,9 @@ export function registerKit(program: Command): void {
         kit.ridingIndex === undefined
           ? 'no riding index'
           : `riding index of ${kit.ridingIndex.stations} other station(s), ${kit.ridingIndex.voters} voters`;
+      const audio = kit.audio === undefined ? 'no audio ballot' : `audio ballot of ${kit.audio.clips} clips`;
       console.log(
-        `wrote the kit of station ${kit.stationId} (${kit.riding}, ${kit.shard.voters} voters, ${kit.pollWorkers.length} poll workers, ${index}) to ${options.out}`,
+        `wrote the kit of station ${kit.stationId} (${kit.riding}, ${kit.shard.voters} voters, ${kit.pollWorkers.length} poll workers, ${index}, ${audio}) to ${options.out}`,
       );
     });
 }

@@ -185,6 +185,27 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     };
   }
 
+  const base = {
+    format: STATION_KIT_FORMAT,
+    version: STATION_KIT_VERSION,
+    election,
+    stationId,
+    riding: station.riding,
+    centralUrl: options.centralUrl,
+    centralPublicKey: options.centralPublicKey,
+    pollWorkers: await Promise.all(
+      options.pollWorkers.map(async (w) => ({ name: w.name, pinHash: await hashPin(w.pin, options.pinCost ?? DEFAULT_PIN_COST) })),
+    ),
+    shard: { file: shardFile, sha256: sha256OfFile(join(outDir, shardFile)), voters: voters.value },
+    ...(ridingIndex === undefined ? {} : { ridingIndex }),
+  };
+  const parsed = StationKitSchema.safeParse(base);
+  if (!parsed.success) {
+    rmSync(outDir, { recursive: true, force: true });
+    return err({ kind: 'invalid-options', issues: issuesOf(parsed.error) });
+  }
+
+  // The audio last: it takes the longest, and a kit refused for its options renders nothing.
   let audio: KitAudioRef | undefined;
   if (options.audio !== undefined) {
     const built = await buildKitAudio(outDir, election, stationId, options.audio);
@@ -201,27 +222,7 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     }
     audio = built.value;
   }
-
-  const candidate = {
-    format: STATION_KIT_FORMAT,
-    version: STATION_KIT_VERSION,
-    election,
-    stationId,
-    riding: station.riding,
-    centralUrl: options.centralUrl,
-    centralPublicKey: options.centralPublicKey,
-    pollWorkers: await Promise.all(
-      options.pollWorkers.map(async (w) => ({ name: w.name, pinHash: await hashPin(w.pin, options.pinCost ?? DEFAULT_PIN_COST) })),
-    ),
-    shard: { file: shardFile, sha256: sha256OfFile(join(outDir, shardFile)), voters: voters.value },
-    ...(ridingIndex === undefined ? {} : { ridingIndex }),
-    ...(audio === undefined ? {} : { audio }),
-  };
-  const parsed = StationKitSchema.safeParse(candidate);
-  if (!parsed.success) {
-    rmSync(outDir, { recursive: true, force: true });
-    return err({ kind: 'invalid-options', issues: issuesOf(parsed.error) });
-  }
+  const candidate = { ...base, ...(audio === undefined ? {} : { audio }) };
   writeFileSync(join(outDir, KIT_FILE), `${JSON.stringify(candidate, null, 2)}\n`, { flag: 'wx' });
 
   // Load it back as a station would: a kit that is built is a kit that loads.
@@ -235,7 +236,7 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     rmSync(outDir, { recursive: true, force: true });
     return err({ kind: 'built-kit-refused', error: audioChecked.error });
   }
-  return ok({ dir: outDir, kit: parsed.data });
+  return ok({ dir: outDir, kit: { ...parsed.data, ...(audio === undefined ? {} : { audio }) } });
 }
 
 /** A message for a person, for the CLI and the console. */
