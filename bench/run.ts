@@ -5,6 +5,7 @@
  */
 import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
+import { benchKitAudio } from './kit_audio.ts';
 import { benchMachine } from './machine.ts';
 import { benchStation } from './station.ts';
 import { benchSync } from './sync.ts';
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   'credential-load': benchCredentialLoad,
   station: benchStation,
   'station-sync': benchSync,
+  'kit-audio': benchKitAudio,
 };
 
 const wanted = process.argv.slice(2);

@@ -274,5 +274,13 @@ describe('station kit', () => {
     const full = tempDir();
     writeFileSync(join(full, 'something'), 'x');
     expect(await buildStationKit({ ...options, outDir: full })).toMatchObject({ ok: false, error: { kind: 'out-dir-not-empty' } });
+    // Without espeak-ng, a kit with audio is not built, and nothing of it is left.
+    const noEngine = join(tempDir(), 'kit');
+    const built = await buildStationKit({ ...options, outDir: noEngine, audio: { espeak: join(tempDir(), 'no-espeak-ng') } });
+    expect(built).toMatchObject({
+      ok: false,
+      error: { kind: 'audio-failed', reason: expect.stringMatching(/install espeak-ng/) as unknown },
+    });
+    expect(existsSync(noEngine)).toBe(false);
   });
 });

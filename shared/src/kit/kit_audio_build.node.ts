@@ -68,6 +68,9 @@ function run(program: string, args: readonly string[], input?: string): Promise<
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
     child.once('error', reject);
+    // A program that stops before reading its input (a refused voice) closes the pipe: its exit
+    // code and its output say what happened, not an unhandled EPIPE.
+    child.stdin.on('error', () => undefined);
     child.once('close', (code) => {
       resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(errors).toString('utf8') });
     });
@@ -89,8 +92,14 @@ export async function espeakVersion(program = 'espeak-ng'): Promise<Result<strin
   }
 }
 
-/** One clip's bytes: espeak-ng's WAV on stdout (text on stdin, UTF-8), trimmed. */
+/** One clip's bytes, tried twice (a process can fail on a loaded machine; a voice or a text that fails, fails twice). */
 async function render(program: string, clip: ClipText, voice: Voice): Promise<Result<Buffer, KitAudioBuildError>> {
+  const first = await renderOnce(program, clip, voice);
+  return first.ok ? first : renderOnce(program, clip, voice);
+}
+
+/** One clip's bytes: espeak-ng's WAV on stdout (text on stdin, UTF-8), trimmed. */
+async function renderOnce(program: string, clip: ClipText, voice: Voice): Promise<Result<Buffer, KitAudioBuildError>> {
   const failed = (reason: string) =>
     err<KitAudioBuildError>({ kind: 'audio-render-failed', language: clip.language, text: clip.text, reason });
   let answer: Run;
@@ -140,6 +149,7 @@ export async function buildKitAudio(
   if (!version.ok) return version;
   const voices = { ...DEFAULT_VOICES, ...options.voices };
   const dir = join(outDir, KIT_AUDIO_DIR);
+  mkdirSync(outDir, { recursive: true });
   mkdirSync(dir);
   if (options.cacheDir !== undefined) mkdirSync(options.cacheDir, { recursive: true });
 
