@@ -45,6 +45,8 @@ interface AccessibleData {
 
 export interface AccessibleState extends AccessibleData {
   start: (input: AccessInput) => void;
+  /** A controller session goes on with two switches (their setup first), keeping its voice settings. */
+  changeToSwitches: () => void;
   setCursor: (cursor: number) => void;
   openMenu: (menu: AccessMenu) => void;
   closeMenu: () => void;
@@ -77,6 +79,9 @@ export const useAccessibleStore = create<AccessibleState>()((set, get) => ({
   ...INITIAL,
   start(input) {
     set({ ...INITIAL, active: true, input, calibration: input === 'switch' ? 'move' : 'done' });
+  },
+  changeToSwitches() {
+    set({ input: 'switch', calibration: 'move', cursor: -1, menu: null });
   },
   setCursor(cursor) {
     set({ cursor });

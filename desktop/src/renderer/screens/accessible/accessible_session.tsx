@@ -252,7 +252,7 @@ export function AccessibleSession(props: {
           say1(text(a.togglePrivacy() ? 'audio.privacyOn' : 'audio.privacyOff'));
           return;
         case 'switch-setup':
-          if (a.input !== 'switch') a.start('switch');
+          if (a.input !== 'switch') a.changeToSwitches();
           else a.setCalibration('menu');
           return;
       }
