@@ -83,14 +83,15 @@ function lines(ctx: SessionContext, ...each: (readonly SpeechPart[])[]): readonl
 // --- Welcome -----------------------------------------------------------------------------------
 
 function welcomeScreen(ctx: SessionContext): Screen {
-  const both = (parts: (language: Language) => SpeechPart[]): Utterance[] => [
-    { language: 'fr', parts: parts('fr') },
-    { language: 'en', parts: parts('en') },
+  // Before the voter has chosen a language: French, then English.
+  const both = (parts: SpeechPart[]): Utterance[] => [
+    { language: 'fr', parts },
+    { language: 'en', parts },
   ];
   return {
     key: 'welcome',
-    heading: both(() => [text('welcome.heading')]),
-    intro: both(() => [text('audio.welcome')]),
+    heading: both([text('welcome.heading')]),
+    intro: both([text('audio.welcome')]),
     items: (['fr', 'en'] as const).map((language) => ({
       id: language,
       language,
