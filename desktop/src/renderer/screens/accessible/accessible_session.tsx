@@ -328,6 +328,11 @@ function ScreenView(props: {
 }) {
   const { screen, cursor, onActivate } = props;
   const heading = useHeadingFocus<HTMLHeadingElement>(screen.key);
+  const list = useRef<HTMLUListElement>(null);
+  // The item the voter is on stays in view (a long list scrolls inside the screen).
+  useEffect(() => {
+    list.current?.querySelector('[aria-current="true"]')?.scrollIntoView({ block: 'nearest' });
+  }, [cursor, screen.key]);
   return (
     <main className="screen screen--access" id="main" data-screen={screen.key}>
       <p className="access-mode">
@@ -356,7 +361,7 @@ function ScreenView(props: {
         ))}
       </div>
       {screen.items.length > 0 && (
-        <ul className="access-list">
+        <ul className="access-list" ref={list}>
           {screen.items.map((item, i) => {
             const lang = item.language ?? props.language;
             return (
