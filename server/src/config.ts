@@ -38,6 +38,12 @@ const EnvSchema = z.object({
   /** PKCS#8 PEM of the central Ed25519 receipt key; unset means one is made and kept in the database. */
   CENTRAL_SIGNING_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where `scrutin worker` serves /metrics, /healthz and /readyz (0 picks a free port). The API serves them on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** How often the API recounts the gauges it reads from Postgres (silent stations, certification blocked). */
+  SCRUTIN_MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  /** A station of an open election with no batch for this long (and polls open this long) counts as silent. */
+  SCRUTIN_SILENT_AFTER_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
 });
 
 export interface ServicesConfig {
@@ -58,6 +64,9 @@ export interface Config {
   readonly namespace: string;
   readonly centralSigningKey: string | undefined;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  readonly metricsPort: number;
+  readonly monitorIntervalMs: number;
+  readonly silentAfterSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
@@ -83,5 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     namespace: e.SCRUTIN_NAMESPACE,
     centralSigningKey: e.CENTRAL_SIGNING_KEY,
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    monitorIntervalMs: Math.round(e.SCRUTIN_MONITOR_INTERVAL_SECONDS * 1000),
+    silentAfterSeconds: e.SCRUTIN_SILENT_AFTER_SECONDS,
   });
 }
