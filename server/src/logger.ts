@@ -50,8 +50,6 @@ export const LOG_EVENTS = [
   'monitoring.refresh_failed',
   'monitoring.refresh_recovered',
   'metrics.listening',
-  'dlq.purged',
-  'dlq.requeued',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 
