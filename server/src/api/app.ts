@@ -33,7 +33,8 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   const app = express();
   app.disable('x-powered-by');
   app.set('json replacer', mapReplacer);
-  app.set('trust proxy', false);
+  // Behind N reverse proxies (TRUST_PROXY_HOPS), the client is N hops back in X-Forwarded-For.
+  app.set('trust proxy', ctx.config.trustProxyHops === 0 ? false : ctx.config.trustProxyHops);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
 
   app.get('/healthz', (_req, res) => {
