@@ -30,7 +30,11 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { 
   services: Record<string, ComposeService>;
 };
 const serviceNames = Object.keys(compose.services);
-const dependencies = (s: ComposeService) => (Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}));
+const dependencies = (s: ComposeService): readonly string[] => {
+  const on = s.depends_on ?? {};
+  return isList(on) ? on : Object.keys(on);
+};
+const isList = (on: Record<string, unknown> | readonly string[]): on is readonly string[] => Array.isArray(on);
 
 /** The bind mounts of a service: host path (from the repository root) → path in the container. */
 function mounts(service: string): Map<string, string> {
