@@ -134,6 +134,8 @@ export async function benchPipeline(): Promise<void> {
     LOG_LEVEL: 'warn',
     PG_POOL_SIZE: '8',
     WORKER_PREFETCH: '8',
+    // Two validators on one machine: each takes a free port for its metrics.
+    METRICS_PORT: '0',
   };
   const children: ChildProcess[] = [];
   try {

@@ -10,6 +10,8 @@ import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { ElectionCatalogue } from './elections/catalogue.ts';
+import { startElectionGauges } from './monitoring/election_gauges.ts';
+import { startMetricsServer } from './monitoring/metrics_server.ts';
 import { startValidator } from './pipeline/worker.ts';
 
 /**
@@ -65,6 +67,13 @@ export async function startCentral(config: Config, options: CentralOptions = {})
       prefetch: config.workerPrefetch,
     });
   }
+  const gauges = startElectionGauges({
+    db: ctx.services.db,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    intervalMs: config.monitorIntervalMs,
+    silentAfterSeconds: config.silentAfterSeconds,
+  });
   const app = createApp(ctx, options.extraRoutes);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => {
@@ -88,6 +97,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
           resolve();
         }),
       );
+      await gauges.stop();
       // Generated voter cards are secret: their temporary files go with the server.
       await credentialJobsOf(ctx).dispose();
       await ctx.services.close();
@@ -95,11 +105,26 @@ export async function startCentral(config: Config, options: CentralOptions = {})
   };
 }
 
-export async function startWorker(config: Config): Promise<{ stop(): Promise<void> }> {
+/** A validator, with its metrics and probes listener on METRICS_PORT. */
+export interface Worker {
+  readonly metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config): Promise<Worker> {
   const ctx = await createContext(config, 'scrutin-worker');
+  const listener = await startMetricsServer({
+    host: config.host,
+    port: config.metricsPort,
+    metrics: ctx.metrics,
+    services: ctx.services,
+    log: ctx.log,
+  });
   await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
   return {
+    metricsUrl: listener.url,
     async stop() {
+      await listener.close();
       await ctx.services.close();
     },
   };

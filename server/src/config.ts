@@ -38,6 +38,18 @@ const EnvSchema = z.object({
   /** PKCS#8 PEM of the central Ed25519 receipt key; unset means one is made and kept in the database. */
   CENTRAL_SIGNING_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * How many reverse proxies stand in front of the API (docker-compose's Caddy, a Kubernetes
+   * ingress): the client address, which login rate limiting counts by, is then read from that
+   * many X-Forwarded-For hops. 0 (the default): none, the socket's address is the client's.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Where `scrutin worker` serves /metrics, /healthz and /readyz (0 picks a free port). The API serves them on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** How often the API recounts the gauges it reads from Postgres (silent stations, certification blocked). */
+  SCRUTIN_MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  /** A station of an open election with no batch for this long (and polls open this long) counts as silent. */
+  SCRUTIN_SILENT_AFTER_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
 });
 
 export interface ServicesConfig {
@@ -58,6 +70,10 @@ export interface Config {
   readonly namespace: string;
   readonly centralSigningKey: string | undefined;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  readonly metricsPort: number;
+  readonly trustProxyHops: number;
+  readonly monitorIntervalMs: number;
+  readonly silentAfterSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
@@ -83,5 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     namespace: e.SCRUTIN_NAMESPACE,
     centralSigningKey: e.CENTRAL_SIGNING_KEY,
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    monitorIntervalMs: Math.round(e.SCRUTIN_MONITOR_INTERVAL_SECONDS * 1000),
+    silentAfterSeconds: e.SCRUTIN_SILENT_AFTER_SECONDS,
   });
 }

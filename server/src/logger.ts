@@ -47,6 +47,9 @@ export const LOG_EVENTS = [
   'export.downloaded',
   'batches.verified',
   'station.kit_downloaded',
+  'monitoring.refresh_failed',
+  'monitoring.refresh_recovered',
+  'metrics.listening',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { ContestIdSchema, ElectionIdSchema, RidingCodeSchema, type ElectionDefinition, type ElectionId } from '@scrutin/shared/node';
 import type { AppContext } from '../app/context.ts';
-import { liveResults, resultsVersion } from '../results/tally_store.ts';
+import { liveResults, resultsChange, resultsVersion } from '../results/tally_store.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -102,11 +102,14 @@ export function resultsRoutes(ctx: AppContext): Router {
     const push = async () => {
       if (stopped) return;
       try {
-        const version = await resultsVersion(db, e.id);
+        const { version, changedAtMs } = await resultsChange(db, e.id);
         if (version !== last) {
+          // The first event of a stream is the state found, not a change seen: not timed.
+          const seenChange = last !== '';
           last = version;
           const results = await liveResults(db, e);
           res.write(`event: results\nid: ${version}\ndata: ${JSON.stringify({ version, ...results }, mapReplacer)}\n\n`);
+          if (seenChange && changedAtMs !== null) ctx.metrics.sseDelay.observe(Math.max(0, Date.now() - changedAtMs) / 1000);
         } else {
           res.write(': keep-alive\n\n');
         }

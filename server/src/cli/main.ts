@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCredentials } from './credentials.ts';
 import { registerDemo } from './demo.ts';
+import { registerDlq } from './dlq.ts';
 import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
 import { registerKit } from './kit.ts';
@@ -27,5 +28,6 @@ registerDemo(program);
 registerImportBatches(program);
 registerSimulate(program);
 registerKit(program);
+registerDlq(program);
 
 await program.parseAsync(process.argv);

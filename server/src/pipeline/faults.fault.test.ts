@@ -65,6 +65,8 @@ describe('faults', () => {
       SCRUTIN_NAMESPACE: t.config.namespace,
       LOG_LEVEL: 'silent',
       WORKER_PREFETCH: '4',
+      // Several validators on one machine: each takes a free port for its metrics.
+      METRICS_PORT: '0',
     };
     let a = startWorker(env);
     startWorker(env);
