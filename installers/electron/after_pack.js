@@ -41,9 +41,23 @@ export const FUSE_SETTINGS = Object.freeze({
   [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
 });
 
-/** '0' and '1' in the binary's fuse wire (@electron/fuses' FuseState). */
+/** '0', '1' and 'r' in the binary's fuse wire (@electron/fuses' FuseState). */
 const DISABLED = 0x30;
 const ENABLED = 0x31;
+const REMOVED = 0x72;
+
+/**
+ * The state of each fuse we set, as the binary holds it.
+ * @param {string} binary
+ * @returns {Promise<Map<string, number | undefined>>}
+ */
+async function currentStates(binary) {
+  const wire = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (await getCurrentFuseWire(binary)));
+  return new Map(Object.keys(FUSE_SETTINGS).map((index) => [index, typeof wire[index] === 'number' ? wire[index] : undefined]));
+}
+
+/** @param {string} index */
+const fuseName = (index) => FuseV1Options[Number(index)] ?? index;
 
 /**
  * The Electron binary electron-builder laid out (the same names it uses for its own fuses).
@@ -68,14 +82,13 @@ export function electronBinary(context) {
  * @returns {Promise<void>}
  */
 export async function applyFuses(binary) {
+  // A fuse this Electron removed cannot protect anything: stop rather than ship without it.
+  const removed = [...(await currentStates(binary))].filter(([, state]) => state === REMOVED).map(([index]) => fuseName(index));
+  if (removed.length > 0) throw new Error(`afterPack: this Electron has removed the fuses ${removed.join(', ')}: review FUSE_SETTINGS`);
   await flipFuses(binary, { version: FuseVersion.V1, ...FUSE_SETTINGS });
-  const wire = await getCurrentFuseWire(binary);
-  /** @type {string[]} */
-  const wrong = [];
-  for (const [index, wanted] of Object.entries(FUSE_SETTINGS)) {
-    const state = /** @type {Record<string, number | undefined>} */ (/** @type {unknown} */ (wire))[index];
-    if (state !== (wanted ? ENABLED : DISABLED)) wrong.push(`${FuseV1Options[Number(index)] ?? index}: ${String(state)}`);
-  }
+  const wrong = [...(await currentStates(binary))]
+    .filter(([index, state]) => state !== (FUSE_SETTINGS[/** @type {FuseV1Options} */ (Number(index))] ? ENABLED : DISABLED))
+    .map(([index, state]) => `${fuseName(index)}: ${String(state)}`);
   if (wrong.length > 0) throw new Error(`afterPack: fuses not set in ${binary}: ${wrong.join(', ')}`);
 }
 

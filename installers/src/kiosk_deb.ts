@@ -40,8 +40,7 @@ export interface KioskPackageOptions {
 }
 
 export type KioskDebError =
-  | { readonly kind: 'invalid-version'; readonly version: string }
-  | { readonly kind: 'dpkg-deb-failed'; readonly detail: string };
+  { readonly kind: 'invalid-version'; readonly version: string } | { readonly kind: 'dpkg-deb-failed'; readonly detail: string };
 
 /** Debian policy 5.6.12: [epoch:]upstream[-revision]; ours is a plain upstream version. */
 const VERSION = /^[0-9][A-Za-z0-9.+~]*$/;
@@ -137,11 +136,19 @@ export async function layoutKioskPackage(root: string, options: KioskPackageOpti
   await writeFile(join(doc, 'changelog.gz'), gzipSync(changelog(options), { level: 9 }));
   const man = join(root, 'usr/share/man/man8');
   await mkdir(man, { recursive: true });
-  await writeFile(join(man, 'scrutin-kiosk-printer.8.gz'), gzipSync(await readFile(join(KIOSK_DIR, 'man', 'scrutin-kiosk-printer.8')), { level: 9 }));
+  await writeFile(
+    join(man, 'scrutin-kiosk-printer.8.gz'),
+    gzipSync(await readFile(join(KIOSK_DIR, 'man', 'scrutin-kiosk-printer.8')), { level: 9 }),
+  );
 
   const installed = await filesUnder(root);
   const md5sums = await Promise.all(
-    installed.map(async (file) => `${createHash('md5').update(await readFile(file)).digest('hex')}  ${relative(root, file)}`),
+    installed.map(
+      async (file) =>
+        `${createHash('md5')
+          .update(await readFile(file))
+          .digest('hex')}  ${relative(root, file)}`,
+    ),
   );
   const sizes = await Promise.all(installed.map(async (file) => Math.ceil((await stat(file)).size / 1024)));
   const installedSize = sizes.reduce((sum, size) => sum + size, 0);
@@ -156,14 +163,17 @@ export async function layoutKioskPackage(root: string, options: KioskPackageOpti
     await chmod(join(control, script), 0o755);
   }
   for (const dir of [root, ...(await directoriesUnder(root))]) await chmod(dir, 0o755);
-  for (const path of [...(await filesUnder(root)), ...(await directoriesUnder(root)), root]) await utimes(path, options.builtAt, options.builtAt);
+  for (const path of [...(await filesUnder(root)), ...(await directoriesUnder(root)), root])
+    await utimes(path, options.builtAt, options.builtAt);
   return ok(undefined);
 }
 
 async function directoriesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
-    entries.filter((entry) => entry.isDirectory()).map(async (entry) => [join(dir, entry.name), ...(await directoriesUnder(join(dir, entry.name)))]),
+    entries
+      .filter((entry) => entry.isDirectory())
+      .map(async (entry) => [join(dir, entry.name), ...(await directoriesUnder(join(dir, entry.name)))]),
   );
   return nested.flat();
 }

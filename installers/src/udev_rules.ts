@@ -122,7 +122,8 @@ export function parseUdevRules(text: string): Result<readonly UdevRule[], readon
     for (const pair of rule.pairs)
       if (pair.key === 'GOTO') {
         const target = labels.get(pair.value);
-        if (target === undefined || target <= rule.line) errors.push({ line: rule.line, message: `GOTO "${pair.value}" has no LABEL after it` });
+        if (target === undefined || target <= rule.line)
+          errors.push({ line: rule.line, message: `GOTO "${pair.value}" has no LABEL after it` });
       }
   return errors.length === 0 ? ok(rules) : err(errors.sort((a, b) => a.line - b.line));
 }
