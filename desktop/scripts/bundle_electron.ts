@@ -10,7 +10,7 @@ import { build, type Rollup } from 'vite';
  */
 const at = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const outDir = at('dist/electron');
-const external = ['electron', 'original-fs', 'better-sqlite3', /^node:/];
+const external = ['electron', 'better-sqlite3', /^node:/];
 const rollupOptions = {
   onwarn(warning: Rollup.RollupLog, warn: (warning: Rollup.RollupLog) => void) {
     // zod's sources carry /* @__PURE__ */ comments Rollup cannot place; harmless.
@@ -22,7 +22,7 @@ const rollupOptions = {
 await build({
   configFile: false,
   logLevel: 'warn',
-  ssr: { noExternal: true, external: ['electron', 'original-fs', 'better-sqlite3'] },
+  ssr: { noExternal: true, external: ['electron', 'better-sqlite3'] },
   build: {
     ssr: true,
     outDir,

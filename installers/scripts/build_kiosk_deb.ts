@@ -16,7 +16,9 @@ import { buildDeb, kioskDebName, layoutKioskPackage } from '../src/kiosk_deb.ts'
 const program = new Command('build_kiosk_deb')
   .option('--out <dir>', 'where to write the .deb', resolve(import.meta.dirname, '..', 'release'))
   .action(async (options: { out: string }) => {
-    const { version } = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(join(import.meta.dirname, '../../desktop/package.json'), 'utf8')));
+    const { version } = z
+      .object({ version: z.string() })
+      .parse(JSON.parse(readFileSync(join(import.meta.dirname, '../../desktop/package.json'), 'utf8')));
     const epoch = process.env.SOURCE_DATE_EPOCH;
     const builtAt = epoch === undefined ? new Date() : new Date(Number(epoch) * 1000);
     if (Number.isNaN(builtAt.getTime())) throw new Error(`SOURCE_DATE_EPOCH is not a number of seconds: ${String(epoch)}`);

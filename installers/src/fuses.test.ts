@@ -39,7 +39,8 @@ function wireOf(path: string): string {
 
 describe('the Electron fuses of a packaged kiosk', () => {
   it('turn off Node.js-as-a-process, NODE_OPTIONS and --inspect, and turn on ASAR integrity, ASAR-only loading and cookie encryption', () => {
-    const byName = Object.fromEntries(Object.entries(FUSE_SETTINGS).map(([index, value]) => [FuseV1Options[Number(index)], value]));
+    const byName: Record<string, boolean> = {};
+    for (const [index, value] of Object.entries(FUSE_SETTINGS)) byName[FuseV1Options[Number(index)] ?? index] = value;
     expect(byName).toEqual({
       RunAsNode: false,
       EnableCookieEncryption: true,

@@ -38,12 +38,9 @@ describe('the Shell Launcher configuration', () => {
   it('starts the installed Scrutin Station full screen, and starts it again after a crash', async () => {
     const config = readBuilderConfig();
     // Where NSIS installs a per-machine app (electron-builder's own rule for the folder name).
-    const folder = getWindowsInstallationDirName(
-      { productFilename: config.win.executableName, sanitizedName: config.extraMetadata.name } as Parameters<
-        typeof getWindowsInstallationDirName
-      >[0],
-      true,
-    );
+    // (It reads these two names of electron-builder's AppInfo.)
+    const appInfo: unknown = { productFilename: config.win.executableName, sanitizedName: config.extraMetadata.name };
+    const folder = getWindowsInstallationDirName(appInfo as Parameters<typeof getWindowsInstallationDirName>[0], true);
     const shell = `%ProgramFiles%\\${folder}\\${config.win.executableName}.exe`;
     const profile = el('/ShellLauncherConfiguration/Profiles/Profile');
     expect(await xpath(`string(${profile}/${el('Shell')}/@Shell)`)).toBe(shell);

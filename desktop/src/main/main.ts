@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join, normalize, sep } from 'node:path';
 import {
   app,
@@ -12,7 +13,6 @@ import {
   type UtilityProcess,
   type WebContents,
 } from 'electron';
-import { createReadStream } from 'original-fs';
 import { ClientFrameSchema, HostFrameSchema, type StationMethod } from '../api/station_protocol.ts';
 import { PendingCalls } from './backend_calls.ts';
 import { buildInfo, type BuildInfo } from './build_info.ts';
@@ -58,6 +58,8 @@ if (!forbidden.ok) {
   app.exit(78);
 }
 
+/** Electron's fs without its asar support, to read app.asar as the file it is (an Electron built-in of the CommonJS loader). */
+const originalFs = createRequire(import.meta.url)('original-fs') as typeof import('original-fs');
 const here = import.meta.dirname;
 const rendererDir = join(here, '..', 'renderer');
 const dataDir = stationDataDir({ packaged: app.isPackaged, env: process.env, userData: app.getPath('userData'), join });
@@ -281,7 +283,7 @@ function start(): void {
   });
 
   // The renderer: reloaded after a crash or a hang, later and later, then the diagnosis screen.
-  const display = new RestartTracker(DEFAULT_RESTART_POLICY, clock.now);
+  const display = new RestartTracker(DEFAULT_RESTART_POLICY, () => clock.now());
   let reload: { cancel(): void } | null = null;
   const displayFailed = (reason: string) => {
     if (quitting || reload !== null) return;
@@ -315,7 +317,7 @@ function start(): void {
     electron: process.versions.electron,
     packaged: app.isPackaged,
     asarPath: join(process.resourcesPath, 'app.asar'),
-    openRead: (path) => createReadStream(path),
+    openRead: (path) => originalFs.createReadStream(path),
   }).then(
     (info) => {
       build = info;
