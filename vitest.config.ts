@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{shared,server,desktop}/src/**/*.test.{ts,tsx}'],
+    include: ['{shared,server,desktop,installers}/src/**/*.test.{ts,tsx}'],
     // Fault tests restart the shared services: they run alone (vitest.faults.config.ts).
     exclude: ['**/node_modules/**', '**/*.fault.test.ts'],
     testTimeout: 60_000,

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { unwrap } from '@scrutin/shared/node';
+import { BUNDLE_CLI } from './bundle/bundle_server.ts';
 import { loadConfig } from './config.ts';
 
 /**
@@ -186,16 +187,29 @@ describe('docker-compose.yml', () => {
 
 describe('Dockerfile', () => {
   it('copies files that exist, including every workspace manifest npm ci needs', () => {
-    const copies = dockerfile.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).map((l) => l.split(/\s+/)[1] ?? '');
+    const copies = dockerfile.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
     for (const source of copies) expect(existsSync(join(ROOT, source)), source).toBe(true);
     const workspaces = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
     for (const workspace of workspaces) expect(copies).toContain(`${workspace}/package.json`);
   });
 
-  it('starts the scrutin bin with serve by default', () => {
+  it('builds the console and bundles the server with the step the bundle test runs, and starts the bundle with serve by default', () => {
+    const runs = dockerfile.join('\n');
+    expect(runs).toContain('npm run build -w @scrutin/server');
+    expect(runs).toContain('npm run bundle -w @scrutin/server -- /out');
+    const serverScripts = (JSON.parse(readFileSync(join(ROOT, 'server/package.json'), 'utf8')) as { scripts: Record<string, string> })
+      .scripts;
+    expect(serverScripts.bundle).toContain('src/bundle/bundle_server.ts');
+    expect(dockerfile).toContain('COPY --from=build /out /app');
     const entrypoint = JSON.parse(dockerfile.find((l) => l.startsWith('ENTRYPOINT '))?.slice('ENTRYPOINT '.length) ?? '[]') as string[];
-    expect(entrypoint[0]).toBe('node');
-    expect(existsSync(join(ROOT, entrypoint[1] ?? ''))).toBe(true);
+    expect(entrypoint).toEqual(['node', BUNDLE_CLI]);
     expect(dockerfile).toContain('CMD ["serve"]');
+  });
+
+  it('runs as an unprivileged user, without tsx, and checks its own health', () => {
+    const runtime = dockerfile.slice(dockerfile.findLastIndex((l) => l.startsWith('FROM ')));
+    expect(runtime).toContain('USER node');
+    expect(runtime.join('\n')).not.toMatch(/tsx/);
+    expect(runtime.some((l) => l.startsWith('HEALTHCHECK ') && l.includes('/healthz'))).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { registerDlq } from './dlq.ts';
 import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
 import { registerKit } from './kit.ts';
+import { registerRelease } from './release.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerTabulate } from './tabulate.ts';
@@ -29,5 +30,6 @@ registerImportBatches(program);
 registerSimulate(program);
 registerKit(program);
 registerDlq(program);
+registerRelease(program);
 
 await program.parseAsync(process.argv);
