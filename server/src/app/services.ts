@@ -28,7 +28,7 @@ export async function openServices(config: Config, log: EventLogger): Promise<Se
     log(event, detail instanceof Error ? { error: detail.message } : {});
   });
   await broker.ensureConnected();
-  return assemble('services', db, new RedisDedupStore(config.services.redisUrl, config.namespace), broker);
+  return assemble('services', db, new RedisDedupStore(config.services.redis, config.namespace), broker);
 }
 
 export function assemble(mode: Services['mode'], db: Database, dedup: DedupStore, broker: BatchBroker): Services {
