@@ -16,7 +16,20 @@ const optionalUrl = z
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalUrl,
-  AMQP_URL: optionalUrl,
+  /** One amqp:// URL, or a RabbitMQ cluster's nodes separated by commas (a lost connection moves to the next). */
+  AMQP_URL: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(
+      z
+        .string()
+        .refine((s) => s.split(',').every((u) => z.url({ protocol: /^amqps?$/ }).safeParse(u.trim()).success), {
+          message: 'one amqp:// URL, or several separated by commas',
+        })
+        .optional(),
+    )
+    .optional(),
   REDIS_URL: optionalUrl,
   /** Comma-separated redis:// URLs of Redis Cluster nodes (any reachable one is enough to find the rest); replaces REDIS_URL. */
   REDIS_CLUSTER_NODES: z

@@ -25,7 +25,7 @@ export async function openServices(config: Config, log: EventLogger): Promise<Se
   if (applied.length > 0) log('migrations.applied', { versions: applied });
   if (config.services === null) return assemble('embedded', db, new MemoryDedupStore(), new InProcessBroker());
   const broker = new RabbitBroker(config.services.amqpUrl, config.namespace, (event, detail) => {
-    log(event, detail instanceof Error ? { error: detail.message } : {});
+    log(event, detail instanceof Error ? { error: detail.message } : typeof detail === 'object' && detail !== null ? { ...detail } : {});
   });
   await broker.ensureConnected();
   return assemble('services', db, new RedisDedupStore(config.services.redis, config.namespace), broker);

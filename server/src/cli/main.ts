@@ -4,6 +4,7 @@ import { registerDemo } from './demo.ts';
 import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
 import { registerKit } from './kit.ts';
+import { registerOperations } from './operations.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerTabulate } from './tabulate.ts';
@@ -27,5 +28,6 @@ registerDemo(program);
 registerImportBatches(program);
 registerSimulate(program);
 registerKit(program);
+registerOperations(program);
 
 await program.parseAsync(process.argv);
