@@ -31,7 +31,7 @@ esac
 # --- probes: TCP and the protocol's own greeting, a couple of seconds at most each -----------
 pg_up() {
   if command -v pg_isready >/dev/null; then
-    timeout 3 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -t 2
+    timeout 3 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -t 2 2>/dev/null
   else
     # shellcheck disable=SC2016 # $1 belongs to the inner shell
     timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$PG_PORT" 2>/dev/null
@@ -49,6 +49,8 @@ amqp_up() {
   timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "AMQP\x00\x00\x09\x01" >&3; IFS= read -r -N 1 byte <&3; [[ $byte == $'\''\x01'\'' ]]' _ "$AMQP_PORT" 2>/dev/null
 }
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
+# A PostgreSQL server of any version, and a cluster of it (the package creates `main`).
+pg_installed() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; }
 
 # --- the plan: what is wrong, and one shell command per step (printed, or run as root) -------
 root=false
@@ -75,7 +77,7 @@ if pg_up; then
     fi
   fi
 else
-  if installed postgresql && [ -d /etc/postgresql ]; then
+  if pg_installed; then
     problems+=("PostgreSQL is installed but does not answer on 127.0.0.1:$PG_PORT")
   else
     problems+=('PostgreSQL is not installed')
@@ -85,7 +87,7 @@ else
   fi
   steps+=("${sudo}pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main start")
   # The package may have started it before pg_hba.conf changed.
-  installed postgresql || steps+=("${sudo}pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main reload")
+  pg_installed || steps+=("${sudo}pg_ctlcluster --skip-systemctl-redirect $PG_VERSION main reload")
 fi
 
 if ! redis_up; then

@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { assertServices, probeServices } from './preflight.ts';
 import { SERVICE_URLS } from './services.ts';
+import { freePorts } from './ports.ts';
 
 /**
  * `npm run services` (scripts/services.sh) and the check every test run starts with: a run
@@ -14,14 +14,11 @@ const ROOT = join(import.meta.dirname, '../../..');
 const SCRIPT = join(ROOT, 'scripts/services.sh');
 const run = promisify(execFile);
 
-/** A loopback port nothing listens on: bound by the system, then released. */
+/** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new Error('no port');
+  return port;
 }
 
 async function exitOf(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
@@ -99,5 +96,35 @@ describe('npm run services (scripts/services.sh)', () => {
       `  ${sudo}redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log`,
     );
     expect(output).toContain(`  ${sudo}rabbitmq-server -detached`);
+  });
+
+  it('on a fresh machine, installs the three from the distribution’s packages and starts them on loopback', async () => {
+    // A fresh machine seen from a private mount and network namespace: dpkg's database and
+    // PostgreSQL's directories are empty there. Nothing outside it changes (--check).
+    const hide = ['/var/lib/dpkg', '/usr/lib/postgresql', '/etc/postgresql'].map((d) => `mount -t tmpfs none ${d}`).join(' && ');
+    const { code, output } = await exitOf('unshare', [
+      '--map-root-user',
+      '--mount',
+      '--net',
+      'bash',
+      '-c',
+      `${hide} && bash ${SCRIPT} --check`,
+    ]);
+    expect(code).toBe(1);
+    const at = (line: string) => output.split('\n').indexOf(line);
+    const plan = [
+      '  - PostgreSQL is not installed',
+      '  - Redis is not installed',
+      '  - RabbitMQ is not installed',
+      "  printf 'listeners.tcp.local = 127.0.0.1:5672\\n' | tee /etc/rabbitmq/rabbitmq.conf",
+      '  apt-get update',
+      '  env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server rabbitmq-server',
+      `  sed -i -e '1i host all postgres 127.0.0.1/32 trust' -e '1i host all postgres ::1/128 trust' /etc/postgresql/"$(ls /etc/postgresql | sort -V | tail -n 1)"/main/pg_hba.conf`,
+      '  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start',
+      '  rabbitmq-server -detached',
+    ];
+    for (const line of plan) expect(at(line), `${line}\n in\n${output}`).toBeGreaterThanOrEqual(0);
+    // In order: the loopback configuration before the package starts the broker, the install before the starts.
+    expect(plan.slice(3).map(at)).toEqual([...plan.slice(3).map(at)].sort((a, b) => a - b));
   });
 });
