@@ -98,6 +98,10 @@ export class RabbitBroker implements BatchBroker {
     };
     model.on('close', lost);
     model.on('error', lost);
+    // A channel the broker closed (a channel error) is useless: start again on a new connection.
+    channel.on('close', () => {
+      if (this.channel === channel) void model.close().catch(() => undefined);
+    });
     // A mandatory message no queue took comes back before its confirm: it was not stored.
     channel.on('return', (message: ConsumeMessage) => {
       const id = message.properties.messageId as unknown;
