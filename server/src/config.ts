@@ -78,8 +78,11 @@ export interface ServicesConfig {
 
 /** The environment variables that give a child process (a worker, a CLI) the same services. */
 export function servicesEnv(services: ServicesConfig): Record<string, string> {
+  // The other variable empty, so an inherited one cannot make the pair contradict.
   const redis: Record<string, string> =
-    services.redis.kind === 'server' ? { REDIS_URL: services.redis.url } : { REDIS_CLUSTER_NODES: services.redis.nodes.join(',') };
+    services.redis.kind === 'server'
+      ? { REDIS_URL: services.redis.url, REDIS_CLUSTER_NODES: '' }
+      : { REDIS_URL: '', REDIS_CLUSTER_NODES: services.redis.nodes.join(',') };
   return { DATABASE_URL: services.databaseUrl, AMQP_URL: services.amqpUrl, ...redis };
 }
 
