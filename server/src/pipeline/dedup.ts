@@ -197,7 +197,7 @@ export class RedisDedupStore implements DedupStore {
   }
 
   async forget(election: ElectionId, stations: readonly StationId[]): Promise<void> {
-    // The mark first: a validator that sees it gone rebuilds, and waits for nothing below.
+    // The mark first, so that no validator trusts the store while its keys go.
     await this.redis.del(this.loadedKey(election));
     await this.perKey(
       stations.flatMap((station) => {
