@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Stops the run at once, with what to do, when PostgreSQL, Redis or RabbitMQ does not answer.
+    globalSetup: ['server/src/testing/global_setup.ts'],
   },
 });

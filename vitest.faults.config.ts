@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Stops the run at once, with what to do, when PostgreSQL, Redis or RabbitMQ does not answer.
+    globalSetup: ['server/src/testing/global_setup.ts'],
     fileParallelism: false,
   },
 });

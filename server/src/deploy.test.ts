@@ -178,8 +178,9 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(service.environment ?? {});
       expect(config.ok, name).toBe(true);
       if (!config.ok || config.value.services === null) throw new Error(`${name} would run in embedded mode`);
-      const { databaseUrl, amqpUrl, redisUrl } = config.value.services;
-      for (const url of [databaseUrl, amqpUrl, redisUrl]) expect(Object.keys(compose.services)).toContain(new URL(url).hostname);
+      const { databaseUrl, amqpUrl, redis } = config.value.services;
+      const redisUrls = redis.kind === 'server' ? [redis.url] : redis.nodes;
+      for (const url of [databaseUrl, amqpUrl, ...redisUrls]) expect(Object.keys(compose.services)).toContain(new URL(url).hostname);
       for (const dependency of dependencies(service)) expect(serviceNames).toContain(dependency);
     }
   });

@@ -257,9 +257,7 @@ describe('rendered with its defaults', () => {
       expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: portName });
       expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: portName });
       const port = container.ports.find((p) => p.name === portName)?.containerPort;
-      // Read as this branch's configuration reads it: a Redis Cluster's nodes stand for one server.
-      const env = environment(container, plausible);
-      const config = loadConfig({ ...env, REDIS_URL: env.REDIS_CLUSTER_NODES, REDIS_CLUSTER_NODES: undefined });
+      const config = loadConfig(environment(container, plausible));
       if (!config.ok) throw new Error(config.error);
       expect(command === 'serve' ? config.value.port : config.value.metricsPort).toBe(port);
       expect(pod.template.metadata.annotations['prometheus.io/port']).toBe(String(port));

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared/node';
 import { loadCredentials, saveElection, setElectionState } from '../../../server/src/elections/store.ts';
 import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
+import type { Central } from '../../../server/src/central.ts';
 import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';
 import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
 import type { Station } from './station.ts';
@@ -15,7 +16,13 @@ import type { SyncOptions } from './sync_engine.ts';
  */
 export async function startCentralFor(credentials: CredentialsFixture): Promise<TestCentral> {
   const central = await startTestCentral({ withValidator: true });
-  const { db, dedup } = central.central.ctx.services;
+  await loadElectionInto(central.central, credentials);
+  return central;
+}
+
+/** Loads the fixture election into `central`, opens it, and loads every credential of its credentials run. */
+export async function loadElectionInto(central: Central, credentials: CredentialsFixture): Promise<void> {
+  const { db, dedup } = central.ctx.services;
   unwrap(await saveElection(db, credentials.election));
   await setElectionState(db, credentials.election.id, 'open');
   const [, ...lines] = readFileSync(join(credentials.dir, credentials.manifest.central.file), 'utf8').trimEnd().split('\n');
@@ -28,7 +35,6 @@ export async function startCentralFor(credentials: CredentialsFixture): Promise<
       return { credential: credential as CredentialHash, station: station as StationId };
     }),
   );
-  return central;
 }
 
 /** A station with its kit for `central`, enrolled, its polls open. */

@@ -6,6 +6,7 @@ import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
 import { registerKit } from './kit.ts';
 import { registerRelease } from './release.ts';
+import { registerOperations } from './operations.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerTabulate } from './tabulate.ts';
@@ -31,5 +32,6 @@ registerSimulate(program);
 registerKit(program);
 registerDlq(program);
 registerRelease(program);
+registerOperations(program);
 
 await program.parseAsync(process.argv);

@@ -137,3 +137,18 @@ export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: E
   await dedup.setLoaded(election);
   return total;
 }
+
+/**
+ * Makes Redis hold exactly what Postgres holds for the election: forgets every key of its
+ * stations, then rebuilds them. After Postgres is restored from a backup, Redis may still mark
+ * credentials used by batches the restore took away; this removes those marks (the stations
+ * send the batches again and they count afresh). Safe while validators run: until the rebuild
+ * finishes they find no marks and Postgres decides alone.
+ */
+export async function resetDedup(db: Queryable, dedup: DedupStore, election: ElectionDefinition): Promise<number> {
+  await dedup.forget(
+    election.id,
+    election.stations.map((s) => s.id),
+  );
+  return rebuildDedup(db, dedup, election.id);
+}

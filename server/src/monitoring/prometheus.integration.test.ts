@@ -10,6 +10,7 @@ import { unwrap } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { servicesEnv } from '../config.ts';
 import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { RabbitBroker } from '../pipeline/broker.ts';
 import { makePlan } from '../simulate/plan.ts';
@@ -107,9 +108,7 @@ beforeAll(async () => {
   const services = t.config.services;
   if (services === null) throw new Error('the test central runs on the real services');
   env = {
-    DATABASE_URL: services.databaseUrl,
-    AMQP_URL: services.amqpUrl,
-    REDIS_URL: services.redisUrl,
+    ...servicesEnv(services),
     SCRUTIN_NAMESPACE: t.config.namespace,
     LOG_LEVEL: 'silent',
     METRICS_PORT: '0',

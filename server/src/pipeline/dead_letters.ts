@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import amqp, { type Channel, type GetMessage } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import { z } from 'zod';
 import { topologyNames } from './broker.ts';
+import { connectToAnyNode } from './broker_topology.ts';
 
 /**
  * The dead-letter queue, for operators (`scrutin dlq`, docs/runbooks/dlq.md): list what is
@@ -80,7 +81,7 @@ function timeOf(value: unknown): string | null {
 export type DeadLetterSelection = { readonly kind: 'all' } | { readonly kind: 'ids'; readonly ids: ReadonlySet<string> };
 
 async function withChannel<T>(amqpUrl: string, work: (channel: Channel) => Promise<T>): Promise<T> {
-  const connection = await amqp.connect(amqpUrl);
+  const connection = await connectToAnyNode(amqpUrl);
   try {
     const channel = await connection.createChannel();
     return await work(channel);
@@ -141,7 +142,7 @@ export async function purgeDeadLetters(amqpUrl: string, namespace: string, selec
  */
 export async function requeueDeadLetters(amqpUrl: string, namespace: string, selection: DeadLetterSelection): Promise<DeadLetter[]> {
   const { exchange, deadLetterQueue } = topologyNames(namespace);
-  const connection = await amqp.connect(amqpUrl);
+  const connection = await connectToAnyNode(amqpUrl);
   try {
     const channel = await connection.createChannel();
     const publisher = await connection.createConfirmChannel();

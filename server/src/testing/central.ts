@@ -35,15 +35,20 @@ export async function startTestCentral(options: CentralOptions & { env?: Record<
     config,
     async stop() {
       await central.stop();
-      const broker = new RabbitBroker(SERVICE_URLS.amqp, namespace);
-      await broker.destroy().catch(() => undefined);
-      const redis = new Redis(SERVICE_URLS.redis);
-      const keys = await redis.keys(`*${namespace}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
+      await removeNamespace(namespace);
       await db.drop();
     },
   };
+}
+
+/** Deletes a test namespace's queues and exchanges (shared RabbitMQ) and keys (shared Redis). */
+export async function removeNamespace(namespace: string): Promise<void> {
+  const broker = new RabbitBroker(SERVICE_URLS.amqp, namespace);
+  await broker.destroy().catch(() => undefined);
+  const redis = new Redis(SERVICE_URLS.redis);
+  const keys = await redis.keys(`*${namespace}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 }
 
 export { openSampleElection } from '@scrutin/shared/node';

@@ -6,10 +6,17 @@ import pg from 'pg';
  * namespace for RabbitMQ and Redis names, so files can run in parallel without colliding.
  * A service that does not answer fails the test; it is never skipped or mocked.
  */
+/** The loopback services `npm run services` provides (scripts/services.sh). */
+export const DEFAULT_SERVICE_URLS = {
+  postgresAdmin: 'postgres://postgres@127.0.0.1:5432/postgres',
+  amqp: 'amqp://guest:guest@127.0.0.1:5672',
+  redis: 'redis://127.0.0.1:6379',
+} as const;
+
 export const SERVICE_URLS = {
-  postgresAdmin: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  amqp: process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  postgresAdmin: process.env.TEST_POSTGRES_URL ?? DEFAULT_SERVICE_URLS.postgresAdmin,
+  amqp: process.env.TEST_AMQP_URL ?? DEFAULT_SERVICE_URLS.amqp,
+  redis: process.env.TEST_REDIS_URL ?? DEFAULT_SERVICE_URLS.redis,
 } as const;
 
 export function testNamespace(): string {
