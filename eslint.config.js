@@ -98,7 +98,10 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'The kiosk renderer runs in a browser page: no Node modules.' },
             { regex: '^(electron|ws|better-sqlite3)(/|$)', message: 'The kiosk renderer reaches the backend only through the StationApi.' },
-            { regex: '^@scrutin/shared/node$', message: 'The kiosk renderer uses the browser-safe @scrutin/shared only.' },
+            {
+              regex: '^@scrutin/shared/(node|crypto|kit|protocol|rctab)$',
+              message: 'The kiosk renderer uses the browser-safe @scrutin/shared only.',
+            },
             {
               regex: '/station/',
               allowTypeImports: true,

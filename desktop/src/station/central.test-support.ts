@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared/node';
+import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared';
 import { loadCredentials, saveElection, setElectionState } from '../../../server/src/elections/store.ts';
 import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
 import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStationKeyPair, openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { generateStationKeyPair } from '@scrutin/shared/protocol';
 import { saveElection, setElectionState } from '../../../server/src/elections/store.ts';
 import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
 import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';

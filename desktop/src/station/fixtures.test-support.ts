@@ -3,17 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ballotStyle,
-  generateStationKeyPair,
-  newBallotId,
   openSampleElection,
   unwrap,
   type Ballot,
   type ElectionDefinition,
-  type PublicKey,
   type RidingCode,
   type Selection,
   type StationId,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import { newBallotId } from '@scrutin/shared/crypto';
+import { generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
 import { generateCredentials } from '../../../server/src/credentials/generate.ts';
 import type { CredentialsManifest } from '../../../server/src/credentials/manifest.ts';
 import { buildStationKit } from './kit.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
 import type { TestCentral } from '../../../server/src/testing/central.ts';
 import { allBatches } from './batches.ts';
 import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';

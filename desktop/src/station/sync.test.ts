@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignedBatchExportSchema, openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { SignedBatchExportSchema } from '@scrutin/shared/protocol';
 import { importBatches } from '../../../server/src/sync/import.ts';
 import type { TestCentral } from '../../../server/src/testing/central.ts';
 import { ElectionEventLogSchema } from './audit_export.ts';

@@ -1,12 +1,11 @@
 import cookieParser from 'cookie-parser';
 import { Router, json, type Request, type Response } from 'express';
+import { exportRaceCvrs, rctabConfigForRace } from '@scrutin/shared/rctab';
 import {
   ContestIdSchema,
   ElectionIdSchema,
   SignedBatchExportSchema,
-  exportRaceCvrs,
   issuesOf,
-  rctabConfigForRace,
   verifyBatch,
   verifyBatchExport,
   type CandidateRace,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { ElectionIdSchema, PublicKeySchema, StationIdSchema, type ElectionId, type PublicKey, type StationId } from '@scrutin/shared/node';
+import type { ElectionId, PublicKey, StationId } from '@scrutin/shared';
+import type { EnrolRequest } from '@scrutin/shared/protocol';
 import type { Database, Queryable } from '../db/database.ts';
 import { ApiError } from '../api/errors.ts';
 
@@ -10,14 +10,6 @@ import { ApiError } from '../api/errors.ts';
  * to the station. Posting the same key with the same token again succeeds (a station that
  * restarted half-way through enrolment); any other reuse of a token is refused.
  */
-export const EnrolRequestSchema = z.object({
-  election: ElectionIdSchema,
-  station: StationIdSchema,
-  token: z.string().min(20).max(200),
-  publicKey: PublicKeySchema,
-});
-export type EnrolRequest = z.infer<typeof EnrolRequestSchema>;
-
 const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
 export async function issueEnrolmentToken(
