@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ElectionId, PublicKey, StationId } from '@scrutin/shared';
+import { err, ok, type ElectionId, type PublicKey, type Result, type StationId } from '@scrutin/shared';
 import type { EnrolRequest } from '@scrutin/shared/protocol';
 import type { Database, Queryable } from '../db/database.ts';
 import { ApiError } from '../api/errors.ts';
@@ -75,4 +75,35 @@ export async function revokeStation(db: Queryable, election: ElectionId, station
     [election, station],
   );
   return rows.length === 1;
+}
+
+export type RevokeEnrolmentError =
+  | { readonly kind: 'unknown-station' }
+  | { readonly kind: 'already-revoked'; readonly revokedAt: string }
+  | { readonly kind: 'never-enrolled' };
+
+/**
+ * Revokes the key a station enrolled (an official's decision: a stolen or broken station);
+ * its batches are refused until it enrols again with a new token. Run it in the transaction
+ * that records the audit entry.
+ */
+export async function revokeEnrolment(
+  tx: Queryable,
+  election: ElectionId,
+  station: StationId,
+): Promise<Result<{ readonly revokedAt: string | null }, RevokeEnrolmentError>> {
+  const { rows } = await tx.query<{ enrolled: boolean; revoked_at: Date | string | null }>(
+    'SELECT public_key IS NOT NULL AS enrolled, revoked_at FROM stations WHERE election_id = $1 AND station_id = $2 FOR UPDATE',
+    [election, station],
+  );
+  const row = rows[0];
+  if (row === undefined) return err({ kind: 'unknown-station' });
+  if (row.revoked_at !== null) return err({ kind: 'already-revoked', revokedAt: new Date(row.revoked_at).toISOString() });
+  if (!row.enrolled || !(await revokeStation(tx, election, station))) return err({ kind: 'never-enrolled' });
+  const after = await tx.query<{ revoked_at: Date | string }>(
+    'SELECT revoked_at FROM stations WHERE election_id = $1 AND station_id = $2',
+    [election, station],
+  );
+  const revokedAt = after.rows[0]?.revoked_at;
+  return ok({ revokedAt: revokedAt === undefined ? null : new Date(revokedAt).toISOString() });
 }

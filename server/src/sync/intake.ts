@@ -17,7 +17,7 @@ import {
 } from '@scrutin/shared/node';
 import type { SyncStatus } from '@scrutin/shared/protocol';
 import type { Database, Queryable } from '../db/database.ts';
-import type { ElectionState } from '../elections/store.ts';
+import type { ElectionState } from '@scrutin/shared/api';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BatchBroker } from '../pipeline/broker.ts';

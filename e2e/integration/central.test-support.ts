@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared';
-import { loadCredentials, saveElection, setElectionState } from '../../../server/src/elections/store.ts';
-import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
-import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';
-import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
-import type { Station } from './station.ts';
-import type { SyncOptions } from './sync_engine.ts';
+import { unwrap, type StationId } from '@scrutin/shared';
+import type { Station, SyncOptions } from '@scrutin/desktop';
+import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from '@scrutin/desktop/testing';
+import { enrolmentToken, openElection, startTestCentral, type TestCentral } from '@scrutin/server/testing';
 
 /**
  * A real central server (Postgres, Redis, RabbitMQ, the validator) holding the fixture
@@ -15,19 +10,7 @@ import type { SyncOptions } from './sync_engine.ts';
  */
 export async function startCentralFor(credentials: CredentialsFixture): Promise<TestCentral> {
   const central = await startTestCentral({ withValidator: true });
-  const { db, dedup } = central.central.ctx.services;
-  unwrap(await saveElection(db, credentials.election));
-  await setElectionState(db, credentials.election.id, 'open');
-  const [, ...lines] = readFileSync(join(credentials.dir, credentials.manifest.central.file), 'utf8').trimEnd().split('\n');
-  await loadCredentials(
-    db,
-    dedup,
-    credentials.election.id,
-    lines.map((line) => {
-      const [credential = '', station = ''] = line.split(',');
-      return { credential: credential as CredentialHash, station: station as StationId };
-    }),
-  );
+  await openElection(central.central, credentials.election, credentials);
   return central;
 }
 
@@ -55,8 +38,7 @@ export async function enrolledStation(
       }),
     }),
   );
-  const { token } = await issueEnrolmentToken(central.central.ctx.services.db, credentials.election.id, station);
-  unwrap(await api.enrol({ token }));
+  unwrap(await api.enrol({ token: await enrolmentToken(central.central, credentials.election.id, station) }));
   unwrap(await api.openPolls({ pin: GOOD_PIN }));
   return api;
 }
