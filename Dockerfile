@@ -12,6 +12,9 @@ COPY package.json package-lock.json ./
 COPY shared/package.json shared/package.json
 COPY server/package.json server/package.json
 COPY desktop/package.json desktop/package.json
+COPY demo/package.json demo/package.json
+COPY e2e/package.json e2e/package.json
+COPY bench/package.json bench/package.json
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY shared/src shared/src
 COPY server/src server/src

@@ -7,7 +7,7 @@ import type { AppContext } from '../app/context.ts';
 import { acceptsCredentials, changeElectionState } from '../elections/lifecycle.ts';
 import { credentialProblems, storedElsewhere } from '../credentials/load_checks.ts';
 import { insideTransaction } from '../db/database.ts';
-import { electionState, loadCredentials, saveElection } from '../elections/store.ts';
+import { electionExists, electionState, loadCredentials, saveElection } from '../elections/store.ts';
 import { listAudit, recordAudit, UNKNOWN_ACTOR } from '../officials/audit.ts';
 import { clearSessionCookie, createAuth, sessionOf, setSessionCookie } from '../officials/auth.ts';
 import { alertPage, rejections, stationHealth } from '../officials/monitoring.ts';
@@ -128,7 +128,7 @@ export function officialsRoutes(ctx: AppContext): Router {
     const actor = sessionOf(req).username;
     const outcome = await db.transaction(async (tx) => {
       const id = ElectionIdSchema.safeParse((req.body as { id?: unknown } | null)?.id);
-      const existed = id.success && (await tx.query('SELECT 1 FROM elections WHERE id = $1', [id.data])).rows.length > 0;
+      const existed = id.success && (await electionExists(tx, id.data));
       const saved = await saveElection(insideTransaction(db, tx), req.body);
       if (saved.ok) {
         const e = saved.value;

@@ -73,6 +73,10 @@ export async function listElections(db: Queryable): Promise<ElectionSummary[]> {
   }));
 }
 
+export async function electionExists(db: Queryable, id: ElectionId): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM elections WHERE id = $1', [id])).rows.length > 0;
+}
+
 /** Whether any credential is loaded for the election. */
 export async function hasCredentials(db: Queryable, id: ElectionId): Promise<boolean> {
   const { rows } = await db.query<{ n: string }>(
