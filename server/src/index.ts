@@ -4,16 +4,12 @@
  */
 export { startCentral, startWorker, type Central, type CentralOptions } from './central.ts';
 export { loadConfig, type Config } from './config.ts';
-export { openServices, type Services } from './app/services.ts';
 export { ensureConsoleBuilt } from './api/console_static.ts';
-export { migrate, postgresDatabase, type Database } from './db/database.ts';
-export { RabbitBroker } from './pipeline/broker.ts';
+export { migrate, postgresDatabase } from './db/database.ts';
 export { RedisDedupStore } from './pipeline/dedup.ts';
-export { loadCredentials, saveElection, setElectionState, type CredentialEntry } from './elections/store.ts';
+export { loadCredentials, saveElection, setElectionState } from './elections/store.ts';
 export { createOfficial } from './officials/users.ts';
 export { describeGenerateCredentialsError, generateCredentials } from './credentials/generate.ts';
-export type { CredentialsManifest } from './credentials/manifest.ts';
-export { readCentralFile } from './credentials/central_file.ts';
 export { issueEnrolmentToken } from './sync/enrolment.ts';
 export { importBatches } from './sync/import.ts';
 export { StationClient, type SendOutcome } from './simulate/station_client.ts';
