@@ -1,12 +1,12 @@
 import { Router, type Response } from 'express';
-import { ContestIdSchema, ElectionIdSchema, RidingCodeSchema, type ElectionDefinition } from '@scrutin/shared';
+import { ContestIdSchema, RidingCodeSchema } from '@scrutin/shared';
 import { CONSOLE_API as API, type DeepReadonly, type ResponseOf, type Results } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
 import { listElections } from '../elections/store.ts';
 import { liveResults, resultsVersion } from '../results/tally_store.ts';
 import { turnout } from '../results/turnout.ts';
 import { ApiError } from './errors.ts';
-import { asWire, mapReplacer } from './http.ts';
+import { asWire, electionOf, mapReplacer } from './http.ts';
 
 /**
  * The public, read-only results API: elections, live results nationally, per riding (with
@@ -18,30 +18,22 @@ export function resultsRoutes(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.services.db;
 
-  async function election(id: unknown): Promise<ElectionDefinition> {
-    const parsed = ElectionIdSchema.safeParse(id);
-    if (!parsed.success) throw new ApiError('unknown-election', 'There is no such election.');
-    const found = await ctx.elections.get(parsed.data);
-    if (found === undefined) throw new ApiError('unknown-election', `There is no election ${parsed.data} on this server.`);
-    return found;
-  }
-
   router.get(API.elections.path, async (_req, res) => {
     res.json({ elections: await listElections(db) } satisfies ResponseOf<typeof API.elections>);
   });
 
   router.get(API.election.path, async (req, res) => {
-    res.json(await election(req.params.id));
+    res.json(await electionOf(ctx, req));
   });
 
   router.get(API.results.path, async (req, res) => {
-    const e = await election(req.params.id);
+    const e = await electionOf(ctx, req);
     const results = await liveResults(db, e);
     res.json(asWire({ election: e.id, version: await resultsVersion(db, e.id), ...results }) satisfies ResponseOf<typeof API.results>);
   });
 
   router.get(API.ridingResult.path, async (req, res) => {
-    const e = await election(req.params.id);
+    const e = await electionOf(ctx, req);
     const riding = RidingCodeSchema.safeParse(req.params.riding);
     const results = await liveResults(db, e);
     const found = riding.success ? results.ridings.find((r) => r.riding === riding.data) : undefined;
@@ -50,7 +42,7 @@ export function resultsRoutes(ctx: AppContext): Router {
   });
 
   router.get(API.referendumResult.path, async (req, res) => {
-    const e = await election(req.params.id);
+    const e = await electionOf(ctx, req);
     const contest = ContestIdSchema.safeParse(req.params.contest);
     const results = await liveResults(db, e);
     const found = contest.success ? results.referendums.find((q) => q.contest === contest.data) : undefined;
@@ -59,11 +51,11 @@ export function resultsRoutes(ctx: AppContext): Router {
   });
 
   router.get(API.turnout.path, async (req, res) => {
-    res.json((await turnout(db, await election(req.params.id))) satisfies ResponseOf<typeof API.turnout>);
+    res.json((await turnout(db, await electionOf(ctx, req))) satisfies ResponseOf<typeof API.turnout>);
   });
 
   router.get(API.events.path, async (req, res: Response) => {
-    const e = await election(req.params.id);
+    const e = await electionOf(ctx, req);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let last = '';
     let stopped = false;
