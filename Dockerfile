@@ -17,6 +17,9 @@ COPY shared/package.json shared/package.json
 COPY server/package.json server/package.json
 COPY desktop/package.json desktop/package.json
 COPY installers/package.json installers/package.json
+COPY demo/package.json demo/package.json
+COPY e2e/package.json e2e/package.json
+COPY bench/package.json bench/package.json
 # Every tool from the lock file (Vite builds the console, esbuild bundles the server); the
 # Electron binary is never needed here.
 RUN ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund

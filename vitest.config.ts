@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{shared,server,desktop,installers}/src/**/*.test.{ts,tsx}'],
+    // Unit tests next to their code, the demo's smoke test, and the station↔central integration tests.
+    include: ['{shared,server,desktop,installers,demo}/src/**/*.test.{ts,tsx}', 'e2e/integration/**/*.test.ts'],
     // Fault tests restart the shared services: they run alone (vitest.faults.config.ts).
     exclude: ['**/node_modules/**', '**/*.fault.test.ts'],
     testTimeout: 60_000,

@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['{shared,server,desktop}/src/**/*.fault.test.ts'],
+    include: ['{shared,server,desktop,demo}/src/**/*.fault.test.ts', 'e2e/integration/**/*.fault.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,4 +1,4 @@
-import { assertServices } from '../../server/src/testing/preflight.ts';
+import { assertServices } from '@scrutin/server/testing';
 
 /**
  * Playwright's global setup: the end-to-end run stops at once, with what to do, when

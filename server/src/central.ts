@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import { parseElection, unwrap } from '@scrutin/shared/node';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
-import { credentialJobsOf } from './api/admin_routes.ts';
 import { createApp } from './api/app.ts';
 import type { AppContext } from './app/context.ts';
 import { centralKey, openServices } from './app/services.ts';
+import { CredentialJobs } from './credentials/jobs.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -53,6 +53,7 @@ export async function createContext(
     log,
     centralKey: key,
     now,
+    credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),
   };
 }
 
@@ -99,7 +100,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
       );
       await gauges.stop();
       // Generated voter cards are secret: their temporary files go with the server.
-      await credentialJobsOf(ctx).dispose();
+      await ctx.credentialJobs.dispose();
       await ctx.services.close();
     },
   };

@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   blankBallot,
   formatVoterCode,
-  newBallotId,
-  receiptCode,
   unwrap,
   type Ballot,
   type CandidateId,
@@ -11,7 +9,8 @@ import {
   type RidingCode,
   type StationId,
   type VoterCode,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import { newBallotId, receiptCode } from '@scrutin/shared/crypto';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
 import {
   FIXTURE_STATION,

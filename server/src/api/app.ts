@@ -7,7 +7,8 @@ import { consoleRoutes } from './console_static.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
 import { exportsRoutes } from './exports_routes.ts';
 import { officialsRoutes } from './officials_routes.ts';
-import { mapReplacer, resultsRoutes } from './results_routes.ts';
+import { mapReplacer } from './http.ts';
+import { resultsRoutes } from './results_routes.ts';
 import { syncRoutes } from './sync_routes.ts';
 
 /**

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { registerCredentials } from './credentials.ts';
-import { registerDemo } from './demo.ts';
 import { registerDlq } from './dlq.ts';
 import { registerElection } from './election.ts';
 import { registerImportBatches } from './import_batches.ts';
@@ -19,6 +18,10 @@ import { registerUsers } from './users.ts';
 const program = new Command()
   .name('scrutin')
   .description('Scrutin election system: elections, credentials, tabulation.')
+  .addHelpText(
+    'after',
+    '\nThe local demo of the whole system (central server and two kiosks) is `npm start` at the root of the repository.',
+  )
   .showHelpAfterError();
 
 registerTabulate(program);
@@ -26,7 +29,6 @@ registerElection(program);
 registerCredentials(program);
 registerUsers(program);
 registerServe(program);
-registerDemo(program);
 registerImportBatches(program);
 registerSimulate(program);
 registerKit(program);

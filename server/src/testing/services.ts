@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { RabbitBroker } from '../pipeline/broker.ts';
 
 /**
  * Real services for tests: each test file gets its own Postgres database and its own
@@ -49,6 +51,42 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/** Removes a namespace's RabbitMQ queues and Redis keys. */
+export async function dropTestNamespace(namespace: string): Promise<void> {
+  await new RabbitBroker(SERVICE_URLS.amqp, namespace).destroy().catch(() => undefined);
+  const redis = new Redis(SERVICE_URLS.redis);
+  try {
+    const keys = await redis.keys(`*${namespace}*`);
+    for (let i = 0; i < keys.length; i += 10_000) await redis.del(...keys.slice(i, i + 10_000));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A database and a namespace of their own, and the environment of a central server using them. */
+export interface TestServices {
+  readonly database: TestDatabase;
+  readonly namespace: string;
+  /** DATABASE_URL, AMQP_URL, REDIS_URL and SCRUTIN_NAMESPACE, for `loadConfig`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Drops the database, the queues and the keys. */
+  drop(): Promise<void>;
+}
+
+export async function createTestServices(): Promise<TestServices> {
+  const database = await createTestDatabase();
+  const namespace = testNamespace();
+  return {
+    database,
+    namespace,
+    env: { DATABASE_URL: database.url, AMQP_URL: SERVICE_URLS.amqp, REDIS_URL: SERVICE_URLS.redis, SCRUTIN_NAMESPACE: namespace },
+    async drop() {
+      await dropTestNamespace(namespace);
+      await database.drop();
     },
   };
 }

@@ -1,14 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignedBatchExportSchema, openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
-import { importBatches } from '../../../server/src/sync/import.ts';
-import type { TestCentral } from '../../../server/src/testing/central.ts';
-import { ElectionEventLogSchema } from './audit_export.ts';
-import { readAuditLog, verifyAuditLog } from './audit_log.ts';
-import { allBatches } from './batches.ts';
-import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
-import { verifyClosingReport } from './closing_report.ts';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { SignedBatchExportSchema } from '@scrutin/shared/protocol';
+import {
+  allBatches,
+  ElectionEventLogSchema,
+  readAuditLog,
+  verifyAuditLog,
+  verifyClosingReport,
+  type Station,
+  type StationEvent,
+} from '@scrutin/desktop';
 import {
   GOOD_PIN,
   TestClock,
@@ -18,9 +21,10 @@ import {
   removeTempDirs,
   tempDir,
   type CredentialsFixture,
-} from './fixtures.test-support.ts';
-import type { Station } from './station.ts';
-import type { StationEvent } from '../api/station_api.ts';
+} from '@scrutin/desktop/testing';
+import { importBatches } from '@scrutin/server';
+import type { TestCentral } from '@scrutin/server/testing';
+import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
 
 /** The station's sync engine, USB export and closing report against a real central server. */
 let credentials: CredentialsFixture;

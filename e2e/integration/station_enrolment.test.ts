@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStationKeyPair, openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
-import { saveElection, setElectionState } from '../../../server/src/elections/store.ts';
-import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
-import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';
-import { readAuditLog, verifyAuditLog } from './audit_log.ts';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { generateStationKeyPair } from '@scrutin/shared/protocol';
+import { readAuditLog, stationKey, verifyAuditLog } from '@scrutin/desktop';
 import {
   makeCredentials,
   makeKit,
@@ -12,8 +10,8 @@ import {
   tempDir,
   TestClock,
   type CredentialsFixture,
-} from './fixtures.test-support.ts';
-import { stationKey } from './enrolment.ts';
+} from '@scrutin/desktop/testing';
+import { enrolmentToken, openElection, startTestCentral, type TestCentral } from '@scrutin/server/testing';
 
 const election = openSampleElection();
 let central: TestCentral;
@@ -21,9 +19,8 @@ let credentials: CredentialsFixture;
 
 beforeAll(async () => {
   central = await startTestCentral();
-  const { db } = central.central.ctx.services;
-  unwrap(await saveElection(db, election));
-  await setElectionState(db, election.id, 'open');
+  // Open, with no credentials loaded: enrolment does not need them.
+  await openElection(central.central, election);
   credentials = await makeCredentials(election);
 });
 afterAll(async () => {
@@ -43,7 +40,7 @@ async function enrolledKey(station: StationId): Promise<string | null> {
   return rows[0]?.public_key ?? null;
 }
 
-const token = (station: StationId) => issueEnrolmentToken(central.central.ctx.services.db, election.id, station).then((t) => t.token);
+const token = (station: StationId) => enrolmentToken(central.central, election.id, station);
 
 describe('enrolment against a real central server', () => {
   it('makes the key on the station and registers its public key with a one-time token', async () => {

@@ -2,20 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSampleElection, StationIdSchema, unwrap, type StationId } from '@scrutin/shared/node';
-import { ensureConsoleBuilt } from '../../../server/src/api/console_static.ts';
-import { startCentral, type Central } from '../../../server/src/central.ts';
-import { loadConfig } from '../../../server/src/config.ts';
-import { createOfficial, NewOfficialSchema } from '../../../server/src/officials/users.ts';
-import { startStationHost, type StationHost } from '../host/station_host.ts';
-import { ensureRendererBuilt } from '../host/renderer_build.ts';
-import { openStation, type Station } from '../station/station.ts';
-import type { SyncOptions } from '../station/sync_engine.ts';
-import { prepareElection, type PollWorker, type VoterCard } from './election_setup.ts';
+import { openSampleElection, StationIdSchema, unwrap, type StationId } from '@scrutin/shared';
+import { openStation, type Station, type SyncOptions } from '@scrutin/desktop';
+import { startStationHost, type StationHost } from '@scrutin/desktop/host';
+import { ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
+import { NewOfficialSchema } from '@scrutin/shared/api';
+import { createOfficial, ensureConsoleBuilt, loadConfig, startCentral, type Central } from '@scrutin/server';
+import { prepareElection, type PollWorker, type PreparedElection, type VoterCard } from '@scrutin/server/testing';
 
 /**
- * `npm start`: the whole system on one machine with only Node. The central server in
- * embedded mode (PGlite, in-process broker and validator) with the sample election open now;
+ * `npm start`: the whole system on one machine with only Node, composed from the packages'
+ * public entry points. The central server in embedded mode (PGlite, in-process broker and
+ * validator) with the sample election open now, set up by the one election fixture
+ * (`@scrutin/server/testing`: credentials from the real generator, kits, enrolment tokens);
  * two polling stations, each a station backend with its browser host, set up the way a
  * technician does it (kit loaded, enrolled with a one-time token) and with their polls opened
  * by a poll worker's PIN. It prints the kiosks' URLs, a few voter cards per station, the PINs
@@ -42,6 +41,8 @@ export interface DemoStation {
 
 export interface KioskDemo {
   readonly central: Central;
+  /** The election as set up: its credentials (every station's cards) and the two kits. */
+  readonly election: PreparedElection;
   readonly official: { readonly username: string; readonly password: string };
   readonly stations: readonly DemoStation[];
   stop(): Promise<void>;
@@ -90,7 +91,7 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
       const host = await startStationHost({ station: backend, rendererDir, port: options.kioskPort === 0 ? 0 : options.kioskPort + i });
       stations.push({ station: p.station, backend, host, cards: p.cards.slice(0, options.cardsPerStation ?? 4) });
     }
-    return { central, official, stations, stop };
+    return { central, election: prepared, official, stations, stop };
   } catch (error) {
     await stop();
     throw error;

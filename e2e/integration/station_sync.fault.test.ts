@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
-import type { TestCentral } from '../../../server/src/testing/central.ts';
-import { allBatches } from './batches.ts';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { allBatches, type Station, type SyncProgress } from '@scrutin/desktop';
+import { GOOD_PIN, castFor, makeCredentials, removeTempDirs, type CredentialsFixture } from '@scrutin/desktop/testing';
+import type { TestCentral } from '@scrutin/server/testing';
 import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
 import { startFaultProxy, type FaultProxy } from './fault_proxy.test-support.ts';
-import { GOOD_PIN, castFor, makeCredentials, removeTempDirs, type CredentialsFixture } from './fixtures.test-support.ts';
-import type { Station } from './station.ts';
-import type { SyncProgress } from '../api/station_api.ts';
 
 /**
  * Sync under network faults, against the real central server (Postgres, Redis, RabbitMQ, the

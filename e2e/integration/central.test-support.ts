@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unwrap, type CredentialHash, type StationId } from '@scrutin/shared/node';
-import { loadCredentials, saveElection, setElectionState } from '../../../server/src/elections/store.ts';
-import { issueEnrolmentToken } from '../../../server/src/sync/enrolment.ts';
-import type { Central } from '../../../server/src/central.ts';
-import { startTestCentral, type TestCentral } from '../../../server/src/testing/central.ts';
-import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
-import type { Station } from './station.ts';
-import type { SyncOptions } from './sync_engine.ts';
+import { unwrap, type StationId } from '@scrutin/shared';
+import type { Central } from '@scrutin/server';
+import type { Station, SyncOptions } from '@scrutin/desktop';
+import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from '@scrutin/desktop/testing';
+import { enrolmentToken, openElection, startTestCentral, type TestCentral } from '@scrutin/server/testing';
 
 /**
  * A real central server (Postgres, Redis, RabbitMQ, the validator) holding the fixture
@@ -22,19 +17,7 @@ export async function startCentralFor(credentials: CredentialsFixture): Promise<
 
 /** Loads the fixture election into `central`, opens it, and loads every credential of its credentials run. */
 export async function loadElectionInto(central: Central, credentials: CredentialsFixture): Promise<void> {
-  const { db, dedup } = central.ctx.services;
-  unwrap(await saveElection(db, credentials.election));
-  await setElectionState(db, credentials.election.id, 'open');
-  const [, ...lines] = readFileSync(join(credentials.dir, credentials.manifest.central.file), 'utf8').trimEnd().split('\n');
-  await loadCredentials(
-    db,
-    dedup,
-    credentials.election.id,
-    lines.map((line) => {
-      const [credential = '', station = ''] = line.split(',');
-      return { credential: credential as CredentialHash, station: station as StationId };
-    }),
-  );
+  await openElection(central, credentials.election, credentials);
 }
 
 /** A station with its kit for `central`, enrolled, its polls open. */
@@ -61,8 +44,7 @@ export async function enrolledStation(
       }),
     }),
   );
-  const { token } = await issueEnrolmentToken(central.central.ctx.services.db, credentials.election.id, station);
-  unwrap(await api.enrol({ token }));
+  unwrap(await api.enrol({ token: await enrolmentToken(central.central, credentials.election.id, station) }));
   unwrap(await api.openPolls({ pin: GOOD_PIN }));
   return api;
 }

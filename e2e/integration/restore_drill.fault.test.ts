@@ -3,20 +3,20 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { openSampleElection, unwrap, type StationId } from '@scrutin/shared/node';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { allBatches, batchChain, type Station, type SyncOptions } from '@scrutin/desktop';
+import { ballotFor, makeCredentials, openTestStation, removeTempDirs, tempDir, type CredentialsFixture } from '@scrutin/desktop/testing';
+import { fetchResults, loadConfig, servicesEnv, startCentral, type Central, type Config } from '@scrutin/server';
+import {
+  dropTestNamespace,
+  freePorts,
+  SERVICE_URLS,
+  startPrivatePostgres,
+  testNamespace,
+  type PrivatePostgres,
+} from '@scrutin/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCentral, type Central } from '../../../server/src/central.ts';
-import { loadConfig, servicesEnv, type Config } from '../../../server/src/config.ts';
-import { fetchResults } from '../../../server/src/simulate/run.ts';
-import { removeNamespace } from '../../../server/src/testing/central.ts';
-import { freePorts } from '../../../server/src/testing/ports.ts';
-import { startPrivatePostgres, type PrivatePostgres } from '../../../server/src/testing/private_postgres.ts';
-import { SERVICE_URLS, testNamespace } from '../../../server/src/testing/services.ts';
-import { allBatches, batchChain } from './batches.ts';
 import { enrolledStation, loadElectionInto } from './central.test-support.ts';
-import { ballotFor, makeCredentials, openTestStation, removeTempDirs, tempDir, type CredentialsFixture } from './fixtures.test-support.ts';
-import type { Station } from './station.ts';
-import type { SyncOptions } from './sync_engine.ts';
 
 /**
  * The restore drill (docs/runbooks/restore.md), on a private PostgreSQL cluster (its own port
@@ -161,7 +161,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const h of stations) h.station.close();
   await central.stop().catch(() => undefined);
-  await removeNamespace(config.namespace);
+  await dropTestNamespace(config.namespace);
   await pg.stop();
   removeTempDirs();
 }, 120_000);
