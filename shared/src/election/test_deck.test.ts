@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BallotSchema, validateBallot } from '../ballot/ballot.ts';
 import type { CandidateId, RidingCode } from '../ids.ts';
 import { unwrap } from '../result.ts';
-import { tallyBallots } from '../tally/election_tally.ts';
+import { tallyBallots as tallyOfBallots } from '../tally/election_tally.ts';
 import type { CandidateRace, ElectionDefinition } from './definition.ts';
 import { ballotStyle } from './election.ts';
 import { sampleElection } from './fixtures/sample_election.ts';
@@ -14,6 +14,11 @@ const decks: readonly TestDeck[] = election.ridings.map((r) => unwrap(testDeck(e
 /** The deck's ballots as the kiosk would send them (an id is added where the schema wants one). */
 function asBallot(ballot: DeckBallot, n: number) {
   return BallotSchema.parse({ id: n.toString(16).padStart(32, '0'), ...ballot });
+}
+
+/** The tally path the station and central use, over the deck's ballots. */
+function tallyBallots(ballots: readonly DeckBallot[]) {
+  return tallyOfBallots(ballots.map(asBallot));
 }
 
 function raceOf(e: ElectionDefinition, riding: RidingCode): CandidateRace {

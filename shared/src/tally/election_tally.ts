@@ -43,9 +43,6 @@ interface MutablePlurality {
   blank: number;
 }
 
-/** What a tally reads of a ballot: its ballot style and its selections (never an identifier). */
-export type TalliedBallot = Pick<Ballot, 'riding' | 'selections'>;
-
 /** Accumulates validated ballots into an `ElectionTally`. */
 export class TallyBuilder {
   private readonly ballots = new Map<RidingCode, number>();
@@ -53,7 +50,7 @@ export class TallyBuilder {
   private readonly plurality = new Map<ContestId, MutablePlurality>();
   private readonly ranked = new Map<ContestId, MutableRanked>();
 
-  add(ballot: TalliedBallot, times = 1): this {
+  add(ballot: Ballot, times = 1): this {
     this.ballots.set(ballot.riding, (this.ballots.get(ballot.riding) ?? 0) + times);
     for (const s of ballot.selections) {
       switch (s.kind) {
@@ -91,7 +88,7 @@ export class TallyBuilder {
   }
 }
 
-export function tallyBallots(ballots: Iterable<TalliedBallot>): ElectionTally {
+export function tallyBallots(ballots: Iterable<Ballot>): ElectionTally {
   const builder = new TallyBuilder();
   for (const ballot of ballots) builder.add(ballot);
   return builder.build();
