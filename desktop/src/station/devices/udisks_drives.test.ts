@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { StationId } from '@scrutin/shared';
+import { DriveWriter } from './drive_writer.ts';
 import type { DriveEvent, DriveId } from './drives.ts';
 import { mountOptions, MOUNT_OPTIONS, UdisksDriveSource } from './udisks_drives.ts';
 import { startUdisksMock, type UdisksMock } from './udisks_mock.test-support.ts';
@@ -85,6 +88,27 @@ describe('removable drives through udisks2', () => {
     expect(gone.ok ? null : gone.error.message.fr).toBe(
       'Cette clé USB n’est plus branchée. Rebranchez-la et choisissez-la de nouveau dans la liste.',
     );
+  });
+
+  it('takes an export on a drive chosen from the list, and refuses it once the drive is pulled out', async () => {
+    const drives = source();
+    await udisks.addDrive('sdd', { label: 'EXPORT', sizeBytes: 4 * 1024 * 1024 });
+    const writer = new DriveWriter(() => drives.available());
+    const listed = await drives.available();
+    const chosen = listed.ok ? listed.value.find((d) => d.label === 'EXPORT') : undefined;
+    const request = {
+      directory: chosen!.mountPoint,
+      station: 'ST-00042' as StationId,
+      kind: 'pending-batches' as const,
+      content: { sealed: true },
+      now: 0,
+    };
+    const written = await writer.write(request);
+    expect(written.ok && readFileSync(written.value.path, 'utf8')).toBe('{"sealed":true}\n');
+
+    await udisks.removeDrive('sdd');
+    const refused = await writer.write(request);
+    expect(refused.ok ? null : refused.error.kind).toBe('drive-removed');
   });
 
   it('says, in both languages, when udisks2 cannot be reached', async () => {

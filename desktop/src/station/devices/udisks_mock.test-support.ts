@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Message, sessionBus } from '@jellybrick/dbus-next';
+import { Message, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
 
 /**
  * A private D-Bus daemon (the machine's real `dbus-daemon`, on a socket in a temp folder)
@@ -54,32 +54,83 @@ export async function startUdisksMock(): Promise<UdisksMock> {
   mkdirSync(mountRoot);
   const busAddress = `unix:path=${join(root, 'bus')}`;
   const daemon = spawn('dbus-daemon', ['--session', '--nofork', `--address=${busAddress}`, '--nopidfile'], { stdio: 'ignore' });
-  const mock = spawn(
-    PYTHON,
-    ['-m', 'dbusmock', '--session', '--template', TEMPLATE, '--parameters', JSON.stringify({ mount_root: mountRoot })],
-    {
-      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: busAddress },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  let mock: ChildProcess | null = null;
   let mockErrors = '';
-  mock.stderr.on('data', (chunk: Buffer) => {
-    mockErrors += chunk.toString('utf8');
+  /** The mock starts once the daemon answers (it would give up on a bus not listening yet). */
+  const startMock = () => {
+    const child = spawn(
+      PYTHON,
+      ['-m', 'dbusmock', '--session', '--template', TEMPLATE, '--parameters', JSON.stringify({ mount_root: mountRoot })],
+      {
+        env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: busAddress },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    child.stderr.on('data', (chunk: Buffer) => {
+      mockErrors += chunk.toString('utf8');
+    });
+    return child;
+  };
+
+  /** A method call that fails rather than hangs when the connection breaks. */
+  const callOn = async (bus: MessageBus, message: Message): Promise<unknown[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    const failed = new Promise<never>((_resolve, reject) => {
+      (bus as unknown as NodeJS.EventEmitter).once('error', reject);
+      timer = setTimeout(() => {
+        reject(new Error(`${message.member}: no answer`));
+      }, 5_000);
+    });
+    try {
+      return (await Promise.race([bus.call(message), failed]))?.body ?? [];
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const hasOwner = new Message({
+    destination: 'org.freedesktop.DBus',
+    path: '/org/freedesktop/DBus',
+    interface: 'org.freedesktop.DBus',
+    member: 'NameHasOwner',
+    signature: 's',
+    body: ['org.freedesktop.UDisks2'],
   });
 
-  for (let i = 0; !existsSync(join(root, 'bus')); i++) {
-    if (i > 100 || daemon.exitCode !== null) {
+  const stopProcesses = async () => {
+    if (mock !== null) {
       mock.kill('SIGTERM');
-      daemon.kill('SIGTERM');
-      rmSync(root, { recursive: true, force: true });
-      throw new Error('the private dbus-daemon did not start');
+      await exitOf(mock);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    daemon.kill('SIGTERM');
+    await exitOf(daemon);
+  };
+  // Until udisks2 (the mock) owns its name, each attempt uses a new connection: one made
+  // before the daemon listens is broken for good.
+  let control: MessageBus | null = null;
+  for (let i = 0; control === null; i++) {
+    if (existsSync(join(root, 'bus'))) {
+      const bus = sessionBus({ busAddress });
+      (bus as unknown as NodeJS.EventEmitter).on('error', () => undefined);
+      try {
+        const [owned] = await callOn(bus, hasOwner);
+        mock ??= startMock();
+        if (owned === true) control = bus;
+      } catch {
+        // not listening yet
+      }
+      if (control === null) bus.disconnect();
+    }
+    if (control === null && (i > 100 || mock?.exitCode != null || daemon.exitCode !== null)) {
+      await stopProcesses();
+      rmSync(root, { recursive: true, force: true });
+      throw new Error(`the udisks2 mock did not start: ${mockErrors}`);
+    }
+    if (control === null) await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const control = sessionBus({ busAddress });
-  (control as unknown as NodeJS.EventEmitter).on('error', () => undefined);
-  const call = async (member: string, signature: string, body: unknown[]) => {
-    const reply = await control.call(
+  const bus = control;
+  const call = (member: string, signature: string, body: unknown[]) =>
+    callOn(
+      bus,
       new Message({
         destination: 'org.freedesktop.UDisks2',
         path: '/org/freedesktop/UDisks2',
@@ -89,15 +140,10 @@ export async function startUdisksMock(): Promise<UdisksMock> {
         body,
       }),
     );
-    return reply?.body ?? [];
-  };
 
   const stop = async () => {
-    control.disconnect();
-    mock.kill('SIGTERM');
-    await exitOf(mock);
-    daemon.kill('SIGTERM');
-    await exitOf(daemon);
+    bus.disconnect();
+    await stopProcesses();
     // A drive the test left mounted is unmounted before its folder goes.
     try {
       execFileSync('sh', ['-c', `grep -o ' ${mountRoot}/[^ ]*' /proc/self/mounts | xargs -r -n1 umount -l`]);
@@ -106,29 +152,6 @@ export async function startUdisksMock(): Promise<UdisksMock> {
     }
     rmSync(root, { recursive: true, force: true });
   };
-
-  for (let i = 0; ; i++) {
-    try {
-      const reply = await control.call(
-        new Message({
-          destination: 'org.freedesktop.DBus',
-          path: '/org/freedesktop/DBus',
-          interface: 'org.freedesktop.DBus',
-          member: 'NameHasOwner',
-          signature: 's',
-          body: ['org.freedesktop.UDisks2'],
-        }),
-      );
-      if (reply?.body[0] === true) break;
-    } catch {
-      // the daemon is not listening yet
-    }
-    if (i > 100 || mock.exitCode !== null) {
-      await stop();
-      throw new Error(`the udisks2 mock did not start: ${mockErrors}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 
   return {
     busAddress,
