@@ -11,6 +11,7 @@ export * from './election/definition.ts';
 export * from './election/election.ts';
 export * from './election/generate.ts';
 export * from './election/fixtures/sample_election.ts';
+export * from './election/test_deck.ts';
 export * from './canonical.ts';
 export * from './ballot/ballot.ts';
 export * from './protocol/index.ts';
