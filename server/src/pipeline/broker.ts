@@ -180,7 +180,9 @@ export class RabbitBroker implements BatchBroker {
     await channel.consume(this.names.queue, (message: ConsumeMessage | null) => {
       if (message === null) {
         // The broker cancelled the consumer (the queue was deleted, e.g. by a migration, or its
-        // node went away): reconnect, which declares the topology again and resubscribes.
+        // node went away): reconnect, which declares the topology again and resubscribes;
+        // unless this broker is being closed (destroy() deletes its own queues).
+        if (this.closed) return;
         this.onEvent('broker.consumer_cancelled');
         void this.model?.close().catch(() => undefined);
         return;
@@ -230,6 +232,8 @@ export class RabbitBroker implements BatchBroker {
   /** Deletes this namespace's exchanges and queues (tests). */
   async destroy(): Promise<void> {
     const channel = await this.channelWithin(5000);
+    // Closed first: deleting the queue cancels our own consumer, which must not reconnect.
+    this.closed = true;
     const { exchange, queue, deadLetterExchange, deadLetterQueue } = this.names;
     await channel.deleteQueue(queue);
     await channel.deleteQueue(deadLetterQueue);
