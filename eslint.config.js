@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
+import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 
 /** Test-only code (fakes, fixtures, test keys) sits in `*.test-support.ts` files: the app never imports it. */
@@ -46,6 +47,13 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     languageOptions: { globals: { ...globals.browser } },
     rules: { ...reactHooks.configs.recommended.rules },
+  },
+  {
+    // Workspaces import each other by package name, through their declared `exports`, never by
+    // a relative path into another workspace's files (docs/architecture.md, "Folders").
+    files: ['**/*.{ts,tsx,js}'],
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-relative-packages': 'error' },
   },
   {
     // Tool configuration files sit outside the TypeScript projects.
@@ -113,7 +121,10 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'The kiosk renderer runs in a browser page: no Node modules.' },
             { regex: '^(electron|ws|better-sqlite3)(/|$)', message: 'The kiosk renderer reaches the backend only through the StationApi.' },
-            { regex: '^@scrutin/shared/node$', message: 'The kiosk renderer uses the browser-safe @scrutin/shared only.' },
+            {
+              regex: '^@scrutin/shared/(node|crypto|kit|protocol|rctab)$',
+              message: 'The kiosk renderer uses the browser-safe @scrutin/shared only.',
+            },
             {
               regex: '/station/',
               allowTypeImports: true,

@@ -10,6 +10,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
+  // Stops the run at once, with what to do, when PostgreSQL, Redis or RabbitMQ does not answer.
+  globalSetup: './e2e/support/global_setup.ts',
   testMatch: '**/*.spec.ts',
   outputDir: 'test-results',
   fullyParallel: false,

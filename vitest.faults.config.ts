@@ -6,10 +6,12 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['{shared,server,desktop}/src/**/*.fault.test.ts'],
+    include: ['{shared,server,desktop,demo}/src/**/*.fault.test.ts', 'e2e/integration/**/*.fault.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Stops the run at once, with what to do, when PostgreSQL, Redis or RabbitMQ does not answer.
+    globalSetup: ['server/src/testing/global_setup.ts'],
     fileParallelism: false,
   },
 });

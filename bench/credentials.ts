@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syntheticElection } from '@scrutin/shared/node';
-import { describeGenerateCredentialsError, generateCredentials } from '../server/src/credentials/generate.ts';
+import { syntheticElection } from '@scrutin/shared';
+import { describeGenerateCredentialsError, generateCredentials } from '@scrutin/server';
 
 /**
  * Credentials for a national election: 8,000,000 voters on 20,000 stations, through the same

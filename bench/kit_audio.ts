@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildKitAudio, espeakVersion, readKitAudioManifest, sampleElection, stageKitAudio, unwrap } from '@scrutin/shared/node';
+import { sampleElection, unwrap } from '@scrutin/shared';
+import { buildKitAudio, espeakVersion, readKitAudioManifest, stageKitAudio } from '@scrutin/shared/kit';
 
 export async function benchKitAudio(): Promise<void> {
   const version = unwrap(await espeakVersion());

@@ -12,24 +12,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { unwrap, type CredentialHash, type ElectionId, type StationId } from '@scrutin/shared/node';
+import { fileURLToPath } from 'node:url';
+import { unwrap, type CredentialHash, type ElectionId, type StationId } from '@scrutin/shared';
 import { Redis } from 'ioredis';
-import { migrate, postgresDatabase } from '../server/src/db/database.ts';
-import { loadCredentials, saveElection, setElectionState } from '../server/src/elections/store.ts';
-import { RabbitBroker } from '../server/src/pipeline/broker.ts';
-import { RedisDedupStore } from '../server/src/pipeline/dedup.ts';
-import { makePlan } from '../server/src/simulate/plan.ts';
-import { runPlan, runTarget, signAll } from '../server/src/simulate/run.ts';
-import { StationClient } from '../server/src/simulate/station_client.ts';
-import { issueEnrolmentToken } from '../server/src/sync/enrolment.ts';
-import { createTestDatabase, SERVICE_URLS, testNamespace } from '../server/src/testing/services.ts';
+import {
+  issueEnrolmentToken,
+  loadCredentials,
+  makePlan,
+  migrate,
+  postgresDatabase,
+  RedisDedupStore,
+  runPlan,
+  runTarget,
+  saveElection,
+  setElectionState,
+  signAll,
+  StationClient,
+} from '@scrutin/server';
+import { createTestDatabase, dropTestNamespace, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
 import { machineFigures } from './machine.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'server/bin/scrutin.js');
+const BIN = fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js'));
 
 function peakRssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -134,6 +139,8 @@ export async function benchPipeline(): Promise<void> {
     LOG_LEVEL: 'warn',
     PG_POOL_SIZE: '8',
     WORKER_PREFETCH: '8',
+    // Two validators on one machine: each takes a free port for its metrics.
+    METRICS_PORT: '0',
   };
   const children: ChildProcess[] = [];
   try {
@@ -280,9 +287,5 @@ export async function benchCredentialLoad(): Promise<void> {
 }
 
 async function cleanup(namespace: string): Promise<void> {
-  await new RabbitBroker(SERVICE_URLS.amqp, namespace).destroy().catch(() => undefined);
-  const redis = new Redis(SERVICE_URLS.redis);
-  const keys = await redis.keys(`*${namespace}*`);
-  for (let i = 0; i < keys.length; i += 10_000) await redis.del(...keys.slice(i, i + 10_000));
-  redis.disconnect();
+  await dropTestNamespace(namespace);
 }

@@ -4,21 +4,15 @@
  * synchronous=FULL (each cast is one durable SQLite transaction). Targets: check-in p99
  * under 10 ms, cast p99 under 30 ms. BENCH_STATION_VOTERS lowers the size.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  ballotStyle,
-  generateStationKeyPair,
-  newBallotId,
-  syntheticElection,
-  unwrap,
-  type Ballot,
-  type Selection,
-} from '@scrutin/shared/node';
-import { buildStationKit, openStation } from '../desktop/src/station/index.ts';
-import { generateCredentials } from '../server/src/credentials/generate.ts';
+import { ballotStyle, syntheticElection, unwrap, type Ballot, type Selection } from '@scrutin/shared';
+import { newBallotId } from '@scrutin/shared/crypto';
+import { generateStationKeyPair } from '@scrutin/shared/protocol';
+import { openStation } from '@scrutin/desktop';
+import { buildKit, generateElectionCredentials } from '@scrutin/server/testing';
 
 const percentile = (sorted: readonly number[], p: number) =>
   Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 100) / 100;
@@ -31,39 +25,28 @@ export async function benchStation(): Promise<void> {
     const election = syntheticElection({ ridings: 1, stations: 1, voters, irvShare: 1 });
     const station = election.stations[0];
     if (station === undefined) throw new Error('no station');
-    const manifest = unwrap(await generateCredentials({ election, outDir: join(dir, 'credentials'), workers: 2 }));
-    const entry = manifest.stations[0];
-    if (entry === undefined) throw new Error('no shard');
-    unwrap(
-      await buildStationKit({
-        outDir: join(dir, 'kit'),
-        election,
-        stationId: station.id,
-        credentials: { kind: 'directory', dir: join(dir, 'credentials') },
-        centralUrl: 'http://127.0.0.1:1',
-        centralPublicKey: generateStationKeyPair().publicKey,
-        pollWorkers: [
-          { name: 'Bench One', pin: '482915' },
-          { name: 'Bench Two', pin: '730164' },
-        ],
-      }),
-    );
+    const credentials = await generateElectionCredentials(election, { dir: join(dir, 'credentials'), workers: 2 });
+    const kit = await buildKit(credentials, station.id, {
+      outDir: join(dir, 'kit'),
+      centralUrl: 'http://127.0.0.1:1',
+      centralPublicKey: generateStationKeyPair().publicKey,
+      pollWorkers: [
+        { name: 'Bench One', pin: '482915' },
+        { name: 'Bench Two', pin: '730164' },
+      ],
+    });
     const now = Date.parse(election.opensAt) + 3_600_000;
     const api = unwrap(openStation({ dataDir: join(dir, 'station'), now: () => now }));
     const t0 = performance.now();
-    unwrap(await api.loadKit({ path: join(dir, 'kit') }));
+    unwrap(await api.loadKit({ path: kit }));
     const kitLoadMs = performance.now() - t0;
     unwrap(await api.openPolls({ pin: '482915' }));
 
-    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8')
-      .trimEnd()
-      .split('\n')
-      .slice(1, samples + 1)
-      .map((l) => l.split(','));
+    const cards = credentials.cards(station.id).slice(0, samples);
     const style = ballotStyle(election, station.riding);
     const checkIns: number[] = [];
     const casts: number[] = [];
-    for (const [nas = '', code = ''] of cards) {
+    for (const { nas, code } of cards) {
       const a = performance.now();
       const ticket = unwrap(await api.checkIn({ nas, code })).ticket;
       checkIns.push(performance.now() - a);

@@ -5,27 +5,22 @@
  * on the real services of this machine (Postgres, Redis, RabbitMQ) with its validator.
  * Target: under 10 s to sync. BENCH_SYNC_BALLOTS changes the size.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ballotStyle, syntheticElection, unwrap, type Ballot, type ElectionDefinition, type Selection } from '@scrutin/shared';
+import { newBallotId } from '@scrutin/shared/crypto';
+import { openStation } from '@scrutin/desktop';
 import {
-  ballotStyle,
-  newBallotId,
-  syntheticElection,
-  unwrap,
-  type Ballot,
-  type CredentialHash,
-  type ElectionDefinition,
-  type Selection,
-  type StationId,
-} from '@scrutin/shared/node';
-import { buildStationKit, openStation } from '../desktop/src/station/index.ts';
-import { generateCredentials } from '../server/src/credentials/generate.ts';
-import { loadCredentials, saveElection, setElectionState } from '../server/src/elections/store.ts';
-import { issueEnrolmentToken } from '../server/src/sync/enrolment.ts';
-import { startTestCentral } from '../server/src/testing/central.ts';
+  buildKit,
+  enrolmentToken,
+  generateElectionCredentials,
+  openElection,
+  startTestCentral,
+  TEST_PIN_COST,
+} from '@scrutin/server/testing';
 
 export async function benchSync(): Promise<void> {
   const ballots = Number(process.env.BENCH_SYNC_BALLOTS ?? 10_000);
@@ -42,50 +37,26 @@ export async function benchSync(): Promise<void> {
   if (station === undefined) throw new Error('no station');
   const central = await startTestCentral({ withValidator: true });
   try {
-    const manifest = unwrap(await generateCredentials({ election, outDir: join(dir, 'credentials'), workers: 2 }));
-    const entry = manifest.stations[0];
-    if (entry === undefined) throw new Error('no shard');
-    const { db, dedup } = central.central.ctx.services;
-    unwrap(await saveElection(db, election));
-    await setElectionState(db, election.id, 'open');
-    const [, ...lines] = readFileSync(join(dir, 'credentials', manifest.central.file), 'utf8')
-      .trimEnd()
-      .split('\n');
-    await loadCredentials(
-      db,
-      dedup,
-      election.id,
-      lines.map((l) => {
-        const [credential = '', id = ''] = l.split(',');
-        return { credential: credential as CredentialHash, station: id as StationId };
-      }),
-    );
-    unwrap(
-      await buildStationKit({
-        outDir: join(dir, 'kit'),
-        election,
-        stationId: station.id,
-        credentials: { kind: 'directory', dir: join(dir, 'credentials') },
-        centralUrl: central.central.url,
-        centralPublicKey: central.central.ctx.centralKey.publicKey,
-        pollWorkers: [
-          { name: 'Bench One', pin: '482915' },
-          { name: 'Bench Two', pin: '730164' },
-        ],
-        pinCost: { N: 1024, r: 8, p: 1 },
-      }),
-    );
+    const credentials = await generateElectionCredentials(election, { dir: join(dir, 'credentials'), workers: 2 });
+    const { db } = central.central.ctx.services;
+    await openElection(central.central, election, credentials);
+    const kit = await buildKit(credentials, station.id, {
+      outDir: join(dir, 'kit'),
+      centralUrl: central.central.url,
+      centralPublicKey: central.central.ctx.centralKey.publicKey,
+      pollWorkers: [
+        { name: 'Bench One', pin: '482915' },
+        { name: 'Bench Two', pin: '730164' },
+      ],
+      pinCost: TEST_PIN_COST,
+    });
     const api = unwrap(openStation({ dataDir: join(dir, 'station'), sync: { autoSync: false } }));
-    unwrap(await api.loadKit({ path: join(dir, 'kit') }));
-    unwrap(await api.enrol({ token: (await issueEnrolmentToken(db, election.id, station.id)).token }));
+    unwrap(await api.loadKit({ path: kit }));
+    unwrap(await api.enrol({ token: await enrolmentToken(central.central, election.id, station.id) }));
     unwrap(await api.openPolls({ pin: '482915' }));
     const style = ballotStyle(election, station.riding);
-    const cards = readFileSync(join(dir, 'credentials', entry.cards), 'utf8')
-      .trimEnd()
-      .split('\n')
-      .slice(1, ballots + 1);
-    for (const [i, line] of cards.entries()) {
-      const [nas = '', code = ''] = line.split(',');
+    const cards = credentials.cards(station.id).slice(0, ballots);
+    for (const [i, { nas, code }] of cards.entries()) {
       const { ticket } = unwrap(await api.checkIn({ nas, code }));
       const selections = style.map((c): Selection =>
         c.kind === 'referendum'

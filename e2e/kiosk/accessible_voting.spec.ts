@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import type { VoterCard } from '../../desktop/src/demo/election_setup.ts';
-import { RENDERER_DIR } from '../../desktop/src/host/renderer_build.ts';
+import type { VoterCard } from '@scrutin/server/testing';
+import { RENDERER_DIR } from '@scrutin/desktop/host/renderer-build';
 import { AudioBallot, listenToTheAudioBallot, storedSelections } from '../support/audio_ballot.ts';
 import { KioskEnvironment, PIN, PLURALITY_STATION, RANKED_STATION, type KioskStation } from '../support/kiosk_env.ts';
 import { Kiosk } from '../support/kiosk_pages.ts';

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import type { VoterCard } from '../../desktop/src/demo/election_setup.ts';
+import type { VoterCard } from '@scrutin/server/testing';
 import { KioskEnvironment, NEIGHBOUR_STATION, PIN, PLURALITY_STATION, RANKED_STATION, type KioskStation } from '../support/kiosk_env.ts';
 import { Kiosk } from '../support/kiosk_pages.ts';
 
@@ -254,7 +254,7 @@ test('the same card is refused the second time; a card of another station is sen
     .getByRole('group', { name: /Clavier/ })
     .getByRole('button', { name: 'Tout effacer' })
     .click();
-  const neighbour = card(await env.prepared.cardsOf(NEIGHBOUR_STATION), 0);
+  const neighbour = card(env.prepared.credentials.cards(NEIGHBOUR_STATION), 0);
   await a.enterCard(neighbour);
   await a.submitCard();
   await expect(a.cardProblem()).toHaveAttribute('data-problem', 'other-station');

@@ -1,7 +1,6 @@
 import { expect, type BrowserContext, type Page } from '@playwright/test';
-import type { Selection } from '@scrutin/shared/node';
-import { allBatches, outboxEnvelopes } from '../../desktop/src/station/batches.ts';
-import type { Station } from '../../desktop/src/station/station.ts';
+import type { Selection } from '@scrutin/shared';
+import { allBatches, outboxEnvelopes, type Station } from '@scrutin/desktop';
 
 /**
  * The audio ballot as a voter hears it. The kiosk's end-to-end build reports each sequence it

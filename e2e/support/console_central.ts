@@ -15,19 +15,11 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  ElectionIdSchema,
-  StationIdSchema,
-  signBatchExport,
-  type CredentialHash,
-  type Envelope,
-  type SignedBatch,
-} from '@scrutin/shared/node';
-import { startTestCentral } from '../../server/src/testing/central.ts';
-import { createOfficial, NewOfficialSchema, ROLES } from '../../server/src/officials/users.ts';
-import { issueEnrolmentToken } from '../../server/src/sync/enrolment.ts';
-import { StationClient } from '../../server/src/simulate/station_client.ts';
-import { randomBallot } from '../../server/src/simulate/plan.ts';
+import { ElectionIdSchema, StationIdSchema, type CredentialHash } from '@scrutin/shared';
+import { NewOfficialSchema, ROLES } from '@scrutin/shared/api';
+import { signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
+import { createOfficial, randomBallot, StationClient } from '@scrutin/server';
+import { enrolmentToken, startTestCentral } from '@scrutin/server/testing';
 
 const central = await startTestCentral({ withValidator: true });
 const { db } = central.central.ctx.services;
@@ -48,7 +40,7 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
   const riding = definition?.stations.find((s) => s.id === station)?.riding;
   if (definition === undefined || riding === undefined) throw new Error(`no station ${station} in ${election}`);
   const client = new StationClient(central.central.url, election, station);
-  await client.enrol((await issueEnrolmentToken(db, election, station)).token);
+  await client.enrol(await enrolmentToken(central.central, election, station));
   const batches: SignedBatch[] = [];
   for (let b = 0; b < 2; b += 1) {
     // Credentials unknown to central: the batches are signed and recorded, their envelopes refused.

@@ -2,16 +2,19 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
-import { startCentral, type Central } from '../../server/src/central.ts';
-import { loadConfig, type Config } from '../../server/src/config.ts';
-import { RabbitBroker } from '../../server/src/pipeline/broker.ts';
-import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../../server/src/testing/services.ts';
-import { prepareElection, type PollWorker, type PreparedElection } from '../../desktop/src/demo/election_setup.ts';
-import { buildE2eRenderer, ensureRendererBuilt } from '../../desktop/src/host/renderer_build.ts';
-import { startStationHost, type StationHost } from '../../desktop/src/host/station_host.ts';
-import { KIT_AUDIO_DIR, openStation, type Station } from '../../desktop/src/station/station.ts';
+import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
+import { KIT_AUDIO_DIR, openStation, type Station } from '@scrutin/desktop';
+import { startStationHost, type StationHost } from '@scrutin/desktop/host';
+import { buildE2eRenderer, ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
+import { loadConfig, startCentral, type Central, type Config } from '@scrutin/server';
+import {
+  createTestServices,
+  prepareElection,
+  TEST_PIN_COST,
+  type PollWorker,
+  type PreparedElection,
+  type TestServices,
+} from '@scrutin/server/testing';
 
 /**
  * The world of a kiosk test: a central server on the real services (Postgres, Redis,
@@ -79,8 +82,7 @@ export class KioskEnvironment {
     readonly election: ElectionDefinition,
     readonly prepared: PreparedElection,
     private readonly config: Config,
-    private readonly database: TestDatabase,
-    private readonly namespace: string,
+    private readonly services: TestServices,
     private readonly workDir: string,
     central: Central,
   ) {
@@ -88,14 +90,10 @@ export class KioskEnvironment {
   }
 
   static async start(stations: readonly StationId[], options: EnvironmentOptions = {}): Promise<KioskEnvironment> {
-    const database = await createTestDatabase();
-    const namespace = testNamespace();
+    const services = await createTestServices();
     const config = unwrap(
       loadConfig({
-        DATABASE_URL: database.url,
-        AMQP_URL: SERVICE_URLS.amqp,
-        REDIS_URL: SERVICE_URLS.redis,
-        SCRUTIN_NAMESPACE: namespace,
+        ...services.env,
         HOST: '127.0.0.1',
         PORT: String(await freePort()),
         LOG_LEVEL: 'silent',
@@ -110,10 +108,10 @@ export class KioskEnvironment {
       workDir,
       stations,
       pollWorkers: POLL_WORKERS,
-      pinCost: { N: 1024, r: 8, p: 1 },
+      pinCost: TEST_PIN_COST,
       ...(options.audio === true ? { audio: { cacheDir: CLIP_CACHE } } : {}),
     });
-    return new KioskEnvironment(election, prepared, config, database, namespace, workDir, central);
+    return new KioskEnvironment(election, prepared, config, services, workDir, central);
   }
 
   /** A path on the "USB stick" (a folder of this test). */
@@ -170,12 +168,7 @@ export class KioskEnvironment {
       s.backend.close();
     }
     await this.stopCentral();
-    await new RabbitBroker(SERVICE_URLS.amqp, this.namespace).destroy().catch(() => undefined);
-    const redis = new Redis(SERVICE_URLS.redis);
-    const keys = await redis.keys(`*${this.namespace}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    await this.database.drop();
+    await this.services.drop();
     rmSync(this.workDir, { recursive: true, force: true });
   }
 }

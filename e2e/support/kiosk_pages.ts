@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Locator, type Page } from '@playwright/test';
-import type { VoterCard } from '../../desktop/src/demo/election_setup.ts';
+import type { VoterCard } from '@scrutin/server/testing';
 
 /**
  * Page objects of the kiosk: what a technician, a poll worker and a voter do, in their words.

@@ -2,14 +2,16 @@ import type { Server } from 'node:http';
 import { parseElection, unwrap } from '@scrutin/shared/node';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
-import { credentialJobsOf } from './api/admin_routes.ts';
 import { createApp } from './api/app.ts';
 import type { AppContext } from './app/context.ts';
 import { centralKey, openServices } from './app/services.ts';
+import { CredentialJobs } from './credentials/jobs.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { ElectionCatalogue } from './elections/catalogue.ts';
+import { startElectionGauges } from './monitoring/election_gauges.ts';
+import { startMetricsServer } from './monitoring/metrics_server.ts';
 import { startValidator } from './pipeline/worker.ts';
 
 /**
@@ -51,6 +53,7 @@ export async function createContext(
     log,
     centralKey: key,
     now,
+    credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),
   };
 }
 
@@ -65,6 +68,13 @@ export async function startCentral(config: Config, options: CentralOptions = {})
       prefetch: config.workerPrefetch,
     });
   }
+  const gauges = startElectionGauges({
+    db: ctx.services.db,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    intervalMs: config.monitorIntervalMs,
+    silentAfterSeconds: config.silentAfterSeconds,
+  });
   const app = createApp(ctx, options.extraRoutes);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => {
@@ -88,18 +98,34 @@ export async function startCentral(config: Config, options: CentralOptions = {})
           resolve();
         }),
       );
+      await gauges.stop();
       // Generated voter cards are secret: their temporary files go with the server.
-      await credentialJobsOf(ctx).dispose();
+      await ctx.credentialJobs.dispose();
       await ctx.services.close();
     },
   };
 }
 
-export async function startWorker(config: Config): Promise<{ stop(): Promise<void> }> {
+/** A validator, with its metrics and probes listener on METRICS_PORT. */
+export interface Worker {
+  readonly metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config): Promise<Worker> {
   const ctx = await createContext(config, 'scrutin-worker');
+  const listener = await startMetricsServer({
+    host: config.host,
+    port: config.metricsPort,
+    metrics: ctx.metrics,
+    services: ctx.services,
+    log: ctx.log,
+  });
   await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
   return {
+    metricsUrl: listener.url,
     async stop() {
+      await listener.close();
       await ctx.services.close();
     },
   };

@@ -5,6 +5,7 @@ import { err, ok, type Result, describeIssues, issuesOf } from '@scrutin/shared/
  * The central server's configuration, from the environment, validated once at start-up.
  * With DATABASE_URL, AMQP_URL and REDIS_URL all unset the server runs in embedded mode
  * (PGlite, an in-process broker, in-memory dedup); setting only some of them is an error.
+ * REDIS_CLUSTER_NODES (a Redis Cluster's nodes) stands in for REDIS_URL.
  */
 const optionalUrl = z
   .string()
@@ -15,8 +16,33 @@ const optionalUrl = z
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalUrl,
-  AMQP_URL: optionalUrl,
+  /** One amqp:// URL, or a RabbitMQ cluster's nodes separated by commas (a lost connection moves to the next). */
+  AMQP_URL: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(
+      z
+        .string()
+        .refine((s) => s.split(',').every((u) => z.url({ protocol: /^amqps?$/ }).safeParse(u.trim()).success), {
+          message: 'one amqp:// URL, or several separated by commas',
+        })
+        .optional(),
+    )
+    .optional(),
   REDIS_URL: optionalUrl,
+  /** Comma-separated redis:// URLs of Redis Cluster nodes (any reachable one is enough to find the rest); replaces REDIS_URL. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s.split(',').map((u) => u.trim())))
+    .pipe(
+      z
+        .array(z.url({ protocol: /^rediss?$/ }))
+        .min(1)
+        .optional(),
+    )
+    .optional(),
   /** Where the embedded mode keeps its PGlite database; unset means in memory. */
   SCRUTIN_DATA_DIR: z.string().optional(),
   HOST: z.string().default('127.0.0.1'),
@@ -38,12 +64,38 @@ const EnvSchema = z.object({
   /** PKCS#8 PEM of the central Ed25519 receipt key; unset means one is made and kept in the database. */
   CENTRAL_SIGNING_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * How many reverse proxies stand in front of the API (docker-compose's Caddy, a Kubernetes
+   * ingress): the client address, which login rate limiting counts by, is then read from that
+   * many X-Forwarded-For hops. 0 (the default): none, the socket's address is the client's.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Where `scrutin worker` serves /metrics, /healthz and /readyz (0 picks a free port). The API serves them on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** How often the API recounts the gauges it reads from Postgres (silent stations, certification blocked). */
+  SCRUTIN_MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  /** A station of an open election with no batch for this long (and polls open this long) counts as silent. */
+  SCRUTIN_SILENT_AFTER_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
 });
+
+/** One Redis server, or the seed nodes of a Redis Cluster. */
+export type RedisTarget =
+  { readonly kind: 'server'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: readonly string[] };
 
 export interface ServicesConfig {
   readonly databaseUrl: string;
   readonly amqpUrl: string;
-  readonly redisUrl: string;
+  readonly redis: RedisTarget;
+}
+
+/** The environment variables that give a child process (a worker, a CLI) the same services. */
+export function servicesEnv(services: ServicesConfig): Record<string, string> {
+  // The other variable empty, so an inherited one cannot make the pair contradict.
+  const redis: Record<string, string> =
+    services.redis.kind === 'server'
+      ? { REDIS_URL: services.redis.url, REDIS_CLUSTER_NODES: '' }
+      : { REDIS_URL: '', REDIS_CLUSTER_NODES: services.redis.nodes.join(',') };
+  return { DATABASE_URL: services.databaseUrl, AMQP_URL: services.amqpUrl, ...redis };
 }
 
 export interface Config {
@@ -58,21 +110,36 @@ export interface Config {
   readonly namespace: string;
   readonly centralSigningKey: string | undefined;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  readonly metricsPort: number;
+  readonly trustProxyHops: number;
+  readonly monitorIntervalMs: number;
+  readonly silentAfterSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) return err(`invalid configuration:\n${describeIssues(issuesOf(parsed.error))}`);
   const e = parsed.data;
-  const urls = [e.DATABASE_URL, e.AMQP_URL, e.REDIS_URL];
+  if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined) {
+    return err('invalid configuration: set REDIS_URL (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
+  const redis: RedisTarget | undefined =
+    e.REDIS_CLUSTER_NODES !== undefined
+      ? { kind: 'cluster', nodes: e.REDIS_CLUSTER_NODES }
+      : e.REDIS_URL === undefined
+        ? undefined
+        : { kind: 'server', url: e.REDIS_URL };
+  const urls = [e.DATABASE_URL, e.AMQP_URL, redis];
   const set = urls.filter((u) => u !== undefined).length;
   if (set !== 0 && set !== 3) {
-    return err('invalid configuration: set all of DATABASE_URL, AMQP_URL and REDIS_URL (production) or none of them (embedded mode)');
+    return err(
+      'invalid configuration: set all of DATABASE_URL, AMQP_URL and REDIS_URL (or REDIS_CLUSTER_NODES) for production, or none of them (embedded mode)',
+    );
   }
   return ok({
     services:
-      e.DATABASE_URL !== undefined && e.AMQP_URL !== undefined && e.REDIS_URL !== undefined
-        ? { databaseUrl: e.DATABASE_URL, amqpUrl: e.AMQP_URL, redisUrl: e.REDIS_URL }
+      e.DATABASE_URL !== undefined && e.AMQP_URL !== undefined && redis !== undefined
+        ? { databaseUrl: e.DATABASE_URL, amqpUrl: e.AMQP_URL, redis }
         : null,
     dataDir: e.SCRUTIN_DATA_DIR,
     host: e.HOST,
@@ -83,5 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     namespace: e.SCRUTIN_NAMESPACE,
     centralSigningKey: e.CENTRAL_SIGNING_KEY,
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    monitorIntervalMs: Math.round(e.SCRUTIN_MONITOR_INTERVAL_SECONDS * 1000),
+    silentAfterSeconds: e.SCRUTIN_SILENT_AFTER_SECONDS,
   });
 }

@@ -14,6 +14,12 @@ export const LOG_EVENTS = [
   'broker.connection_lost',
   'broker.connect_failed',
   'broker.ack_lost',
+  'broker.topology_mismatch',
+  'broker.consumer_cancelled',
+  'broker.message_returned',
+  'broker.migration.started',
+  'broker.migration.finished',
+  'dedup.reset',
   'batch.received',
   'batch.replayed',
   'batch.refused',
@@ -47,6 +53,9 @@ export const LOG_EVENTS = [
   'export.downloaded',
   'batches.verified',
   'station.kit_downloaded',
+  'monitoring.refresh_failed',
+  'monitoring.refresh_recovered',
+  'metrics.listening',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 

@@ -3,7 +3,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /**
  * Prometheus metrics. Label values come from fixed sets (outcome, reason, operation, ...),
  * never from a request: no station id, credential or election name becomes a label.
+ * deploy/prometheus (recording and alert rules) and deploy/grafana (dashboards) name these
+ * metrics; server/src/monitoring/dashboards.test.ts checks that every name they use is exported.
  */
+export const BALLOT_OUTCOMES = ['accepted', 'duplicate', 'invalid'] as const;
+export const BATCH_OUTCOMES = ['received', 'replayed', 'processed', 'already-processed'] as const;
+export const QUEUES = ['batches', 'dead'] as const;
+export const DEPENDENCIES = ['postgres', 'redis', 'rabbitmq'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
+
 export interface Metrics {
   readonly registry: Registry;
   readonly batches: Counter<'outcome'>;
@@ -15,12 +23,22 @@ export interface Metrics {
   readonly deadLetters: Counter;
   readonly storeTiming: Histogram<'store' | 'operation'>;
   readonly equivocations: Counter;
+  /** Times a validator found Redis without an election's credentials and rebuilt it from Postgres. */
+  readonly dedupRebuilds: Counter;
+  /** 1 when this process reached the dependency at the last scrape, 0 otherwise. */
+  readonly dependencyUp: Gauge<'dependency'>;
+  /** Stations of open elections with no batch for longer than the silence threshold (API only). */
+  readonly stationsSilent: Gauge;
+  /** Closed elections whose certification is refused now: batches unprocessed or missing (API only). */
+  readonly certificationBlocked: Gauge;
+  /** From the commit that changed the results to the SSE write that carries them. */
+  readonly sseDelay: Histogram;
 }
 
 export function createMetrics(defaults = true): Metrics {
   const registry = new Registry();
   if (defaults) collectDefaultMetrics({ register: registry, prefix: 'scrutin_' });
-  return {
+  const metrics: Metrics = {
     registry,
     batches: new Counter({
       name: 'scrutin_batches_total',
@@ -76,5 +94,37 @@ export function createMetrics(defaults = true): Metrics {
       help: 'Batches that reused a sequence number with other content (alert on any)',
       registers: [registry],
     }),
+    dedupRebuilds: new Counter({
+      name: 'scrutin_dedup_rebuilds_total',
+      help: 'Rebuilds of the Redis credential sets from Postgres after Redis lost them (alert on any)',
+      registers: [registry],
+    }),
+    dependencyUp: new Gauge({
+      name: 'scrutin_dependency_up',
+      help: 'Whether this process reached the dependency (postgres, redis, rabbitmq) at the last scrape: 1 or 0',
+      labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    stationsSilent: new Gauge({
+      name: 'scrutin_stations_silent',
+      help: 'Stations of open elections with no batch received for longer than SCRUTIN_SILENT_AFTER_SECONDS since the polls opened',
+      registers: [registry],
+    }),
+    certificationBlocked: new Gauge({
+      name: 'scrutin_certification_blocked',
+      help: 'Closed elections that cannot be certified now: some station has batches unprocessed or missing',
+      registers: [registry],
+    }),
+    sseDelay: new Histogram({
+      name: 'scrutin_results_sse_delay_seconds',
+      help: 'From the commit that changed the results to the server-sent event that carries them',
+      registers: [registry],
+      buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
+    }),
   };
+  // Every label value is known in advance: present them at zero, so that rates and alerts see
+  // a series from the first scrape rather than from the first event.
+  for (const outcome of BALLOT_OUTCOMES) metrics.ballots.inc({ outcome }, 0);
+  for (const outcome of BATCH_OUTCOMES) metrics.batches.inc({ outcome }, 0);
+  return metrics;
 }

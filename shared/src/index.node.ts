@@ -1,15 +1,9 @@
+/**
+ * `@scrutin/shared/node`: the whole domain for Node code, that is `.` with the hashes and
+ * signatures (`./crypto`, `./protocol`) and the station kit (`./kit`). RCTab's readers are
+ * not in it: they are `./rctab`.
+ */
 export * from './index.ts';
-export * from './crypto/hash.node.ts';
-export * from './ballot/ballot_hash.node.ts';
-export * from './batch/batch_crypto.node.ts';
-export * from './credentials/credential_hash.node.ts';
-export * from './rctab/generic_csv.node.ts';
-export * from './rctab/ess_xlsx.node.ts';
-export * from './rctab/load.node.ts';
-export * from './kit/station_kit.ts';
-export * from './kit/pin_hash.node.ts';
-export * from './kit/riding_index.node.ts';
-export * from './kit/kit_read.node.ts';
-export * from './kit/kit_build.node.ts';
-export * from './kit/kit_audio_build.node.ts';
-export * from './kit/kit_audio_read.node.ts';
+export * from './crypto/index.node.ts';
+export * from './protocol/batch_crypto.node.ts';
+export * from './kit/index.node.ts';

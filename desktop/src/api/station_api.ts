@@ -314,50 +314,55 @@ const WithPin = z.strictObject({ pin: Pin });
 
 /**
  * Every method of the StationApi: what it takes (`args`, one object, strict: an unknown key is
- * refused) and what it answers on success (`value`; a failure is always a `StationError`).
+ * refused), what it answers on success (`value`; a failure is always a `StationError`), and how
+ * long a host waits for it (`timeoutMs`: loading a kit or syncing takes longer than a status).
  * The doc comment of an entry is the doc of the method on `StationApi`.
  */
 const METHODS = {
   /** The station's state: its kit, key, polls, counts and sync progress. */
-  status: { args: Empty, value: StationStatusSchema },
+  status: { args: Empty, value: StationStatusSchema, timeoutMs: 15_000 },
   /** Loads the station kit from a folder (setup only). */
-  loadKit: { args: z.strictObject({ path: Path }), value: KitSummarySchema },
+  loadKit: { args: z.strictObject({ path: Path }), value: KitSummarySchema, timeoutMs: 180_000 },
   /** Registers the station's public key with the central server, with a one-time token. */
-  enrol: { args: z.strictObject({ token: z.string().min(1).max(512) }), value: EnrolmentSchema },
+  enrol: { args: z.strictObject({ token: z.string().min(1).max(512) }), value: EnrolmentSchema, timeoutMs: 120_000 },
   /** Checks a poll worker's PIN (for the poll-worker screen). */
-  unlock: { args: WithPin, value: answer({ worker: z.string() }) },
+  unlock: { args: WithPin, value: answer({ worker: z.string() }), timeoutMs: 15_000 },
   /** Opens the polls (a poll worker's PIN). */
-  openPolls: { args: WithPin, value: answer({ state: PollsStateSchema }) },
+  openPolls: { args: WithPin, value: answer({ state: PollsStateSchema }), timeoutMs: 15_000 },
   /** Closes the polls (a poll worker's PIN); everything not yet sent becomes due. */
-  closePolls: { args: WithPin, value: answer({ state: PollsStateSchema }) },
+  closePolls: { args: WithPin, value: answer({ state: PollsStateSchema }), timeoutMs: 30_000 },
   /**
    * Checks a voter card in. On success the voter gets a one-time ticket for `cast`: the
    * credential itself stays in the backend.
    */
-  checkIn: { args: z.strictObject({ nas: z.string().max(64), code: z.string().max(64) }), value: CheckInSchema },
+  checkIn: { args: z.strictObject({ nas: z.string().max(64), code: z.string().max(64) }), value: CheckInSchema, timeoutMs: 15_000 },
   /**
    * Casts a ballot with a check-in ticket; the receipt comes after the commit. The ballot is
    * any JSON here: the station backend parses it (BallotSchema, then the ballot style).
    */
-  cast: { args: z.strictObject({ ticket: z.string().max(128), ballot: z.unknown() }), value: answer({ receipt: z.string().max(64) }) },
+  cast: {
+    args: z.strictObject({ ticket: z.string().max(128), ballot: z.unknown() }),
+    value: answer({ receipt: z.string().max(64) }),
+    timeoutMs: 30_000,
+  },
   /**
    * Sends what is due now: while the polls are open, envelopes wait for the minimum batch
    * size or the maximum delay; once closed, everything goes. Resolves with the progress after
    * this attempt (an offline central server is a progress state, not an error).
    */
-  syncNow: { args: Empty, value: SyncProgressSchema },
+  syncNow: { args: Empty, value: SyncProgressSchema, timeoutMs: 120_000 },
   /** Reaches the central server: its clock against ours and whether it knows this station's key. */
-  checkConnection: { args: Empty, value: ConnectionCheckSchema },
+  checkConnection: { args: Empty, value: ConnectionCheckSchema, timeoutMs: 60_000 },
   /**
    * Writes every unsynced batch (sealing the outbox into batches first) to a signed file
    * for a USB stick; `npx scrutin import-batches FILE` reads it centrally.
    */
-  exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema },
+  exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema, timeoutMs: 180_000 },
   /** The signed closing report (polls closed): counts and the station's own tally. */
-  closingReport: { args: WithPin, value: ClosingReportSchema },
+  closingReport: { args: WithPin, value: ClosingReportSchema, timeoutMs: 60_000 },
   /** The clips of the audio ballot in the loaded kit (checked when the kit was loaded), for the kiosk's audio session. */
-  audioClips: { args: Empty, value: AudioClipsSchema },
-} satisfies Readonly<Record<string, { readonly args: z.ZodType; readonly value: z.ZodType }>>;
+  audioClips: { args: Empty, value: AudioClipsSchema, timeoutMs: 15_000 },
+} satisfies Readonly<Record<string, { readonly args: z.ZodType; readonly value: z.ZodType; readonly timeoutMs: number }>>;
 
 // --- Derived from the table --------------------------------------------------------------------
 
@@ -383,6 +388,8 @@ export interface StationApi extends StationCalls {
 interface MethodSpec<M extends StationMethod> {
   readonly args: z.ZodType<ArgsOf<M>>;
   readonly value: z.ZodType<ValueOf<M>>;
+  /** How long a host waits for the backend's answer before giving up on the call (Electron IPC). */
+  readonly timeoutMs: number;
 }
 
 /** The table, typed per method (so that `STATION_METHODS[method]` keeps its method's types). */

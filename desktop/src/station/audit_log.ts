@@ -1,4 +1,5 @@
-import { canonicalJson, err, ok, taggedSha256Hex, type Result } from '@scrutin/shared/node';
+import { canonicalJson, err, ok, type Result } from '@scrutin/shared';
+import { taggedSha256Hex } from '@scrutin/shared/crypto';
 import type { StationDb } from './db.ts';
 
 /**

@@ -4,19 +4,18 @@ import {
   canonicalJson,
   err,
   issuesOf,
-  newBallotId,
   ok,
-  receiptCode,
   validateBallot,
   type Ballot,
   type BallotError,
   type CredentialHash,
   type ElectionDefinition,
-  type Envelope,
   type Result,
   type RidingCode,
   type ValidationIssue,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import { newBallotId, receiptCode } from '@scrutin/shared/crypto';
+import type { Envelope } from '@scrutin/shared/protocol';
 import type { StationDb } from './db.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, signBatchExport, type BatchExportBody, type ElectionId, type Result, type StationId } from '@scrutin/shared/node';
+import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
+import { signBatchExport, type BatchExportBody } from '@scrutin/shared/protocol';
 import { allBatches } from './batches.ts';
 import type { StationDb } from './db.ts';
 

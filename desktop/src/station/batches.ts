@@ -1,20 +1,17 @@
 import { randomInt } from 'node:crypto';
+import { canonicalJson, type ElectionId, type Sha256Hex, type StationId } from '@scrutin/shared';
 import {
   EnvelopeSchema,
   SignedBatchSchema,
   SignedReceiptSchema,
   batchHash,
-  canonicalJson,
   signBatch,
   verifyReceipt,
-  type ElectionId,
   type Envelope,
   type PublicKey,
-  type Sha256Hex,
   type SignedBatch,
   type SignedReceipt,
-  type StationId,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared/protocol';
 import type { StationDb } from './db.ts';
 
 /**

@@ -1,13 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import {
-  ballotStyle,
-  canonicalJson,
-  type Contest,
-  type ElectionDefinition,
-  type Envelope,
-  type RidingCode,
-  type Selection,
-} from '@scrutin/shared/node';
+import { ballotStyle, canonicalJson, type Contest, type ElectionDefinition, type RidingCode, type Selection } from '@scrutin/shared';
+import type { Envelope } from '@scrutin/shared/protocol';
 import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '../api/station_api.ts';
 
 /**

@@ -5,15 +5,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EnvelopeSchema,
-  SignedBatchSchema,
-  batchHash,
-  receiptCode,
-  syntheticElection,
-  unwrap,
-  type CredentialHash,
-} from '@scrutin/shared/node';
+import { syntheticElection, unwrap, type CredentialHash } from '@scrutin/shared';
+import { receiptCode } from '@scrutin/shared/crypto';
+import { EnvelopeSchema, SignedBatchSchema, batchHash } from '@scrutin/shared/protocol';
 import { openStationDb } from './db.ts';
 import { ensureStationKey } from './enrolment.ts';
 import { GOOD_PIN, makeCredentials, makeKit, openTestStation, removeTempDirs, tempDir, TestClock } from './fixtures.test-support.ts';

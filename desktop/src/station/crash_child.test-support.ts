@@ -8,7 +8,8 @@
  * (the test runs it bundled into one file, which starts several times faster).
  */
 import { readFileSync } from 'node:fs';
-import { newBallotId, unwrap, type Ballot, type Selection } from '@scrutin/shared/node';
+import { unwrap, type Ballot, type Selection } from '@scrutin/shared';
+import { newBallotId } from '@scrutin/shared/crypto';
 import { openStation } from './station.ts';
 
 const [dataDir = '', cardsFile = '', startArg = '0', nowArg = '0'] = process.argv.slice(2);

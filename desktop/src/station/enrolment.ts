@@ -1,5 +1,12 @@
-import { z } from 'zod';
-import { PublicKeySchema, err, generateStationKeyPair, ok, type PublicKey, type Result } from '@scrutin/shared/node';
+import { err, ok, type Result } from '@scrutin/shared';
+import {
+  EnrolResponseSchema,
+  PublicKeySchema,
+  generateStationKeyPair,
+  refusalOf,
+  type EnrolRequest,
+  type PublicKey,
+} from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import type { StationDb } from './db.ts';
 import type { StationKit } from './kit.ts';
@@ -49,9 +56,6 @@ export function ensureStationKey(db: StationDb, now: number): StationKey {
     .immediate();
 }
 
-const EnrolResponseSchema = z.object({ station: z.string(), enrolledAt: z.string(), centralPublicKey: PublicKeySchema });
-const ErrorResponseSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
 export async function enrolStation(
   db: StationDb,
   kit: StationKit,
@@ -73,7 +77,12 @@ export async function enrolStation(
     response = await options.fetch(new URL('api/v1/stations/enrol', kit.centralUrl.endsWith('/') ? kit.centralUrl : `${kit.centralUrl}/`), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ election: kit.election.id, station: kit.stationId, token: token.trim(), publicKey: key.publicKey }),
+      body: JSON.stringify({
+        election: kit.election.id,
+        station: kit.stationId,
+        token: token.trim(),
+        publicKey: key.publicKey,
+      } satisfies EnrolRequest),
       signal: AbortSignal.timeout(30_000),
     });
     body = await response.json().catch(() => undefined);
@@ -81,11 +90,10 @@ export async function enrolStation(
     return fail({ kind: 'central-unreachable', detail: error instanceof Error ? error.message : String(error) });
   }
   if (!response.ok) {
-    const refused = ErrorResponseSchema.safeParse(body);
-    const code = refused.success ? refused.data.error.code : `http-${response.status}`;
+    const refused = refusalOf(response.status, body);
     if (response.status >= 500 || response.status === 429)
-      return fail({ kind: 'central-unreachable', detail: `${response.status} ${code}` });
-    return fail({ kind: 'enrolment-refused', code, status: response.status, detail: refused.success ? refused.data.error.message : '' });
+      return fail({ kind: 'central-unreachable', detail: `${response.status} ${refused.code}` });
+    return fail({ kind: 'enrolment-refused', code: refused.code, status: response.status, detail: refused.message });
   }
   const answer = EnrolResponseSchema.safeParse(body);
   if (!answer.success) return fail({ kind: 'central-unreachable', detail: 'the enrolment answer does not follow the protocol' });

@@ -1,28 +1,27 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ballotStyle,
-  generateStationKeyPair,
-  newBallotId,
   openSampleElection,
   unwrap,
   type Ballot,
   type ElectionDefinition,
-  type PublicKey,
   type RidingCode,
   type Selection,
   type StationId,
-} from '@scrutin/shared/node';
-import { generateCredentials } from '../../../server/src/credentials/generate.ts';
-import type { CredentialsManifest } from '../../../server/src/credentials/manifest.ts';
-import { buildStationKit } from './kit.ts';
+} from '@scrutin/shared';
+import { newBallotId } from '@scrutin/shared/crypto';
+import { generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
+import { buildKit, generateElectionCredentials, TEST_PIN_COST, type ElectionCredentials, type VoterCard } from '@scrutin/server/testing';
 import { openStation, type Station } from './station.ts';
 import type { SyncOptions } from './sync_engine.ts';
 
 /**
- * Test fixtures: the sample election with its credentials made by the real generator
- * (`scrutin credentials generate`), and station kits built from its shards.
+ * Test fixtures of the station (`@scrutin/desktop/testing`): the sample election with its
+ * credentials made by the real generator and station kits built from them (both by the one
+ * election fixture of `@scrutin/server/testing`), stations opened in temporary folders, a
+ * controllable clock, and ballots cast for a list of cards.
  */
 export const FIXTURE_STATION = 'ST-00001' as StationId;
 export const OTHER_STATION = 'ST-00004' as StationId;
@@ -33,20 +32,10 @@ export const POLL_WORKERS = [
   { name: 'Jordan Gagnon', pin: '730164' },
 ] as const;
 export const GOOD_PIN = POLL_WORKERS[0].pin;
-/** A cheap scrypt cost so tests run fast; real kits use the default. */
-export const TEST_PIN_COST = { N: 1024, r: 8, p: 1 } as const;
+export { TEST_PIN_COST };
 
-export interface Card {
-  readonly nas: string;
-  readonly code: string;
-}
-
-export interface CredentialsFixture {
-  readonly election: ElectionDefinition;
-  readonly dir: string;
-  readonly manifest: CredentialsManifest;
-  cards(station: StationId): Card[];
-}
+export type Card = VoterCard;
+export type CredentialsFixture = ElectionCredentials;
 
 const temporary: string[] = [];
 
@@ -61,22 +50,7 @@ export function removeTempDirs(): void {
 }
 
 export async function makeCredentials(election: ElectionDefinition): Promise<CredentialsFixture> {
-  const dir = tempDir('scrutin-credentials-');
-  const manifest = unwrap(await generateCredentials({ election, outDir: dir, workers: 1 }));
-  return {
-    election,
-    dir,
-    manifest,
-    cards(station) {
-      const entry = manifest.stations.find((s) => s.id === station);
-      if (entry === undefined) throw new Error(`no station ${station}`);
-      const [, ...lines] = readFileSync(join(dir, entry.cards), 'utf8').trimEnd().split('\n');
-      return lines.map((line) => {
-        const [nas = '', code = ''] = line.split(',');
-        return { nas, code };
-      });
-    },
-  };
+  return generateElectionCredentials(election, { dir: tempDir('scrutin-credentials-') });
 }
 
 export interface KitOptions {
@@ -99,27 +73,15 @@ export interface KitOptions {
 export const TEST_CLIP_CACHE = join(tmpdir(), 'scrutin-test-clip-cache');
 
 export async function makeKit(credentials: CredentialsFixture, options: KitOptions = {}): Promise<string> {
-  const station = options.station ?? FIXTURE_STATION;
-  const entry = credentials.manifest.stations.find((s) => s.id === station);
-  if (entry === undefined) throw new Error(`no station ${station}`);
-  const outDir = tempDir('scrutin-kit-');
-  unwrap(
-    await buildStationKit({
-      outDir,
-      election: credentials.election,
-      stationId: station,
-      credentials:
-        options.ridingIndex === false
-          ? { kind: 'shards', shardPath: join(credentials.dir, entry.shard) }
-          : { kind: 'directory', dir: credentials.dir },
-      centralUrl: options.centralUrl ?? 'https://central.example.org',
-      centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
-      pollWorkers: POLL_WORKERS,
-      pinCost: TEST_PIN_COST,
-      ...(options.audio === true ? { audio: { cacheDir: TEST_CLIP_CACHE } } : {}),
-    }),
-  );
-  return outDir;
+  return buildKit(credentials, options.station ?? FIXTURE_STATION, {
+    outDir: tempDir('scrutin-kit-'),
+    centralUrl: options.centralUrl ?? 'https://central.example.org',
+    centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
+    pollWorkers: POLL_WORKERS,
+    pinCost: TEST_PIN_COST,
+    ...(options.ridingIndex === undefined ? {} : { ridingIndex: options.ridingIndex }),
+    ...(options.audio === true ? { audio: { cacheDir: TEST_CLIP_CACHE } } : {}),
+  });
 }
 
 /** A controllable station clock. */

@@ -2,15 +2,10 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildRidingIndex,
-  generateStationKeyPair,
-  sha256OfFile,
-  unwrap,
-  type ElectionId,
-  type RidingCode,
-  type StationId,
-} from '@scrutin/shared/node';
+import { unwrap, type ElectionId, type RidingCode, type StationId } from '@scrutin/shared';
+import { sha256OfFile } from '@scrutin/shared/crypto';
+import { buildRidingIndex } from '@scrutin/shared/kit';
+import { generateStationKeyPair } from '@scrutin/shared/protocol';
 import {
   removeTempDirs,
   fixtureElection,

@@ -1,6 +1,6 @@
 /**
  * The station kit (docs/station-kit.md). Its format — schema, reading and verifying a kit
- * folder, building one — lives in `@scrutin/shared/node` (shared/src/kit/), because the
+ * folder, building one — lives in `@scrutin/shared/kit` (shared/src/kit/), because the
  * central CLI (`scrutin kit build`) and the results console build kits and the station loads
  * them. This module is the station's view of it (the audio folder's format: kit_audio.ts there).
  */
@@ -29,4 +29,4 @@ export {
   type KitError,
   type StationKit,
   type StationKitFile,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared/kit';

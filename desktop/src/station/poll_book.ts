@@ -1,18 +1,18 @@
 import Database from 'better-sqlite3';
 import {
-  credentialHash,
   err,
   ok,
   parseNas,
   parseVoterCode,
-  RidingIndex,
   type CredentialHash,
   type ElectionId,
   type NasError,
   type Result,
   type StationId,
   type VoterCodeError,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import { credentialHash } from '@scrutin/shared/crypto';
+import { RidingIndex } from '@scrutin/shared/kit';
 import type { StationDb } from './db.ts';
 
 /**

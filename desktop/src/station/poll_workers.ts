@@ -1,4 +1,5 @@
-import { PIN_PATTERN, err, isWithinVotingWindow, ok, verifyPin, type ElectionDefinition, type Result } from '@scrutin/shared/node';
+import { err, isWithinVotingWindow, ok, type ElectionDefinition, type Result } from '@scrutin/shared';
+import { PIN_PATTERN, verifyPin } from '@scrutin/shared/kit';
 import { appendAudit } from './audit_log.ts';
 import type { StationDb } from './db.ts';
 
@@ -14,7 +15,7 @@ import type { StationDb } from './db.ts';
  */
 export const MAX_PIN_FAILURES = 5;
 export const LOCKOUT_MS = 5 * 60_000;
-export { PIN_HASH_PATTERN, PIN_PATTERN, hashPin, verifyPin } from '@scrutin/shared/node';
+export { PIN_HASH_PATTERN, PIN_PATTERN, hashPin, verifyPin } from '@scrutin/shared/kit';
 
 export type PollsState = 'setup' | 'open' | 'closed';
 

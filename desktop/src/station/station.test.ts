@@ -4,8 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   blankBallot,
   formatVoterCode,
-  newBallotId,
-  receiptCode,
   unwrap,
   type Ballot,
   type CandidateId,
@@ -13,7 +11,8 @@ import {
   type RidingCode,
   type StationId,
   type VoterCode,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import { newBallotId, receiptCode } from '@scrutin/shared/crypto';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
 import {
   FIXTURE_STATION,

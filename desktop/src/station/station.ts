@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ElectionIdSchema,
-  PublicKeySchema,
   RidingCodeSchema,
   Sha256HexSchema,
   StationIdSchema,
@@ -15,9 +14,9 @@ import {
   parseElection,
   unwrap,
   type CredentialHash,
-  type Envelope,
   type Result,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import { PublicKeySchema, type Envelope } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
 import { ballotsCast, castBallot, checkBallot } from './ballot_box.ts';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sha256Hex } from '@scrutin/shared';
 import {
   SignedBatchSchema,
   batchHash,
@@ -7,8 +8,7 @@ import {
   verifyBatch,
   type PublicKey,
   type ReceiptBody,
-  type Sha256Hex,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared/protocol';
 import { readAuditLog } from './audit_log.ts';
 import {
   GOOD_PIN,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { ElectionIdSchema, Sha256HexSchema, StationIdSchema, err, ok, type Result } from '@scrutin/shared/node';
+import { err, ok, type Result } from '@scrutin/shared';
+import { SyncStatusSchema, refusalOf, type SyncStatus } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, unsyncedBatches, type StoredBatch } from './batches.ts';
 import type { StationDb } from './db.ts';
@@ -93,18 +93,6 @@ export function isPermanent(problem: SyncProblem): boolean {
     }
   }
 }
-
-export const SyncStatusSchema = z.object({
-  election: ElectionIdSchema,
-  station: StationIdSchema,
-  lastSequence: z.int().min(0),
-  digest: z.string(),
-  missing: z.array(z.int()),
-  batches: z.array(z.object({ sequence: z.int().min(1), batchHash: Sha256HexSchema, status: z.enum(['received', 'processed']) })),
-});
-export type CentralSyncStatus = z.infer<typeof SyncStatusSchema>;
-
-const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export interface SyncEngineDeps {
   readonly db: StationDb;
@@ -413,7 +401,7 @@ export class SyncEngine {
     return { kind: 'reconciled', resend };
   }
 
-  async #fetchStatus(kit: StationKit): Promise<Result<CentralSyncStatus, SyncProblem>> {
+  async #fetchStatus(kit: StationKit): Promise<Result<SyncStatus, SyncProblem>> {
     const url = endpoint(
       kit.centralUrl,
       `api/v1/sync/status?election=${encodeURIComponent(kit.election.id)}&station=${encodeURIComponent(kit.stationId)}`,
@@ -512,10 +500,9 @@ function endpoint(base: string, path: string): URL {
 }
 
 function refusal(status: number, json: unknown): SyncProblem {
-  const body = ErrorBodySchema.safeParse(json);
-  const code = body.success ? body.data.error.code : `http-${status}`;
+  const { code, message } = refusalOf(status, json);
   if (status === 429 || status >= 500) return { kind: 'server-busy', status, code };
-  return { kind: 'refused', status, code, detail: body.success ? body.data.error.message : '' };
+  return { kind: 'refused', status, code, detail: message };
 }
 
 function haltDetails(problem: SyncProblem): { readonly code: string; readonly sequence: number | null } {

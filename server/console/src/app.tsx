@@ -1,7 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Brand } from './components/ui.tsx';
-import { roleAtLeast, type Role } from './api/schemas.ts';
+import { roleAtLeast, type Role } from '@scrutin/shared/api';
 import { currentLanguage, setLanguage } from './i18n/index.ts';
 import { AuditPage } from './pages/audit.tsx';
 import { CredentialsPage } from './pages/credentials.tsx';

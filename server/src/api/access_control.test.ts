@@ -8,11 +8,13 @@ import { assemble, centralKey } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { saveElection } from '../elections/store.ts';
+import { CredentialJobs } from '../credentials/jobs.ts';
 import { ElectionCatalogue } from '../elections/catalogue.ts';
 import { createLogger, eventLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import { roleRequiredBy } from '../officials/auth.ts';
-import { createOfficial, NewOfficialSchema, ROLES, type Role } from '../officials/users.ts';
+import { CONSOLE_API, NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
+import { createOfficial } from '../officials/users.ts';
 import { InProcessBroker } from '../pipeline/broker.ts';
 import { RedisDedupStore } from '../pipeline/dedup.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
@@ -96,15 +98,18 @@ beforeAll(async () => {
     }),
   );
   const logger = createLogger('silent', 'access-control-test');
+  const services = assemble('services', db, new RedisDedupStore(SERVICE_URLS.redis, ns), new InProcessBroker());
+  const now = () => new Date('2026-10-05T12:00:00-04:00');
   ctx = {
     config,
-    services: assemble('services', db, new RedisDedupStore(SERVICE_URLS.redis, ns), new InProcessBroker()),
+    services,
     elections: new ElectionCatalogue(db, (json) => unwrap(parseElection(json))),
     metrics: createMetrics(false),
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
-    now: () => new Date('2026-10-05T12:00:00-04:00'),
+    now,
+    credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now, log: eventLogger(logger) }),
   };
   app = createApp(ctx);
   unwrap(await saveElection(db, election));
@@ -139,6 +144,17 @@ describe('the route list read from the routers', () => {
     const publicRoutes = [...routesOf(resultsRoutes(ctx)), ...routesOf(syncRoutes(ctx))];
     expect(publicRoutes.filter((r) => r.role !== undefined)).toEqual([]);
     expect(publicRoutes.every((r) => !r.path.includes('/admin'))).toBe(true);
+  });
+
+  it('holds exactly the endpoints of the API contract, each with the contract’s role', () => {
+    const mounted = [...routesOf(officialsRoutes(ctx)), ...routesOf(exportsRoutes(ctx)), ...routesOf(adminRoutes(ctx))]
+      .concat(routesOf(resultsRoutes(ctx)))
+      .map((r) => `${r.method.toUpperCase()} ${r.path} ${r.role ?? '-'}`)
+      .sort();
+    const contract = Object.values(CONSOLE_API)
+      .map((e) => `${e.method} /api/v1${e.path} ${'role' in e ? e.role : '-'}`)
+      .sort();
+    expect(mounted).toEqual(contract);
   });
 });
 

@@ -3,54 +3,25 @@ import { access, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cookieParser from 'cookie-parser';
-import { Router, json, type Request } from 'express';
-import {
-  buildStationKit,
-  describeKitBuildError,
-  ElectionIdSchema,
-  StationIdSchema,
-  issuesOf,
-  type ElectionDefinition,
-  type StationId,
-} from '@scrutin/shared/node';
-import { z } from 'zod';
+import { Router, json } from 'express';
+import { CONSOLE_API as API, type ResponseOf } from '@scrutin/shared/api';
+import { buildStationKit, describeKitBuildError } from '@scrutin/shared/kit';
 import type { AppContext } from '../app/context.ts';
-import { CredentialJobs } from '../credentials/jobs.ts';
-import { electionState } from '../elections/store.ts';
+import { acceptsCredentials } from '../elections/lifecycle.ts';
+import { electionState, hasCredentials } from '../elections/store.ts';
 import { recordAudit } from '../officials/audit.ts';
 import { createAuth, sessionOf } from '../officials/auth.ts';
-import { changeRole, RoleSchema, unlockOfficial, UsernameSchema, type Username } from '../officials/users.ts';
+import { changeRole, unlockOfficial } from '../officials/users.ts';
 import { ApiError, requireJson } from './errors.ts';
+import { electionOf, mount, noStore, parse, stationOf, unknownElection, usernameOf } from './http.ts';
 import { tarArchive, type TarEntry } from './tar.ts';
 
 /**
  * Administration routes the console adds to the officials' API (docs/operators.md):
- * credential generation as a background job with progress, voter cards per station, and
- * officials' roles. Admin only; every action is audit-logged.
+ * credential generation as a background job with progress (the jobs live in the app
+ * context), voter cards per station, station kits, and officials' roles. Admin only; every
+ * action is audit-logged.
  */
-
-const jobsByContext = new WeakMap<AppContext, CredentialJobs>();
-
-/** The credential jobs of this API process (one registry per server). */
-export function credentialJobsOf(ctx: AppContext): CredentialJobs {
-  let jobs = jobsByContext.get(ctx);
-  if (jobs === undefined) {
-    jobs = new CredentialJobs({ db: ctx.services.db, dedup: ctx.services.dedup, now: ctx.now, log: ctx.log });
-    jobsByContext.set(ctx, jobs);
-  }
-  return jobs;
-}
-
-const RoleChangeSchema = z.strictObject({ role: RoleSchema });
-
-const KitRequestSchema = z.strictObject({
-  pollWorkers: z
-    .array(z.strictObject({ name: z.string().trim().min(1).max(200), pin: z.string().regex(/^[0-9]{4,12}$/, 'a PIN is 4 to 12 digits') }))
-    .min(2, 'a station needs at least two poll workers')
-    .max(20),
-  /** Render the audio ballot into the kit (espeak-ng on this server). */
-  audio: z.boolean().optional(),
-});
 
 /** Every file under `dir`, as tar entries named `prefix/relative/path`. */
 async function folderEntries(dir: string, prefix: string): Promise<TarEntry[]> {
@@ -67,45 +38,21 @@ async function folderEntries(dir: string, prefix: string): Promise<TarEntry[]> {
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.services.db;
-  const { requireRole } = createAuth({ db, now: ctx.now });
-  const admin = requireRole('admin');
+  const auth = createAuth({ db, now: ctx.now });
   const body = [requireJson, json({ limit: 64 * 1024, strict: true })];
-  const jobs = credentialJobsOf(ctx);
-  router.use('/admin', cookieParser(), (_req, res, next) => {
-    res.set('cache-control', 'no-store');
-    next();
-  });
-
-  async function electionOf(req: Request): Promise<ElectionDefinition> {
-    const id = ElectionIdSchema.safeParse(req.params.id);
-    const election = id.success ? await ctx.elections.get(id.data) : undefined;
-    if (election === undefined) throw new ApiError('unknown-election', `There is no election ${String(req.params.id)} on this server.`);
-    return election;
-  }
-
-  function stationOf(req: Request, election: ElectionDefinition): StationId {
-    const station = StationIdSchema.safeParse(req.params.station);
-    if (!station.success || !election.stations.some((s) => s.id === station.data)) {
-      throw new ApiError('unknown-station', `Station ${String(req.params.station)} is not part of election ${election.id}.`);
-    }
-    return station.data;
-  }
-
-  function usernameOf(req: Request): Username {
-    const name = UsernameSchema.safeParse(req.params.username);
-    if (!name.success) throw new ApiError('unknown-official', `There is no official named ${String(req.params.username)}.`);
-    return name.data;
-  }
+  const jobs = ctx.credentialJobs;
+  router.use('/admin', cookieParser(), noStore);
 
   // --- credentials: generate, load, cards --------------------------------------------------
 
-  router.post('/admin/elections/:id/credentials/jobs', admin, async (req, res) => {
-    const election = await electionOf(req);
+  mount(router, auth, API.startCredentialJob, async (req, res) => {
+    const election = await electionOf(ctx, req);
     const state = await electionState(db, election.id);
-    if (state !== 'draft' && state !== 'open') {
+    if (state === undefined) throw unknownElection(election.id);
+    if (!acceptsCredentials(state)) {
       throw new ApiError(
         'not-editable',
-        `Election ${election.id} is ${state ?? 'unknown'}: credentials can be generated only while it is draft or open.`,
+        `Election ${election.id} is ${state}: credentials can be generated only while it is draft or open.`,
         { state },
       );
     }
@@ -115,11 +62,7 @@ export function adminRoutes(ctx: AppContext): Router {
         job: running.id,
       });
     }
-    const { rows } = await db.query<{ n: string }>(
-      'SELECT count(*)::text AS n FROM (SELECT 1 FROM credentials WHERE election_id = $1 LIMIT 1) c',
-      [election.id],
-    );
-    if (Number(rows[0]?.n ?? 0) > 0) {
+    if (await hasCredentials(db, election.id)) {
       throw new ApiError(
         'credentials-already-loaded',
         `Election ${election.id} already has credentials loaded; generating a second set would give every voter two cards.`,
@@ -132,25 +75,25 @@ export function adminRoutes(ctx: AppContext): Router {
       voters: job.totalVoters,
       stations: job.totalStations,
     });
-    res.status(202).json(job);
+    res.status(202).json(job satisfies ResponseOf<typeof API.startCredentialJob>);
   });
 
-  router.get('/admin/elections/:id/credentials/jobs/latest', admin, async (req, res) => {
-    const election = await electionOf(req);
-    res.json({ job: jobs.latestOf(election.id) ?? null });
+  mount(router, auth, API.latestCredentialJob, async (req, res) => {
+    const election = await electionOf(ctx, req);
+    res.json({ job: jobs.latestOf(election.id) ?? null } satisfies ResponseOf<typeof API.latestCredentialJob>);
   });
 
-  router.get('/admin/elections/:id/credentials/jobs/:job', admin, async (req, res) => {
-    const election = await electionOf(req);
+  mount(router, auth, API.credentialJob, async (req, res) => {
+    const election = await electionOf(ctx, req);
     const job = jobs.get(String(req.params.job));
     if (job?.election !== election.id)
       throw new ApiError('not-found', `There is no credential job ${String(req.params.job)} for election ${election.id}.`);
-    res.json(job);
+    res.json(job satisfies ResponseOf<typeof API.credentialJob>);
   });
 
   // The cards of one station: NAS and codes to print. Secret, so every download is audited.
-  router.get('/admin/elections/:id/credentials/jobs/:job/cards/:station', admin, async (req, res) => {
-    const election = await electionOf(req);
+  mount(router, auth, API.voterCards, async (req, res) => {
+    const election = await electionOf(ctx, req);
     const station = stationOf(req, election);
     const job = jobs.get(String(req.params.job));
     const path = job?.election === election.id ? jobs.cardsPath(job.id, station) : undefined;
@@ -175,16 +118,10 @@ export function adminRoutes(ctx: AppContext): Router {
 
   // A station kit (scrutin kit build), from the credentials of the election's finished job, as
   // a tar archive. The poll workers' PINs travel in the request only: the kit holds their hashes.
-  router.post('/admin/elections/:id/stations/:station/kit', admin, ...body, async (req, res) => {
-    const election = await electionOf(req);
+  mount(router, auth, API.kit, ...body, async (req, res) => {
+    const election = await electionOf(ctx, req);
     const station = stationOf(req, election);
-    const parsed = KitRequestSchema.safeParse(req.body);
-    if (!parsed.success)
-      throw new ApiError(
-        'invalid-request',
-        'Send {"pollWorkers": [{"name", "pin"}, …]} with at least two poll workers.',
-        issuesOf(parsed.error),
-      );
+    const request = parse(API.kit.body, req.body, 'Send {"pollWorkers": [{"name", "pin"}, …]} with at least two poll workers.');
     const job = jobs.latestOf(election.id);
     const credentials = job === undefined ? undefined : jobs.directoryOf(job.id);
     if (credentials === undefined) {
@@ -202,15 +139,15 @@ export function adminRoutes(ctx: AppContext): Router {
         credentials: { kind: 'directory', dir: credentials },
         centralUrl: `${req.protocol}://${req.get('host') ?? `${ctx.config.host}:${ctx.config.port}`}`,
         centralPublicKey: ctx.centralKey.publicKey,
-        pollWorkers: parsed.data.pollWorkers,
-        ...(parsed.data.audio === true ? { audio: {} } : {}),
+        pollWorkers: request.pollWorkers,
+        ...(request.audio === true ? { audio: {} } : {}),
       });
       if (!built.ok) throw new ApiError('invalid-request', `The station kit could not be built: ${describeKitBuildError(built.error)}.`);
       const archive = tarArchive(await folderEntries(join(out, station), station));
       await recordAudit(db, sessionOf(req).username, 'station.kit_downloaded', {
         election: election.id,
         station,
-        pollWorkers: parsed.data.pollWorkers.map((w) => w.name),
+        pollWorkers: request.pollWorkers.map((w) => w.name),
       });
       ctx.log('station.kit_downloaded', { election: election.id, station });
       res.set('content-disposition', `attachment; filename="${election.id}-${station}-kit.tar"`).type('application/x-tar').send(archive);
@@ -221,26 +158,25 @@ export function adminRoutes(ctx: AppContext): Router {
 
   // --- officials ----------------------------------------------------------------------------
 
-  router.post('/admin/officials/:username/role', admin, ...body, async (req, res) => {
+  mount(router, auth, API.changeRole, ...body, async (req, res) => {
     const actor = sessionOf(req).username;
     const username = usernameOf(req);
-    const parsed = RoleChangeSchema.safeParse(req.body);
-    if (!parsed.success) throw new ApiError('invalid-request', 'Send {"role": "admin" | "official" | "observer"}.', issuesOf(parsed.error));
+    const { role } = parse(API.changeRole.body, req.body, 'Send {"role": "admin" | "official" | "observer"}.');
     if (username === actor)
       throw new ApiError('invalid-request', 'You cannot change your own role: ask another admin.', [
         { path: 'username', message: 'your own account' },
       ]);
     const changed = await db.transaction(async (tx) => {
-      const result = await changeRole(tx, username, parsed.data.role);
+      const result = await changeRole(tx, username, role);
       if (result.ok) await recordAudit(tx, actor, 'official.role_changed', { username, from: result.value.from, to: result.value.to });
       return result;
     });
     if (!changed.ok) throw new ApiError('unknown-official', `There is no official named ${username}.`);
     ctx.log('official.role_changed', { username, from: changed.value.from, to: changed.value.to, by: actor });
-    res.json({ username, role: changed.value.to, previous: changed.value.from });
+    res.json({ username, role: changed.value.to, previous: changed.value.from } satisfies ResponseOf<typeof API.changeRole>);
   });
 
-  router.post('/admin/officials/:username/unlock', admin, async (req, res) => {
+  mount(router, auth, API.unlock, async (req, res) => {
     const actor = sessionOf(req).username;
     const username = usernameOf(req);
     const unlocked = await db.transaction(async (tx) => {
@@ -249,7 +185,7 @@ export function adminRoutes(ctx: AppContext): Router {
       return result;
     });
     if (!unlocked.ok) throw new ApiError('unknown-official', `There is no official named ${username}.`);
-    res.json({ username, wasLocked: unlocked.value.wasLocked });
+    res.json({ username, wasLocked: unlocked.value.wasLocked } satisfies ResponseOf<typeof API.unlock>);
   });
 
   return router;

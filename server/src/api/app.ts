@@ -2,11 +2,13 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../app/context.ts';
 import { adminRoutes } from './admin_routes.ts';
+import { refreshProbes } from '../monitoring/probes.ts';
 import { consoleRoutes } from './console_static.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
 import { exportsRoutes } from './exports_routes.ts';
 import { officialsRoutes } from './officials_routes.ts';
-import { mapReplacer, resultsRoutes } from './results_routes.ts';
+import { mapReplacer } from './http.ts';
+import { resultsRoutes } from './results_routes.ts';
 import { syncRoutes } from './sync_routes.ts';
 
 /**
@@ -32,7 +34,8 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   const app = express();
   app.disable('x-powered-by');
   app.set('json replacer', mapReplacer);
-  app.set('trust proxy', false);
+  // Behind N reverse proxies (TRUST_PROXY_HOPS), the client is N hops back in X-Forwarded-For.
+  app.set('trust proxy', ctx.config.trustProxyHops === 0 ? false : ctx.config.trustProxyHops);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
 
   app.get('/healthz', (_req, res) => {
@@ -46,13 +49,8 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   });
 
   app.get('/metrics', async (_req, res) => {
-    try {
-      const depths = await ctx.services.broker.depths();
-      ctx.metrics.queueDepth.set({ queue: 'batches' }, depths.queued);
-      ctx.metrics.queueDepth.set({ queue: 'dead' }, depths.deadLettered);
-    } catch {
-      // The broker being down shows in /readyz; metrics still answer.
-    }
+    // Dependencies down show as scrutin_dependency_up 0 (and in /readyz); metrics still answer.
+    await refreshProbes(ctx.metrics, ctx.services);
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 

@@ -1,49 +1,12 @@
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@scrutin/shared/protocol';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
  * Every refusal is JSON `{ error: { code, message, details? } }` with a stable,
- * machine-readable code (documented in docs/protocol.md) and a message a person can act on.
- * A refused request changes nothing.
+ * machine-readable code from the protocol's table (`ERROR_STATUS` in @scrutin/shared/protocol,
+ * documented in docs/protocol.md) and a message a person can act on. A refused request
+ * changes nothing.
  */
-export const ERROR_STATUS = {
-  'malformed-json': 400,
-  'invalid-request': 400,
-  'bad-signature': 401,
-  unauthenticated: 401,
-  'station-not-enrolled': 403,
-  'station-revoked': 403,
-  forbidden: 403,
-  'csrf-token-invalid': 403,
-  'bad-enrolment-token': 403,
-  'outside-voting-window': 403,
-  'sync-deadline-passed': 403,
-  'unknown-election': 404,
-  'unknown-station': 404,
-  'not-found': 404,
-  'sequence-conflict': 409,
-  'chain-mismatch': 409,
-  'election-not-accepting': 409,
-  'station-already-enrolled': 409,
-  'not-editable': 409,
-  'body-too-large': 413,
-  'unsupported-media-type': 415,
-  'invalid-batch': 422,
-  'invalid-ballots': 422,
-  'invalid-definition': 422,
-  'rate-limited': 429,
-  'account-locked': 429,
-  'service-unavailable': 503,
-  'internal-error': 500,
-  'invalid-transition': 409,
-  'batches-pending': 409,
-  'station-not-revocable': 409,
-  'official-exists': 409,
-  'credential-conflict': 409,
-  'unknown-official': 404,
-  'credentials-already-loaded': 409,
-} as const;
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -58,14 +21,10 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly details?: unknown };
-}
-
 export function sendError(res: Response, error: ApiError): void {
-  const body: ErrorBody = {
+  const body = {
     error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
-  };
+  } satisfies ErrorBody;
   res.status(error.status).json(body);
 }
 

@@ -22,16 +22,19 @@ import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
-import { createOfficial, NewOfficialSchema, ROLES, type Role } from '../officials/users.ts';
+import { NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
+import { createOfficial } from '../officials/users.ts';
 import { InProcessBroker } from '../pipeline/broker.ts';
 import { RedisDedupStore } from '../pipeline/dedup.ts';
 import type { BatchMessage } from '../pipeline/messages.ts';
+import { CredentialJobs } from '../credentials/jobs.ts';
 import { ElectionCatalogue } from '../elections/catalogue.ts';
 import { processBatch } from '../pipeline/validator.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { createApp } from './app.ts';
-import { LOGIN_RATE_LIMIT, MAX_CREDENTIALS_PER_REQUEST } from './officials_routes.ts';
+import { MAX_CREDENTIALS_PER_REQUEST } from '@scrutin/shared/api';
+import { LOGIN_RATE_LIMIT } from './officials_routes.ts';
 
 /**
  * The officials' API end to end over HTTP, on the real Postgres and Redis: sessions,
@@ -131,6 +134,7 @@ beforeAll(async () => {
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
     now: () => clock,
+    credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
   };
   app = createApp(ctx);
   for (const role of ['admin', 'official', 'observer'] as const) {

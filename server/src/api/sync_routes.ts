@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { Router, json, type Request } from 'express';
-import { ElectionIdSchema, StationIdSchema, issuesOf } from '@scrutin/shared/node';
-import { z } from 'zod';
+import { issuesOf } from '@scrutin/shared';
+import { EnrolRequestSchema, SyncStatusQuerySchema, type EnrolResponse } from '@scrutin/shared/protocol';
 import type { AppContext } from '../app/context.ts';
-import { enrolStation, EnrolRequestSchema } from '../sync/enrolment.ts';
+import { enrolStation } from '../sync/enrolment.ts';
 import { receiveBatch, syncStatus } from '../sync/intake.ts';
 import { ApiError, requireJson } from './errors.ts';
 
@@ -29,7 +29,7 @@ export function syncRoutes(ctx: AppContext): Router {
     if (!parsed.success) throw new ApiError('invalid-request', 'The enrolment request is malformed.', issuesOf(parsed.error));
     const enrolled = await enrolStation(ctx.services.db, parsed.data);
     ctx.log('station.enrolled', { station: enrolled.station });
-    res.status(200).json({ ...enrolled, centralPublicKey: ctx.centralKey.publicKey });
+    res.status(200).json({ ...enrolled, centralPublicKey: ctx.centralKey.publicKey } satisfies EnrolResponse);
   });
 
   router.post('/sync/batches', requireJson, batchBody, async (req: Request, res) => {
@@ -56,9 +56,8 @@ export function syncRoutes(ctx: AppContext): Router {
       .end(receipt);
   });
 
-  const StatusQuery = z.object({ election: ElectionIdSchema, station: StationIdSchema });
   router.get('/sync/status', async (req, res) => {
-    const parsed = StatusQuery.safeParse(req.query);
+    const parsed = SyncStatusQuerySchema.safeParse(req.query);
     if (!parsed.success) throw new ApiError('invalid-request', 'Give election and station as query parameters.', issuesOf(parsed.error));
     res.json(await syncStatus(ctx.services.db, parsed.data.election, parsed.data.station));
   });

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { CredentialJobs } from '../credentials/jobs.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import type { CentralKey, Services } from './services.ts';
 import type { Logger } from 'pino';
@@ -15,4 +16,6 @@ export interface AppContext {
   readonly log: EventLogger;
   readonly centralKey: CentralKey;
   readonly now: () => Date;
+  /** The credential generation jobs of this process; their secret files go when it stops. */
+  readonly credentialJobs: CredentialJobs;
 }

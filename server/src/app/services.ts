@@ -25,10 +25,10 @@ export async function openServices(config: Config, log: EventLogger): Promise<Se
   if (applied.length > 0) log('migrations.applied', { versions: applied });
   if (config.services === null) return assemble('embedded', db, new MemoryDedupStore(), new InProcessBroker());
   const broker = new RabbitBroker(config.services.amqpUrl, config.namespace, (event, detail) => {
-    log(event, detail instanceof Error ? { error: detail.message } : {});
+    log(event, detail instanceof Error ? { error: detail.message } : typeof detail === 'object' && detail !== null ? { ...detail } : {});
   });
   await broker.ensureConnected();
-  return assemble('services', db, new RedisDedupStore(config.services.redisUrl, config.namespace), broker);
+  return assemble('services', db, new RedisDedupStore(config.services.redis, config.namespace), broker);
 }
 
 export function assemble(mode: Services['mode'], db: Database, dedup: DedupStore, broker: BatchBroker): Services {

@@ -18,7 +18,7 @@ export function registerServe(program: Command): void {
 
   program
     .command('worker')
-    .description('Start a validator worker (needs DATABASE_URL, AMQP_URL and REDIS_URL).')
+    .description('Start a validator worker (needs DATABASE_URL, AMQP_URL and REDIS_URL); metrics and probes on METRICS_PORT.')
     .action(async () => {
       const config = configOrExit(process.env);
       if (config.services === null) {
@@ -28,6 +28,7 @@ export function registerServe(program: Command): void {
         process.exit(2);
       }
       const worker = await startWorker(config);
+      console.log(`Scrutin validator; metrics and probes on ${worker.metricsUrl}`);
       stopOnSignal(() => worker.stop());
     });
 }

@@ -1,19 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { describeIrvInputError, tabulateIrv, type SliceDimension } from '@scrutin/shared';
 import {
   asRankingCount,
   buildDetailedReport,
   buildSliceReport,
-  describeIrvInputError,
   describeRctabLoadError,
   loadRctabContest,
   serializeDetailedReport,
   sliceFileLabel,
-  tabulateIrv,
   type DetailedReport,
-  type SliceDimension,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared/rctab';
 
 /** What our reports say made them, where RCTab writes "RCTab 2.0.0". */
 const GENERATED_BY = 'Scrutin 0.1.0';

@@ -4,7 +4,8 @@ import { describeIssues, issuesOf } from '@scrutin/shared/node';
 import { loadConfig, type Config } from '../config.ts';
 import { migrate, pgliteDatabase, postgresDatabase, type Database } from '../db/database.ts';
 import { recordAudit } from '../officials/audit.ts';
-import { createOfficial, NewOfficialSchema, RoleSchema, ROLES, UsernameSchema, type Role } from '../officials/users.ts';
+import { NewOfficialSchema, RoleSchema, ROLES, UsernameSchema, type Role } from '@scrutin/shared/api';
+import { createOfficial } from '../officials/users.ts';
 
 /**
  * `scrutin users add`: creates an official's account directly in the database — how the

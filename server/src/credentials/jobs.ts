@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ElectionDefinition, type ElectionId, type StationId } from '@scrutin/shared/node';
+import type { ElectionDefinition, ElectionId, StationId } from '@scrutin/shared';
+import type { CredentialJobPhase } from '@scrutin/shared/api';
 import type { Database } from '../db/database.ts';
 import type { EventLogger } from '../logger.ts';
 import { loadCredentials } from '../elections/store.ts';
@@ -18,8 +19,6 @@ import { CENTRAL_FILE, cardsFileOf } from './manifest.ts';
  * in a private temporary directory of this process until it stops or the job is replaced;
  * the console downloads the cards station by station.
  */
-
-export type CredentialJobPhase = 'generating' | 'loading' | 'done' | 'failed';
 
 export interface CredentialJobView {
   readonly id: string;

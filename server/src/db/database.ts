@@ -150,3 +150,14 @@ export async function migrate(db: Database, available: readonly Migration[] = mi
     return done;
   });
 }
+
+/** A `Database` whose `transaction` joins the transaction already open in `tx`. */
+export function insideTransaction(db: Database, tx: Queryable): Database {
+  return {
+    engine: db.engine,
+    query: (text, params) => tx.query(text, params),
+    exec: (sql) => tx.exec(sql),
+    transaction: (work) => work(tx),
+    close: () => Promise.reject(new Error('cannot close a database from inside a transaction')),
+  };
+}

@@ -9,13 +9,12 @@ import {
   type ValidationIssue,
   err,
   ok,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared';
+import type { ElectionState, ElectionSummary } from '@scrutin/shared/api';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DedupStore } from '../pipeline/dedup.ts';
 
 /** Elections and their credentials in Postgres, and the Redis fast path kept in step. */
-
-export type ElectionState = 'draft' | 'open' | 'closed' | 'certified';
 
 export type SaveElectionError =
   | { readonly kind: 'invalid-definition'; readonly issues: readonly ValidationIssue[] }
@@ -57,6 +56,34 @@ export async function setElectionState(db: Queryable, id: ElectionId, state: Ele
 export async function electionState(db: Queryable, id: ElectionId): Promise<ElectionState | undefined> {
   const { rows } = await db.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1', [id]);
   return rows[0]?.state;
+}
+
+/** Every election on this server, in the order they were loaded. */
+export async function listElections(db: Queryable): Promise<ElectionSummary[]> {
+  const { rows } = await db.query<{ id: ElectionId; state: ElectionState; definition: ElectionDefinition }>(
+    'SELECT id, state, definition FROM elections ORDER BY loaded_at',
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    state: r.state,
+    name: r.definition.name,
+    opensAt: r.definition.opensAt,
+    closesAt: r.definition.closesAt,
+    syncDeadline: r.definition.syncDeadline,
+  }));
+}
+
+export async function electionExists(db: Queryable, id: ElectionId): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM elections WHERE id = $1', [id])).rows.length > 0;
+}
+
+/** Whether any credential is loaded for the election. */
+export async function hasCredentials(db: Queryable, id: ElectionId): Promise<boolean> {
+  const { rows } = await db.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM (SELECT 1 FROM credentials WHERE election_id = $1 LIMIT 1) c',
+    [id],
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 export interface CredentialEntry {
@@ -136,4 +163,19 @@ export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: E
   }
   await dedup.setLoaded(election);
   return total;
+}
+
+/**
+ * Makes Redis hold exactly what Postgres holds for the election: forgets every key of its
+ * stations, then rebuilds them. After Postgres is restored from a backup, Redis may still mark
+ * credentials used by batches the restore took away; this removes those marks (the stations
+ * send the batches again and they count afresh). Safe while validators run: until the rebuild
+ * finishes they find no marks and Postgres decides alone.
+ */
+export async function resetDedup(db: Queryable, dedup: DedupStore, election: ElectionDefinition): Promise<number> {
+  await dedup.forget(
+    election.id,
+    election.stations.map((s) => s.id),
+  );
+  return rebuildDedup(db, dedup, election.id);
 }

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'export.downloaded',
   'batches.verified',
   'station.kit_downloaded',
+  'queue.dead_letters_purged',
+  'queue.dead_letters_requeued',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../api/errors.ts';
 import type { Queryable } from '../db/database.ts';
 import { authenticate, type Session } from './sessions.ts';
-import { roleAtLeast, type Role } from './users.ts';
+import { roleAtLeast, type Role } from '@scrutin/shared/api';
 
 /**
  * Access control for the officials' API.

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/services.ts';
 import { authenticate, DEFAULT_LOGIN_POLICY, login, logout } from './sessions.ts';
-import { createOfficial, listOfficials, NewOfficialSchema } from './users.ts';
+import { NewOfficialSchema } from '@scrutin/shared/api';
+import { createOfficial, listOfficials } from './users.ts';
 
 /** Sessions and lockout on the real Postgres. */
 let testDb: TestDatabase;

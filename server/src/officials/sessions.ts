@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '@scrutin/shared/node';
 import type { Database, Queryable } from '../db/database.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { UsernameSchema, type Role, type Username } from './users.ts';
+import { UsernameSchema, type Role, type Username } from '@scrutin/shared/api';
 
 /**
  * Officials' sessions, kept in Postgres so that every API replica sees them. The session

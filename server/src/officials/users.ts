@@ -1,66 +1,16 @@
-import { err, ok, type Result } from '@scrutin/shared/node';
-import { z } from 'zod';
+import { err, ok, type Result } from '@scrutin/shared';
+import type { NewOfficial, Official as OfficialView, Role, Username } from '@scrutin/shared/api';
 import type { Queryable } from '../db/database.ts';
 import { hashPassword } from './passwords.ts';
 
 /**
  * Officials: the people who use the results console and the election administration API.
- * Roles are ordered: an admin can do everything an official can, an official everything an
- * observer can.
+ * Their roles, usernames and password policy are the API's contract (@scrutin/shared/api).
  */
 
-export const ROLES = ['observer', 'official', 'admin'] as const;
-export const RoleSchema = z.enum(ROLES);
-export type Role = z.infer<typeof RoleSchema>;
-
-export function roleAtLeast(role: Role, required: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(required);
-}
-
-export const UsernameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'a username is 2–64 lower-case letters, digits, dots, dashes or underscores')
-  .brand<'Username'>();
-export type Username = z.infer<typeof UsernameSchema>;
-
-export const MIN_PASSWORD_LENGTH = 12;
-const MAX_PASSWORD_LENGTH = 1024;
-
-/**
- * A password an official may choose: long enough (NIST SP 800-63B: length, not composition
- * rules), not the username, not one character repeated.
- */
-export function passwordProblem(password: string, username: string): string | undefined {
-  /** Counted in code points, so an accented letter or an emoji counts once. */
-  const chars = Array.from(password);
-  if (chars.length < MIN_PASSWORD_LENGTH) return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (chars.length > MAX_PASSWORD_LENGTH) return `a password has at most ${MAX_PASSWORD_LENGTH} characters`;
-  const lower = password.toLowerCase();
-  if (lower === username.toLowerCase() || (username.length >= 4 && lower.includes(username.toLowerCase())))
-    return 'a password must not contain the username';
-  if (new Set(chars).size < 4) return 'a password needs at least 4 different characters';
-  return undefined;
-}
-
-export const NewOfficialSchema = z
-  .strictObject({
-    username: UsernameSchema,
-    password: z.string(),
-    role: RoleSchema,
-  })
-  .superRefine((value, context) => {
-    const problem = passwordProblem(value.password, value.username);
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['password'], message: problem });
-  });
-export type NewOfficial = z.infer<typeof NewOfficialSchema>;
-
-export interface Official {
+/** An official's account as the API shows it (never the password hash). */
+export interface Official extends OfficialView {
   readonly username: Username;
-  readonly role: Role;
-  readonly createdAt: string;
-  readonly failedLogins: number;
-  /** Set while the account is locked after repeated failed logins. */
-  readonly lockedUntil: string | null;
 }
 
 export type CreateOfficialError = { readonly kind: 'exists'; readonly username: Username };

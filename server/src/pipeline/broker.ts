@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { amqpUrls, declareTopology, ROUTING_KEY, topologyNames, TopologyMismatchError, type Topology } from './broker_topology.ts';
 
 /**
  * The queue between the API and the validators. The API publishes a batch and answers the
@@ -30,32 +31,24 @@ export class BrokerUnavailableError extends Error {
   }
 }
 
-export type BrokerEvent = 'broker.connected' | 'broker.connection_lost' | 'broker.connect_failed' | 'broker.ack_lost';
+export type BrokerEvent =
+  | 'broker.connected'
+  | 'broker.connection_lost'
+  | 'broker.connect_failed'
+  | 'broker.ack_lost'
+  | 'broker.topology_mismatch'
+  | 'broker.consumer_cancelled'
+  | 'broker.message_returned';
 
-interface Topology {
-  readonly exchange: string;
-  readonly queue: string;
-  readonly deadLetterExchange: string;
-  readonly deadLetterQueue: string;
-}
-
-export function topologyNames(namespace: string): Topology {
-  return {
-    exchange: `${namespace}.batches`,
-    queue: `${namespace}.batches`,
-    deadLetterExchange: `${namespace}.batches.dlx`,
-    deadLetterQueue: `${namespace}.batches.dead`,
-  };
-}
-
-/** Redeliveries after which a batch that keeps killing its validator is dead-lettered. */
-const DELIVERY_LIMIT = 20;
+export { topologyNames } from './broker_topology.ts';
 
 /**
- * RabbitMQ: a durable direct exchange, a durable quorum queue bound to it with a delivery
- * limit and a dead-letter exchange, persistent messages and publisher confirms. The topology
- * is declared at every (re)connection; declaring it again is idempotent. The connection is
- * re-established after a broker restart and consumers resubscribe.
+ * RabbitMQ (topology in broker_topology.ts): quorum queues, persistent messages, publisher
+ * confirms. The topology is declared at every (re)connection; declaring it again is
+ * idempotent, and a queue declared otherwise stops the connection with a
+ * `broker.topology_mismatch` event until `scrutin broker migrate` has run. `url` may list a
+ * cluster's nodes separated by commas: a lost connection is re-established with the next one,
+ * and consumers resubscribe.
  */
 export class RabbitBroker implements BatchBroker {
   private model: ChannelModel | null = null;
@@ -63,29 +56,39 @@ export class RabbitBroker implements BatchBroker {
   private connecting: Promise<void> | null = null;
   private closed = false;
   private readonly names: Topology;
+  private readonly urls: readonly string[];
+  /** Index in `urls` of the node to try next. */
+  private next = 0;
+  /** Message ids the broker returned as unroutable, until their confirm arrives. */
+  private readonly returned = new Set<string>();
   private consumer: { handler: (d: Delivery) => Promise<Disposition>; prefetch: number } | null = null;
 
   constructor(
-    private readonly url: string,
+    url: string,
     namespace: string,
     private readonly onEvent: (event: BrokerEvent, detail?: unknown) => void = () => undefined,
   ) {
     this.names = topologyNames(namespace);
+    this.urls = amqpUrls(url);
+    if (this.urls.length === 0) throw new Error('no AMQP URL');
   }
 
   private async connect(): Promise<void> {
-    const model = await amqp.connect(this.url);
-    const channel = await model.createConfirmChannel();
-    const { exchange, queue, deadLetterExchange, deadLetterQueue } = this.names;
-    await channel.assertExchange(deadLetterExchange, 'fanout', { durable: true });
-    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await channel.bindQueue(deadLetterQueue, deadLetterExchange, '');
-    await channel.assertExchange(exchange, 'direct', { durable: true });
-    await channel.assertQueue(queue, {
-      durable: true,
-      arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': deadLetterExchange, 'x-delivery-limit': DELIVERY_LIMIT },
-    });
-    await channel.bindQueue(queue, exchange, 'batch');
+    // Round robin: after a failure or a lost connection, the next node is tried first.
+    const url = this.urls[this.next % this.urls.length] as string;
+    this.next = (this.next + 1) % this.urls.length;
+    const model = await amqp.connect(url);
+    model.on('error', () => undefined);
+    let channel: ConfirmChannel;
+    try {
+      channel = await model.createConfirmChannel();
+      channel.on('error', () => undefined);
+      await declareTopology(channel, this.names);
+    } catch (error) {
+      await model.close().catch(() => undefined);
+      if (error instanceof TopologyMismatchError) this.onEvent('broker.topology_mismatch', error);
+      throw error;
+    }
     const lost = (error?: unknown) => {
       if (this.model !== model) return;
       this.model = null;
@@ -95,11 +98,20 @@ export class RabbitBroker implements BatchBroker {
     };
     model.on('close', lost);
     model.on('error', lost);
-    channel.on('error', () => undefined);
+    // A channel the broker closed (a channel error) is useless: start again on a new connection.
+    channel.on('close', () => {
+      if (this.channel === channel) void model.close().catch(() => undefined);
+    });
+    // A mandatory message no queue took comes back before its confirm: it was not stored.
+    channel.on('return', (message: ConsumeMessage) => {
+      const id = message.properties.messageId as unknown;
+      if (typeof id === 'string') this.returned.add(id);
+      this.onEvent('broker.message_returned');
+    });
     this.model = model;
     this.channel = channel;
     if (this.consumer !== null) await this.subscribe(channel, this.consumer.handler, this.consumer.prefetch);
-    this.onEvent('broker.connected');
+    this.onEvent('broker.connected', { url: hidePassword(url) });
   }
 
   /** Connects, retrying with backoff until it succeeds or the broker is closed. */
@@ -150,12 +162,14 @@ export class RabbitBroker implements BatchBroker {
     await new Promise<void>((resolve, reject) => {
       channel.publish(
         this.names.exchange,
-        'batch',
+        ROUTING_KEY,
         content,
         { persistent: true, messageId, contentType: 'application/json', mandatory: true },
         (error) => {
-          if (error === null || error === undefined) resolve();
-          else reject(new BrokerUnavailableError(error));
+          const unroutable = this.returned.delete(messageId);
+          if (error !== null && error !== undefined) reject(new BrokerUnavailableError(error));
+          else if (unroutable) reject(new BrokerUnavailableError('no queue is bound to the batch exchange: the message was not stored'));
+          else resolve();
         },
       );
     });
@@ -164,7 +178,15 @@ export class RabbitBroker implements BatchBroker {
   private async subscribe(channel: ConfirmChannel, handler: (d: Delivery) => Promise<Disposition>, prefetch: number): Promise<void> {
     await channel.prefetch(prefetch);
     await channel.consume(this.names.queue, (message: ConsumeMessage | null) => {
-      if (message === null) return; // the queue was deleted or the consumer cancelled
+      if (message === null) {
+        // The broker cancelled the consumer (the queue was deleted, e.g. by a migration, or its
+        // node went away): reconnect, which declares the topology again and resubscribes;
+        // unless this broker is being closed (destroy() deletes its own queues).
+        if (this.closed) return;
+        this.onEvent('broker.consumer_cancelled');
+        void this.model?.close().catch(() => undefined);
+        return;
+      }
       void handler({ content: message.content, redelivered: message.fields.redelivered }).then(
         (disposition) => {
           // The channel may be gone (broker restart): the message is then redelivered, and
@@ -210,6 +232,8 @@ export class RabbitBroker implements BatchBroker {
   /** Deletes this namespace's exchanges and queues (tests). */
   async destroy(): Promise<void> {
     const channel = await this.channelWithin(5000);
+    // Closed first: deleting the queue cancels our own consumer, which must not reconnect.
+    this.closed = true;
     const { exchange, queue, deadLetterExchange, deadLetterQueue } = this.names;
     await channel.deleteQueue(queue);
     await channel.deleteQueue(deadLetterQueue);
@@ -274,5 +298,15 @@ export class InProcessBroker implements BatchBroker {
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
+  }
+}
+
+function hidePassword(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return 'an AMQP URL';
   }
 }

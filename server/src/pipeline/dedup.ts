@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { CredentialHash, ElectionId, Sha256Hex, StationId } from '@scrutin/shared/node';
+import type { RedisTarget } from '../config.ts';
 
 /**
  * The fast path of "one person, one vote": for one batch, check every credential against
@@ -32,6 +33,11 @@ export interface DedupStore {
   /** Whether the store holds the given election's credentials (false after a Redis loss). */
   isLoaded(election: ElectionId): Promise<boolean>;
   setLoaded(election: ElectionId): Promise<void>;
+  /**
+   * Forgets everything held for the election's `stations` and the loaded mark, so the next
+   * batch rebuilds the store from Postgres (after a Postgres restore left Redis ahead of it).
+   */
+  forget(election: ElectionId, stations: readonly StationId[]): Promise<void>;
   /** Resolves when the store answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -76,14 +82,38 @@ return out
 
 type CheckAndMark = (validKey: string, usedKey: string, batchHash: Buffer, credentials: Buffer) => Promise<number[]>;
 
+/**
+ * Redis, one server or a Redis Cluster. On a cluster every command names its keys and each
+ * touches one slot: the per-batch script's two keys share the station's hash tag, and bulk
+ * loads send one command per station (ioredis pipelines them automatically, node by node)
+ * rather than one pipeline across slots, which a cluster refuses.
+ */
 export class RedisDedupStore implements DedupStore {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
+  private readonly cluster: boolean;
 
   constructor(
-    url: string,
+    target: RedisTarget | string,
     private readonly namespace: string,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
+    const resolved: RedisTarget = typeof target === 'string' ? { kind: 'server', url: target } : target;
+    const options: RedisOptions = { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false };
+    switch (resolved.kind) {
+      case 'server':
+        this.redis = new Redis(resolved.url, options);
+        break;
+      case 'cluster':
+        this.redis = new Cluster([...resolved.nodes], {
+          redisOptions: { ...options, ...credentialsOf(resolved.nodes[0]) },
+          enableAutoPipelining: true,
+          enableOfflineQueue: true,
+          maxRedirections: 16,
+        });
+        break;
+      default:
+        throw new Error(`unexpected Redis target ${JSON.stringify(resolved satisfies never)}`);
+    }
+    this.cluster = resolved.kind === 'cluster';
     // Errors surface on the calls themselves; the client reconnects on its own.
     this.redis.on('error', () => undefined);
     this.redis.defineCommand('scrutinCheckAndMark', { numberOfKeys: 2, lua: CHECK_AND_MARK });
@@ -92,6 +122,10 @@ export class RedisDedupStore implements DedupStore {
   private keys(election: ElectionId, station: StationId): { valid: string; used: string } {
     const tag = `{${this.namespace}:${election}:st:${station}}`;
     return { valid: `${tag}:valid`, used: `${tag}:used` };
+  }
+
+  private loadedKey(election: ElectionId): string {
+    return `${this.namespace}:${election}:loaded`;
   }
 
   async checkAndMark(
@@ -115,11 +149,13 @@ export class RedisDedupStore implements DedupStore {
 
   async addCredentials(election: ElectionId, entries: readonly { credential: CredentialHash; station: StationId }[]): Promise<void> {
     const byStation = groupBy(entries, (e) => e.station);
-    const pipeline = this.redis.pipeline();
-    for (const [station, list] of byStation) {
-      pipeline.sadd(this.keys(election, station).valid, ...list.map((e) => Buffer.from(e.credential, 'hex')));
-    }
-    await pipeline.exec();
+    await this.perKey(
+      [...byStation].map(([station, list]) => [
+        'sadd',
+        this.keys(election, station).valid,
+        ...list.map((e) => Buffer.from(e.credential, 'hex')),
+      ]),
+    );
   }
 
   async markUsed(
@@ -127,21 +163,48 @@ export class RedisDedupStore implements DedupStore {
     entries: readonly { credential: CredentialHash; station: StationId; batchHash: Sha256Hex }[],
   ): Promise<void> {
     const byStation = groupBy(entries, (e) => e.station);
-    const pipeline = this.redis.pipeline();
-    for (const [station, list] of byStation) {
-      const args: Buffer[] = [];
-      for (const e of list) args.push(Buffer.from(e.credential, 'hex'), Buffer.from(e.batchHash, 'hex'));
-      pipeline.hset(this.keys(election, station).used, ...args);
+    await this.perKey(
+      [...byStation].map(([station, list]) => {
+        const args: Buffer[] = [];
+        for (const e of list) args.push(Buffer.from(e.credential, 'hex'), Buffer.from(e.batchHash, 'hex'));
+        return ['hset', this.keys(election, station).used, ...args];
+      }),
+    );
+  }
+
+  /**
+   * One single-key command each: on one server in one pipeline, on a cluster concurrently
+   * (auto-pipelined per node). Any command's error is thrown, never dropped.
+   */
+  private async perKey(commands: readonly (readonly [string, string, ...Buffer[]])[]): Promise<void> {
+    if (commands.length === 0) return;
+    if (this.cluster) {
+      await Promise.all(commands.map(([name, ...args]) => this.redis.call(name, ...args)));
+      return;
     }
-    await pipeline.exec();
+    const results = await this.redis.pipeline(commands.map((command) => [...command])).exec();
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (results === null || results.length !== commands.length) throw new Error('the Redis pipeline did not run');
+    if (failed !== undefined && failed !== null) throw failed;
   }
 
   async isLoaded(election: ElectionId): Promise<boolean> {
-    return (await this.redis.exists(`${this.namespace}:${election}:loaded`)) === 1;
+    return (await this.redis.exists(this.loadedKey(election))) === 1;
   }
 
   async setLoaded(election: ElectionId): Promise<void> {
-    await this.redis.set(`${this.namespace}:${election}:loaded`, new Date().toISOString());
+    await this.redis.set(this.loadedKey(election), new Date().toISOString());
+  }
+
+  async forget(election: ElectionId, stations: readonly StationId[]): Promise<void> {
+    // The mark first, so that no validator trusts the store while its keys go.
+    await this.redis.del(this.loadedKey(election));
+    await this.perKey(
+      stations.flatMap((station) => {
+        const { valid, used } = this.keys(election, station);
+        return [['del', valid] as const, ['del', used] as const];
+      }),
+    );
   }
 
   async ping(): Promise<void> {
@@ -153,6 +216,16 @@ export class RedisDedupStore implements DedupStore {
       this.redis.disconnect();
     });
   }
+}
+
+/** A cluster's nodes share the first seed URL's user name and password. */
+function credentialsOf(url: string | undefined): Pick<RedisOptions, 'username' | 'password'> {
+  if (url === undefined) return {};
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
+  };
 }
 
 /** The same contract in memory, for embedded mode. */
@@ -205,6 +278,13 @@ export class MemoryDedupStore implements DedupStore {
 
   setLoaded(election: ElectionId): Promise<void> {
     this.loaded.add(election);
+    return Promise.resolve();
+  }
+
+  forget(election: ElectionId, stations: readonly StationId[]): Promise<void> {
+    this.loaded.delete(election);
+    for (const station of stations) this.valid.delete(`${election}/${station}`);
+    for (const key of [...this.used.keys()]) if (key.startsWith(`${election}/`)) this.used.delete(key);
     return Promise.resolve();
   }
 

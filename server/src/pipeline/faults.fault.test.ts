@@ -8,6 +8,7 @@ import { makePlan, type Plan } from '../simulate/plan.ts';
 import { compare, fetchResults, signAll } from '../simulate/run.ts';
 import { StationClient } from '../simulate/station_client.ts';
 import { issueEnrolmentToken } from '../sync/enrolment.ts';
+import { servicesEnv } from '../config.ts';
 import { startTestCentral, type TestCentral } from '../testing/central.ts';
 import { restartPostgres, restartRabbitMq, restartRedis } from '../testing/service_control.ts';
 
@@ -58,13 +59,14 @@ async function deliver(client: StationClient, body: string): Promise<void> {
 describe('faults', () => {
   it('counts exactly what the stations sent through worker kills and service restarts', async () => {
     const { db } = t.central.ctx.services;
+    if (t.config.services === null) throw new Error('the test central runs on the real services');
     const env = {
-      DATABASE_URL: t.config.services?.databaseUrl ?? '',
-      AMQP_URL: t.config.services?.amqpUrl ?? '',
-      REDIS_URL: t.config.services?.redisUrl ?? '',
+      ...servicesEnv(t.config.services),
       SCRUTIN_NAMESPACE: t.config.namespace,
       LOG_LEVEL: 'silent',
       WORKER_PREFETCH: '4',
+      // Several validators on one machine: each takes a free port for its metrics.
+      METRICS_PORT: '0',
     };
     let a = startWorker(env);
     startWorker(env);

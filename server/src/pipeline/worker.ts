@@ -160,6 +160,7 @@ function dedupGuard(deps: WorkerDeps): (election: ElectionId) => Promise<void> {
         deps.log('dedup.rebuild.started', { election });
         const started = Date.now();
         const count = await rebuildDedup(deps.db, deps.dedup, election);
+        deps.metrics.dedupRebuilds.inc();
         deps.log('dedup.rebuild.finished', { election, credentials: count, ms: Date.now() - started });
       })().finally(() => running.delete(election));
       running.set(election, rebuild);

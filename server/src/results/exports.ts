@@ -10,7 +10,7 @@ import {
   type RidingResult,
 } from '@scrutin/shared/node';
 import type { Queryable } from '../db/database.ts';
-import type { ElectionState } from '../elections/store.ts';
+import type { ElectionState } from '@scrutin/shared/api';
 
 /**
  * Result exports for officials and outside auditors:

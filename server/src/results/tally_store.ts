@@ -109,11 +109,22 @@ export async function liveResults(db: Queryable, election: ElectionDefinition): 
 
 /** A change marker for the results: moves whenever a batch commits. Cheap to poll. */
 export async function resultsVersion(db: Queryable, election: ElectionId): Promise<string> {
-  const { rows } = await db.query<{ v: string | null }>(
-    "SELECT count(*)::text || ':' || coalesce(max(processed_at)::text, '') AS v FROM batches WHERE election_id = $1 AND status = 'processed'",
+  return (await resultsChange(db, election)).version;
+}
+
+/** The change marker, and when the last change committed (ms since the epoch; null before any). */
+export async function resultsChange(
+  db: Queryable,
+  election: ElectionId,
+): Promise<{ readonly version: string; readonly changedAtMs: number | null }> {
+  const { rows } = await db.query<{ v: string | null; at: string | null }>(
+    `SELECT count(*)::text || ':' || coalesce(max(processed_at)::text, '') AS v,
+            (extract(epoch FROM max(processed_at)) * 1000)::text AS at
+       FROM batches WHERE election_id = $1 AND status = 'processed'`,
     [election],
   );
-  return rows[0]?.v ?? '';
+  const at = rows[0]?.at ?? null;
+  return { version: rows[0]?.v ?? '', changedAtMs: at === null ? null : Number(at) };
 }
 
 export interface RecountReport {

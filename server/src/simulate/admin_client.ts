@@ -1,50 +1,69 @@
-import type { CredentialHash, ElectionDefinition, StationId } from '@scrutin/shared/node';
+import type { CredentialHash, ElectionDefinition, StationId } from '@scrutin/shared';
+import {
+  CONSOLE_API as API,
+  MAX_CREDENTIALS_PER_REQUEST,
+  pathOf,
+  refusalOf,
+  type BodyOf,
+  type ElectionState,
+  type Endpoint,
+  type PathParams,
+} from '@scrutin/shared/api';
+import type { z } from 'zod';
 
 /**
  * A client of the officials' API with an admin session (cookie and CSRF token), for the
- * load generator: it sets an election up exactly as an official would.
+ * load generator: it sets an election up exactly as an official would, through the
+ * endpoints of the contract (@scrutin/shared/api), each answer parsed with its schema.
  */
+type Answer<E extends Endpoint> = E['response'] extends z.ZodType ? z.infer<E['response']> : undefined;
+
 export class AdminClient {
   private cookie = '';
   private csrf = '';
 
   constructor(readonly baseUrl: string) {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<E extends Endpoint>(endpoint: E, params: PathParams<E['path']>, body?: BodyOf<E>): Promise<Answer<E>> {
+    const path = pathOf(endpoint, params);
     const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
-      method,
+      method: endpoint.method,
       headers: { 'content-type': 'application/json', cookie: this.cookie, 'x-csrf-token': this.csrf },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const json = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${json.error?.code ?? ''} ${json.error?.message ?? ''}`);
+    const json: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const refused = refusalOf(response.status, json);
+      throw new Error(`${endpoint.method} ${path}: ${response.status} ${refused.code} ${refused.message}`);
+    }
     const setCookie = response.headers.get('set-cookie');
     if (setCookie !== null) this.cookie = setCookie.split(';')[0] ?? '';
-    return json;
+    return (endpoint.response === undefined ? undefined : endpoint.response.parse(json)) as Answer<E>;
   }
 
   async login(username: string, password: string): Promise<void> {
-    const session = await this.call<{ csrfToken: string }>('POST', '/auth/login', { username, password });
-    this.csrf = session.csrfToken;
+    this.csrf = (await this.call(API.login, {}, { username, password })).csrfToken;
   }
 
   async loadElection(election: ElectionDefinition): Promise<void> {
-    await this.call('POST', '/admin/elections', election);
+    await this.call(API.saveElection, {}, election);
   }
 
-  async setState(election: string, state: 'open' | 'closed'): Promise<void> {
-    await this.call('POST', `/admin/elections/${election}/state`, { state });
+  async setState(election: string, state: Extract<ElectionState, 'open' | 'closed'>): Promise<void> {
+    await this.call(API.changeState, { id: election }, { state });
   }
 
   async loadCredentials(election: string, entries: readonly { credential: CredentialHash; station: StationId }[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += 50_000) {
-      await this.call('POST', `/admin/elections/${election}/credentials`, {
-        entries: entries.slice(i, i + 50_000).map((e) => ({ credentialHash: e.credential, station: e.station })),
-      });
+    for (let i = 0; i < entries.length; i += MAX_CREDENTIALS_PER_REQUEST) {
+      await this.call(
+        API.loadCredentials,
+        { id: election },
+        { entries: entries.slice(i, i + MAX_CREDENTIALS_PER_REQUEST).map((e) => ({ credentialHash: e.credential, station: e.station })) },
+      );
     }
   }
 
   async enrolmentToken(election: string, station: StationId): Promise<string> {
-    return (await this.call<{ token: string }>('POST', `/admin/elections/${election}/stations/${station}/enrolment-token`, {})).token;
+    return (await this.call(API.enrolmentToken, { id: election, station }, {})).token;
   }
 }

@@ -1,25 +1,27 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ElectionId, Sha256Hex, StationId } from '@scrutin/shared';
 import {
   batchHash,
+  EnrolResponseSchema,
   generateStationKeyPair,
+  refusalOf,
   SignedReceiptSchema,
   signBatch,
   verifyReceipt,
-  type ElectionId,
+  type EnrolRequest,
   type Envelope,
   type PublicKey,
-  type Sha256Hex,
   type SignedBatch,
   type SignedReceipt,
-  type StationId,
   type StationKeyPair,
-} from '@scrutin/shared/node';
+} from '@scrutin/shared/protocol';
 
 /**
  * A minimal station client of the sync protocol (docs/protocol.md): enrol, send signed,
- * chained batches, verify receipts. The load generator and the tests use it; the real
- * station backend lives in desktop/src/station.
+ * chained batches, verify receipts, with the protocol's own schemas
+ * (@scrutin/shared/protocol). The load generator and the tests use it; the real station
+ * backend (desktop/src/station) keeps its chain in its database, this one in memory.
  */
 export type SendOutcome =
   | { readonly kind: 'accepted'; readonly receipt: SignedReceipt; readonly status: number }
@@ -44,12 +46,20 @@ export class StationClient {
     const response = await fetch(`${this.baseUrl}/api/v1/stations/enrol`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ election: this.election, station: this.station, token, publicKey: this.keys.publicKey }),
+      body: JSON.stringify({
+        election: this.election,
+        station: this.station,
+        token,
+        publicKey: this.keys.publicKey,
+      } satisfies EnrolRequest),
     });
-    const body = (await response.json()) as { centralPublicKey?: PublicKey; error?: { code: string; message: string } };
-    if (!response.ok || body.centralPublicKey === undefined)
-      throw new Error(`enrolment refused: ${body.error?.code ?? response.status} ${body.error?.message ?? ''}`);
-    this.centralKey = body.centralPublicKey;
+    const body: unknown = await response.json();
+    const enrolled = EnrolResponseSchema.safeParse(body);
+    if (!response.ok || !enrolled.success) {
+      const refused = refusalOf(response.status, body);
+      throw new Error(`enrolment refused: ${refused.code} ${refused.message}`);
+    }
+    this.centralKey = enrolled.data.centralPublicKey;
   }
 
   /** Signs the next batch in this station's chain. */
@@ -72,8 +82,8 @@ export class StationClient {
         throw new Error('the receipt is not signed by the central key');
       return { kind: 'accepted', receipt, status: response.status };
     }
-    const error = (body as { error?: { code?: string; message?: string } }).error;
-    return { kind: 'refused', status: response.status, code: error?.code ?? 'unknown', message: error?.message ?? '' };
+    const { code, message } = refusalOf(response.status, body);
+    return { kind: 'refused', status: response.status, code, message };
   }
 }
 

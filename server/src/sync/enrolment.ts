@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { ElectionIdSchema, PublicKeySchema, StationIdSchema, type ElectionId, type PublicKey, type StationId } from '@scrutin/shared/node';
+import { err, ok, type ElectionId, type PublicKey, type Result, type StationId } from '@scrutin/shared';
+import type { EnrolRequest } from '@scrutin/shared/protocol';
 import type { Database, Queryable } from '../db/database.ts';
 import { ApiError } from '../api/errors.ts';
 
@@ -10,14 +10,6 @@ import { ApiError } from '../api/errors.ts';
  * to the station. Posting the same key with the same token again succeeds (a station that
  * restarted half-way through enrolment); any other reuse of a token is refused.
  */
-export const EnrolRequestSchema = z.object({
-  election: ElectionIdSchema,
-  station: StationIdSchema,
-  token: z.string().min(20).max(200),
-  publicKey: PublicKeySchema,
-});
-export type EnrolRequest = z.infer<typeof EnrolRequestSchema>;
-
 const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
 export async function issueEnrolmentToken(
@@ -83,4 +75,35 @@ export async function revokeStation(db: Queryable, election: ElectionId, station
     [election, station],
   );
   return rows.length === 1;
+}
+
+export type RevokeEnrolmentError =
+  | { readonly kind: 'unknown-station' }
+  | { readonly kind: 'already-revoked'; readonly revokedAt: string }
+  | { readonly kind: 'never-enrolled' };
+
+/**
+ * Revokes the key a station enrolled (an official's decision: a stolen or broken station);
+ * its batches are refused until it enrols again with a new token. Run it in the transaction
+ * that records the audit entry.
+ */
+export async function revokeEnrolment(
+  tx: Queryable,
+  election: ElectionId,
+  station: StationId,
+): Promise<Result<{ readonly revokedAt: string | null }, RevokeEnrolmentError>> {
+  const { rows } = await tx.query<{ enrolled: boolean; revoked_at: Date | string | null }>(
+    'SELECT public_key IS NOT NULL AS enrolled, revoked_at FROM stations WHERE election_id = $1 AND station_id = $2 FOR UPDATE',
+    [election, station],
+  );
+  const row = rows[0];
+  if (row === undefined) return err({ kind: 'unknown-station' });
+  if (row.revoked_at !== null) return err({ kind: 'already-revoked', revokedAt: new Date(row.revoked_at).toISOString() });
+  if (!row.enrolled || !(await revokeStation(tx, election, station))) return err({ kind: 'never-enrolled' });
+  const after = await tx.query<{ revoked_at: Date | string }>(
+    'SELECT revoked_at FROM stations WHERE election_id = $1 AND station_id = $2',
+    [election, station],
+  );
+  const revokedAt = after.rows[0]?.revoked_at;
+  return ok({ revokedAt: revokedAt === undefined ? null : new Date(revokedAt).toISOString() });
 }

@@ -9,6 +9,7 @@ import { StationClient } from '../simulate/station_client.ts';
 import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
 import { importBatches } from './import.ts';
+import { servicesEnv } from '../config.ts';
 
 const election = openSampleElection();
 const voters = votersOf(election, 30);
@@ -82,9 +83,7 @@ describe('import-batches (the USB fallback)', () => {
       {
         env: {
           ...process.env,
-          DATABASE_URL: services.databaseUrl,
-          AMQP_URL: services.amqpUrl,
-          REDIS_URL: services.redisUrl,
+          ...servicesEnv(services),
           SCRUTIN_NAMESPACE: t.config.namespace,
           LOG_LEVEL: 'silent',
         },

@@ -15,8 +15,9 @@ import {
   type SignedReceipt,
   type StationId,
 } from '@scrutin/shared/node';
+import type { SyncStatus } from '@scrutin/shared/protocol';
 import type { Database, Queryable } from '../db/database.ts';
-import type { ElectionState } from '../elections/store.ts';
+import type { ElectionState } from '@scrutin/shared/api';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BatchBroker } from '../pipeline/broker.ts';
@@ -295,18 +296,6 @@ async function equivocation(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha
   );
 }
 
-export interface SyncStatus {
-  readonly election: ElectionId;
-  readonly station: StationId;
-  /** Highest sequence received, 0 before any. */
-  readonly lastSequence: number;
-  /** SHA-256 over the batch hashes of every received batch, in sequence order (hex bytes concatenated). */
-  readonly digest: string;
-  /** Sequences below lastSequence never received: a station resends them. */
-  readonly missing: readonly number[];
-  readonly batches: readonly { readonly sequence: number; readonly batchHash: Sha256Hex; readonly status: 'received' | 'processed' }[];
-}
-
 export async function syncStatus(db: Queryable, election: ElectionId, station: StationId): Promise<SyncStatus> {
   const { rows } = await db.query<{ sequence: number; hash: Sha256Hex; status: 'received' | 'processed' }>(
     `SELECT sequence, encode(batch_hash, 'hex') AS hash, status FROM batches WHERE election_id = $1 AND station_id = $2 ORDER BY sequence`,
@@ -328,5 +317,5 @@ export async function syncStatus(db: Queryable, election: ElectionId, station: S
     digest: digest.digest('hex'),
     missing,
     batches: rows.map((r) => ({ sequence: r.sequence, batchHash: r.hash, status: r.status })),
-  };
+  } satisfies SyncStatus;
 }

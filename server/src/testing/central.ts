@@ -1,12 +1,9 @@
-import { unwrap, type CredentialHash, type ElectionDefinition, type StationId } from '@scrutin/shared/node';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
-import { StationClient } from '../simulate/station_client.ts';
-import { issueEnrolmentToken } from '../sync/enrolment.ts';
+import { unwrap, type CredentialHash, type ElectionDefinition, type StationId } from '@scrutin/shared';
 import { loadConfig, type Config } from '../config.ts';
 import { startCentral, type Central, type CentralOptions } from '../central.ts';
-import { RabbitBroker } from '../pipeline/broker.ts';
-import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from './services.ts';
-import { Redis } from 'ioredis';
+import { StationClient } from '../simulate/station_client.ts';
+import { enrolmentToken, openElection } from './election_setup.ts';
+import { createTestServices } from './services.ts';
 
 /** A central server on the real services, in its own database and namespace, for tests. */
 export interface TestCentral {
@@ -16,37 +13,20 @@ export interface TestCentral {
 }
 
 export async function startTestCentral(options: CentralOptions & { env?: Record<string, string> } = {}): Promise<TestCentral> {
-  const db: TestDatabase = await createTestDatabase();
-  const namespace = testNamespace();
-  const config = unwrap(
-    loadConfig({
-      DATABASE_URL: db.url,
-      AMQP_URL: SERVICE_URLS.amqp,
-      REDIS_URL: SERVICE_URLS.redis,
-      SCRUTIN_NAMESPACE: namespace,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      ...options.env,
-    }),
-  );
+  const services = await createTestServices();
+  const config = unwrap(loadConfig({ ...services.env, PORT: '0', LOG_LEVEL: 'silent', ...options.env }));
   const central = await startCentral(config, options);
   return {
     central,
     config,
     async stop() {
       await central.stop();
-      const broker = new RabbitBroker(SERVICE_URLS.amqp, namespace);
-      await broker.destroy().catch(() => undefined);
-      const redis = new Redis(SERVICE_URLS.redis);
-      const keys = await redis.keys(`*${namespace}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-      await db.drop();
+      await services.drop();
     },
   };
 }
 
-export { openSampleElection } from '@scrutin/shared/node';
+export { openSampleElection } from '@scrutin/shared';
 
 /**
  * Loads `election` into a test central server, opens it, loads the voters' credentials and
@@ -58,11 +38,8 @@ export async function openWithStation(
   voters: readonly { readonly credential: CredentialHash; readonly station: StationId }[],
   station: StationId,
 ): Promise<StationClient> {
-  const { db, dedup } = t.central.ctx.services;
-  unwrap(await saveElection(db, election));
-  await setElectionState(db, election.id, 'open');
-  await loadCredentials(db, dedup, election.id, voters);
+  await openElection(t.central, election, voters);
   const client = new StationClient(t.central.url, election.id, station);
-  await client.enrol((await issueEnrolmentToken(db, election.id, station)).token);
+  await client.enrol(await enrolmentToken(t.central, election.id, station));
   return client;
 }

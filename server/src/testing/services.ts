@@ -1,15 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { RabbitBroker } from '../pipeline/broker.ts';
 
 /**
  * Real services for tests: each test file gets its own Postgres database and its own
  * namespace for RabbitMQ and Redis names, so files can run in parallel without colliding.
  * A service that does not answer fails the test; it is never skipped or mocked.
  */
+/** The loopback services `npm run services` provides (scripts/services.sh). */
+export const DEFAULT_SERVICE_URLS = {
+  postgresAdmin: 'postgres://postgres@127.0.0.1:5432/postgres',
+  amqp: 'amqp://guest:guest@127.0.0.1:5672',
+  redis: 'redis://127.0.0.1:6379',
+} as const;
+
 export const SERVICE_URLS = {
-  postgresAdmin: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  amqp: process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  postgresAdmin: process.env.TEST_POSTGRES_URL ?? DEFAULT_SERVICE_URLS.postgresAdmin,
+  amqp: process.env.TEST_AMQP_URL ?? DEFAULT_SERVICE_URLS.amqp,
+  redis: process.env.TEST_REDIS_URL ?? DEFAULT_SERVICE_URLS.redis,
 } as const;
 
 export function testNamespace(): string {
@@ -42,6 +51,42 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/** Removes a namespace's RabbitMQ queues and Redis keys. */
+export async function dropTestNamespace(namespace: string): Promise<void> {
+  await new RabbitBroker(SERVICE_URLS.amqp, namespace).destroy().catch(() => undefined);
+  const redis = new Redis(SERVICE_URLS.redis);
+  try {
+    const keys = await redis.keys(`*${namespace}*`);
+    for (let i = 0; i < keys.length; i += 10_000) await redis.del(...keys.slice(i, i + 10_000));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A database and a namespace of their own, and the environment of a central server using them. */
+export interface TestServices {
+  readonly database: TestDatabase;
+  readonly namespace: string;
+  /** DATABASE_URL, AMQP_URL, REDIS_URL and SCRUTIN_NAMESPACE, for `loadConfig`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Drops the database, the queues and the keys. */
+  drop(): Promise<void>;
+}
+
+export async function createTestServices(): Promise<TestServices> {
+  const database = await createTestDatabase();
+  const namespace = testNamespace();
+  return {
+    database,
+    namespace,
+    env: { DATABASE_URL: database.url, AMQP_URL: SERVICE_URLS.amqp, REDIS_URL: SERVICE_URLS.redis, SCRUTIN_NAMESPACE: namespace },
+    async drop() {
+      await dropTestNamespace(namespace);
+      await database.drop();
     },
   };
 }

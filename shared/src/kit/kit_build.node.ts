@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { PublicKey } from '../batch/batch.ts';
+import type { PublicKey } from '../protocol/batch.ts';
 import { sha256OfFile } from '../crypto/hash.node.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
 import { findStation } from '../election/election.ts';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { PublicKeySchema } from '../batch/batch.ts';
+import { PublicKeySchema } from '../protocol/batch.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
 import { RidingCodeSchema, Sha256HexSchema, StationIdSchema, type RidingCode, type Sha256Hex, type StationId } from '../ids.ts';
 import type { ValidationIssue } from '../validation.ts';
 import { KitAudioRefSchema } from './kit_audio.ts';
-import type { PublicKey } from '../batch/batch.ts';
+import type { PublicKey } from '../protocol/batch.ts';
 
 /**
  * The station kit's format (docs/station-kit.md): a folder made centrally for one station,

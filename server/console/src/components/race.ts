@@ -1,4 +1,4 @@
-import type { ElectionState, Race, RidingResult } from '../api/schemas.ts';
+import type { ElectionState, Race, RidingResult } from '@scrutin/shared/api';
 
 /**
  * How a riding's result may be shown. A winner is declared only when the count is final

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiFailure } from '../api/client.ts';
-import type { Issue } from '../api/schemas.ts';
+import type { Issue } from '@scrutin/shared/api';
 import type { RaceStatus } from './race.ts';
 
 /** The console's name and mark, in the sidebar and (big) on the login page. */

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, type ApiFailure } from '../api/client.ts';
-import { AuditPageSchema, RecountSchema, VerificationSchema, type AuditEntry, type Recount, type Verification } from '../api/schemas.ts';
+import { CONSOLE_API as API, type AuditEntry, type Recount, type Verification } from '@scrutin/shared/api';
 import { formatDateTime, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader, Stat } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
@@ -30,7 +30,7 @@ function RecountPanel({ election }: { readonly election: string }) {
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const run = async () => {
     setBusy(true);
-    const result = await call(RecountSchema, 'GET', `/admin/elections/${election}/recount`);
+    const result = await call(API.recount, { id: election });
     setBusy(false);
     if (result.ok) {
       setReport(result.value);
@@ -74,7 +74,7 @@ function VerifyPanel({ election }: { readonly election: string }) {
   const [busy, setBusy] = useState(false);
   const upload = async (file: File) => {
     setBusy(true);
-    const result = await call(VerificationSchema, 'POST', `/admin/elections/${election}/batch-verification`, await file.text());
+    const result = await call(API.batchVerification, { id: election }, { body: await file.text() });
     setBusy(false);
     if (result.ok) {
       setReport(result.value);
@@ -168,13 +168,13 @@ function VerifyPanel({ election }: { readonly election: string }) {
 
 function AuditLog() {
   const { t } = useTranslation();
-  const first = useApi('audit-log', () => call(AuditPageSchema, 'GET', '/admin/audit?limit=50'), 10_000);
+  const first = useApi('audit-log', () => call(API.audit, {}, { query: { limit: 50 } }), 10_000);
   const [older, setOlder] = useState<{ entries: AuditEntry[]; next: number | null } | null>(null);
   const entries = [...(first.data?.entries ?? []), ...(older?.entries ?? [])];
   const next = older === null ? (first.data?.next ?? null) : older.next;
   const more = async () => {
     if (next === null) return;
-    const page = await call(AuditPageSchema, 'GET', `/admin/audit?limit=100&before=${next}`);
+    const page = await call(API.audit, {}, { query: { limit: 100, before: next } });
     if (page.ok) setOlder({ entries: [...(older?.entries ?? []), ...page.value.entries], next: page.value.next });
   };
   return (

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, downloadUrl, type ApiFailure } from '../api/client.ts';
-import { CredentialJobSchema, LatestJobSchema, type CredentialJob } from '../api/schemas.ts';
+import { CONSOLE_API as API, type CredentialJob } from '@scrutin/shared/api';
 import { formatDateTime, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader, Progress, Stat } from '../components/ui.tsx';
 import { VirtualTable } from '../components/virtual_table.tsx';
@@ -18,7 +18,7 @@ export function CredentialsPage() {
   const [query, setQuery] = useState('');
   useEffect(() => {
     let stop = false;
-    void call(LatestJobSchema, 'GET', `/admin/elections/${election}/credentials/jobs/latest`).then((r) => {
+    void call(API.latestCredentialJob, { id: election }).then((r) => {
       if (!stop && r.ok) setJob(r.value.job);
     });
     return () => {
@@ -30,7 +30,7 @@ export function CredentialsPage() {
   useEffect(() => {
     if (!running || jobId === undefined) return;
     const timer = setInterval(() => {
-      void call(CredentialJobSchema, 'GET', `/admin/elections/${election}/credentials/jobs/${jobId}`).then((r) => {
+      void call(API.credentialJob, { id: election, job: jobId }).then((r) => {
         if (r.ok) setJob(r.value);
       });
     }, POLL_MS);
@@ -40,7 +40,7 @@ export function CredentialsPage() {
   }, [running, jobId, election]);
 
   const start = async () => {
-    const result = await call(CredentialJobSchema, 'POST', `/admin/elections/${election}/credentials/jobs`);
+    const result = await call(API.startCredentialJob, { id: election });
     if (result.ok) {
       setJob(result.value);
       setFailure(null);
@@ -119,7 +119,7 @@ export function CredentialsPage() {
                 width: '180px',
                 cell: (s) => (
                   <a
-                    href={downloadUrl(`/admin/elections/${election}/credentials/jobs/${job.id}/cards/${s.id}`)}
+                    href={downloadUrl(API.voterCards, { id: election, job: job.id, station: s.id })}
                     download
                     data-testid={`cards-${s.id}`}
                   >

@@ -3,13 +3,13 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, issuesOf, type ApiFailure } from '../api/client.ts';
 import {
+  CONSOLE_API as API,
+  nextState,
   PendingStationsSchema,
-  SavedSchema,
-  StateChangedSchema,
-  type ElectionState,
   type ElectionSummary,
   type Issue,
-} from '../api/schemas.ts';
+  type PendingStation,
+} from '@scrutin/shared/api';
 import { formatDateTime } from '../components/format.ts';
 import { FailureView, IssueList, PageHeader } from '../components/ui.tsx';
 import { currentLanguage } from '../i18n/index.ts';
@@ -44,7 +44,7 @@ export function DefinitionPage() {
       });
       return;
     }
-    const result = await call(SavedSchema, 'POST', '/admin/elections', json);
+    const result = await call(API.saveElection, {}, { body: json });
     if (result.ok) {
       setUpload({ failure: null, issues: [], saved: result.value.id });
       await refresh();
@@ -147,13 +147,6 @@ export function DefinitionPage() {
   );
 }
 
-const NEXT: { readonly [S in ElectionState]: ElectionState | null } = {
-  draft: 'open',
-  open: 'closed',
-  closed: 'certified',
-  certified: null,
-};
-
 function ElectionRow({
   election,
   onEdit,
@@ -166,16 +159,17 @@ function ElectionRow({
   const { t } = useTranslation();
   const refresh = useElections((s) => s.refresh);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
-  const [pending, setPending] = useState<{ station: string; unprocessed: number; missing: number }[] | null>(null);
+  const [pending, setPending] = useState<PendingStation[] | null>(null);
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
-  const next = NEXT[election.state];
+  const next = nextState(election.state);
   const move = async (override: boolean) => {
     if (next === null) return;
-    const result = await call(StateChangedSchema, 'POST', `/admin/elections/${election.id}/state`, {
-      state: next,
-      ...(override ? { override: true, reason } : {}),
-    });
+    const result = await call(
+      API.changeState,
+      { id: election.id },
+      { body: { state: next, ...(override ? { override: true, reason } : {}) } },
+    );
     if (result.ok) {
       setFailure(null);
       setPending(null);
@@ -300,7 +294,7 @@ function Editor(props: {
     setSaved(false);
   };
   const save = async () => {
-    const result = await call(SavedSchema, 'POST', '/admin/elections', toDefinitionJson(draft));
+    const result = await call(API.saveElection, {}, { body: toDefinitionJson(draft) });
     if (result.ok) {
       setFailure(null);
       setSaved(true);

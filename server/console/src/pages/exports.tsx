@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { CONSOLE_API as API } from '@scrutin/shared/api';
 import { downloadUrl } from '../api/client.ts';
 import { PageHeader } from '../components/ui.tsx';
 import { useCurrentElection } from '../state/current_election.ts';
@@ -7,7 +8,6 @@ import { useCurrentElection } from '../state/current_election.ts';
 export function ExportsPage() {
   const { t } = useTranslation();
   const { election, definition, names } = useCurrentElection();
-  const base = `/admin/elections/${election}/exports`;
   const irv = (definition?.contests ?? []).flatMap((c) => (c.kind === 'candidate' && c.method === 'irv' ? [c] : []));
   return (
     <div className="page" data-testid="exports">
@@ -16,21 +16,21 @@ export function ExportsPage() {
         <ExportCard
           title={t('exports.csv')}
           text={t('exports.csvText')}
-          href={downloadUrl(`${base}/results.csv`)}
+          href={downloadUrl(API.resultsCsv, { id: election })}
           format="CSV"
           testId="export-csv"
         />
         <ExportCard
           title={t('exports.nist')}
           text={t('exports.nistText')}
-          href={downloadUrl(`${base}/results.json`)}
+          href={downloadUrl(API.resultsNist, { id: election })}
           format="NIST SP 1500-100"
           testId="export-nist"
         />
         <ExportCard
           title={t('exports.cvrs')}
           text={t('exports.cvrsText')}
-          href={downloadUrl(`${base}/cvrs.json`)}
+          href={downloadUrl(API.cvrs, { id: election })}
           format="NIST SP 1500-103"
           testId="export-cvrs"
         />
@@ -58,14 +58,14 @@ export function ExportsPage() {
                   </td>
                   <td className="links">
                     <a
-                      href={downloadUrl(`${base}/irv/${race.id}/rctab-config.json`)}
+                      href={downloadUrl(API.rctabConfig, { id: election, contest: race.id })}
                       download={`${race.id}_config.json`}
                       data-testid={`rctab-config-${race.id}`}
                     >
                       {t('exports.config')}
                     </a>
                     <a
-                      href={downloadUrl(`${base}/irv/${race.id}/cvr.json`)}
+                      href={downloadUrl(API.rctabCvr, { id: election, contest: race.id })}
                       download={`${race.id}_cvr.json`}
                       data-testid={`rctab-cvr-${race.id}`}
                     >

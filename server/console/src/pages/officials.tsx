@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, issuesOf, type ApiFailure } from '../api/client.ts';
-import { AnySchema, OfficialSchema, OfficialsSchema, ROLE_ORDER, RoleSchema, type Role } from '../api/schemas.ts';
+import { CONSOLE_API as API, ROLES, RoleSchema, type Role } from '@scrutin/shared/api';
 import { formatDateTime } from '../components/format.ts';
 import { FailureView, PageHeader } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
@@ -11,11 +11,11 @@ import { useSession } from '../state/session.ts';
 export function OfficialsPage() {
   const { t } = useTranslation();
   const me = useSession((s) => s.session?.username);
-  const list = useApi('officials', () => call(OfficialsSchema, 'GET', '/admin/officials'));
+  const list = useApi('officials', () => call(API.officials, {}));
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [form, setForm] = useState<{ username: string; password: string; role: Role }>({ username: '', password: '', role: 'observer' });
   const create = async () => {
-    const result = await call(OfficialSchema, 'POST', '/admin/officials', form);
+    const result = await call(API.createOfficial, {}, { body: form });
     if (result.ok) {
       setFailure(null);
       setForm({ username: '', password: '', role: 'observer' });
@@ -23,12 +23,12 @@ export function OfficialsPage() {
     } else setFailure(result.error);
   };
   const setRole = async (username: string, role: Role) => {
-    const result = await call(AnySchema, 'POST', `/admin/officials/${username}/role`, { role });
+    const result = await call(API.changeRole, { username }, { body: { role } });
     setFailure(result.ok ? null : result.error);
     await list.reload();
   };
   const unlock = async (username: string) => {
-    const result = await call(AnySchema, 'POST', `/admin/officials/${username}/unlock`);
+    const result = await call(API.unlock, { username });
     setFailure(result.ok ? null : result.error);
     await list.reload();
   };
@@ -63,7 +63,7 @@ export function OfficialsPage() {
                       if (role.success) void setRole(o.username, role.data);
                     }}
                   >
-                    {ROLE_ORDER.map((r) => (
+                    {ROLES.map((r) => (
                       <option key={r} value={r}>
                         {t(`roles.${r}`)}
                       </option>
@@ -134,7 +134,7 @@ export function OfficialsPage() {
                 if (role.success) setForm({ ...form, role: role.data });
               }}
             >
-              {ROLE_ORDER.map((r) => (
+              {ROLES.map((r) => (
                 <option key={r} value={r}>
                   {t(`roles.${r}`)}
                 </option>

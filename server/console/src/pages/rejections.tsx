@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client.ts';
-import { RejectionsSchema, type Rejections } from '../api/schemas.ts';
+import { CONSOLE_API as API, type Rejections } from '@scrutin/shared/api';
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatClock, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader, Stat } from '../components/ui.tsx';
@@ -21,7 +21,7 @@ export function RejectionsPage() {
   const [bucket, setBucket] = useState(5);
   const data = useApi(
     `rejections-${election}-${bucket}`,
-    () => call(RejectionsSchema, 'GET', `/admin/elections/${election}/rejections?bucketMinutes=${bucket}`),
+    () => call(API.rejections, { id: election }, { query: { bucketMinutes: bucket } }),
     REFRESH_MS,
   );
   const [by, setBy] = useState<'riding' | 'station'>('riding');

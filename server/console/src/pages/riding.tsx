@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ElectionState, IrvRound, RidingResult } from '../api/schemas.ts';
+import type { ElectionState, IrvRound, RidingResult } from '@scrutin/shared/api';
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, share } from '../components/format.ts';
 import { firstPreferences, raceStatus, type RaceStatus } from '../components/race.ts';

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, issuesOf, postForDownload, type ApiFailure } from '../api/client.ts';
-import { RevokedSchema, SavedSchema, StationsSchema, TokenSchema, type StationHealth } from '../api/schemas.ts';
+import { CONSOLE_API as API, type StationHealth } from '@scrutin/shared/api';
 import { formatDateTime, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
@@ -16,7 +16,7 @@ export function StationAdminPage() {
   const { election, summary, definition, names } = useCurrentElection();
   const { loadDefinition, refresh } = useElections();
   const state = summary?.state;
-  const health = useApi(`station-admin-${election}`, () => call(StationsSchema, 'GET', `/admin/elections/${election}/stations`), 10_000);
+  const health = useApi(`station-admin-${election}`, () => call(API.stationHealth, { id: election }), 10_000);
   const [token, setToken] = useState<{ station: string; token: string; expiresAt: string } | null>(null);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [confirmRevoke, setConfirmRevoke] = useState<string | null>(null);
@@ -24,14 +24,14 @@ export function StationAdminPage() {
   const [kitFor, setKitFor] = useState<string | null>(null);
 
   const issue = async (station: string) => {
-    const result = await call(TokenSchema, 'POST', `/admin/elections/${election}/stations/${station}/enrolment-token`);
+    const result = await call(API.enrolmentToken, { id: election, station });
     if (result.ok) {
       setToken(result.value);
       setFailure(null);
     } else setFailure(result.error);
   };
   const revoke = async (station: string) => {
-    const result = await call(RevokedSchema, 'POST', `/admin/elections/${election}/stations/${station}/revoke`);
+    const result = await call(API.revoke, { id: election, station });
     setConfirmRevoke(null);
     if (result.ok) {
       setFailure(null);
@@ -165,7 +165,7 @@ export function StationAdminPage() {
           onAdd={async (station) => {
             const draft = editableOf(definition);
             draft.stations.push(station);
-            const result = await call(SavedSchema, 'POST', '/admin/elections', toDefinitionJson(draft));
+            const result = await call(API.saveElection, {}, { body: toDefinitionJson(draft) });
             if (!result.ok) return result.error;
             await loadDefinition(election, true);
             await refresh();
@@ -295,7 +295,7 @@ function KitForm({ election, station, onClose }: { readonly election: string; re
         aria-labelledby="kit-title"
         onSubmit={(e) => {
           e.preventDefault();
-          void postForDownload(`/admin/elections/${election}/stations/${station}/kit`, { pollWorkers: workers }).then((r) => {
+          void postForDownload(API.kit, { id: election, station }, { pollWorkers: workers }).then((r) => {
             setFailure(r.ok ? null : r.error);
             setDone(r.ok ? r.value : null);
           });

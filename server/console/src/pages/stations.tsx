@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api/client.ts';
-import { AlertsSchema, StationsSchema, TurnoutSchema, type StationHealth } from '../api/schemas.ts';
+import { CONSOLE_API as API, type StationHealth } from '@scrutin/shared/api';
 import { formatClock, formatDateTime, formatInt, formatTime } from '../components/format.ts';
 import { FailureView, PageHeader, Stat } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
@@ -45,9 +45,9 @@ export function StationsPage() {
   const [filter, setFilter] = useState<Filter>('all');
   const [query, setQuery] = useState('');
   const [offlineMinutes, setOfflineMinutes] = useState(30);
-  const stations = useApi(`stations-${election}`, () => call(StationsSchema, 'GET', `/admin/elections/${election}/stations`), REFRESH_MS);
-  const turnout = useApi(`turnout-${election}`, () => call(TurnoutSchema, 'GET', `/elections/${election}/turnout`), REFRESH_MS);
-  const alerts = useApi(`alerts-${election}`, () => call(AlertsSchema, 'GET', `/admin/elections/${election}/alerts?limit=50`), REFRESH_MS);
+  const stations = useApi(`stations-${election}`, () => call(API.stationHealth, { id: election }), REFRESH_MS);
+  const turnout = useApi(`turnout-${election}`, () => call(API.turnout, { id: election }), REFRESH_MS);
+  const alerts = useApi(`alerts-${election}`, () => call(API.alerts, { id: election }, { query: { limit: 50 } }), REFRESH_MS);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => {

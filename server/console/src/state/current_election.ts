@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import type { ElectionDefinition } from '@scrutin/shared';
-import type { ElectionSummary } from '../api/schemas.ts';
+import type { ElectionSummary } from '@scrutin/shared/api';
 import { currentLanguage, type Language } from '../i18n/index.ts';
 import { namesOf, useElections, type Names } from './elections.ts';
 import { useRouter } from './router.ts';

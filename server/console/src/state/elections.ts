@@ -1,7 +1,7 @@
 import { parseElection, type ElectionDefinition } from '@scrutin/shared';
 import { create } from 'zustand';
 import { call } from '../api/client.ts';
-import { AnySchema, ElectionsSchema, type ElectionSummary } from '../api/schemas.ts';
+import { CONSOLE_API as API, type ElectionSummary } from '@scrutin/shared/api';
 
 /** The elections on the server, and the definition of the one in view (parsed with the domain's own schema). */
 interface ElectionsState {
@@ -15,13 +15,13 @@ export const useElections = create<ElectionsState>()((set, get) => ({
   elections: [],
   definitions: {},
   refresh: async () => {
-    const result = await call(ElectionsSchema, 'GET', '/elections');
+    const result = await call(API.elections, {});
     if (result.ok) set({ elections: result.value.elections });
   },
   loadDefinition: async (id, force = false) => {
     const known = get().definitions[id];
     if (known !== undefined && !force) return known;
-    const result = await call(AnySchema, 'GET', `/elections/${encodeURIComponent(id)}`);
+    const result = await call(API.election, { id });
     if (!result.ok) return null;
     const parsed = parseElection(result.value);
     if (!parsed.ok) return null;

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import { call } from '../api/client.ts';
-import { ResultsSchema, type Results } from '../api/schemas.ts';
+import { call, urlOf, API as API_ROOT } from '../api/client.ts';
+import { CONSOLE_API as API, ResultsSchema, type Results } from '@scrutin/shared/api';
 
 /**
  * Live results of the election in view, pushed by the server over SSE
@@ -53,10 +53,10 @@ export const useLive = create<LiveState>()((set, get) => {
       set({ election, results: null, receivedAt: null, link: 'connecting' });
       if (election === null) return;
       // A first answer at once, then the stream.
-      void call(ResultsSchema, 'GET', `/elections/${encodeURIComponent(election)}/results`).then((r) => {
+      void call(API.results, { id: election }).then((r) => {
         if (r.ok && get().election === election && get().results === null) offer(r.value);
       });
-      const es = new EventSource(`/api/v1/elections/${encodeURIComponent(election)}/events`);
+      const es = new EventSource(`${API_ROOT}${urlOf(API.events, { id: election })}`);
       source = es;
       es.addEventListener('open', () => {
         set({ link: 'live' });

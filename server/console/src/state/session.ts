@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { call, onSessionExpired, setCsrfToken, type ApiFailure } from '../api/client.ts';
-import { AnySchema, SessionSchema, type Session } from '../api/schemas.ts';
+import { CONSOLE_API as API, type Session } from '@scrutin/shared/api';
 
 /** The official's session: restored from the cookie at start (GET /auth/me), or opened by login. */
 interface SessionState {
@@ -15,19 +15,19 @@ export const useSession = create<SessionState>()((set) => ({
   session: null,
   checked: false,
   restore: async () => {
-    const me = await call(SessionSchema, 'GET', '/auth/me');
+    const me = await call(API.me, {});
     if (me.ok) setCsrfToken(me.value.csrfToken);
     set({ session: me.ok ? me.value : null, checked: true });
   },
   login: async (username, password) => {
-    const result = await call(SessionSchema, 'POST', '/auth/login', { username, password });
+    const result = await call(API.login, {}, { body: { username, password } });
     if (!result.ok) return result.error;
     setCsrfToken(result.value.csrfToken);
     set({ session: result.value, checked: true });
     return null;
   },
   logout: async () => {
-    await call(AnySchema, 'POST', '/auth/logout');
+    await call(API.logout, {});
     setCsrfToken('');
     set({ session: null });
   },

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseNas, parseVoterCode, StationIdSchema, unwrap, type Contest } from '@scrutin/shared';
+import { credentialHash } from '@scrutin/shared/crypto';
+import type { Envelope } from '@scrutin/shared/protocol';
+import { stationApiOver } from '@scrutin/desktop/api/client';
+import { webSocketTransport } from '@scrutin/desktop/api/ws-transport';
+import { StationClient } from '@scrutin/server';
+import { ballotFor, enrolmentToken } from '@scrutin/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startKioskDemo, type KioskDemo } from './demo.ts';
+
+/**
+ * `npm start`, smoke-tested: start, vote once through a kiosk's host API, see it counted; a
+ * station enrolled by hand and a load from `scrutin simulate` counted exactly; stop.
+ */
+let demo: KioskDemo;
+
+beforeAll(async () => {
+  demo = await startKioskDemo({ centralPort: 0, kioskPort: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  await demo.stop();
+});
+
+function selectionFor(contest: Contest) {
+  if (contest.kind === 'referendum') return { kind: 'referendum', contest: contest.id, choice: 'oui' } as const;
+  const first = contest.candidates[0]?.id ?? null;
+  return contest.method === 'irv'
+    ? ({ kind: 'ranked', contest: contest.id, ranking: first === null ? [] : [first] } as const)
+    : ({ kind: 'plurality', contest: contest.id, choice: first } as const);
+}
+
+describe('npm start', () => {
+  it('opens two enrolled stations with their polls open, with printed cards', async () => {
+    expect(demo.central.ctx.services.mode).toBe('embedded');
+    expect(demo.stations.map((s) => s.station)).toEqual(['ST-00001', 'ST-00007']);
+    for (const s of demo.stations) {
+      const status = unwrap(await s.backend.status({}));
+      expect(status).toMatchObject({ polls: 'open', kit: { station: s.station } });
+      expect(status.enrolledAt).not.toBeNull();
+      expect(s.cards.length).toBeGreaterThan(0);
+      expect((await fetch(s.host.url)).status).toBe(200);
+    }
+  });
+
+  it('takes a vote through a kiosk and shows it in the central results', async () => {
+    const [kiosk] = demo.stations;
+    if (kiosk === undefined) throw new Error('no kiosk');
+    const [card] = kiosk.cards;
+    if (card === undefined) throw new Error('no card');
+    const transport = webSocketTransport((handlers) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${kiosk.host.port}/api`, { origin: `http://127.0.0.1:${kiosk.host.port}` });
+      socket.on('open', handlers.onOpen);
+      socket.on('message', (data: Buffer) => {
+        handlers.onMessage(data.toString('utf8'));
+      });
+      socket.on('close', handlers.onClose);
+      return socket;
+    });
+    const api = stationApiOver(transport);
+    const status = unwrap(await api.status({}));
+    const checkIn = unwrap(await api.checkIn(card));
+    const ballot = {
+      id: '0'.repeat(32),
+      election: status.kit?.election,
+      riding: checkIn.riding,
+      selections: checkIn.contests.map(selectionFor),
+    };
+    const receipt = unwrap(await api.cast({ ticket: checkIn.ticket, ballot })).receipt;
+    expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    transport.close();
+
+    const counted = async () =>
+      ((await (await fetch(`${demo.central.url}/api/v1/elections/qc-demo-2026/results`)).json()) as { turnout: { ballots: number } })
+        .turnout.ballots;
+    await expect.poll(counted, { timeout: 30_000 }).toBe(1);
+  }, 60_000);
+});
+
+interface Results {
+  readonly turnout: { readonly ballots: number };
+  readonly referendums: readonly { readonly national: { readonly counts: { readonly oui: number } } }[];
+}
+
+const results = async (): Promise<Results> =>
+  (await (await fetch(`${demo.central.url}/api/v1/elections/qc-demo-2026/results`)).json()) as Results;
+
+describe('npm start (embedded mode)', () => {
+  it('runs without Postgres, Redis or RabbitMQ', () => {
+    expect(demo.central.ctx.services.mode).toBe('embedded');
+    expect(demo.central.ctx.services.db.engine).toBe('pglite');
+  });
+
+  it('takes a station from enrolment to counted ballots with its printed voter cards, a card used twice counted once', async () => {
+    const station = StationIdSchema.parse('ST-00002');
+    const election = (await demo.central.ctx.elections.get(demo.election.credentials.election.id))!;
+    const client = new StationClient(demo.central.url, election.id, station);
+    await client.enrol(await enrolmentToken(demo.central, election.id, station));
+    const riding = election.stations.find((s) => s.id === station)!.riding;
+    const envelopes: Envelope[] = demo.election.credentials
+      .cards(station)
+      .slice(0, 3)
+      .map((card) => ({
+        credentialHash: credentialHash(election.id, unwrap(parseNas(card.nas)), unwrap(parseVoterCode(card.code))),
+        ballot: ballotFor(election, riding, () => 0),
+      }));
+    const before = await results();
+    // The same card twice in the batch: counted once.
+    const again: Envelope = { credentialHash: envelopes[0]!.credentialHash, ballot: ballotFor(election, riding, () => 1) };
+    const outcome = await client.send(client.nextBatch([...envelopes, again]));
+    expect(outcome.kind).toBe('accepted');
+
+    await expect.poll(async () => (await results()).turnout.ballots, { timeout: 30_000 }).toBe(before.turnout.ballots + envelopes.length);
+    const after = await results();
+    expect(after.referendums[0]?.national.counts.oui).toBe((before.referendums[0]?.national.counts.oui ?? 0) + envelopes.length);
+  }, 60_000);
+
+  it('takes a load from scrutin simulate, set up through the officials API, and shows exactly what was sent', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js')),
+        'simulate',
+        '--url',
+        demo.central.url,
+        '--stations',
+        '6',
+        '--ballots',
+        '300',
+        '--batch-size',
+        '25',
+        '--admin-password',
+        demo.official.password,
+      ],
+      { env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    const report = JSON.parse(stdout) as {
+      exact: boolean;
+      mismatches: string[];
+      shown: { accepted: number };
+      expected: { accepted: number; duplicates: number };
+    };
+    expect(report.mismatches).toEqual([]);
+    expect(report.exact).toBe(true);
+    expect(report.shown.accepted).toBe(300);
+  }, 120_000);
+});

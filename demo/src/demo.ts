@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSampleElection, StationIdSchema, unwrap, type StationId } from '@scrutin/shared';
+import { KIT_AUDIO_DIR, openStation, type Station, type SyncOptions } from '@scrutin/desktop';
+import { startStationHost, type StationHost } from '@scrutin/desktop/host';
+import { ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
+import { NewOfficialSchema } from '@scrutin/shared/api';
+import type { KitAudioOptions } from '@scrutin/shared/kit';
+import { createOfficial, ensureConsoleBuilt, loadConfig, startCentral, type Central } from '@scrutin/server';
+import { prepareElection, type PollWorker, type PreparedElection, type VoterCard } from '@scrutin/server/testing';
+
+/**
+ * `npm start`: the whole system on one machine with only Node, composed from the packages'
+ * public entry points. The central server in embedded mode (PGlite, in-process broker and
+ * validator) with the sample election open now, set up by the one election fixture
+ * (`@scrutin/server/testing`: credentials from the real generator, kits, enrolment tokens);
+ * two polling stations, each a station backend with its browser host, set up the way a
+ * technician does it (kit loaded, enrolled with a one-time token) and with their polls opened
+ * by a poll worker's PIN. It prints the kiosks' URLs, a few voter cards per station, the PINs
+ * and the results console.
+ */
+export const DEMO_STATIONS: readonly StationId[] = [
+  // Abitibi-Ouest: a referendum question and a single-choice race.
+  StationIdSchema.parse('ST-00001'),
+  // Montréal-Centre: a referendum question and a ranked race.
+  StationIdSchema.parse('ST-00007'),
+];
+
+export const DEMO_POLL_WORKERS: readonly PollWorker[] = [
+  { name: 'Camille Roy', pin: '246810' },
+  { name: 'Alex Martin', pin: '135790' },
+];
+
+export interface DemoStation {
+  readonly station: StationId;
+  readonly backend: Station;
+  readonly host: StationHost;
+  readonly cards: readonly VoterCard[];
+}
+
+export interface KioskDemo {
+  readonly central: Central;
+  /** The election as set up: its credentials (every station's cards) and the two kits. */
+  readonly election: PreparedElection;
+  readonly official: { readonly username: string; readonly password: string };
+  readonly stations: readonly DemoStation[];
+  stop(): Promise<void>;
+}
+
+export interface KioskDemoOptions {
+  /** Central server port (0: any free port). */
+  readonly centralPort: number;
+  /** First kiosk port; the second station gets the next one (0: any free ports). */
+  readonly kioskPort: number;
+  readonly cardsPerStation?: number;
+  /** Ballots go to central at once (a batch per ballot), so the results move as people vote. */
+  readonly sync?: Partial<SyncOptions>;
+  /** Kits with the audio ballot (espeak-ng must be installed). */
+  readonly audio?: KitAudioOptions;
+}
+
+export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDemo> {
+  const workDir = mkdtempSync(join(tmpdir(), 'scrutin-demo-'));
+  const rendererDir = await ensureRendererBuilt();
+  await ensureConsoleBuilt();
+  const config = unwrap(loadConfig({ PORT: String(options.centralPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
+  const central = await startCentral(config);
+  const stations: DemoStation[] = [];
+  const stop = async () => {
+    for (const s of stations) {
+      await s.host.close();
+      s.backend.close();
+    }
+    await central.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    const election = openSampleElection();
+    const prepared = await prepareElection({
+      central,
+      election,
+      workDir,
+      stations: DEMO_STATIONS,
+      pollWorkers: DEMO_POLL_WORKERS,
+      ...(options.audio === undefined ? {} : { audio: options.audio }),
+    });
+    const official = { username: 'demo-admin', password: randomBytes(12).toString('base64url') };
+    const created = await createOfficial(central.ctx.services.db, NewOfficialSchema.parse({ ...official, role: 'admin' }));
+    if (!created.ok) throw new Error(`the demo official could not be created: ${created.error.kind}`);
+    const [firstWorker] = DEMO_POLL_WORKERS;
+    if (firstWorker === undefined) throw new Error('the demo has no poll worker');
+    for (const [i, p] of prepared.stations.entries()) {
+      const dataDir = join(workDir, 'stations', p.station);
+      const backend = unwrap(openStation({ dataDir, sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }));
+      unwrap(await backend.loadKit({ path: p.kitDir }));
+      unwrap(await backend.enrol({ token: p.token }));
+      unwrap(await backend.openPolls({ pin: firstWorker.pin }));
+      const host = await startStationHost({
+        station: backend,
+        rendererDir,
+        audioDir: join(dataDir, KIT_AUDIO_DIR),
+        port: options.kioskPort === 0 ? 0 : options.kioskPort + i,
+      });
+      stations.push({ station: p.station, backend, host, cards: p.cards.slice(0, options.cardsPerStation ?? 4) });
+    }
+    return { central, election: prepared, official, stations, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

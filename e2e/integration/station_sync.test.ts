@@ -1,0 +1,171 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { SignedBatchExportSchema } from '@scrutin/shared/protocol';
+import {
+  allBatches,
+  ElectionEventLogSchema,
+  readAuditLog,
+  verifyAuditLog,
+  verifyClosingReport,
+  type Station,
+  type StationEvent,
+} from '@scrutin/desktop';
+import {
+  GOOD_PIN,
+  TestClock,
+  castFor,
+  makeCredentials,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  type CredentialsFixture,
+} from '@scrutin/desktop/testing';
+import { importBatches } from '@scrutin/server';
+import type { TestCentral } from '@scrutin/server/testing';
+import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
+
+/** The station's sync engine, USB export and closing report against a real central server. */
+let credentials: CredentialsFixture;
+let central: TestCentral;
+beforeAll(async () => {
+  credentials = await makeCredentials(openSampleElection());
+  central = await startCentralFor(credentials);
+});
+afterAll(async () => {
+  await central.stop();
+  removeTempDirs();
+});
+
+const ballotIds = (station: Station) => [...allBatches(station.db)].flatMap((b) => b.body.envelopes.map((e) => e.ballot.id)).sort();
+
+describe('sync with the real central server', () => {
+  it('holds ballots for the minimum batch while open, flushes at closing, and central counts each ballot once', async () => {
+    const id = 'ST-00007' as StationId;
+    const station = await enrolledStation(central, credentials, id, new TestClock(Date.now()), { sync: { minBatch: 10 } });
+    const events: StationEvent[] = [];
+    station.subscribe((e) => events.push(e));
+    const cards = credentials.cards(id);
+    await castFor(station, credentials.election, cards.slice(0, 7));
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 7, syncedBallots: 0 });
+    await castFor(station, credentials.election, cards.slice(7, 23), 7);
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'idle', pendingBallots: 0, syncedBallots: 23, batchesSynced: 1 });
+    await castFor(station, credentials.election, cards.slice(23, 26), 23);
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 3 });
+    unwrap(await station.closePolls({ pin: GOOD_PIN }));
+    const progress = unwrap(await station.syncNow({}));
+    expect(progress).toMatchObject({ state: 'idle', pendingBallots: 0, syncedBallots: 26, batchesSynced: 2 });
+    expect(progress.lastSyncAt).not.toBeNull();
+    expect(events.some((e) => e.kind === 'sync-progress' && e.progress.state === 'syncing')).toBe(true);
+
+    expect((await centralBallots(central, id, 'MONTREAL-CENTRE', 26)).sort()).toEqual(ballotIds(station));
+    const check = unwrap(await station.checkConnection({}));
+    expect(check).toMatchObject({ reachable: true, enrolled: true, lastAcknowledgedSequence: 2, clockWarning: false });
+    expect(Math.abs(check.clockSkewMs ?? Infinity)).toBeLessThan(5_000);
+
+    // The closing report: counts, the station's own tally, signed; and its printable page.
+    expect(await station.closingReport({ pin: '000000' })).toMatchObject({ ok: false, error: { kind: 'pin-wrong' } });
+    const report = unwrap(await station.closingReport({ pin: GOOD_PIN }));
+    expect(report.body).toMatchObject({
+      station: id,
+      votersCheckedIn: 26,
+      ballotsCast: 26,
+      ballotsSynced: 26,
+      ballotsPending: 0,
+      batchesSynced: 2,
+    });
+    expect(report.body.pollsOpenedAt).not.toBeNull();
+    expect(report.body.pollsClosedAt).not.toBeNull();
+    for (const tape of report.body.tape) expect(tape.blank + tape.counts.reduce((n, c) => n + c.votes, 0)).toBe(26);
+    expect(verifyClosingReport(report)).toBe(true);
+    expect(verifyClosingReport({ ...report, body: { ...report.body, ballotsCast: 27 } })).toBe(false);
+    const log = readAuditLog(station.db);
+    expect(log.at(-1)?.event).toBe('closing-report');
+    expect(report.body.auditLogHead).toBe(log.at(-2)?.hash);
+    expect(report.html).toContain('Rapport de clôture');
+    expect(report.html).toContain('Closing report');
+    expect(report.html).toContain('@media print');
+    expect(report.html).not.toMatch(/<script|https?:\/\//);
+    expect(existsSync(join(station.db.name, '..', `closing-report-${id}.html`))).toBe(true);
+
+    // The audit log as a NIST SP 1500-101 event log.
+    const cdf = ElectionEventLogSchema.parse(station.auditExport());
+    const events1500 = cdf.Device[0]!.Event;
+    expect(events1500.map((e) => e.Id)).toEqual(log.map((e) => e.event));
+    expect(events1500.filter((e) => e.Id === 'batch-synced')).toHaveLength(2);
+    expect(verifyAuditLog(station.db).ok).toBe(true);
+    station.close();
+  });
+
+  it('exports unsynced batches to a signed file that import-batches takes, with the same idempotency as the network', async () => {
+    const id = 'ST-00016' as StationId;
+    let online = true;
+    const flaky: typeof fetch = (input, init) =>
+      online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: the network is down'));
+    const station = await enrolledStation(central, credentials, id, new TestClock(Date.now()), { fetch: flaky });
+    online = false;
+    await castFor(station, credentials.election, credentials.cards(id).slice(0, 15));
+    unwrap(await station.closePolls({ pin: GOOD_PIN }));
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'offline', pendingBallots: 15 });
+    expect(unwrap(await station.status({})).sync.lastError?.en).toMatch(/cannot be reached/);
+
+    const dir = tempDir('scrutin-usb-');
+    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, path: dir }));
+    expect(exported).toMatchObject({ batches: 1, ballots: 15 });
+    const file = SignedBatchExportSchema.parse(JSON.parse(readFileSync(exported.path, 'utf8')));
+    const ctx = central.central.ctx;
+    const deps = {
+      ...ctx.services,
+      elections: ctx.elections,
+      centralKey: ctx.centralKey,
+      metrics: ctx.metrics,
+      log: ctx.log,
+      now: ctx.now,
+    };
+    const imported = await importBatches(deps, file);
+    expect(imported).toMatchObject({ station: id, refused: [], alreadyReceived: 0 });
+    expect((await importBatches(deps, file)).alreadyReceived).toBe(1);
+
+    // Back online: the station resends, central recognises the batch, the receipt is the import's.
+    online = true;
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 15, pendingBallots: 0 });
+    const stored = station.db.prepare<[], { receipt: string }>('SELECT receipt FROM batches').get()!;
+    expect(JSON.parse(stored.receipt)).toEqual(imported.receipts[0]);
+    expect((await centralBallots(central, id, 'SHERBROOKE', 15)).sort()).toEqual(ballotIds(station));
+    // Nothing left to export.
+    expect(await station.exportBatches({ pin: GOOD_PIN, path: dir })).toMatchObject({ ok: false, error: { kind: 'export-failed' } });
+    expect(readAuditLog(station.db).map((e) => e.event)).toEqual(
+      expect.arrayContaining(['batches-exported', 'export-failed', 'batch-synced']),
+    );
+    station.close();
+  });
+
+  it('reconciles after a restart: a batch central received but whose receipt was lost gets its receipt by resending', async () => {
+    const id = 'ST-00010' as StationId;
+    const dataDir = tempDir();
+    const clock = new TestClock(Date.now());
+    let loseAnswers = false;
+    const lossy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (loseAnswers) throw new Error('the station was switched off before reading the answer');
+      return response;
+    };
+    const first = await enrolledStation(central, credentials, id, clock, { fetch: lossy, dataDir });
+    await castFor(first, credentials.election, credentials.cards(id).slice(0, 12));
+    loseAnswers = true;
+    expect(unwrap(await first.syncNow({}))).toMatchObject({ state: 'offline', syncedBallots: 0, pendingBallots: 12 });
+    first.close();
+
+    const restarted = openTestStation(dataDir, clock, fetch, { autoSync: false });
+    expect(unwrap(await restarted.status({})).sync).toMatchObject({ pendingBallots: 12, syncedBallots: 0 });
+    expect(unwrap(await restarted.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 12, batchesSynced: 1 });
+    expect((await centralBallots(central, id, 'MONTREAL-NORD', 12)).sort()).toEqual(ballotIds(restarted));
+    const { rows } = await central.central.ctx.services.db.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM batches WHERE station_id = $1',
+      [id],
+    );
+    expect(rows[0]?.n).toBe('1');
+    restarted.close();
+  });
+});

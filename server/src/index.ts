@@ -1,0 +1,17 @@
+/**
+ * `@scrutin/server`: the central side as a library, for compositions (`npm start`), tools
+ * and benchmarks. The `scrutin` command (bin/scrutin.js) is built from the same modules.
+ */
+export { startCentral, startWorker, type Central, type CentralOptions } from './central.ts';
+export { loadConfig, servicesEnv, type Config } from './config.ts';
+export { ensureConsoleBuilt } from './api/console_static.ts';
+export { migrate, postgresDatabase } from './db/database.ts';
+export { RedisDedupStore } from './pipeline/dedup.ts';
+export { loadCredentials, saveElection, setElectionState } from './elections/store.ts';
+export { createOfficial } from './officials/users.ts';
+export { describeGenerateCredentialsError, generateCredentials } from './credentials/generate.ts';
+export { issueEnrolmentToken } from './sync/enrolment.ts';
+export { importBatches } from './sync/import.ts';
+export { StationClient, type SendOutcome } from './simulate/station_client.ts';
+export { makePlan, randomBallot } from './simulate/plan.ts';
+export { fetchResults, runPlan, runTarget, signAll } from './simulate/run.ts';
