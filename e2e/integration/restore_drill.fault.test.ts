@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
@@ -40,7 +40,7 @@ import { enrolledStation, loadElectionInto } from './central.test-support.ts';
  * The recovery times and the ballots sent again are printed as one JSON line.
  */
 const exec = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../../server/bin/scrutin.js');
+const BIN = createRequire(import.meta.url).resolve('@scrutin/server/bin/scrutin.js');
 const STATIONS = ['ST-00001', 'ST-00004', 'ST-00007', 'ST-00016'] as StationId[];
 const SYNC: Partial<SyncOptions> = {
   autoSync: true,
