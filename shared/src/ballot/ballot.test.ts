@@ -134,7 +134,9 @@ describe('canonical encoding and hash', () => {
     // A station cannot tag a ballot: an id, or any field the format does not define, is refused.
     expect(CastBallotSchema.safeParse(sherbrookeBallot()).success).toBe(false);
     expect(CastBallotSchema.safeParse({ ...cast, note: 'x' }).success).toBe(false);
-    expect(CastBallotSchema.safeParse({ ...cast, selections: [{ ...cast.selections[0], voter: 'x' }, cast.selections[1]] }).success).toBe(false);
+    expect(CastBallotSchema.safeParse({ ...cast, selections: [{ ...cast.selections[0], voter: 'x' }, cast.selections[1]] }).success).toBe(
+      false,
+    );
   });
 });
 

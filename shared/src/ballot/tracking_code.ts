@@ -39,11 +39,7 @@ export type TrackingCodeError = { readonly kind: 'tracking-code-invalid' };
  * reads as digits (O → 0, I and L → 1) are read as those digits.
  */
 export function parseTrackingCode(input: string): Result<TrackingCode, TrackingCodeError> {
-  const normalised = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const normalised = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   const parsed = TrackingCodeSchema.safeParse(normalised);
   return parsed.success ? ok(parsed.data) : err({ kind: 'tracking-code-invalid' });
 }

@@ -139,7 +139,7 @@ export type Contest = z.infer<typeof ContestSchema>;
  */
 export const SecrecySchema = z
   .object({
-    anonymitySet: z.int().min(2).max(1000),
+    anonymitySet: z.int().min(2).max(500),
     embargo: z.boolean(),
   })
   .strict();

@@ -122,7 +122,10 @@ describe('signed batches (format 2)', () => {
               ...e,
               ballot: {
                 ...e.ballot,
-                selections: [{ kind: 'referendum', contest: e.ballot.selections[0]!.contest, choice: 'non' }, ...e.ballot.selections.slice(1)],
+                selections: [
+                  { kind: 'referendum', contest: e.ballot.selections[0]!.contest, choice: 'non' },
+                  ...e.ballot.selections.slice(1),
+                ],
               },
             }
           : e,

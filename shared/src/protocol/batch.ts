@@ -119,3 +119,16 @@ export type BatchExportBody = z.infer<typeof BatchExportBodySchema>;
 
 export const SignedBatchExportSchema = z.object({ body: BatchExportBodySchema, signature: SignatureSchema }).strict();
 export type SignedBatchExport = z.infer<typeof SignedBatchExportSchema>;
+
+/**
+ * How n ballots are split into batches of about `size`, each of at least k (the anonymity set)
+ * and at most MAX_ENVELOPES_PER_BATCH: as evenly as possible, in as many batches as `size`
+ * asks for unless that would leave one under k. Fewer than k ballots make one batch (a
+ * station's only batch, allowed only as its final one). Requires k ≤ MAX_ENVELOPES_PER_BATCH / 2.
+ */
+export function splitIntoBatches(n: number, size: number, k: number): number[] {
+  if (n <= 0) return [];
+  const count = Math.max(1, Math.min(Math.ceil(n / Math.max(1, size)), Math.floor(n / k)));
+  const base = Math.floor(n / count);
+  return Array.from({ length: count }, (_, i) => base + (i < n % count ? 1 : 0));
+}
