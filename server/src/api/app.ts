@@ -58,7 +58,11 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   app.use('/console', consoleRoutes());
 
   app.use('/api', (req, _res, next) => {
-    next(new ApiError('not-found', `There is no ${req.method} ${req.originalUrl}.`));
+    next(new ApiError('not-found', `There is no ${req.method} ${req.path}.`));
+  });
+  // Anything else (a path outside /api and /console): a JSON 404, not Express's HTML page.
+  app.use((_req, _res, next) => {
+    next(new ApiError('not-found', 'There is no such resource on this server.'));
   });
   app.use(
     errorMiddleware((error, req) => {
