@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   batchHash,
   generateStationKeyPair,
@@ -738,6 +742,39 @@ describe('officials and the audit log', () => {
     ]);
   });
 
+  it('lets an admin disable an official (their session ends, their logins are refused like any other) and enable them again, audited', async () => {
+    unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: 'leaving', password: PASSWORD, role: 'official' })));
+    const leaving = await loginAs('leaving');
+    expect((await as(leaving, 'get', '/api/v1/auth/me')).status).toBe(200);
+    const before = await lastAuditId();
+
+    const disabled = await as(agents.admin, 'post', '/api/v1/admin/officials/leaving/disable');
+    expect(disabled.status).toBe(200);
+    expect(disabled.body).toEqual({ username: 'leaving', disabledAt: clock.toISOString(), changed: true, sessionsEnded: 1 });
+    // The open session is over at once, and the right password opens none.
+    expect(errorOf(await as(leaving, 'get', '/api/v1/auth/me')).code).toBe('unauthenticated');
+    const refused = await request(app).post('/api/v1/auth/login').send({ username: 'leaving', password: PASSWORD });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: { code: 'unauthenticated', message: 'Wrong username or password.' } });
+    const listed = (await as(agents.admin, 'get', '/api/v1/admin/officials')).body as { officials: { username: string; disabledAt: string | null }[] };
+    expect(listed.officials.find((o) => o.username === 'leaving')?.disabledAt).toBe(clock.toISOString());
+
+    const self = await as(agents.admin, 'post', '/api/v1/admin/officials/admin-one/disable');
+    expect(self.status).toBe(400);
+    expect(errorOf(self).code).toBe('invalid-request');
+    expect(errorOf(await as(agents.admin, 'post', '/api/v1/admin/officials/nobody-here/disable')).code).toBe('unknown-official');
+
+    const enabled = await as(agents.admin, 'post', '/api/v1/admin/officials/leaving/enable');
+    expect(enabled.body).toEqual({ username: 'leaving', disabledAt: null, changed: true, sessionsEnded: 0 });
+    await loginAs('leaving');
+    expect((await auditSince(before)).map((r) => [r.actor, r.action, r.detail])).toEqual([
+      ['admin-one', 'official.disabled', { username: 'leaving', changed: true, sessionsEnded: 1 }],
+      ['leaving', 'auth.login_failed', { reason: 'disabled', client: 'loopback', failures: 1 }],
+      ['admin-one', 'official.enabled', { username: 'leaving', changed: true }],
+      ['leaving', 'auth.login', { role: 'official', client: 'loopback' }],
+    ]);
+  });
+
   it('shows the audit log newest first, a page at a time, to officials', async () => {
     const first = await as(agents.official, 'get', '/api/v1/admin/audit?limit=3');
     expect(first.status).toBe(200);
@@ -749,4 +786,63 @@ describe('officials and the audit log', () => {
     expect(Math.max(...older.map((e) => e.id))).toBeLessThan(Math.min(...page.entries.map((e) => e.id)));
     expect(errorOf(await as(agents.official, 'get', '/api/v1/admin/audit?limit=100000')).code).toBe('invalid-request');
   });
+});
+
+describe('station kits', () => {
+  it('name PUBLIC_URL (or the loopback address the API listens on) as the central URL, never the request’s Host header', async () => {
+    const C = 'kit-url';
+    const definition = syntheticElectionJson({ ridings: 1, stations: 1, voters: 10, id: C });
+    expect((await as(agents.admin, 'post', '/api/v1/admin/elections', definition)).status).toBe(201);
+    const station = unwrap(parseElection(definition)).stations[0]?.id ?? '';
+    const started = await as(agents.admin, 'post', `/api/v1/admin/elections/${C}/credentials/jobs`);
+    expect(started.status).toBe(202);
+    for (let i = 0; i < 600; i += 1) {
+      const latest = await as(agents.admin, 'get', `/api/v1/admin/elections/${C}/credentials/jobs/latest`);
+      const phase = (latest.body as { job: { phase: string } | null }).job?.phase;
+      if (phase === 'done') break;
+      expect(phase).not.toBe('failed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const pollWorkers = [
+      { name: 'Alice', pin: '482916' },
+      { name: 'Bob', pin: '730155' },
+    ];
+    const kitUrl = async (on: Express) => {
+      const admin = await loginAs('admin-one', PASSWORD, on);
+      const res = await request(on)
+        .post(`/api/v1/admin/elections/${C}/stations/${station}/kit`)
+        .set('Cookie', admin.cookie)
+        .set('x-csrf-token', admin.csrf)
+        // The audit's attack: a Host header of the attacker's choosing.
+        .set('Host', 'central.attacker.example')
+        .set('X-Forwarded-Host', 'central.attacker.example')
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => {
+            done(null, Buffer.concat(chunks));
+          });
+        })
+        .send({ pollWorkers });
+      if (res.status !== 200) return { status: res.status, body: JSON.parse((res.body as Buffer).toString('utf8')) as unknown };
+      const dir = mkdtempSync(join(tmpdir(), 'scrutin-kit-url-'));
+      try {
+        writeFileSync(join(dir, 'kit.tar'), res.body as Buffer);
+        const kit = JSON.parse(execFileSync('tar', ['-xOf', 'kit.tar', `${station}/kit.json`], { cwd: dir, encoding: 'utf8' })) as {
+          centralUrl: string;
+        };
+        return { status: 200, centralUrl: kit.centralUrl };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const configured = await kitUrl(createApp({ ...ctx, config: { ...ctx.config, publicUrl: 'https://elections.example.org' } }));
+    expect(configured).toEqual({ status: 200, centralUrl: 'https://elections.example.org' });
+    const local = await kitUrl(app);
+    expect(local.status).toBe(200);
+    expect(local.centralUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const unset = await kitUrl(createApp({ ...ctx, config: { ...ctx.config, host: '0.0.0.0' } }));
+    expect(unset).toMatchObject({ status: 503, body: { error: { code: 'service-unavailable' } } });
+  }, 120_000);
 });
