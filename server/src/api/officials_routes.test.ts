@@ -711,7 +711,11 @@ describe('officials and the audit log', () => {
     });
     expect(JSON.stringify(weak.body)).not.toContain('short');
     // The audit's password: long enough, but on every list of common passwords.
-    const common = await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: 'password1234', role: 'official' });
+    const common = await as(agents.admin, 'post', '/api/v1/admin/officials', {
+      username: 'newbie',
+      password: 'password1234',
+      role: 'official',
+    });
     expect(common.status).toBe(400);
     expect(errorOf(common)).toMatchObject({
       code: 'invalid-request',
@@ -742,6 +746,18 @@ describe('officials and the audit log', () => {
     ]);
   });
 
+  it('shows the audit log newest first, a page at a time, to officials', async () => {
+    const first = await as(agents.official, 'get', '/api/v1/admin/audit?limit=3');
+    expect(first.status).toBe(200);
+    const page = first.body as { entries: { id: number; actor: string; action: string }[]; next: number };
+    expect(page.entries.map((e) => e.action)).toEqual(['auth.login', 'official.created', 'election.state_changed']);
+    const second = await as(agents.official, 'get', `/api/v1/admin/audit?limit=3&before=${page.next}`);
+    const older = (second.body as { entries: { id: number }[] }).entries;
+    expect(older).toHaveLength(3);
+    expect(Math.max(...older.map((e) => e.id))).toBeLessThan(Math.min(...page.entries.map((e) => e.id)));
+    expect(errorOf(await as(agents.official, 'get', '/api/v1/admin/audit?limit=100000')).code).toBe('invalid-request');
+  });
+
   it('lets an admin disable an official (their session ends, their logins are refused like any other) and enable them again, audited', async () => {
     unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: 'leaving', password: PASSWORD, role: 'official' })));
     const leaving = await loginAs('leaving');
@@ -756,7 +772,9 @@ describe('officials and the audit log', () => {
     const refused = await request(app).post('/api/v1/auth/login').send({ username: 'leaving', password: PASSWORD });
     expect(refused.status).toBe(401);
     expect(refused.body).toEqual({ error: { code: 'unauthenticated', message: 'Wrong username or password.' } });
-    const listed = (await as(agents.admin, 'get', '/api/v1/admin/officials')).body as { officials: { username: string; disabledAt: string | null }[] };
+    const listed = (await as(agents.admin, 'get', '/api/v1/admin/officials')).body as {
+      officials: { username: string; disabledAt: string | null }[];
+    };
     expect(listed.officials.find((o) => o.username === 'leaving')?.disabledAt).toBe(clock.toISOString());
 
     const self = await as(agents.admin, 'post', '/api/v1/admin/officials/admin-one/disable');
@@ -773,18 +791,6 @@ describe('officials and the audit log', () => {
       ['admin-one', 'official.enabled', { username: 'leaving', changed: true }],
       ['leaving', 'auth.login', { role: 'official', client: 'loopback' }],
     ]);
-  });
-
-  it('shows the audit log newest first, a page at a time, to officials', async () => {
-    const first = await as(agents.official, 'get', '/api/v1/admin/audit?limit=3');
-    expect(first.status).toBe(200);
-    const page = first.body as { entries: { id: number; actor: string; action: string }[]; next: number };
-    expect(page.entries.map((e) => e.action)).toEqual(['auth.login', 'official.created', 'election.state_changed']);
-    const second = await as(agents.official, 'get', `/api/v1/admin/audit?limit=3&before=${page.next}`);
-    const older = (second.body as { entries: { id: number }[] }).entries;
-    expect(older).toHaveLength(3);
-    expect(Math.max(...older.map((e) => e.id))).toBeLessThan(Math.min(...page.entries.map((e) => e.id)));
-    expect(errorOf(await as(agents.official, 'get', '/api/v1/admin/audit?limit=100000')).code).toBe('invalid-request');
   });
 });
 
