@@ -92,7 +92,13 @@ export async function startCentral(config: Config, options: CentralOptions = {})
   const admin =
     config.metricsPort === undefined
       ? undefined
-      : await startMetricsServer({ host: config.host, port: config.metricsPort, metrics: ctx.metrics, services: ctx.services, log: ctx.log });
+      : await startMetricsServer({
+          host: config.host,
+          port: config.metricsPort,
+          metrics: ctx.metrics,
+          services: ctx.services,
+          log: ctx.log,
+        });
   ctx.log('server.started', { url, mode: ctx.services.mode });
   return {
     ctx,

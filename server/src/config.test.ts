@@ -73,7 +73,12 @@ describe('the proxy, public URL and admin listener configuration', () => {
     expect(unwrap(loadConfig({ PUBLIC_URL: 'https://elections.example.org/' })).publicUrl).toBe('https://elections.example.org');
     expect(unwrap(loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080' })).publicUrl).toBe('http://127.0.0.1:8080');
     expect(unwrap(loadConfig({ PUBLIC_URL: 'http://[::1]:8080' })).publicUrl).toBe('http://[::1]:8080');
-    for (const bad of ['http://elections.example.org', 'https://elections.example.org/api', 'https://u:p@elections.example.org', 'ftp://x.org'])
+    for (const bad of [
+      'http://elections.example.org',
+      'https://elections.example.org/api',
+      'https://u:p@elections.example.org',
+      'ftp://x.org',
+    ])
       expect(loadConfig({ PUBLIC_URL: bad }).ok, bad).toBe(false);
   });
 

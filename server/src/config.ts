@@ -213,6 +213,7 @@ export function isLoopbackHost(host: string): boolean {
 /** https anywhere; http only on a loopback host (a test on one machine). No path, query or fragment. */
 function isPublicUrl(value: string): boolean {
   const url = new URL(value);
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== '')) return false;
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== ''))
+    return false;
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }

@@ -22,7 +22,12 @@ const open = sampleElection();
 const logLines: string[] = [];
 const capture = new Writable({
   write(chunk: Buffer, _encoding, done) {
-    logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+    logLines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
     done();
   },
 });
@@ -50,7 +55,10 @@ function send(
         port: url.port,
         method,
         path,
-        headers: { ...(options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) }), ...options.headers },
+        headers: {
+          ...(options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) }),
+          ...options.headers,
+        },
         ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
         agent: false,
       },
@@ -218,15 +226,75 @@ describe('a fuzz of the HTTP surface', () => {
     const random = prng(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const segments = [
-      'api', 'v1', 'elections', open.id, DRAFT, 'results', 'ridings', 'referendums', 'turnout', 'events', 'auth', 'login', 'logout', 'me',
-      'admin', 'officials', 'disable', 'enable', 'unlock', 'role', 'credentials', 'jobs', 'latest', 'stations', 'ST-00001', 'kit',
-      'enrolment-token', 'revoke', 'state', 'exports', 'audit', 'sync', 'batches', 'status', 'central-key', 'console', 'assets',
-      'index.html', 'healthz', 'metrics', 'readyz', '..', '.', '%2e%2e', '..%2f', '%00', '%E0%A4%A', '%ff', '%', '%%', '~', ';', '%C0%AE',
-      'a'.repeat(300), '%F0%9F%92%A5', '?x=%E0%A4%A', '?limit=-1', '?before=abc&limit=999999', '#frag',
+      'api',
+      'v1',
+      'elections',
+      open.id,
+      DRAFT,
+      'results',
+      'ridings',
+      'referendums',
+      'turnout',
+      'events',
+      'auth',
+      'login',
+      'logout',
+      'me',
+      'admin',
+      'officials',
+      'disable',
+      'enable',
+      'unlock',
+      'role',
+      'credentials',
+      'jobs',
+      'latest',
+      'stations',
+      'ST-00001',
+      'kit',
+      'enrolment-token',
+      'revoke',
+      'state',
+      'exports',
+      'audit',
+      'sync',
+      'batches',
+      'status',
+      'central-key',
+      'console',
+      'assets',
+      'index.html',
+      'healthz',
+      'metrics',
+      'readyz',
+      '..',
+      '.',
+      '%2e%2e',
+      '..%2f',
+      '%00',
+      '%E0%A4%A',
+      '%ff',
+      '%',
+      '%%',
+      '~',
+      ';',
+      '%C0%AE',
+      'a'.repeat(300),
+      '%F0%9F%92%A5',
+      '?x=%E0%A4%A',
+      '?limit=-1',
+      '?before=abc&limit=999999',
+      '#frag',
     ];
     const VALID = [open.id, DRAFT, 'ST-00001', 'watcher', 'R-001', '00000000-0000-0000-0000-000000000000'];
     const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
-    const contentTypes = ['application/json', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'];
+    const contentTypes = [
+      'application/json',
+      'application/json; charset=latin1',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ];
     const bodies = [
       '',
       '{',

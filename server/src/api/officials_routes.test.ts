@@ -60,7 +60,7 @@ let ctx: AppContext;
 let app: Express;
 const ns = testNamespace();
 /** The server's clock: inside the sample election's voting window. */
-let clock = new Date('2026-10-05T12:00:00-04:00');
+const clock = new Date('2026-10-05T12:00:00-04:00');
 
 interface Agent {
   readonly username: string;

@@ -7,7 +7,8 @@ describe('the common-password check', () => {
   });
 
   it('refuses a common password with digits or symbols added around it', () => {
-    for (const p of ['password12345', 'Dragon2026!!', '!!sunshine!!2026', 'iloveyou_1999']) expect(commonPasswordProblem(p), p).toBeDefined();
+    for (const p of ['password12345', 'Dragon2026!!', '!!sunshine!!2026', 'iloveyou_1999'])
+      expect(commonPasswordProblem(p), p).toBeDefined();
   });
 
   it('accepts a passphrase that is on no list', () => {

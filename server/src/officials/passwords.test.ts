@@ -35,7 +35,9 @@ describe('password hashing', () => {
 
   it('runs at most two derivations at once, and every queued one completes', async () => {
     const stored = await hashPassword('queued passwords', { logN: 12, r: 8, p: 1 });
-    const results = await Promise.all(Array.from({ length: 7 }, (_, i) => verifyPassword(i % 2 === 0 ? 'queued passwords' : 'wrong', stored)));
+    const results = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => verifyPassword(i % 2 === 0 ? 'queued passwords' : 'wrong', stored)),
+    );
     expect(results).toEqual([true, false, true, false, true, false, true]);
   });
 

@@ -71,7 +71,8 @@ describe('login', () => {
 
   it('resets the failure count of a client after a successful login', async () => {
     await official('chloe');
-    for (let i = 0; i < DEFAULT_LOGIN_POLICY.freeFailures; i += 1) await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0, HOME);
+    for (let i = 0; i < DEFAULT_LOGIN_POLICY.freeFailures; i += 1)
+      await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0, HOME);
     unwrap(await login(db, { username: 'chloe', password: PASSWORD }, t0, HOME));
     for (let i = 0; i < DEFAULT_LOGIN_POLICY.freeFailures; i += 1) {
       expect(await login(db, { username: 'chloe', password: 'wrong wrong wrong' }, t0, HOME)).toMatchObject({
@@ -110,9 +111,10 @@ describe('login', () => {
     const [row] = (await listOfficials(db, clock)).filter((o) => o.username === 'david');
     expect(row).toMatchObject({ failedLogins: 8, lockedUntil: new Date(clock.getTime() + 16_000).toISOString(), disabledAt: null });
     // Once the stranger's wait is over, their next guess is checked again (and the wait doubles).
-    expect(
-      await login(db, { username: 'david', password: 'wrong guess 9' }, new Date(clock.getTime() + 16_000), STRANGER),
-    ).toMatchObject({ ok: false, error: { reason: 'wrong-password', failures: 9 } });
+    expect(await login(db, { username: 'david', password: 'wrong guess 9' }, new Date(clock.getTime() + 16_000), STRANGER)).toMatchObject({
+      ok: false,
+      error: { reason: 'wrong-password', failures: 9 },
+    });
   });
 
   it('does not let parallel guesses past the back-off', async () => {
@@ -129,6 +131,35 @@ describe('login', () => {
       error: { reason: 'backing-off' },
     });
     unwrap(await login(db, { username: 'emma', password: PASSWORD }, at(500), HOME));
+  });
+
+  it('spends one password hash on every refusal, so their timing does not tell them apart', async () => {
+    await official('kate');
+    await official('leo');
+    unwrap(await disableOfficial(db, 'leo' as Username, t0));
+    for (let i = 0; i < 4; i += 1) await login(db, { username: 'kate', password: `warm-up ${i}` }, t0, '203.0.113.9'); // now waiting
+    const time = async (request: { username: string; password: string }, client: string) => {
+      const samples: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const started = performance.now();
+        const result = await login(db, request, t0, client);
+        samples.push(performance.now() - started);
+        expect(result.ok).toBe(false);
+      }
+      return samples.sort((a, b) => a - b)[1] ?? 0;
+    };
+    const wrong = await time({ username: 'kate', password: 'not the password' }, '203.0.113.10');
+    const others = {
+      unknown: await time({ username: 'nobody-at-all', password: PASSWORD }, HOME),
+      malformed: await time({ username: 'Not A Name!', password: PASSWORD }, HOME),
+      waiting: await time({ username: 'kate', password: PASSWORD }, '203.0.113.9'),
+      disabled: await time({ username: 'leo', password: PASSWORD }, HOME),
+    };
+    // Each is one scrypt at N = 2^17 (hundreds of milliseconds); database work is noise beside it.
+    for (const [kind, ms] of Object.entries(others)) {
+      expect(ms / wrong, `${kind}: ${ms.toFixed(0)} ms against ${wrong.toFixed(0)} ms`).toBeGreaterThan(0.5);
+      expect(ms / wrong, `${kind}: ${ms.toFixed(0)} ms against ${wrong.toFixed(0)} ms`).toBeLessThan(2);
+    }
   });
 
   it('re-hashes a password stored at the former scrypt cost on the next successful login', async () => {
@@ -154,7 +185,10 @@ describe('login', () => {
     expect(unwrap(await disableOfficial(db, 'iris' as Username, at(1000)))).toMatchObject({ disabledAt: t0.toISOString(), changed: false });
     expect(unwrap(await enableOfficial(db, 'iris' as Username))).toMatchObject({ disabledAt: null, changed: true });
     unwrap(await login(db, { username: 'iris', password: PASSWORD }, t0, HOME));
-    expect(await disableOfficial(db, 'nobody' as Username, t0)).toEqual({ ok: false, error: { kind: 'unknown-official', username: 'nobody' } });
+    expect(await disableOfficial(db, 'nobody' as Username, t0)).toEqual({
+      ok: false,
+      error: { kind: 'unknown-official', username: 'nobody' },
+    });
   });
 
   it('ends the session of an official disabled while it is open, even one not deleted', async () => {

@@ -97,7 +97,9 @@ interface BackoffRow {
   readonly last_failure_at: Date | string;
 }
 
-type Attempt = { readonly taken: true; readonly failures: number; readonly waitUntil: Date } | { readonly taken: false; readonly failures: number; readonly waitUntil: Date };
+type Attempt =
+  | { readonly taken: true; readonly failures: number; readonly waitUntil: Date }
+  | { readonly taken: false; readonly failures: number; readonly waitUntil: Date };
 
 /**
  * Takes one attempt for (username, client): refused while the client waits; otherwise counted

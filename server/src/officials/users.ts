@@ -102,9 +102,10 @@ export async function unlockOfficial(
 ): Promise<Result<{ readonly wasLocked: boolean }, UpdateOfficialError>> {
   const exists = await db.query('SELECT 1 FROM officials WHERE username = $1', [username]);
   if (exists.rows.length === 0) return err({ kind: 'unknown-official', username });
-  const { rows } = await db.query<{ blocked: boolean }>('DELETE FROM login_backoff WHERE username = $1 RETURNING blocked_until > now() AS blocked', [
-    username,
-  ]);
+  const { rows } = await db.query<{ blocked: boolean }>(
+    'DELETE FROM login_backoff WHERE username = $1 RETURNING blocked_until > now() AS blocked',
+    [username],
+  );
   return ok({ wasLocked: rows.some((r) => r.blocked) });
 }
 

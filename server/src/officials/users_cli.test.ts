@@ -74,7 +74,9 @@ describe('scrutin users add, on Postgres (DATABASE_URL)', () => {
 
     const common = usersAdd(env, ['--username', 'commoner', '--role', 'official', '--password-stdin'], 'password1234\n');
     expect(common.status).toBe(1);
-    expect(common.stderr).toBe('error: cannot add this official:\npassword: this password is on a list of common passwords: choose another\n');
+    expect(common.stderr).toBe(
+      'error: cannot add this official:\npassword: this password is on a list of common passwords: choose another\n',
+    );
 
     const taken = usersAdd(env, ['--username', 'root', '--role', 'observer', '--password-stdin'], `${PASSWORD}\n`);
     expect(taken.status).toBe(1);

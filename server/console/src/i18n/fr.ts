@@ -34,7 +34,8 @@ export const fr = {
     password: 'Mot de passe',
     submit: 'Se connecter',
     busy: 'Connexion…',
-    wrong: 'Nom d’utilisateur ou mot de passe incorrect. Après plusieurs échecs, chaque nouvel essai depuis cet ordinateur attend plus longtemps.',
+    wrong:
+      'Nom d’utilisateur ou mot de passe incorrect. Après plusieurs échecs, chaque nouvel essai depuis cet ordinateur attend plus longtemps.',
     rateLimited: 'Trop de tentatives depuis cette adresse. Réessayez dans quelques minutes.',
   },
   overview: {
