@@ -1,4 +1,4 @@
--- Scrutin central schema, version 4: officials can be disabled, and failed logins back off per
+-- Scrutin central schema, version 6: officials can be disabled, and failed logins back off per
 -- (official, client address) instead of locking the account for everyone.
 
 -- Set while an admin has disabled the official: no login, no session (docs/operators.md).
