@@ -345,6 +345,13 @@ describe('rendered with options', () => {
     expect(of(manifests, 'TriggerAuthentication').map((m) => m.metadata.name)).toEqual([rabbit?.authenticationRef?.name]);
   });
 
+  it('refuses a plain-http public URL for the kits', async () => {
+    const refused = await renderChart({
+      values: mergeValues(REDIS_SECRET, { api: { publicUrl: 'http://elections.example.org' } }) as Record<string, unknown>,
+    });
+    expect(refused.ok).toBe(false);
+  });
+
   it('connects to services outside the cluster, to one Redis server, with PodMonitors, and a valid configuration', async () => {
     const manifests = await render({
       releaseName: 'night',
@@ -354,6 +361,7 @@ describe('rendered with options', () => {
         redis: { mode: 'server', cluster: { enabled: false }, host: 'redis.example.org', passwordSecret: { name: '' } },
         networkPolicy: { restrictEgress: false },
         metrics: { podMonitor: { enabled: true } },
+        api: { trustProxy: '10.42.0.0/16', publicUrl: 'https://elections.example.org' },
       },
     });
     validateAll(manifests);
@@ -367,7 +375,8 @@ describe('rendered with options', () => {
     const config = loadConfig(env);
     if (!config.ok) throw new Error(config.error);
     expect(config.value.services).not.toBeNull();
-    expect(config.value.trustProxy).toEqual(['10.0.0.0/8']);
+    expect(config.value.trustProxy).toEqual(['10.42.0.0/16']);
+    expect(config.value.publicUrl).toBe('https://elections.example.org');
     expect(config.value.metricsPort).toBe(9464);
     // The PodMonitors give the job names the alert rules and dashboards use.
     const prometheus = parse(readFileSync(join(CHART, '../../prometheus/prometheus.yml'), 'utf8')) as {
