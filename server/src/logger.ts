@@ -29,6 +29,7 @@ export const LOG_EVENTS = [
   'batch.retry',
   'validator.started',
   'validator.poison_message',
+  'batch.quarantined',
   'validator.dedup_overruled',
   'dedup.rebuild.started',
   'dedup.rebuild.finished',
