@@ -141,6 +141,10 @@ export async function benchPipeline(): Promise<void> {
     WORKER_PREFETCH: '8',
     // Two validators on one machine: each takes a free port for its metrics.
     METRICS_PORT: '0',
+    // Thousands of stations simulated from one address: the per-address limit out of the way.
+    SYNC_RATE_PER_IP: '1000000',
+    SYNC_RATE_PER_STATION: '1000000',
+    SYNC_MAX_CONCURRENCY: '256',
   };
   const children: ChildProcess[] = [];
   try {

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ElectionIdSchema, StationIdSchema } from '@scrutin/shared';
 import type { ErrorCode } from '@scrutin/shared/protocol';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, RequestHandler, Response } from 'express';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
@@ -18,7 +18,8 @@ import { ApiError } from './errors.ts';
  *   and the whole loopback range is one address, so a client cannot escape by changing the
  *   low bits of its address.
  * - `perStation`: once the body is parsed, a station that has used up its budget
- *   (SYNC_RATE_PER_STATION a minute) is refused. Only answers that the station's key or token
+ *   (SYNC_RATE_PER_STATION a minute, for its batches and separately for its enrolments) is
+ *   refused. Only answers that the station's key or token
  *   proved (2xx and 409) use the budget, so a forger naming a station cannot use up that
  *   station's budget: forged requests cost their own address only.
  * - `intakeSlot`: at most SYNC_MAX_CONCURRENCY batch requests in this process at once; beyond,
@@ -53,7 +54,7 @@ export function addressBucket(ip: string | undefined): string {
   if (v4 !== undefined) return v4.startsWith('127.') ? '127.0.0.0/8' : v4;
   if (!isIPv6(ip)) return ip;
   if (ip === '::1') return '127.0.0.0/8';
-  const [head = '', tail = ''] = ip.split('%')[0]!.split('::');
+  const [head = '', tail = ''] = (ip.split('%')[0] ?? ip).split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
@@ -84,13 +85,12 @@ const provesStation = (status: number): boolean => (status >= 200 && status < 30
 function redisClient(config: Config): Redis | Cluster | undefined {
   const redis = config.services?.redis;
   if (redis === undefined) return undefined;
-  // A limiter that cannot reach Redis falls back to memory at once rather than queueing. It
-  // connects on first use: a process that serves no station route never connects.
-  const options: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
+  // A limiter that cannot reach Redis counts in memory at once rather than queueing.
+  const options: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
   const client =
     redis.kind === 'server'
       ? new Redis(redis.url, options)
-      : new Cluster([...redis.nodes], { redisOptions: options, enableOfflineQueue: false, lazyConnect: true });
+      : new Cluster([...redis.nodes], { redisOptions: options, enableOfflineQueue: false });
   client.on('error', () => undefined);
   return client;
 }
@@ -101,7 +101,12 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
   const limiter = (name: string, points: number): RateLimiterAbstract => {
     const options = { keyPrefix: `${config.namespace}:rl:${name}`, points, duration: 60 };
     if (client === undefined) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({ ...options, storeClient: client, insuranceLimiter: new RateLimiterMemory(options) });
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: client,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
   };
   const byAddress = limiter('address', syncPerIpPerMinute);
   const byStation = limiter('station', syncPerStationPerMinute);
@@ -125,11 +130,13 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
   };
 
   const perStation: RequestHandler = (req, res, next) => {
-    const key = claimedStation(req.body);
-    if (key === undefined) {
+    const claimed = claimedStation(req.body);
+    if (claimed === undefined) {
       next();
       return;
     }
+    // A budget per route (batches, enrolment): the middleware is mounted on those alone.
+    const key = `${req.path}:${claimed}`;
     byStation.get(key).then(
       (used) => {
         if (used !== null && used.consumedPoints >= syncPerStationPerMinute) {
@@ -151,7 +158,13 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
   const intakeSlot: RequestHandler = (_req, res, next) => {
     if (inFlight >= syncMaxConcurrency) {
       metrics.refusals.inc({ code: 'busy' });
-      refuseWithRetry(res, next, 'busy', 'The central server is taking in as many batches as it can; retry shortly.', BUSY_RETRY_AFTER_SECONDS);
+      refuseWithRetry(
+        res,
+        next,
+        'busy',
+        'The central server is taking in as many batches as it can; retry shortly.',
+        BUSY_RETRY_AFTER_SECONDS,
+      );
       return;
     }
     inFlight += 1;
@@ -171,7 +184,7 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
     perStation,
     intakeSlot,
     async close() {
-      client?.disconnect();
+      if (client !== undefined) await client.quit().catch(() => undefined);
     },
   };
 }
