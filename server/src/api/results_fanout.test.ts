@@ -43,7 +43,9 @@ function openStream(from: string): Promise<Stream> {
           headers: res.headers,
           events: [],
           body: '',
-          close: () => req?.destroy(),
+          close: () => {
+            req?.destroy();
+          },
         };
         let buffer = '';
         res.setEncoding('utf8');
@@ -60,8 +62,11 @@ function openStream(from: string): Promise<Stream> {
           }
         });
         res.on('error', () => undefined);
-        if (stream.status !== 200) res.on('end', () => resolve(stream));
-        else resolve(stream);
+        if (stream.status !== 200) {
+          res.on('end', () => {
+            resolve(stream);
+          });
+        } else resolve(stream);
       },
     );
     req.on('error', reject);

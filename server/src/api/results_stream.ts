@@ -75,10 +75,10 @@ export class ResultsStreams {
     this.perAddress.set(address, fromAddress + 1);
     this.options.metrics.sseConnections.set(this.total);
     const client: Client = { res, version: '' };
-    let released = false;
+    const state = { released: false };
     const release = () => {
-      if (released) return;
-      released = true;
+      if (state.released) return;
+      state.released = true;
       this.total -= 1;
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left === 0) this.perAddress.delete(address);
@@ -93,9 +93,9 @@ export class ResultsStreams {
     try {
       const snapshot = await this.options.live.snapshot(election);
       // The first event of a stream is the state found, not a change seen: not timed.
-      if (!released && client.version === '') this.send(client, snapshot);
+      if (!state.released && client.version === '') this.send(client, snapshot);
     } catch {
-      if (!released) res.write(': results unavailable, retrying\n\n');
+      if (!state.released) res.write(': results unavailable, retrying\n\n');
     }
     channel.lastWriteAt = Date.now();
   }
