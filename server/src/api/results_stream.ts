@@ -135,7 +135,7 @@ export class ResultsStreams {
     if (channel.ticking) return;
     channel.ticking = true;
     try {
-      const snapshot = await this.options.live.snapshot(channel.election);
+      const snapshot = await this.options.live.snapshot(channel.election, 0);
       let sent = 0;
       let changed = false;
       for (const client of channel.clients) {

@@ -7,9 +7,9 @@ import { liveResults, resultsChange } from './tally_store.ts';
 /**
  * The live results of each election, computed once per results version and shared by every
  * reader: `GET …/results` (and its riding and referendum views) and every event stream. A
- * reader is served the snapshot in hand while it is younger than `freshnessMs`; after that,
- * one reader checks the version (one small query) for all, and only a new version is
- * computed, once, however many readers wait for it. The first computation of a version also
+ * reader is served the snapshot in hand while it is younger than `freshnessMs` (the event
+ * streams' tick asks for a fresh one); after that, one reader checks the version (one small
+ * query) for all, and only a new version is computed, once, however many readers wait for it. The first computation of a version also
  * writes its wire forms: the JSON body with its ETag, and the server-sent event.
  */
 export interface ResultsSnapshot {
@@ -61,7 +61,11 @@ export class LiveResults {
     },
   ) {}
 
-  async snapshot(election: ElectionDefinition): Promise<ResultsSnapshot> {
+  /**
+   * The election's current snapshot. `maxAgeMs` (default `freshnessMs`) is how old a checked
+   * version may be: the event streams' tick passes 0, so a change is broadcast at its first tick.
+   */
+  async snapshot(election: ElectionDefinition, maxAgeMs = this.deps.freshnessMs ?? 500): Promise<ResultsSnapshot> {
     const now = (this.deps.clock ?? Date.now)();
     let entry = this.entries.get(election.id);
     // A definition saved again (a draft being edited) is another election to compute.
@@ -69,7 +73,7 @@ export class LiveResults {
       entry = { definition: election, snapshot: undefined, checkedAt: 0, pending: undefined };
       this.entries.set(election.id, entry);
     }
-    if (entry.snapshot !== undefined && now - entry.checkedAt < (this.deps.freshnessMs ?? 500)) return entry.snapshot;
+    if (entry.snapshot !== undefined && now - entry.checkedAt < maxAgeMs) return entry.snapshot;
     const current = entry;
     current.pending ??= this.refresh(current).finally(() => {
       current.pending = undefined;
