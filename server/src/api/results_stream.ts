@@ -37,6 +37,9 @@ interface Channel {
   ticking: boolean;
 }
 
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n', 'utf8');
+const UNAVAILABLE = Buffer.from(': results unavailable, retrying\n\n', 'utf8');
+
 /** How long a client refused for lack of room is told to wait (seconds). */
 export const STREAM_RETRY_AFTER_SECONDS = 5;
 
@@ -95,7 +98,7 @@ export class ResultsStreams {
       // The first event of a stream is the state found, not a change seen: not timed.
       if (!state.released && client.version === '') this.send(client, snapshot);
     } catch {
-      if (!state.released) res.write(': results unavailable, retrying\n\n');
+      if (!state.released) res.write(UNAVAILABLE);
     }
     channel.lastWriteAt = Date.now();
   }
@@ -149,11 +152,11 @@ export class ResultsStreams {
         channel.lastWriteAt = now;
         if (changed && snapshot.changedAtMs !== null) this.options.metrics.sseDelay.observe(Math.max(0, now - snapshot.changedAtMs) / 1000);
       } else if (now - channel.lastWriteAt >= (this.options.keepAliveMs ?? 15_000)) {
-        for (const client of channel.clients) this.write(client, ': keep-alive\n\n');
+        for (const client of channel.clients) this.write(client, KEEP_ALIVE);
         channel.lastWriteAt = now;
       }
     } catch {
-      for (const client of channel.clients) this.write(client, ': results unavailable, retrying\n\n');
+      for (const client of channel.clients) this.write(client, UNAVAILABLE);
     } finally {
       channel.ticking = false;
     }
@@ -164,13 +167,13 @@ export class ResultsStreams {
     this.write(client, snapshot.event);
   }
 
-  private write(client: Client, text: string): void {
+  private write(client: Client, bytes: Buffer): void {
     const { res } = client;
     if (res.destroyed) return;
     if (res.writableLength > (this.options.maxBufferedBytes ?? 1024 * 1024)) {
       res.destroy();
       return;
     }
-    res.write(text);
+    res.write(bytes);
   }
 }

@@ -22,8 +22,8 @@ export interface ResultsSnapshot {
   readonly body: Buffer;
   /** A strong ETag of `body`. */
   readonly etag: string;
-  /** The `results` event of the stream, framed. */
-  readonly event: string;
+  /** The `results` event of the stream, framed, encoded once for every stream. */
+  readonly event: Buffer;
 }
 
 /** One version of an election's results, before it takes a wire form. */
@@ -99,7 +99,7 @@ export class LiveResults {
       results,
       body,
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
-      event: `event: results\nid: ${version}\ndata: ${JSON.stringify(this.deps.wire.event(value), replacer)}\n\n`,
+      event: Buffer.from(`event: results\nid: ${version}\ndata: ${JSON.stringify(this.deps.wire.event(value), replacer)}\n\n`, 'utf8'),
     };
     entry.snapshot = snapshot;
     entry.checkedAt = checkedAt;
