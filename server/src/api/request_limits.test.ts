@@ -7,7 +7,11 @@ import { StationClient } from '../simulate/station_client.ts';
 import { enrolmentToken, openElection } from '../testing/election_setup.ts';
 import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
-import { addressBucket, claimedStation } from './request_limits.ts';
+import express from 'express';
+import supertest from 'supertest';
+import { createMetrics } from '../metrics.ts';
+import { errorMiddleware } from './errors.ts';
+import { addressBucket, claimedStation, createRequestLimits } from './request_limits.ts';
 
 /**
  * Issue 12, "Costly forged requests": `/sync/batches` and `/stations/enrol` had no rate limit
@@ -171,5 +175,29 @@ describe('the station routes’ cost bounds', () => {
       status: 403,
       code: 'station-not-enrolled',
     });
+  });
+});
+
+describe('the counters in Redis', () => {
+  it('are shared by every API replica: an address cannot spread its requests over replicas', async () => {
+    const replicas = [createRequestLimits(t.config, createMetrics(false)), createRequestLimits(t.config, createMetrics(false))];
+    try {
+      const apps = replicas.map((limits) => {
+        const app = express();
+        app.set('trust proxy', 1);
+        app.post('/probe', limits.perAddress, (_req, res) => {
+          res.status(204).end();
+        });
+        app.use(errorMiddleware(() => undefined));
+        return supertest(app);
+      });
+      for (const limits of replicas) await limits.ready();
+      const from = freshAddress();
+      const statuses: number[] = [];
+      for (let i = 0; i <= PER_IP; i += 1) statuses.push((await apps[i % 2]!.post('/probe').set('x-forwarded-for', from)).status);
+      expect(statuses).toEqual([...Array<number>(PER_IP).fill(204), 429]);
+    } finally {
+      for (const limits of replicas) await limits.close();
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface RequestLimits {
   readonly perAddress: RequestHandler;
   readonly perStation: RequestHandler;
   readonly intakeSlot: RequestHandler;
+  /** Resolves once the counters' store answers (at once in memory). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -183,6 +185,10 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
     perAddress,
     perStation,
     intakeSlot,
+    async ready() {
+      if (client === undefined || client.status === 'ready') return;
+      await new Promise<void>((resolve) => client.once('ready', resolve));
+    },
     async close() {
       if (client !== undefined) await client.quit().catch(() => undefined);
     },
