@@ -275,7 +275,11 @@ export function officialsRoutes(ctx: AppContext): Router {
     const revoked = await db.transaction(async (tx) => {
       const result = await revokeEnrolment(tx, election.id, station);
       if (result.ok)
-        await recordAudit(tx, actor, 'station.revoked', { election: election.id, station, invalidatedTokens: result.value.invalidatedTokens });
+        await recordAudit(tx, actor, 'station.revoked', {
+          election: election.id,
+          station,
+          invalidatedTokens: result.value.invalidatedTokens,
+        });
       return result;
     });
     if (!revoked.ok) {

@@ -41,7 +41,11 @@ export function syncRoutes(ctx: AppContext): Router {
     }
     res
       .status(200)
-      .json({ station: enrolled.station, enrolledAt: enrolled.enrolledAt, centralPublicKey: ctx.centralKey.publicKey } satisfies EnrolResponse);
+      .json({
+        station: enrolled.station,
+        enrolledAt: enrolled.enrolledAt,
+        centralPublicKey: ctx.centralKey.publicKey,
+      } satisfies EnrolResponse);
   });
 
   router.post('/sync/batches', perAddress, intakeSlot, requireJson, batchBody, perStation, async (req: Request, res) => {

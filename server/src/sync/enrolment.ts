@@ -29,8 +29,7 @@ const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').
 export const stationActor = (station: StationId): string => `(station ${station})`;
 
 export type IssueTokenError =
-  | { readonly kind: 'unknown-station' }
-  | { readonly kind: 'station-already-enrolled'; readonly enrolledAt: string };
+  { readonly kind: 'unknown-station' } | { readonly kind: 'station-already-enrolled'; readonly enrolledAt: string };
 
 export interface IssuedToken {
   readonly token: string;
