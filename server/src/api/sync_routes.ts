@@ -39,13 +39,11 @@ export function syncRoutes(ctx: AppContext): Router {
     } else if (!enrolled.replay) {
       ctx.log('station.enrolled', { election: parsed.data.election, station: enrolled.station });
     }
-    res
-      .status(200)
-      .json({
-        station: enrolled.station,
-        enrolledAt: enrolled.enrolledAt,
-        centralPublicKey: ctx.centralKey.publicKey,
-      } satisfies EnrolResponse);
+    res.status(200).json({
+      station: enrolled.station,
+      enrolledAt: enrolled.enrolledAt,
+      centralPublicKey: ctx.centralKey.publicKey,
+    } satisfies EnrolResponse);
   });
 
   router.post('/sync/batches', perAddress, intakeSlot, requireJson, batchBody, perStation, async (req: Request, res) => {
