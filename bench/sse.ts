@@ -290,6 +290,7 @@ export async function benchSse(): Promise<void> {
     for (let i = 0; i < 300 && complete() < streams.connected; i += 1) await sleep(100);
     const results = await readers.stop();
     const computations = await metric(url, 'scrutin_results_computations_total');
+    const resultsBytes = (await (await fetch(`${url}/api/v1/elections/${plan.election.id}/results`)).arrayBuffer()).byteLength;
     const cpu = {
       api: Math.round(((cpuSeconds(api.child.pid) ?? 0) - cpuBefore.api) * 10) / 10,
       worker: Math.round(((cpuSeconds(children[1]?.pid) ?? 0) - cpuBefore.worker) * 10) / 10,
@@ -307,6 +308,7 @@ export async function benchSse(): Promise<void> {
       resultsRequestsPerSecond: rps,
       resultsLatencyMs: results.latencyMs,
       resultsStatuses: results.statuses,
+      resultsBytes,
       batches: queue.length,
       refusedBatches: refused,
       retriedRequests: retried,

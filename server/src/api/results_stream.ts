@@ -22,6 +22,8 @@ export interface ResultsStreamsOptions {
   readonly tickMs?: number;
   readonly keepAliveMs?: number;
   readonly maxBufferedBytes?: number;
+  /** Streams written between two yields of the event loop during a broadcast. */
+  readonly writeSlice?: number;
 }
 
 interface Client {
@@ -141,11 +143,18 @@ export class ResultsStreams {
       const snapshot = await this.options.live.snapshot(channel.election, 0);
       let sent = 0;
       let changed = false;
-      for (const client of channel.clients) {
-        if (client.version === snapshot.version) continue;
-        changed ||= client.version !== '';
-        this.send(client, snapshot);
-        sent += 1;
+      // In slices, yielding between them: a broadcast to thousands of streams (a socket write
+      // each) never holds the event loop for long, so batches and readers are served meanwhile.
+      const clients = [...channel.clients];
+      const slice = this.options.writeSlice ?? 200;
+      for (let from = 0; from < clients.length; from += slice) {
+        if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        for (const client of clients.slice(from, from + slice)) {
+          if (client.version === snapshot.version || !channel.clients.has(client)) continue;
+          changed ||= client.version !== '';
+          this.send(client, snapshot);
+          sent += 1;
+        }
       }
       const now = Date.now();
       if (sent > 0) {
