@@ -78,6 +78,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
     intervalMs: config.monitorIntervalMs,
     silentAfterSeconds: config.silentAfterSeconds,
   });
+  ctx.limits.connect();
   const app = createApp(ctx, options.extraRoutes);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => {

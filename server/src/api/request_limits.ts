@@ -33,7 +33,9 @@ export interface RequestLimits {
   readonly perAddress: RequestHandler;
   readonly perStation: RequestHandler;
   readonly intakeSlot: RequestHandler;
-  /** Resolves once the counters' store answers (at once in memory). */
+  /** Connects to the counters' store (Redis), without waiting; the API calls it at start. */
+  connect(): void;
+  /** Connects, and resolves once the counters' store answers (at once in memory). */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -87,12 +89,14 @@ const provesStation = (status: number): boolean => (status >= 200 && status < 30
 function redisClient(config: Config): Redis | Cluster | undefined {
   const redis = config.services?.redis;
   if (redis === undefined) return undefined;
-  // A limiter that cannot reach Redis counts in memory at once rather than queueing.
-  const options: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+  // A limiter that cannot reach Redis counts in memory at once rather than queueing. The
+  // client connects when the API starts (`connect`) or on first use: a worker or a CLI
+  // command, which serve no station route, never connects.
+  const options: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
   const client =
     redis.kind === 'server'
       ? new Redis(redis.url, options)
-      : new Cluster([...redis.nodes], { redisOptions: options, enableOfflineQueue: false });
+      : new Cluster([...redis.nodes], { redisOptions: options, enableOfflineQueue: false, lazyConnect: true });
   client.on('error', () => undefined);
   return client;
 }
@@ -100,6 +104,9 @@ function redisClient(config: Config): Redis | Cluster | undefined {
 export function createRequestLimits(config: Config, metrics: Metrics): RequestLimits {
   const { syncPerIpPerMinute, syncPerStationPerMinute, syncMaxConcurrency } = config.limits;
   const client = redisClient(config);
+  const connect = () => {
+    if (client?.status === 'wait') client.connect().catch(() => undefined);
+  };
   const limiter = (name: string, points: number): RateLimiterAbstract => {
     const options = { keyPrefix: `${config.namespace}:rl:${name}`, points, duration: 60 };
     if (client === undefined) return new RateLimiterMemory(options);
@@ -118,6 +125,7 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
   };
 
   const perAddress: RequestHandler = (req, res, next) => {
+    connect();
     byAddress.consume(addressBucket(req.ip)).then(
       () => {
         next();
@@ -185,12 +193,17 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
     perAddress,
     perStation,
     intakeSlot,
+    connect,
     async ready() {
       if (client === undefined || client.status === 'ready') return;
-      await new Promise<void>((resolve) => client.once('ready', resolve));
+      const ready = new Promise<void>((resolve) => client.once('ready', resolve));
+      connect();
+      await ready;
     },
     async close() {
-      if (client !== undefined) await client.quit().catch(() => undefined);
+      if (client === undefined) return;
+      if (client.status === 'wait') client.disconnect();
+      else await client.quit().catch(() => undefined);
     },
   };
 }
