@@ -15,7 +15,7 @@ import { addressBucket, refuseWithRetry } from './request_limits.ts';
  * `maxPerAddress` per client address (`429 rate-limited`), both with Retry-After.
  */
 export interface ResultsStreamsOptions {
-  readonly live: LiveResults;
+  readonly live: Pick<LiveResults, 'snapshot'>;
   readonly metrics: Metrics;
   readonly maxConnections: number;
   readonly maxPerAddress: number;
