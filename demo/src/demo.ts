@@ -93,7 +93,7 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
     if (firstWorker === undefined) throw new Error('the demo has no poll worker');
     for (const [i, p] of prepared.stations.entries()) {
       const dataDir = join(workDir, 'stations', p.station);
-      const backend = unwrap(openStation({ dataDir, sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }));
+      const backend = unwrap(openStation({ dataDir, ...(options.sync === undefined ? {} : { sync: options.sync }) }));
       unwrap(await backend.loadKit({ path: p.kitDir }));
       unwrap(await backend.enrol({ token: p.token }));
       unwrap(await backend.openPolls({ pin: firstWorker.pin }));

@@ -5,7 +5,7 @@ import type { DestinationStream } from 'pino';
 import { createApp } from './api/app.ts';
 import { createRequestLimits } from './api/request_limits.ts';
 import type { AppContext } from './app/context.ts';
-import { centralKey, openServices } from './app/services.ts';
+import { centralKey, openServices, pipelineKey } from './app/services.ts';
 import { CredentialJobs } from './credentials/jobs.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
@@ -45,6 +45,7 @@ export async function createContext(
   const log = eventLogger(logger);
   const services = await openServices(config, log);
   const key = await centralKey(services.db, config.centralSigningKey);
+  const sealing = await pipelineKey(services.db, config.pipelineKey);
   const metrics = createMetrics();
   return {
     config,
@@ -54,6 +55,7 @@ export async function createContext(
     logger,
     log,
     centralKey: key,
+    pipelineKey: sealing,
     now,
     credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),
     limits: createRequestLimits(config, metrics),
@@ -66,6 +68,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
     await startValidator({
       ...ctx.services,
       elections: ctx.elections,
+      pipelineKey: ctx.pipelineKey,
       metrics: ctx.metrics,
       log: ctx.log,
       prefetch: config.workerPrefetch,
@@ -126,7 +129,14 @@ export async function startWorker(config: Config): Promise<Worker> {
     services: ctx.services,
     log: ctx.log,
   });
-  await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
+  await startValidator({
+    ...ctx.services,
+    elections: ctx.elections,
+    pipelineKey: ctx.pipelineKey,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    prefetch: config.workerPrefetch,
+  });
   return {
     metricsUrl: listener.url,
     async stop() {

@@ -27,13 +27,9 @@ const program = new Command('station')
   .option('--kit <path>', 'a station kit folder (or its kit.json) to load if the station has none')
   .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', port, 5180)
   .option('--renderer <dir>', 'the built renderer', RENDERER_DIR)
-  .option('--min-batch <n>', 'while the polls are open, the fewest ballots a batch is sent with', count)
-  .option('--max-delay <seconds>', 'while the polls are open, how long ballots may wait for --min-batch', count)
-  .action(async (options: { data: string; kit?: string; port: number; renderer: string; minBatch?: number; maxDelay?: number }) => {
-    const sync = {
-      ...(options.minBatch === undefined ? {} : { minBatch: options.minBatch }),
-      ...(options.maxDelay === undefined ? {} : { maxDelayMs: options.maxDelay * 1000 }),
-    };
+  .option('--max-batch <n>', 'about how many ballots one batch takes (at most 1,000)', count)
+  .action(async (options: { data: string; kit?: string; port: number; renderer: string; maxBatch?: number }) => {
+    const sync = options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch };
     const opened = openStation({ dataDir: resolve(options.data), sync });
     if (!opened.ok) {
       console.error(`The station database cannot be opened: ${opened.error.kind}`);

@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync
 import { join } from 'node:path';
 import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
 import { signBatchExport, type BatchExportBody } from '@scrutin/shared/protocol';
-import { allBatches } from './batches.ts';
+import { unsyncedSignedBatches } from './batches.ts';
 import type { StationDb } from './db.ts';
 
 /**
@@ -40,11 +40,11 @@ export function writeBatchExport(
   path: string,
   now: number,
 ): Result<ExportedFile, ExportError> {
-  const batches = [...allBatches(db, 'unsynced')];
+  const batches = [...unsyncedSignedBatches(db)];
   if (batches.length === 0) return err({ kind: 'nothing-to-export' });
   const body: BatchExportBody = {
     format: 'scrutin-batch-export',
-    version: 1,
+    version: 2,
     election: identity.election,
     station: identity.station,
     exportedAt: new Date(now).toISOString(),
@@ -71,7 +71,7 @@ export function writeBatchExport(
   return ok({
     path: target,
     batches: batches.length,
-    ballots: batches.reduce((n, b) => n + b.body.envelopes.length, 0),
+    ballots: batches.reduce((n, b) => n + b.header.envelopeCount, 0),
     sha256: createHash('sha256').update(bytes).digest('hex'),
   });
 }

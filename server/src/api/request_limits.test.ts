@@ -1,12 +1,11 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
-import { generateStationKeyPair, type CredentialHash, type StationId } from '@scrutin/shared/node';
+import { generateStationKeyPair, type StationId } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StationClient } from '../simulate/station_client.ts';
 import { enrolmentToken, openElection } from '../testing/election_setup.ts';
 import { openSampleElection, startTestCentral, type TestCentral } from '../testing/central.ts';
-import { envelopeFor, votersOf } from '../testing/fixtures.ts';
+import { envelopeFor, testVoter, votersOf } from '../testing/fixtures.ts';
 import express from 'express';
 import supertest from 'supertest';
 import { createMetrics } from '../metrics.ts';
@@ -21,6 +20,11 @@ import { addressBucket, claimedStation, createRequestLimits } from './request_li
 const election = openSampleElection();
 const voters = votersOf(election, 20);
 const at = (s: string) => voters.filter((v) => v.station === s);
+/** The i-th pair of envelopes of `station` (the sample election's anonymity set is k = 2). */
+const pair = (station: string, i: number) =>
+  at(station)
+    .slice(2 * i, 2 * i + 2)
+    .map((v) => envelopeFor(election, v));
 const PER_IP = 5;
 const PER_STATION = 3;
 let t: TestCentral;
@@ -52,9 +56,7 @@ const refusals = async (code: string) =>
 /** A batch of 1,000 envelopes in `station`'s name, signed by a key that is not the station's. */
 function forgedBatch(station: StationId): string {
   const forger = new StationClient(t.central.url, election.id, station);
-  const envelopes = Array.from({ length: 1000 }, () =>
-    envelopeFor(election, { credential: randomBytes(32).toString('hex') as CredentialHash, station }),
-  );
+  const envelopes = Array.from({ length: 1000 }, () => envelopeFor(election, testVoter(station)));
   return JSON.stringify(forger.nextBatch(envelopes));
 }
 
@@ -130,11 +132,11 @@ describe('the station routes’ cost bounds', () => {
   it('limits a station to SYNC_RATE_PER_STATION answered batches a minute, whatever addresses it uses', async () => {
     const station = clients.get('ST-00001' as StationId)!;
     for (let i = 0; i < PER_STATION; i += 1) {
-      expect(await post('/sync/batches', station.nextBatch([envelopeFor(election, at('ST-00001')[i]!)]), freshAddress())).toMatchObject({
+      expect(await post('/sync/batches', station.nextBatch(pair('ST-00001', i)), freshAddress())).toMatchObject({
         status: 202,
       });
     }
-    const limited = await post('/sync/batches', station.nextBatch([envelopeFor(election, at('ST-00001')[PER_STATION]!)]), freshAddress());
+    const limited = await post('/sync/batches', station.nextBatch(pair('ST-00001', PER_STATION)), freshAddress());
     expect(limited).toMatchObject({ status: 429, code: 'rate-limited' });
     expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
   });
@@ -144,7 +146,7 @@ describe('the station routes’ cost bounds', () => {
     const forged = forgedBatch('ST-00002' as StationId);
     for (let i = 0; i < PER_STATION * 3; i += 1) expect((await post('/sync/batches', forged, freshAddress())).status).toBe(401);
     for (let i = 0; i < PER_STATION; i += 1) {
-      expect(await post('/sync/batches', station.nextBatch([envelopeFor(election, at('ST-00002')[i]!)]), freshAddress())).toMatchObject({
+      expect(await post('/sync/batches', station.nextBatch(pair('ST-00002', i)), freshAddress())).toMatchObject({
         status: 202,
       });
     }

@@ -85,10 +85,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 const computations = async () => (await t.central.ctx.metrics.resultsComputations.get()).values[0]?.value ?? 0;
 const resultsUrl = () => `${t.central.url}/api/v1/elections/${election.id}/results`;
 
-async function castOne(): Promise<void> {
-  const voter = voters.filter((v) => v.station === STATION)[sent];
-  sent += 1;
-  expect((await station.send(station.nextBatch([envelopeFor(election, voter!)]))).kind).toBe('accepted');
+/** Two ballots in one batch (the sample election's anonymity set is k = 2). */
+async function castTwo(): Promise<void> {
+  const two = voters.filter((v) => v.station === STATION).slice(sent, sent + 2);
+  sent += 2;
+  expect((await station.send(station.nextBatch(two.map((v) => envelopeFor(election, v))))).kind).toBe('accepted');
 }
 
 beforeAll(async () => {
@@ -109,14 +110,14 @@ describe('results fan-out', () => {
     await until(() => streams.every((s) => s.events.length === 1), 'the first event of every stream');
     const before = await computations();
 
-    await castOne();
+    await castTwo();
     await until(() => streams.every((s) => s.events.length === 2), 'the new version on every stream');
     for (let i = 0; i < 10; i += 1) expect((await fetch(resultsUrl())).status).toBe(200);
 
     expect(await computations()).toBe(before + 1);
     const second = streams.map((s) => s.events[1]);
     expect(new Set(second.map((e) => JSON.stringify(e))).size).toBe(1);
-    expect(second[0]?.data.turnout.ballots).toBe(1);
+    expect(second[0]?.data.turnout.ballots).toBe(2);
     expect(second[0]?.id).not.toBe(streams[0]?.events[0]?.id);
     for (const s of streams) s.close();
     await until(() => t.central.ctx.metrics.sseConnections.get().then((m) => m.values[0]?.value === 0), 'the streams to close');
@@ -163,7 +164,7 @@ describe('results fan-out', () => {
     expect((await fetch(resultsUrl(), { headers: { 'if-none-match': '"not-it"' } })).status).toBe(200);
     expect(await computations()).toBe(before);
 
-    await castOne();
+    await castTwo();
     await until(async () => (await fetch(resultsUrl(), { headers: { 'if-none-match': etag! } })).status === 200, 'a new ETag');
     const changed = await fetch(resultsUrl());
     expect(changed.headers.get('etag')).not.toBe(etag);
