@@ -1,4 +1,3 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { ElectionIdSchema, StationIdSchema } from '@scrutin/shared';
 import type { ErrorCode } from '@scrutin/shared/protocol';
 import type { NextFunction, RequestHandler, Response } from 'express';
@@ -7,6 +6,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
+import { clientKey } from './client_address.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -14,9 +14,9 @@ import { ApiError } from './errors.ts';
  * and caps"), as middleware that knows nothing of what the routes do:
  *
  * - `perAddress`: every station request (batches, enrolment, status) counts against its client
- *   address (SYNC_RATE_PER_IP a minute), before its body is read. IPv6 addresses count by /64,
- *   and the whole loopback range is one address, so a client cannot escape by changing the
- *   low bits of its address.
+ *   address (SYNC_RATE_PER_IP a minute), before its body is read. Addresses count as the login
+ *   limits count them (`clientKey`: IPv6 by /64, all of loopback as one), so a client cannot
+ *   escape by changing the low bits of its address.
  * - `perStation`: once the body is parsed, a station that has used up its budget
  *   (SYNC_RATE_PER_STATION a minute, for its batches and separately for its enrolments) is
  *   refused. Only answers that the station's key or token
@@ -48,24 +48,6 @@ export function refuseWithRetry(res: Response, next: NextFunction, code: ErrorCo
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   res.set('retry-after', String(seconds));
   next(new ApiError(code, message, { retryAfterSeconds: seconds }));
-}
-
-/** The rate-limit bucket of a client address: IPv4 as is, IPv6 by /64, all of loopback as one. */
-export function addressBucket(ip: string | undefined): string {
-  if (ip === undefined || ip === '') return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-  const v4 = mapped ?? (isIPv4(ip) ? ip : undefined);
-  if (v4 !== undefined) return v4.startsWith('127.') ? '127.0.0.0/8' : v4;
-  if (!isIPv6(ip)) return ip;
-  if (ip === '::1') return '127.0.0.0/8';
-  const [head = '', tail = ''] = (ip.split('%')[0] ?? ip).split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }
 
 /**
@@ -126,7 +108,7 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
 
   const perAddress: RequestHandler = (req, res, next) => {
     connect();
-    byAddress.consume(addressBucket(req.ip)).then(
+    byAddress.consume(clientKey(req.ip)).then(
       () => {
         next();
       },

@@ -95,7 +95,7 @@ async function castTwo(): Promise<void> {
 beforeAll(async () => {
   t = await startTestCentral({
     withValidator: true,
-    env: { TRUST_PROXY_HOPS: '1', SSE_MAX_CONNECTIONS: String(MAX), SSE_MAX_PER_IP: String(PER_ADDRESS) },
+    env: { TRUST_PROXY: 'loopback', SSE_MAX_CONNECTIONS: String(MAX), SSE_MAX_PER_IP: String(PER_ADDRESS) },
   });
   station = await openWithStation(t, election, voters, STATION);
 });

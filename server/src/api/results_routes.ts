@@ -1,12 +1,14 @@
+import cookieParser from 'cookie-parser';
 import { Router, type Request, type Response } from 'express';
-import { ContestIdSchema, RidingCodeSchema } from '@scrutin/shared';
+import { ContestIdSchema, RidingCodeSchema, type ElectionDefinition } from '@scrutin/shared';
 import { CONSOLE_API as API, type DeepReadonly, type ResponseOf, type Results } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
-import { listElections } from '../elections/store.ts';
+import { electionState, listElections } from '../elections/store.ts';
+import { optionalSession } from '../officials/auth.ts';
 import { LiveResults, matchesEtag } from '../results/live_results.ts';
 import { turnout } from '../results/turnout.ts';
 import { ApiError } from './errors.ts';
-import { asWire, electionOf } from './http.ts';
+import { asWire, electionOf as anyElectionOf, unknownElection } from './http.ts';
 import { ResultsStreams } from './results_stream.ts';
 
 /**
@@ -16,10 +18,22 @@ import { ResultsStreams } from './results_stream.ts';
  * never one message per ballot. The results are computed once per version and shared by every
  * reader and stream (results/live_results.ts, results_stream.ts); `GET …/results` answers
  * `304` to an `If-None-Match` naming the current ETag.
+ *
+ * A draft election is for officials only: without an official's session it is not listed,
+ * and every route naming it answers 404 `unknown-election`, as for an election that does not
+ * exist (a draft's very existence is not disclosed).
  */
 export function resultsRoutes(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.services.db;
+  const deps = { db, now: ctx.now };
+  const isOfficial = async (req: Request) => (await optionalSession(deps, req)) !== undefined;
+  /** The election the path names, if this request may see it. */
+  const electionOf = async (req: Request): Promise<ElectionDefinition> => {
+    const e = await anyElectionOf(ctx, req);
+    if ((await electionState(db, e.id)) === 'draft' && !(await isOfficial(req))) throw unknownElection(e.id);
+    return e;
+  };
   const live = new LiveResults({
     db,
     metrics: ctx.metrics,
@@ -34,14 +48,17 @@ export function resultsRoutes(ctx: AppContext): Router {
     maxConnections: ctx.config.limits.sseMaxConnections,
     maxPerAddress: ctx.config.limits.sseMaxPerIp,
   });
-  const snapshotOf = async (req: Request) => live.snapshot(await electionOf(ctx, req));
+  const snapshotOf = async (req: Request) => live.snapshot(await electionOf(req));
+  router.use(cookieParser());
 
-  router.get(API.elections.path, async (_req, res) => {
-    res.json({ elections: await listElections(db) } satisfies ResponseOf<typeof API.elections>);
+  router.get(API.elections.path, async (req, res) => {
+    const all = await listElections(db);
+    const elections = all.some((e) => e.state === 'draft') && !(await isOfficial(req)) ? all.filter((e) => e.state !== 'draft') : all;
+    res.json({ elections } satisfies ResponseOf<typeof API.elections>);
   });
 
   router.get(API.election.path, async (req, res) => {
-    res.json(await electionOf(ctx, req));
+    res.json(await electionOf(req));
   });
 
   // The snapshot's bytes, written once per version.
@@ -76,11 +93,11 @@ export function resultsRoutes(ctx: AppContext): Router {
   });
 
   router.get(API.turnout.path, async (req, res) => {
-    res.json((await turnout(db, await electionOf(ctx, req))) satisfies ResponseOf<typeof API.turnout>);
+    res.json((await turnout(db, await electionOf(req))) satisfies ResponseOf<typeof API.turnout>);
   });
 
   router.get(API.events.path, async (req, res, next) => {
-    await streams.open(await electionOf(ctx, req), req, res, next);
+    await streams.open(await electionOf(req), req, res, next);
   });
 
   return router;

@@ -2,7 +2,8 @@ import type { ElectionDefinition, ElectionId } from '@scrutin/shared';
 import type { NextFunction, Request, Response } from 'express';
 import type { Metrics } from '../metrics.ts';
 import type { LiveResults, ResultsSnapshot } from '../results/live_results.ts';
-import { addressBucket, refuseWithRetry } from './request_limits.ts';
+import { clientKey } from './client_address.ts';
+import { refuseWithRetry } from './request_limits.ts';
 
 /**
  * The results event streams (`GET …/events`): one channel per election, one timer per
@@ -58,7 +59,7 @@ export class ResultsStreams {
 
   /** Opens a stream for `req`, or refuses it (through `next`) when a cap is reached. */
   async open(election: ElectionDefinition, req: Request, res: Response, next: NextFunction): Promise<void> {
-    const address = addressBucket(req.ip);
+    const address = clientKey(req.ip);
     const fromAddress = this.perAddress.get(address) ?? 0;
     if (this.total >= this.options.maxConnections) {
       this.options.metrics.refusals.inc({ code: 'busy' });
