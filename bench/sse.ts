@@ -29,7 +29,7 @@ import {
   signAll,
   StationClient,
 } from '@scrutin/server';
-import { createTestDatabase, dropTestNamespace, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
+import { createTestDatabase, dropTestNamespace, freePorts, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
 import { cpuSeconds, peakRssMb, print, startProcess } from './pipeline.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -207,10 +207,13 @@ export async function benchSse(): Promise<void> {
     await dedup.close();
     await db.close();
 
-    const api = await startProcess(['serve', '--port', '0'], serverEnv, /on (http:\/\/\S+)/);
+    // The API's public port, and its admin listener (METRICS_PORT=0: a free port it prints).
+    const [port = 0] = await freePorts(1);
+    const api = await startProcess(['serve', '--port', String(port)], serverEnv, /Metrics and probes on (http:\/\/\S+)/);
     children.push(api.child);
-    const url = api.match?.[1];
-    if (url === undefined) throw new Error('the API did not print its URL');
+    const url = `http://127.0.0.1:${port}`;
+    const metricsUrl = api.match?.[1];
+    if (metricsUrl === undefined) throw new Error('the API did not print its admin listener');
     children.push((await startProcess(['worker'], serverEnv)).child);
 
     const stationClients = new Map<string, StationClient>();
@@ -239,7 +242,7 @@ export async function benchSse(): Promise<void> {
     closeStreams = await openStreams(eventsUrl, clients, streams);
     const openSeconds = (performance.now() - tOpen) / 1000;
     const cpuBefore = { api: cpuSeconds(api.child.pid) ?? 0, worker: cpuSeconds(children[1]?.pid) ?? 0, bench: process.cpuUsage() };
-    const computationsBefore = await metric(url, 'scrutin_results_computations_total');
+    const computationsBefore = await metric(metricsUrl, 'scrutin_results_computations_total');
 
     const readers = loadResults(`${url}/api/v1/elections/${plan.election.id}/results`, rps);
     const batchLatencies: number[] = [];
@@ -289,7 +292,7 @@ export async function benchSse(): Promise<void> {
     const complete = () => streams.lastVersion.filter((v) => Number(v.split(':')[0]) >= finalBatches).length;
     for (let i = 0; i < 300 && complete() < streams.connected; i += 1) await sleep(100);
     const results = await readers.stop();
-    const computations = await metric(url, 'scrutin_results_computations_total');
+    const computations = await metric(metricsUrl, 'scrutin_results_computations_total');
     const resultsBytes = (await (await fetch(`${url}/api/v1/elections/${plan.election.id}/results`)).arrayBuffer()).byteLength;
     const cpu = {
       api: Math.round(((cpuSeconds(api.child.pid) ?? 0) - cpuBefore.api) * 10) / 10,

@@ -171,7 +171,7 @@ describe('enrolment cannot take a station over', () => {
     expect(audit.at(-1)?.detail).toMatchObject({ generation: 1, tokenIssuedBy: 'returning-officer', publicKey: fresh.keys.publicKey });
     const alerts = await t.central.ctx.services.db.query<{ kind: string }>('SELECT kind FROM alerts WHERE station_id = $1', [station]);
     expect(alerts.rows).toEqual([{ kind: 'station-rekeyed' }]);
-    const metrics = await (await fetch(`${t.central.url}/metrics`)).text();
+    const metrics = await t.central.ctx.metrics.registry.metrics();
     expect(metrics).toMatch(/^scrutin_station_rekeys_total\{event="re_enrolled"\} [1-9]/m);
 
     // The old key is now a stranger; the new one syncs.
