@@ -36,6 +36,7 @@ export const LOG_EVENTS = [
   'credentials.load.started',
   'credentials.load.finished',
   'station.enrolled',
+  'station.re_enrolled',
   'station.revoked',
   'election.saved',
   'election.state_changed',
