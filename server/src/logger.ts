@@ -49,7 +49,6 @@ export const LOG_EVENTS = [
   'official.role_changed',
   'credentials.job.started',
   'credentials.job.finished',
-  'credentials.cards_downloaded',
   'export.downloaded',
   'batches.verified',
   'station.kit_downloaded',
