@@ -259,6 +259,8 @@ describe('rendered with its defaults', () => {
       const port = container.ports.find((p) => p.name === portName)?.containerPort;
       const config = loadConfig(environment(container, plausible));
       if (!config.ok) throw new Error(config.error);
+      expect(container.env.find((e) => e.name === 'SCRUTIN_MODE')?.value, name).toBe('production');
+      expect(config.value.mode).toBe('production');
       expect(command === 'serve' ? config.value.port : config.value.metricsPort).toBe(port);
       expect(pod.template.metadata.annotations['prometheus.io/port']).toBe(String(port));
       // The selector picks the pods of its own template.
