@@ -53,6 +53,8 @@ const Instant = z.string().min(1).max(64);
 const Count = z.int().nonnegative();
 const Path = z.string().min(1).max(4096);
 const Pin = z.string().max(64);
+/** A poll worker's name, as in the kit (KitSummary.workers). */
+const WorkerName = z.string().min(1).max(64);
 
 /** What an answer is made of: an object whose fields are read-only once parsed. */
 const answer = <S extends z.ZodRawShape>(shape: S) => z.object(shape).readonly();
@@ -65,6 +67,8 @@ const KitSummarySchema = answer({
   riding: RidingCodeSchema,
   voters: Count,
   pollWorkers: Count,
+  /** The poll workers' names, for the PIN pad's list (a PIN is checked against the chosen worker only). */
+  workers: z.array(z.string()).readonly(),
   /** What the kiosk screens show, from the election definition, in both languages. */
   electionName: BilingualSchema,
   stationName: BilingualSchema,
@@ -114,7 +118,7 @@ const StationStatusSchema = answer({
   ballotsCast: Count,
   /** Sealed envelopes in the outbox, not yet synced. */
   pendingSync: Count,
-  /** PINs are refused until then (ISO 8601), or null. */
+  /** Every poll worker is locked out until then at least (ISO 8601), or null while any of them may sign in. */
   pinLockedUntil: Instant.nullable(),
   sync: SyncProgressSchema,
   /** Central clock minus station clock, from the last contact, or null if never reached. */
@@ -310,7 +314,14 @@ export type EveryEventHasASchema = Covered<Missing<StationEvent['kind'], z.infer
 
 /** The argument of a method that takes nothing. */
 const Empty = z.strictObject({});
-const WithPin = z.strictObject({ pin: Pin });
+/**
+ * A poll worker's PIN, for every command that changes the station's state. `worker` names the
+ * poll worker it is typed for (the kiosk always does): only that worker's hash is checked and
+ * only that worker is locked out after wrong PINs. Without it, every worker's hash is tried
+ * and wrong PINs count against a lockout of their own (src/station/poll_workers.ts).
+ */
+const PinFields = { pin: Pin, worker: WorkerName.optional() };
+const WithPin = z.strictObject(PinFields);
 
 /**
  * Every method of the StationApi: what it takes (`args`, one object, strict: an unknown key is
@@ -321,10 +332,17 @@ const WithPin = z.strictObject({ pin: Pin });
 const METHODS = {
   /** The station's state: its kit, key, polls, counts and sync progress. */
   status: { args: Empty, value: StationStatusSchema, timeoutMs: 15_000 },
-  /** Loads the station kit from a folder (setup only). */
-  loadKit: { args: z.strictObject({ path: Path }), value: KitSummarySchema, timeoutMs: 180_000 },
-  /** Registers the station's public key with the central server, with a one-time token. */
-  enrol: { args: z.strictObject({ token: z.string().min(1).max(512) }), value: EnrolmentSchema, timeoutMs: 120_000 },
+  /**
+   * Loads the station kit from a folder (setup only). Replacing a loaded kit needs a PIN of one
+   * of its poll workers; the first kit has no poll workers yet and needs none.
+   */
+  loadKit: {
+    args: z.strictObject({ path: Path, pin: Pin.optional(), worker: WorkerName.optional() }),
+    value: KitSummarySchema,
+    timeoutMs: 180_000,
+  },
+  /** Registers the station's public key with the central server, with a one-time token and a poll worker's PIN. */
+  enrol: { args: z.strictObject({ token: z.string().min(1).max(512), ...PinFields }), value: EnrolmentSchema, timeoutMs: 120_000 },
   /** Checks a poll worker's PIN (for the poll-worker screen). */
   unlock: { args: WithPin, value: answer({ worker: z.string() }), timeoutMs: 15_000 },
   /** Opens the polls (a poll worker's PIN). */

@@ -1,5 +1,6 @@
 import { migration as init } from './migrations/0001_init.ts';
 import { migration as batches } from './migrations/0002_batches.ts';
+import { migration as pinLockouts } from './migrations/0003_pin_lockouts.ts';
 
 /**
  * The station database's migrations, one file per version in `migrations/`
@@ -24,6 +25,6 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [init, batches];
+export const MIGRATIONS: readonly Migration[] = [init, batches, pinLockouts];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
