@@ -95,7 +95,7 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
       const dataDir = join(workDir, 'stations', p.station);
       const backend = unwrap(openStation({ dataDir, sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync } }));
       unwrap(await backend.loadKit({ path: p.kitDir }));
-      unwrap(await backend.enrol({ token: p.token }));
+      unwrap(await backend.enrol({ token: p.token, pin: firstWorker.pin }));
       unwrap(await backend.openPolls({ pin: firstWorker.pin }));
       const host = await startStationHost({
         station: backend,

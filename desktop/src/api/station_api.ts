@@ -138,6 +138,19 @@ const ConnectionCheckSchema = answer({
 export type ConnectionCheck = z.infer<typeof ConnectionCheckSchema>;
 
 const BatchExportSummarySchema = answer({ path: z.string(), batches: Count, ballots: Count, sha256: z.string() });
+
+/** A removable drive the poll worker may choose for an export (src/station/devices/drives.ts). */
+const DriveChoiceSchema = answer({
+  /** Opaque, stable while the drive stays plugged in. */
+  id: z.string().min(1).max(512),
+  label: z.string().max(256),
+  device: z.string().max(256),
+  sizeBytes: Count,
+  freeBytes: Count,
+  readOnly: z.boolean(),
+});
+export type DriveChoice = z.infer<typeof DriveChoiceSchema>;
+const DriveListSchema = answer({ drives: z.array(DriveChoiceSchema).readonly() });
 export type BatchExportSummary = z.infer<typeof BatchExportSummarySchema>;
 
 const ContestTapeSchema = answer({
@@ -235,6 +248,10 @@ export type StationProblem =
   | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: Bilingual }
   | { readonly kind: 'not-enrolled' }
   | { readonly kind: 'export-failed'; readonly detail: string }
+  /** A removable drive could not be listed, mounted or written (src/station/devices): its own words. */
+  | { readonly kind: 'drive-problem'; readonly reason: string; readonly words: Bilingual }
+  /** The chosen drive holds the station's own data folder (or sits inside it): nothing is written there. */
+  | { readonly kind: 'export-refused'; readonly reason: 'station-data' }
   /** The closing report needs the polls closed. */
   | { readonly kind: 'polls-not-closed'; readonly state: PollsState }
   | { readonly kind: 'already-voted' }
@@ -297,6 +314,8 @@ export const StationErrorSchema = z.discriminatedUnion('kind', [
   problem('other-station', { station: StationIdSchema, stationName: BilingualSchema }),
   problem('not-enrolled', {}),
   problem('export-failed', { detail: z.string() }),
+  problem('drive-problem', { reason: z.string(), words: BilingualSchema }),
+  problem('export-refused', { reason: z.literal('station-data') }),
   problem('polls-not-closed', { state: PollsStateSchema }),
   problem('already-voted', {}),
   problem('unknown-ticket', {}),
@@ -371,11 +390,18 @@ const METHODS = {
   syncNow: { args: Empty, value: SyncProgressSchema, timeoutMs: 120_000 },
   /** Reaches the central server: its clock against ours and whether it knows this station's key. */
   checkConnection: { args: Empty, value: ConnectionCheckSchema, timeoutMs: 60_000 },
+  /** The removable drives (USB keys) plugged in now, mounted, for the poll worker to choose from (a PIN: mounting changes the system). */
+  listDrives: { args: WithPin, value: DriveListSchema, timeoutMs: 60_000 },
   /**
-   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file
-   * for a USB stick; `npx scrutin import-batches FILE` reads it centrally.
+   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file on
+   * a removable drive chosen from `listDrives`, under a new name (never over a file);
+   * `npx scrutin import-batches FILE` reads it centrally. There is no path to give.
    */
-  exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema, timeoutMs: 180_000 },
+  exportBatches: {
+    args: z.strictObject({ ...PinFields, drive: z.string().min(1).max(512) }),
+    value: BatchExportSummarySchema,
+    timeoutMs: 180_000,
+  },
   /** The signed closing report (polls closed): counts and the station's own tally. */
   closingReport: { args: WithPin, value: ClosingReportSchema, timeoutMs: 60_000 },
   /** The clips of the audio ballot in the loaded kit (checked when the kit was loaded), for the kiosk's audio session. */
