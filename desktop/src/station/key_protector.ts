@@ -60,7 +60,9 @@ export function aesGcmKeyProtector(kek: Buffer): KeyProtector {
       const iv = randomBytes(12);
       const cipher = createCipheriv(ALGORITHM, key, iv).setAAD(AAD);
       const sealed = Buffer.concat([cipher.update(privateKeyPem, 'utf8'), cipher.final()]);
-      return [SEALED_KEY_PREFIX, ALGORITHM, iv.toString('base64'), cipher.getAuthTag().toString('base64'), sealed.toString('base64')].join(':');
+      return [SEALED_KEY_PREFIX, ALGORITHM, iv.toString('base64'), cipher.getAuthTag().toString('base64'), sealed.toString('base64')].join(
+        ':',
+      );
     },
     open(stored) {
       if (!isSealedKey(stored)) return err({ kind: 'station-key-in-clear' });

@@ -244,7 +244,12 @@ describe('station kit', () => {
   });
 
   it('refuses a kit whose central URL is plain http to another machine (issue 12), loopback http allowed', async () => {
-    for (const url of ['http://central.example.org', 'http://10.0.0.5:8080', 'ftp://central.example.org', 'https://user:pw@central.example.org']) {
+    for (const url of [
+      'http://central.example.org',
+      'http://10.0.0.5:8080',
+      'ftp://central.example.org',
+      'https://user:pw@central.example.org',
+    ]) {
       const dir = await makeKit(credentials);
       editKit(dir, (kit) => {
         kit.centralUrl = url;

@@ -38,8 +38,7 @@ export { PIN_HASH_PATTERN, PIN_PATTERN, hashPin, verifyPin } from '@scrutin/shar
 export type PollsState = 'setup' | 'open' | 'closed';
 
 export type PinError =
-  | { readonly kind: 'pin-wrong'; readonly attemptsLeft: number }
-  | { readonly kind: 'pin-locked'; readonly until: string };
+  { readonly kind: 'pin-wrong'; readonly attemptsLeft: number } | { readonly kind: 'pin-locked'; readonly until: string };
 
 /** How long a worker is locked out after their `failures`-th wrong PIN in a row (0: not at all). */
 export function lockoutMs(failures: number): number {

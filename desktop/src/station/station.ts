@@ -212,7 +212,9 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     });
   /** The station writes exports only through the drive writer: one at a time, onto a listed drive, under a new name. */
   const writer = new DriveWriter(
-    () => options.drives?.available() ?? Promise.resolve(err(driveError({ kind: 'drives-unavailable', detail: 'this station has no drive service' }))),
+    () =>
+      options.drives?.available() ??
+      Promise.resolve(err(driveError({ kind: 'drives-unavailable', detail: 'this station has no drive service' }))),
   );
   const dataDirReal = realpathSync(options.dataDir);
   /** Whether a folder holds the station's data folder or is inside it. */
@@ -515,8 +517,15 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
               : sealed.error.detail;
         return refuse(sealed.error.kind, { kind: 'export-failed', detail });
       }
-      const written = await writer.write({ directory: chosen.mountPoint, station: kit.stationId, kind: 'pending-batches', content: sealed.value.content, now: now() });
-      if (!written.ok) return refuse(written.error.kind, { kind: 'drive-problem', reason: written.error.kind, words: written.error.message });
+      const written = await writer.write({
+        directory: chosen.mountPoint,
+        station: kit.stationId,
+        kind: 'pending-batches',
+        content: sealed.value.content,
+        now: now(),
+      });
+      if (!written.ok)
+        return refuse(written.error.kind, { kind: 'drive-problem', reason: written.error.kind, words: written.error.message });
       const { batches, ballots } = sealed.value;
       const { path, sha256 } = written.value;
       appendAudit(db, { event: 'batches-exported', details: { worker: who.value, batches, ballots, sha256 } }, now());

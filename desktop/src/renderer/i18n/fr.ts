@@ -124,7 +124,8 @@ export const fr = {
     needKit: 'Chargez d’abord la trousse.',
     worker: 'Membre du personnel présent',
     pin: 'Son NIP',
-    pinNeeded: 'L’inscription du poste, et le remplacement d’une trousse déjà chargée, demandent le NIP d’un membre du personnel de la trousse.',
+    pinNeeded:
+      'L’inscription du poste, et le remplacement d’une trousse déjà chargée, demandent le NIP d’un membre du personnel de la trousse.',
     needEnrol: 'Inscrivez d’abord le poste.',
   },
   report: {

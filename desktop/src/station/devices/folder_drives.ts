@@ -1,6 +1,14 @@
 import { basename, resolve } from 'node:path';
 import { err, ok, type Result } from '@scrutin/shared';
-import { driveError, type DriveError, type DriveEvent, type DriveId, type DriveSource, type MountedDrive, type RemovableDrive } from './drives.ts';
+import {
+  driveError,
+  type DriveError,
+  type DriveEvent,
+  type DriveId,
+  type DriveSource,
+  type MountedDrive,
+  type RemovableDrive,
+} from './drives.ts';
 import { describeMounted } from './udisks_drives.ts';
 
 /**

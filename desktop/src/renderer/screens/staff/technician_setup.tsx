@@ -142,7 +142,11 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
                   setToken(event.target.value);
                 }}
               />
-              <button type="submit" className="button button--primary" disabled={busy || token.trim() === '' || worker === '' || pin.length < 6}>
+              <button
+                type="submit"
+                className="button button--primary"
+                disabled={busy || token.trim() === '' || worker === '' || pin.length < 6}
+              >
                 {t('tech.enrol')}
               </button>
             </form>
