@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { unwrap, type ElectionId, type StationId } from '@scrutin/shared';
+import { unwrap } from '@scrutin/shared';
 import { generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
 import { stationFrameLoop } from '../api/frame_loop.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
@@ -60,7 +60,8 @@ function enrollingCentral(): { fetch: typeof fetch; calls: () => number; publicK
   let calls = 0;
   const fetchFn: typeof fetch = (input) => {
     calls += 1;
-    if (!String(input).endsWith('/api/v1/stations/enrol')) return Promise.resolve(new Response('{}', { status: 404 }));
+    const url = input instanceof Request ? input.url : input.toString();
+    if (!url.endsWith('/api/v1/stations/enrol')) return Promise.resolve(new Response('{}', { status: 404 }));
     return Promise.resolve(
       Response.json(
         { station: IRV_STATION, enrolledAt: new Date(NOW).toISOString(), centralPublicKey: central.publicKey },
@@ -261,8 +262,8 @@ describe('exports never overwrite (issue 12)', () => {
     station.sync.seal('all');
     const key = stationKey(station.db)!;
     const identity = {
-      election: credentials.election.id as ElectionId,
-      station: IRV_STATION as StationId,
+      election: credentials.election.id,
+      station: IRV_STATION,
       privateKeyPem: key.privateKeyPem,
     };
     const target = join(tempDir(), 'precious.sqlite');
@@ -293,7 +294,7 @@ describe('the station at rest (issue 11)', () => {
     station.close();
   });
 
-  it('(the attack) keeps the signing key sealed: the database alone does not hold it, nor open without the KEK', async () => {
+  it('(the attack) keeps the signing key sealed: the database alone does not hold it, nor open without the KEK', () => {
     const kek = randomBytes(32);
     const protector = aesGcmKeyProtector(kek);
     const dataDir = tempDir();
@@ -313,7 +314,7 @@ describe('the station at rest (issue 11)', () => {
     reopened.close();
   });
 
-  it('seals a key kept in clear (a station from before) when it first opens with a KEK, with no copy left in the file', async () => {
+  it('seals a key kept in clear (a station from before) when it first opens with a KEK, with no copy left in the file', () => {
     const dataDir = tempDir();
     const station = openTestStation(dataDir, new TestClock(NOW));
     const key = ensureStationKey(station.db, NOW, UNPROTECTED_KEYS);

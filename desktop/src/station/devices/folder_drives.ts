@@ -59,8 +59,8 @@ export class FolderDriveSource implements DriveSource {
     return ok(mounted);
   }
 
-  watch(onChange: (event: DriveEvent) => void): () => void {
-    void onChange;
+  /** The folders are fixed: nothing comes or goes. */
+  watch(_onChange: (event: DriveEvent) => void): () => void {
     return () => undefined;
   }
 
