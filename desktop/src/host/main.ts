@@ -1,13 +1,24 @@
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import type { DriveSource } from '../station/devices/drives.ts';
+import { FolderDriveSource } from '../station/devices/folder_drives.ts';
+import { UdisksDriveSource } from '../station/devices/udisks_drives.ts';
+import { aesGcmKeyProtector, describeKekFileError, readKekFile, type KeyProtector } from '../station/key_protector.ts';
 import { KIT_AUDIO_DIR, openStation } from '../station/station.ts';
 import { ensureRendererBuilt, RENDERER_DIR } from './renderer_build.ts';
 import { startStationHost } from './station_host.ts';
 
 /**
- * `npm run station -- --data DIR [--kit PATH] [--port P]`: one polling station in a browser.
- * The station backend runs in this process; the kiosk is at the printed URL (127.0.0.1 only).
- * With --kit, a station without a kit loads it at start (the technician screen can too).
+ * `npm run station -- --data DIR [--kit PATH] [--port P] [--kek FILE] [--usb-folder DIR]`: one
+ * polling station in a browser. The station backend runs in this process; the kiosk is at the
+ * printed URL (127.0.0.1 only). With --kit, a station without a kit loads it at start (the
+ * technician screen can too).
+ *
+ * The station's signing key is sealed at rest under the key-encryption key of `--kek` (or
+ * `SCRUTIN_STATION_KEK_FILE`): 32 bytes, readable by its owner only, kept off the data folder
+ * (docs/technicians.md). Without one the key is kept in clear, for development only, and the
+ * host says so. Exports go to the USB keys udisks2 lists, or, for development, to the folders
+ * given with `--usb-folder`.
  */
 function port(value: string): number {
   const n = Number(value);
@@ -29,47 +40,81 @@ const program = new Command('station')
   .option('--renderer <dir>', 'the built renderer', RENDERER_DIR)
   .option('--min-batch <n>', 'while the polls are open, the fewest ballots a batch is sent with', count)
   .option('--max-delay <seconds>', 'while the polls are open, how long ballots may wait for --min-batch', count)
-  .action(async (options: { data: string; kit?: string; port: number; renderer: string; minBatch?: number; maxDelay?: number }) => {
-    const sync = {
-      ...(options.minBatch === undefined ? {} : { minBatch: options.minBatch }),
-      ...(options.maxDelay === undefined ? {} : { maxDelayMs: options.maxDelay * 1000 }),
-    };
-    const opened = openStation({ dataDir: resolve(options.data), sync });
-    if (!opened.ok) {
-      console.error(`The station database cannot be opened: ${opened.error.kind}`);
-      process.exitCode = 1;
-      return;
-    }
-    const station = opened.value;
-    if (options.kit !== undefined) {
-      const status = await station.status({});
-      if (status.ok && status.value.kit === null) {
-        const kitPath = resolve(options.kit).replace(/[/\\]kit\.json$/, '');
-        const loaded = await station.loadKit({ path: kitPath });
-        if (!loaded.ok) {
-          console.error(`The kit was not loaded: ${loaded.error.message.en}`);
-          station.close();
+  .option('--kek <file>', 'the key-encryption key that seals the station key at rest (or SCRUTIN_STATION_KEK_FILE)')
+  .option('--usb-folder <dir...>', 'development: folders listed as the USB keys exports may go to, instead of udisks2')
+  .action(
+    async (options: {
+      data: string;
+      kit?: string;
+      port: number;
+      renderer: string;
+      minBatch?: number;
+      maxDelay?: number;
+      kek?: string;
+      usbFolder?: string[];
+    }) => {
+      const sync = {
+        ...(options.minBatch === undefined ? {} : { minBatch: options.minBatch }),
+        ...(options.maxDelay === undefined ? {} : { maxDelayMs: options.maxDelay * 1000 }),
+      };
+      const kekFile = options.kek ?? process.env.SCRUTIN_STATION_KEK_FILE;
+      let keyProtector: KeyProtector | undefined;
+      if (kekFile === undefined || kekFile === '') {
+        console.warn('No key-encryption key (--kek or SCRUTIN_STATION_KEK_FILE): the station key is kept in clear. Development only.');
+      } else {
+        const kek = readKekFile(resolve(kekFile));
+        if (!kek.ok) {
+          console.error(`The station cannot start: ${describeKekFileError(kek.error)}.`);
           process.exitCode = 1;
           return;
         }
-        console.log(`Loaded the kit of station ${loaded.value.station} (${loaded.value.voters} voters).`);
+        keyProtector = aesGcmKeyProtector(kek.value);
       }
-    }
-    const host = await startStationHost({
-      station,
-      rendererDir: await ensureRendererBuilt(resolve(options.renderer)),
-      audioDir: join(resolve(options.data), KIT_AUDIO_DIR),
-      port: options.port,
-    });
-    console.log(`Scrutin station kiosk: ${host.url}`);
-    const stop = () => {
-      void host.close().finally(() => {
-        station.close();
-        process.exit(0);
+      const drives: DriveSource =
+        options.usbFolder === undefined ? new UdisksDriveSource() : new FolderDriveSource(options.usbFolder.map((f) => resolve(f)));
+      const opened = openStation({ dataDir: resolve(options.data), sync, drives, ...(keyProtector === undefined ? {} : { keyProtector }) });
+      if (!opened.ok) {
+        console.error(
+          opened.error.kind === 'station-key-locked'
+            ? `The station key cannot be opened with this key-encryption key: ${opened.error.detail}`
+            : `The station database cannot be opened: ${opened.error.kind}`,
+        );
+        drives.close();
+        process.exitCode = 1;
+        return;
+      }
+      const station = opened.value;
+      if (options.kit !== undefined) {
+        const status = await station.status({});
+        if (status.ok && status.value.kit === null) {
+          const kitPath = resolve(options.kit).replace(/[/\\]kit\.json$/, '');
+          const loaded = await station.loadKit({ path: kitPath });
+          if (!loaded.ok) {
+            console.error(`The kit was not loaded: ${loaded.error.message.en}`);
+            station.close();
+            process.exitCode = 1;
+            return;
+          }
+          console.log(`Loaded the kit of station ${loaded.value.station} (${loaded.value.voters} voters).`);
+        }
+      }
+      const host = await startStationHost({
+        station,
+        rendererDir: await ensureRendererBuilt(resolve(options.renderer)),
+        audioDir: join(resolve(options.data), KIT_AUDIO_DIR),
+        port: options.port,
       });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+      console.log(`Scrutin station kiosk: ${host.url}`);
+      const stop = () => {
+        void host.close().finally(() => {
+          station.close();
+          drives.close();
+          process.exit(0);
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+  );
 
 await program.parseAsync();
