@@ -56,7 +56,7 @@ describe('enrolment against a real central server', () => {
     expect(await enrolledKey(id)).toBe(key.publicKey);
     expect(unwrap(await station.status({}))).toMatchObject({ publicKey: key.publicKey, enrolledAt: enrolled.enrolledAt });
     const log = readAuditLog(station.db);
-    expect(log.map((e) => e.event)).toEqual(['kit-loaded', 'station-key-generated', 'enrolment-succeeded']);
+    expect(log.map((e) => e.event)).toEqual(['kit-loaded', 'pin-accepted', 'station-key-generated', 'enrolment-succeeded']);
     expect(JSON.stringify(log)).not.toContain('PRIVATE KEY');
     expect(verifyAuditLog(station.db).ok).toBe(true);
     station.close();
