@@ -40,7 +40,7 @@ export function PinPad() {
         <fieldset className="pin__workers">
           <legend>{t('staff.pinWorker')}</legend>
           {workers.map((name) => (
-            <label key={name} className="choice">
+            <label key={name}>
               <input
                 type="radio"
                 name="staff-worker"
