@@ -97,7 +97,7 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
       const usb = join(workDir, 'usb');
       mkdirSync(usb, { recursive: true });
       const backend = unwrap(
-        openStation({ dataDir, sync: { minBatch: 1, maxDelayMs: 5000, ...options.sync }, drives: new FolderDriveSource([usb]) }),
+        openStation({ dataDir, drives: new FolderDriveSource([usb]), ...(options.sync === undefined ? {} : { sync: options.sync }) }),
       );
       unwrap(await backend.loadKit({ path: p.kitDir }));
       unwrap(await backend.enrol({ token: p.token, pin: firstWorker.pin }));

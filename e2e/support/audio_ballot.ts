@@ -1,6 +1,6 @@
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 import type { Selection } from '@scrutin/shared';
-import { allBatches, outboxEnvelopes, type Station } from '@scrutin/desktop';
+import { outboxEnvelopes, unsyncedSignedBatches, type Station } from '@scrutin/desktop';
 
 /**
  * The audio ballot as a voter hears it. The kiosk's end-to-end build reports each sequence it
@@ -152,8 +152,8 @@ function sameWords(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((w, i) => w === b[i]);
 }
 
-/** What a station stored: the selections of every ballot cast there (outbox and batches). */
+/** What a station holds: the selections of every ballot cast there not yet acknowledged by central (outbox and unsynced batches). */
 export function storedSelections(station: Station): readonly (readonly Selection[])[] {
-  const envelopes = [...outboxEnvelopes(station.db), ...[...allBatches(station.db)].flatMap((b) => b.body.envelopes)];
+  const envelopes = [...outboxEnvelopes(station.db), ...[...unsyncedSignedBatches(station.db)].flatMap((b) => b.envelopes)];
   return envelopes.map((e) => e.ballot.selections);
 }

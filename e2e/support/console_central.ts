@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ElectionIdSchema, StationIdSchema, type CredentialHash } from '@scrutin/shared';
+import { ElectionIdSchema, newTrackingCode, StationIdSchema, type Credential } from '@scrutin/shared';
 import { NewOfficialSchema, ROLES } from '@scrutin/shared/api';
 import { signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
 import { createOfficial, randomBallot, StationClient } from '@scrutin/server';
@@ -45,7 +45,8 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
   for (let b = 0; b < 2; b += 1) {
     // Credentials unknown to central: the batches are signed and recorded, their envelopes refused.
     const envelopes: Envelope[] = Array.from({ length: 12 }, () => ({
-      credentialHash: randomBytes(32).toString('hex') as CredentialHash,
+      credential: randomBytes(32).toString('hex') as Credential,
+      tracking: newTrackingCode(),
       ballot: randomBallot(definition, riding),
     }));
     const batch = client.nextBatch(envelopes);
@@ -54,7 +55,7 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
     batches.push(batch);
   }
   const file = signBatchExport(
-    { format: 'scrutin-batch-export', version: 1, election, station, exportedAt: new Date().toISOString(), batches },
+    { format: 'scrutin-batch-export', version: 2, election, station, exportedAt: new Date().toISOString(), batches },
     client.keys.privateKeyPem,
   );
   const path = join(tmpdir(), `scrutin-e2e-${station}-${randomBytes(4).toString('hex')}.json`);

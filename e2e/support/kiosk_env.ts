@@ -135,13 +135,7 @@ export class KioskEnvironment {
   async openKiosk(id: StationId, options: KioskOptions = {}): Promise<KioskStation> {
     // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
     const dataDir = join(this.workDir, 'stations', id);
-    const backend = unwrap(
-      openStation({
-        dataDir,
-        sync: { minBatch: 1, maxDelayMs: 1000, backoffCapMs: 2000 },
-        drives: new FolderDriveSource([this.usbDir()]),
-      }),
-    );
+    const backend = unwrap(openStation({ dataDir, sync: { backoffCapMs: 2000 }, drives: new FolderDriveSource([this.usbDir()]) }));
     // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
     // The end-to-end build is made afresh once per run, from the sources as they are.
     const rendererDir = options.renderer === 'e2e' ? await (e2eRenderer ??= buildE2eRenderer()) : await ensureRendererBuilt();

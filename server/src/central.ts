@@ -4,7 +4,7 @@ import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { createApp } from './api/app.ts';
 import type { AppContext } from './app/context.ts';
-import { centralKey, openServices } from './app/services.ts';
+import { centralKey, openServices, pipelineKey } from './app/services.ts';
 import { CredentialJobs } from './credentials/jobs.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
@@ -44,6 +44,7 @@ export async function createContext(
   const log = eventLogger(logger);
   const services = await openServices(config, log);
   const key = await centralKey(services.db, config.centralSigningKey);
+  const sealing = await pipelineKey(services.db, config.pipelineKey);
   return {
     config,
     services,
@@ -52,6 +53,7 @@ export async function createContext(
     logger,
     log,
     centralKey: key,
+    pipelineKey: sealing,
     now,
     credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),
   };
@@ -63,6 +65,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
     await startValidator({
       ...ctx.services,
       elections: ctx.elections,
+      pipelineKey: ctx.pipelineKey,
       metrics: ctx.metrics,
       log: ctx.log,
       prefetch: config.workerPrefetch,
@@ -121,7 +124,14 @@ export async function startWorker(config: Config): Promise<Worker> {
     services: ctx.services,
     log: ctx.log,
   });
-  await startValidator({ ...ctx.services, elections: ctx.elections, metrics: ctx.metrics, log: ctx.log, prefetch: config.workerPrefetch });
+  await startValidator({
+    ...ctx.services,
+    elections: ctx.elections,
+    pipelineKey: ctx.pipelineKey,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    prefetch: config.workerPrefetch,
+  });
   return {
     metricsUrl: listener.url,
     async stop() {

@@ -63,6 +63,22 @@ const EnvSchema = z.object({
     .default('scrutin'),
   /** PKCS#8 PEM of the central Ed25519 receipt key; unset means one is made and kept in the database. */
   CENTRAL_SIGNING_KEY: z.string().optional(),
+  /**
+   * The AES-256-GCM key (32 bytes, base64) the API seals queue messages with and the validators
+   * open them with. Unset: one is made and kept in the database, which suits a demo but lets a
+   * reader of the database open the queue; production sets it from a secret store.
+   */
+  PIPELINE_KEY: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(
+      z
+        .base64()
+        .refine((s) => Buffer.from(s, 'base64').length === 32, 'PIPELINE_KEY must be 32 bytes in base64 (44 characters)')
+        .optional(),
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * How many reverse proxies stand in front of the API (docker-compose's Caddy, a Kubernetes
@@ -109,6 +125,7 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly namespace: string;
   readonly centralSigningKey: string | undefined;
+  readonly pipelineKey: Buffer | undefined;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   readonly metricsPort: number;
   readonly trustProxyHops: number;
@@ -149,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     maxBodyBytes: e.MAX_BODY_BYTES,
     namespace: e.SCRUTIN_NAMESPACE,
     centralSigningKey: e.CENTRAL_SIGNING_KEY,
+    pipelineKey: e.PIPELINE_KEY === undefined ? undefined : Buffer.from(e.PIPELINE_KEY, 'base64'),
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
     trustProxyHops: e.TRUST_PROXY_HOPS,

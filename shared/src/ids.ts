@@ -47,7 +47,20 @@ export const CandidateIdSchema = z
   .brand<'CandidateId'>();
 export type CandidateId = z.infer<typeof CandidateIdSchema>;
 
-/** Lower-case hex SHA-256 of a voter credential (see credentials/credential_hash.node.ts). */
+/**
+ * A voter's credential: the 32-byte scrypt output of their card, lower-case hex. It travels
+ * only inside an envelope and is never stored (see credentials/credential_hash.node.ts).
+ */
+export const CredentialSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'a credential is 64 lower-case hex digits')
+  .brand<'Credential'>();
+export type Credential = z.infer<typeof CredentialSchema>;
+
+/**
+ * The check value of a credential (SHA-256 under the tag "scrutin/check/v2"), lower-case hex:
+ * what kits, Redis and Postgres store. Named credential hash throughout the code.
+ */
 export const CredentialHashSchema = z
   .string()
   .regex(/^[0-9a-f]{64}$/, 'a credential hash is 64 lower-case hex digits')

@@ -17,6 +17,8 @@ export * from './ballot/ballot.ts';
 export * from './protocol/index.ts';
 export * from './credentials/nas.ts';
 export * from './credentials/voter_code.ts';
+export * from './credentials/kdf.ts';
+export * from './ballot/tracking_code.ts';
 export * from './tally/ranking.ts';
 export * from './tally/irv_contest.ts';
 export * from './tally/irv_result.ts';

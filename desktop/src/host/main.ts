@@ -20,6 +20,15 @@ import { startStationHost } from './station_host.ts';
  * host says so. Exports go to the USB keys udisks2 lists, or, for development, to the folders
  * given with `--usb-folder`.
  */
+function keyProtectorOf(kekFile: string | undefined): { ok: true; value: KeyProtector | undefined } | { ok: false; error: string } {
+  if (kekFile === undefined || kekFile === '') {
+    console.warn('No key-encryption key (--kek or SCRUTIN_STATION_KEK_FILE): the station key is kept in clear. Development only.');
+    return { ok: true, value: undefined };
+  }
+  const kek = readKekFile(resolve(kekFile));
+  return kek.ok ? { ok: true, value: aesGcmKeyProtector(kek.value) } : { ok: false, error: describeKekFileError(kek.error) };
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('a port is 0 to 65535');
@@ -32,89 +41,83 @@ function count(value: string): number {
   return n;
 }
 
+interface StationOptions {
+  readonly data: string;
+  readonly kit?: string;
+  readonly port: number;
+  readonly renderer: string;
+  readonly maxBatch?: number;
+  readonly kek?: string;
+  readonly usbFolder?: string[];
+}
+
 const program = new Command('station')
   .description('Run a Scrutin polling station in the browser (the kiosk on http://127.0.0.1).')
   .requiredOption('--data <dir>', "the station's data folder (its database; created if missing)")
   .option('--kit <path>', 'a station kit folder (or its kit.json) to load if the station has none')
   .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', port, 5180)
   .option('--renderer <dir>', 'the built renderer', RENDERER_DIR)
-  .option('--min-batch <n>', 'while the polls are open, the fewest ballots a batch is sent with', count)
-  .option('--max-delay <seconds>', 'while the polls are open, how long ballots may wait for --min-batch', count)
+  .option('--max-batch <n>', 'about how many ballots one batch takes (at most 1,000)', count)
   .option('--kek <file>', 'the key-encryption key that seals the station key at rest (or SCRUTIN_STATION_KEK_FILE)')
   .option('--usb-folder <dir...>', 'development: folders listed as the USB keys exports may go to, instead of udisks2')
-  .action(
-    async (options: {
-      data: string;
-      kit?: string;
-      port: number;
-      renderer: string;
-      minBatch?: number;
-      maxDelay?: number;
-      kek?: string;
-      usbFolder?: string[];
-    }) => {
-      const sync = {
-        ...(options.minBatch === undefined ? {} : { minBatch: options.minBatch }),
-        ...(options.maxDelay === undefined ? {} : { maxDelayMs: options.maxDelay * 1000 }),
-      };
-      const kekFile = options.kek ?? process.env.SCRUTIN_STATION_KEK_FILE;
-      let keyProtector: KeyProtector | undefined;
-      if (kekFile === undefined || kekFile === '') {
-        console.warn('No key-encryption key (--kek or SCRUTIN_STATION_KEK_FILE): the station key is kept in clear. Development only.');
-      } else {
-        const kek = readKekFile(resolve(kekFile));
-        if (!kek.ok) {
-          console.error(`The station cannot start: ${describeKekFileError(kek.error)}.`);
+  .action(async (options: StationOptions) => {
+    const sync = options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch };
+    const keyProtector = keyProtectorOf(options.kek ?? process.env.SCRUTIN_STATION_KEK_FILE);
+    if (!keyProtector.ok) {
+      console.error(`The station cannot start: ${keyProtector.error}.`);
+      process.exitCode = 1;
+      return;
+    }
+    const drives: DriveSource =
+      options.usbFolder === undefined ? new UdisksDriveSource() : new FolderDriveSource(options.usbFolder.map((f) => resolve(f)));
+    const opened = openStation({
+      dataDir: resolve(options.data),
+      sync,
+      drives,
+      ...(keyProtector.value === undefined ? {} : { keyProtector: keyProtector.value }),
+    });
+    if (!opened.ok) {
+      console.error(
+        opened.error.kind === 'station-key-locked'
+          ? `The station key cannot be opened with this key-encryption key: ${opened.error.detail}`
+          : `The station database cannot be opened: ${opened.error.kind}`,
+      );
+      drives.close();
+      process.exitCode = 1;
+      return;
+    }
+    const station = opened.value;
+    if (options.kit !== undefined) {
+      const status = await station.status({});
+      if (status.ok && status.value.kit === null) {
+        const kitPath = resolve(options.kit).replace(/[/\\]kit\.json$/, '');
+        const loaded = await station.loadKit({ path: kitPath });
+        if (!loaded.ok) {
+          console.error(`The kit was not loaded: ${loaded.error.message.en}`);
+          station.close();
+          drives.close();
           process.exitCode = 1;
           return;
         }
-        keyProtector = aesGcmKeyProtector(kek.value);
+        console.log(`Loaded the kit of station ${loaded.value.station} (${loaded.value.voters} voters).`);
       }
-      const drives: DriveSource =
-        options.usbFolder === undefined ? new UdisksDriveSource() : new FolderDriveSource(options.usbFolder.map((f) => resolve(f)));
-      const opened = openStation({ dataDir: resolve(options.data), sync, drives, ...(keyProtector === undefined ? {} : { keyProtector }) });
-      if (!opened.ok) {
-        console.error(
-          opened.error.kind === 'station-key-locked'
-            ? `The station key cannot be opened with this key-encryption key: ${opened.error.detail}`
-            : `The station database cannot be opened: ${opened.error.kind}`,
-        );
+    }
+    const host = await startStationHost({
+      station,
+      rendererDir: await ensureRendererBuilt(resolve(options.renderer)),
+      audioDir: join(resolve(options.data), KIT_AUDIO_DIR),
+      port: options.port,
+    });
+    console.log(`Scrutin station kiosk: ${host.url}`);
+    const stop = () => {
+      void host.close().finally(() => {
+        station.close();
         drives.close();
-        process.exitCode = 1;
-        return;
-      }
-      const station = opened.value;
-      if (options.kit !== undefined) {
-        const status = await station.status({});
-        if (status.ok && status.value.kit === null) {
-          const kitPath = resolve(options.kit).replace(/[/\\]kit\.json$/, '');
-          const loaded = await station.loadKit({ path: kitPath });
-          if (!loaded.ok) {
-            console.error(`The kit was not loaded: ${loaded.error.message.en}`);
-            station.close();
-            process.exitCode = 1;
-            return;
-          }
-          console.log(`Loaded the kit of station ${loaded.value.station} (${loaded.value.voters} voters).`);
-        }
-      }
-      const host = await startStationHost({
-        station,
-        rendererDir: await ensureRendererBuilt(resolve(options.renderer)),
-        audioDir: join(resolve(options.data), KIT_AUDIO_DIR),
-        port: options.port,
+        process.exit(0);
       });
-      console.log(`Scrutin station kiosk: ${host.url}`);
-      const stop = () => {
-        void host.close().finally(() => {
-          station.close();
-          drives.close();
-          process.exit(0);
-        });
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-  );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 
 await program.parseAsync();

@@ -3,7 +3,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSyn
 import { join } from 'node:path';
 import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
 import { signBatchExport, type BatchExportBody, type SignedBatchExport } from '@scrutin/shared/protocol';
-import { allBatches } from './batches.ts';
+import { unsyncedSignedBatches } from './batches.ts';
 import type { StationDb } from './db.ts';
 
 /**
@@ -44,11 +44,11 @@ export function sealedBatchExport(
   identity: { readonly election: ElectionId; readonly station: StationId; readonly privateKeyPem: string },
   now: number,
 ): Result<{ readonly content: SignedBatchExport; readonly batches: number; readonly ballots: number }, ExportError> {
-  const batches = [...allBatches(db, 'unsynced')];
+  const batches = [...unsyncedSignedBatches(db)];
   if (batches.length === 0) return err({ kind: 'nothing-to-export' });
   const body: BatchExportBody = {
     format: 'scrutin-batch-export',
-    version: 1,
+    version: 2,
     election: identity.election,
     station: identity.station,
     exportedAt: new Date(now).toISOString(),
@@ -57,7 +57,7 @@ export function sealedBatchExport(
   return ok({
     content: signBatchExport(body, identity.privateKeyPem),
     batches: batches.length,
-    ballots: batches.reduce((n, b) => n + b.body.envelopes.length, 0),
+    ballots: batches.reduce((n, b) => n + b.header.envelopeCount, 0),
   });
 }
 

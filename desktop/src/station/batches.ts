@@ -15,12 +15,14 @@ import {
 import type { StationDb } from './db.ts';
 
 /**
- * The station's batches (docs/protocol.md §4): sealing moves envelopes from the outbox into a
+ * The station's batches (docs/protocol.md): sealing moves envelopes from the outbox into a
  * signed, shuffled, hash-chained batch in one transaction, so an envelope is always in
- * exactly one of the two. A signed batch is stored byte for byte and never changed: a resend
+ * exactly one of the two. A signed batch is stored byte for byte until it is synced: a resend
  * is the same batch, which central answers with the same receipt. A batch is synced only
  * once it holds a receipt verified with the kit's central key, stored in the transaction
- * that marks it.
+ * that marks it, and that same transaction deletes its envelopes: the station keeps only the
+ * signed header (hashes and counts) and the receipt. With secure_delete on and the WAL
+ * truncated after, no deleted envelope survives in the database file or its WAL.
  */
 export interface SealIdentity {
   readonly election: ElectionId;
@@ -31,7 +33,7 @@ export interface SealIdentity {
 export interface StoredBatch {
   readonly sequence: number;
   readonly batchHash: Sha256Hex;
-  /** The signed batch as JSON text, exactly as it is sent. */
+  /** The signed batch as JSON text, exactly as it is sent; once synced, only its header and signature. */
   readonly json: string;
   readonly envelopes: number;
   readonly synced: boolean;
@@ -66,9 +68,9 @@ export function shuffle<T>(items: T[]): T[] {
 
 /**
  * Seals up to `size` envelopes of the outbox into the next batch, in one transaction; returns
- * the batch, or undefined if the outbox is empty.
+ * the batch, or undefined if the outbox is empty. `final` marks the station's last batch.
  */
-export function sealBatch(db: StationDb, identity: SealIdentity, size: number): StoredBatch | undefined {
+export function sealBatch(db: StationDb, identity: SealIdentity, size: number, final = false): StoredBatch | undefined {
   return db
     .transaction((): StoredBatch | undefined => {
       const rows = db.prepare<[number], { id: Buffer; envelope: string }>('SELECT id, envelope FROM outbox LIMIT ?').all(size);
@@ -83,21 +85,23 @@ export function sealBatch(db: StationDb, identity: SealIdentity, size: number): 
           station: identity.station,
           sequence: (last?.sequence ?? 0) + 1,
           previousBatchHash: (last?.batch_hash as Sha256Hex | undefined) ?? null,
+          final,
           envelopes,
         },
         identity.privateKeyPem,
       );
-      const hash = batchHash(signed.body);
+      const hash = batchHash(signed.header);
       const json = JSON.stringify(signed);
-      db.prepare('INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes) VALUES (?, ?, ?, ?)').run(
-        signed.body.sequence,
+      db.prepare('INSERT INTO batches (sequence, batch_hash, signed_batch, envelopes, final) VALUES (?, ?, ?, ?, ?)').run(
+        signed.header.sequence,
         hash,
         json,
         envelopes.length,
+        final ? 1 : 0,
       );
       const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
       for (const r of rows) remove.run(r.id);
-      return { sequence: signed.body.sequence, batchHash: hash, json, envelopes: envelopes.length, synced: false };
+      return { sequence: signed.header.sequence, batchHash: hash, json, envelopes: envelopes.length, synced: false };
     })
     .immediate();
 }
@@ -128,12 +132,9 @@ export function batchChain(db: StationDb): { readonly sequence: number; readonly
     .map((r) => ({ sequence: r.sequence, batchHash: r.batch_hash as Sha256Hex, synced: r.synced === 1 }));
 }
 
-/** Every signed batch, parsed (the closing report's tally, exports). */
-export function* allBatches(db: StationDb, which: 'all' | 'unsynced' = 'all'): Generator<SignedBatch> {
-  const sql =
-    which === 'all'
-      ? 'SELECT signed_batch FROM batches ORDER BY sequence'
-      : 'SELECT signed_batch FROM batches WHERE receipt IS NULL ORDER BY sequence';
+/** Every batch not yet synced, whole (the export of what central has not received). */
+export function* unsyncedSignedBatches(db: StationDb): Generator<SignedBatch> {
+  const sql = 'SELECT signed_batch FROM batches WHERE receipt IS NULL ORDER BY sequence';
   for (const row of db.prepare<[], { signed_batch: string }>(sql).iterate()) yield SignedBatchSchema.parse(JSON.parse(row.signed_batch));
 }
 
@@ -146,7 +147,7 @@ export function* outboxEnvelopes(db: StationDb): Generator<Envelope> {
 export type ReceiptProblem =
   | { readonly kind: 'receipt-malformed' }
   | { readonly kind: 'receipt-bad-signature' }
-  | { readonly kind: 'receipt-other-batch'; readonly field: 'election' | 'station' | 'sequence' | 'batchHash' | 'envelopes' };
+  | { readonly kind: 'receipt-other-batch'; readonly field: 'election' | 'station' | 'sequence' | 'batchHash' | 'envelopeCount' };
 
 /**
  * Checks a central answer is a receipt for `batch`: signed by the kit's central key, and
@@ -166,16 +167,41 @@ export function checkReceipt(
   if (body.station !== expected.station) return { kind: 'receipt-other-batch', field: 'station' };
   if (body.sequence !== batch.sequence) return { kind: 'receipt-other-batch', field: 'sequence' };
   if (body.batchHash !== batch.batchHash) return { kind: 'receipt-other-batch', field: 'batchHash' };
-  if (body.envelopes !== batch.envelopes) return { kind: 'receipt-other-batch', field: 'envelopes' };
+  if (body.envelopeCount !== batch.envelopes) return { kind: 'receipt-other-batch', field: 'envelopeCount' };
   return receipt;
 }
 
-/** Stores a verified receipt and so marks the batch synced; false if it already was. */
+/**
+ * Stores a verified receipt and so marks the batch synced, and in the same transaction drops
+ * its envelopes (keeping the signed header); false if it already was synced. The caller then
+ * truncates the WAL (truncateWal), once its own transaction is committed.
+ */
 export function markSynced(db: StationDb, sequence: number, receipt: SignedReceipt, at: number): boolean {
   const changed = db
-    .prepare('UPDATE batches SET receipt = ?, acknowledged_at = ? WHERE sequence = ? AND receipt IS NULL')
-    .run(canonicalJson(receipt), new Date(at).toISOString(), sequence);
-  return changed.changes === 1;
+    .transaction((): boolean => {
+      const row = db
+        .prepare<[number], { signed_batch: string }>('SELECT signed_batch FROM batches WHERE sequence = ? AND receipt IS NULL')
+        .get(sequence);
+      if (row === undefined) return false;
+      const { header, signature } = SignedBatchSchema.parse(JSON.parse(row.signed_batch));
+      db.prepare('UPDATE batches SET receipt = ?, acknowledged_at = ?, signed_batch = ? WHERE sequence = ?').run(
+        canonicalJson(receipt),
+        new Date(at).toISOString(),
+        JSON.stringify({ header, signature }),
+        sequence,
+      );
+      return true;
+    })
+    .deferred();
+  return changed;
+}
+
+/**
+ * Copies the WAL into the database and empties it: deleted envelopes then survive neither in
+ * the WAL (truncated) nor in the database file (secure_delete overwrote their pages).
+ */
+export function truncateWal(db: StationDb): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 export interface BatchCounts {

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { ballotStyle, canonicalJson, type Contest, type ElectionDefinition, type RidingCode, type Selection } from '@scrutin/shared';
-import type { Envelope } from '@scrutin/shared/protocol';
+import type { TallyRow } from './ballot_box.ts';
 import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '../api/station_api.ts';
 
 /**
@@ -37,21 +37,22 @@ export function closingReportHash(body: ClosingReportBody): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
-/** The station's own tally of its envelopes, per contest of its ballot style, in ballot order. */
-export function tallyTape(election: ElectionDefinition, riding: RidingCode, envelopes: Iterable<Envelope>): ContestTape[] {
+/**
+ * The station's own tally, per contest of its ballot style, in ballot order, from the running
+ * tally the ballot box keeps (ballot_box.ts): the envelopes themselves are deleted once central
+ * has acknowledged them. A ranked race counts first preferences, and the report says so.
+ */
+export function tallyTape(election: ElectionDefinition, riding: RidingCode, rows: Iterable<TallyRow>): ContestTape[] {
   const contests = ballotStyle(election, riding);
   const counts = new Map<string, { ballots: number; blank: number; votes: Map<string, number> }>(
     contests.map((c) => [c.id, { ballots: 0, blank: 0, votes: new Map() }]),
   );
-  for (const { ballot } of envelopes) {
-    for (const selection of ballot.selections) {
-      const entry = counts.get(selection.contest);
-      if (entry === undefined) continue;
-      entry.ballots += 1;
-      const option = firstChoice(selection);
-      if (option === null) entry.blank += 1;
-      else entry.votes.set(option, (entry.votes.get(option) ?? 0) + 1);
-    }
+  for (const row of rows) {
+    const entry = counts.get(row.contest);
+    if (entry === undefined) continue;
+    entry.ballots += row.count;
+    if (row.option === null) entry.blank += row.count;
+    else entry.votes.set(row.option, (entry.votes.get(row.option) ?? 0) + row.count);
   }
   return contests.map((contest) => {
     const entry = counts.get(contest.id) ?? { ballots: 0, blank: 0, votes: new Map<string, number>() };
@@ -64,20 +65,6 @@ export function tallyTape(election: ElectionDefinition, riding: RidingCode, enve
       counts: optionsOf(contest).map((o) => ({ option: o.id, label: o.label, votes: entry.votes.get(o.id) ?? 0 })),
     };
   });
-}
-
-function firstChoice(selection: Selection): string | null {
-  switch (selection.kind) {
-    case 'referendum':
-    case 'plurality':
-      return selection.choice;
-    case 'ranked':
-      return selection.ranking[0] ?? null;
-    default: {
-      const never: never = selection;
-      throw new Error(`unexpected selection ${JSON.stringify(never)}`);
-    }
-  }
 }
 
 function optionsOf(contest: Contest): { readonly id: string; readonly label: Bilingual }[] {

@@ -32,6 +32,8 @@ export function openStationDb(path: string, migrations: readonly Migration[] = M
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // A deleted envelope's bytes are overwritten, not left in free pages (docs/threat-model.md).
+    db.pragma('secure_delete = ON');
     const applicationId = Number(db.pragma('application_id', { simple: true }));
     const version = schemaVersion(db);
     if (applicationId !== STATION_APPLICATION_ID && !(applicationId === 0 && version === 0)) {

@@ -19,9 +19,8 @@ import {
 import { PublicKeySchema, type Envelope } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
-import { ballotsCast, castBallot, checkBallot } from './ballot_box.ts';
+import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';
 import { sealedBatchExport } from './batch_export.ts';
-import { allBatches, outboxEnvelopes } from './batches.ts';
 import { closingReportHash, closingReportHtml, signClosingReport, tallyTape } from './closing_report.ts';
 import { checkpointTruncate, openStationDb, type OpenDbError, type StationDb } from './db.ts';
 import { DriveWriter } from './devices/drive_writer.ts';
@@ -194,11 +193,11 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
   const shardPath = join(options.dataDir, SHARD_FILE);
   const listeners = new Set<(event: StationEvent) => void>();
   /** One-time check-in tickets → credential; only in memory, never logged. */
-  const tickets = new Map<string, CredentialHash>();
+  const tickets = new Map<string, CheckedCredential>();
   let kit = kitFromDb(db);
   const ridingIndexPath = join(options.dataDir, RIDING_INDEX_FILE);
   const openPollBook = (k: StationKit) =>
-    new PollBook(db, shardPath, k.election.id, k.ridingIndexSha256 === null ? undefined : ridingIndexPath);
+    new PollBook(db, shardPath, k.election, k.ridingIndexSha256 === null ? undefined : ridingIndexPath);
   let pollBook = kit === undefined ? undefined : openPollBook(kit);
   const audioDir = join(options.dataDir, KIT_AUDIO_DIR);
   let audio = audioClipsIn(audioDir);
@@ -268,10 +267,6 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
   const auditHead = () =>
     db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
-  function* everyEnvelope(): Generator<Envelope> {
-    yield* outboxEnvelopes(db);
-    for (const batch of allBatches(db)) yield* batch.body.envelopes;
-  }
 
   const station: Station = {
     db,
@@ -425,19 +420,19 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       return ok({ state: moved.value });
     },
 
-    checkIn: ({ nas, code }) =>
-      settle(() => {
-        if (kit === undefined || pollBook === undefined) return fail({ kind: 'no-kit' });
-        const gate = ballotGate(db, kit.election, now());
-        if (!gate.ok) return fail(gate.error);
-        const found = pollBook.check({ nas, code });
-        if (!found.ok) return fail(found.error);
-        const ticket = randomBytes(16).toString('hex');
-        tickets.set(ticket, found.value);
-        // A number only: no credential and no time is kept per check-in.
-        countCheckIn.run();
-        return ok({ ticket, riding: kit.riding, contests: ballotStyle(kit.election, kit.riding) });
-      }),
+    // An async function, like settle: a bug becomes a rejection. The KDF runs off the event loop.
+    checkIn: async ({ nas, code }) => {
+      if (kit === undefined || pollBook === undefined) return fail({ kind: 'no-kit' });
+      const gate = ballotGate(db, kit.election, now());
+      if (!gate.ok) return fail(gate.error);
+      const found = await pollBook.check({ nas, code });
+      if (!found.ok) return fail(found.error);
+      const ticket = randomBytes(16).toString('hex');
+      tickets.set(ticket, found.value);
+      // A number only: no credential and no time is kept per check-in.
+      countCheckIn.run();
+      return ok({ ticket, riding: kit.riding, contests: ballotStyle(kit.election, kit.riding) });
+    },
 
     cast: ({ ticket, ballot }) =>
       settle(() => {
@@ -505,8 +500,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         return refuse('drive-not-found', { kind: 'drive-problem', reason: 'drive-not-found', words });
       }
       if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
-      // While the polls are open the held envelopes stay held (minimum batch size); closed, everything goes.
-      engine.seal(pollsState(db) === 'open' ? 'due' : 'all');
+      // While the polls are open the held envelopes stay held (the anonymity set); closed, everything goes.
+      engine.seal();
       const sealed = sealedBatchExport(db, { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem }, now());
       if (!sealed.ok) {
         const detail =
@@ -556,7 +551,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         ballotsPending: progress.pendingBallots,
         batchesSynced: progress.batchesSynced,
         auditLogHead: auditHead(),
-        tape: tallyTape(kit.election, kit.riding, everyEnvelope()),
+        tape: tallyTape(kit.election, kit.riding, castTally(db)),
       };
       const signed = { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
       const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election) };

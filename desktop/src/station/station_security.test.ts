@@ -259,7 +259,7 @@ describe('exports never overwrite (issue 12)', () => {
 
   it('writeBatchExport (for tools) refuses an existing file, typed, and leaves it as it was', async () => {
     const station = await enrolledWithBallots();
-    station.sync.seal('all');
+    station.sync.seal();
     const key = stationKey(station.db)!;
     const identity = {
       election: credentials.election.id,

@@ -1,7 +1,7 @@
-import { err, ok, type Result } from '@scrutin/shared';
+import { err, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
 import { SyncStatusSchema, refusalOf, type SyncStatus } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
-import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, unsyncedBatches, type StoredBatch } from './batches.ts';
+import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, truncateWal, unsyncedBatches, type StoredBatch } from './batches.ts';
 import type { StationDb } from './db.ts';
 import type { StationKey } from './enrolment.ts';
 import type { StationKit } from './kit.ts';
@@ -13,10 +13,11 @@ import type { ConnectionCheck, StationEvent, SyncProgress, SyncState } from '../
  * signed, shuffled, chained batches, sends them to central, and marks a batch synced only
  * with a central receipt verified with the kit's key, stored in the same transaction.
  *
- * - While the polls are open, envelopes wait in the outbox until there are `minBatch` of
- *   them or `maxDelayMs` has passed since the outbox stopped being empty (a time kept in
- *   memory only), so a batch cannot be matched to one voter by its timing. Once the polls
- *   are closed everything goes.
+ * - The anonymity set k (the election's `secrecy.anonymitySet`): while the polls are open the
+ *   outbox always keeps k envelopes back, and a batch is sealed only once 2k wait (it takes
+ *   all but k), so every batch holds at least k ballots and no timer ever seals fewer. At
+ *   close the rest goes in the final batch (split into batches of at least k when large). A
+ *   station whose whole day is fewer than k ballots sends them as one final batch.
  * - Network failures, timeouts, 429 and 5xx are retried with exponential backoff and full
  *   jitter, resending the same bytes. A receipt that does not verify is not trusted: the
  *   batch stays unsynced and is sent again later.
@@ -25,16 +26,13 @@ import type { ConnectionCheck, StationEvent, SyncProgress, SyncState } from '../
  *   `syncNow` tries again once.
  * - The first contact of each run reconciles with `GET /sync/status`: a batch central lists
  *   with another hash, or a batch central has that the station never made, stops the engine
- *   (sending more could equivocate); a batch marked synced here but unknown there is sent
- *   again.
+ *   (sending more could equivocate). A batch marked synced here but unknown there cannot be
+ *   sent again (its envelopes were deleted with its receipt): the engine stops and reports it,
+ *   for officials to restore central from its backup.
  */
 export interface SyncOptions {
-  /** While the polls are open, the fewest envelopes a batch is sealed with (default 10). */
-  readonly minBatch: number;
-  /** The most envelopes in one batch (default 1,000, the protocol's maximum). */
+  /** About how many envelopes one batch takes (default 1,000, the protocol's maximum). */
   readonly maxBatch: number;
-  /** While the polls are open, how long envelopes may wait for `minBatch` (default 20 minutes). */
-  readonly maxDelayMs: number;
   /** First backoff ceiling (default 1 s), doubled after each failure… */
   readonly backoffBaseMs: number;
   /** …up to this cap (default 60 s). */
@@ -50,9 +48,7 @@ export interface SyncOptions {
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  minBatch: 10,
   maxBatch: 1000,
-  maxDelayMs: 20 * 60_000,
   backoffBaseMs: 1000,
   backoffCapMs: 60_000,
   requestTimeoutMs: 30_000,
@@ -74,6 +70,8 @@ export type SyncProblem =
   | { readonly kind: 'receipt-invalid'; readonly sequence: number; readonly reason: string }
   | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly detail: string }
   | { readonly kind: 'diverged'; readonly sequence: number; readonly detail: string }
+  /** Central no longer holds a batch it acknowledged (restored from an older backup). */
+  | { readonly kind: 'central-lost'; readonly sequence: number }
   | { readonly kind: 'not-enrolled' };
 
 /** Retried by the engine (backoff) or needs a person (the engine stops). */
@@ -86,6 +84,7 @@ export function isPermanent(problem: SyncProblem): boolean {
       return false;
     case 'refused':
     case 'diverged':
+    case 'central-lost':
       return true;
     default: {
       const never: never = problem;
@@ -112,8 +111,6 @@ type Outcome =
 export class SyncEngine {
   readonly options: SyncOptions;
   readonly #deps: SyncEngineDeps;
-  /** When the outbox last stopped being empty (station clock, memory only: never stored). */
-  #heldSince: number | null = null;
   #failures = 0;
   #problem: SyncProblem | null = null;
   #halted = false;
@@ -129,10 +126,7 @@ export class SyncEngine {
   constructor(deps: SyncEngineDeps, options: Partial<SyncOptions> = {}) {
     this.#deps = deps;
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
-    if (this.options.minBatch < 1 || this.options.maxBatch < this.options.minBatch || this.options.maxBatch > 1000) {
-      throw new Error('sync options: 1 ≤ minBatch ≤ maxBatch ≤ 1000');
-    }
-    if (batchCounts(deps.db).outbox > 0) this.#heldSince = deps.now();
+    if (this.options.maxBatch < 1 || this.options.maxBatch > 1000) throw new Error('sync options: 1 ≤ maxBatch ≤ 1000');
   }
 
   /** Read through a method: a close() may happen during any await. */
@@ -181,7 +175,6 @@ export class SyncEngine {
 
   /** A ballot went into the outbox. */
   notifyCast(): void {
-    this.#heldSince ??= this.#deps.now();
     if (this.options.autoSync && !this.#halted && this.#failures === 0) this.#scheduleDue();
   }
 
@@ -191,34 +184,36 @@ export class SyncEngine {
   }
 
   /**
-   * Seals what is due into batches: while the polls are open, only once `minBatch` envelopes
-   * wait or `maxDelayMs` has passed; `all` (or closed polls) seals everything. Needs the
-   * station key. Returns how many batches were sealed.
+   * Seals what is due into batches under the anonymity-set rule (see above): while the polls
+   * are open, all but k once 2k wait; once they are closed, everything, the last batch final.
+   * Needs the station key. Returns how many batches were sealed.
    */
-  seal(mode: 'due' | 'all'): number {
+  seal(): number {
     const kit = this.#deps.kit();
     const key = this.#deps.key();
     if (kit === undefined || key === undefined) return 0;
-    const { minBatch, maxBatch, maxDelayMs } = this.options;
+    const k = secrecyOf(kit.election).anonymitySet;
     const outbox = batchCounts(this.#deps.db).outbox;
-    if (outbox === 0) {
-      this.#heldSince = null;
-      return 0;
-    }
-    const flush =
-      mode === 'all' || !this.#deps.pollsOpen() || (this.#heldSince !== null && this.#deps.now() - this.#heldSince >= maxDelayMs);
-    // Whole batches of about equal size (1,005 envelopes → 503 + 502, never 1,000 + 5).
-    const sealable = flush ? outbox : outbox >= minBatch ? outbox : 0;
-    if (sealable === 0) return 0;
-    const count = Math.ceil(sealable / maxBatch);
-    const size = Math.ceil(sealable / count);
+    const closing = !this.#deps.pollsOpen();
+    // Batches of about equal size (1,005 envelopes → 503 + 502, never 1,000 + 5), each at least k.
+    const sizes = closing
+      ? splitIntoBatches(outbox, this.options.maxBatch, k)
+      : outbox >= 2 * k
+        ? splitIntoBatches(outbox - k, this.options.maxBatch, k)
+        : [];
     const identity = { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem };
     let sealed = 0;
-    for (let i = 0; i < count; i += 1) {
-      if (sealBatch(this.#deps.db, identity, size) !== undefined) sealed += 1;
-    }
-    if (batchCounts(this.#deps.db).outbox === 0) this.#heldSince = null;
+    sizes.forEach((size, i) => {
+      if (sealBatch(this.#deps.db, identity, size, closing && i === sizes.length - 1) !== undefined) sealed += 1;
+    });
     return sealed;
+  }
+
+  /** Ballots held back in the outbox until 2k wait or the polls close (the anonymity set). */
+  heldBack(): { readonly waiting: number; readonly anonymitySet: number } | null {
+    const kit = this.#deps.kit();
+    if (kit === undefined) return null;
+    return { waiting: batchCounts(this.#deps.db).outbox, anonymitySet: secrecyOf(kit.election).anonymitySet };
   }
 
   /** One attempt now, whatever the backoff says; a manual attempt also retries after a stop. */
@@ -272,16 +267,13 @@ export class SyncEngine {
     this.#timer.unref();
   }
 
-  /** After a successful attempt: now if something is due, else when the held envelopes fall due. */
+  /** After a successful attempt: now if something is due. Held envelopes wait for more ballots or the close, never for a timer. */
   #scheduleDue(): void {
     if (this.#running !== null) return; // the end of the running attempt reschedules
     const counts = batchCounts(this.#deps.db);
     const unsynced = counts.batches - counts.batchesSynced;
-    if (unsynced > 0 || (counts.outbox > 0 && (!this.#deps.pollsOpen() || counts.outbox >= this.options.minBatch))) {
-      this.#schedule(0);
-    } else if (counts.outbox > 0 && this.#heldSince !== null) {
-      this.#schedule(Math.max(0, this.#heldSince + this.options.maxDelayMs - this.#deps.now()));
-    }
+    const k = this.heldBack()?.anonymitySet ?? Number.POSITIVE_INFINITY;
+    if (unsynced > 0 || (counts.outbox > 0 && (!this.#deps.pollsOpen() || counts.outbox >= 2 * k))) this.#schedule(0);
   }
 
   async #run(manual: boolean): Promise<void> {
@@ -318,7 +310,7 @@ export class SyncEngine {
     }
     if (this.#halted && !manual) return;
     this.#halted = false;
-    this.seal('due');
+    this.seal();
     this.#emitProgress();
     const outcome = await this.#send(kit);
     if (this.#isClosed()) return;
@@ -388,17 +380,19 @@ export class SyncEngine {
         };
       }
     }
-    const resend: StoredBatch[] = [];
+    // A batch acknowledged here but unknown there: central lost it (a restore from an older
+    // backup). Its envelopes went with its receipt, so it cannot be sent again: stop, and let
+    // officials restore central (the receipt proves central had it).
     for (const b of local.values()) {
-      if (!b.synced || central.has(b.sequence)) continue;
-      const row = this.#deps.db
-        .prepare<[number], { signed_batch: string; envelopes: number }>('SELECT signed_batch, envelopes FROM batches WHERE sequence = ?')
-        .get(b.sequence);
-      if (row !== undefined)
-        resend.push({ sequence: b.sequence, batchHash: b.batchHash, json: row.signed_batch, envelopes: row.envelopes, synced: true });
+      if (b.synced && !central.has(b.sequence)) {
+        return {
+          kind: 'halt',
+          problem: { kind: 'central-lost', sequence: b.sequence },
+        };
+      }
     }
     this.#reconciled = true;
-    return { kind: 'reconciled', resend };
+    return { kind: 'reconciled', resend: [] };
   }
 
   async #fetchStatus(kit: StationKit): Promise<Result<SyncStatus, SyncProblem>> {
@@ -448,6 +442,7 @@ export class SyncEngine {
         );
       }
     }).immediate();
+    truncateWal(db);
     return { kind: 'done' };
   }
 
@@ -511,6 +506,8 @@ function haltDetails(problem: SyncProblem): { readonly code: string; readonly se
       return { code: problem.code, sequence: null };
     case 'diverged':
       return { code: 'diverged', sequence: problem.sequence };
+    case 'central-lost':
+      return { code: 'central-lost', sequence: problem.sequence };
     case 'unreachable':
     case 'server-busy':
     case 'receipt-invalid':

@@ -10,6 +10,7 @@ import {
   unwrap,
   type Envelope,
   type Sha256Hex,
+  type SignedBatch,
   type StationId,
 } from '@scrutin/shared/node';
 import type { Express } from 'express';
@@ -17,7 +18,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralKey, type Services } from '../app/services.ts';
+import { assemble, centralKey, pipelineKey, type Services } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
@@ -133,6 +134,7 @@ beforeAll(async () => {
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
+    pipelineKey: await pipelineKey(db, undefined),
     now: () => clock,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
   };
@@ -271,7 +273,7 @@ const ROUTES: readonly RouteCase[] = [
     method: 'post',
     path: `/api/v1/admin/elections/${A}/credentials`,
     role: 'admin',
-    body: { entries: voters.map((v) => ({ credentialHash: v.credential, station: v.station })) },
+    body: { entries: voters.map((v) => ({ credentialHash: v.credentialHash, station: v.station })) },
   },
   { method: 'post', path: `/api/v1/admin/elections/${A}/stations/ST-00001/enrolment-token`, role: 'admin' },
   { method: 'post', path: `/api/v1/admin/elections/${A}/stations/ST-00001/revoke`, role: 'admin' },
@@ -432,19 +434,28 @@ describe('the election lifecycle', () => {
 });
 
 describe('running an election: credentials, enrolment, sync health, certification', () => {
-  const sent = new Map<number, BatchMessage>();
+  const sent = new Map<number, { signed: SignedBatch; message: BatchMessage }>();
 
-  function batch(sequence: number, previous: Sha256Hex | null, envelopes: Envelope[]): BatchMessage {
+  function batch(
+    sequence: number,
+    previous: Sha256Hex | null,
+    envelopes: Envelope[],
+  ): { signed: SignedBatch; message: BatchMessage; batchHash: Sha256Hex } {
     const signed = signBatch(
-      { election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, envelopes },
+      { election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, final: false, envelopes },
       keys.privateKeyPem,
     );
-    return { batchHash: batchHash(signed.body), batch: signed };
+    const hash = batchHash(signed.header);
+    return {
+      signed,
+      batchHash: hash,
+      message: { election: A, station: 'ST-00001' as StationId, sequence, batchHash: hash, receivedAtMs: Date.now(), envelopes },
+    };
   }
 
   it('loads credentials only for the election’s stations, once per credential', async () => {
     expect((await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/state`, { state: 'open' })).status).toBe(200);
-    const entries = voters.map((v) => ({ credentialHash: v.credential, station: v.station }));
+    const entries = voters.map((v) => ({ credentialHash: v.credentialHash, station: v.station }));
 
     const before = await snapshot();
     const foreign = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
@@ -468,7 +479,7 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     expect(await dedup.isLoaded(A)).toBe(true);
 
     const moved = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
-      entries: [{ credentialHash: voters[0]?.credential, station: 'ST-00003' }],
+      entries: [{ credentialHash: voters[0]?.credentialHash, station: 'ST-00003' }],
     });
     expect(moved.status).toBe(409);
     expect(errorOf(moved)).toMatchObject({
@@ -553,12 +564,12 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       [at1[2], at1[0]].map((v) => envelopeFor(election, v!)),
     );
     for (const m of [first, third]) {
-      const res = await request(app).post('/api/v1/sync/batches').send(m.batch);
+      const res = await request(app).post('/api/v1/sync/batches').send(m.signed);
       expect(res.status).toBe(202);
-      sent.set(m.batch.body.sequence, m);
+      sent.set(m.signed.header.sequence, m);
     }
     const equivocation = batch(1, null, [envelopeFor(election, at1[3]!)]);
-    expect(errorOf(await request(app).post('/api/v1/sync/batches').send(equivocation.batch)).code).toBe('sequence-conflict');
+    expect(errorOf(await request(app).post('/api/v1/sync/batches').send(equivocation.signed)).code).toBe('sequence-conflict');
 
     const res = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/stations`);
     expect(res.status).toBe(200);
@@ -616,8 +627,8 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     });
 
     // The validator processes what arrived; the gap remains.
-    const deps = { db, dedup, elections: ctx.elections };
-    for (const m of sent.values()) await processBatch(deps, election, m);
+    const deps = { db, dedup, elections: ctx.elections, pipelineKey: ctx.pipelineKey };
+    for (const m of sent.values()) await processBatch(deps, election, m.message);
     const gap = await certify({ state: 'certified' });
     expect(errorOf(gap)).toMatchObject({
       code: 'batches-pending',

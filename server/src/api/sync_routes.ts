@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-import { isUtf8 } from 'node:buffer';
 import { Router, json, type Request } from 'express';
 import { issuesOf } from '@scrutin/shared';
 import { EnrolRequestSchema, SyncStatusQuerySchema, type EnrolResponse } from '@scrutin/shared/protocol';
@@ -12,17 +10,6 @@ import { ApiError, requireJson } from './errors.ts';
 export function syncRoutes(ctx: AppContext): Router {
   const router = Router();
   const body = json({ limit: ctx.config.maxBodyBytes, strict: true });
-  // The batch route keeps the bytes it parsed: once verified they go to the queue as they
-  // came, instead of being serialised again. Only plain UTF-8 (no byte-order mark, which the
-  // parser skips) is kept, so the validator's JSON.parse sees exactly what the API parsed.
-  const rawBodies = new WeakMap<IncomingMessage, Buffer>();
-  const batchBody = json({
-    limit: ctx.config.maxBodyBytes,
-    strict: true,
-    verify: (req, _res, buf, encoding) => {
-      if (encoding.toLowerCase() === 'utf-8' && buf[0] !== 0xef && isUtf8(buf)) rawBodies.set(req, buf);
-    },
-  });
 
   router.post('/stations/enrol', requireJson, body, async (req, res) => {
     const parsed = EnrolRequestSchema.safeParse(req.body);
@@ -32,7 +19,7 @@ export function syncRoutes(ctx: AppContext): Router {
     res.status(200).json({ ...enrolled, centralPublicKey: ctx.centralKey.publicKey } satisfies EnrolResponse);
   });
 
-  router.post('/sync/batches', requireJson, batchBody, async (req: Request, res) => {
+  router.post('/sync/batches', requireJson, body, async (req: Request, res) => {
     const started = process.hrtime.bigint();
     const result = await receiveBatch(
       {
@@ -40,12 +27,12 @@ export function syncRoutes(ctx: AppContext): Router {
         broker: ctx.services.broker,
         elections: ctx.elections,
         centralKey: ctx.centralKey,
+        pipelineKey: ctx.pipelineKey,
         metrics: ctx.metrics,
         log: ctx.log,
         now: ctx.now,
       },
       req.body,
-      rawBodies.get(req),
     );
     ctx.metrics.apiLatency.observe({ route: 'sync_batches' }, Number(process.hrtime.bigint() - started) / 1e9);
     // Written directly: an ETag over a one-off receipt is work for nothing.

@@ -15,6 +15,8 @@ export interface AppContext {
   readonly logger: Logger;
   readonly log: EventLogger;
   readonly centralKey: CentralKey;
+  /** Seals queue messages between the API and the validators (PIPELINE_KEY). */
+  readonly pipelineKey: Buffer;
   readonly now: () => Date;
   /** The credential generation jobs of this process; their secret files go when it stops. */
   readonly credentialJobs: CredentialJobs;

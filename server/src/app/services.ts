@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { generateStationKeyPair, publicKeyOf, type PublicKey } from '@scrutin/shared/node';
 import type { Config } from '../config.ts';
 import { migrate, pgliteDatabase, postgresDatabase, type Database } from '../db/database.ts';
@@ -64,4 +65,20 @@ export async function centralKey(db: Database, configured: string | undefined): 
   const row = rows[0];
   if (row === undefined) throw new Error('the central key could not be stored');
   return { privateKeyPem: row.private_pem, publicKey: row.public_key };
+}
+
+/**
+ * The pipeline key that seals queue messages (messages.ts): from configuration (PIPELINE_KEY),
+ * or made once and kept in the database, so that the API and every validator share it. The
+ * second is for demos and tests only: a reader of the database could then open the queue.
+ */
+export async function pipelineKey(db: Database, configured: Buffer | undefined): Promise<Buffer> {
+  if (configured !== undefined) return configured;
+  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ('pipeline', $1, '') ON CONFLICT (name) DO NOTHING`, [
+    randomBytes(32).toString('base64'),
+  ]);
+  const { rows } = await db.query<{ private_pem: string }>("SELECT private_pem FROM server_keys WHERE name = 'pipeline'");
+  const row = rows[0];
+  if (row === undefined) throw new Error('the pipeline key could not be stored');
+  return Buffer.from(row.private_pem, 'base64');
 }

@@ -28,7 +28,15 @@ export function registerImportBatches(program: Command): void {
       const ctx = await createContext(config.value, 'scrutin-import');
       try {
         const report = await importBatches(
-          { ...ctx.services, elections: ctx.elections, centralKey: ctx.centralKey, metrics: ctx.metrics, log: ctx.log, now: ctx.now },
+          {
+            ...ctx.services,
+            elections: ctx.elections,
+            centralKey: ctx.centralKey,
+            pipelineKey: ctx.pipelineKey,
+            metrics: ctx.metrics,
+            log: ctx.log,
+            now: ctx.now,
+          },
           json,
         );
         console.log(

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
-import { err, ok, SYNTHETIC_NAS_CAPACITY, type ElectionDefinition, type Result, type Sha256Hex } from '@scrutin/shared/node';
+import { err, kdfOf, ok, SYNTHETIC_NAS_CAPACITY, type ElectionDefinition, type Result, type Sha256Hex } from '@scrutin/shared/node';
 import type { FromWorker, ToWorker, WorkerData } from './generate_worker.ts';
 import {
   CARDS_DIR,
@@ -119,7 +119,7 @@ export async function generateCredentials(
   const run = await runWorkers(
     jobs,
     Math.min(workers, Math.max(1, jobs.length)),
-    { electionId: election.id, outDir, inMemoryShardVoters: options.inMemoryShardVoters },
+    { electionId: election.id, kdf: kdfOf(election), outDir, inMemoryShardVoters: options.inMemoryShardVoters },
     {
       central,
       writeCentral,

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ElectionIdSchema } from '@scrutin/shared';
+import { ElectionIdSchema, KdfSchema, type Kdf } from '@scrutin/shared';
 import { stationCredentialsWriter, type StationJob, type StationResult } from './station_credentials.ts';
 
 /**
@@ -15,6 +15,7 @@ import { stationCredentialsWriter, type StationJob, type StationResult } from '.
 
 export interface WorkerData {
   readonly electionId: string;
+  readonly kdf: Kdf;
   readonly outDir: string;
   readonly inMemoryShardVoters?: number;
 }
@@ -34,6 +35,7 @@ if (port === null) throw new Error('generate_worker runs in a worker thread');
 const data = workerData as WorkerData;
 const writeStation = stationCredentialsWriter({
   electionId: ElectionIdSchema.parse(data.electionId),
+  kdf: KdfSchema.parse(data.kdf),
   outDir: data.outDir,
   ...(data.inMemoryShardVoters === undefined ? {} : { inMemoryShardVoters: data.inMemoryShardVoters }),
 });

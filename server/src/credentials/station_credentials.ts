@@ -11,6 +11,7 @@ import {
   type Sha256Hex,
   type StationId,
   type CredentialHasher,
+  type Kdf,
   type VoterCode,
 } from '@scrutin/shared/node';
 import { cardsFileOf, CARDS_HEADER, shardFileOf } from './manifest.ts';
@@ -39,6 +40,8 @@ export interface StationResult {
 
 export interface StationContext {
   readonly electionId: ElectionId;
+  /** The election's credential KDF (kdfOf(definition)). */
+  readonly kdf: Kdf;
   readonly outDir: string;
   /** See IN_MEMORY_SHARD_VOTERS; tests lower it to cover the in-file path. */
   readonly inMemoryShardVoters?: number;
@@ -54,7 +57,7 @@ export const CHUNK_VOTERS = 4096;
 export function stationCredentialsWriter(
   context: StationContext,
 ): (job: StationJob, central: (rows: Buffer) => Promise<void>) => Promise<StationResult> {
-  const hasher = createCredentialHasher(context.electionId);
+  const hasher = createCredentialHasher(context.electionId, context.kdf);
   const nextCode = createVoterCodeGenerator();
   return (job, central) => writeStation(context, hasher, nextCode, job, central);
 }

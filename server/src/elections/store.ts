@@ -135,15 +135,21 @@ export async function loadCredentials(
 
 /**
  * Rebuilds the Redis fast path from Postgres after Redis lost its data: every valid
- * credential, then every recorded use with the batch that made it. Keyset pagination keeps
- * memory flat.
+ * credential, then every recorded use. Postgres does not know which batch made a use (it keeps
+ * no link between a credential and its batch, docs/threat-model.md), and needs not: a use in
+ * Postgres belongs to a committed batch, which is never checked against Redis again, so the
+ * rebuilt mark names no batch (COMMITTED_USE) and answers "duplicate" to every batch. Keyset
+ * pagination keeps memory flat.
  */
+/** The batch a rebuilt use mark names: none (all zeros, which no batch hash is). */
+export const COMMITTED_USE = '0'.repeat(64) as Sha256Hex;
+
 export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: ElectionId): Promise<number> {
   let after = '';
   let total = 0;
   for (;;) {
-    const { rows } = await db.query<{ h: CredentialHash; station: StationId; batch: Sha256Hex | null }>(
-      `SELECT encode(c.credential_hash, 'hex') AS h, c.station_id AS station, encode(u.batch_hash, 'hex') AS batch
+    const { rows } = await db.query<{ h: CredentialHash; station: StationId; used: boolean }>(
+      `SELECT encode(c.credential_hash, 'hex') AS h, c.station_id AS station, u.credential_hash IS NOT NULL AS used
          FROM credentials c
          LEFT JOIN credential_uses u ON u.election_id = c.election_id AND u.credential_hash = c.credential_hash
         WHERE c.election_id = $1 AND c.credential_hash > decode($2, 'hex')
@@ -156,7 +162,7 @@ export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: E
       election,
       rows.map((r) => ({ credential: r.h, station: r.station })),
     );
-    const used = rows.flatMap((r) => (r.batch === null ? [] : [{ credential: r.h, station: r.station, batchHash: r.batch }]));
+    const used = rows.flatMap((r) => (r.used ? [{ credential: r.h, station: r.station, batchHash: COMMITTED_USE }] : []));
     if (used.length > 0) await dedup.markUsed(election, used);
     total += rows.length;
     after = rows.at(-1)?.h ?? after;

@@ -1,12 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
+  credentialHash,
+  newBallotId,
   validateBallot,
+  withBallotId,
   type Ballot,
   type CredentialHash,
   type ElectionDefinition,
   type ElectionId,
-  type Envelope,
   type RidingCode,
   type Sha256Hex,
   type StationId,
@@ -15,23 +17,32 @@ import type { Database, Queryable } from '../db/database.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import type { Disposition } from './broker.ts';
 import type { DedupStore } from './dedup.ts';
-import { BatchMessageSchema, type BatchMessage } from './messages.ts';
+import { openBatchMessage, type BatchMessage, type QueueEnvelope } from './messages.ts';
+
+/** An envelope with its credential's check value computed once. */
+interface Envelope extends QueueEnvelope {
+  readonly credentialHash: CredentialHash;
+}
 
 /**
  * The validator opens envelopes: it is the one place where a credential and a ballot meet,
- * and it separates them for good. For each batch:
+ * and it separates them for good. It unseals the queue message with the pipeline key and
+ * turns each credential into its check value, the only form anything stores. For each batch:
  *   1. one atomic Redis step checks the credentials against the station's valid set and marks
  *      first uses (a credential this very batch marked before a crash answers "own");
- *   2. one Postgres transaction writes the credential uses (the primary key is the final word
- *      on one person, one vote), the ballots in random order with nothing linking them to a
- *      credential, batch or time, the rejected envelopes (reason and count only), the tally
- *      increments and the batch status;
+ *   2. one Postgres transaction writes the credential uses in check-value order (the primary
+ *      key is the final word on one person, one vote), the ballots in random order under fresh
+ *      central ids with nothing linking them to a credential, batch or time, the tracking codes
+ *      in code order, the rejected envelopes (reason and count only), the tally increments and
+ *      the batch status. The batch holds at least k ballots of one station (intake refuses
+ *      smaller ones), so nothing in the transaction, its WAL or its row order narrows a
+ *      credential to fewer than k ballots;
  *   3. only then is the message acknowledged.
  * A batch delivered again after any crash finds its status `processed` and is acknowledged
  * without counting anything twice.
  */
 
-export type RejectionReason = 'invalid-credential' | 'duplicate' | 'invalid-ballot';
+export type RejectionReason = 'invalid-credential' | 'wrong-station' | 'duplicate' | 'invalid-ballot';
 
 export interface BatchOutcome {
   readonly alreadyProcessed: boolean;
@@ -44,6 +55,8 @@ export interface ValidatorDeps {
   readonly db: Database;
   readonly dedup: DedupStore;
   readonly elections: ElectionCatalogue;
+  /** The AES-256-GCM key queue messages are sealed with (PIPELINE_KEY). */
+  readonly pipelineKey: Buffer;
   readonly onProcessed?: (outcome: BatchOutcome, station: StationId, receivedAtMs?: number) => void;
   readonly onEvent?: (event: string, detail: Record<string, unknown>) => void;
   /** Timings of the Redis step and the Postgres transaction, in seconds. */
@@ -55,19 +68,20 @@ export interface ValidatorDeps {
  * message that can never be processed is dead-lettered; other failures throw, to be retried.
  */
 export async function handleBatchMessage(deps: ValidatorDeps, json: unknown, redelivered = true): Promise<Disposition> {
-  const parsed = BatchMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    deps.onEvent?.('validator.poison_message', { reason: json === undefined ? 'not JSON' : parsed.error.message.slice(0, 200) });
+  const opened = openBatchMessage(deps.pipelineKey, json);
+  if (!opened.ok) {
+    // Only the kind of failure is logged: never a message's content.
+    deps.onEvent?.('validator.poison_message', { reason: json === undefined ? 'not JSON' : opened.error.kind });
     return 'dead-letter';
   }
-  const message: BatchMessage = parsed.data;
-  const election = await deps.elections.get(message.batch.body.election);
+  const message: BatchMessage = opened.value;
+  const election = await deps.elections.get(message.election);
   if (election === undefined) {
     deps.onEvent?.('validator.poison_message', { reason: 'unknown election' });
     return 'dead-letter';
   }
   const outcome = await processBatch(deps, election, message, { redelivered });
-  deps.onProcessed?.(outcome, message.batch.body.station, message.receivedAtMs);
+  deps.onProcessed?.(outcome, message.station, message.receivedAtMs);
   return 'ack';
 }
 
@@ -95,7 +109,7 @@ export async function processBatch(
   message: BatchMessage,
   options: ProcessOptions = {},
 ): Promise<BatchOutcome> {
-  const { body } = message.batch;
+  const body = message;
   const station = election.stations.find((s) => s.id === body.station);
   if (station === undefined) throw new Error(`station ${body.station} is not in election ${election.id}`);
 
@@ -127,13 +141,13 @@ const TAKE_GENERAL_PATH: ReadonlySet<unknown> = new Set(['SCR01', '23505']);
  * Redis on every credential. Resolves to null when it does not, having changed nothing.
  */
 async function commitBatch(db: Database, riding: RidingCode, message: BatchMessage, classified: Classified): Promise<BatchOutcome | null> {
-  const { body } = message.batch;
-  const ballots = classified.expectAccepted.map((e) => e.ballot);
+  const body = message;
+  const ballots = classified.expectAccepted.map((e) => withBallotId(e.ballot, newBallotId()));
   shuffle(ballots);
   const { counts, patterns } = sortedIncrements(ballots);
   try {
     const { rows } = await db.query<{ r_already_processed: boolean; r_accepted: number; r_duplicates: number; r_invalid: number }>(
-      'SELECT * FROM scrutin_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)',
+      'SELECT * FROM scrutin_commit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)',
       [
         body.election,
         body.station,
@@ -141,8 +155,8 @@ async function commitBatch(db: Database, riding: RidingCode, message: BatchMessa
         Buffer.from(message.batchHash, 'hex'),
         body.envelopes.length,
         riding,
-        hashBytes(classified.expectAccepted.map((e) => e.credentialHash)),
-        hashBytes(classified.expectRefused.map((e) => e.credentialHash)),
+        hashBytes(sorted(classified.expectAccepted.map((e) => e.credentialHash))),
+        hashBytes(sorted(classified.expectRefused.map((e) => e.credentialHash))),
         ballotsJson(ballots),
         counts.contests,
         counts.keys,
@@ -150,8 +164,9 @@ async function commitBatch(db: Database, riding: RidingCode, message: BatchMessa
         patterns.contests,
         patterns.keys,
         patterns.n,
-        hashBytes(classified.duplicateCredentials),
+        hashBytes(sorted(classified.duplicateCredentials)),
         classified.rejected.get('invalid-ballot') ?? 0,
+        sorted(classified.expectAccepted.map((e) => e.tracking)),
       ],
       'validator_commit_batch',
     );
@@ -162,6 +177,11 @@ async function commitBatch(db: Database, riding: RidingCode, message: BatchMessa
     if (TAKE_GENERAL_PATH.has((error as { code?: unknown }).code)) return null;
     throw error;
   }
+}
+
+/** A sorted copy: rows are written in value order, never in cast or envelope order. */
+function sorted<T extends string>(values: readonly T[]): T[] {
+  return [...values].sort();
 }
 
 /** Lower-case hex digests (schema-checked) as their raw bytes, concatenated. */
@@ -191,7 +211,7 @@ async function commitGeneral(
   message: BatchMessage,
   classified: Classified,
 ): Promise<BatchOutcome> {
-  const { body } = message.batch;
+  const body = message;
   const candidates = [...classified.expectAccepted, ...classified.expectRefused];
   return deps.db.transaction(async (tx) => {
     const status = await tx.query<{ status: string }>(
@@ -208,45 +228,57 @@ async function commitGeneral(
     }
 
     // The final word: a use is recorded only for a credential of this station not used before.
-    const hashes = candidates.map((e) => e.credentialHash);
+    const hashes = sorted(candidates.map((e) => e.credentialHash));
     // One primary-key probe per credential: LATERAL … LIMIT 1 cannot be flattened into a join,
     // so the planner never scans the partitions, whatever its statistics say.
     const inserted = await tx.query<{ h: string }>(
-      `INSERT INTO credential_uses (election_id, credential_hash, batch_hash)
-         SELECT $1, c.credential_hash, decode($2, 'hex')
-           FROM unnest(string_to_array($4, ',')) AS h(x)
+      `INSERT INTO credential_uses (election_id, credential_hash)
+         SELECT $1, c.credential_hash
+           FROM unnest(string_to_array($3, ',')) AS h(x)
            CROSS JOIN LATERAL (SELECT credential_hash, station_id FROM credentials
                                 WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex') LIMIT 1) AS c
-          WHERE c.station_id = $3
+          WHERE c.station_id = $2
        ON CONFLICT DO NOTHING
        RETURNING encode(credential_hash, 'hex') AS h`,
-      [body.election, message.batchHash, body.station, hashes.join(',')],
+      [body.election, body.station, hashes.join(',')],
       'validator_credential_uses',
     );
     const acceptedSet = new Set(inserted.rows.map((r) => r.h));
     const refused = hashes.filter((h) => !acceptedSet.has(h));
     const duplicates = [...classified.duplicateCredentials];
     let invalid = classified.rejected.get('invalid-credential') ?? 0;
+    let wrongStation = 0;
     if (refused.length > 0) {
-      const used = await tx.query<{ h: string }>(
-        `SELECT encode(u.credential_hash, 'hex') AS h
+      const used = await tx.query<{ h: string; used: boolean; station: string | null }>(
+        `SELECT h.x AS h, u.credential_hash IS NOT NULL AS used, c.station_id AS station
            FROM unnest(string_to_array($2, ',')) AS h(x)
-           CROSS JOIN LATERAL (SELECT credential_hash FROM credential_uses
-                                WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex') LIMIT 1) AS u`,
+           LEFT JOIN LATERAL (SELECT credential_hash FROM credential_uses
+                               WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex') LIMIT 1) AS u ON true
+           LEFT JOIN LATERAL (SELECT station_id FROM credentials
+                               WHERE election_id = $1 AND credential_hash = decode(h.x, 'hex') LIMIT 1) AS c ON true`,
         [body.election, refused.join(',')],
         'validator_used_lookup',
       );
-      const usedSet = new Set(used.rows.map((r) => r.h));
-      for (const h of refused) {
-        if (usedSet.has(h)) duplicates.push(h);
+      for (const row of used.rows) {
+        if (row.used) duplicates.push(row.h as CredentialHash);
+        else if (row.station !== null && row.station !== body.station) wrongStation += 1;
         else invalid += 1;
       }
       deps.onEvent?.('validator.dedup_overruled', { station: body.station, count: refused.length });
     }
-    const accepted = candidates.filter((e) => acceptedSet.has(e.credentialHash)).map((e) => e.ballot);
+    const acceptedEnvelopes = candidates.filter((e) => acceptedSet.has(e.credentialHash));
+    const accepted = acceptedEnvelopes.map((e) => withBallotId(e.ballot, newBallotId()));
     shuffle(accepted);
 
     await writeBallots(tx, body.election, station.riding, accepted);
+    if (acceptedEnvelopes.length > 0) {
+      await tx.query(
+        `INSERT INTO tracking_codes (election_id, station_id, code)
+         SELECT $1, $2, code FROM unnest($3::text[]) AS t(code) ON CONFLICT DO NOTHING`,
+        [body.election, body.station, sorted(acceptedEnvelopes.map((e) => e.tracking))],
+        'validator_tracking_codes',
+      );
+    }
     await writeTallies(tx, election, station.riding, accepted);
     await tx.query(
       `INSERT INTO station_counts (election_id, station_id, riding, ballots) VALUES ($1, $2, $3, $4)
@@ -256,9 +288,10 @@ async function commitGeneral(
     );
     const rejected = new Map(classified.rejected);
     rejected.set('invalid-credential', invalid);
+    rejected.set('wrong-station', wrongStation);
     rejected.set('duplicate', duplicates.length);
     await writeRejections(tx, body.election, body.station, rejected, duplicates);
-    const invalidTotal = invalid + (rejected.get('invalid-ballot') ?? 0);
+    const invalidTotal = invalid + wrongStation + (rejected.get('invalid-ballot') ?? 0);
     await tx.query(
       `UPDATE batches SET status = 'processed', accepted = $4, duplicates = $5, invalid = $6, processed_at = now()
         WHERE election_id = $1 AND station_id = $2 AND sequence = $3`,
@@ -289,8 +322,9 @@ async function classify(
   station: StationId,
   riding: RidingCode,
   batchHash: Sha256Hex,
-  envelopes: readonly Envelope[],
+  queued: readonly QueueEnvelope[],
 ): Promise<Classified> {
+  const envelopes: Envelope[] = queued.map((e) => ({ ...e, credentialHash: credentialHash(e.credential) }));
   const rejected = new Map<RejectionReason, number>();
   const bump = (reason: RejectionReason) => rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
   const seen = new Set<CredentialHash>();

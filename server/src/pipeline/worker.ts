@@ -6,7 +6,7 @@ import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BatchBroker, Delivery, Disposition } from './broker.ts';
 import type { DedupStore } from './dedup.ts';
-import { BatchMessageSchema } from './messages.ts';
+import { QueueMessageSchema } from './messages.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import { handleBatchMessage } from './validator.ts';
 
@@ -21,6 +21,7 @@ export interface WorkerDeps {
   readonly dedup: DedupStore;
   readonly broker: BatchBroker;
   readonly elections: ElectionCatalogue;
+  readonly pipelineKey: Buffer;
   readonly metrics: Metrics;
   readonly log: EventLogger;
   readonly prefetch: number;
@@ -46,6 +47,7 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
           db: deps.db,
           dedup: deps.dedup,
           elections: deps.elections,
+          pipelineKey: deps.pipelineKey,
           onProcessed: (outcome, station, receivedAtMs) => {
             if (receivedAtMs !== undefined) deps.metrics.pipelineLatency.observe(Math.max(0, Date.now() - receivedAtMs) / 1000);
             if (outcome.alreadyProcessed) {
@@ -113,8 +115,8 @@ async function deadLetterReusedBallotId(deps: WorkerDeps, election: ElectionId |
 
 /** The station id of a message, for an alert (not trusted further). */
 function stationOf(content: Buffer): string | null {
-  const raw = (parseJson(content) as { batch?: { body?: { station?: unknown } } } | undefined)?.batch?.body?.station;
-  const parsed = BatchMessageSchema.shape.batch.shape.body.shape.station.safeParse(raw);
+  const raw = (parseJson(content) as { station?: unknown } | undefined)?.station;
+  const parsed = QueueMessageSchema.shape.station.safeParse(raw);
   return parsed.success ? parsed.data : null;
 }
 
@@ -128,8 +130,8 @@ function parseJson(content: Buffer): unknown {
 
 /** The election id of a message, without trusting it further (the validator parses it fully). */
 function electionOf(json: unknown): ElectionId | null {
-  const raw = (json as { batch?: { body?: { election?: unknown } } } | undefined)?.batch?.body?.election;
-  const parsed = BatchMessageSchema.shape.batch.shape.body.shape.election.safeParse(raw);
+  const raw = (json as { election?: unknown } | undefined)?.election;
+  const parsed = QueueMessageSchema.shape.election.safeParse(raw);
   return parsed.success ? parsed.data : null;
 }
 

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import {
   ballotStyle,
-  createCredentialHasher,
-  createVoterCodeGenerator,
-  newBallotId,
+  credentialHash,
+  newTrackingCode,
   syntheticElectionJson,
-  syntheticNas,
   unwrap,
   parseElection,
   type Ballot,
   type CandidateId,
+  type CastBallot,
+  type Credential,
   type CredentialHash,
   type ElectionDefinition,
   type Envelope,
@@ -19,8 +19,10 @@ import {
 } from '@scrutin/shared/node';
 
 /**
- * A simulation plan: a generated election whose polls are open now, real credentials (NAS
- * and code hashed exactly as at a kiosk), and for every station the envelopes it will send,
+ * A simulation plan: a generated election whose polls are open now, random credentials (what
+ * a kiosk derives from a card; the pipeline never sees the card, so drawing the 32 bytes
+ * directly tests it exactly, without millions of memory-hard derivations) with their check
+ * values for central, and for every station the envelopes it will send,
  * with a chosen share of duplicate and invalid credentials. It also records what an exact
  * count must show, to compare with what the results API shows.
  */
@@ -76,8 +78,6 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
   json.syncDeadline = new Date(now + 86_400_000).toISOString();
   const election = unwrap(parseElection(json));
 
-  const hasher = createCredentialHasher(election.id);
-  const nextCode = createVoterCodeGenerator();
   const credentials: { credential: CredentialHash; station: StationId }[] = [];
   const counts = new Map<string, Map<string, number>>();
   const firstPreferences = new Map<string, Map<string, number>>();
@@ -88,16 +88,14 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
   };
 
   const ballotsPerStation = spread(options.ballots, election.stations.length);
-  let serial = 0;
   let duplicates = 0;
   let invalid = 0;
   const stations = election.stations.map((station, i): StationPlan => {
-    const mine: CredentialHash[] = [];
+    const mine: Credential[] = [];
     for (let v = 0; v < station.registeredVoters; v += 1) {
-      const credential = hasher.digest(syntheticNas(serial), nextCode()).toString('hex') as CredentialHash;
-      serial += 1;
+      const credential = randomBytes(32).toString('hex') as Credential;
       mine.push(credential);
-      credentials.push({ credential, station: station.id });
+      credentials.push({ credential: credentialHash(credential), station: station.id });
     }
     const casting = Math.min(ballotsPerStation[i] ?? 0, mine.length);
     const envelopes: Envelope[] = [];
@@ -107,19 +105,23 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
         if (s.kind === 'ranked') bump(firstPreferences, s.contest, s.ranking[0] ?? '');
         else bump(counts, s.contest, s.choice ?? '');
       }
-      envelopes.push({ credentialHash: mine[b] as CredentialHash, ballot });
+      envelopes.push({ credential: mine[b] as Credential, tracking: newTrackingCode(), ballot });
     }
     const extraDuplicates = Math.round(casting * duplicateShare);
-    // A repeat carries the same choices as the first use (with its own ballot id), so the
+    // A repeat carries the same choices as the first use (with its own tracking code), so the
     // tally is exact whichever of the two the pipeline happens to see first.
     for (let d = 0; d < extraDuplicates && casting > 0; d += 1) {
       const original = envelopes[Math.floor(Math.random() * casting)] as Envelope;
-      envelopes.push({ credentialHash: original.credentialHash, ballot: { ...original.ballot, id: newBallotId() } });
+      envelopes.push({ credential: original.credential, tracking: newTrackingCode(), ballot: original.ballot });
       duplicates += 1;
     }
     const extraInvalid = Math.round(casting * invalidShare);
     for (let d = 0; d < extraInvalid; d += 1) {
-      envelopes.push({ credentialHash: randomBytes(32).toString('hex') as CredentialHash, ballot: randomBallot(election, station.riding) });
+      envelopes.push({
+        credential: randomBytes(32).toString('hex') as Credential,
+        tracking: newTrackingCode(),
+        ballot: randomBallot(election, station.riding),
+      });
       invalid += 1;
     }
     return { station: station.id, riding: station.riding, envelopes: shuffled(envelopes) };
@@ -141,13 +143,13 @@ function shuffled(envelopes: Envelope[]): Envelope[] {
     [out[i], out[j]] = [out[j] as Envelope, out[i] as Envelope];
   }
   // Keep the first occurrence of each credential before its repeats: the repeat is the duplicate.
-  const seen = new Set<CredentialHash>();
+  const seen = new Set<Credential>();
   const firsts: Envelope[] = [];
   const repeats: Envelope[] = [];
   for (const e of out) {
-    if (seen.has(e.credentialHash)) repeats.push(e);
+    if (seen.has(e.credential)) repeats.push(e);
     else {
-      seen.add(e.credentialHash);
+      seen.add(e.credential);
       firsts.push(e);
     }
   }
@@ -167,7 +169,7 @@ function pickWeighted(n: number): number {
 }
 
 /** A ballot with a realistic spread: leading candidates favoured, a few blanks, 1–4 rankings. */
-export function randomBallot(election: ElectionDefinition, riding: RidingCode): Ballot {
+export function randomBallot(election: ElectionDefinition, riding: RidingCode): CastBallot {
   const selections = ballotStyle(election, riding).map((c): Selection => {
     const blank = Math.random() < 0.02;
     if (c.kind === 'referendum') return { kind: 'referendum', contest: c.id, choice: blank ? null : Math.random() < 0.52 ? 'oui' : 'non' };
@@ -181,5 +183,5 @@ export function randomBallot(election: ElectionDefinition, riding: RidingCode): 
     for (let r = 0; r < depth; r += 1) ranking.push(pool.splice(pickWeighted(pool.length), 1)[0] as CandidateId);
     return { kind: 'ranked', contest: c.id, ranking };
   });
-  return { id: newBallotId(), election: election.id, riding, selections };
+  return { election: election.id, riding, selections };
 }

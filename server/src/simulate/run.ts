@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { SignedBatch } from '@scrutin/shared/node';
+import { secrecyOf, splitIntoBatches, type SignedBatch } from '@scrutin/shared/node';
 import type { Expected, Plan } from './plan.ts';
 import { StationClient } from './station_client.ts';
 
@@ -38,10 +38,14 @@ export function signAll(plan: Plan, clients: ReadonlyMap<string, StationClient>,
     const client = clients.get(s.station);
     if (client === undefined) throw new Error(`no client for ${s.station}`);
     const batches: string[] = [];
-    for (let i = 0; i < s.envelopes.length; i += batchSize) {
-      const batch: SignedBatch = client.nextBatch(s.envelopes.slice(i, i + batchSize));
+    // As a station does at close: batches of at least k, the last one final.
+    const sizes = splitIntoBatches(s.envelopes.length, batchSize, secrecyOf(plan.election).anonymitySet);
+    let at = 0;
+    sizes.forEach((size, i) => {
+      const batch: SignedBatch = client.nextBatch(s.envelopes.slice(at, at + size), i === sizes.length - 1);
+      at += size;
       batches.push(JSON.stringify(batch));
-    }
+    });
     out.set(s.station, batches);
   }
   return out;

@@ -62,14 +62,14 @@ export class StationClient {
     this.centralKey = enrolled.data.centralPublicKey;
   }
 
-  /** Signs the next batch in this station's chain. */
-  nextBatch(envelopes: readonly Envelope[]): SignedBatch {
+  /** Signs the next batch in this station's chain; `final` for the last one, at close. */
+  nextBatch(envelopes: readonly Envelope[], final = false): SignedBatch {
     const batch = signBatch(
-      { election: this.election, station: this.station, sequence: this.sequence + 1, previousBatchHash: this.previous, envelopes },
+      { election: this.election, station: this.station, sequence: this.sequence + 1, previousBatchHash: this.previous, final, envelopes },
       this.keys.privateKeyPem,
     );
     this.sequence += 1;
-    this.previous = batchHash(batch.body);
+    this.previous = batchHash(batch.header);
     return batch;
   }
 

@@ -35,16 +35,16 @@ export async function verifyStationExport(
   const central = new Map(recorded.rows.map((r) => [r.sequence, r.hash]));
   const inFile = new Set<number>();
   const batches = [...file.body.batches]
-    .sort((a, b) => a.body.sequence - b.body.sequence)
+    .sort((a, b) => a.header.sequence - b.header.sequence)
     .map((batch) => {
-      inFile.add(batch.body.sequence);
-      const wrongStation = batch.body.station !== station || batch.body.election !== election;
+      inFile.add(batch.header.sequence);
+      const wrongStation = batch.header.station !== station || batch.header.election !== election;
       const verified = verifyBatch(batch, key);
-      const recordedHash = central.get(batch.body.sequence);
+      const recordedHash = central.get(batch.header.sequence);
       const hash = verified.ok ? verified.value : null;
       return {
-        sequence: batch.body.sequence,
-        envelopes: batch.body.envelopes.length,
+        sequence: batch.header.sequence,
+        envelopes: batch.header.envelopeCount,
         signature: wrongStation ? 'wrong-station' : verified.ok ? 'valid' : verified.error.kind,
         batchHash: hash,
         central:

@@ -21,13 +21,21 @@ let batches: SignedBatch[];
 
 const deps = () => {
   const ctx = t.central.ctx;
-  return { ...ctx.services, elections: ctx.elections, centralKey: ctx.centralKey, metrics: ctx.metrics, log: ctx.log, now: ctx.now };
+  return {
+    ...ctx.services,
+    elections: ctx.elections,
+    centralKey: ctx.centralKey,
+    pipelineKey: ctx.pipelineKey,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    now: ctx.now,
+  };
 };
 const exportFile = (list: SignedBatch[], key = client.keys.privateKeyPem) =>
   signBatchExport(
     {
       format: 'scrutin-batch-export',
-      version: 1,
+      version: 2,
       election: election.id,
       station: STATION,
       exportedAt: new Date().toISOString(),

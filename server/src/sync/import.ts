@@ -29,20 +29,20 @@ export async function importBatches(deps: IntakeDeps, file: unknown): Promise<Im
     throw new ApiError('station-not-enrolled', `Station ${body.station} was never enrolled: its file cannot be authenticated.`);
   if (!verifyBatchExport(parsed.data, key))
     throw new ApiError('bad-signature', 'The export file is not signed by the key enrolled for this station.');
-  if (body.batches.some((b) => b.body.station !== body.station || b.body.election !== body.election)) {
+  if (body.batches.some((b) => b.header.station !== body.station || b.header.election !== body.election)) {
     throw new ApiError('invalid-batch', 'The file holds batches of another station or election.');
   }
   const receipts: SignedReceipt[] = [];
   const refused: { sequence: number; code: string; message: string }[] = [];
   let alreadyReceived = 0;
-  for (const batch of [...body.batches].sort((a, b) => a.body.sequence - b.body.sequence)) {
+  for (const batch of [...body.batches].sort((a, b) => a.header.sequence - b.header.sequence)) {
     try {
       const result = await receiveBatch(deps, batch);
       receipts.push(result.receipt);
       if (result.replay) alreadyReceived += 1;
     } catch (error) {
       if (!(error instanceof ApiError) || error.code === 'service-unavailable' || error.code === 'internal-error') throw error;
-      refused.push({ sequence: batch.body.sequence, code: error.code, message: error.message });
+      refused.push({ sequence: batch.header.sequence, code: error.code, message: error.message });
     }
   }
   return { station: body.station, receipts, refused, alreadyReceived };

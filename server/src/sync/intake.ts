@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import {
   describeBallotError,
+  issuesOf,
+  MAX_SEQUENCE,
+  secrecyOf,
+  SEQUENCE_WINDOW,
   signReceipt,
   SignedBatchSchema,
   validateBallot,
-  verifyBatch,
-  issuesOf,
+  verifyEnvelopes,
+  verifyHeader,
+  type BatchHeader,
   type ElectionDefinition,
   type ElectionId,
   type PublicKey,
@@ -15,29 +20,35 @@ import {
   type SignedReceipt,
   type StationId,
 } from '@scrutin/shared/node';
-import type { SyncStatus } from '@scrutin/shared/protocol';
+import type { BatchStatus, SyncStatus } from '@scrutin/shared/protocol';
 import type { Database, Queryable } from '../db/database.ts';
 import type { ElectionState } from '@scrutin/shared/api';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BatchBroker } from '../pipeline/broker.ts';
 import { BrokerUnavailableError } from '../pipeline/broker.ts';
-import type { BatchMessage } from '../pipeline/messages.ts';
+import { sealBatchMessage } from '../pipeline/messages.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import { ApiError } from '../api/errors.ts';
 import type { CentralKey } from '../app/services.ts';
 
 /**
- * Batch intake: everything the API checks before a batch enters the pipeline, in the order
- * a station would want to hear about problems. A refused batch changes nothing (an
- * equivocation only raises an alert). An accepted batch is answered with the central
- * receipt only after the broker confirmed it durably.
+ * Batch intake (protocol format 2): everything the API checks before a batch enters the
+ * pipeline. The checks run in the documented order of precedence (docs/protocol.md, "Error
+ * precedence"), cheapest and least revealing first: the shape, the election and station, the
+ * signature over the header (before any per-envelope work, so a forged batch costs one
+ * signature check), the sequence bounds and the chain, then the envelopes against the signed
+ * header and the ballots against the station's ballot. A refused batch changes nothing except
+ * that an equivocation or a chain fork raises an alert. An accepted batch is answered with the
+ * central receipt only after the broker confirmed it durably; what it forwards is the signed
+ * header's identity and the envelopes' canonical forms (the Merkle leaves' preimages), sealed.
  */
 export interface IntakeDeps {
   readonly db: Database;
   readonly broker: BatchBroker;
   readonly elections: ElectionCatalogue;
   readonly centralKey: CentralKey;
+  readonly pipelineKey: Buffer;
   readonly metrics: Metrics;
   readonly log: EventLogger;
   readonly now: () => Date;
@@ -48,43 +59,53 @@ export interface IntakeResult {
   readonly replay: boolean;
 }
 
-/**
- * `raw`, when given, is the UTF-8 JSON text `input` was parsed from: once the batch is verified
- * it goes to the queue as it came (the validator parses it again with the same schema).
- */
-export async function receiveBatch(deps: IntakeDeps, input: unknown, raw?: Buffer): Promise<IntakeResult> {
+export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<IntakeResult> {
   const parsed = SignedBatchSchema.safeParse(input);
   if (!parsed.success) throw new ApiError('invalid-batch', 'The batch does not follow the batch format.', issuesOf(parsed.error));
   const batch = parsed.data;
-  const { body } = batch;
+  const { header } = batch;
 
-  const election = await deps.elections.get(body.election);
-  if (election === undefined) throw new ApiError('unknown-election', `There is no election ${body.election} on this server.`);
-  const context = await intakeContext(deps.db, body.election, body.station, body.sequence);
+  const election = await deps.elections.get(header.election);
+  if (election === undefined) throw new ApiError('unknown-election', `There is no election ${header.election} on this server.`);
+  const stationDef = election.stations.find((s) => s.id === header.station);
+  if (stationDef === undefined)
+    throw new ApiError('unknown-station', `Station ${header.station} is not part of election ${header.election}.`);
+  const context = await intakeContext(deps.db, header.election, header.station, header.sequence);
   const state = context.state;
   if (state !== 'open' && state !== 'closed') {
-    throw new ApiError('election-not-accepting', `Election ${body.election} is ${state ?? 'unknown'} and does not accept ballots.`);
+    throw new ApiError('election-not-accepting', `Election ${header.election} is ${state ?? 'unknown'} and does not accept ballots.`);
   }
   checkWindow(election, deps.now());
+  const publicKey = stationKey(context, header.election, header.station);
 
-  const stationDef = election.stations.find((s) => s.id === body.station);
-  if (stationDef === undefined) throw new ApiError('unknown-station', `Station ${body.station} is not part of election ${body.election}.`);
-  const publicKey = stationKey(context, body.election, body.station);
-
-  const verified = verifyBatch(batch, publicKey);
+  const verified = verifyHeader(header, batch.signature, publicKey);
   if (!verified.ok) {
-    switch (verified.error.kind) {
-      case 'bad-signature':
-      case 'bad-public-key':
-        throw new ApiError('bad-signature', 'The batch signature does not match the key enrolled for this station.');
-      case 'merkle-root-mismatch':
-        throw new ApiError('invalid-batch', 'The Merkle root does not match the envelopes.', verified.error);
-      case 'chain-broken':
-        throw new ApiError('invalid-batch', 'previousBatchHash must be null for sequence 1 and set for every later batch.', verified.error);
+    if (verified.error.kind === 'chain-broken') {
+      throw new ApiError('invalid-batch', 'previousBatchHash must be null for sequence 1 and set for every later batch.', verified.error);
     }
+    throw new ApiError('bad-signature', 'The batch signature does not match the key enrolled for this station.');
   }
   const batchHash = verified.value;
 
+  // A batch already held under this sequence: the same one is a replay, another an equivocation.
+  const existing = context.current;
+  if (existing !== undefined) {
+    if (existing.hash !== batchHash) await equivocation(deps, header, batchHash, existing.hash);
+    return answer(deps, batch, batchHash, existing.receivedAt, existing.status, false);
+  }
+  checkSequence(context, header);
+
+  const envelopes = verifyEnvelopes(batch);
+  if (!envelopes.ok) {
+    throw new ApiError(
+      'invalid-batch',
+      envelopes.error.kind === 'envelope-count-mismatch'
+        ? 'The number of envelopes is not the one the signed header gives.'
+        : 'The Merkle root does not match the envelopes.',
+      envelopes.error,
+    );
+  }
+  checkSize(election, header);
   const ballotProblems = ballotErrors(election, stationDef.riding, batch);
   if (ballotProblems.length > 0) {
     throw new ApiError(
@@ -93,31 +114,27 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown, raw?: Buffe
       ballotProblems.slice(0, 50),
     );
   }
+  await checkChain(deps, context, header, batchHash);
 
-  const recorded = await recordBatch(deps, batch, batchHash, context);
-  const receipt = signReceipt(
-    {
-      version: 1,
-      election: body.election,
-      station: body.station,
-      sequence: body.sequence,
-      batchHash,
-      envelopes: body.envelopes.length,
-      receivedAt: recorded.receivedAt,
-    } satisfies ReceiptBody,
-    deps.centralKey.privateKeyPem,
-  );
-  if (recorded.status === 'processed') return { receipt, replay: true };
-
-  // Published on first receipt and again on a replay not yet processed (the first publish may
-  // have failed): the validator recognises a batch it already counted, so twice is harmless.
-  const receivedAtMs = deps.now().getTime();
-  const content =
-    raw === undefined
-      ? Buffer.from(JSON.stringify({ batchHash, batch, receivedAtMs } satisfies BatchMessage))
-      : Buffer.concat([Buffer.from(`{"batchHash":"${batchHash}","receivedAtMs":${receivedAtMs},"batch":`), raw, CLOSE_BRACE]);
+  const recorded = await recordBatch(deps, batch, batchHash);
+  if (recorded.status === 'processed' || recorded.status === 'quarantined') {
+    return answer(deps, batch, batchHash, recorded.receivedAt, recorded.status, false);
+  }
   try {
-    await deps.broker.publish(content, batchHash);
+    await deps.broker.publish(
+      sealBatchMessage(
+        deps.pipelineKey,
+        {
+          election: header.election,
+          station: header.station,
+          sequence: header.sequence,
+          batchHash,
+          receivedAtMs: deps.now().getTime(),
+        },
+        envelopes.value,
+      ),
+      batchHash,
+    );
   } catch (error) {
     if (error instanceof BrokerUnavailableError) {
       throw new ApiError('service-unavailable', 'The central queue is unavailable; the batch was not accepted. Retry later.');
@@ -126,11 +143,64 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown, raw?: Buffe
   }
   deps.metrics.batches.inc({ outcome: recorded.fresh ? 'received' : 'replayed' });
   deps.log(recorded.fresh ? 'batch.received' : 'batch.replayed', {
-    station: body.station,
-    sequence: body.sequence,
-    envelopes: body.envelopes.length,
+    station: header.station,
+    sequence: header.sequence,
+    envelopes: header.envelopeCount,
   });
-  return { receipt, replay: !recorded.fresh };
+  return { receipt: receiptFor(deps, header, batchHash, recorded.receivedAt), replay: !recorded.fresh };
+}
+
+/**
+ * A replay of a batch central already holds. One still `received` (its first publish may have
+ * failed after the row was written) is published again once its envelopes check out: the
+ * validator recognises a batch it already counted, so twice is harmless.
+ */
+async function answer(
+  deps: IntakeDeps,
+  batch: SignedBatch,
+  batchHash: Sha256Hex,
+  receivedAt: string,
+  status: BatchStatus,
+  fresh: boolean,
+): Promise<IntakeResult> {
+  const { header } = batch;
+  if (status === 'received') {
+    const envelopes = verifyEnvelopes(batch);
+    if (!envelopes.ok) throw new ApiError('invalid-batch', 'The envelopes do not match the signed header.', envelopes.error);
+    try {
+      await deps.broker.publish(
+        sealBatchMessage(
+          deps.pipelineKey,
+          { election: header.election, station: header.station, sequence: header.sequence, batchHash, receivedAtMs: deps.now().getTime() },
+          envelopes.value,
+        ),
+        batchHash,
+      );
+    } catch (error) {
+      if (error instanceof BrokerUnavailableError) {
+        throw new ApiError('service-unavailable', 'The central queue is unavailable; the batch was not accepted. Retry later.');
+      }
+      throw error;
+    }
+    deps.metrics.batches.inc({ outcome: 'replayed' });
+  }
+  deps.log('batch.replayed', { station: header.station, sequence: header.sequence, envelopes: header.envelopeCount });
+  return { receipt: receiptFor(deps, header, batchHash, receivedAt), replay: !fresh };
+}
+
+function receiptFor(deps: IntakeDeps, header: BatchHeader, batchHash: Sha256Hex, receivedAt: string): SignedReceipt {
+  return signReceipt(
+    {
+      version: 2,
+      election: header.election,
+      station: header.station,
+      sequence: header.sequence,
+      batchHash,
+      envelopeCount: header.envelopeCount,
+      receivedAt,
+    } satisfies ReceiptBody,
+    deps.centralKey.privateKeyPem,
+  );
 }
 
 function checkWindow(election: ElectionDefinition, now: Date): void {
@@ -146,11 +216,86 @@ function checkWindow(election: ElectionDefinition, now: Date): void {
   }
 }
 
-const CLOSE_BRACE = Buffer.from('}');
+/** Sequence bounds: after the station's final batch nothing more; no jump beyond the window. */
+function checkSequence(context: IntakeContext, header: BatchHeader): void {
+  if (context.finalSequence !== null && header.sequence > context.finalSequence) {
+    throw new ApiError('station-closed', `Station ${header.station} already sent its final batch (sequence ${context.finalSequence}).`);
+  }
+  if (header.final && context.lastSequence > header.sequence) {
+    throw new ApiError(
+      'station-closed',
+      `A final batch must be the station's last; sequence ${context.lastSequence} was already received.`,
+    );
+  }
+  if (header.sequence > context.lastSequence + SEQUENCE_WINDOW) {
+    throw new ApiError(
+      'sequence-out-of-window',
+      `Sequence ${header.sequence} is more than ${SEQUENCE_WINDOW} beyond the last received (${context.lastSequence}); send the missing batches first.`,
+      { lastSequence: context.lastSequence, window: SEQUENCE_WINDOW, max: MAX_SEQUENCE },
+    );
+  }
+}
+
+/**
+ * The anonymity-set rule: a batch carries at least k ballots, so nothing central stores or
+ * publishes narrows a ballot to fewer than k of its station. The one exception is a station
+ * whose whole day is fewer than k ballots: its only batch, sequence 1 and final.
+ */
+function checkSize(election: ElectionDefinition, header: BatchHeader): void {
+  const k = secrecyOf(election).anonymitySet;
+  if (header.envelopeCount >= k) return;
+  if (header.final && header.sequence === 1) return;
+  throw new ApiError(
+    'batch-too-small',
+    `A batch must carry at least ${k} ballots (the election's anonymity set), except a station's only batch, sealed final at close.`,
+    { min: k, envelopeCount: header.envelopeCount },
+  );
+}
+
+/**
+ * The chain in both directions: the batch must follow the one central holds before it, and
+ * precede the one it holds after it. A mismatch either way is a fork: refused, recorded as an
+ * alert and counted (scrutin_equivocations_total), because one of the two batches was not
+ * signed by the station's honest software.
+ */
+async function checkChain(deps: IntakeDeps, context: IntakeContext, header: BatchHeader, batchHash: Sha256Hex): Promise<void> {
+  const previous = context.previous;
+  if (previous !== undefined && previous.hash !== header.previousBatchHash) {
+    await fork(deps, header, batchHash, 'previous', previous.hash);
+  }
+  const next = context.next;
+  if (next !== undefined && next.previousHash !== null && next.previousHash !== batchHash) {
+    await fork(deps, header, batchHash, 'next', next.previousHash);
+  }
+  if (header.previousBatchHash !== null && previous === undefined)
+    deps.log('batch.gap', { station: header.station, sequence: header.sequence });
+}
+
+async function fork(
+  deps: IntakeDeps,
+  header: BatchHeader,
+  batchHash: Sha256Hex,
+  side: 'previous' | 'next',
+  expected: Sha256Hex,
+): Promise<never> {
+  await deps.db.query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'equivocation', $3)`, [
+    header.election,
+    header.station,
+    JSON.stringify({ sequence: header.sequence, chain: side, expected, offered: batchHash }),
+  ]);
+  deps.metrics.equivocations.inc();
+  deps.log('batch.equivocation', { station: header.station, sequence: header.sequence });
+  throw new ApiError(
+    'chain-mismatch',
+    side === 'previous'
+      ? `previousBatchHash does not match the batch received as sequence ${header.sequence - 1}. This has been reported.`
+      : `The batch received as sequence ${header.sequence + 1} names another batch before it. This has been reported.`,
+  );
+}
 
 interface RecordedBatch {
   readonly hash: Sha256Hex;
-  readonly status: 'received' | 'processed';
+  readonly status: BatchStatus;
   readonly receivedAt: string;
 }
 
@@ -162,6 +307,10 @@ interface IntakeContext {
   readonly current: RecordedBatch | undefined;
   /** The batch recorded under the previous sequence number, if any. */
   readonly previous: { readonly hash: Sha256Hex } | undefined;
+  /** The batch recorded under the next sequence number, if any, with the hash it names before it. */
+  readonly next: { readonly previousHash: Sha256Hex | null } | undefined;
+  readonly lastSequence: number;
+  readonly finalSequence: number | null;
 }
 
 async function intakeContext(db: Queryable, election: ElectionId, station: StationId, sequence: number): Promise<IntakeContext> {
@@ -171,18 +320,26 @@ async function intakeContext(db: Queryable, election: ElectionId, station: Stati
     public_key: PublicKey | null;
     revoked: boolean;
     current_hash: Sha256Hex | null;
-    current_status: 'received' | 'processed' | null;
+    current_status: BatchStatus | null;
     current_received_at: Date | string | null;
     previous_hash: Sha256Hex | null;
+    next_found: boolean;
+    next_previous_hash: Sha256Hex | null;
+    last_sequence: number | null;
+    final_sequence: number | null;
   }>(
     `SELECT e.state, s.station_id IS NOT NULL AS station_found, s.public_key, s.revoked_at IS NOT NULL AS revoked,
             encode(cur.batch_hash, 'hex') AS current_hash, cur.status AS current_status, cur.received_at AS current_received_at,
-            encode(prev.batch_hash, 'hex') AS previous_hash
+            encode(prev.batch_hash, 'hex') AS previous_hash,
+            nxt.sequence IS NOT NULL AS next_found, encode(nxt.previous_batch_hash, 'hex') AS next_previous_hash,
+            (SELECT max(sequence) FROM batches WHERE election_id = $1 AND station_id = $2) AS last_sequence,
+            (SELECT sequence FROM batches WHERE election_id = $1 AND station_id = $2 AND final) AS final_sequence
        FROM (SELECT) AS one
        LEFT JOIN elections e ON e.id = $1
        LEFT JOIN stations s ON s.election_id = $1 AND s.station_id = $2
        LEFT JOIN batches cur ON cur.election_id = $1 AND cur.station_id = $2 AND cur.sequence = $3
-       LEFT JOIN batches prev ON prev.election_id = $1 AND prev.station_id = $2 AND prev.sequence = $3 - 1`,
+       LEFT JOIN batches prev ON prev.election_id = $1 AND prev.station_id = $2 AND prev.sequence = $3 - 1
+       LEFT JOIN batches nxt ON nxt.election_id = $1 AND nxt.station_id = $2 AND nxt.sequence = $3 + 1`,
     [election, station, sequence],
     'intake_context',
   );
@@ -196,6 +353,9 @@ async function intakeContext(db: Queryable, election: ElectionId, station: Stati
         ? undefined
         : { hash: row.current_hash, status: row.current_status, receivedAt: new Date(row.current_received_at).toISOString() },
     previous: row.previous_hash === null ? undefined : { hash: row.previous_hash },
+    next: row.next_found ? { previousHash: row.next_previous_hash } : undefined,
+    lastSequence: row.last_sequence ?? 0,
+    finalSequence: row.final_sequence,
   };
 }
 
@@ -218,61 +378,56 @@ function ballotErrors(
   batch: SignedBatch,
 ): BallotProblem[] {
   const problems: BallotProblem[] = [];
-  const ids = new Set<string>();
-  batch.body.envelopes.forEach((envelope, index) => {
-    const errors: string[] = [];
+  batch.envelopes.forEach((envelope, index) => {
     const result = validateBallot(election, riding, envelope.ballot);
-    if (!result.ok) errors.push(...result.error.map(describeBallotError));
-    if (ids.has(envelope.ballot.id)) errors.push(`ballot id ${envelope.ballot.id} appears twice in the batch`);
-    ids.add(envelope.ballot.id);
-    if (errors.length > 0) problems.push({ envelope: index, errors });
+    if (!result.ok) problems.push({ envelope: index, errors: result.error.map(describeBallotError) });
   });
   return problems;
 }
 
 interface Recorded {
   readonly fresh: boolean;
-  readonly status: 'received' | 'processed';
+  readonly status: BatchStatus;
   readonly receivedAt: string;
 }
 
 /**
- * Idempotency on (station, sequence): the same batch again finds its row; other content
- * under a used sequence number is an equivocation, refused and raised as an alert; a
- * batch that does not chain onto the previous one it names is refused.
+ * Idempotency on (station, sequence): a concurrent request that recorded the same sequence
+ * first makes this one a replay, or an equivocation when its batch differs. The signed header
+ * is kept: a station's chain and counts can be checked, and published, from the headers alone.
  */
-async function recordBatch(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex, context: IntakeContext): Promise<Recorded> {
-  const { body } = batch;
-  const key = [body.election, body.station, body.sequence] as const;
-  const existing = context.current;
-  if (existing !== undefined) {
-    if (existing.hash !== batchHash) await equivocation(deps, batch, batchHash, existing.hash);
-    return { fresh: false, status: existing.status, receivedAt: existing.receivedAt };
-  }
-  if (body.previousBatchHash !== null) {
-    const previous = context.previous;
-    if (previous !== undefined && previous.hash !== body.previousBatchHash) {
-      throw new ApiError('chain-mismatch', `previousBatchHash does not match the batch received as sequence ${body.sequence - 1}.`);
-    }
-    if (previous === undefined) deps.log('batch.gap', { station: body.station, sequence: body.sequence });
-  }
+async function recordBatch(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex): Promise<Recorded> {
+  const { header } = batch;
   const receivedAt = deps.now().toISOString();
   const { rows } = await deps.db.query<{ sequence: number }>(
-    `INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count, received_at)
-     VALUES ($1, $2, $3, decode($4, 'hex'), $5, $6) ON CONFLICT DO NOTHING RETURNING sequence`,
-    [...key, batchHash, body.envelopes.length, receivedAt],
+    `INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count, received_at,
+                          previous_batch_hash, merkle_root, final, signature)
+     VALUES ($1, $2, $3, decode($4, 'hex'), $5, $6, decode($7, 'hex'), decode($8, 'hex'), $9, $10)
+     ON CONFLICT DO NOTHING RETURNING sequence`,
+    [
+      header.election,
+      header.station,
+      header.sequence,
+      batchHash,
+      header.envelopeCount,
+      receivedAt,
+      header.previousBatchHash,
+      header.merkleRoot,
+      header.final,
+      batch.signature,
+    ],
     'intake_insert_batch',
   );
   if (rows.length === 1) return { fresh: true, status: 'received', receivedAt };
-  // A concurrent request recorded it first: answer as for a replay.
-  const raced = await selectBatch(deps.db, ...key);
-  if (raced === undefined) throw new Error('batch row vanished');
-  if (raced.hash !== batchHash) await equivocation(deps, batch, batchHash, raced.hash);
+  // A concurrent request recorded it first (or a second final batch hit the one-final index).
+  const raced = await selectBatch(deps.db, header.election, header.station, header.sequence);
+  if (raced === undefined) throw new ApiError('station-closed', `Station ${header.station} already sent its final batch.`);
+  if (raced.hash !== batchHash) await equivocation(deps, header, batchHash, raced.hash);
   return { fresh: false, status: raced.status, receivedAt: raced.receivedAt };
 }
 
 async function selectBatch(db: Queryable, election: string, station: string, sequence: number) {
-  const { rows } = await db.query<{ hash: Sha256Hex; status: 'received' | 'processed'; received_at: Date | string }>(
+  const { rows } = await db.query<{ hash: Sha256Hex; status: BatchStatus; received_at: Date | string }>(
     `SELECT encode(batch_hash, 'hex') AS hash, status, received_at FROM batches WHERE election_id = $1 AND station_id = $2 AND sequence = $3`,
     [election, station, sequence],
     'intake_select_batch',
@@ -281,41 +436,55 @@ async function selectBatch(db: Queryable, election: string, station: string, seq
   return row === undefined ? undefined : { hash: row.hash, status: row.status, receivedAt: new Date(row.received_at).toISOString() };
 }
 
-async function equivocation(deps: IntakeDeps, batch: SignedBatch, batchHash: Sha256Hex, recorded: Sha256Hex): Promise<never> {
-  const { body } = batch;
+async function equivocation(deps: IntakeDeps, header: BatchHeader, batchHash: Sha256Hex, recorded: Sha256Hex): Promise<never> {
   await deps.db.query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'equivocation', $3)`, [
-    body.election,
-    body.station,
-    JSON.stringify({ sequence: body.sequence, recorded, offered: batchHash }),
+    header.election,
+    header.station,
+    JSON.stringify({ sequence: header.sequence, recorded, offered: batchHash }),
   ]);
   deps.metrics.equivocations.inc();
-  deps.log('batch.equivocation', { station: body.station, sequence: body.sequence });
+  deps.log('batch.equivocation', { station: header.station, sequence: header.sequence });
   throw new ApiError(
     'sequence-conflict',
-    `Sequence ${body.sequence} of station ${body.station} was already used by a different batch. This has been reported.`,
+    `Sequence ${header.sequence} of station ${header.station} was already used by a different batch. This has been reported.`,
   );
 }
 
+/**
+ * What central holds of a station's chain. Gaps are computed in SQL as ranges, so the answer's
+ * size follows the batches received, never the sequence numbers claimed. 404 for an unknown
+ * election or station.
+ */
 export async function syncStatus(db: Queryable, election: ElectionId, station: StationId): Promise<SyncStatus> {
-  const { rows } = await db.query<{ sequence: number; hash: Sha256Hex; status: 'received' | 'processed' }>(
-    `SELECT sequence, encode(batch_hash, 'hex') AS hash, status FROM batches WHERE election_id = $1 AND station_id = $2 ORDER BY sequence`,
+  const known = await db.query<{ found: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM stations WHERE election_id = $1 AND station_id = $2) AS found',
     [election, station],
+    'status_station',
+  );
+  if (known.rows[0]?.found !== true) throw new ApiError('unknown-station', `There is no station ${station} in election ${election}.`);
+  const { rows } = await db.query<{ sequence: number; hash: Sha256Hex; status: BatchStatus; final: boolean }>(
+    `SELECT sequence, encode(batch_hash, 'hex') AS hash, status, final FROM batches WHERE election_id = $1 AND station_id = $2 ORDER BY sequence`,
+    [election, station],
+    'status_batches',
+  );
+  const gaps = await db.query<{ from: number; to: number }>(
+    `SELECT prev + 1 AS "from", sequence - 1 AS "to"
+       FROM (SELECT sequence, coalesce(lag(sequence) OVER (ORDER BY sequence), 0) AS prev
+               FROM batches WHERE election_id = $1 AND station_id = $2) AS s
+      WHERE sequence > prev + 1
+      ORDER BY sequence`,
+    [election, station],
+    'status_gaps',
   );
   const digest = createHash('sha256');
-  const present = new Set<number>();
-  for (const r of rows) {
-    digest.update(Buffer.from(r.hash, 'hex'));
-    present.add(r.sequence);
-  }
-  const lastSequence = rows.at(-1)?.sequence ?? 0;
-  const missing: number[] = [];
-  for (let s = 1; s < lastSequence; s += 1) if (!present.has(s)) missing.push(s);
+  for (const r of rows) digest.update(Buffer.from(r.hash, 'hex'));
   return {
     election,
     station,
-    lastSequence,
-    digest: digest.digest('hex'),
-    missing,
+    lastSequence: rows.at(-1)?.sequence ?? 0,
+    digest: digest.digest('hex') as Sha256Hex,
+    missing: gaps.rows.map((g) => ({ from: g.from, to: g.to })),
+    closed: rows.some((r) => r.final),
     batches: rows.map((r) => ({ sequence: r.sequence, batchHash: r.hash, status: r.status })),
   } satisfies SyncStatus;
 }

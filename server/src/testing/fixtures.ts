@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   ballotStyle,
+  castBallotOf,
+  credentialHash,
   newBallotId,
+  newTrackingCode,
   type Ballot,
   type CandidateId,
+  type Credential,
   type CredentialHash,
   type ElectionDefinition,
   type Envelope,
@@ -12,17 +16,25 @@ import {
   type StationId,
 } from '@scrutin/shared/node';
 
-/** Test data: voters with random credential hashes, and ballots that fit a riding. */
+/**
+ * Test data: voters with random credentials (what a kiosk derives from a card) and their check
+ * values (what central loads), and ballots that fit a riding.
+ */
 
 export interface TestVoter {
-  readonly credential: CredentialHash;
+  readonly credential: Credential;
+  /** The check value central loads for this voter. */
+  readonly credentialHash: CredentialHash;
   readonly station: StationId;
 }
 
+export function testVoter(station: StationId): TestVoter {
+  const credential = randomBytes(32).toString('hex') as Credential;
+  return { credential, credentialHash: credentialHash(credential), station };
+}
+
 export function votersOf(election: ElectionDefinition, perStation: number): TestVoter[] {
-  return election.stations.flatMap((s) =>
-    Array.from({ length: perStation }, () => ({ credential: randomBytes(32).toString('hex') as CredentialHash, station: s.id })),
-  );
+  return election.stations.flatMap((s) => Array.from({ length: perStation }, () => testVoter(s.id)));
 }
 
 /**
@@ -56,5 +68,5 @@ export function ballotFor(
 export function envelopeFor(election: ElectionDefinition, voter: TestVoter, pick?: (options: number) => number): Envelope {
   const station = election.stations.find((s) => s.id === voter.station);
   if (station === undefined) throw new Error(`unknown station ${voter.station}`);
-  return { credentialHash: voter.credential, ballot: ballotFor(election, station.riding, pick) };
+  return { credential: voter.credential, tracking: newTrackingCode(), ballot: castBallotOf(ballotFor(election, station.riding, pick)) };
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { sampleElection } from '../election/fixtures/sample_election.ts';
 import type { CandidateId, ContestId, RidingCode } from '../ids.ts';
 import { BallotSchema, blankBallot, describeBallotError, validateBallot, type Ballot, type BallotId } from './ballot.ts';
-import { ballotHash, canonicalBallot, newBallotId, receiptCode } from './ballot_hash.node.ts';
+import { ballotHash, canonicalBallot, newBallotId } from './ballot_hash.node.ts';
+import { canonicalCastBallotJson } from './canonical_ballot.ts';
+import { castBallotOf, CastBallotSchema } from './ballot.ts';
+import { formatTrackingCode, newTrackingCode, parseTrackingCode } from './tracking_code.ts';
 
 const election = sampleElection();
 const SHERBROOKE = 'SHERBROOKE' as RidingCode;
@@ -87,7 +90,7 @@ describe('ballot validation', () => {
   });
 });
 
-describe('canonical encoding, hash and receipt', () => {
+describe('canonical encoding and hash', () => {
   it('encodes a ballot to the same bytes whatever the key order, keeping the selections in ballot order', () => {
     const b = sherbrookeBallot();
     const rekeyed = { selections: b.selections, riding: b.riding, election: b.election, id: b.id };
@@ -100,7 +103,7 @@ describe('canonical encoding, hash and receipt', () => {
     expect(ballotHash(rekeyed)).toBe(ballotHash(b));
   });
 
-  it('changes the hash and receipt when a preference order changes', () => {
+  it('changes the hash when a preference order changes', () => {
     const b = sherbrookeBallot();
     const swapped: Ballot = {
       ...b,
@@ -110,14 +113,55 @@ describe('canonical encoding, hash and receipt', () => {
       ],
     };
     expect(ballotHash(swapped)).not.toBe(ballotHash(b));
-    expect(receiptCode(swapped)).not.toBe(receiptCode(b));
   });
 
-  it('gives identical choices different receipts through the random ballot id', () => {
+  it('gives identical choices different ids', () => {
     const a = { ...sherbrookeBallot(), id: newBallotId() };
     const b = { ...sherbrookeBallot(), id: newBallotId() };
     expect(a.id).toMatch(/^[0-9a-f]{32}$/);
-    expect(receiptCode(a)).not.toBe(receiptCode(b));
-    expect(receiptCode(a)).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('casts a ballot without its id, canonical in RFC 8785 key order, and refuses any extra field', () => {
+    const cast = castBallotOf(sherbrookeBallot());
+    expect(Object.keys(cast).sort()).toEqual(['election', 'riding', 'selections']);
+    expect(canonicalCastBallotJson(cast)).toBe(
+      '{"election":"qc-demo-2026","riding":"SHERBROOKE","selections":[' +
+        '{"choice":"oui","contest":"L2025-001","kind":"referendum"},' +
+        '{"contest":"DEP-SHERBROOKE","kind":"ranked","ranking":["SHERBROOKE-QS-4","SHERBROOKE-PQ-3"]}]}',
+    );
+    expect(CastBallotSchema.safeParse(cast).success).toBe(true);
+    // A station cannot tag a ballot: an id, or any field the format does not define, is refused.
+    expect(CastBallotSchema.safeParse(sherbrookeBallot()).success).toBe(false);
+    expect(CastBallotSchema.safeParse({ ...cast, note: 'x' }).success).toBe(false);
+    expect(CastBallotSchema.safeParse({ ...cast, selections: [{ ...cast.selections[0], voter: 'x' }, cast.selections[1]] }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe('tracking codes', () => {
+  it('are 12 random Crockford characters, printed in groups of four, read back however typed', () => {
+    const codes = new Set(Array.from({ length: 2000 }, () => newTrackingCode()));
+    expect(codes.size).toBe(2000);
+    for (const code of codes) expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{12}$/);
+    const code = [...codes][0]!;
+    const printed = formatTrackingCode(code);
+    expect(printed).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    expect(parseTrackingCode(printed.toLowerCase())).toEqual({ ok: true, value: code });
+    expect(parseTrackingCode(' 0O1I-L000-0000 ')).toEqual({ ok: true, value: '001110000000' });
+    expect(parseTrackingCode('ABCD-EFGH-IJK').ok).toBe(false);
+    expect(parseTrackingCode('ABCD-EFGH-IJKU').ok).toBe(false);
+  });
+
+  it('use every character about equally (no modulo bias)', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 4000; i += 1) for (const c of newTrackingCode()) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    const expected = (4000 * 12) / 32;
+    let chi = 0;
+    for (const n of counts.values()) chi += (n - expected) ** 2 / expected;
+    // 31 degrees of freedom: p = 0.0001 at about 66.
+    expect(chi).toBeLessThan(66);
   });
 });

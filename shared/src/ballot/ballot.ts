@@ -26,36 +26,60 @@ export const BallotIdSchema = z
 export type BallotId = z.infer<typeof BallotIdSchema>;
 
 /** `choice: null` is a blank (the voter left the question unanswered). */
-export const ReferendumSelectionSchema = z.object({
-  kind: z.literal('referendum'),
-  contest: ContestIdSchema,
-  choice: ReferendumOptionIdSchema.nullable(),
-});
-export const PluralitySelectionSchema = z.object({
-  kind: z.literal('plurality'),
-  contest: ContestIdSchema,
-  choice: CandidateIdSchema.nullable(),
-});
+export const ReferendumSelectionSchema = z
+  .object({
+    kind: z.literal('referendum'),
+    contest: ContestIdSchema,
+    choice: ReferendumOptionIdSchema.nullable(),
+  })
+  .strict();
+export const PluralitySelectionSchema = z
+  .object({
+    kind: z.literal('plurality'),
+    contest: ContestIdSchema,
+    choice: CandidateIdSchema.nullable(),
+  })
+  .strict();
 /** Candidates in order of preference; an empty ranking is a blank. */
-export const RankedSelectionSchema = z.object({
-  kind: z.literal('ranked'),
-  contest: ContestIdSchema,
-  ranking: z.array(CandidateIdSchema).max(64),
-});
+export const RankedSelectionSchema = z
+  .object({
+    kind: z.literal('ranked'),
+    contest: ContestIdSchema,
+    ranking: z.array(CandidateIdSchema).max(64),
+  })
+  .strict();
 export const SelectionSchema = z.discriminatedUnion('kind', [ReferendumSelectionSchema, PluralitySelectionSchema, RankedSelectionSchema]);
 export type ReferendumSelection = z.infer<typeof ReferendumSelectionSchema>;
 export type PluralitySelection = z.infer<typeof PluralitySelectionSchema>;
 export type RankedSelection = z.infer<typeof RankedSelectionSchema>;
 export type Selection = z.infer<typeof SelectionSchema>;
 
-export const BallotSchema = z.object({
-  id: BallotIdSchema,
-  election: ElectionIdSchema,
-  /** The ballot style: the riding whose contests it holds. */
-  riding: RidingCodeSchema,
-  selections: z.array(SelectionSchema).max(64),
-});
+/**
+ * A ballot as it leaves the kiosk inside an envelope: the choices and the ballot style, no id.
+ * Central gives each accepted ballot an id of its own, so no station can tag a ballot.
+ */
+export const CastBallotSchema = z
+  .object({
+    election: ElectionIdSchema,
+    /** The ballot style: the riding whose contests it holds. */
+    riding: RidingCodeSchema,
+    selections: z.array(SelectionSchema).max(64),
+  })
+  .strict();
+export type CastBallot = z.infer<typeof CastBallotSchema>;
+
+/** A ballot with its id: as the kiosk builds it, and as central stores it (a fresh central id). */
+export const BallotSchema = CastBallotSchema.extend({ id: BallotIdSchema }).strict();
 export type Ballot = z.infer<typeof BallotSchema>;
+
+/** The ballot without its id, as it goes into an envelope. */
+export function castBallotOf(ballot: Ballot): CastBallot {
+  return { election: ballot.election, riding: ballot.riding, selections: ballot.selections };
+}
+
+export function withBallotId(ballot: CastBallot, id: BallotId): Ballot {
+  return { id, election: ballot.election, riding: ballot.riding, selections: ballot.selections };
+}
 
 /** Why a ballot does not fit the election: each maps to a message a poll worker understands. */
 export type BallotError =
@@ -102,7 +126,11 @@ export function describeBallotError(e: BallotError): string {
  * contest of the ballot style, of the contest's kind, naming only that race's candidates,
  * ranks unique and within the race's limit. Returns every problem.
  */
-export function validateBallot(election: ElectionDefinition, riding: RidingCode, ballot: Ballot): Result<Ballot, BallotError[]> {
+export function validateBallot<B extends CastBallot>(
+  election: ElectionDefinition,
+  riding: RidingCode,
+  ballot: B,
+): Result<B, BallotError[]> {
   const errors: BallotError[] = [];
   if (ballot.election !== election.id) {
     errors.push({ kind: 'wrong-election', expected: election.id, actual: ballot.election });

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../canonical.ts';
-import type { Ballot, Selection } from './ballot.ts';
+import type { Ballot, CastBallot, Selection } from './ballot.ts';
 
 /**
  * A ballot's canonical JSON (RFC 8785), written straight from its known shape: keys in
@@ -21,6 +21,25 @@ export function canonicalBallotJson(ballot: Ballot): string {
     return canonicalJson(ballot);
   }
   let out = `{"election":${JSON.stringify(ballot.election)},"id":${JSON.stringify(ballot.id)},"riding":${JSON.stringify(ballot.riding)},"selections":[`;
+  for (let i = 0; i < ballot.selections.length; i += 1) {
+    const selection = canonicalSelection(ballot.selections[i] as Selection);
+    if (selection === null) return canonicalJson(ballot);
+    out += i === 0 ? selection : `,${selection}`;
+  }
+  return `${out}]}`;
+}
+
+/** The canonical JSON of a ballot without id (keys `election`, `riding`, `selections`), as in an envelope. */
+export function canonicalCastBallotJson(ballot: CastBallot): string {
+  if (
+    !hasKeys(ballot, 3) ||
+    typeof ballot.election !== 'string' ||
+    typeof ballot.riding !== 'string' ||
+    !Array.isArray(ballot.selections)
+  ) {
+    return canonicalJson(ballot);
+  }
+  let out = `{"election":${JSON.stringify(ballot.election)},"riding":${JSON.stringify(ballot.riding)},"selections":[`;
   for (let i = 0; i < ballot.selections.length; i += 1) {
     const selection = canonicalSelection(ballot.selections[i] as Selection);
     if (selection === null) return canonicalJson(ballot);

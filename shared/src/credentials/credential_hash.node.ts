@@ -1,40 +1,44 @@
-import { hash } from 'node:crypto';
-import type { CredentialHash, ElectionId } from '../ids.ts';
+import { hash, scrypt, scryptSync } from 'node:crypto';
+import type { Credential, CredentialHash, ElectionId } from '../ids.ts';
+import { kdfMemoryBytes, type Kdf } from './kdf.ts';
 import type { Nas } from './nas.ts';
 import type { VoterCode } from './voter_code.ts';
 
 /**
- * credentialHash: what kiosks, shards, Redis and Postgres know of a voter card. The NAS and
- * the code themselves are never stored.
+ * Credentials v2. A voter card (NAS and a 13-character code, 60 random bits) becomes:
  *
- * Byte layout of the SHA-256 input (version 1):
+ *   credential      = scrypt(password = code, salt, N = 2^logN, r, p, 32 bytes)
+ *   credentialHash  = SHA-256("scrutin/check/v2" ‖ 0x00 ‖ credential)      (the check value)
+ *
+ * The credential travels only inside an envelope, from the kiosk to the validator. Kits
+ * (shards, riding index), Redis and Postgres hold only the check value. A stolen kit or a copy
+ * of central's database therefore gives nothing central accepts (that needs the credential, a
+ * SHA-256 preimage), and finding a voter's code from their check value costs a search over
+ * the code's 2^60 values with one memory-hard derivation each, per voter (the salt holds the
+ * election and the NAS, so no work is shared between voters or elections).
+ *
+ * Salt byte layout:
  *
  *   offset  bytes  content
- *   0       21     ASCII "scrutin/credential/v1" (the domain tag, no length, no terminator)
- *   21      4      length of the election id in bytes, unsigned 32-bit big-endian
- *   25      E      election id, UTF-8 (ids are lower-case ASCII, so E = its length)
- *   25+E    4      00 00 00 09
- *   29+E    9      NAS, canonical: nine ASCII digits, no separators
- *   38+E    4      00 00 00 0D
- *   42+E    13     voter code, canonical: 13 upper-case Crockford base32 ASCII characters,
- *                  check character included, no dashes
- *   total   55 + E bytes
+ *   0       21     ASCII "scrutin/credential/v2"
+ *   21      1      00
+ *   22      4      length of the election id in bytes, unsigned 32-bit big-endian
+ *   26      E      election id, UTF-8
+ *   26+E    4      00 00 00 09
+ *   30+E    9      NAS, canonical: nine ASCII digits
  *
- * The result is the lower-case hex digest (64 characters). The tag separates this hash
- * from any other SHA-256 in the system, the length prefixes make the encoding injective,
- * and the election id in the input makes a credential of one election useless in another.
+ * The password is the code, canonical: 13 upper-case Crockford base32 ASCII characters, check
+ * character included, no dashes. Hex everywhere is lower-case.
  */
 
-export const CREDENTIAL_HASH_TAG = 'scrutin/credential/v1';
+export const CREDENTIAL_TAG = 'scrutin/credential/v2';
+export const CHECK_VALUE_TAG = 'scrutin/check/v2';
 
-const TAG = Buffer.from(CREDENTIAL_HASH_TAG, 'ascii');
+const SALT_PREFIX = Buffer.concat([Buffer.from(CREDENTIAL_TAG, 'ascii'), Buffer.of(0)]);
+const CHECK_PREFIX = Buffer.concat([Buffer.from(CHECK_VALUE_TAG, 'ascii'), Buffer.of(0)]);
 const NAS_BYTES = 9;
 const CODE_BYTES = 13;
-
-/** The exact bytes hashed for a credential (see the layout above). */
-export function credentialHashInput(electionId: ElectionId, nas: Nas, code: VoterCode): Buffer {
-  return Buffer.concat([TAG, lengthPrefixed(electionId), lengthPrefixed(nas), lengthPrefixed(code)]);
-}
+const CREDENTIAL_BYTES = 32;
 
 function lengthPrefixed(value: string): Buffer {
   const bytes = Buffer.from(value, 'utf8');
@@ -44,44 +48,75 @@ function lengthPrefixed(value: string): Buffer {
   return out;
 }
 
-export function credentialHash(electionId: ElectionId, nas: Nas, code: VoterCode): CredentialHash {
-  return hash('sha256', credentialHashInput(electionId, nas, code), 'hex') as CredentialHash;
+/** The scrypt salt of one voter (see the layout above). */
+export function credentialSalt(electionId: ElectionId, nas: Nas): Buffer {
+  if (nas.length !== NAS_BYTES) throw new RangeError('a canonical NAS is 9 digits');
+  return Buffer.concat([SALT_PREFIX, lengthPrefixed(electionId), lengthPrefixed(nas)]);
 }
 
-/** The hex form of a raw 32-byte credential hash. */
+function scryptOptions(kdf: Kdf) {
+  return { N: 2 ** kdf.logN, r: kdf.r, p: kdf.p, maxmem: 2 * kdfMemoryBytes(kdf) + 1024 * 1024 };
+}
+
+function codeBytes(code: VoterCode): Buffer {
+  if (code.length !== CODE_BYTES) throw new RangeError('a canonical voter code is 13 characters');
+  return Buffer.from(code, 'ascii');
+}
+
+/** The credential of a card, synchronously (generation in worker threads, tests). */
+export function deriveCredential(electionId: ElectionId, nas: Nas, code: VoterCode, kdf: Kdf): Credential {
+  return scryptSync(codeBytes(code), credentialSalt(electionId, nas), CREDENTIAL_BYTES, scryptOptions(kdf)).toString('hex') as Credential;
+}
+
+/** The credential of a card, off the event loop (libuv's thread pool): what a kiosk calls at check-in. */
+export function deriveCredentialAsync(electionId: ElectionId, nas: Nas, code: VoterCode, kdf: Kdf): Promise<Credential> {
+  return new Promise((resolve, reject) => {
+    scrypt(codeBytes(code), credentialSalt(electionId, nas), CREDENTIAL_BYTES, scryptOptions(kdf), (error, key) => {
+      if (error === null) resolve(key.toString('hex') as Credential);
+      else reject(error);
+    });
+  });
+}
+
+/** The check value of a credential: what kits and central store and look up. */
+export function credentialHash(credential: Credential): CredentialHash {
+  return credentialHashBytes(Buffer.from(credential, 'hex')).toString('hex') as CredentialHash;
+}
+
+/** The check value of a raw 32-byte credential, as raw bytes. */
+export function credentialHashBytes(credential: Uint8Array): Buffer {
+  if (credential.length !== CREDENTIAL_BYTES) throw new RangeError(`a credential is 32 bytes, not ${credential.length}`);
+  return hash('sha256', Buffer.concat([CHECK_PREFIX, credential]), 'buffer');
+}
+
+/** A card's check value in one call (derivation, then hash). */
+export function cardCredentialHash(electionId: ElectionId, nas: Nas, code: VoterCode, kdf: Kdf): CredentialHash {
+  return credentialHash(deriveCredential(electionId, nas, code, kdf));
+}
+
+/** The hex form of a raw 32-byte check value. */
 export function credentialHashFromBytes(digest: Uint8Array): CredentialHash {
   if (digest.length !== 32) throw new RangeError(`a credential hash is 32 bytes, not ${digest.length}`);
   return Buffer.from(digest.buffer, digest.byteOffset, digest.length).toString('hex') as CredentialHash;
 }
 
 /**
- * For bulk generation: the raw 32-byte digest of one election's credentials, reusing one
- * input buffer whose election part is written once. Same bytes as credentialHash.
+ * For bulk generation: the raw 32-byte check values of one election's cards. The derivation
+ * dominates (it is meant to); generation spreads voters over worker threads.
  */
 export interface CredentialHasher {
-  /** The 32-byte digest (a fresh Buffer each call). */
+  /** The 32-byte check value (a fresh Buffer each call). */
   digest(nas: Nas, code: VoterCode): Buffer;
 }
 
-export function createCredentialHasher(electionId: ElectionId): CredentialHasher {
-  const election = lengthPrefixed(electionId);
-  const input = Buffer.alloc(TAG.length + election.length + 4 + NAS_BYTES + 4 + CODE_BYTES);
-  TAG.copy(input, 0);
-  election.copy(input, TAG.length);
-  const nasAt = TAG.length + election.length + 4;
-  const codeAt = nasAt + NAS_BYTES + 4;
-  input.writeUInt32BE(NAS_BYTES, nasAt - 4);
-  input.writeUInt32BE(CODE_BYTES, codeAt - 4);
+export function createCredentialHasher(electionId: ElectionId, kdf: Kdf): CredentialHasher {
+  const options = scryptOptions(kdf);
   return {
     digest(nas, code) {
       if (nas.length !== NAS_BYTES || code.length !== CODE_BYTES) {
-        throw new RangeError('credential hash input is not canonical (NAS 9, code 13 characters)');
+        throw new RangeError('credential input is not canonical (NAS 9, code 13 characters)');
       }
-      // Canonical NAS and codes are ASCII: one byte per character, copied directly
-      // (cheaper than Buffer#write for 22 bytes, which matters for 8 million credentials).
-      for (let i = 0; i < NAS_BYTES; i += 1) input[nasAt + i] = nas.charCodeAt(i);
-      for (let i = 0; i < CODE_BYTES; i += 1) input[codeAt + i] = code.charCodeAt(i);
-      return hash('sha256', input, 'buffer');
+      return credentialHashBytes(scryptSync(codeBytes(code), credentialSalt(electionId, nas), CREDENTIAL_BYTES, options));
     },
   };
 }

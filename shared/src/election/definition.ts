@@ -1,3 +1,4 @@
+import { DEFAULT_KDF, KdfSchema, type Kdf } from '../credentials/kdf.ts';
 import { z } from 'zod';
 import { CandidateIdSchema, ContestIdSchema, ElectionIdSchema, PartyCodeSchema, RidingCodeSchema, StationIdSchema } from '../ids.ts';
 
@@ -128,6 +129,25 @@ export type CandidateRace = z.infer<typeof CandidateRaceSchema>;
 export const ContestSchema = z.discriminatedUnion('kind', [ReferendumSchema, CandidateRaceSchema]);
 export type Contest = z.infer<typeof ContestSchema>;
 
+/**
+ * - anonymitySet (k): the fewest ballots of one station any stored, queued or published figure
+ *   can be narrowed to. Stations send batches of at least k ballots (the remainder goes with
+ *   the last batch at close), central refuses smaller ones, and so every link between a
+ *   credential and a ballot is to a set of at least k ballots of the same station (or the
+ *   whole station, when it has fewer voters). Production mode refuses k < 25.
+ * - embargo: results (votes, not turnout) stay private until the polls have closed.
+ */
+export const SecrecySchema = z
+  .object({
+    anonymitySet: z.int().min(2).max(500),
+    embargo: z.boolean(),
+  })
+  .strict();
+export type Secrecy = z.infer<typeof SecrecySchema>;
+export const DEFAULT_SECRECY: Secrecy = { anonymitySet: 25, embargo: true };
+/** The smallest anonymity set production mode accepts. */
+export const PRODUCTION_MIN_ANONYMITY_SET = 25;
+
 const ElectionShapeSchema = z.object({
   id: ElectionIdSchema,
   name: LocalizedTextSchema,
@@ -142,6 +162,10 @@ const ElectionShapeSchema = z.object({
   parties: z.array(PartySchema),
   stations: z.array(StationSchema).min(1, 'an election needs at least one station'),
   contests: z.array(ContestSchema).min(1, 'an election needs at least one contest'),
+  /** How voter cards become credentials; the production setting when absent (credentials/kdf.ts). */
+  credentials: z.object({ kdf: KdfSchema }).strict().optional(),
+  /** Ballot secrecy settings; see secrecyOf for the defaults and docs/threat-model.md. */
+  secrecy: SecrecySchema.optional(),
 });
 
 export const ElectionDefinitionSchema = ElectionShapeSchema.superRefine((election, ctx) => {
@@ -150,6 +174,16 @@ export const ElectionDefinitionSchema = ElectionShapeSchema.superRefine((electio
   }
 });
 export type ElectionDefinition = z.infer<typeof ElectionDefinitionSchema>;
+
+/** The election's credential KDF (the production setting unless the definition names one). */
+export function kdfOf(election: Pick<ElectionDefinition, 'credentials'>): Kdf {
+  return election.credentials?.kdf ?? DEFAULT_KDF;
+}
+
+/** The election's secrecy settings, defaults filled in. */
+export function secrecyOf(election: Pick<ElectionDefinition, 'secrecy'>): Secrecy {
+  return election.secrecy ?? DEFAULT_SECRECY;
+}
 
 type Shape = z.infer<typeof ElectionShapeSchema>;
 interface RawIssue {

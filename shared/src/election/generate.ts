@@ -1,3 +1,4 @@
+import { TEST_KDF } from '../credentials/kdf.ts';
 import { seededRandom } from '../random.ts';
 import { unwrap } from '../result.ts';
 import type { ElectionDefinition } from './definition.ts';
@@ -17,6 +18,8 @@ export interface SyntheticElectionOptions {
   /** Share of ridings that vote by ranked ballot (IRV); the rest use plurality. */
   readonly irvShare?: number;
   readonly id?: string;
+  /** The anonymity set k (default 25, the production floor). */
+  readonly anonymitySet?: number;
 }
 
 const PARTIES = QUEBEC_PARTIES;
@@ -122,6 +125,9 @@ export function syntheticElectionJson(options: SyntheticElectionOptions): unknow
     ridings: ridingCodes.map((code) => ({ code, name: { fr: `Circonscription ${code}`, en: `Riding ${code}` } })),
     parties: PARTIES,
     stations,
+    // Benchmarks generate millions of cards: the test KDF (production refuses it).
+    credentials: { kdf: TEST_KDF },
+    secrecy: { anonymitySet: options.anonymitySet ?? 25, embargo: true },
     contests: [
       {
         kind: 'referendum',

@@ -1,11 +1,11 @@
 import { createHash, createPrivateKey, hash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalBallot } from '../ballot/ballot_hash.node.ts';
-import { canonicalBallotJson } from '../ballot/canonical_ballot.ts';
+import { canonicalCastBallotJson } from '../ballot/canonical_ballot.ts';
 import { canonicalBytes, canonicalJson } from '../canonical.ts';
 import type { Sha256Hex, StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
+import { BATCH_FORMAT_VERSION } from './batch.ts';
 import type {
-  BatchBody,
+  BatchHeader,
   BatchExportBody,
   Envelope,
   PublicKey,
@@ -15,29 +15,36 @@ import type {
   SignedReceipt,
 } from './batch.ts';
 
-export const ENVELOPE_TAG = 'scrutin/envelope/v1';
-export const BATCH_TAG = 'scrutin/batch/v1';
-export const RECEIPT_TAG = 'scrutin/receipt/v1';
-export const EXPORT_TAG = 'scrutin/batch-export/v1';
+export const ENVELOPE_TAG = 'scrutin/envelope/v2';
+export const BATCH_TAG = 'scrutin/batch/v2';
+export const RECEIPT_TAG = 'scrutin/receipt/v2';
+export const EXPORT_TAG = 'scrutin/batch-export/v2';
 const MERKLE_LEAF = Buffer.of(0);
 const MERKLE_NODE = Buffer.of(1);
+const ENVELOPE_PREFIX = Buffer.from(`${ENVELOPE_TAG}\u0000`, 'utf8');
+const BATCH_PREFIX = Buffer.from(`${BATCH_TAG}\u0000`, 'utf8');
 
-/** SHA-256 over the tag, the credential hash and the canonical ballot. */
-export function envelopeHash(envelope: Envelope): Buffer {
-  return envelopeHashOf(envelope.credentialHash, canonicalBallot(envelope.ballot));
+/**
+ * An envelope's canonical JSON (RFC 8785): keys `ballot`, `credential`, `tracking`, the ballot
+ * canonical too. Written directly (the credential and the tracking code are schema-checked
+ * hex and Crockford characters, which need no escaping).
+ */
+export function canonicalEnvelopeJson(envelope: Envelope): string {
+  return `{"ballot":${canonicalCastBallotJson(envelope.ballot)},"credential":${JSON.stringify(envelope.credential)},"tracking":${JSON.stringify(envelope.tracking)}}`;
 }
 
-function envelopeHashOf(credentialHash: string, canonicalBallotBytes: Buffer | string): Buffer {
+/** SHA-256 over the tag, 0x00 and the envelope's canonical JSON: a Merkle leaf of its batch. */
+export function envelopeHash(envelope: Envelope): Buffer {
+  return envelopeHashOfCanonical(canonicalEnvelopeJson(envelope));
+}
+
+export function envelopeHashOfCanonical(canonical: string): Buffer {
   // Written into one reused buffer rather than concatenated: this runs for every envelope of
-  // every batch, signed or verified. The bytes are exactly prefix ‖ hex-decoded credential ‖ ballot.
-  const most =
-    ENVELOPE_PREFIX.length +
-    credentialHash.length +
-    (typeof canonicalBallotBytes === 'string' ? canonicalBallotBytes.length * 3 : canonicalBallotBytes.length);
+  // every batch, sealed or verified.
+  const most = ENVELOPE_PREFIX.length + canonical.length * 3;
   if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
   let at = ENVELOPE_PREFIX.copy(scratch, 0);
-  at += scratch.write(credentialHash, at, 'hex');
-  at += typeof canonicalBallotBytes === 'string' ? scratch.write(canonicalBallotBytes, at, 'utf8') : canonicalBallotBytes.copy(scratch, at);
+  at += scratch.write(canonical, at, 'utf8');
   return sha256(scratch.subarray(0, at));
 }
 let scratch = Buffer.allocUnsafe(4096);
@@ -46,7 +53,6 @@ let scratch = Buffer.allocUnsafe(4096);
 function sha256(bytes: Buffer): Buffer {
   return hash('sha256', bytes, 'buffer');
 }
-const ENVELOPE_PREFIX = Buffer.from(`${ENVELOPE_TAG}\u0000`, 'utf8');
 
 /**
  * Merkle tree hash as in RFC 6962 §2.1 over the envelope hashes, in order: a leaf is
@@ -83,43 +89,18 @@ export function envelopesMerkleRoot(envelopes: readonly Envelope[]): Sha256Hex {
   return merkleRoot(envelopes.map(envelopeHash));
 }
 
-/**
- * A batch body canonicalised once: each ballot's canonical JSON serves both its envelope
- * hash and the body's canonical form (which it is a part of), so a batch of 1,000 ballots
- * is encoded once, not twice.
- */
-interface CanonicalBatch {
-  readonly ballots: readonly string[];
-  readonly signingBytes: Buffer;
+/** The bytes a station signs: the tag, 0x00 and the canonical header. */
+export function headerSigningBytes(header: BatchHeader): Buffer {
+  return Buffer.concat([BATCH_PREFIX, canonicalBytes(header)]);
 }
-
-function canonicalBatch(body: BatchBody): CanonicalBatch {
-  const ballots = body.envelopes.map((e) => canonicalBallotJson(e.ballot));
-  // RFC 8785 key order inside an envelope: "ballot" < "credentialHash".
-  const envelopes = body.envelopes
-    .map((e, i) => `{"ballot":${ballots[i] ?? ''},"credentialHash":${JSON.stringify(e.credentialHash)}}`)
-    .join(',');
-  const frame = canonicalJson({ ...body, envelopes: [] });
-  const text = frame.replace('"envelopes":[]', () => `"envelopes":[${envelopes}]`);
-  return { ballots, signingBytes: Buffer.concat([BATCH_PREFIX, Buffer.from(text, 'utf8')]) };
-}
-
-/** The bytes a station signs: the tag, 0x00 and the canonical batch body. */
-function batchSigningBytes(body: BatchBody): Buffer {
-  return canonicalBatch(body).signingBytes;
-}
-const BATCH_PREFIX = Buffer.from(`${BATCH_TAG}\u0000`, 'utf8');
 
 /**
  * The batch's identity: chains batches (previousBatchHash) and detects equivocation. It is
- * the SHA-256 of exactly the bytes the station signs.
+ * the SHA-256 of exactly the bytes the station signs, so it commits to the envelopes through
+ * the Merkle root.
  */
-export function batchHash(body: BatchBody): Sha256Hex {
-  return hashOfSigningBytes(batchSigningBytes(body));
-}
-
-function hashOfSigningBytes(bytes: Buffer): Sha256Hex {
-  return createHash('sha256').update(bytes).digest('hex') as Sha256Hex;
+export function batchHash(header: BatchHeader): Sha256Hex {
+  return createHash('sha256').update(headerSigningBytes(header)).digest('hex') as Sha256Hex;
 }
 
 export interface StationKeyPair {
@@ -173,55 +154,77 @@ function importPrivateKey(privateKeyPem: string): KeyObject {
 }
 
 export interface UnsignedBatch {
-  readonly election: BatchBody['election'];
+  readonly election: BatchHeader['election'];
   readonly station: StationId;
   readonly sequence: number;
   readonly previousBatchHash: Sha256Hex | null;
+  readonly final: boolean;
   readonly envelopes: readonly Envelope[];
 }
 
-/** Builds the body (with its Merkle root) and signs it with the station's key. */
+/** Builds the header (with its Merkle root and count) and signs it with the station's key. */
 export function signBatch(batch: UnsignedBatch, privateKeyPem: string): SignedBatch {
-  const body: BatchBody = {
-    version: 1,
+  const header: BatchHeader = {
+    version: BATCH_FORMAT_VERSION,
     election: batch.election,
     station: batch.station,
     sequence: batch.sequence,
     previousBatchHash: batch.previousBatchHash,
-    envelopes: [...batch.envelopes],
     merkleRoot: envelopesMerkleRoot(batch.envelopes),
+    envelopeCount: batch.envelopes.length,
+    final: batch.final,
   };
-  const signature = sign(null, batchSigningBytes(body), importPrivateKey(privateKeyPem)).toString('base64');
-  return { body, signature };
+  const signature = sign(null, headerSigningBytes(header), importPrivateKey(privateKeyPem)).toString('base64');
+  return { header, signature, envelopes: [...batch.envelopes] };
 }
 
 export type BatchVerificationError =
   | { readonly kind: 'merkle-root-mismatch'; readonly expected: Sha256Hex; readonly actual: Sha256Hex }
+  | { readonly kind: 'envelope-count-mismatch'; readonly header: number; readonly actual: number }
   | { readonly kind: 'bad-signature' }
   | { readonly kind: 'chain-broken'; readonly sequence: number }
   | { readonly kind: 'bad-public-key' };
 
 /**
- * Checks a schema-valid batch: the Merkle root matches its envelopes and the signature is the
- * station key's over the canonical body. Chain checks (previousBatchHash) need the station's
- * history and belong to the caller.
+ * The cheap half of the checks, before any per-envelope work: the header's chain shape and the
+ * station's signature over it. Resolves to the batch hash.
  */
-export function verifyBatch(batch: SignedBatch, publicKey: PublicKey): Result<Sha256Hex, BatchVerificationError> {
-  const { body } = batch;
-  if ((body.sequence === 1) !== (body.previousBatchHash === null)) {
-    return err({ kind: 'chain-broken', sequence: body.sequence });
+export function verifyHeader(header: BatchHeader, signature: string, publicKey: PublicKey): Result<Sha256Hex, BatchVerificationError> {
+  if ((header.sequence === 1) !== (header.previousBatchHash === null)) {
+    return err({ kind: 'chain-broken', sequence: header.sequence });
   }
-  const canonical = canonicalBatch(body);
-  const root = merkleRoot(body.envelopes.map((e, i) => envelopeHashOf(e.credentialHash, canonical.ballots[i] ?? '')));
-  if (root !== body.merkleRoot) return err({ kind: 'merkle-root-mismatch', expected: root, actual: body.merkleRoot });
   let key: KeyObject;
   try {
     key = importPublicKey(publicKey);
   } catch {
     return err({ kind: 'bad-public-key' });
   }
-  const valid = verify(null, canonical.signingBytes, key, Buffer.from(batch.signature, 'base64'));
-  return valid ? ok(hashOfSigningBytes(canonical.signingBytes)) : err({ kind: 'bad-signature' });
+  const bytes = headerSigningBytes(header);
+  if (!verify(null, bytes, key, Buffer.from(signature, 'base64'))) return err({ kind: 'bad-signature' });
+  return ok(createHash('sha256').update(bytes).digest('hex') as Sha256Hex);
+}
+
+/**
+ * The envelopes are the ones the header names: as many, and with its Merkle root. Resolves to
+ * each envelope's canonical JSON (what the queue carries).
+ */
+export function verifyEnvelopes(batch: SignedBatch): Result<string[], BatchVerificationError> {
+  const { header, envelopes } = batch;
+  if (envelopes.length !== header.envelopeCount) {
+    return err({ kind: 'envelope-count-mismatch', header: header.envelopeCount, actual: envelopes.length });
+  }
+  const canonical = envelopes.map(canonicalEnvelopeJson);
+  const root = merkleRoot(canonical.map(envelopeHashOfCanonical));
+  if (root !== header.merkleRoot) return err({ kind: 'merkle-root-mismatch', expected: root, actual: header.merkleRoot });
+  return ok(canonical);
+}
+
+/** Both halves: the signature over the header, then the envelopes against it. Resolves to the batch hash. */
+export function verifyBatch(batch: SignedBatch, publicKey: PublicKey): Result<Sha256Hex, BatchVerificationError> {
+  const header = verifyHeader(batch.header, batch.signature, publicKey);
+  if (!header.ok) return header;
+  const envelopes = verifyEnvelopes(batch);
+  return envelopes.ok ? header : envelopes;
 }
 
 function receiptSigningBytes(body: ReceiptBody): Buffer {

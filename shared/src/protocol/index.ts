@@ -1,5 +1,5 @@
 /**
- * The station sync protocol, version 1 (docs/protocol.md): the shapes both sides parse with.
+ * The station sync protocol, version 2 (docs/protocol.md): the shapes both sides parse with.
  * Browser-safe; its signing and hashing are in index.node.ts.
  */
 export * from './batch.ts';

