@@ -28,7 +28,6 @@ export function openStationDb(path: string, migrations: readonly Migration[] = M
   chmodSync(path, 0o600);
   const db = new Database(path);
   try {
-    db.pragma('secure_delete = ON');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
