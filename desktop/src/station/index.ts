@@ -15,3 +15,4 @@ export * from './batch_export.ts';
 export * from './closing_report.ts';
 export * from './audit_export.ts';
 export { FolderDriveSource } from './devices/folder_drives.ts';
+export * from './key_protector.ts';
