@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import {
   ElectionIdSchema,
@@ -71,17 +71,35 @@ export interface OpenStationOptions {
 
 export type OpenStationError = OpenDbError | Extract<KeyProtectorError, { kind: 'station-key-locked' }>;
 
+/** Whether a name in the data folder is one of the station's own files (or folders). */
+function isStationFile(name: string): boolean {
+  return (
+    [STATION_DB_FILE, SHARD_FILE, RIDING_INDEX_FILE, KIT_AUDIO_DIR].some((own) => name === own || name.startsWith(`${own}-`)) ||
+    /^closing-report-.+\.(html|json)$/.test(name)
+  );
+}
+
+/** A folder of the station's and everything in it, owner-only: folders 0700, files 0600. */
+function restrictTree(path: string, isDirectory: boolean): void {
+  chmodSync(path, isDirectory ? 0o700 : 0o600);
+  if (!isDirectory) return;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.isDirectory() || entry.isFile()) restrictTree(join(path, entry.name), entry.isDirectory());
+  }
+}
+
 /**
- * The data folder and everything in it, owner-only: folders 0700, files 0600 (issue 11). The
- * kit's shard and the closing reports are copied or written into it; this runs at start and
- * after each of those. Symbolic links are left alone.
+ * The data folder and the station's own files in it, owner-only: the folder 0700, files 0600
+ * (issue 11): the database and its `-wal` / `-shm`, the shard, the riding index, the audio
+ * folder and the closing reports. Anything else someone put in the folder is left as it is (a
+ * data folder given as `.` in development must not change the modes of a whole checkout).
+ * Runs at start and after a kit is loaded; symbolic links are left alone.
  */
 export function restrictDataDir(dir: string): void {
   chmodSync(dir, 0o700);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) restrictDataDir(path);
-    else if (entry.isFile()) chmodSync(path, 0o600);
+    if (!isStationFile(entry.name)) continue;
+    if (entry.isDirectory() || entry.isFile()) restrictTree(join(dir, entry.name), entry.isDirectory());
   }
 }
 
@@ -175,7 +193,7 @@ function settle<T>(step: () => T): Promise<T> {
 /** Opens (or creates) a station in `dataDir`; refuses a database from a newer version. */
 export function openStation(options: OpenStationOptions): Result<Station, OpenStationError> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  if (lstatSync(options.dataDir).isDirectory()) restrictDataDir(options.dataDir);
+  restrictDataDir(options.dataDir);
   const opened = openStationDb(join(options.dataDir, STATION_DB_FILE));
   if (!opened.ok) return opened;
   const db = opened.value;

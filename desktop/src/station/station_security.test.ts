@@ -275,22 +275,24 @@ describe('exports never overwrite (issue 12)', () => {
 });
 
 describe('the station at rest (issue 11)', () => {
-  it('creates the data folder 0700 and its files 0600, and narrows an existing folder', async () => {
+  it('creates the data folder 0700 and its files 0600, narrows an existing folder, and leaves alone what is not the station’s', async () => {
     const dataDir = join(tempDir(), 'data');
     mkdirSync(dataDir, { mode: 0o755 });
-    writeFileSync(join(dataDir, 'left-over.txt'), 'x', { mode: 0o644 });
+    writeFileSync(join(dataDir, 'notes.txt'), 'x', { mode: 0o644 });
+    writeFileSync(join(dataDir, `${STATION_DB_FILE}-wal`), '', { mode: 0o644 });
     const station = await stationWithKit(new TestClock(NOW), dataDir);
     unwrap(await station.unlock({ pin: GOOD_PIN }));
-    const modes = (dir: string): [string, string][] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory()
-          ? [[join(dir, e.name), (statSync(join(dir, e.name)).mode & 0o777).toString(8)] as [string, string], ...modes(join(dir, e.name))]
-          : [[join(dir, e.name), (statSync(join(dir, e.name)).mode & 0o777).toString(8)] as [string, string]],
-      );
-    expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
-    const files = modes(dataDir);
-    expect(files.map(([f]) => f)).toEqual(expect.arrayContaining([join(dataDir, STATION_DB_FILE), join(dataDir, 'shard.sqlite')]));
-    for (const [file, mode] of files) expect(mode, file).toBe(statSync(file).isDirectory() ? '700' : '600');
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const tree = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const path = join(dir, e.name);
+        return e.isDirectory() ? [path, ...tree(path)] : [path];
+      });
+    expect(mode(dataDir)).toBe('700');
+    const files = tree(dataDir).filter((f) => !f.endsWith('notes.txt'));
+    expect(files).toEqual(expect.arrayContaining([join(dataDir, STATION_DB_FILE), join(dataDir, 'shard.sqlite')]));
+    for (const file of files) expect(mode(file), file).toBe(statSync(file).isDirectory() ? '700' : '600');
+    expect(mode(join(dataDir, 'notes.txt'))).toBe('644');
     station.close();
   });
 
