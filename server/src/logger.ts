@@ -47,6 +47,8 @@ export const LOG_EVENTS = [
   'station.enrolment_token_issued',
   'request.failed',
   'official.role_changed',
+  'official.disabled',
+  'official.enabled',
   'credentials.job.started',
   'credentials.job.finished',
   'credentials.cards_downloaded',

@@ -10,9 +10,12 @@ import { setElectionState } from './store.ts';
  * every enrolled station's count is complete, unless an admin overrides with a reason.
  */
 
-/** Credentials may be loaded or generated while an election is draft or open. */
+/**
+ * Credentials may be loaded or generated only while an election is a draft: they are frozen
+ * once it opens, so nobody can add a voter (or a second card for one) during the vote.
+ */
 export function acceptsCredentials(state: ElectionState): boolean {
-  return state === 'draft' || state === 'open';
+  return state === 'draft';
 }
 
 export type StateChangeError =

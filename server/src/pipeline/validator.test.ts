@@ -52,7 +52,7 @@ function sealed(m: BatchMessage): unknown {
   const bytes = sealBatchMessage(
     pipelineKey,
     { election: m.election, station: m.station, sequence: m.sequence, batchHash: m.batchHash, receivedAtMs: m.receivedAtMs },
-    m.envelopes.map((e) => canonicalEnvelopeJson(e as Envelope)),
+    m.envelopes.map((e) => canonicalEnvelopeJson(e)),
   );
   return JSON.parse(bytes.toString('utf8'));
 }

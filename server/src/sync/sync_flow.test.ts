@@ -127,7 +127,7 @@ describe('station sync over HTTP (format 2)', () => {
     // The real batches still go in, in either order.
     expect((await client.send(gapSecond)).kind).toBe('accepted');
     expect((await client.send(gapFirst)).kind).toBe('accepted');
-    expect((await (await statusOf(election.id, STATION)).json()) as unknown).toMatchObject({ lastSequence: 5, missing: [], closed: false });
+    expect(await (await statusOf(election.id, STATION)).json()).toMatchObject({ lastSequence: 5, missing: [], closed: false });
   });
 
   it('bounds sequences: no jump beyond the window, nothing above the maximum, never a 500', async () => {
@@ -162,7 +162,7 @@ describe('station sync over HTTP (format 2)', () => {
       status: 409,
       code: 'station-closed',
     });
-    expect((await (await statusOf(election.id, 'ST-00003')).json()) as unknown).toMatchObject({ closed: true });
+    expect(await (await statusOf(election.id, 'ST-00003')).json()).toMatchObject({ closed: true });
   });
 
   it('refuses any field the format does not define, before or after signing, with 422 and never forwards it', async () => {

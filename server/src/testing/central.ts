@@ -1,5 +1,5 @@
 import type { TestVoter } from './fixtures.ts';
-import { unwrap, type CredentialHash, type ElectionDefinition, type StationId } from '@scrutin/shared';
+import { unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
 import { loadConfig, type Config } from '../config.ts';
 import { startCentral, type Central, type CentralOptions } from '../central.ts';
 import { StationClient } from '../simulate/station_client.ts';

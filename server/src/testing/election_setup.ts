@@ -98,7 +98,12 @@ export async function openElection(
   unwrap(await saveElection(db, election));
   await setElectionState(db, election.id, 'open');
   if (credentials === undefined) return;
-  await loadCredentials(db, dedup, election.id, 'centralFile' in credentials ? readCentralFile(credentials.centralFile) : entriesOf(credentials));
+  await loadCredentials(
+    db,
+    dedup,
+    election.id,
+    'centralFile' in credentials ? readCentralFile(credentials.centralFile) : entriesOf(credentials),
+  );
 }
 
 /** Test voters as the check values central loads (anything else as it is). */
