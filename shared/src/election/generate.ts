@@ -20,6 +20,8 @@ export interface SyntheticElectionOptions {
   readonly id?: string;
   /** The anonymity set k (default 25, the production floor). */
   readonly anonymitySet?: number;
+  /** The results embargo (default off for these generated elections). */
+  readonly embargo?: boolean;
 }
 
 const PARTIES = QUEBEC_PARTIES;
@@ -127,7 +129,9 @@ export function syntheticElectionJson(options: SyntheticElectionOptions): unknow
     stations,
     // Benchmarks generate millions of cards: the test KDF (production refuses it).
     credentials: { kdf: TEST_KDF },
-    secrecy: { anonymitySet: options.anonymitySet ?? 25, embargo: true },
+    // Benchmarks and simulations read the live results while the polls are open: no embargo
+    // unless asked (an authored definition without `secrecy` gets the embargo).
+    secrecy: { anonymitySet: options.anonymitySet ?? 25, embargo: options.embargo ?? false },
     contests: [
       {
         kind: 'referendum',
