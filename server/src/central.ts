@@ -4,7 +4,7 @@ import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { createApp } from './api/app.ts';
 import type { AppContext } from './app/context.ts';
-import { centralKey, openServices, pipelineKey } from './app/services.ts';
+import { centralExportKey, centralKey, openServices, pipelineKey } from './app/services.ts';
 import { CredentialJobs } from './credentials/jobs.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
@@ -45,6 +45,7 @@ export async function createContext(
   const services = await openServices(config, log);
   const key = await centralKey(services.db, config.centralSigningKey);
   const sealing = await pipelineKey(services.db, config.pipelineKey);
+  const exportKey = await centralExportKey(services.db, config.centralExportKey);
   return {
     config,
     services,
@@ -53,6 +54,7 @@ export async function createContext(
     logger,
     log,
     centralKey: key,
+    centralExportKey: exportKey,
     pipelineKey: sealing,
     now,
     credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),
