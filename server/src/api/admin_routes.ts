@@ -139,6 +139,7 @@ export function adminRoutes(ctx: AppContext): Router {
         credentials: { kind: 'directory', dir: credentials },
         centralUrl: `${req.protocol}://${req.get('host') ?? `${ctx.config.host}:${ctx.config.port}`}`,
         centralPublicKey: ctx.centralKey.publicKey,
+        centralExportKey: ctx.centralExportKey.publicKey,
         pollWorkers: request.pollWorkers,
         ...(request.audio === true ? { audio: {} } : {}),
       });
