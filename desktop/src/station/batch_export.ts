@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
-import { signBatchExport, type BatchExportBody } from '@scrutin/shared/protocol';
+import { sealBatchExport, signBatchExport, type BatchExportBody, type ExportPublicKey } from '@scrutin/shared/protocol';
 import { unsyncedSignedBatches } from './batches.ts';
 import type { StationDb } from './db.ts';
 
 /**
  * The offline fallback (docs/station-kit.md): every batch not yet acknowledged by central,
- * written as one file signed by the station key (`SignedBatchExportSchema`), for a USB key.
+ * written as one file signed by the station key (`SignedBatchExportSchema`), then sealed to
+ * central's export key from the kit (`SealedBatchExportSchema`, HPKE), for a USB key: a lost
+ * key shows only which station it is from.
  * `scrutin import-batches FILE` puts it through the same checks and the same idempotency as
  * the network, so a batch that also arrives by network later is counted once.
  */
@@ -19,7 +21,11 @@ export interface ExportedFile {
   readonly sha256: string;
 }
 
-export type ExportError = { readonly kind: 'nothing-to-export' } | { readonly kind: 'write-failed'; readonly detail: string };
+export type ExportError =
+  | { readonly kind: 'nothing-to-export' }
+  /** The kit was loaded before kits carried central's export key: nothing is written in clear. */
+  | { readonly kind: 'no-export-key' }
+  | { readonly kind: 'write-failed'; readonly detail: string };
 
 /** `path` is a file, or an existing folder to write a named file into. */
 export function exportFilePath(path: string, station: StationId, now: number): string {
@@ -34,12 +40,18 @@ export function exportFilePath(path: string, station: StationId, now: number): s
   return join(path, `scrutin-export-${station}-${stamp}.json`);
 }
 
-export function writeBatchExport(
+export async function writeBatchExport(
   db: StationDb,
-  identity: { readonly election: ElectionId; readonly station: StationId; readonly privateKeyPem: string },
+  identity: {
+    readonly election: ElectionId;
+    readonly station: StationId;
+    readonly privateKeyPem: string;
+    readonly centralExportKey: ExportPublicKey | null;
+  },
   path: string,
   now: number,
-): Result<ExportedFile, ExportError> {
+): Promise<Result<ExportedFile, ExportError>> {
+  if (identity.centralExportKey === null) return err({ kind: 'no-export-key' });
   const batches = [...unsyncedSignedBatches(db)];
   if (batches.length === 0) return err({ kind: 'nothing-to-export' });
   const body: BatchExportBody = {
@@ -50,7 +62,8 @@ export function writeBatchExport(
     exportedAt: new Date(now).toISOString(),
     batches,
   };
-  const bytes = Buffer.from(`${JSON.stringify(signBatchExport(body, identity.privateKeyPem))}\n`, 'utf8');
+  const sealed = await sealBatchExport(signBatchExport(body, identity.privateKeyPem), identity.centralExportKey);
+  const bytes = Buffer.from(`${JSON.stringify(sealed)}\n`, 'utf8');
   const target = exportFilePath(path, identity.station, now);
   const partial = `${target}.partial`;
   try {

@@ -16,7 +16,7 @@ import {
   type CredentialHash,
   type Result,
 } from '@scrutin/shared';
-import { PublicKeySchema, type Envelope } from '@scrutin/shared/protocol';
+import { ExportPublicKeySchema, PublicKeySchema, type Envelope } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
 import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';
@@ -76,6 +76,7 @@ interface StationRow {
   riding: string;
   central_url: string;
   central_public_key: string;
+  central_export_key: string | null;
   kit_json_sha256: string;
   shard_sha256: string;
   voter_count: number;
@@ -85,7 +86,7 @@ interface StationRow {
 function kitFromDb(db: StationDb): StationKit | undefined {
   const row = db
     .prepare<[], StationRow>(
-      'SELECT election_json, station_id, riding, central_url, central_public_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1',
+      'SELECT election_json, station_id, riding, central_url, central_public_key, central_export_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1',
     )
     .get();
   if (row === undefined) return undefined;
@@ -95,6 +96,7 @@ function kitFromDb(db: StationDb): StationKit | undefined {
     riding: RidingCodeSchema.parse(row.riding),
     centralUrl: row.central_url,
     centralPublicKey: PublicKeySchema.parse(row.central_public_key),
+    centralExportKey: row.central_export_key === null ? null : ExportPublicKeySchema.parse(row.central_export_key),
     pollWorkers: db
       .prepare<[], { name: string; pin_hash: string }>('SELECT name, pin_hash FROM poll_workers ORDER BY name')
       .all()
@@ -254,10 +256,11 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         const audioClips = audio.ok ? audio.value.clips.length : 0;
         db.transaction(() => {
           db.prepare(
-            `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, election_json, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, central_export_key, election_json, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET election_id = excluded.election_id, station_id = excluded.station_id, riding = excluded.riding,
-               central_url = excluded.central_url, central_public_key = excluded.central_public_key, election_json = excluded.election_json,
+               central_url = excluded.central_url, central_public_key = excluded.central_public_key,
+               central_export_key = excluded.central_export_key, election_json = excluded.election_json,
                kit_json_sha256 = excluded.kit_json_sha256, shard_sha256 = excluded.shard_sha256, voter_count = excluded.voter_count,
                riding_index_sha256 = excluded.riding_index_sha256`,
           ).run(
@@ -266,6 +269,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
             next.riding,
             next.centralUrl,
             next.centralPublicKey,
+            next.centralExportKey,
             canonicalJson(next.election),
             next.kitSha256,
             next.shardSha256,
@@ -384,9 +388,14 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       if (key === undefined) return fail({ kind: 'not-enrolled' });
       // While the polls are open the held envelopes stay held (the anonymity set); closed, everything goes.
       engine.seal();
-      const written = writeBatchExport(
+      const written = await writeBatchExport(
         db,
-        { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem },
+        {
+          election: kit.election.id,
+          station: kit.stationId,
+          privateKeyPem: key.privateKeyPem,
+          centralExportKey: kit.centralExportKey,
+        },
         path,
         now(),
       );
@@ -394,7 +403,9 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         const detail =
           written.error.kind === 'nothing-to-export'
             ? 'nothing to export: every sealed batch is already acknowledged by central'
-            : written.error.detail;
+            : written.error.kind === 'no-export-key'
+              ? 'the loaded kit has no central export key: load a current kit'
+              : written.error.detail;
         appendAudit(db, { event: 'export-failed', details: { worker: worker.value, reason: written.error.kind } }, now());
         return fail({ kind: 'export-failed', detail });
       }
