@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseNas, parseVoterCode, StationIdSchema, unwrap, type Contest } from '@scrutin/shared';
-import { credentialHash } from '@scrutin/shared/crypto';
+import { castBallotOf, kdfOf, newTrackingCode, parseNas, parseVoterCode, StationIdSchema, unwrap, type Contest } from '@scrutin/shared';
+import { deriveCredential } from '@scrutin/shared/crypto';
 import type { Envelope } from '@scrutin/shared/protocol';
 import { stationApiOver } from '@scrutin/desktop/api/client';
 import { webSocketTransport } from '@scrutin/desktop/api/ws-transport';
@@ -47,11 +47,9 @@ describe('npm start', () => {
     }
   });
 
-  it('takes a vote through a kiosk and shows it in the central results', async () => {
+  it('takes votes through a kiosk and shows them in the central results, k at a time (the anonymity set)', async () => {
     const [kiosk] = demo.stations;
     if (kiosk === undefined) throw new Error('no kiosk');
-    const [card] = kiosk.cards;
-    if (card === undefined) throw new Error('no card');
     const transport = webSocketTransport((handlers) => {
       const socket = new WebSocket(`ws://127.0.0.1:${kiosk.host.port}/api`, { origin: `http://127.0.0.1:${kiosk.host.port}` });
       socket.on('open', handlers.onOpen);
@@ -63,21 +61,24 @@ describe('npm start', () => {
     });
     const api = stationApiOver(transport);
     const status = unwrap(await api.status({}));
-    const checkIn = unwrap(await api.checkIn(card));
-    const ballot = {
-      id: '0'.repeat(32),
-      election: status.kit?.election,
-      riding: checkIn.riding,
-      selections: checkIn.contests.map(selectionFor),
-    };
-    const receipt = unwrap(await api.cast({ ticket: checkIn.ticket, ballot })).receipt;
-    expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
-    transport.close();
-
+    // The demo election's anonymity set is k = 2: four ballots make a batch of two; two wait.
+    for (const card of kiosk.cards.slice(0, 4)) {
+      const checkIn = unwrap(await api.checkIn(card));
+      const ballot = {
+        id: '0'.repeat(32),
+        election: status.kit?.election,
+        riding: checkIn.riding,
+        selections: checkIn.contests.map(selectionFor),
+      };
+      const receipt = unwrap(await api.cast({ ticket: checkIn.ticket, ballot })).receipt;
+      expect(receipt).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    }
     const counted = async () =>
       ((await (await fetch(`${demo.central.url}/api/v1/elections/qc-demo-2026/results`)).json()) as { turnout: { ballots: number } })
         .turnout.ballots;
-    await expect.poll(counted, { timeout: 30_000 }).toBe(1);
+    await expect.poll(counted, { timeout: 30_000 }).toBe(2);
+    expect(unwrap(await api.status({})).pendingSync).toBe(2);
+    transport.close();
   }, 60_000);
 });
 
@@ -105,12 +106,17 @@ describe('npm start (embedded mode)', () => {
       .cards(station)
       .slice(0, 3)
       .map((card) => ({
-        credentialHash: credentialHash(election.id, unwrap(parseNas(card.nas)), unwrap(parseVoterCode(card.code))),
-        ballot: ballotFor(election, riding, () => 0),
+        credential: deriveCredential(election.id, unwrap(parseNas(card.nas)), unwrap(parseVoterCode(card.code)), kdfOf(election)),
+        tracking: newTrackingCode(),
+        ballot: castBallotOf(ballotFor(election, riding, () => 0)),
       }));
     const before = await results();
     // The same card twice in the batch: counted once.
-    const again: Envelope = { credentialHash: envelopes[0]!.credentialHash, ballot: ballotFor(election, riding, () => 1) };
+    const again: Envelope = {
+      credential: envelopes[0]!.credential,
+      tracking: newTrackingCode(),
+      ballot: castBallotOf(ballotFor(election, riding, () => 1)),
+    };
     const outcome = await client.send(client.nextBatch([...envelopes, again]));
     expect(outcome.kind).toBe('accepted');
 

@@ -142,19 +142,15 @@ test('an admin loads an election through the UI, sees every problem at its path,
   await app.screenshot('definition-editor');
   await app.testId('editor-save').click();
   await expect(editor.getByRole('status')).toHaveText('Brouillon enregistré.');
-  const stored = (await (await fetch(`${central.url}/api/v1/elections/${sample.id}`)).json()) as { parties: { colour: string }[] };
+  // A draft is for officials only: the page's session reads it, the public gets 404.
+  const stored = (await (await page.request.get(`${central.url}/api/v1/elections/${sample.id}`)).json()) as {
+    parties: { colour: string }[];
+  };
   expect(stored.parties[0]?.colour).toBe('#1E90FF');
-
-  await row.getByTestId('to-open').click();
-  await row.getByTestId('confirm-open').click();
-  await expect(row.getByTestId('election-state')).toHaveText('Scrutin ouvert');
-  await row.getByRole('button', { name: 'Consulter' }).click();
-  await expect(editor.getByRole('status').first()).toContainText('n’est plus un brouillon');
-  await expect(app.testId('editor-save')).toBeDisabled();
+  expect((await fetch(`${central.url}/api/v1/elections/${sample.id}`)).status).toBe(404);
   await editor.getByRole('button', { name: 'Fermer' }).click();
-  await app.expectAccessible();
-  await app.screenshot('definition');
 
+  // Credentials are generated while the election is a draft: they are frozen once it opens.
   await app.open('credentials', sample.id);
   await app.testId('generate').click();
   await expect(app.testId('credential-job')).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
@@ -168,6 +164,18 @@ test('an admin loads an election through the UI, sees every problem at its path,
   await app.screenshot('credentials');
   await app.testId('generate').click();
   await expect(app.testId('failure')).toContainText('already has credentials');
+
+  await app.nav('Élections').click();
+
+  await row.getByTestId('to-open').click();
+  await row.getByTestId('confirm-open').click();
+  await expect(row.getByTestId('election-state')).toHaveText('Scrutin ouvert');
+  await row.getByRole('button', { name: 'Consulter' }).click();
+  await expect(editor.getByRole('status').first()).toContainText('n’est plus un brouillon');
+  await expect(app.testId('editor-save')).toBeDisabled();
+  await editor.getByRole('button', { name: 'Fermer' }).click();
+  await app.expectAccessible();
+  await app.screenshot('definition');
 
   await app.open('station-admin', sample.id);
   await app.testId('token-ST-00002').click();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unwrap, type StationId } from '@scrutin/shared';
+import { canonicalJson, unwrap, type StationId } from '@scrutin/shared';
 import type { Central } from '@scrutin/server';
 import type { Station, SyncOptions } from '@scrutin/desktop';
 import { GOOD_PIN, makeKit, openTestStation, tempDir, type CredentialsFixture } from '@scrutin/desktop/testing';
@@ -72,6 +72,7 @@ export async function centralBallots(
     if (rows[0]?.pending === '0' && Number(rows[0].ballots) >= count) break;
     await sleep(100);
   }
-  const { rows } = await db.query<{ id: string }>('SELECT ballot_id::text AS id FROM ballots WHERE riding = $1', [riding]);
-  return rows.map((r) => r.id.replaceAll('-', ''));
+  // Ballots carry central's own ids: what a station and central share is the choices.
+  const { rows } = await db.query<{ s: string }>('SELECT selections::text AS s FROM ballots WHERE riding = $1', [riding]);
+  return rows.map((r) => canonicalJson(JSON.parse(r.s)));
 }

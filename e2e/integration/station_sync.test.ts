@@ -1,20 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
+import { canonicalJson, openSampleElection, unwrap, type RidingCode, type StationId } from '@scrutin/shared';
 import { SignedBatchExportSchema } from '@scrutin/shared/protocol';
-import {
-  allBatches,
-  ElectionEventLogSchema,
-  readAuditLog,
-  verifyAuditLog,
-  verifyClosingReport,
-  type Station,
-  type StationEvent,
-} from '@scrutin/desktop';
+import { ElectionEventLogSchema, readAuditLog, verifyAuditLog, verifyClosingReport, type StationEvent } from '@scrutin/desktop';
 import {
   GOOD_PIN,
   TestClock,
+  ballotFor,
   castFor,
   makeCredentials,
   openTestStation,
@@ -38,30 +31,39 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const ballotIds = (station: Station) => [...allBatches(station.db)].flatMap((b) => b.body.envelopes.map((e) => e.ballot.id)).sort();
+/** The choices castFor casts for cards `from` to `to` (exclusive) of a riding, canonical and sorted. */
+const castChoices = (riding: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) =>
+    canonicalJson(ballotFor(credentials.election, riding as RidingCode, from + i).selections),
+  ).sort();
 
 describe('sync with the real central server', () => {
-  it('holds ballots for the minimum batch while open, flushes at closing, and central counts each ballot once', async () => {
+  it('holds the anonymity set back while open, seals the rest final at closing, and central counts each ballot once', async () => {
     const id = 'ST-00007' as StationId;
-    const station = await enrolledStation(central, credentials, id, new TestClock(Date.now()), { sync: { minBatch: 10 } });
+    const station = await enrolledStation(central, credentials, id, new TestClock(Date.now()));
     const events: StationEvent[] = [];
     station.subscribe((e) => events.push(e));
     const cards = credentials.cards(id);
-    await castFor(station, credentials.election, cards.slice(0, 7));
-    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 7, syncedBallots: 0 });
-    await castFor(station, credentials.election, cards.slice(7, 23), 7);
-    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'idle', pendingBallots: 0, syncedBallots: 23, batchesSynced: 1 });
+    // k = 2 in the sample election: fewer than 2k ballots wait.
+    await castFor(station, credentials.election, cards.slice(0, 3));
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 3, syncedBallots: 0 });
+    await castFor(station, credentials.election, cards.slice(3, 23), 3);
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 2, syncedBallots: 21, batchesSynced: 1 });
     await castFor(station, credentials.election, cards.slice(23, 26), 23);
-    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 3 });
+    expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 2, syncedBallots: 24 });
     unwrap(await station.closePolls({ pin: GOOD_PIN }));
     const progress = unwrap(await station.syncNow({}));
-    expect(progress).toMatchObject({ state: 'idle', pendingBallots: 0, syncedBallots: 26, batchesSynced: 2 });
+    expect(progress).toMatchObject({ state: 'idle', pendingBallots: 0, syncedBallots: 26, batchesSynced: 3 });
     expect(progress.lastSyncAt).not.toBeNull();
     expect(events.some((e) => e.kind === 'sync-progress' && e.progress.state === 'syncing')).toBe(true);
 
-    expect((await centralBallots(central, id, 'MONTREAL-CENTRE', 26)).sort()).toEqual(ballotIds(station));
+    expect((await centralBallots(central, id, 'MONTREAL-CENTRE', 26)).sort()).toEqual(castChoices('MONTREAL-CENTRE', 0, 26));
+    const status = (await (
+      await fetch(`${central.central.url}/api/v1/sync/status?election=${credentials.election.id}&station=${id}`)
+    ).json()) as { closed: boolean };
+    expect(status.closed).toBe(true);
     const check = unwrap(await station.checkConnection({}));
-    expect(check).toMatchObject({ reachable: true, enrolled: true, lastAcknowledgedSequence: 2, clockWarning: false });
+    expect(check).toMatchObject({ reachable: true, enrolled: true, lastAcknowledgedSequence: 3, clockWarning: false });
     expect(Math.abs(check.clockSkewMs ?? Infinity)).toBeLessThan(5_000);
 
     // The closing report: counts, the station's own tally, signed; and its printable page.
@@ -73,7 +75,7 @@ describe('sync with the real central server', () => {
       ballotsCast: 26,
       ballotsSynced: 26,
       ballotsPending: 0,
-      batchesSynced: 2,
+      batchesSynced: 3,
     });
     expect(report.body.pollsOpenedAt).not.toBeNull();
     expect(report.body.pollsClosedAt).not.toBeNull();
@@ -93,7 +95,7 @@ describe('sync with the real central server', () => {
     const cdf = ElectionEventLogSchema.parse(station.auditExport());
     const events1500 = cdf.Device[0]!.Event;
     expect(events1500.map((e) => e.Id)).toEqual(log.map((e) => e.event));
-    expect(events1500.filter((e) => e.Id === 'batch-synced')).toHaveLength(2);
+    expect(events1500.filter((e) => e.Id === 'batch-synced')).toHaveLength(3);
     expect(verifyAuditLog(station.db).ok).toBe(true);
     station.close();
   });
@@ -119,6 +121,7 @@ describe('sync with the real central server', () => {
       ...ctx.services,
       elections: ctx.elections,
       centralKey: ctx.centralKey,
+      pipelineKey: ctx.pipelineKey,
       metrics: ctx.metrics,
       log: ctx.log,
       now: ctx.now,
@@ -132,7 +135,7 @@ describe('sync with the real central server', () => {
     expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 15, pendingBallots: 0 });
     const stored = station.db.prepare<[], { receipt: string }>('SELECT receipt FROM batches').get()!;
     expect(JSON.parse(stored.receipt)).toEqual(imported.receipts[0]);
-    expect((await centralBallots(central, id, 'SHERBROOKE', 15)).sort()).toEqual(ballotIds(station));
+    expect((await centralBallots(central, id, 'SHERBROOKE', 15)).sort()).toEqual(castChoices('SHERBROOKE', 0, 15));
     // Nothing left to export.
     expect(await station.exportBatches({ pin: GOOD_PIN, path: dir })).toMatchObject({ ok: false, error: { kind: 'export-failed' } });
     expect(readAuditLog(station.db).map((e) => e.event)).toEqual(
@@ -157,10 +160,11 @@ describe('sync with the real central server', () => {
     expect(unwrap(await first.syncNow({}))).toMatchObject({ state: 'offline', syncedBallots: 0, pendingBallots: 12 });
     first.close();
 
+    // Ten were sealed (two held back, k = 2); their answer was lost.
     const restarted = openTestStation(dataDir, clock, fetch, { autoSync: false });
     expect(unwrap(await restarted.status({})).sync).toMatchObject({ pendingBallots: 12, syncedBallots: 0 });
-    expect(unwrap(await restarted.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 12, batchesSynced: 1 });
-    expect((await centralBallots(central, id, 'MONTREAL-NORD', 12)).sort()).toEqual(ballotIds(restarted));
+    expect(unwrap(await restarted.syncNow({}))).toMatchObject({ state: 'waiting', syncedBallots: 10, pendingBallots: 2, batchesSynced: 1 });
+    expect(await centralBallots(central, id, 'MONTREAL-NORD', 10)).toHaveLength(10);
     const { rows } = await central.central.ctx.services.db.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM batches WHERE station_id = $1',
       [id],

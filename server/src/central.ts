@@ -22,6 +22,8 @@ export interface Central {
   readonly ctx: AppContext;
   readonly url: string;
   readonly server: Server;
+  /** The admin listener (/metrics, /readyz, /healthz) when METRICS_PORT is set. */
+  readonly metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -90,13 +92,27 @@ export async function startCentral(config: Config, options: CentralOptions = {})
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
+  // /metrics and /readyz are not on the public port: only on this listener, for Prometheus
+  // and the orchestrator's probes (docs/operators.md, "Metrics and probes").
+  const admin =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({
+          host: config.host,
+          port: config.metricsPort,
+          metrics: ctx.metrics,
+          services: ctx.services,
+          log: ctx.log,
+        });
   ctx.log('server.started', { url, mode: ctx.services.mode });
   return {
     ctx,
     url,
     server,
+    metricsUrl: admin?.url,
     async stop() {
       ctx.log('server.stopping');
+      await admin?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) =>
         server.close(() => {
@@ -111,7 +127,9 @@ export async function startCentral(config: Config, options: CentralOptions = {})
   };
 }
 
-/** A validator, with its metrics and probes listener on METRICS_PORT. */
+/** A validator, with its metrics and probes listener on METRICS_PORT (default 9464). */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
+
 export interface Worker {
   readonly metricsUrl: string;
   stop(): Promise<void>;
@@ -121,7 +139,7 @@ export async function startWorker(config: Config): Promise<Worker> {
   const ctx = await createContext(config, 'scrutin-worker');
   const listener = await startMetricsServer({
     host: config.host,
-    port: config.metricsPort,
+    port: config.metricsPort ?? DEFAULT_WORKER_METRICS_PORT,
     metrics: ctx.metrics,
     services: ctx.services,
     log: ctx.log,

@@ -48,3 +48,42 @@ describe('the services configuration', () => {
     }
   });
 });
+
+describe('the proxy, public URL and admin listener configuration', () => {
+  it('trusts no proxy by default, and the listed addresses, CIDRs and named ranges of TRUST_PROXY', () => {
+    expect(unwrap(loadConfig({})).trustProxy).toEqual([]);
+    expect(unwrap(loadConfig({ TRUST_PROXY: '10.89.0.2, 10.0.0.0/8,fd00::/8,loopback' })).trustProxy).toEqual([
+      '10.89.0.2',
+      '10.0.0.0/8',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'proxy.example.org', '1', 'everyone']) expect(loadConfig({ TRUST_PROXY: bad }).ok, bad).toBe(false);
+  });
+
+  it('refuses the former TRUST_PROXY_HOPS, which trusted any X-Forwarded-For', () => {
+    const hops = loadConfig({ TRUST_PROXY_HOPS: '1' });
+    expect(hops.ok).toBe(false);
+    if (!hops.ok) expect(hops.error).toContain('TRUST_PROXY_HOPS is replaced by TRUST_PROXY');
+    expect(loadConfig({ TRUST_PROXY_HOPS: '0' }).ok).toBe(true);
+  });
+
+  it('takes an https PUBLIC_URL (http on loopback only), as an origin', () => {
+    expect(unwrap(loadConfig({})).publicUrl).toBeUndefined();
+    expect(unwrap(loadConfig({ PUBLIC_URL: 'https://elections.example.org/' })).publicUrl).toBe('https://elections.example.org');
+    expect(unwrap(loadConfig({ PUBLIC_URL: 'http://127.0.0.1:8080' })).publicUrl).toBe('http://127.0.0.1:8080');
+    expect(unwrap(loadConfig({ PUBLIC_URL: 'http://[::1]:8080' })).publicUrl).toBe('http://[::1]:8080');
+    for (const bad of [
+      'http://elections.example.org',
+      'https://elections.example.org/api',
+      'https://u:p@elections.example.org',
+      'ftp://x.org',
+    ])
+      expect(loadConfig({ PUBLIC_URL: bad }).ok, bad).toBe(false);
+  });
+
+  it('gives the API no admin listener unless METRICS_PORT is set', () => {
+    expect(unwrap(loadConfig({})).metricsPort).toBeUndefined();
+    expect(unwrap(loadConfig({ METRICS_PORT: '9464' })).metricsPort).toBe(9464);
+  });
+});

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { err, ok, type Result, describeIssues, exportPublicKeyOf, issuesOf } from '@scrutin/shared/node';
 
@@ -90,13 +91,37 @@ const EnvSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
-   * How many reverse proxies stand in front of the API (docker-compose's Caddy, a Kubernetes
-   * ingress): the client address, which login rate limiting counts by, is then read from that
-   * many X-Forwarded-For hops. 0 (the default): none, the socket's address is the client's.
+   * The reverse proxies in front of the API (docker-compose's Caddy, a Kubernetes ingress),
+   * comma-separated: addresses, CIDRs (`10.0.0.0/8`, `fd00::/8`) or Express's names
+   * `loopback`, `linklocal`, `uniquelocal`. A request from one of them is read back through
+   * X-Forwarded-For (and X-Forwarded-Proto) to the first address that is not a trusted proxy:
+   * that is the client login limits count by. Unset (the default): no proxy is trusted.
    */
-  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-  /** Where `scrutin worker` serves /metrics, /healthz and /readyz (0 picks a free port). The API serves them on PORT. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? [] : s.split(',').map((a) => a.trim())))
+    .pipe(z.array(z.string().refine(isProxySpec, { message: 'an IP address, a CIDR, loopback, linklocal or uniquelocal' })))
+    .default([]),
+  /** Replaced by TRUST_PROXY: counting hops trusts whatever X-Forwarded-For a client sends when the API is reached directly. */
+  TRUST_PROXY_HOPS: z.string().optional(),
+  /**
+   * The address stations reach this server at, written into every station kit
+   * (`centralUrl`): https, or http on a loopback address for a test on one machine. Unset, a
+   * kit can be built only when the API listens on a loopback address (it then names that).
+   */
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.url().refine(isPublicUrl, { message: 'an https:// URL (http:// only on a loopback address), with no path' }).optional())
+    .optional(),
+  /**
+   * The admin listener: where `scrutin worker` (default 9464) and `scrutin serve` (no default:
+   * unset, the API serves no metrics) serve /metrics and /readyz (and /healthz), on HOST.
+   * Never publish it: it is for Prometheus and the orchestrator's probes. 0 picks a free port.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** How often the API recounts the gauges it reads from Postgres (silent stations, certification blocked). */
   SCRUTIN_MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
   /** A station of an open election with no batch for this long (and polls open this long) counts as silent. */
@@ -137,8 +162,12 @@ export interface Config {
   readonly centralExportKey: string | undefined;
   readonly pipelineKey: Buffer | undefined;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  readonly metricsPort: number;
-  readonly trustProxyHops: number;
+  /** The admin listener's port (/metrics, /readyz); undefined: the API has none, a worker uses 9464. */
+  readonly metricsPort: number | undefined;
+  /** Trusted reverse proxies for Express's `trust proxy` (empty: none). */
+  readonly trustProxy: readonly string[];
+  /** The origin written into station kits (no trailing slash), if configured. */
+  readonly publicUrl: string | undefined;
   readonly monitorIntervalMs: number;
   readonly silentAfterSeconds: number;
 }
@@ -156,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
       : e.REDIS_URL === undefined
         ? undefined
         : { kind: 'server', url: e.REDIS_URL };
+  if (e.TRUST_PROXY_HOPS !== undefined && e.TRUST_PROXY_HOPS.trim() !== '' && e.TRUST_PROXY_HOPS.trim() !== '0') {
+    return err(
+      'invalid configuration: TRUST_PROXY_HOPS is replaced by TRUST_PROXY, the addresses or CIDRs of the reverse proxies (for example TRUST_PROXY=10.0.0.0/8)',
+    );
+  }
   const urls = [e.DATABASE_URL, e.AMQP_URL, redis];
   const set = urls.filter((u) => u !== undefined).length;
   if (set !== 0 && set !== 3) {
@@ -180,8 +214,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     pipelineKey: e.PIPELINE_KEY === undefined ? undefined : Buffer.from(e.PIPELINE_KEY, 'base64'),
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,
-    trustProxyHops: e.TRUST_PROXY_HOPS,
+    trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
     monitorIntervalMs: Math.round(e.SCRUTIN_MONITOR_INTERVAL_SECONDS * 1000),
     silentAfterSeconds: e.SCRUTIN_SILENT_AFTER_SECONDS,
   });
+}
+
+const PROXY_NAMES: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a CIDR or one of Express's named ranges. */
+function isProxySpec(spec: string): boolean {
+  if (PROXY_NAMES.has(spec)) return true;
+  const [address = '', bits, ...rest] = spec.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** A loopback host: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}
+
+/** https anywhere; http only on a loopback host (a test on one machine). No path, query or fragment. */
+function isPublicUrl(value: string): boolean {
+  const url = new URL(value);
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== ''))
+    return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }

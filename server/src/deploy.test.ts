@@ -25,6 +25,7 @@ interface ComposeService {
   readonly volumes?: readonly string[];
   readonly ports?: readonly string[];
   readonly expose?: readonly string[];
+  readonly networks?: { readonly default?: { readonly ipv4_address?: string } };
 }
 // Merge keys (`<<: *scrutin-env`) as Docker Compose reads them.
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -104,14 +105,24 @@ describe('docker-compose.yml', () => {
     expect(upstreams.sort()).toEqual(apis.map((a) => `${a}:${port}`).sort());
     expect(caddyfile).toMatch(/^\s*tls internal$/m);
     expect(caddyfile).toMatch(/^\s*health_uri \/readyz$/m);
+    // Readiness is on the admin listener, not on the public port Caddy forwards.
+    const metricsPort = unwrap(loadConfig(compose.services['api-1']?.environment ?? {})).metricsPort;
+    expect(metricsPort).toBeDefined();
+    expect(caddyfile).toMatch(new RegExp(`^\\s*health_port ${String(metricsPort)}$`, 'm'));
     expect(
       dependencies(compose.services.proxy ?? {})
         .slice()
         .sort(),
     ).toEqual(apis.sort());
     expect(compose.services.proxy?.ports).toContain('443:443');
-    // Behind one proxy, the API reads the client's address one hop back.
-    for (const api of apis) expect(unwrap(loadConfig(compose.services[api]?.environment ?? {})).trustProxyHops).toBe(1);
+    // The API trusts the proxy's fixed address only, and names an https URL in kits.
+    const proxyAddress = compose.services.proxy?.networks?.default?.ipv4_address;
+    expect(proxyAddress).toBeDefined();
+    for (const api of apis) {
+      const config = unwrap(loadConfig(compose.services[api]?.environment ?? {}));
+      expect(config.trustProxy).toEqual([proxyAddress]);
+      expect(config.publicUrl).toMatch(/^https:\/\//);
+    }
   });
 
   it('is a Caddyfile that Caddy itself accepts', async () => {
@@ -143,12 +154,14 @@ describe('docker-compose.yml', () => {
     };
     const job = (name: string) => config.scrape_configs.find((c) => c.job_name === name);
     const apis = built.filter(([, s]) => s.command?.[0] === 'serve').map(([name]) => name);
-    const port = unwrap(loadConfig(compose.services['api-1']?.environment ?? {})).port;
+    const port = unwrap(loadConfig(compose.services['api-1']?.environment ?? {})).metricsPort;
+    expect(port).toBeDefined();
+    expect(compose.services['api-1']?.expose).toContain(String(port));
     expect(
       job('scrutin-api')
         ?.static_configs?.flatMap((c) => c.targets)
         .sort(),
-    ).toEqual(apis.map((a) => `${a}:${port}`).sort());
+    ).toEqual(apis.map((a) => `${a}:${String(port)}`).sort());
     const workerPort = unwrap(loadConfig(compose.services.worker?.environment ?? {})).metricsPort;
     expect(job('scrutin-worker')?.dns_sd_configs).toEqual([expect.objectContaining({ names: ['worker'], type: 'A', port: workerPort })]);
     expect(compose.services.worker?.expose).toContain(String(workerPort));

@@ -242,9 +242,9 @@ describe('rendered with its defaults', () => {
     for (const m of manifests) expect(m.metadata.namespace, `${m.kind} ${m.metadata.name}`).toBe('elections');
   });
 
-  it('probes both on /healthz and /readyz, on the port each listens on, and lets Prometheus scrape it', async () => {
+  it('probes /healthz on the public port and /readyz on the admin listener, which Prometheus scrapes and no Service exposes', async () => {
     const manifests = await render();
-    for (const [name, command, portName] of [
+    for (const [name, command, publicPort] of [
       ['scrutin-api', 'serve', 'http'],
       ['scrutin-worker', 'worker', 'metrics'],
     ] as const) {
@@ -254,16 +254,21 @@ describe('rendered with its defaults', () => {
       const [container] = pod.template.spec.containers;
       if (container === undefined) throw new Error(name);
       expect(container.args).toEqual([command]);
-      expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: portName });
-      expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: portName });
-      const port = container.ports.find((p) => p.name === portName)?.containerPort;
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: publicPort });
+      const port = (portName: string) => container.ports.find((p) => p.name === portName)?.containerPort;
       const config = loadConfig(environment(container, plausible));
       if (!config.ok) throw new Error(config.error);
-      expect(command === 'serve' ? config.value.port : config.value.metricsPort).toBe(port);
-      expect(pod.template.metadata.annotations['prometheus.io/port']).toBe(String(port));
+      if (command === 'serve') expect(config.value.port).toBe(port('http'));
+      expect(config.value.metricsPort).toBe(port('metrics'));
+      expect(pod.template.metadata.annotations['prometheus.io/port']).toBe(String(port('metrics')));
       // The selector picks the pods of its own template.
       expect(pod.template.metadata.labels).toMatchObject(pod.selector.matchLabels);
     }
+    // The API's Service carries its public port only: /metrics and /readyz are not behind it.
+    const [service] = of(manifests, 'Service', 'scrutin-api');
+    const servicePorts = (service as unknown as { spec: { ports: { name: string; targetPort: string }[] } } | undefined)?.spec.ports ?? [];
+    expect(servicePorts.map((p) => p.targetPort)).toEqual(['http']);
   });
 
   it('reads every credential from a Secret, never from a literal', async () => {
@@ -340,6 +345,13 @@ describe('rendered with options', () => {
     expect(of(manifests, 'TriggerAuthentication').map((m) => m.metadata.name)).toEqual([rabbit?.authenticationRef?.name]);
   });
 
+  it('refuses a plain-http public URL for the kits', async () => {
+    const refused = await renderChart({
+      values: mergeValues(REDIS_SECRET, { api: { publicUrl: 'http://elections.example.org' } }) as Record<string, unknown>,
+    });
+    expect(refused.ok).toBe(false);
+  });
+
   it('connects to services outside the cluster, to one Redis server, with PodMonitors, and a valid configuration', async () => {
     const manifests = await render({
       releaseName: 'night',
@@ -349,6 +361,7 @@ describe('rendered with options', () => {
         redis: { mode: 'server', cluster: { enabled: false }, host: 'redis.example.org', passwordSecret: { name: '' } },
         networkPolicy: { restrictEgress: false },
         metrics: { podMonitor: { enabled: true } },
+        api: { trustProxy: '10.42.0.0/16', publicUrl: 'https://elections.example.org' },
       },
     });
     validateAll(manifests);
@@ -362,7 +375,9 @@ describe('rendered with options', () => {
     const config = loadConfig(env);
     if (!config.ok) throw new Error(config.error);
     expect(config.value.services).not.toBeNull();
-    expect(config.value.trustProxyHops).toBe(1);
+    expect(config.value.trustProxy).toEqual(['10.42.0.0/16']);
+    expect(config.value.publicUrl).toBe('https://elections.example.org');
+    expect(config.value.metricsPort).toBe(9464);
     // The PodMonitors give the job names the alert rules and dashboards use.
     const prometheus = parse(readFileSync(join(CHART, '../../prometheus/prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string }[];

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { ballotStyle, canonicalJson, type Contest, type ElectionDefinition, type RidingCode, type Selection } from '@scrutin/shared';
+import { ballotStyle, canonicalJson, type Contest, type ElectionDefinition, type RidingCode } from '@scrutin/shared';
 import type { TallyRow } from './ballot_box.ts';
 import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '../api/station_api.ts';
 

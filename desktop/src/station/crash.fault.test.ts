@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticElection, unwrap, type CredentialHash } from '@scrutin/shared';
-import { receiptCode } from '@scrutin/shared/crypto';
+import { formatTrackingCode, syntheticElection, unwrap, type CredentialHash } from '@scrutin/shared';
+import { credentialHash } from '@scrutin/shared/crypto';
 import { EnvelopeSchema, SignedBatchSchema, batchHash } from '@scrutin/shared/protocol';
 import { openStationDb } from './db.ts';
 import { ensureStationKey } from './enrolment.ts';
@@ -110,11 +110,11 @@ describe('crash safety', () => {
           .entries()) {
           const batch = SignedBatchSchema.parse(JSON.parse(row.signed_batch));
           expect(row.sequence).toBe(i + 1);
-          expect(batch.body.previousBatchHash).toBe(previous);
-          expect(batchHash(batch.body)).toBe(row.batch_hash);
-          expect(batch.body.envelopes).toHaveLength(row.envelopes);
+          expect(batch.header.previousBatchHash).toBe(previous);
+          expect(batchHash(batch.header)).toBe(row.batch_hash);
+          expect(batch.envelopes).toHaveLength(row.envelopes);
           previous = row.batch_hash;
-          envelopes.push(...batch.body.envelopes);
+          envelopes.push(...batch.envelopes);
         }
         const usedMarks = new Set(
           db
@@ -122,13 +122,13 @@ describe('crash safety', () => {
             .all()
             .map((r) => r.h as CredentialHash),
         );
-        const credentialsInEnvelopes = new Set(envelopes.map((e) => e.credentialHash));
+        const credentialsInEnvelopes = new Set(envelopes.map((e) => credentialHash(e.credential)));
         expect(credentialsInEnvelopes.size).toBe(envelopes.length);
         expect(usedMarks.size).toBe(envelopes.length);
         for (const c of credentialsInEnvelopes) expect(usedMarks.has(c)).toBe(true);
         const stored = new Map<string, number>();
         for (const e of envelopes) {
-          const code = receiptCode(e.ballot);
+          const code = formatTrackingCode(e.tracking);
           stored.set(code, (stored.get(code) ?? 0) + 1);
         }
         for (const [receipt, times] of printed) {

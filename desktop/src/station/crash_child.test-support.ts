@@ -14,7 +14,7 @@ import { openStation } from './station.ts';
 
 const [dataDir = '', cardsFile = '', startArg = '0', nowArg = '0'] = process.argv.slice(2);
 const now = Number(nowArg);
-const station = unwrap(openStation({ dataDir, now: () => now, sync: { autoSync: false, minBatch: 1 } }));
+const station = unwrap(openStation({ dataDir, now: () => now, sync: { autoSync: false } }));
 const cards = readFileSync(cardsFile, 'utf8')
   .trimEnd()
   .split('\n')
@@ -44,7 +44,7 @@ for (let i = Number(startArg); i < cards.length; i += 1) {
   const { receipt } = unwrap(await station.cast({ ticket: checked.value.ticket, ballot }));
   process.stdout.write(`R ${receipt}\n`);
   cast += 1;
-  if (cast % 5 === 0) station.sync.seal('all');
+  if (cast % 5 === 0) station.sync.seal();
 }
 process.stdout.write('done\n');
 station.close();

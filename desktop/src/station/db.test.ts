@@ -27,7 +27,7 @@ describe('station database', () => {
     db.close();
   });
 
-  it('migrates a version-1 station (polls open, ballots in the outbox) to version 2 without touching its data', () => {
+  it('migrates a version-1 station (polls open, ballots in the outbox) to the latest version without touching its data', () => {
     const path = join(tempDir(), 'station.sqlite');
     const v1 = unwrap(
       openStationDb(
@@ -40,7 +40,9 @@ describe('station database', () => {
     v1.prepare('INSERT INTO outbox (id, envelope) VALUES (randomblob(16), ?)').run('{}');
     v1.close();
     const v2 = unwrap(openStationDb(path));
-    expect(schemaVersion(v2)).toBe(2);
+    expect(schemaVersion(v2)).toBe(LATEST_SCHEMA_VERSION);
+    // Deleted envelopes are overwritten, not left in free pages.
+    expect(v2.pragma('secure_delete', { simple: true })).toBe(1);
     expect(v2.prepare<[], { state: string; checked_in: number }>('SELECT state, checked_in FROM polls').get()).toEqual({
       state: 'open',
       checked_in: 0,

@@ -233,6 +233,11 @@ export function describeSyncProblem(p: SyncProblem): Bilingual {
         fr: `Le serveur central détient un lot ${p.sequence} différent de celui du bureau. La transmission est arrêtée; avisez le directeur du scrutin.`,
         en: `The central server holds a batch ${p.sequence} different from the station’s. Sync has stopped; tell the returning officer.`,
       };
+    case 'central-lost':
+      return {
+        fr: `Le serveur central n’a plus le lot ${p.sequence}, dont il avait pourtant donné le reçu : il a sans doute été restauré d’une sauvegarde ancienne. Le bureau ne garde plus ces bulletins (effacés après le reçu). La transmission est arrêtée; avisez le directeur du scrutin, le reçu en fait foi.`,
+        en: `The central server no longer holds batch ${p.sequence}, which it had acknowledged: it was probably restored from an older backup. The station no longer keeps those ballots (deleted after the receipt). Sync has stopped; tell the returning officer — the receipt is the proof.`,
+      };
     case 'not-enrolled':
       return {
         fr: 'Le bureau n’est pas inscrit : les bulletins attendent l’inscription pour être transmis.',

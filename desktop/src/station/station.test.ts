@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   blankBallot,
+  castBallotOf,
+  formatTrackingCode,
   formatVoterCode,
+  kdfOf,
+  parseNas,
+  parseVoterCode,
   unwrap,
   type Ballot,
   type CandidateId,
@@ -12,7 +17,8 @@ import {
   type StationId,
   type VoterCode,
 } from '@scrutin/shared';
-import { newBallotId, receiptCode } from '@scrutin/shared/crypto';
+import { credentialHash, deriveCredential, newBallotId } from '@scrutin/shared/crypto';
+import { EnvelopeSchema } from '@scrutin/shared/protocol';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
 import {
   FIXTURE_STATION,
@@ -311,18 +317,22 @@ describe('casting', () => {
     expect(contests.map((c) => c.id)).toEqual(['L2025-001', 'DEP-MONTREAL-CENTRE']);
     const sent = montrealBallot();
     const { receipt } = unwrap(await station.cast({ ticket, ballot: sent }));
-    expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    // The receipt is the envelope's random tracking code, nothing derived from the ballot.
+    expect(receipt).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     const rows = station.db.prepare<[], { id: Buffer; envelope: string }>('SELECT id, envelope FROM outbox').all();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.id).toHaveLength(16);
-    const envelope = JSON.parse(rows[0]!.envelope) as { credentialHash: string; ballot: Ballot };
-    // The station chose the ballot id; the receipt is the stored ballot's.
-    expect(envelope.ballot.id).not.toBe(sent.id);
-    expect({ ...envelope.ballot, id: sent.id }).toEqual(sent);
-    expect(receiptCode(envelope.ballot)).toBe(receipt);
+    const envelope = EnvelopeSchema.parse(JSON.parse(rows[0]!.envelope));
+    // The envelope carries no ballot id (central gives its own), the choices as sent.
+    expect(envelope.ballot).toEqual(castBallotOf(sent));
+    expect(formatTrackingCode(envelope.tracking)).toBe(receipt);
+    // The credential is the card's through the KDF; the station marks only its check value.
+    expect(envelope.credential).toBe(
+      deriveCredential(credentials.election.id, unwrap(parseNas(card.nas)), unwrap(parseVoterCode(card.code)), kdfOf(credentials.election)),
+    );
     expect(rowCount(station.db, 'used_credentials')).toBe(1);
     const used = station.db.prepare<[], { h: string }>('SELECT hex(credential_hash) AS h FROM used_credentials').get()!;
-    expect(used.h.toLowerCase()).toBe(envelope.credentialHash);
+    expect(used.h.toLowerCase()).toBe(credentialHash(envelope.credential));
     expect(events).toEqual([{ kind: 'ballot-cast', ballotsCast: 1, pendingSync: 1 }]);
     expect(unwrap(await station.status({}))).toMatchObject({ ballotsCast: 1, pendingSync: 1, polls: 'open' });
 
@@ -334,8 +344,9 @@ describe('casting', () => {
 
     // Nothing about the ballot or the credential is in the audit log.
     const log = JSON.stringify(readAuditLog(station.db));
-    expect(log).not.toContain(envelope.credentialHash);
-    expect(log).not.toContain(envelope.ballot.id);
+    expect(log).not.toContain(envelope.credential);
+    expect(log).not.toContain(credentialHash(envelope.credential));
+    expect(log).not.toContain(envelope.tracking);
     expect(log).not.toContain(receipt);
     station.close();
   });

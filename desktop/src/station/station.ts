@@ -13,10 +13,13 @@ import {
   ok,
   parseElection,
   unwrap,
-  type CredentialHash,
   type Result,
 } from '@scrutin/shared';
+<<<<<<< HEAD
 import { ExportPublicKeySchema, PublicKeySchema, type Envelope } from '@scrutin/shared/protocol';
+=======
+import { PublicKeySchema } from '@scrutin/shared/protocol';
+>>>>>>> main
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
 import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';

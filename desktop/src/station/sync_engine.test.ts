@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sha256Hex } from '@scrutin/shared';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kdfOf, parseNas, parseVoterCode, unwrap, type Sha256Hex } from '@scrutin/shared';
+import { deriveCredential } from '@scrutin/shared/crypto';
 import {
+  BatchHeaderSchema,
   SignedBatchSchema,
   batchHash,
   generateStationKeyPair,
@@ -44,7 +48,7 @@ class FakeCentral {
   mode: Mode = 'ok';
   stationKey: PublicKey | null = null;
   /** Sequence → batch hash, as received. */
-  readonly received = new Map<number, { hash: Sha256Hex; envelopes: number; receivedAt: string }>();
+  readonly received = new Map<number, { hash: Sha256Hex; envelopes: number; final?: boolean; receivedAt: string }>();
   posts = 0;
   statusCalls = 0;
   /** Central's clock offset from the station's, for clock-skew checks. */
@@ -85,6 +89,7 @@ class FakeCentral {
         lastSequence: batches.at(-1)?.sequence ?? 0,
         digest: '0'.repeat(64),
         missing: [],
+        closed: false,
         batches,
       });
     }
@@ -93,19 +98,24 @@ class FakeCentral {
       const batch = SignedBatchSchema.parse(JSON.parse(bodyText(init)));
       if (this.stationKey === null || !verifyBatch(batch, this.stationKey).ok)
         return this.answer(401, { error: { code: 'bad-signature', message: 'no' } });
-      const hash = batchHash(batch.body);
-      const seen = this.received.get(batch.body.sequence);
+      const hash = batchHash(batch.header);
+      const seen = this.received.get(batch.header.sequence);
       if (seen !== undefined && seen.hash !== hash)
         return this.answer(409, { error: { code: 'sequence-conflict', message: 'equivocation' } });
-      const entry = seen ?? { hash, envelopes: batch.body.envelopes.length, receivedAt: new Date(this.clock.now()).toISOString() };
-      this.received.set(batch.body.sequence, entry);
+      const entry = seen ?? {
+        hash,
+        envelopes: batch.header.envelopeCount,
+        final: batch.header.final,
+        receivedAt: new Date(this.clock.now()).toISOString(),
+      };
+      this.received.set(batch.header.sequence, entry);
       const body: ReceiptBody = {
-        version: 1,
-        election: batch.body.election,
-        station: batch.body.station,
-        sequence: batch.body.sequence,
+        version: 2,
+        election: batch.header.election,
+        station: batch.header.station,
+        sequence: batch.header.sequence,
         batchHash: hash,
-        envelopes: entry.envelopes,
+        envelopeCount: entry.envelopes,
         receivedAt: entry.receivedAt,
       };
       switch (this.mode) {
@@ -163,14 +173,15 @@ describe('backoff', () => {
   });
 
   it('schedules each retry later while central is down, then syncs once it is back', async () => {
-    const { station, central, clock } = await setUp({ minBatch: 1 });
-    await castFor(station, credentials.election, cards().slice(0, 2));
+    const { station, central, clock } = await setUp();
+    // k = 2: four ballots make one batch of two, two held back.
+    await castFor(station, credentials.election, cards().slice(0, 4));
     central.mode = 'down';
     const waits: number[] = [];
     for (let i = 0; i < 4; i += 1) {
       const progress = (await station.syncNow({})).ok ? await station.status({}) : undefined;
       const sync = progress?.ok === true ? progress.value.sync : undefined;
-      expect(sync).toMatchObject({ state: 'offline', pendingBallots: 2 });
+      expect(sync).toMatchObject({ state: 'offline', pendingBallots: 4 });
       waits.push(Date.parse(sync!.nextAttemptAt!) - clock.now());
     }
     // random() = 0.5: half of 1 s, 2 s, 4 s, 8 s.
@@ -181,7 +192,13 @@ describe('backoff', () => {
       lastError: { en: expect.stringMatching(/temporarily unavailable/) as unknown },
     });
     central.mode = 'ok';
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 2, nextAttemptAt: null, lastError: null });
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({
+      state: 'waiting',
+      syncedBallots: 2,
+      pendingBallots: 2,
+      nextAttemptAt: null,
+      lastError: null,
+    });
     station.close();
   });
 });
@@ -191,47 +208,83 @@ function unwrap2<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): 
   return r.value;
 }
 
-describe('holding ballots while the polls are open', () => {
-  it('seals only at the minimum batch size or after the maximum delay; closing flushes', async () => {
-    const { station, central, clock } = await setUp({ minBatch: 10, maxDelayMs: 60_000 });
-    await castFor(station, credentials.election, cards().slice(0, 9));
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 9 });
-    expect(central.posts).toBe(0);
-    await castFor(station, credentials.election, cards().slice(9, 10), 9);
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 10 });
-    expect([...central.received.values()].map((b) => b.envelopes)).toEqual([10]);
-
-    await castFor(station, credentials.election, cards().slice(10, 13), 10);
-    clock.value += 59_000;
+describe('holding ballots while the polls are open (the anonymity set, k = 2 here)', () => {
+  it('keeps k ballots back, seals all but k once 2k wait, never on a timer; closing seals the rest, final', async () => {
+    const { station, central, clock } = await setUp();
+    await castFor(station, credentials.election, cards().slice(0, 3));
     expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 3 });
-    clock.value += 1_000;
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 13 });
-
-    await castFor(station, credentials.election, cards().slice(13, 15), 13);
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 2 });
+    // No timer: six hours later the three are still held.
+    clock.value += 6 * 3_600_000;
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'waiting', pendingBallots: 3 });
+    expect(central.posts).toBe(0);
+    await castFor(station, credentials.election, cards().slice(3, 4), 3);
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'waiting', syncedBallots: 2, pendingBallots: 2 });
+    await castFor(station, credentials.election, cards().slice(4, 7), 4);
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'waiting', syncedBallots: 5, pendingBallots: 2 });
     await station.closePolls({ pin: GOOD_PIN });
-    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 15, batchesSynced: 3 });
-    expect([...central.received.values()].map((b) => b.envelopes)).toEqual([10, 3, 2]);
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 7, batchesSynced: 3 });
+    expect([...central.received.values()].map((b) => [b.envelopes, b.final])).toEqual([
+      [2, false],
+      [3, false],
+      [2, true],
+    ]);
     station.close();
   });
 
-  it('splits a large backlog into near-equal batches of at most maxBatch, shuffled and chained', async () => {
-    const { station, central } = await setUp({ minBatch: 2, maxBatch: 8 });
+  it('splits a large backlog at close into near-equal batches of at most maxBatch, shuffled and chained, the last final', async () => {
+    const { station, central } = await setUp({ maxBatch: 8 });
     await castFor(station, credentials.election, cards().slice(0, 17));
     await station.closePolls({ pin: GOOD_PIN });
     expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 17, batchesSynced: 3 });
-    expect([...central.received.values()].map((b) => b.envelopes)).toEqual([6, 6, 5]);
+    expect([...central.received.values()].map((b) => [b.envelopes, b.final])).toEqual([
+      [6, false],
+      [6, false],
+      [5, true],
+    ]);
     const rows = station.db.prepare<[], { signed_batch: string }>('SELECT signed_batch FROM batches ORDER BY sequence').all();
-    const bodies = rows.map((r) => SignedBatchSchema.parse(JSON.parse(r.signed_batch)).body);
-    expect(bodies.map((b) => b.previousBatchHash)).toEqual([null, batchHash(bodies[0]!), batchHash(bodies[1]!)]);
+    const headers = rows.map((r) => BatchHeaderSchema.parse((JSON.parse(r.signed_batch) as { header: unknown }).header));
+    expect(headers.map((h) => h.previousBatchHash)).toEqual([null, batchHash(headers[0]!), batchHash(headers[1]!)]);
     station.close();
+  });
+});
+
+describe('the station at rest (adversary B: a stolen kiosk)', () => {
+  it('deletes a batch’s envelopes with its receipt, so neither the database nor its WAL holds a synced credential, tracking code or ballot', async () => {
+    const { station, dataDir } = await setUp();
+    const used = cards().slice(0, 6);
+    const receipts = await castFor(station, credentials.election, used);
+    await station.closePolls({ pin: GOOD_PIN });
+    expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 6 });
+    // What the station keeps of a synced batch: its signed header and its receipt.
+    const kept = station.db.prepare<[], { signed_batch: string }>('SELECT signed_batch FROM batches').all();
+    for (const row of kept) expect(Object.keys(JSON.parse(row.signed_batch) as object).sort()).toEqual(['header', 'signature']);
+    expect(station.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n).toBe(0);
+    station.close();
+    const election = credentials.election;
+    const secrets = used.map((card) =>
+      deriveCredential(election.id, unwrap(parseNas(card.nas)), unwrap(parseVoterCode(card.code)), kdfOf(election)),
+    );
+    const files = ['station.sqlite', 'station.sqlite-wal'].map((f) => join(dataDir, f));
+    for (const file of files) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch {
+        continue; // no WAL left at all
+      }
+      const text = bytes.toString('latin1');
+      for (const secret of secrets) expect(text.includes(secret), `${file} holds a credential`).toBe(false);
+      for (const receipt of receipts) expect(text.includes(receipt.replace(/-/g, '')), `${file} holds a tracking code`).toBe(false);
+      expect(text.includes('"selections"'), `${file} holds a ballot`).toBe(false);
+    }
   });
 });
 
 describe('receipts', () => {
   it('never marks a batch synced on a forged receipt or a receipt for another batch', async () => {
-    const { station, central } = await setUp({ minBatch: 1 });
+    const { station, central } = await setUp();
     await castFor(station, credentials.election, cards().slice(0, 3));
+    await station.closePolls({ pin: GOOD_PIN });
     central.mode = 'forged-signature';
     const forged = unwrap2(await station.syncNow({}));
     expect(forged).toMatchObject({
@@ -265,18 +318,27 @@ describe('permanent refusals and reconciliation', () => {
       const url = String(input instanceof Request ? input.url : input);
       if (url.includes('/sync/status'))
         return new Response(
-          JSON.stringify({ election: 'qc-demo-2026', station: STATION, lastSequence: 0, digest: '0'.repeat(64), missing: [], batches: [] }),
+          JSON.stringify({
+            election: 'qc-demo-2026',
+            station: STATION,
+            lastSequence: 0,
+            digest: '0'.repeat(64),
+            missing: [],
+            closed: false,
+            batches: [],
+          }),
           { status: 200 },
         );
       return central.fetch(input, init);
     };
-    const fresh = openTestStation(tempDir(), clock, hideStatus, { autoSync: false, minBatch: 1 });
+    const fresh = openTestStation(tempDir(), clock, hideStatus, { autoSync: false });
     await fresh.loadKit({
       path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
     });
     await fresh.enrol({ token: 'x'.repeat(32) });
     await fresh.openPolls({ pin: GOOD_PIN });
     await castFor(fresh, credentials.election, cards().slice(5, 7));
+    await fresh.closePolls({ pin: GOOD_PIN });
     const posts = central.posts;
     const halted = unwrap2(await fresh.syncNow({}));
     expect(halted).toMatchObject({
@@ -293,8 +355,9 @@ describe('permanent refusals and reconciliation', () => {
   });
 
   it('stops when central holds another batch under one of its sequences (reconciliation)', async () => {
-    const { station, central } = await setUp({ minBatch: 1 });
+    const { station, central } = await setUp();
     await castFor(station, credentials.election, cards().slice(0, 2));
+    await station.closePolls({ pin: GOOD_PIN });
     central.received.set(1, { hash: 'e'.repeat(64) as Sha256Hex, envelopes: 2, receivedAt: new Date(NOW).toISOString() });
     expect(unwrap2(await station.syncNow({}))).toMatchObject({
       state: 'error',
@@ -304,32 +367,37 @@ describe('permanent refusals and reconciliation', () => {
     station.close();
   });
 
-  it('after a restart, gets the receipt of a batch central received but whose answer was lost, and resends a batch central lost', async () => {
-    const { station, central, clock, dataDir } = await setUp({ minBatch: 1 });
+  it('after a restart, gets the receipt of a batch central received but whose answer was lost, and stops if central lost one it acknowledged', async () => {
+    const { station, central, clock, dataDir } = await setUp();
     await castFor(station, credentials.election, cards().slice(0, 4));
+    await station.closePolls({ pin: GOOD_PIN });
     central.mode = 'lose-answer';
     expect(unwrap2(await station.syncNow({}))).toMatchObject({ state: 'offline', syncedBallots: 0 });
     expect(central.received.size).toBe(1);
     station.close();
 
     central.mode = 'ok';
-    const restarted = openTestStation(dataDir, clock, central.fetch, { autoSync: false, minBatch: 1 });
+    const restarted = openTestStation(dataDir, clock, central.fetch, { autoSync: false });
     expect(unwrap2(await restarted.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 4, batchesSynced: 1 });
     // One reconciliation per run.
     expect(central.statusCalls).toBe(2);
     expect(central.received.size).toBe(1);
     restarted.close();
 
-    // Central lost its copy (restored from a backup): the next run sends it again.
+    // Central lost its copy (restored from an older backup). The station deleted the envelopes
+    // with the receipt, so it cannot resend them: it stops and says why.
     central.received.clear();
-    const again = openTestStation(dataDir, clock, central.fetch, { autoSync: false, minBatch: 1 });
-    unwrap2(await again.syncNow({}));
-    expect(central.received.size).toBe(1);
+    const again = openTestStation(dataDir, clock, central.fetch, { autoSync: false });
+    expect(unwrap2(await again.syncNow({}))).toMatchObject({
+      state: 'error',
+      lastError: { en: expect.stringMatching(/no longer holds batch 1/) as unknown },
+    });
+    expect(central.received.size).toBe(0);
     again.close();
   });
 
   it('reports the clock skew with central and warns beyond the threshold', async () => {
-    const { station, central } = await setUp({ minBatch: 1, clockWarningMs: 120_000 });
+    const { station, central } = await setUp({ clockWarningMs: 120_000 });
     const warnings: number[] = [];
     station.subscribe((e) => {
       if (e.kind === 'clock-warning') warnings.push(e.skewMs);

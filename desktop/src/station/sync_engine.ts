@@ -1,7 +1,7 @@
 import { err, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
 import { SyncStatusSchema, refusalOf, type SyncStatus } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
-import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, unsyncedBatches, type StoredBatch } from './batches.ts';
+import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, truncateWal, unsyncedBatches, type StoredBatch } from './batches.ts';
 import type { StationDb } from './db.ts';
 import type { StationKey } from './enrolment.ts';
 import type { StationKit } from './kit.ts';
@@ -70,6 +70,8 @@ export type SyncProblem =
   | { readonly kind: 'receipt-invalid'; readonly sequence: number; readonly reason: string }
   | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly detail: string }
   | { readonly kind: 'diverged'; readonly sequence: number; readonly detail: string }
+  /** Central no longer holds a batch it acknowledged (restored from an older backup). */
+  | { readonly kind: 'central-lost'; readonly sequence: number }
   | { readonly kind: 'not-enrolled' };
 
 /** Retried by the engine (backoff) or needs a person (the engine stops). */
@@ -82,6 +84,7 @@ export function isPermanent(problem: SyncProblem): boolean {
       return false;
     case 'refused':
     case 'diverged':
+    case 'central-lost':
       return true;
     default: {
       const never: never = problem;
@@ -384,11 +387,7 @@ export class SyncEngine {
       if (b.synced && !central.has(b.sequence)) {
         return {
           kind: 'halt',
-          problem: {
-            kind: 'diverged',
-            sequence: b.sequence,
-            detail: 'central lost a batch it had acknowledged; restore central from its backup',
-          },
+          problem: { kind: 'central-lost', sequence: b.sequence },
         };
       }
     }
@@ -443,6 +442,7 @@ export class SyncEngine {
         );
       }
     }).immediate();
+    truncateWal(db);
     return { kind: 'done' };
   }
 
@@ -506,6 +506,8 @@ function haltDetails(problem: SyncProblem): { readonly code: string; readonly se
       return { code: problem.code, sequence: null };
     case 'diverged':
       return { code: 'diverged', sequence: problem.sequence };
+    case 'central-lost':
+      return { code: 'central-lost', sequence: problem.sequence };
     case 'unreachable':
     case 'server-busy':
     case 'receipt-invalid':

@@ -7,13 +7,14 @@ import { Router, json } from 'express';
 import { CONSOLE_API as API, type ResponseOf } from '@scrutin/shared/api';
 import { buildStationKit, describeKitBuildError } from '@scrutin/shared/kit';
 import type { AppContext } from '../app/context.ts';
+import { isLoopbackHost } from '../config.ts';
 import { acceptsCredentials } from '../elections/lifecycle.ts';
 import { electionState, hasCredentials } from '../elections/store.ts';
 import { recordAudit } from '../officials/audit.ts';
 import { createAuth, sessionOf } from '../officials/auth.ts';
-import { changeRole, unlockOfficial } from '../officials/users.ts';
+import { changeRole, disableOfficial, enableOfficial, unlockOfficial } from '../officials/users.ts';
 import { ApiError, requireJson } from './errors.ts';
-import { electionOf, mount, noStore, parse, stationOf, unknownElection, usernameOf } from './http.ts';
+import { credentialsFrozen, electionOf, mount, noStore, parse, stationOf, unknownElection, usernameOf } from './http.ts';
 import { tarArchive, type TarEntry } from './tar.ts';
 
 /**
@@ -35,6 +36,22 @@ async function folderEntries(dir: string, prefix: string): Promise<TarEntry[]> {
   return entries;
 }
 
+/**
+ * The central URL written into a kit: PUBLIC_URL, never the request's Host header (which the
+ * client chooses). Without PUBLIC_URL, the loopback address the API listens on, when it does.
+ */
+export function kitCentralUrl(ctx: AppContext, localPort: number | undefined): string {
+  if (ctx.config.publicUrl !== undefined) return ctx.config.publicUrl;
+  if (isLoopbackHost(ctx.config.host) && localPort !== undefined) {
+    const host = ctx.config.host.includes(':') ? `[${ctx.config.host.replace(/^\[|\]$/g, '')}]` : ctx.config.host;
+    return `http://${host === 'localhost' ? '127.0.0.1' : host}:${localPort}`;
+  }
+  throw new ApiError(
+    'service-unavailable',
+    'This server has no PUBLIC_URL: set it to the https:// address stations reach it at, then build the kit again.',
+  );
+}
+
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.services.db;
@@ -49,13 +66,7 @@ export function adminRoutes(ctx: AppContext): Router {
     const election = await electionOf(ctx, req);
     const state = await electionState(db, election.id);
     if (state === undefined) throw unknownElection(election.id);
-    if (!acceptsCredentials(state)) {
-      throw new ApiError(
-        'not-editable',
-        `Election ${election.id} is ${state}: credentials can be generated only while it is draft or open.`,
-        { state },
-      );
-    }
+    if (!acceptsCredentials(state)) throw credentialsFrozen(election.id, state);
     const running = jobs.latestOf(election.id);
     if (running !== undefined && (running.phase === 'generating' || running.phase === 'loading')) {
       throw new ApiError('credentials-already-loaded', `A credential job for election ${election.id} is already running.`, {
@@ -130,6 +141,7 @@ export function adminRoutes(ctx: AppContext): Router {
         `No finished credential job of this server holds the shards of election ${election.id}: generate the credentials first.`,
       );
     }
+    const centralUrl = kitCentralUrl(ctx, req.socket.localPort);
     const out = await mkdtemp(join(tmpdir(), `scrutin-kit-${station}-`));
     try {
       const built = await buildStationKit({
@@ -137,7 +149,7 @@ export function adminRoutes(ctx: AppContext): Router {
         election,
         stationId: station,
         credentials: { kind: 'directory', dir: credentials },
-        centralUrl: `${req.protocol}://${req.get('host') ?? `${ctx.config.host}:${ctx.config.port}`}`,
+        centralUrl,
         centralPublicKey: ctx.centralKey.publicKey,
         centralExportKey: ctx.centralExportKey.publicKey,
         pollWorkers: request.pollWorkers,
@@ -187,6 +199,41 @@ export function adminRoutes(ctx: AppContext): Router {
     });
     if (!unlocked.ok) throw new ApiError('unknown-official', `There is no official named ${username}.`);
     res.json({ username, wasLocked: unlocked.value.wasLocked } satisfies ResponseOf<typeof API.unlock>);
+  });
+
+  mount(router, auth, API.disableOfficial, async (req, res) => {
+    const actor = sessionOf(req).username;
+    const username = usernameOf(req);
+    if (username === actor)
+      throw new ApiError('invalid-request', 'You cannot disable your own account: ask another admin.', [
+        { path: 'username', message: 'your own account' },
+      ]);
+    const disabled = await db.transaction(async (tx) => {
+      const result = await disableOfficial(tx, username, ctx.now());
+      if (result.ok)
+        await recordAudit(tx, actor, 'official.disabled', {
+          username,
+          changed: result.value.changed,
+          sessionsEnded: result.value.sessionsEnded,
+        });
+      return result;
+    });
+    if (!disabled.ok) throw new ApiError('unknown-official', `There is no official named ${username}.`);
+    ctx.log('official.disabled', { username, by: actor, sessionsEnded: disabled.value.sessionsEnded });
+    res.json({ username, ...disabled.value } satisfies ResponseOf<typeof API.disableOfficial>);
+  });
+
+  mount(router, auth, API.enableOfficial, async (req, res) => {
+    const actor = sessionOf(req).username;
+    const username = usernameOf(req);
+    const enabled = await db.transaction(async (tx) => {
+      const result = await enableOfficial(tx, username);
+      if (result.ok) await recordAudit(tx, actor, 'official.enabled', { username, changed: result.value.changed });
+      return result;
+    });
+    if (!enabled.ok) throw new ApiError('unknown-official', `There is no official named ${username}.`);
+    ctx.log('official.enabled', { username, by: actor });
+    res.json({ username, ...enabled.value } satisfies ResponseOf<typeof API.enableOfficial>);
   });
 
   return router;

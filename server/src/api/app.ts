@@ -2,7 +2,6 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../app/context.ts';
 import { adminRoutes } from './admin_routes.ts';
-import { refreshProbes } from '../monitoring/probes.ts';
 import { consoleRoutes } from './console_static.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
 import { exportsRoutes } from './exports_routes.ts';
@@ -29,29 +28,21 @@ export const CONTENT_SECURITY_POLICY = {
   'frame-ancestors': ["'none'"],
 } as const;
 
-/** The central HTTP API: `/api/v1/...`, health, readiness and metrics. */
+/**
+ * The central HTTP API: `/api/v1/...` and `/healthz`. Readiness and metrics are on the admin
+ * listener (METRICS_PORT, central.ts), never on this public port.
+ */
 export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppContext) => express.Router)[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json replacer', mapReplacer);
-  // Behind N reverse proxies (TRUST_PROXY_HOPS), the client is N hops back in X-Forwarded-For.
-  app.set('trust proxy', ctx.config.trustProxyHops === 0 ? false : ctx.config.trustProxyHops);
+  // Behind trusted reverse proxies (TRUST_PROXY), req.ip is the first untrusted address of
+  // X-Forwarded-For; with none, the socket's. Nothing else in the request names the client.
+  app.set('trust proxy', ctx.config.trustProxy.length === 0 ? false : [...ctx.config.trustProxy]);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (_req, res) => {
-    const checks = await readiness(ctx);
-    const ready = Object.values(checks).every((c) => c === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    // Dependencies down show as scrutin_dependency_up 0 (and in /readyz); metrics still answer.
-    await refreshProbes(ctx.metrics, ctx.services);
-    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
   app.use('/api/v1', syncRoutes(ctx));
@@ -67,7 +58,11 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
   app.use('/console', consoleRoutes());
 
   app.use('/api', (req, _res, next) => {
-    next(new ApiError('not-found', `There is no ${req.method} ${req.originalUrl}.`));
+    next(new ApiError('not-found', `There is no ${req.method} ${req.path}.`));
+  });
+  // Anything else (a path outside /api and /console): a JSON 404, not Express's HTML page.
+  app.use((_req, _res, next) => {
+    next(new ApiError('not-found', 'There is no such resource on this server.'));
   });
   app.use(
     errorMiddleware((error, req) => {
@@ -75,28 +70,4 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
     }),
   );
   return app;
-}
-
-async function readiness(ctx: AppContext): Promise<Record<string, string>> {
-  const check = async (work: () => Promise<unknown>): Promise<string> => {
-    try {
-      await Promise.race([
-        work(),
-        new Promise((_, reject) =>
-          setTimeout(() => {
-            reject(new Error('timeout'));
-          }, 2000),
-        ),
-      ]);
-      return 'ok';
-    } catch (error) {
-      return error instanceof Error ? error.message : 'failed';
-    }
-  };
-  const [database, broker, dedup] = await Promise.all([
-    check(() => ctx.services.db.query('SELECT 1')),
-    check(() => ctx.services.broker.depths()),
-    check(() => ctx.services.dedup.ping()),
-  ]);
-  return { database, broker, dedup };
 }

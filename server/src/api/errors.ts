@@ -31,11 +31,19 @@ export function sendError(res: Response, error: ApiError): void {
 interface BodyParserError {
   readonly type?: string;
   readonly status?: number;
+  readonly statusCode?: number;
+  readonly expose?: boolean;
 }
 
-/** Turns body-parser failures into our codes; anything unknown is a 500 with no detail. */
+/**
+ * Turns body-parser, router and static-file failures into our codes; anything unknown is a
+ * 500 with no detail. A client's mistake is never a 500: a missing file, a path that climbs
+ * out of its folder (`..%2f`) and a malformed percent-encoding (`/%E0%A4%A`) are 4xx errors
+ * (http-errors marks them `expose`), answered as such and not logged as server failures.
+ */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (typeof error !== 'object' || error === null) return internalError();
   const e = error as BodyParserError;
   switch (e.type) {
     case 'entity.too.large':
@@ -45,9 +53,30 @@ export function toApiError(error: unknown): ApiError {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError('unsupported-media-type', 'The request body must be UTF-8 JSON.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError('invalid-request', 'The request body was cut short or its length is wrong.');
     case undefined:
     default:
-      return new ApiError('internal-error', 'The server failed to handle this request; it changed nothing. Try again.');
+      return clientErrorOf(e) ?? internalError();
+  }
+}
+
+const internalError = () => new ApiError('internal-error', 'The server failed to handle this request; it changed nothing. Try again.');
+
+/** A 4xx raised by Express's router (a malformed path parameter) or serve-static / send. */
+function clientErrorOf(e: BodyParserError): ApiError | undefined {
+  const status = e.status ?? e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  switch (status) {
+    case 400:
+      return new ApiError('invalid-request', 'The request path is malformed (its percent-encoding is not valid UTF-8).');
+    // 403: send refuses a path that climbs out of its folder; answered as missing, like any other unknown file.
+    case 403:
+    case 404:
+      return new ApiError('not-found', 'There is no such resource on this server.');
+    default:
+      return new ApiError('invalid-request', 'The request cannot be served as sent.');
   }
 }
 

@@ -45,6 +45,17 @@ export const unknownElection = (id: string): ApiError => new ApiError('unknown-e
 export const unknownStation = (election: string, station: string): ApiError =>
   new ApiError('unknown-station', `Station ${station} is not part of election ${election}.`);
 
+/**
+ * 409 `not-editable` with `details.reason` `credentials-frozen`: credentials are loaded and
+ * generated while the election is a draft only.
+ */
+export const credentialsFrozen = (election: string, state: string): ApiError =>
+  new ApiError(
+    'not-editable',
+    `Election ${election} is ${state}: credentials are frozen once an election opens; load or generate them while it is a draft.`,
+    { state, reason: 'credentials-frozen' },
+  );
+
 /** The election id of the path (`:id`). */
 export function electionIdOf(req: Request): ElectionId {
   const id = ElectionIdSchema.safeParse(req.params.id);

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   batchHash,
   generateStationKeyPair,
@@ -10,6 +14,7 @@ import {
   unwrap,
   type Envelope,
   type Sha256Hex,
+  type SignedBatch,
   type StationId,
 } from '@scrutin/shared/node';
 import type { Express } from 'express';
@@ -17,7 +22,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralKey, type Services } from '../app/services.ts';
+import { assemble, centralKey, pipelineKey, type Services } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
@@ -35,10 +40,11 @@ import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } fr
 import { createApp } from './app.ts';
 import { MAX_CREDENTIALS_PER_REQUEST } from '@scrutin/shared/api';
 import { LOGIN_RATE_LIMIT } from './officials_routes.ts';
+import { DEFAULT_LOGIN_POLICY } from '../officials/sessions.ts';
 
 /**
  * The officials' API end to end over HTTP, on the real Postgres and Redis: sessions,
- * lockout and rate limiting, access control on every route, and election administration.
+ * login back-off and rate limiting, access control on every route, and election administration.
  */
 
 const PASSWORD = 'a long enough passphrase';
@@ -55,7 +61,7 @@ let ctx: AppContext;
 let app: Express;
 const ns = testNamespace();
 /** The server's clock: inside the sample election's voting window. */
-let clock = new Date('2026-10-05T12:00:00-04:00');
+const clock = new Date('2026-10-05T12:00:00-04:00');
 
 interface Agent {
   readonly username: string;
@@ -133,6 +139,7 @@ beforeAll(async () => {
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
+    pipelineKey: await pipelineKey(db, undefined),
     now: () => clock,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
   };
@@ -197,41 +204,42 @@ describe('sessions', () => {
       expect(errorOf(res)).toEqual({ code: 'unauthenticated', message: 'Wrong username or password.' });
       expect(res.headers['set-cookie']).toBeUndefined();
     }
-    expect((await auditSince(before)).map((r) => [r.actor, r.action])).toEqual([
-      ['official-one', 'auth.login_failed'],
-      ['(unknown)', 'auth.login_failed'],
+    expect((await auditSince(before)).map((r) => [r.actor, r.action, r.detail])).toEqual([
+      ['official-one', 'auth.login_failed', { reason: 'wrong-password', client: 'loopback', failures: 1 }],
+      ['(unknown)', 'auth.login_failed', { reason: 'unknown-official', client: 'loopback' }],
     ]);
     const malformed = await request(app).post('/api/v1/auth/login').send({ username: 'official-one' });
     expect(malformed.status).toBe(400);
     expect(errorOf(malformed).code).toBe('invalid-request');
+    await loginAs('official-one'); // clears this client's count
   });
 
-  it('locks an account after 5 failed logins for 15 minutes, even with the right password', async () => {
+  it('never locks an official out: a stranger’s failures back off that stranger only, with the one same answer', async () => {
     unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: 'locky', password: PASSWORD, role: 'observer' })));
     const before = await lastAuditId();
-    for (let i = 1; i <= 4; i += 1) {
-      const res = await request(app)
-        .post('/api/v1/auth/login')
-        .send({ username: 'locky', password: `guess number ${i}` });
-      expect(errorOf(res).code).toBe('unauthenticated');
+    // The stranger's guesses come through a trusted proxy (TRUST_PROXY) from their own address.
+    const proxied = createApp({ ...ctx, config: { ...ctx.config, trustProxy: ['loopback'] } });
+    const from = (ip: string, password: string) =>
+      request(proxied).post('/api/v1/auth/login').set('x-forwarded-for', ip).send({ username: 'locky', password });
+    const answers = [];
+    for (let i = 1; i <= 8; i += 1) answers.push(await from('198.51.100.66', `guess number ${i}`));
+    // Waiting now, the stranger's right guess gets the very answer a wrong one gets.
+    answers.push(await from('198.51.100.66', PASSWORD));
+    for (const res of answers) {
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: { code: 'unauthenticated', message: 'Wrong username or password.' } });
+      expect(res.headers['retry-after']).toBeUndefined();
     }
-    const fifth = await request(app).post('/api/v1/auth/login').send({ username: 'locky', password: 'guess number 5' });
-    expect(fifth.status).toBe(429);
-    const until = new Date(clock.getTime() + 15 * 60_000).toISOString();
-    expect(errorOf(fifth)).toMatchObject({ code: 'account-locked', details: { until } });
-    const right = await request(app).post('/api/v1/auth/login').send({ username: 'locky', password: PASSWORD });
-    expect(right.status).toBe(429);
-    expect(right.headers['retry-after']).toBe('900');
-    expect(errorOf(right).code).toBe('account-locked');
-
+    // The real official, from their own address, logs in at once.
+    const real = await from('192.0.2.10', PASSWORD);
+    expect(real.status).toBe(200);
     const audit = await auditSince(before);
-    expect(audit.filter((r) => r.action === 'auth.locked')).toEqual([
-      { actor: 'locky', action: 'auth.locked', detail: { until, failures: 5 } },
+    expect(audit.filter((r) => r.action === 'auth.login_failed').map((r) => r.detail.reason)).toEqual([
+      ...Array<string>(DEFAULT_LOGIN_POLICY.freeFailures + 1).fill('wrong-password'),
+      ...Array<string>(8 - DEFAULT_LOGIN_POLICY.freeFailures - 1 + 1).fill('backing-off'),
     ]);
-    expect(audit.filter((r) => r.action === 'auth.login_failed')).toHaveLength(6);
-
-    clock = new Date(clock.getTime() + 15 * 60_000);
-    await loginAs('locky');
+    expect(audit.filter((r) => r.action === 'auth.login_failed').every((r) => r.detail.client === '198.51.100.66')).toBe(true);
+    expect(audit.at(-1)).toMatchObject({ actor: 'locky', action: 'auth.login', detail: { client: '192.0.2.10' } });
   });
 
   it('limits failed logins per client address', async () => {
@@ -271,7 +279,7 @@ const ROUTES: readonly RouteCase[] = [
     method: 'post',
     path: `/api/v1/admin/elections/${A}/credentials`,
     role: 'admin',
-    body: { entries: voters.map((v) => ({ credentialHash: v.credential, station: v.station })) },
+    body: { entries: voters.map((v) => ({ credentialHash: v.credentialHash, station: v.station })) },
   },
   { method: 'post', path: `/api/v1/admin/elections/${A}/stations/ST-00001/enrolment-token`, role: 'admin' },
   { method: 'post', path: `/api/v1/admin/elections/${A}/stations/ST-00001/revoke`, role: 'admin' },
@@ -432,19 +440,27 @@ describe('the election lifecycle', () => {
 });
 
 describe('running an election: credentials, enrolment, sync health, certification', () => {
-  const sent = new Map<number, BatchMessage>();
+  const sent = new Map<number, { signed: SignedBatch; message: BatchMessage }>();
 
-  function batch(sequence: number, previous: Sha256Hex | null, envelopes: Envelope[]): BatchMessage {
+  function batch(
+    sequence: number,
+    previous: Sha256Hex | null,
+    envelopes: Envelope[],
+  ): { signed: SignedBatch; message: BatchMessage; batchHash: Sha256Hex } {
     const signed = signBatch(
-      { election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, envelopes },
+      { election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, final: false, envelopes },
       keys.privateKeyPem,
     );
-    return { batchHash: batchHash(signed.body), batch: signed };
+    const hash = batchHash(signed.header);
+    return {
+      signed,
+      batchHash: hash,
+      message: { election: A, station: 'ST-00001' as StationId, sequence, batchHash: hash, receivedAtMs: Date.now(), envelopes },
+    };
   }
 
   it('loads credentials only for the election’s stations, once per credential', async () => {
-    expect((await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/state`, { state: 'open' })).status).toBe(200);
-    const entries = voters.map((v) => ({ credentialHash: v.credential, station: v.station }));
+    const entries = voters.map((v) => ({ credentialHash: v.credentialHash, station: v.station }));
 
     const before = await snapshot();
     const foreign = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
@@ -468,7 +484,7 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     expect(await dedup.isLoaded(A)).toBe(true);
 
     const moved = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
-      entries: [{ credentialHash: voters[0]?.credential, station: 'ST-00003' }],
+      entries: [{ credentialHash: voters[0]?.credentialHash, station: 'ST-00003' }],
     });
     expect(moved.status).toBe(409);
     expect(errorOf(moved)).toMatchObject({
@@ -493,6 +509,21 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       code: 'invalid-request',
       details: [{ path: 'entries', message: `send at most ${MAX_CREDENTIALS_PER_REQUEST} entries per request` }],
     });
+  });
+
+  it('freezes the credentials once the election opens: loading or generating more is a 409, and nothing is added', async () => {
+    expect((await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/state`, { state: 'open' })).status).toBe(200);
+    const before = await snapshot();
+    // The audit's attack: one more voter (or a second card for one) slipped in during the vote.
+    const extra = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials`, {
+      entries: [{ credentialHash: 'c'.repeat(64), station: 'ST-00001' }],
+    });
+    expect(extra.status).toBe(409);
+    expect(errorOf(extra)).toMatchObject({ code: 'not-editable', details: { state: 'open', reason: 'credentials-frozen' } });
+    const job = await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/credentials/jobs`);
+    expect(job.status).toBe(409);
+    expect(errorOf(job)).toMatchObject({ code: 'not-editable', details: { state: 'open', reason: 'credentials-frozen' } });
+    expect(await snapshot()).toEqual(before);
   });
 
   it('issues an enrolment token once, enrols the station with it, and revokes a station', async () => {
@@ -553,12 +584,12 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       [at1[2], at1[0]].map((v) => envelopeFor(election, v!)),
     );
     for (const m of [first, third]) {
-      const res = await request(app).post('/api/v1/sync/batches').send(m.batch);
+      const res = await request(app).post('/api/v1/sync/batches').send(m.signed);
       expect(res.status).toBe(202);
-      sent.set(m.batch.body.sequence, m);
+      sent.set(m.signed.header.sequence, m);
     }
     const equivocation = batch(1, null, [envelopeFor(election, at1[3]!)]);
-    expect(errorOf(await request(app).post('/api/v1/sync/batches').send(equivocation.batch)).code).toBe('sequence-conflict');
+    expect(errorOf(await request(app).post('/api/v1/sync/batches').send(equivocation.signed)).code).toBe('sequence-conflict');
 
     const res = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/stations`);
     expect(res.status).toBe(200);
@@ -616,8 +647,8 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     });
 
     // The validator processes what arrived; the gap remains.
-    const deps = { db, dedup, elections: ctx.elections };
-    for (const m of sent.values()) await processBatch(deps, election, m);
+    const deps = { db, dedup, elections: ctx.elections, pipelineKey: ctx.pipelineKey };
+    for (const m of sent.values()) await processBatch(deps, election, m.message);
     const gap = await certify({ state: 'certified' });
     expect(errorOf(gap)).toMatchObject({
       code: 'batches-pending',
@@ -690,11 +721,22 @@ describe('officials and the audit log', () => {
       details: [{ path: 'password', message: 'a password needs at least 12 characters' }],
     });
     expect(JSON.stringify(weak.body)).not.toContain('short');
+    // The audit's password: long enough, but on every list of common passwords.
+    const common = await as(agents.admin, 'post', '/api/v1/admin/officials', {
+      username: 'newbie',
+      password: 'password1234',
+      role: 'official',
+    });
+    expect(common.status).toBe(400);
+    expect(errorOf(common)).toMatchObject({
+      code: 'invalid-request',
+      details: [{ path: 'password', message: 'this password is on a list of common passwords: choose another' }],
+    });
     expect(await snapshot()).toEqual(before);
 
     const created = await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: PASSWORD, role: 'official' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ username: 'newbie', role: 'official', failedLogins: 0, lockedUntil: null });
+    expect(created.body).toMatchObject({ username: 'newbie', role: 'official', failedLogins: 0, lockedUntil: null, disabledAt: null });
     expect(
       errorOf(await as(agents.admin, 'post', '/api/v1/admin/officials', { username: 'newbie', password: PASSWORD, role: 'admin' })).code,
     ).toBe('official-exists');
@@ -711,7 +753,7 @@ describe('officials and the audit log', () => {
     expect(JSON.stringify(list.body)).not.toContain('scrypt');
     expect((await auditSince(before.audit)).map((r) => [r.actor, r.action, r.detail])).toEqual([
       ['admin-one', 'official.created', { username: 'newbie', role: 'official' }],
-      ['newbie', 'auth.login', { role: 'official' }],
+      ['newbie', 'auth.login', { role: 'official', client: 'loopback' }],
     ]);
   });
 
@@ -726,4 +768,98 @@ describe('officials and the audit log', () => {
     expect(Math.max(...older.map((e) => e.id))).toBeLessThan(Math.min(...page.entries.map((e) => e.id)));
     expect(errorOf(await as(agents.official, 'get', '/api/v1/admin/audit?limit=100000')).code).toBe('invalid-request');
   });
+
+  it('lets an admin disable an official (their session ends, their logins are refused like any other) and enable them again, audited', async () => {
+    unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: 'leaving', password: PASSWORD, role: 'official' })));
+    const leaving = await loginAs('leaving');
+    expect((await as(leaving, 'get', '/api/v1/auth/me')).status).toBe(200);
+    const before = await lastAuditId();
+
+    const disabled = await as(agents.admin, 'post', '/api/v1/admin/officials/leaving/disable');
+    expect(disabled.status).toBe(200);
+    expect(disabled.body).toEqual({ username: 'leaving', disabledAt: clock.toISOString(), changed: true, sessionsEnded: 1 });
+    // The open session is over at once, and the right password opens none.
+    expect(errorOf(await as(leaving, 'get', '/api/v1/auth/me')).code).toBe('unauthenticated');
+    const refused = await request(app).post('/api/v1/auth/login').send({ username: 'leaving', password: PASSWORD });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: { code: 'unauthenticated', message: 'Wrong username or password.' } });
+    const listed = (await as(agents.admin, 'get', '/api/v1/admin/officials')).body as {
+      officials: { username: string; disabledAt: string | null }[];
+    };
+    expect(listed.officials.find((o) => o.username === 'leaving')?.disabledAt).toBe(clock.toISOString());
+
+    const self = await as(agents.admin, 'post', '/api/v1/admin/officials/admin-one/disable');
+    expect(self.status).toBe(400);
+    expect(errorOf(self).code).toBe('invalid-request');
+    expect(errorOf(await as(agents.admin, 'post', '/api/v1/admin/officials/nobody-here/disable')).code).toBe('unknown-official');
+
+    const enabled = await as(agents.admin, 'post', '/api/v1/admin/officials/leaving/enable');
+    expect(enabled.body).toEqual({ username: 'leaving', disabledAt: null, changed: true, sessionsEnded: 0 });
+    await loginAs('leaving');
+    expect((await auditSince(before)).map((r) => [r.actor, r.action, r.detail])).toEqual([
+      ['admin-one', 'official.disabled', { username: 'leaving', changed: true, sessionsEnded: 1 }],
+      ['leaving', 'auth.login_failed', { reason: 'disabled', client: 'loopback', failures: 1 }],
+      ['admin-one', 'official.enabled', { username: 'leaving', changed: true }],
+      ['leaving', 'auth.login', { role: 'official', client: 'loopback' }],
+    ]);
+  });
+});
+
+describe('station kits', () => {
+  it('name PUBLIC_URL (or the loopback address the API listens on) as the central URL, never the request’s Host header', async () => {
+    const C = 'kit-url';
+    const definition = syntheticElectionJson({ ridings: 1, stations: 1, voters: 10, id: C });
+    expect((await as(agents.admin, 'post', '/api/v1/admin/elections', definition)).status).toBe(201);
+    const station = unwrap(parseElection(definition)).stations[0]?.id ?? '';
+    const started = await as(agents.admin, 'post', `/api/v1/admin/elections/${C}/credentials/jobs`);
+    expect(started.status).toBe(202);
+    for (let i = 0; i < 600; i += 1) {
+      const latest = await as(agents.admin, 'get', `/api/v1/admin/elections/${C}/credentials/jobs/latest`);
+      const phase = (latest.body as { job: { phase: string } | null }).job?.phase;
+      if (phase === 'done') break;
+      expect(phase).not.toBe('failed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const pollWorkers = [
+      { name: 'Alice', pin: '482916' },
+      { name: 'Bob', pin: '730155' },
+    ];
+    const kitUrl = async (on: Express) => {
+      const admin = await loginAs('admin-one', PASSWORD, on);
+      const res = await request(on)
+        .post(`/api/v1/admin/elections/${C}/stations/${station}/kit`)
+        .set('Cookie', admin.cookie)
+        .set('x-csrf-token', admin.csrf)
+        // The audit's attack: a Host header of the attacker's choosing.
+        .set('Host', 'central.attacker.example')
+        .set('X-Forwarded-Host', 'central.attacker.example')
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => {
+            done(null, Buffer.concat(chunks));
+          });
+        })
+        .send({ pollWorkers });
+      if (res.status !== 200) return { status: res.status, body: JSON.parse((res.body as Buffer).toString('utf8')) as unknown };
+      const dir = mkdtempSync(join(tmpdir(), 'scrutin-kit-url-'));
+      try {
+        writeFileSync(join(dir, 'kit.tar'), res.body as Buffer);
+        const kit = JSON.parse(execFileSync('tar', ['-xOf', 'kit.tar', `${station}/kit.json`], { cwd: dir, encoding: 'utf8' })) as {
+          centralUrl: string;
+        };
+        return { status: 200, centralUrl: kit.centralUrl };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const configured = await kitUrl(createApp({ ...ctx, config: { ...ctx.config, publicUrl: 'https://elections.example.org' } }));
+    expect(configured).toEqual({ status: 200, centralUrl: 'https://elections.example.org' });
+    const local = await kitUrl(app);
+    expect(local.status).toBe(200);
+    expect(local.centralUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const unset = await kitUrl(createApp({ ...ctx, config: { ...ctx.config, host: '0.0.0.0' } }));
+    expect(unset).toMatchObject({ status: 503, body: { error: { code: 'service-unavailable' } } });
+  }, 120_000);
 });

@@ -7,7 +7,7 @@ import type { AppContext } from '../app/context.ts';
 import { acceptsCredentials, changeElectionState } from '../elections/lifecycle.ts';
 import { credentialProblems, storedElsewhere } from '../credentials/load_checks.ts';
 import { insideTransaction } from '../db/database.ts';
-import { electionExists, electionState, loadCredentials, saveElection } from '../elections/store.ts';
+import { electionExists, electionState, loadDraftCredentials, saveElection } from '../elections/store.ts';
 import { listAudit, recordAudit, UNKNOWN_ACTOR } from '../officials/audit.ts';
 import { clearSessionCookie, createAuth, sessionOf, setSessionCookie } from '../officials/auth.ts';
 import { alertPage, rejections, stationHealth } from '../officials/monitoring.ts';
@@ -15,8 +15,10 @@ import { DEFAULT_LOGIN_POLICY, login, logout } from '../officials/sessions.ts';
 import { createOfficial, listOfficials } from '../officials/users.ts';
 import { recountFromBallots } from '../results/tally_store.ts';
 import { issueEnrolmentToken, revokeEnrolment } from '../sync/enrolment.ts';
+import { clientKey } from './client_address.ts';
 import { ApiError, requireJson } from './errors.ts';
 import {
+  credentialsFrozen,
   electionIdOf,
   electionOf,
   jsonIfAnyBody,
@@ -38,10 +40,17 @@ import {
  * call and answer.
  */
 
-/** Failed logins allowed per client address and window, on top of the per-account lockout. */
+/**
+ * Failed logins allowed per client (all officials together) and window, on top of the
+ * per-(official, client) back-off. Clients are counted by `clientKey`: all loopback addresses
+ * are one client, an IPv6 client is its /64.
+ */
 export const LOGIN_RATE_LIMIT = { windowMs: 15 * 60_000, limit: 20 } as const;
 /** About 100 bytes an entry, with room to spare. */
 const CREDENTIALS_BODY_BYTES = 8 * 1024 * 1024;
+
+/** The one answer of every refused login: unknown official, wrong password, backing off, disabled. */
+export const LOGIN_REFUSED = 'Wrong username or password.';
 
 export function officialsRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -60,6 +69,9 @@ export function officialsRoutes(ctx: AppContext): Router {
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    keyGenerator: (req) => clientKey(req.ip),
+    // clientKey already folds IPv6 into /64s (and loopback into one client).
+    validate: { keyGeneratorIpFallback: false },
     handler: (_req, _res, next) => {
       next(new ApiError('rate-limited', 'Too many failed logins from this address. Wait a few minutes and try again.'));
     },
@@ -69,10 +81,11 @@ export function officialsRoutes(ctx: AppContext): Router {
 
   mount(router, auth, API.login, loginLimiter, ...body, async (req, res) => {
     const request = parse(API.login.body, req.body, 'Send {"username", "password"}.');
-    const result = await login(db, request, ctx.now(), policy);
+    const client = clientKey(req.ip);
+    const result = await login(db, request, ctx.now(), client, policy);
     if (result.ok) {
       const session = result.value;
-      await recordAudit(db, session.username, 'auth.login', { role: session.role });
+      await recordAudit(db, session.username, 'auth.login', { role: session.role, client });
       ctx.log('official.login', { username: session.username, role: session.role });
       setSessionCookie(req, res, session.token, session.expiresAt);
       res.json({
@@ -83,27 +96,17 @@ export function officialsRoutes(ctx: AppContext): Router {
       } satisfies ResponseOf<typeof API.login>);
       return;
     }
-    const failure = result.error;
-    switch (failure.kind) {
-      case 'invalid-credentials': {
-        const actor = failure.known ? request.username : UNKNOWN_ACTOR;
-        await recordAudit(db, actor, 'auth.login_failed', { reason: 'invalid-credentials' });
-        ctx.log('official.login_failed', { username: actor, reason: 'invalid-credentials' });
-        throw new ApiError('unauthenticated', 'Wrong username or password.');
-      }
-      case 'locked': {
-        if (failure.now) {
-          await recordAudit(db, failure.username, 'auth.locked', { until: failure.until, failures: policy.maxFailures });
-          ctx.log('official.locked', { username: failure.username, until: failure.until });
-        }
-        await recordAudit(db, failure.username, 'auth.login_failed', { reason: 'locked' });
-        ctx.log('official.login_failed', { username: failure.username, reason: 'locked' });
-        res.set('retry-after', String(Math.max(1, Math.ceil((Date.parse(failure.until) - ctx.now().getTime()) / 1000))));
-        throw new ApiError('account-locked', `Too many failed logins: this account is locked until ${failure.until}.`, {
-          until: failure.until,
-        });
-      }
-    }
+    // The reason goes to the audit log and the server's log; the client gets one answer.
+    const { reason, username, failures, waitUntil } = result.error;
+    const actor = username ?? UNKNOWN_ACTOR;
+    await recordAudit(db, actor, 'auth.login_failed', {
+      reason,
+      client,
+      ...(username === undefined ? {} : { failures }),
+      ...(waitUntil === undefined ? {} : { waitUntil }),
+    });
+    ctx.log('official.login_failed', { username: actor, reason, failures, ...(waitUntil === undefined ? {} : { waitUntil }) });
+    throw new ApiError('unauthenticated', LOGIN_REFUSED);
   });
 
   mount(router, auth, API.logout, ...optionalBody, async (req, res) => {
@@ -214,11 +217,7 @@ export function officialsRoutes(ctx: AppContext): Router {
     const request = parse(API.loadCredentials.body, req.body, 'Send {"entries": [{"credentialHash", "station"}, ...]}.');
     const state = await electionState(db, election.id);
     if (state === undefined) throw unknownElection(election.id);
-    if (!acceptsCredentials(state)) {
-      throw new ApiError('not-editable', `Election ${election.id} is ${state}: credentials can be loaded only while it is draft or open.`, {
-        state,
-      });
-    }
+    if (!acceptsCredentials(state)) throw credentialsFrozen(election.id, state);
     const problems = credentialProblems(election, request.entries);
     if (problems.length > 0) {
       throw new ApiError(
@@ -236,12 +235,14 @@ export function officialsRoutes(ctx: AppContext): Router {
       );
     }
     ctx.log('credentials.load.started', { election: election.id, entries: request.entries.length });
-    const loaded = await loadCredentials(
+    const result = await loadDraftCredentials(
       db,
       ctx.services.dedup,
       election.id,
       request.entries.map((e) => ({ credential: e.credentialHash, station: e.station })),
     );
+    if (!result.ok) throw credentialsFrozen(election.id, result.error.state);
+    const loaded = result.value;
     const stations = new Set(request.entries.map((e) => e.station)).size;
     await recordAudit(db, actor, 'credentials.loaded', { election: election.id, entries: loaded, stations });
     ctx.log('credentials.load.finished', { election: election.id, entries: loaded, stations });
@@ -304,7 +305,17 @@ export function officialsRoutes(ctx: AppContext): Router {
       if (result.ok) await recordAudit(tx, actor, 'official.created', { username: result.value.username, role: result.value.role });
       return result;
     });
-    if (!created.ok) throw new ApiError('official-exists', `There is already an official named ${created.error.username}.`);
+    if (!created.ok) {
+      const error = created.error;
+      switch (error.kind) {
+        case 'exists':
+          throw new ApiError('official-exists', `There is already an official named ${error.username}.`);
+        case 'common-password':
+          throw new ApiError('invalid-request', `The request is not valid (1 problem(s)): ${error.problem}.`, [
+            { path: 'password', message: error.problem },
+          ]);
+      }
+    }
     ctx.log('official.created', { username: created.value.username, role: created.value.role, by: actor });
     res.status(201).json(created.value satisfies ResponseOf<typeof API.createOfficial>);
   });

@@ -6,13 +6,14 @@ import { startCentral, startWorker } from '../central.ts';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Start the central API (with an in-process validator in embedded mode).')
+    .description('Start the central API (with an in-process validator in embedded mode); /metrics and /readyz on METRICS_PORT, if set.')
     .option('--port <port>', 'port to listen on (overrides PORT)')
     .option('--with-validator', 'also run a validator in this process', false)
     .action(async (options: { port?: string; withValidator: boolean }) => {
       const config = configOrExit({ ...process.env, ...(options.port === undefined ? {} : { PORT: options.port }) });
       const central = await startCentral(config, { withValidator: options.withValidator });
       console.log(`Scrutin central API on ${central.url} (${central.ctx.services.mode} mode)`);
+      if (central.metricsUrl !== undefined) console.log(`Metrics and probes on ${central.metricsUrl}`);
       stopOnSignal(() => central.stop());
     });
 

@@ -49,8 +49,9 @@ export function registerSimulate(program: Command): void {
         const admin = new AdminClient(o.url);
         await admin.login(o.adminUser, password);
         await admin.loadElection(plan.election);
-        await admin.setState(plan.election.id, 'open');
+        // Credentials are frozen once the election opens: load them first.
         await admin.loadCredentials(plan.election.id, plan.credentials);
+        await admin.setState(plan.election.id, 'open');
         const clients = new Map<string, StationClient>();
         for (const s of plan.election.stations) {
           const client = new StationClient(o.url, plan.election.id, s.id);

@@ -5,11 +5,12 @@ import { loadConfig, type Config } from '../config.ts';
 import { migrate, pgliteDatabase, postgresDatabase, type Database } from '../db/database.ts';
 import { recordAudit } from '../officials/audit.ts';
 import { NewOfficialSchema, RoleSchema, ROLES, UsernameSchema, type Role } from '@scrutin/shared/api';
-import { createOfficial } from '../officials/users.ts';
+import { createOfficial, disableOfficial, enableOfficial } from '../officials/users.ts';
 
 /**
- * `scrutin users add`: creates an official's account directly in the database — how the
- * first admin comes to exist. It reads the same environment as the server (DATABASE_URL,
+ * `scrutin users add | disable | enable`: officials' accounts directly in the database — how
+ * the first admin comes to exist, and how an admin account is disabled when no other admin
+ * can do it from the console. It reads the same environment as the server (DATABASE_URL,
  * AMQP_URL and REDIS_URL, or SCRUTIN_DATA_DIR in embedded mode) and applies pending
  * migrations first. The password never appears on the command line (where `ps` and shell
  * history would keep it): it is read from standard input or typed at a prompt without echo.
@@ -34,6 +35,58 @@ export function registerUsers(program: Command): void {
       const message = await addUser(options);
       if (message !== undefined) fail(message);
     });
+
+  users
+    .command('disable')
+    .description('disable an official: no login, and every session of theirs ends now (audited)')
+    .requiredOption('--username <name>', 'the official to disable')
+    .action(async (options: { readonly username: string }) => {
+      const message = await setDisabled(options.username, true);
+      if (message !== undefined) fail(message);
+    });
+
+  users
+    .command('enable')
+    .description('enable a disabled official again (audited)')
+    .requiredOption('--username <name>', 'the official to enable')
+    .action(async (options: { readonly username: string }) => {
+      const message = await setDisabled(options.username, false);
+      if (message !== undefined) fail(message);
+    });
+}
+
+/** Disables or enables the official; returns an error message, or undefined when done. */
+async function setDisabled(name: string, disable: boolean): Promise<string | undefined> {
+  const config = loadConfig(process.env);
+  if (!config.ok) return config.error;
+  if (config.value.services === null && config.value.dataDir === undefined) {
+    return 'no database to write to: set DATABASE_URL (with AMQP_URL and REDIS_URL) or, in embedded mode, SCRUTIN_DATA_DIR';
+  }
+  const username = UsernameSchema.safeParse(name);
+  if (!username.success) return `there is no official named ${name}`;
+  const db = await openDatabase(config.value);
+  try {
+    await migrate(db);
+    const outcome = await db.transaction(async (tx) => {
+      const result = disable ? await disableOfficial(tx, username.data, new Date()) : await enableOfficial(tx, username.data);
+      if (result.ok)
+        await recordAudit(tx, cliActor(), disable ? 'official.disabled' : 'official.enabled', {
+          username: username.data,
+          changed: result.value.changed,
+          ...(disable ? { sessionsEnded: result.value.sessionsEnded } : {}),
+          via: 'cli',
+        });
+      return result;
+    });
+    if (!outcome.ok) return `there is no official named ${username.data}`;
+    const { changed, sessionsEnded } = outcome.value;
+    if (!changed) console.log(`official ${username.data} was already ${disable ? 'disabled' : 'enabled'}`);
+    else if (disable) console.log(`disabled official ${username.data} (${sessionsEnded} session(s) ended)`);
+    else console.log(`enabled official ${username.data}`);
+    return undefined;
+  } finally {
+    await db.close();
+  }
 }
 
 /** Adds the official; returns an error message, or undefined when done. */
@@ -65,7 +118,15 @@ async function addUser(options: AddOptions): Promise<string | undefined> {
         await recordAudit(tx, cliActor(), 'official.created', { username: result.value.username, role: result.value.role, via: 'cli' });
       return result;
     });
-    if (!created.ok) return `there is already an official named ${created.error.username}`;
+    if (!created.ok) {
+      const error = created.error;
+      switch (error.kind) {
+        case 'exists':
+          return `there is already an official named ${error.username}`;
+        case 'common-password':
+          return `cannot add this official:\npassword: ${error.problem}`;
+      }
+    }
     console.log(`added official ${created.value.username} (${created.value.role})`);
     return undefined;
   } finally {

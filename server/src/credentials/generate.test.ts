@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  credentialHash,
+  cardCredentialHash,
+  kdfOf,
   parseNas,
   parseVoterCode,
   sampleElection,
@@ -48,7 +49,7 @@ function readCards(election: ElectionDefinition, dir: string, manifest: Credenti
       expect([stationId, riding]).toEqual([station.id, station.riding]);
       const nas = unwrap(parseNas(nasText!));
       const code = unwrap(parseVoterCode(codeText!));
-      cards.push({ nas, code, station: station.id, hash: credentialHash(election.id, nas, code) });
+      cards.push({ nas, code, station: station.id, hash: cardCredentialHash(election.id, nas, code, kdfOf(election)) });
     }
   }
   return cards;

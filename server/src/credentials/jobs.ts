@@ -6,7 +6,7 @@ import type { ElectionDefinition, ElectionId, StationId } from '@scrutin/shared'
 import type { CredentialJobPhase } from '@scrutin/shared/api';
 import type { Database } from '../db/database.ts';
 import type { EventLogger } from '../logger.ts';
-import { loadCredentials } from '../elections/store.ts';
+import { loadDraftCredentials } from '../elections/store.ts';
 import type { DedupStore } from '../pipeline/dedup.ts';
 import { describeGenerateCredentialsError, generateCredentials } from './generate.ts';
 import { readCentralFile } from './central_file.ts';
@@ -112,7 +112,7 @@ export class CredentialJobs {
       });
       if (!generated.ok) throw new Error(describeGenerateCredentialsError(generated.error));
       this.update(job, { phase: 'loading' });
-      const loaded = await loadCredentials(
+      const loaded = await loadDraftCredentials(
         this.deps.db,
         this.deps.dedup,
         election.id,
@@ -121,8 +121,9 @@ export class CredentialJobs {
           this.update(job, { loadedVoters: n });
         },
       );
-      this.update(job, { phase: 'done', loadedVoters: loaded, finishedAt: this.deps.now().toISOString() });
-      this.deps.log('credentials.job.finished', { election: election.id, job: job.view.id, outcome: 'done', voters: loaded });
+      if (!loaded.ok) throw new Error(`credentials are frozen: election ${election.id} is ${loaded.error.state} (opened during the job)`);
+      this.update(job, { phase: 'done', loadedVoters: loaded.value, finishedAt: this.deps.now().toISOString() });
+      this.deps.log('credentials.job.finished', { election: election.id, job: job.view.id, outcome: 'done', voters: loaded.value });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.update(job, { phase: 'failed', error: message, finishedAt: this.deps.now().toISOString() });

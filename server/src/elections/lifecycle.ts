@@ -10,9 +10,12 @@ import { setElectionState } from './store.ts';
  * every enrolled station's count is complete, unless an admin overrides with a reason.
  */
 
-/** Credentials may be loaded or generated while an election is draft or open. */
+/**
+ * Credentials may be loaded or generated only while an election is a draft: they are frozen
+ * once it opens, so nobody can add a voter (or a second card for one) during the vote.
+ */
 export function acceptsCredentials(state: ElectionState): boolean {
-  return state === 'draft' || state === 'open';
+  return state === 'draft';
 }
 
 export type StateChangeError =
@@ -67,13 +70,13 @@ export async function changeElectionState(
 export async function pendingStations(db: Queryable, election: ElectionId): Promise<PendingStation[]> {
   const { rows } = await db.query<PendingStation & { readonly station: StationId }>(
     `SELECT b.station_id AS station,
-            (count(*) FILTER (WHERE b.status = 'received'))::int AS unprocessed,
+            (count(*) FILTER (WHERE b.status <> 'processed'))::int AS unprocessed,
             (max(b.sequence) - count(*))::int AS missing
        FROM batches b
        JOIN stations s ON s.election_id = b.election_id AND s.station_id = b.station_id
       WHERE b.election_id = $1 AND s.enrolled_at IS NOT NULL
       GROUP BY b.station_id
-     HAVING count(*) FILTER (WHERE b.status = 'received') > 0 OR max(b.sequence) > count(*)
+     HAVING count(*) FILTER (WHERE b.status <> 'processed') > 0 OR max(b.sequence) > count(*)
       ORDER BY b.station_id`,
     [election],
   );

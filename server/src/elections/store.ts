@@ -96,7 +96,8 @@ const CHUNK = 20_000;
 /**
  * Loads valid credentials into Postgres (the source of truth) and Redis, in chunks of
  * 20,000 rows with one multi-row statement each; loading the same file again changes
- * nothing. Returns how many entries were read.
+ * nothing. Returns how many entries were read. The low-level load (fixtures, benchmarks):
+ * the officials' API and credential jobs use `loadDraftCredentials`, which honours the freeze.
  */
 export async function loadCredentials(
   db: Database,
@@ -105,45 +106,105 @@ export async function loadCredentials(
   entries: AsyncIterable<CredentialEntry> | Iterable<CredentialEntry>,
   onProgress: (loaded: number) => void = () => undefined,
 ): Promise<number> {
+  const loaded = await loadChunks(db, dedup, election, entries, onProgress, false);
+  if (!loaded.ok) throw new Error(`unreachable: an unguarded load refused (${loaded.error.state})`);
+  return loaded.value;
+}
+
+/** Credentials are frozen once the election opens: nothing more is loaded after that. */
+export interface CredentialsFrozen {
+  readonly kind: 'credentials-frozen';
+  readonly state: ElectionState | 'unknown';
+}
+
+/**
+ * `loadCredentials` while the election is a draft, and only then: each chunk is written in a
+ * transaction that holds the election's row (FOR SHARE), so it cannot interleave with the
+ * election being opened (which takes the row FOR UPDATE). An election opened during a long
+ * load stops it at the next chunk with `credentials-frozen`.
+ */
+export function loadDraftCredentials(
+  db: Database,
+  dedup: DedupStore,
+  election: ElectionId,
+  entries: AsyncIterable<CredentialEntry> | Iterable<CredentialEntry>,
+  onProgress: (loaded: number) => void = () => undefined,
+): Promise<Result<number, CredentialsFrozen>> {
+  return loadChunks(db, dedup, election, entries, onProgress, true);
+}
+
+async function loadChunks(
+  db: Database,
+  dedup: DedupStore,
+  election: ElectionId,
+  entries: AsyncIterable<CredentialEntry> | Iterable<CredentialEntry>,
+  onProgress: (loaded: number) => void,
+  onlyWhileDraft: boolean,
+): Promise<Result<number, CredentialsFrozen>> {
   let chunk: CredentialEntry[] = [];
   let total = 0;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    await db.query(
+  const insert = (q: Queryable, rows: readonly CredentialEntry[]) =>
+    q.query(
       `INSERT INTO credentials (election_id, credential_hash, station_id)
        SELECT $1, decode(h, 'hex'), s FROM unnest($2::text[], $3::text[]) AS c(h, s)
        ON CONFLICT DO NOTHING`,
-      [election, chunk.map((e) => e.credential), chunk.map((e) => e.station)],
+      [election, rows.map((e) => e.credential), rows.map((e) => e.station)],
     );
-    await dedup.addCredentials(election, chunk);
-    total += chunk.length;
+  const flush = async (): Promise<CredentialsFrozen | undefined> => {
+    if (chunk.length === 0) return undefined;
+    const rows = chunk;
+    if (onlyWhileDraft) {
+      const frozen = await db.transaction(async (tx) => {
+        const { rows: found } = await tx.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1 FOR SHARE', [election]);
+        const state = found[0]?.state;
+        if (state !== 'draft') return { kind: 'credentials-frozen', state: state ?? 'unknown' } as const;
+        await insert(tx, rows);
+        return undefined;
+      });
+      if (frozen !== undefined) return frozen;
+    } else {
+      await insert(db, rows);
+    }
+    await dedup.addCredentials(election, rows);
+    total += rows.length;
     onProgress(total);
     chunk = [];
+    return undefined;
   };
   for await (const entry of entries) {
     chunk.push(entry);
-    if (chunk.length >= CHUNK) await flush();
+    if (chunk.length >= CHUNK) {
+      const frozen = await flush();
+      if (frozen !== undefined) return err(frozen);
+    }
   }
-  await flush();
+  const frozen = await flush();
+  if (frozen !== undefined) return err(frozen);
   // Fresh statistics, so the planner knows the table's size from the first batch on; and the
   // visibility map and hint bits set now, so the validator's probes are index-only scans
   // (migration 0003) that neither read nor dirty the table's pages during the election.
   await db.query('VACUUM (ANALYZE) credentials');
   await dedup.setLoaded(election);
-  return total;
+  return ok(total);
 }
 
 /**
  * Rebuilds the Redis fast path from Postgres after Redis lost its data: every valid
- * credential, then every recorded use with the batch that made it. Keyset pagination keeps
- * memory flat.
+ * credential, then every recorded use. Postgres does not know which batch made a use (it keeps
+ * no link between a credential and its batch, docs/threat-model.md), and needs not: a use in
+ * Postgres belongs to a committed batch, which is never checked against Redis again, so the
+ * rebuilt mark names no batch (COMMITTED_USE) and answers "duplicate" to every batch. Keyset
+ * pagination keeps memory flat.
  */
+/** The batch a rebuilt use mark names: none (all zeros, which no batch hash is). */
+export const COMMITTED_USE = '0'.repeat(64) as Sha256Hex;
+
 export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: ElectionId): Promise<number> {
   let after = '';
   let total = 0;
   for (;;) {
-    const { rows } = await db.query<{ h: CredentialHash; station: StationId; batch: Sha256Hex | null }>(
-      `SELECT encode(c.credential_hash, 'hex') AS h, c.station_id AS station, encode(u.batch_hash, 'hex') AS batch
+    const { rows } = await db.query<{ h: CredentialHash; station: StationId; used: boolean }>(
+      `SELECT encode(c.credential_hash, 'hex') AS h, c.station_id AS station, u.credential_hash IS NOT NULL AS used
          FROM credentials c
          LEFT JOIN credential_uses u ON u.election_id = c.election_id AND u.credential_hash = c.credential_hash
         WHERE c.election_id = $1 AND c.credential_hash > decode($2, 'hex')
@@ -156,7 +217,7 @@ export async function rebuildDedup(db: Queryable, dedup: DedupStore, election: E
       election,
       rows.map((r) => ({ credential: r.h, station: r.station })),
     );
-    const used = rows.flatMap((r) => (r.batch === null ? [] : [{ credential: r.h, station: r.station, batchHash: r.batch }]));
+    const used = rows.flatMap((r) => (r.used ? [{ credential: r.h, station: r.station, batchHash: COMMITTED_USE }] : []));
     if (used.length > 0) await dedup.markUsed(election, used);
     total += rows.length;
     after = rows.at(-1)?.h ?? after;

@@ -97,9 +97,9 @@ let worker: Worker;
 let exported: Set<string>;
 
 beforeAll(async () => {
-  t = await startTestCentral();
+  t = await startTestCentral({ env: { METRICS_PORT: '0' } });
   worker = await startWorker({ ...t.config, metricsPort: 0, host: '127.0.0.1' });
-  const api = await (await fetch(`${t.central.url}/metrics`)).text();
+  const api = await (await fetch(`${t.central.metricsUrl ?? ''}/metrics`)).text();
   const validator = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
   exported = new Set([...exposed(api), ...exposed(validator)]);
 }, 60_000);

@@ -104,7 +104,8 @@ async function eventually<T>(what: string, read: () => Promise<T>, check: (value
 }
 
 beforeAll(async () => {
-  t = await startTestCentral();
+  // The API's /metrics is on its admin listener only (METRICS_PORT), as in the deployments.
+  t = await startTestCentral({ env: { METRICS_PORT: '0' } });
   const services = t.config.services;
   if (services === null) throw new Error('the test central runs on the real services');
   env = {
@@ -125,7 +126,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'alerts.yml'), stringify(alertRules));
   writeFileSync(join(dir, 'recording.yml'), readFileSync(join(ROOT, 'deploy/prometheus/rules/recording.yml')));
   const real = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string }[] };
-  const api = new URL(t.central.url).host;
+  const api = new URL(t.central.metricsUrl ?? '').host;
   writeFileSync(
     join(dir, 'prometheus.yml'),
     stringify({

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'election.recount',
   'official.role_changed',
   'official.unlocked',
+  'official.disabled',
+  'official.enabled',
   'credentials.generation_started',
   'credentials.cards_downloaded',
   'export.downloaded',

@@ -87,6 +87,15 @@ export function createAuth(deps: AuthDeps): Auth {
   };
 }
 
+/**
+ * The live session a request on a public route carries, if any (reads only, so no CSRF
+ * check): what lets an official see a draft election where the public sees none.
+ */
+export async function optionalSession(deps: AuthDeps, req: Request): Promise<Session | undefined> {
+  const token = sessionCookie(req);
+  return token === undefined ? undefined : authenticate(deps.db, token, deps.now());
+}
+
 function sessionCookie(req: Request): string | undefined {
   const cookies = req.cookies as Readonly<Record<string, unknown>> | undefined;
   const value = cookies?.[SESSION_COOKIE];

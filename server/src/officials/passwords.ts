@@ -4,10 +4,14 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  * Officials' passwords, hashed with scrypt (memory-hard) and a random 16-byte salt per
  * password. The stored string carries its own parameters, in the PHC string format:
  *
- *   $scrypt$ln=15,r=8,p=1$<salt, base64>$<hash, base64>
+ *   $scrypt$ln=17,r=8,p=1$<salt, base64>$<hash, base64>
  *
- * so the cost can be raised later without invalidating the hashes already stored
- * (`needsRehash` says when to re-hash at the next successful login).
+ * so the cost can be raised later without invalidating the hashes already stored: an older
+ * hash (ln=15 before December 2026) still verifies with its own parameters, and
+ * `needsRehash` says to re-hash it at the next successful login.
+ *
+ * Each derivation takes 128 MiB at the default cost, so at most `MAX_CONCURRENT_DERIVATIONS`
+ * run at once (the others queue): a burst of logins cannot exhaust the API's memory.
  */
 
 export interface ScryptParams {
@@ -17,8 +21,12 @@ export interface ScryptParams {
   readonly p: number;
 }
 
-/** N = 2^15, r = 8, p = 1: 32 MiB and roughly 50–100 ms per hash on a server core. */
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { logN: 15, r: 8, p: 1 };
+/**
+ * OWASP's Password Storage Cheat Sheet: N = 2^17, r = 8, p = 1 — 128 MiB and a few hundred
+ * milliseconds per hash on a server core.
+ */
+export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { logN: 17, r: 8, p: 1 };
+export const MAX_CONCURRENT_DERIVATIONS = 2;
 
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
@@ -27,19 +35,31 @@ const MAX_LOG_N = 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
-/** scrypt needs 128 · N · r bytes (plus a little); node's default `maxmem` (32 MiB) is just short at N = 2^15. */
+/** scrypt needs 128 · N · r bytes (plus a little); node's default `maxmem` (32 MiB) is far short at N = 2^17. */
 function maxmem({ logN, r, p }: ScryptParams): number {
   return 128 * 2 ** logN * r + 128 * r * p + 16 * 1024 * 1024;
 }
 
-function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
-  const options: ScryptOptions = { N: 2 ** params.logN, r: params.r, p: params.p, maxmem: maxmem(params) };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, options, (error, key) => {
-      if (error === null) resolve(key);
-      else reject(error);
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
+  if (running >= MAX_CONCURRENT_DERIVATIONS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running += 1;
+  try {
+    const options: ScryptOptions = { N: 2 ** params.logN, r: params.r, p: params.p, maxmem: maxmem(params) };
+    return await new Promise<Buffer>((resolve, reject) => {
+      scrypt(password.normalize('NFC'), salt, length, options, (error, key) => {
+        if (error === null) resolve(key);
+        else reject(error);
+      });
     });
-  });
+  } finally {
+    // Hand the slot straight to the next in line, or free it.
+    const next = waiting.shift();
+    if (next === undefined) running -= 1;
+    else next();
+  }
 }
 
 const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');

@@ -1,4 +1,4 @@
-import type { Sha256Hex } from '@scrutin/shared/node';
+import { credentialHash, type Sha256Hex } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildDedup } from '../elections/store.ts';
 import { compare, fetchResults } from '../simulate/run.ts';
@@ -103,7 +103,7 @@ describe('the pipeline on a Redis Cluster', () => {
     const first = run.plan.stations[0];
     if (first === undefined) throw new Error('no station');
     const registered = new Set(run.plan.credentials.filter((c) => c.station === first.station).map((c) => c.credential));
-    const counted = [...new Set(first.envelopes.map((e) => e.credentialHash).filter((c) => registered.has(c)))].slice(0, 5);
+    const counted = [...new Set(first.envelopes.map((e) => credentialHash(e.credential)).filter((c) => registered.has(c)))].slice(0, 5);
     const verdicts = await dedup.checkAndMark(election, first.station, 'f'.repeat(64) as Sha256Hex, counted);
     expect(verdicts).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
   });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   batchHash,
+  canonicalEnvelopeJson,
+  credentialHash,
   generateStationKeyPair,
   parseElection,
   sampleElection,
   signBatch,
   unwrap,
-  type CredentialHash,
   type Envelope,
   type Sha256Hex,
   type StationId,
@@ -15,11 +16,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { loadCredentials, rebuildDedup, saveElection } from '../elections/store.ts';
-import { envelopeFor, votersOf, type TestVoter } from '../testing/fixtures.ts';
+import { envelopeFor, testVoter, votersOf, type TestVoter } from '../testing/fixtures.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { RedisDedupStore } from './dedup.ts';
-import type { BatchMessage } from './messages.ts';
-import { processBatch } from './validator.ts';
+import { sealBatchMessage, type BatchMessage } from './messages.ts';
+import { handleBatchMessage, processBatch } from './validator.ts';
 import { ElectionCatalogue } from '../elections/catalogue.ts';
 
 const election = sampleElection();
@@ -33,15 +34,27 @@ const voters = votersOf(election, 20);
 const at = (station: string) => voters.filter((v) => v.station === station);
 const sequences = new Map<string, { sequence: number; previous: Sha256Hex | null }>();
 
+const pipelineKey = randomBytes(32);
+
 function message(station: StationId, envelopes: Envelope[]): BatchMessage {
   const chain = sequences.get(station) ?? { sequence: 0, previous: null };
   const batch = signBatch(
-    { election: election.id, station, sequence: chain.sequence + 1, previousBatchHash: chain.previous, envelopes },
+    { election: election.id, station, sequence: chain.sequence + 1, previousBatchHash: chain.previous, final: false, envelopes },
     keys.privateKeyPem,
   );
-  const hash = batchHash(batch.body);
+  const hash = batchHash(batch.header);
   sequences.set(station, { sequence: chain.sequence + 1, previous: hash });
-  return { batchHash: hash, batch };
+  return { election: election.id, station, sequence: batch.header.sequence, batchHash: hash, receivedAtMs: Date.now(), envelopes };
+}
+
+/** The message as the API queues it: sealed with the pipeline key. */
+function sealed(m: BatchMessage): unknown {
+  const bytes = sealBatchMessage(
+    pipelineKey,
+    { election: m.election, station: m.station, sequence: m.sequence, batchHash: m.batchHash, receivedAtMs: m.receivedAtMs },
+    m.envelopes.map((e) => canonicalEnvelopeJson(e)),
+  );
+  return JSON.parse(bytes.toString('utf8'));
 }
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
@@ -49,7 +62,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-const deps = () => ({ db, dedup, elections: catalogue });
+const deps = () => ({ db, dedup, elections: catalogue, pipelineKey });
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -57,7 +70,12 @@ beforeAll(async () => {
   await migrate(db);
   unwrap(await saveElection(db, election));
   dedup = new RedisDedupStore(SERVICE_URLS.redis, ns);
-  await loadCredentials(db, dedup, election.id, voters);
+  await loadCredentials(
+    db,
+    dedup,
+    election.id,
+    voters.map((v) => ({ credential: v.credentialHash, station: v.station })),
+  );
   catalogue = new ElectionCatalogue(db, (json) => unwrap(parseElection(json)));
 });
 
@@ -92,6 +110,53 @@ describe('validator', () => {
     expect(JSON.stringify(rows)).not.toContain(at(station)[0]?.credential);
   });
 
+  it('opens sealed queue messages, and dead-letters one sealed with another key or altered in any byte', async () => {
+    const m = message(
+      station,
+      at(station)
+        .slice(15, 17)
+        .map((v) => envelopeFor(election, v)),
+    );
+    const queued = sealed(m) as { sealed: string; station: string };
+    // The queue shows who sent the batch, never a credential, a tracking code or a choice.
+    const text = JSON.stringify(queued);
+    for (const e of m.envelopes) {
+      expect(text).not.toContain(e.credential);
+      expect(text).not.toContain(e.tracking);
+    }
+    expect(text).not.toContain('selections');
+    const flipped = Buffer.from(queued.sealed, 'base64');
+    flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 1;
+    expect(await handleBatchMessage(deps(), { ...queued, sealed: flipped.toString('base64') })).toBe('dead-letter');
+    expect(await handleBatchMessage(deps(), { ...queued, station: 'ST-00002' })).toBe('dead-letter');
+    expect(await handleBatchMessage({ ...deps(), pipelineKey: randomBytes(32) }, queued)).toBe('dead-letter');
+    expect(await handleBatchMessage(deps(), { ...queued, extra: 1 })).toBe('dead-letter');
+    const before = await count('SELECT count(*) AS n FROM ballots');
+    expect(await handleBatchMessage(deps(), queued)).toBe('ack');
+    expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before + 2);
+  });
+
+  it('gives ballots fresh central ids and writes uses, ballots and tracking codes in no order a cast order can show', async () => {
+    const envelopes = at(station)
+      .slice(17, 20)
+      .map((v) => envelopeFor(election, v));
+    await processBatch(deps(), election, message(station, envelopes));
+    // Within the batch (the anonymity set), every partition's heap order of its uses is
+    // check-value order, whatever order the envelopes came in.
+    const mine = new Set(envelopes.map((e) => credentialHash(e.credential)));
+    for (let p = 0; p < 8; p += 1) {
+      const { rows } = await db.query<{ h: string }>(`SELECT encode(credential_hash, 'hex') AS h FROM credential_uses_p${p} ORDER BY ctid`);
+      const hashes = rows.map((r) => r.h).filter((h) => mine.has(h as never));
+      expect(hashes).toEqual([...hashes].sort());
+    }
+    const tracking = await db.query<{ code: string }>('SELECT code FROM tracking_codes WHERE station_id = $1', [station]);
+    for (const e of envelopes) expect(tracking.rows.map((r) => r.code)).toContain(e.tracking);
+    const columns = await db.query<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name IN ('credential_uses', 'tracking_codes') ORDER BY column_name",
+    );
+    expect(columns.rows.map((r) => r.column_name)).toEqual(['code', 'credential_hash', 'election_id', 'election_id', 'station_id']);
+  });
+
   it('counts nothing twice when the same batch is delivered again', async () => {
     const batch = message(
       station,
@@ -115,23 +180,28 @@ describe('validator', () => {
       election.id,
       station,
       batch.batchHash,
-      envelopes.map((e) => e.credentialHash),
+      envelopes.map((e) => credentialHash(e.credential)),
     );
     expect(await processBatch(deps(), election, batch)).toEqual({ alreadyProcessed: false, accepted: 3, duplicates: 0, invalid: 0 });
   });
 
-  it('refuses reused, unknown and other-station credentials, and repeats inside a batch', async () => {
+  it('refuses reused, unknown and other-station credentials (wrong-station, its own reason), and repeats inside a batch', async () => {
     const used = at(station)[0] as TestVoter;
     const fresh = at(station)[11] as TestVoter;
     const elsewhere = at('ST-00002')[0] as TestVoter;
-    const unknown: TestVoter = { credential: randomBytes(32).toString('hex') as CredentialHash, station };
+    const unknown = testVoter(station);
     const envelopes = [used, fresh, fresh, unknown, { ...elsewhere, station }].map((v) => envelopeFor(election, v));
     const outcome = await processBatch(deps(), election, message(station, envelopes));
     expect(outcome).toEqual({ alreadyProcessed: false, accepted: 1, duplicates: 2, invalid: 2 });
     expect(await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'duplicate'", [station])).toBe(2);
     expect(
       await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'invalid-credential'", [station]),
-    ).toBe(2);
+    ).toBe(1);
+    expect(await count("SELECT count AS n FROM rejected_envelopes WHERE station_id = $1 AND reason = 'wrong-station'", [station])).toBe(1);
+    // The other station's voter can still vote there: nothing was marked.
+    expect(
+      await count('SELECT count(*) AS n FROM credential_uses WHERE credential_hash = $1', [Buffer.from(elsewhere.credentialHash, 'hex')]),
+    ).toBe(0);
     expect(await count('SELECT sum(attempts) AS n FROM duplicate_attempts')).toBe(2);
   });
 
@@ -141,8 +211,8 @@ describe('validator', () => {
     const reused = at(station)[3] as TestVoter;
     const forgotten = at(station)[13] as TestVoter;
     // Redis lost the use of `reused` and the validity of `forgotten`.
-    await redis.hdel(`${tag}:used`, Buffer.from(reused.credential, 'hex'));
-    await redis.srem(`${tag}:valid`, Buffer.from(forgotten.credential, 'hex'));
+    await redis.hdel(`${tag}:used`, Buffer.from(reused.credentialHash, 'hex'));
+    await redis.srem(`${tag}:valid`, Buffer.from(forgotten.credentialHash, 'hex'));
     redis.disconnect();
     const events: string[] = [];
     const outcome = await processBatch(
@@ -157,7 +227,7 @@ describe('validator', () => {
     expect(outcome).toEqual({ alreadyProcessed: false, accepted: 2, duplicates: 1, invalid: 0 });
     expect(events).toContain('validator.dedup_overruled');
     expect(
-      await count('SELECT count(*) AS n FROM credential_uses WHERE credential_hash = $1', [Buffer.from(forgotten.credential, 'hex')]),
+      await count('SELECT count(*) AS n FROM credential_uses WHERE credential_hash = $1', [Buffer.from(forgotten.credentialHash, 'hex')]),
     ).toBe(1);
   });
 
@@ -173,8 +243,8 @@ describe('validator', () => {
     // ...and the rebuild restores the fast path.
     expect(await rebuildDedup(db, dedup, election.id)).toBe(voters.length);
     const verdicts = await dedup.checkAndMark(election.id, station, reuse.batchHash, [
-      (at(station)[2] as TestVoter).credential,
-      (at(station)[12] as TestVoter).credential,
+      (at(station)[2] as TestVoter).credentialHash,
+      (at(station)[12] as TestVoter).credentialHash,
     ]);
     expect(verdicts).toEqual(['duplicate', 'first-use']);
   });
@@ -207,7 +277,7 @@ describe('poison messages', () => {
     const { createMetrics } = await import('../metrics.ts');
     const broker = new InProcessBroker();
     const metrics = createMetrics(false);
-    await startValidator({ db, dedup, broker, elections: catalogue, metrics, log: () => undefined, prefetch: 1 });
+    await startValidator({ db, dedup, broker, elections: catalogue, pipelineKey, metrics, log: () => undefined, prefetch: 1 });
     const before = await count('SELECT count(*) AS n FROM ballots');
     await broker.publish(Buffer.from('{"not":"a batch"}'));
     for (let i = 0; i < 100 && (await broker.depths()).deadLettered === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
@@ -218,5 +288,66 @@ describe('poison messages', () => {
     );
     expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before);
     await broker.close();
+  });
+
+  it('quarantines a batch that cannot be committed: its voters keep their vote, it waits sealed, and is counted once fixed', async () => {
+    const { InProcessBroker } = await import('./broker.ts');
+    const { startValidator } = await import('./worker.ts');
+    const { createMetrics } = await import('../metrics.ts');
+    const broker = new InProcessBroker();
+    const station = 'ST-00003' as StationId;
+    const mine = at(station).slice(0, 3);
+    const m = message(
+      station,
+      mine.map((v) => envelopeFor(election, v)),
+    );
+    await db.query(
+      "INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count) VALUES ($1, $2, $3, decode($4, 'hex'), $5)",
+      [election.id, station, m.sequence, m.batchHash, 3],
+    );
+    // A permanent failure in the commit (a broken schema, a bug): the same error every time.
+    await db.exec(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+                   CREATE TRIGGER test_refuse BEFORE INSERT ON tracking_codes FOR EACH ROW EXECUTE FUNCTION test_refuse();`);
+    try {
+      await startValidator({
+        db,
+        dedup,
+        broker,
+        elections: catalogue,
+        pipelineKey,
+        metrics: createMetrics(false),
+        log: () => undefined,
+        prefetch: 1,
+      });
+      await broker.publish(Buffer.from(JSON.stringify(sealed(m))));
+      for (let i = 0; i < 200 && (await broker.depths()).deadLettered === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+      expect(await broker.depths()).toEqual({ queued: 0, deadLettered: 1 });
+    } finally {
+      await db.exec('DROP TRIGGER test_refuse ON tracking_codes; DROP FUNCTION test_refuse();');
+      await broker.close();
+    }
+    const { rows } = await db.query<{ status: string; quarantine_reason: string }>(
+      'SELECT status, quarantine_reason FROM batches WHERE station_id = $1 AND sequence = $2',
+      [station, m.sequence],
+    );
+    expect(rows[0]).toEqual({ status: 'quarantined', quarantine_reason: 'sqlstate P0001' });
+    expect(await count("SELECT count(*) AS n FROM alerts WHERE kind = 'quarantine' AND station_id = $1", [station])).toBe(1);
+    // The marks were released: another batch of the same voters counts them.
+    const verdicts = await dedup.checkAndMark(
+      election.id,
+      station,
+      'c'.repeat(64) as Sha256Hex,
+      mine.map((v) => v.credentialHash),
+    );
+    expect(verdicts).toEqual(['first-use', 'first-use', 'first-use']);
+    await dedup.release(
+      election.id,
+      station,
+      'c'.repeat(64) as Sha256Hex,
+      mine.map((v) => v.credentialHash),
+    );
+    // Once fixed, the quarantined batch itself is processed as new (officials requeue it).
+    expect(await processBatch(deps(), election, m)).toEqual({ alreadyProcessed: false, accepted: 3, duplicates: 0, invalid: 0 });
+    expect(await count("SELECT count(*) AS n FROM batches WHERE status = 'processed' AND station_id = $1", [station])).toBe(1);
   });
 });

@@ -6,7 +6,6 @@ import {
   syntheticElectionJson,
   unwrap,
   parseElection,
-  type Ballot,
   type CandidateId,
   type CastBallot,
   type Credential,

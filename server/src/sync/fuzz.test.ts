@@ -96,11 +96,13 @@ describe('fuzzing the batch endpoint', () => {
         .filter((m) => m.body !== text),
       fc.tuple(fc.array(fc.nat(), { minLength: 2, maxLength: 8 }), fc.jsonValue()).map(([path, v]) => {
         // Tampered after signing by a forger who re-signs with their own key.
-        const tampered = mutateAt(good.body, path, v) as SignedBatch['body'];
+        const tampered = mutateAt({ ...good.header, envelopes: good.envelopes }, path, v) as SignedBatch['header'] &
+          Pick<SignedBatch, 'envelopes'>;
         try {
           return { kind: 'forged', body: JSON.stringify(signBatch({ ...tampered, envelopes: tampered.envelopes }, forger.privateKeyPem)) };
         } catch {
-          return { kind: 'forged', body: JSON.stringify({ body: tampered, signature: good.signature }) };
+          const { envelopes, ...header } = tampered;
+          return { kind: 'forged', body: JSON.stringify({ header, signature: good.signature, envelopes }) };
         }
       }),
     );

@@ -69,12 +69,7 @@ const ballotsCounted = () =>
 
 beforeAll(async () => {
   t = await startTestCentral({ withValidator: true });
-  client = await openWithStation(
-    t,
-    election,
-    voters.map((v) => ({ credential: v.credentialHash, station: v.station })),
-    STATION,
-  );
+  client = await openWithStation(t, election, voters, STATION);
   batches = [0, 1, 2].map((i) => client.nextBatch(mine.slice(i * 5, i * 5 + 5).map((v) => envelopeFor(election, v))));
 });
 

@@ -1,4 +1,5 @@
-import { unwrap, type CredentialHash, type ElectionDefinition, type StationId } from '@scrutin/shared';
+import type { TestVoter } from './fixtures.ts';
+import { unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
 import { loadConfig, type Config } from '../config.ts';
 import { startCentral, type Central, type CentralOptions } from '../central.ts';
 import { StationClient } from '../simulate/station_client.ts';
@@ -35,7 +36,7 @@ export { openSampleElection } from '@scrutin/shared';
 export async function openWithStation(
   t: TestCentral,
   election: ElectionDefinition,
-  voters: readonly { readonly credential: CredentialHash; readonly station: StationId }[],
+  voters: readonly TestVoter[],
   station: StationId,
 ): Promise<StationClient> {
   await openElection(t.central, election, voters);

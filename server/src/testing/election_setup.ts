@@ -1,3 +1,4 @@
+import type { TestVoter } from './fixtures.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,13 +92,23 @@ export function readCardsFile(path: string): readonly VoterCard[] {
 export async function openElection(
   central: Central,
   election: ElectionDefinition,
-  credentials?: ElectionCredentials | Iterable<CredentialEntry>,
+  credentials?: ElectionCredentials | Iterable<CredentialEntry> | readonly TestVoter[],
 ): Promise<void> {
   const { db, dedup } = central.ctx.services;
   unwrap(await saveElection(db, election));
   await setElectionState(db, election.id, 'open');
   if (credentials === undefined) return;
-  await loadCredentials(db, dedup, election.id, 'centralFile' in credentials ? readCentralFile(credentials.centralFile) : credentials);
+  await loadCredentials(
+    db,
+    dedup,
+    election.id,
+    'centralFile' in credentials ? readCentralFile(credentials.centralFile) : entriesOf(credentials),
+  );
+}
+
+/** Test voters as the check values central loads (anything else as it is). */
+function* entriesOf(credentials: Iterable<CredentialEntry | TestVoter>): Generator<CredentialEntry> {
+  for (const c of credentials) yield 'credentialHash' in c ? { credential: c.credentialHash, station: c.station } : c;
 }
 
 export interface KitOptions {

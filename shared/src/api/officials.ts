@@ -44,9 +44,12 @@ export const OfficialSchema = z.object({
   username: z.string(),
   role: RoleSchema,
   createdAt: z.string(),
+  /** Failed logins in a row, summed over the clients they came from. */
   failedLogins: z.number(),
-  /** Set while the account is locked after repeated failed logins. */
+  /** The latest end of a login back-off (from some client; the official's own is not slowed down). */
   lockedUntil: z.string().nullable(),
+  /** Set while an admin has disabled the official: no login, no session. */
+  disabledAt: z.string().nullable(),
 });
 export type Official = z.infer<typeof OfficialSchema>;
 export const OfficialListSchema = z.object({ officials: z.array(OfficialSchema) });
@@ -54,6 +57,14 @@ export const OfficialListSchema = z.object({ officials: z.array(OfficialSchema) 
 export const RoleChangeRequestSchema = z.strictObject({ role: RoleSchema });
 export const RoleChangedSchema = z.object({ username: z.string(), role: RoleSchema, previous: RoleSchema });
 export const UnlockedSchema = z.object({ username: z.string(), wasLocked: z.boolean() });
+export const DisabledSchema = z.object({
+  username: z.string(),
+  /** When the official was disabled; null once enabled. */
+  disabledAt: z.string().nullable(),
+  /** False when the official already was in that state (nothing changed). */
+  changed: z.boolean(),
+  sessionsEnded: z.number(),
+});
 
 export const OFFICIAL_ENDPOINTS = {
   officials: { method: 'GET', path: '/admin/officials', role: 'admin', response: OfficialListSchema },
@@ -66,4 +77,6 @@ export const OFFICIAL_ENDPOINTS = {
     response: RoleChangedSchema,
   },
   unlock: { method: 'POST', path: '/admin/officials/:username/unlock', role: 'admin', response: UnlockedSchema },
+  disableOfficial: { method: 'POST', path: '/admin/officials/:username/disable', role: 'admin', response: DisabledSchema },
+  enableOfficial: { method: 'POST', path: '/admin/officials/:username/enable', role: 'admin', response: DisabledSchema },
 } as const satisfies Record<string, Endpoint>;

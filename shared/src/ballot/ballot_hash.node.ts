@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalBallotJson } from './canonical_ballot.ts';
-import { taggedSha256, taggedSha256Hex } from '../crypto/hash.node.ts';
+import { taggedSha256Hex } from '../crypto/hash.node.ts';
 import type { Sha256Hex } from '../ids.ts';
 import type { Ballot, BallotId } from './ballot.ts';
 

@@ -166,7 +166,9 @@ describe('signed batches (format 2)', () => {
 
   it('refuses malformed batches, and any field the format does not define, at the schema', () => {
     const signed = batch();
-    const refused = (value: unknown) => expect(SignedBatchSchema.safeParse(value).success).toBe(false);
+    const refused = (value: unknown) => {
+      expect(SignedBatchSchema.safeParse(value).success).toBe(false);
+    };
     refused({ ...signed, signature: 'abc' });
     refused({ ...signed, envelopes: [] });
     refused({ ...signed, header: { ...signed.header, sequence: 0 } });

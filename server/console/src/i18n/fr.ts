@@ -34,8 +34,8 @@ export const fr = {
     password: 'Mot de passe',
     submit: 'Se connecter',
     busy: 'Connexion…',
-    wrong: 'Nom d’utilisateur ou mot de passe incorrect.',
-    locked: 'Trop de tentatives : ce compte est verrouillé pour 15 minutes.',
+    wrong:
+      'Nom d’utilisateur ou mot de passe incorrect. Après plusieurs échecs, chaque nouvel essai depuis cet ordinateur attend plus longtemps.',
     rateLimited: 'Trop de tentatives depuis cette adresse. Réessayez dans quelques minutes.',
   },
   overview: {
@@ -364,14 +364,20 @@ export const fr = {
     created: 'Créé le',
     status: 'État',
     you: 'vous',
-    locked: 'Verrouillé jusqu’à {{until}}',
+    locked: 'Essais depuis une adresse suspendus jusqu’à {{until}}',
+    disabled: 'Désactivé depuis le {{since}}',
     failures_one: '{{count}} échec de connexion',
     failures_other: '{{count}} échecs de connexion',
     active: 'Actif',
-    unlock: 'Déverrouiller',
+    unlock: 'Effacer les échecs',
+    disable: 'Désactiver',
+    enable: 'Réactiver',
+    confirmDisable:
+      'Désactiver {{username}} ? Ses sessions se ferment tout de suite et la personne ne peut plus se connecter avant qu’un administrateur la réactive.',
     create: 'Nouvel officiel',
     createButton: 'Créer le compte',
-    passwordRule: 'Au moins 12 caractères, sans le nom d’utilisateur. Un changement de rôle ferme les sessions de la personne.',
+    passwordRule:
+      'Au moins 12 caractères, sans le nom d’utilisateur, et pas un mot de passe courant. Un changement de rôle ou une désactivation ferme les sessions de la personne.',
   },
 };
 

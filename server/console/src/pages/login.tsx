@@ -25,9 +25,6 @@ export function LoginPage() {
       case 'unauthenticated':
         setError(t('login.wrong'));
         break;
-      case 'account-locked':
-        setError(t('login.locked'));
-        break;
       case 'rate-limited':
         setError(t('login.rateLimited'));
         break;

@@ -7,7 +7,7 @@ import { FailureView, PageHeader } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
 import { useSession } from '../state/session.ts';
 
-/** Officials' accounts: create one with a role, change a role, lift a lockout. */
+/** Officials' accounts: create one with a role, change a role, clear failed logins, disable or enable one. */
 export function OfficialsPage() {
   const { t } = useTranslation();
   const me = useSession((s) => s.session?.username);
@@ -24,6 +24,12 @@ export function OfficialsPage() {
   };
   const setRole = async (username: string, role: Role) => {
     const result = await call(API.changeRole, { username }, { body: { role } });
+    setFailure(result.ok ? null : result.error);
+    await list.reload();
+  };
+  const setDisabled = async (username: string, disable: boolean) => {
+    if (disable && !window.confirm(t('officials.confirmDisable', { username }))) return;
+    const result = await call(disable ? API.disableOfficial : API.enableOfficial, { username });
     setFailure(result.ok ? null : result.error);
     await list.reload();
   };
@@ -72,7 +78,9 @@ export function OfficialsPage() {
                 </td>
                 <td className="small">{formatDateTime(o.createdAt)}</td>
                 <td>
-                  {o.lockedUntil !== null ? (
+                  {o.disabledAt !== null ? (
+                    <span className="badge bad">{t('officials.disabled', { since: formatDateTime(o.disabledAt) })}</span>
+                  ) : o.lockedUntil !== null ? (
                     <span className="badge bad">{t('officials.locked', { until: formatDateTime(o.lockedUntil) })}</span>
                   ) : o.failedLogins > 0 ? (
                     <span className="badge warn">{t('officials.failures', { count: o.failedLogins })}</span>
@@ -84,6 +92,16 @@ export function OfficialsPage() {
                   {(o.lockedUntil !== null || o.failedLogins > 0) && (
                     <button type="button" className="ghost small" onClick={() => void unlock(o.username)}>
                       {t('officials.unlock')}
+                    </button>
+                  )}
+                  {o.username !== me && (
+                    <button
+                      type="button"
+                      className="ghost small"
+                      data-testid={`official-${o.disabledAt === null ? 'disable' : 'enable'}`}
+                      onClick={() => void setDisabled(o.username, o.disabledAt === null)}
+                    >
+                      {t(o.disabledAt === null ? 'officials.disable' : 'officials.enable')}
                     </button>
                   )}
                 </td>
