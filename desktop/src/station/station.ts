@@ -15,11 +15,7 @@ import {
   unwrap,
   type Result,
 } from '@scrutin/shared';
-<<<<<<< HEAD
-import { ExportPublicKeySchema, PublicKeySchema, type Envelope } from '@scrutin/shared/protocol';
-=======
-import { PublicKeySchema } from '@scrutin/shared/protocol';
->>>>>>> main
+import { ExportPublicKeySchema, PublicKeySchema } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
 import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';
