@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type ElectionId, type RidingCode, type StationId } from '@scrutin/shared';
 import { sha256OfFile } from '@scrutin/shared/crypto';
 import { buildRidingIndex } from '@scrutin/shared/kit';
-import { generateStationKeyPair } from '@scrutin/shared/protocol';
+import { generateExportKeyPair, generateStationKeyPair } from '@scrutin/shared/protocol';
 import {
   removeTempDirs,
   fixtureElection,
@@ -250,6 +250,7 @@ describe('station kit', () => {
       credentials: { kind: 'directory', dir: credentials.dir } as const,
       centralUrl: 'https://central.example.org',
       centralPublicKey: generateStationKeyPair().publicKey,
+      centralExportKey: generateExportKeyPair().publicKey,
       pollWorkers: POLL_WORKERS,
       pinCost: TEST_PIN_COST,
     };

@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralKey, pipelineKey, type Services } from '../app/services.ts';
+import { assemble, centralExportKey, centralKey, pipelineKey, type Services } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
@@ -139,6 +139,7 @@ beforeAll(async () => {
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
+    centralExportKey: await centralExportKey(db, undefined),
     pipelineKey: await pipelineKey(db, undefined),
     now: () => clock,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
