@@ -354,8 +354,9 @@ const METHODS = {
   /** Reaches the central server: its clock against ours and whether it knows this station's key. */
   checkConnection: { args: Empty, value: ConnectionCheckSchema, timeoutMs: 60_000 },
   /**
-   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file
-   * for a USB stick; `npx scrutin import-batches FILE` reads it centrally.
+   * Writes every unsynced batch (sealing the outbox into batches first) to a file for a USB
+   * stick, signed by the station and sealed to the kit's central export key;
+   * `npx scrutin import-batches FILE` opens and imports it centrally.
    */
   exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema, timeoutMs: 180_000 },
   /** The signed closing report (polls closed): counts and the station's own tally. */
