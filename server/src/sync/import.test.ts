@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  CentralKeysSchema,
   generateExportKeyPair,
   generateStationKeyPair,
   sealBatchExport,
@@ -78,6 +79,18 @@ afterAll(async () => {
 });
 
 describe('import-batches (the USB fallback)', () => {
+  it('serves the receipt key and the export key at GET /central-key, the keys a kit carries', async () => {
+    const response = await fetch(`${t.central.url}/api/v1/central-key`);
+    expect(response.status).toBe(200);
+    const keys = CentralKeysSchema.parse(await response.json());
+    expect(keys).toEqual({ publicKey: t.central.ctx.centralKey.publicKey, exportKey: t.central.ctx.centralExportKey.publicKey });
+    // Made once and kept: the key stays the same across restarts (and for the CLI below).
+    const { rows } = await t.central.ctx.services.db.query<{ public_key: string }>(
+      "SELECT public_key FROM server_keys WHERE name = 'export'",
+    );
+    expect(rows[0]?.public_key).toBe(keys.exportKey);
+  });
+
   it('refuses a file sealed to another central, a plain export and a changed file, with typed errors, and changes nothing', async () => {
     const elsewhere = await sealedFile(batches, generateExportKeyPair().publicKey);
     await expect(importSealedBatches(deps(), elsewhere)).rejects.toMatchObject({
