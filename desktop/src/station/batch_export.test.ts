@@ -64,6 +64,13 @@ afterAll(removeTempDirs);
 
 const cards = () => credentials.cards(IRV_STATION);
 
+/** The station's drive list is one empty folder (FolderDriveSource): the stick. */
+async function firstDrive(station: Station): Promise<{ readonly id: string; readonly device: string }> {
+  const [drive] = unwrap(await station.listDrives({ pin: GOOD_PIN })).drives;
+  if (drive === undefined) throw new Error('no drive');
+  return drive;
+}
+
 async function closedStation(
   exportKey: ExportKeyPair,
   dataDir = tempDir(),
@@ -80,7 +87,7 @@ async function closedStation(
       }),
     }),
   );
-  unwrap(await station.enrol({ token: 'x'.repeat(32) }));
+  unwrap(await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN }));
   unwrap(await station.openPolls({ pin: GOOD_PIN }));
   const receipts = await castFor(station, credentials.election, cards().slice(0, 7));
   unwrap(await station.closePolls({ pin: GOOD_PIN }));
@@ -90,8 +97,7 @@ async function closedStation(
 describe('USB export (sealed to the central export key)', () => {
   it('holds no credential, tracking code, choice or voter card in the file, and central opens it whole', async () => {
     const { station, stationKey, receipts } = await closedStation(central.exports);
-    const dir = tempDir('scrutin-usb-');
-    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, path: dir }));
+    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: (await firstDrive(station)).id }));
     expect(exported).toMatchObject({ ballots: 7 });
     const text = readFileSync(exported.path, 'utf8');
     const sealed = SealedBatchExportSchema.parse(JSON.parse(text));
@@ -127,7 +133,7 @@ describe('USB export (sealed to the central export key)', () => {
   it('makes a file that a central it was not sealed for cannot open (typed error)', async () => {
     const other = generateExportKeyPair();
     const { station } = await closedStation(other);
-    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, path: tempDir('scrutin-usb-') }));
+    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: (await firstDrive(station)).id }));
     const file: unknown = JSON.parse(readFileSync(exported.path, 'utf8'));
     expect(await openBatchExport(file, central.exports.privateKeyPem)).toEqual({ ok: false, error: { kind: 'cannot-open' } });
     expect((await openBatchExport(file, other.privateKeyPem)).ok).toBe(true);
@@ -137,17 +143,17 @@ describe('USB export (sealed to the central export key)', () => {
   it('writes nothing in clear for a kit loaded before kits carried the export key', async () => {
     const { station, dataDir } = await closedStation(central.exports);
     station.close();
-    // As migration 4 leaves a station that had loaded its kit before it.
+    // As migration 5 leaves a station that had loaded its kit before it.
     const db = new Database(`${dataDir}/station.sqlite`);
     db.prepare('UPDATE station SET central_export_key = NULL').run();
     db.close();
     const reopened = openTestStation(dataDir, new TestClock(NOW), unreachableCentral().fetch, { autoSync: false });
-    const dir = tempDir('scrutin-usb-');
-    expect(await reopened.exportBatches({ pin: GOOD_PIN, path: dir })).toMatchObject({
+    const drive = await firstDrive(reopened);
+    expect(await reopened.exportBatches({ pin: GOOD_PIN, drive: drive.id })).toMatchObject({
       ok: false,
       error: { kind: 'export-failed', detail: expect.stringMatching(/no central export key/) as unknown },
     });
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(drive.device)).toEqual([]);
     reopened.close();
   });
 });

