@@ -856,7 +856,12 @@ describe('station kits', () => {
         writeFileSync(join(dir, 'kit.tar'), res.body as Buffer);
         const kit = JSON.parse(execFileSync('tar', ['-xOf', 'kit.tar', `${station}/kit.json`], { cwd: dir, encoding: 'utf8' })) as {
           centralUrl: string;
+          centralPublicKey: string;
+          centralExportKey: string;
         };
+        // The kit carries both central keys: receipts are checked with one, USB exports sealed to the other.
+        expect(kit.centralPublicKey).toBe(ctx.centralKey.publicKey);
+        expect(kit.centralExportKey).toBe(ctx.centralExportKey.publicKey);
         return { status: 200, centralUrl: kit.centralUrl };
       } finally {
         rmSync(dir, { recursive: true, force: true });
