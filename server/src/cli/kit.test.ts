@@ -156,7 +156,7 @@ describe('scrutin kit build', () => {
       'k2',
     );
     expect(badPin.status).not.toBe(0);
-    expect(badPin.stderr).toMatch(/PIN of A must be 4 to 12 digits/);
+    expect(badPin.stderr).toMatch(/PIN of A must be 6 to 12 digits/);
     const oneWorker = scrutin(
       'kit',
       'build',

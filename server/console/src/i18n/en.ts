@@ -40,6 +40,8 @@ export const en: Dictionary = {
     rateLimited: 'Too many attempts from this address. Try again in a few minutes.',
   },
   overview: {
+    embargoTitle: 'Results under embargo',
+    embargo: 'Results (the votes) are published when the polls close, at {{time}}. Turnout and station health stay visible to officials.',
     provisional: 'Provisional results — updated live',
     final: 'Final results — election certified',
     keyFigures: 'Key figures',

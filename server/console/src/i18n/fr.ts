@@ -39,6 +39,9 @@ export const fr = {
     rateLimited: 'Trop de tentatives depuis cette adresse. Réessayez dans quelques minutes.',
   },
   overview: {
+    embargoTitle: 'Résultats sous embargo',
+    embargo:
+      'Les résultats (les votes) sont publiés à la fermeture des bureaux de vote, à {{time}}. La participation et l’état des bureaux restent visibles aux officiels.',
     provisional: 'Résultats provisoires — mis à jour en direct',
     final: 'Résultats définitifs — élection certifiée',
     keyFigures: 'Chiffres clés',
