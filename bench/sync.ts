@@ -44,6 +44,7 @@ export async function benchSync(): Promise<void> {
       outDir: join(dir, 'kit'),
       centralUrl: central.central.url,
       centralPublicKey: central.central.ctx.centralKey.publicKey,
+      centralExportKey: central.central.ctx.centralExportKey.publicKey,
       pollWorkers: [
         { name: 'Bench One', pin: '482915' },
         { name: 'Bench Two', pin: '730164' },

@@ -41,6 +41,7 @@ export async function enrolledStation(
         station,
         centralUrl: options.centralUrl ?? central.central.url,
         centralPublicKey: central.central.ctx.centralKey.publicKey,
+        centralExportKey: central.central.ctx.centralExportKey.publicKey,
       }),
     }),
   );

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, openSampleElection, unwrap, type RidingCode, type StationId } from '@scrutin/shared';
-import { SignedBatchExportSchema } from '@scrutin/shared/protocol';
+import { SealedBatchExportSchema, openBatchExport } from '@scrutin/shared/protocol';
 import { ElectionEventLogSchema, readAuditLog, verifyAuditLog, verifyClosingReport, type StationEvent } from '@scrutin/desktop';
 import {
   GOOD_PIN,
@@ -15,7 +15,7 @@ import {
   tempDir,
   type CredentialsFixture,
 } from '@scrutin/desktop/testing';
-import { importBatches } from '@scrutin/server';
+import { importBatches, importSealedBatches } from '@scrutin/server';
 import type { TestCentral } from '@scrutin/server/testing';
 import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
 
@@ -100,7 +100,7 @@ describe('sync with the real central server', () => {
     station.close();
   });
 
-  it('exports unsynced batches to a signed file that import-batches takes, with the same idempotency as the network', async () => {
+  it('exports unsynced batches to a sealed file that import-batches opens, with the same idempotency as the network', async () => {
     const id = 'ST-00016' as StationId;
     let online = true;
     const flaky: typeof fetch = (input, init) =>
@@ -116,20 +116,33 @@ describe('sync with the real central server', () => {
     const [drive] = unwrap(await station.listDrives({ pin: GOOD_PIN })).drives;
     const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: drive!.id }));
     expect(exported).toMatchObject({ batches: 1, ballots: 15 });
-    const file = SignedBatchExportSchema.parse(JSON.parse(readFileSync(exported.path, 'utf8')));
+    const text = readFileSync(exported.path, 'utf8');
+    const sealed = SealedBatchExportSchema.parse(JSON.parse(text));
     const ctx = central.central.ctx;
+    // A lost stick: none of the station's credentials, tracking codes or choices is in the file.
+    const opened = await openBatchExport(sealed, ctx.centralExportKey.privateKeyPem);
+    if (!opened.ok) throw new Error(`the export did not open: ${opened.error.kind}`);
+    const envelopes = opened.value.body.batches.flatMap((b) => b.envelopes);
+    expect(envelopes).toHaveLength(15);
+    for (const e of envelopes) {
+      expect(text).not.toContain(e.credential);
+      expect(text).not.toContain(e.tracking);
+      expect(text).not.toContain(JSON.stringify(e.ballot.selections));
+    }
     const deps = {
       ...ctx.services,
       elections: ctx.elections,
       centralKey: ctx.centralKey,
+      exportKey: ctx.centralExportKey,
       pipelineKey: ctx.pipelineKey,
       metrics: ctx.metrics,
       log: ctx.log,
       now: ctx.now,
     };
-    const imported = await importBatches(deps, file);
+    const imported = await importSealedBatches(deps, sealed);
     expect(imported).toMatchObject({ station: id, refused: [], alreadyReceived: 0 });
-    expect((await importBatches(deps, file)).alreadyReceived).toBe(1);
+    expect((await importSealedBatches(deps, sealed)).alreadyReceived).toBe(1);
+    expect((await importBatches(deps, opened.value)).alreadyReceived).toBe(1);
 
     // Back online: the station resends, central recognises the batch, the receipt is the import's.
     online = true;

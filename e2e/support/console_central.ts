@@ -6,7 +6,8 @@
  * answers commands read from stdin, one JSON line each:
  *
  *   station-export <election> <station>   enrols the station, sends two signed batches and
- *                                         writes the station's signed export file
+ *                                         writes the station's export file as a station
+ *                                         does: signed, then sealed to central's export key
  *
  * SIGTERM stops the server and drops its database and queues.
  */
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ElectionIdSchema, newTrackingCode, StationIdSchema, type Credential } from '@scrutin/shared';
 import { NewOfficialSchema, ROLES } from '@scrutin/shared/api';
-import { signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
+import { sealBatchExport, signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
 import { createOfficial, randomBallot, StationClient } from '@scrutin/server';
 import { enrolmentToken, startTestCentral } from '@scrutin/server/testing';
 
@@ -54,9 +55,12 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
     if (outcome.kind !== 'accepted') throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);
     batches.push(batch);
   }
-  const file = signBatchExport(
-    { format: 'scrutin-batch-export', version: 2, election, station, exportedAt: new Date().toISOString(), batches },
-    client.keys.privateKeyPem,
+  const file = await sealBatchExport(
+    signBatchExport(
+      { format: 'scrutin-batch-export', version: 2, election, station, exportedAt: new Date().toISOString(), batches },
+      client.keys.privateKeyPem,
+    ),
+    central.central.ctx.centralExportKey.publicKey,
   );
   const path = join(tmpdir(), `scrutin-e2e-${station}-${randomBytes(4).toString('hex')}.json`);
   writeFileSync(path, JSON.stringify(file));

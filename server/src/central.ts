@@ -5,7 +5,7 @@ import type { DestinationStream } from 'pino';
 import { createApp } from './api/app.ts';
 import { createRequestLimits } from './api/request_limits.ts';
 import type { AppContext } from './app/context.ts';
-import { centralKey, openServices, pipelineKey } from './app/services.ts';
+import { centralExportKey, centralKey, openServices, pipelineKey } from './app/services.ts';
 import { CredentialJobs } from './credentials/jobs.ts';
 import type { Config } from './config.ts';
 import { createLogger, eventLogger } from './logger.ts';
@@ -48,6 +48,7 @@ export async function createContext(
   const services = await openServices(config, log);
   const key = await centralKey(services.db, config.centralSigningKey);
   const sealing = await pipelineKey(services.db, config.pipelineKey);
+  const exportKey = await centralExportKey(services.db, config.centralExportKey);
   const metrics = createMetrics();
   return {
     config,
@@ -57,6 +58,7 @@ export async function createContext(
     logger,
     log,
     centralKey: key,
+    centralExportKey: exportKey,
     pipelineKey: sealing,
     now,
     credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),

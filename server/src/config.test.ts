@@ -1,4 +1,4 @@
-import { unwrap } from '@scrutin/shared/node';
+import { generateExportKeyPair, generateStationKeyPair, unwrap } from '@scrutin/shared/node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, servicesEnv } from './config.ts';
 
@@ -110,6 +110,19 @@ describe('the proxy, public URL and admin listener configuration', () => {
   it('gives the API no admin listener unless METRICS_PORT is set', () => {
     expect(unwrap(loadConfig({})).metricsPort).toBeUndefined();
     expect(unwrap(loadConfig({ METRICS_PORT: '9464' })).metricsPort).toBe(9464);
+  });
+
+  it('takes CENTRAL_EXPORT_KEY as the PKCS#8 PEM of an X25519 key, and refuses anything else', () => {
+    const key = generateExportKeyPair();
+    expect(unwrap(loadConfig({ CENTRAL_EXPORT_KEY: key.privateKeyPem })).centralExportKey).toBe(key.privateKeyPem);
+    expect(unwrap(loadConfig({})).centralExportKey).toBeUndefined();
+    for (const bad of [generateStationKeyPair().privateKeyPem, key.publicKey, 'nope']) {
+      const config = loadConfig({ CENTRAL_EXPORT_KEY: bad });
+      expect(config).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/CENTRAL_EXPORT_KEY must be the PKCS#8 PEM of an X25519/) as unknown,
+      });
+    }
   });
 });
 

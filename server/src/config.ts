@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { err, ok, type Result, describeIssues, issuesOf } from '@scrutin/shared/node';
+import { err, ok, type Result, describeIssues, exportPublicKeyOf, issuesOf } from '@scrutin/shared/node';
 
 /**
  * The central server's configuration, from the environment, validated once at start-up.
@@ -72,6 +72,15 @@ const EnvSchema = z.object({
     .default('scrutin'),
   /** PKCS#8 PEM of the central Ed25519 receipt key; unset means one is made and kept in the database. */
   CENTRAL_SIGNING_KEY: z.string().optional(),
+  /**
+   * PKCS#8 PEM of the central X25519 export key, which opens the stations' sealed USB exports
+   * (`scrutin import-batches`); the kits hold its public half. Unset: one is made and kept in
+   * the database, which suits a demo; production sets it from a secret store.
+   */
+  CENTRAL_EXPORT_KEY: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || exportPublicKeyOf(s).ok, 'CENTRAL_EXPORT_KEY must be the PKCS#8 PEM of an X25519 private key'),
   /**
    * The AES-256-GCM key (32 bytes, base64) the API seals queue messages with and the validators
    * open them with. Unset: one is made and kept in the database, which suits a demo but lets a
@@ -188,6 +197,7 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly namespace: string;
   readonly centralSigningKey: string | undefined;
+  readonly centralExportKey: string | undefined;
   readonly pipelineKey: Buffer | undefined;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** The admin listener's port (/metrics, /readyz); undefined: the API has none, a worker uses 9464. */
@@ -250,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     maxBodyBytes: e.MAX_BODY_BYTES,
     namespace: e.SCRUTIN_NAMESPACE,
     centralSigningKey: e.CENTRAL_SIGNING_KEY,
+    centralExportKey: e.CENTRAL_EXPORT_KEY,
     pipelineKey: e.PIPELINE_KEY === undefined ? undefined : Buffer.from(e.PIPELINE_KEY, 'base64'),
     logLevel: e.LOG_LEVEL,
     metricsPort: e.METRICS_PORT,

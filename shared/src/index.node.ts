@@ -6,4 +6,5 @@
 export * from './index.ts';
 export * from './crypto/index.node.ts';
 export * from './protocol/batch_crypto.node.ts';
+export * from './protocol/export_sealing.node.ts';
 export * from './kit/index.node.ts';

@@ -393,9 +393,10 @@ const METHODS = {
   /** The removable drives (USB keys) plugged in now, mounted, for the poll worker to choose from (a PIN: mounting changes the system). */
   listDrives: { args: WithPin, value: DriveListSchema, timeoutMs: 60_000 },
   /**
-   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file on
-   * a removable drive chosen from `listDrives`, under a new name (never over a file);
-   * `npx scrutin import-batches FILE` reads it centrally. There is no path to give.
+   * Writes every unsynced batch (sealing the outbox into batches first) to a file on a
+   * removable drive chosen from `listDrives`, under a new name (never over a file), signed by
+   * the station and sealed to the kit's central export key; `npx scrutin import-batches FILE`
+   * opens and imports it centrally. There is no path to give.
    */
   exportBatches: {
     args: z.strictObject({ ...PinFields, drive: z.string().min(1).max(512) }),

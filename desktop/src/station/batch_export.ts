@@ -2,13 +2,21 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
-import { signBatchExport, type BatchExportBody, type SignedBatchExport } from '@scrutin/shared/protocol';
+import {
+  sealBatchExport,
+  signBatchExport,
+  type BatchExportBody,
+  type ExportPublicKey,
+  type SealedBatchExport,
+} from '@scrutin/shared/protocol';
 import { unsyncedSignedBatches } from './batches.ts';
 import type { StationDb } from './db.ts';
 
 /**
  * The offline fallback (docs/station-kit.md): every batch not yet acknowledged by central,
- * written as one file signed by the station key (`SignedBatchExportSchema`), for a USB key.
+ * written as one file signed by the station key (`SignedBatchExportSchema`), then sealed to
+ * central's export key from the kit (`SealedBatchExportSchema`, HPKE), for a USB key: a lost
+ * key shows only which station it is from.
  * `scrutin import-batches FILE` puts it through the same checks and the same idempotency as
  * the network, so a batch that also arrives by network later is counted once.
  */
@@ -21,6 +29,8 @@ export interface ExportedFile {
 
 export type ExportError =
   | { readonly kind: 'nothing-to-export' }
+  /** The kit was loaded before kits carried central's export key: nothing is written in clear. */
+  | { readonly kind: 'no-export-key' }
   /** The file exists already: an export never writes over anything. */
   | { readonly kind: 'target-exists'; readonly path: string }
   | { readonly kind: 'write-failed'; readonly detail: string };
@@ -38,12 +48,25 @@ export function exportFilePath(path: string, station: StationId, now: number): s
   return join(path, `scrutin-export-${station}-${stamp}.json`);
 }
 
-/** The signed export of every batch not yet acknowledged (what goes on the drive, as JSON). */
-export function sealedBatchExport(
+/** What the station signs and seals: its identity, and central's export key from the kit. */
+export interface ExportIdentity {
+  readonly election: ElectionId;
+  readonly station: StationId;
+  readonly privateKeyPem: string;
+  /** Null for a kit loaded before kits carried it (desktop migration 5): the export is refused. */
+  readonly centralExportKey: ExportPublicKey | null;
+}
+
+/**
+ * The export of every batch not yet acknowledged, signed by the station and sealed to central's
+ * export key (what goes on the drive, as JSON).
+ */
+export async function sealedBatchExport(
   db: StationDb,
-  identity: { readonly election: ElectionId; readonly station: StationId; readonly privateKeyPem: string },
+  identity: ExportIdentity,
   now: number,
-): Result<{ readonly content: SignedBatchExport; readonly batches: number; readonly ballots: number }, ExportError> {
+): Promise<Result<{ readonly content: SealedBatchExport; readonly batches: number; readonly ballots: number }, ExportError>> {
+  if (identity.centralExportKey === null) return err({ kind: 'no-export-key' });
   const batches = [...unsyncedSignedBatches(db)];
   if (batches.length === 0) return err({ kind: 'nothing-to-export' });
   const body: BatchExportBody = {
@@ -55,7 +78,7 @@ export function sealedBatchExport(
     batches,
   };
   return ok({
-    content: signBatchExport(body, identity.privateKeyPem),
+    content: await sealBatchExport(signBatchExport(body, identity.privateKeyPem), identity.centralExportKey),
     batches: batches.length,
     ballots: batches.reduce((n, b) => n + b.header.envelopeCount, 0),
   });
@@ -66,13 +89,13 @@ export function sealedBatchExport(
  * tools; the station itself writes only through the drive writer (devices/drive_writer.ts).
  * Never over an existing file: that is `target-exists`, and nothing is touched.
  */
-export function writeBatchExport(
+export async function writeBatchExport(
   db: StationDb,
-  identity: { readonly election: ElectionId; readonly station: StationId; readonly privateKeyPem: string },
+  identity: ExportIdentity,
   path: string,
   now: number,
-): Result<ExportedFile, ExportError> {
-  const sealed = sealedBatchExport(db, identity, now);
+): Promise<Result<ExportedFile, ExportError>> {
+  const sealed = await sealedBatchExport(db, identity, now);
   if (!sealed.ok) return sealed;
   const bytes = Buffer.from(`${JSON.stringify(sealed.value.content)}\n`, 'utf8');
   const target = exportFilePath(path, identity.station, now);

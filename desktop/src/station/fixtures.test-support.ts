@@ -12,7 +12,7 @@ import {
   type StationId,
 } from '@scrutin/shared';
 import { newBallotId } from '@scrutin/shared/crypto';
-import { generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
+import { generateStationKeyPair, type ExportPublicKey, type PublicKey } from '@scrutin/shared/protocol';
 import { buildKit, generateElectionCredentials, TEST_PIN_COST, type ElectionCredentials, type VoterCard } from '@scrutin/server/testing';
 import { FolderDriveSource } from './devices/folder_drives.ts';
 import { openStation, type OpenStationOptions, type Station } from './station.ts';
@@ -58,6 +58,8 @@ export interface KitOptions {
   readonly station?: StationId;
   readonly centralUrl?: string;
   readonly centralPublicKey?: PublicKey;
+  /** Central's export key, which the station seals its USB exports to (default: a key of no central). */
+  readonly centralExportKey?: ExportPublicKey;
   /** false: a kit without a riding index (as kits made before it existed). */
   readonly ridingIndex?: boolean;
   /** Render the audio ballot (espeak-ng), through the test clip cache. */
@@ -78,6 +80,7 @@ export async function makeKit(credentials: CredentialsFixture, options: KitOptio
     outDir: tempDir('scrutin-kit-'),
     centralUrl: options.centralUrl ?? 'https://central.example.org',
     centralPublicKey: options.centralPublicKey ?? generateStationKeyPair().publicKey,
+    ...(options.centralExportKey === undefined ? {} : { centralExportKey: options.centralExportKey }),
     pollWorkers: POLL_WORKERS,
     pinCost: TEST_PIN_COST,
     ...(options.ridingIndex === undefined ? {} : { ridingIndex: options.ridingIndex }),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrap, type ElectionId, type RidingCode, type StationId } from '@scrutin/shared';
 import { sha256OfFile } from '@scrutin/shared/crypto';
 import { buildRidingIndex } from '@scrutin/shared/kit';
-import { generateStationKeyPair } from '@scrutin/shared/protocol';
+import { generateExportKeyPair, generateStationKeyPair } from '@scrutin/shared/protocol';
 import {
   removeTempDirs,
   fixtureElection,
@@ -274,6 +274,7 @@ describe('station kit', () => {
       credentials: { kind: 'directory', dir: credentials.dir } as const,
       centralUrl: 'https://central.example.org',
       centralPublicKey: generateStationKeyPair().publicKey,
+      centralExportKey: generateExportKeyPair().publicKey,
       pollWorkers: POLL_WORKERS,
       pinCost: TEST_PIN_COST,
     };
@@ -301,6 +302,7 @@ describe('station kit', () => {
       credentials: { kind: 'directory', dir: credentials.dir } as const,
       centralUrl: 'https://central.example.org',
       centralPublicKey: generateStationKeyPair().publicKey,
+      centralExportKey: generateExportKeyPair().publicKey,
       pollWorkers: POLL_WORKERS,
       pinCost: TEST_PIN_COST,
     };

@@ -15,7 +15,7 @@ import {
   unwrap,
   type Result,
 } from '@scrutin/shared';
-import { PublicKeySchema } from '@scrutin/shared/protocol';
+import { ExportPublicKeySchema, PublicKeySchema } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
 import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';
@@ -123,6 +123,7 @@ interface StationRow {
   riding: string;
   central_url: string;
   central_public_key: string;
+  central_export_key: string | null;
   kit_json_sha256: string;
   shard_sha256: string;
   voter_count: number;
@@ -132,7 +133,7 @@ interface StationRow {
 function kitFromDb(db: StationDb): StationKit | undefined {
   const row = db
     .prepare<[], StationRow>(
-      'SELECT election_json, station_id, riding, central_url, central_public_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1',
+      'SELECT election_json, station_id, riding, central_url, central_public_key, central_export_key, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256 FROM station WHERE id = 1',
     )
     .get();
   if (row === undefined) return undefined;
@@ -142,6 +143,7 @@ function kitFromDb(db: StationDb): StationKit | undefined {
     riding: RidingCodeSchema.parse(row.riding),
     centralUrl: row.central_url,
     centralPublicKey: PublicKeySchema.parse(row.central_public_key),
+    centralExportKey: row.central_export_key === null ? null : ExportPublicKeySchema.parse(row.central_export_key),
     pollWorkers: db
       .prepare<[], { name: string; pin_hash: string }>('SELECT name, pin_hash FROM poll_workers ORDER BY name')
       .all()
@@ -352,10 +354,11 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         const audioClips = audio.ok ? audio.value.clips.length : 0;
         db.transaction(() => {
           db.prepare(
-            `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, election_json, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO station (id, election_id, station_id, riding, central_url, central_public_key, central_export_key, election_json, kit_json_sha256, shard_sha256, voter_count, riding_index_sha256)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET election_id = excluded.election_id, station_id = excluded.station_id, riding = excluded.riding,
-               central_url = excluded.central_url, central_public_key = excluded.central_public_key, election_json = excluded.election_json,
+               central_url = excluded.central_url, central_public_key = excluded.central_public_key,
+               central_export_key = excluded.central_export_key, election_json = excluded.election_json,
                kit_json_sha256 = excluded.kit_json_sha256, shard_sha256 = excluded.shard_sha256, voter_count = excluded.voter_count,
                riding_index_sha256 = excluded.riding_index_sha256`,
           ).run(
@@ -364,6 +367,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
             next.riding,
             next.centralUrl,
             next.centralPublicKey,
+            next.centralExportKey,
             canonicalJson(next.election),
             next.kitSha256,
             next.shardSha256,
@@ -519,14 +523,21 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
       // While the polls are open the held envelopes stay held (the anonymity set); closed, everything goes.
       engine.seal();
-      const sealed = sealedBatchExport(db, { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem }, now());
+      // Signed, then sealed to central's export key from the kit: a lost stick reveals nothing.
+      const sealed = await sealedBatchExport(
+        db,
+        { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem, centralExportKey: kit.centralExportKey },
+        now(),
+      );
       if (!sealed.ok) {
         const detail =
           sealed.error.kind === 'nothing-to-export'
             ? 'nothing to export: every sealed batch is already acknowledged by central'
-            : sealed.error.kind === 'target-exists'
-              ? `${sealed.error.path} exists`
-              : sealed.error.detail;
+            : sealed.error.kind === 'no-export-key'
+              ? 'the loaded kit has no central export key: load a current kit'
+              : sealed.error.kind === 'target-exists'
+                ? `${sealed.error.path} exists`
+                : sealed.error.detail;
         return refuse(sealed.error.kind, { kind: 'export-failed', detail });
       }
       const written = await writer.write({

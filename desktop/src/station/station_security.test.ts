@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { unwrap } from '@scrutin/shared';
-import { generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
+import { generateExportKeyPair, generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
 import { stationFrameLoop } from '../api/frame_loop.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
@@ -265,10 +265,14 @@ describe('exports never overwrite (issue 12)', () => {
       election: credentials.election.id,
       station: IRV_STATION,
       privateKeyPem: key.privateKeyPem,
+      centralExportKey: generateExportKeyPair().publicKey,
     };
     const target = join(tempDir(), 'precious.sqlite');
     writeFileSync(target, 'precious');
-    expect(writeBatchExport(station.db, identity, target, NOW)).toEqual({ ok: false, error: { kind: 'target-exists', path: target } });
+    expect(await writeBatchExport(station.db, identity, target, NOW)).toEqual({
+      ok: false,
+      error: { kind: 'target-exists', path: target },
+    });
     expect(readFileSync(target, 'utf8')).toBe('precious');
     station.close();
   });

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralKey, pipelineKey } from '../app/services.ts';
+import { assemble, centralExportKey, centralKey, pipelineKey } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { saveElection, setElectionState } from '../elections/store.ts';
@@ -111,6 +111,7 @@ beforeAll(async () => {
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
+    centralExportKey: await centralExportKey(db, undefined),
     pipelineKey: await pipelineKey(db, undefined),
     now,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now, log: eventLogger(logger) }),

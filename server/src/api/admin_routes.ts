@@ -150,6 +150,7 @@ export function adminRoutes(ctx: AppContext): Router {
         credentials: { kind: 'directory', dir: credentials },
         centralUrl,
         centralPublicKey: ctx.centralKey.publicKey,
+        centralExportKey: ctx.centralExportKey.publicKey,
         pollWorkers: request.pollWorkers,
         ...(request.audio === true ? { audio: {} } : {}),
       });

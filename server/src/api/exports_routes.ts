@@ -1,8 +1,7 @@
 import cookieParser from 'cookie-parser';
 import { Router, json, type Request, type Response } from 'express';
-import { ContestIdSchema, issuesOf, type CandidateRace, type ElectionDefinition } from '@scrutin/shared';
+import { ContestIdSchema, type CandidateRace, type ElectionDefinition } from '@scrutin/shared';
 import { CONSOLE_API as API, type ElectionState, type ResponseOf } from '@scrutin/shared/api';
-import { SignedBatchExportSchema } from '@scrutin/shared/protocol';
 import { exportRaceCvrs, rctabConfigForRace } from '@scrutin/shared/rctab';
 import type { AppContext } from '../app/context.ts';
 import { electionState } from '../elections/store.ts';
@@ -10,7 +9,8 @@ import { recordAudit } from '../officials/audit.ts';
 import { createAuth, sessionOf } from '../officials/auth.ts';
 import { liveResults } from '../results/tally_store.ts';
 import { cdfCvr, cdfElectionHeader, nistElectionReport, raceRankings, resultsCsv, storedBallots } from '../results/exports.ts';
-import { verifyStationExport } from '../sync/export_verification.ts';
+import { openStationExport, verifyStationExport } from '../sync/export_verification.ts';
+import { openExportRefusal } from '../sync/import.ts';
 import { ApiError, requireJson } from './errors.ts';
 import { electionOf, mount, noStore, unknownElection, unknownStation } from './http.ts';
 
@@ -22,8 +22,8 @@ import { electionOf, mount, noStore, unknownElection, unknownStation } from './h
  * Ballots carry no credential, so no export can link a voter to a choice.
  */
 
-/** A station's batch file: at most a day of a busy station's ballots. */
-const BATCH_FILE_BYTES = 64 * 1024 * 1024;
+/** A station's batch file: at most a day of a busy station's ballots, sealed (base64: a third more). */
+const BATCH_FILE_BYTES = 96 * 1024 * 1024;
 
 export function exportsRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -102,10 +102,10 @@ export function exportsRoutes(ctx: AppContext): Router {
   // A station's batch file checked against what central recorded (sync/export_verification.ts).
   mount(router, auth, API.batchVerification, requireJson, json({ limit: BATCH_FILE_BYTES, strict: true }), async (req, res) => {
     const { election } = await electionWithState(req);
-    const parsed = SignedBatchExportSchema.safeParse(req.body);
-    if (!parsed.success)
-      throw new ApiError('invalid-batch', 'This is not a Scrutin batch export file.', issuesOf(parsed.error).slice(0, 50));
-    const verified = await verifyStationExport(db, election.id, parsed.data);
+    // As it came off the stick (sealed to the export key), or already opened.
+    const opened = await openStationExport(req.body, ctx.centralExportKey.privateKeyPem);
+    if (!opened.ok) throw openExportRefusal(opened.error);
+    const verified = await verifyStationExport(db, election.id, opened.value);
     if (!verified.ok) {
       const error = verified.error;
       switch (error.kind) {

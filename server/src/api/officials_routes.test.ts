@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralKey, pipelineKey, type Services } from '../app/services.ts';
+import { assemble, centralExportKey, centralKey, pipelineKey, type Services } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
@@ -142,6 +142,7 @@ beforeAll(async () => {
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
+    centralExportKey: await centralExportKey(db, undefined),
     pipelineKey: await pipelineKey(db, undefined),
     now: () => clock,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
@@ -855,7 +856,12 @@ describe('station kits', () => {
         writeFileSync(join(dir, 'kit.tar'), res.body as Buffer);
         const kit = JSON.parse(execFileSync('tar', ['-xOf', 'kit.tar', `${station}/kit.json`], { cwd: dir, encoding: 'utf8' })) as {
           centralUrl: string;
+          centralPublicKey: string;
+          centralExportKey: string;
         };
+        // The kit carries both central keys: receipts are checked with one, USB exports sealed to the other.
+        expect(kit.centralPublicKey).toBe(ctx.centralKey.publicKey);
+        expect(kit.centralExportKey).toBe(ctx.centralExportKey.publicKey);
         return { status: 200, centralUrl: kit.centralUrl };
       } finally {
         rmSync(dir, { recursive: true, force: true });

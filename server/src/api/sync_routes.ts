@@ -1,6 +1,6 @@
 import { Router, json, type Request } from 'express';
 import { issuesOf } from '@scrutin/shared';
-import { EnrolRequestSchema, SyncStatusQuerySchema, type EnrolResponse } from '@scrutin/shared/protocol';
+import { EnrolRequestSchema, SyncStatusQuerySchema, type CentralKeys, type EnrolResponse } from '@scrutin/shared/protocol';
 import type { AppContext } from '../app/context.ts';
 import { enrolStation } from '../sync/enrolment.ts';
 import { receiveBatch, syncStatus } from '../sync/intake.ts';
@@ -66,8 +66,9 @@ export function syncRoutes(ctx: AppContext): Router {
     res.json(await syncStatus(ctx.services.db, parsed.data.election, parsed.data.station));
   });
 
+  // Both public keys a kit carries: the receipt key and the export key (stations seal USB exports to it).
   router.get('/central-key', (_req, res) => {
-    res.json({ publicKey: ctx.centralKey.publicKey });
+    res.json({ publicKey: ctx.centralKey.publicKey, exportKey: ctx.centralExportKey.publicKey } satisfies CentralKeys);
   });
 
   return router;

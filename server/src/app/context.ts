@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics.ts';
 import type { RequestLimits } from '../api/request_limits.ts';
 import type { CredentialJobs } from '../credentials/jobs.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
-import type { CentralKey, Services } from './services.ts';
+import type { CentralExportKey, CentralKey, Services } from './services.ts';
 import type { Logger } from 'pino';
 
 /** What every route and job of the central server can reach. */
@@ -16,6 +16,8 @@ export interface AppContext {
   readonly logger: Logger;
   readonly log: EventLogger;
   readonly centralKey: CentralKey;
+  /** Opens the stations' sealed USB exports (CENTRAL_EXPORT_KEY); its public half is in every kit. */
+  readonly centralExportKey: CentralExportKey;
   /** Seals queue messages between the API and the validators (PIPELINE_KEY). */
   readonly pipelineKey: Buffer;
   readonly now: () => Date;

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { generateStationKeyPair, publicKeyOf, type PublicKey } from '@scrutin/shared/node';
+import {
+  exportPublicKeyOf,
+  generateExportKeyPair,
+  generateStationKeyPair,
+  publicKeyOf,
+  unwrap,
+  type ExportPublicKey,
+  type PublicKey,
+} from '@scrutin/shared/node';
 import type { Config } from '../config.ts';
 import { migrate, pgliteDatabase, postgresDatabase, type Database } from '../db/database.ts';
 import type { EventLogger } from '../logger.ts';
@@ -64,6 +72,33 @@ export async function centralKey(db: Database, configured: string | undefined): 
   );
   const row = rows[0];
   if (row === undefined) throw new Error('the central key could not be stored');
+  return { privateKeyPem: row.private_pem, publicKey: row.public_key };
+}
+
+export interface CentralExportKey {
+  /** PKCS#8 PEM of the X25519 key that opens the stations' sealed exports. */
+  readonly privateKeyPem: string;
+  /** What the kits carry (`centralExportKey`) and GET /central-key serves (`exportKey`). */
+  readonly publicKey: ExportPublicKey;
+}
+
+/**
+ * The central export key, which stations seal their USB exports to (protocol/export_sealing):
+ * from configuration (CENTRAL_EXPORT_KEY, checked by loadConfig), or made once and kept in the
+ * database under the name 'export', like the receipt key.
+ */
+export async function centralExportKey(db: Database, configured: string | undefined): Promise<CentralExportKey> {
+  if (configured !== undefined) return { privateKeyPem: configured, publicKey: unwrap(exportPublicKeyOf(configured)) };
+  const fresh = generateExportKeyPair();
+  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ('export', $1, $2) ON CONFLICT (name) DO NOTHING`, [
+    fresh.privateKeyPem,
+    fresh.publicKey,
+  ]);
+  const { rows } = await db.query<{ private_pem: string; public_key: ExportPublicKey }>(
+    "SELECT private_pem, public_key FROM server_keys WHERE name = 'export'",
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('the central export key could not be stored');
   return { privateKeyPem: row.private_pem, publicKey: row.public_key };
 }
 

@@ -3,13 +3,17 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { createContext } from '../central.ts';
 import { ApiError } from '../api/errors.ts';
-import { importBatches } from '../sync/import.ts';
+import { importSealedBatches } from '../sync/import.ts';
 
-/** `scrutin import-batches FILE [--receipts OUT]`: the USB fallback for stations that could not sync. */
+/**
+ * `scrutin import-batches FILE [--receipts OUT]`: the USB fallback for stations that could not
+ * sync. The file is sealed to central's export key (CENTRAL_EXPORT_KEY); it is opened, then
+ * imported. A plain export, or one sealed for another central, is refused with the reason.
+ */
 export function registerImportBatches(program: Command): void {
   program
     .command('import-batches')
-    .argument('<file>', "a station's signed batch export file")
+    .argument('<file>', "a station's sealed batch export file")
     .option('--receipts <out>', 'write the central receipts to this file, for the station')
     .description('Import a station export file through the same checks and idempotency as the network sync.')
     .action(async (file: string, options: { receipts?: string }) => {
@@ -27,11 +31,12 @@ export function registerImportBatches(program: Command): void {
       }
       const ctx = await createContext(config.value, 'scrutin-import');
       try {
-        const report = await importBatches(
+        const report = await importSealedBatches(
           {
             ...ctx.services,
             elections: ctx.elections,
             centralKey: ctx.centralKey,
+            exportKey: ctx.centralExportKey,
             pipelineKey: ctx.pipelineKey,
             metrics: ctx.metrics,
             log: ctx.log,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  generateExportKeyPair,
   generateStationKeyPair,
   loadStationKit,
   readKitAudioManifest,
@@ -19,6 +20,7 @@ import {
 const bin = fileURLToPath(new URL('../../bin/scrutin.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'scrutin-cli-kit-'));
 const central = generateStationKeyPair();
+const centralExport = generateExportKeyPair();
 
 function scrutin(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
@@ -39,6 +41,8 @@ const build = (out: string, ...extra: string[]) =>
     'https://central.example.org',
     '--central-key',
     central.publicKey,
+    '--central-export-key',
+    centralExport.publicKey,
     '--poll-worker',
     'Amélie Tremblay:482915',
     '--poll-worker',
@@ -71,6 +75,7 @@ describe('scrutin kit build', () => {
     expect(await verifyPin('482915', kit.pollWorkers[0]!.pinHash)).toBe(true);
     const loaded = unwrap(loadStationKit(join(dir, 'kit'), join(dir, 'station', 'shard.sqlite')));
     expect(loaded).toMatchObject({ stationId: 'ST-00007', riding: 'MONTREAL-CENTRE', voters: 200, centralPublicKey: central.publicKey });
+    expect(loaded.centralExportKey).toBe(centralExport.publicKey);
     expect(loaded.ridingIndexSha256).toBe(kit.ridingIndex!.sha256);
     expect(kit.audio?.clips).toBeGreaterThan(300);
     expect(readKitAudioManifest(join(dir, 'station', 'audio'))).toMatchObject({ ok: true, value: { clips: expect.any(Array) as unknown } });
@@ -92,8 +97,9 @@ describe('scrutin kit build', () => {
     index.close();
   });
 
-  it('accepts the central key as a PEM file, and leaves the index out on request', () => {
+  it('accepts the central keys as PEM files, and leaves the index out on request', () => {
     writeFileSync(join(dir, 'central.pem'), central.privateKeyPem);
+    writeFileSync(join(dir, 'export.pem'), centralExport.privateKeyPem);
     const run = build('kit-no-index', '--no-riding-index', '--no-audio');
     expect(run.status).toBe(0);
     const kit = JSON.parse(readFileSync(join(dir, 'kit-no-index', 'kit.json'), 'utf8')) as StationKitFile;
@@ -111,6 +117,8 @@ describe('scrutin kit build', () => {
       'https://c.example.org',
       '--central-key',
       'central.pem',
+      '--central-export-key',
+      'export.pem',
       '--poll-worker',
       'A:123456',
       '--poll-worker',
@@ -120,7 +128,9 @@ describe('scrutin kit build', () => {
       '--no-audio',
     );
     expect(pem.status).toBe(0);
-    expect((JSON.parse(readFileSync(join(dir, 'kit-pem', 'kit.json'), 'utf8')) as StationKitFile).centralPublicKey).toBe(central.publicKey);
+    const pemKit = JSON.parse(readFileSync(join(dir, 'kit-pem', 'kit.json'), 'utf8')) as StationKitFile;
+    expect(pemKit.centralPublicKey).toBe(central.publicKey);
+    expect(pemKit.centralExportKey).toBe(centralExport.publicKey);
   });
 
   it('refuses bad input with a clear message and writes nothing', () => {
@@ -138,6 +148,8 @@ describe('scrutin kit build', () => {
       'https://c.example.org',
       '--central-key',
       central.publicKey,
+      '--central-export-key',
+      centralExport.publicKey,
       '--poll-worker',
       'A:12',
       '--out',
@@ -158,6 +170,8 @@ describe('scrutin kit build', () => {
       'https://c.example.org',
       '--central-key',
       central.publicKey,
+      '--central-export-key',
+      centralExport.publicKey,
       '--poll-worker',
       'A:123456',
       '--out',
@@ -177,6 +191,8 @@ describe('scrutin kit build', () => {
       'https://c.example.org',
       '--central-key',
       central.publicKey,
+      '--central-export-key',
+      centralExport.publicKey,
       '--poll-worker',
       'A:123456',
       '--poll-worker',
@@ -201,6 +217,8 @@ describe('scrutin kit build', () => {
       'https://c.example.org',
       '--central-key',
       'nope',
+      '--central-export-key',
+      centralExport.publicKey,
       '--poll-worker',
       'A:123456',
       '--poll-worker',
@@ -209,5 +227,29 @@ describe('scrutin kit build', () => {
       'k5',
     );
     expect(badKey).toMatchObject({ status: 1, stderr: expect.stringMatching(/--central-key/) as unknown });
+    // The receipt key's file (Ed25519) where the export key (X25519) goes: refused, nothing written.
+    const swapped = build('k6', '--central-export-key', 'central.pem', '--no-audio');
+    expect(swapped).toMatchObject({ status: 1, stderr: expect.stringMatching(/central.pem does not hold an X25519 key/) as unknown });
+    const noExportKey = scrutin(
+      'kit',
+      'build',
+      '--election',
+      'election/election.json',
+      '--credentials',
+      'creds',
+      '--station',
+      'ST-00007',
+      '--central-url',
+      'https://c.example.org',
+      '--central-key',
+      central.publicKey,
+      '--poll-worker',
+      'A:123456',
+      '--poll-worker',
+      'B:123456',
+      '--out',
+      'k7',
+    );
+    expect(noExportKey).toMatchObject({ status: 1, stderr: expect.stringMatching(/--central-export-key/) as unknown });
   });
 });

@@ -2,13 +2,16 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
+  ExportPublicKeySchema,
   PublicKeySchema,
   StationIdSchema,
   buildStationKit,
   describeIssues,
   describeKitBuildError,
+  exportPublicKeyOf,
   parseElection,
   publicKeyOf,
+  type ExportPublicKey,
   type PublicKey,
   type Result,
   type StationId,
@@ -24,6 +27,7 @@ interface BuildOptions {
   readonly station: StationId;
   readonly centralUrl: string;
   readonly centralKey: string;
+  readonly centralExportKey: string;
   readonly pollWorker: readonly { readonly name: string; readonly pin: string }[];
   readonly out: string;
   readonly ridingIndex: boolean;
@@ -43,6 +47,10 @@ export function registerKit(program: Command): void {
     .requiredOption('--station <id>', 'the station, e.g. ST-00016', stationId)
     .requiredOption('--central-url <url>', "the central server's base URL, e.g. https://central.example.org")
     .requiredOption('--central-key <key>', 'the central receipt public key (base64, as served at /api/v1/central-key) or a PEM key file')
+    .requiredOption(
+      '--central-export-key <key>',
+      'the central export public key, which the station seals its USB exports to (base64, `exportKey` at /api/v1/central-key) or a PEM key file',
+    )
     .requiredOption(
       '--poll-worker <name:pin>',
       'a poll worker and their PIN (6 to 12 digits); repeat for each (at least two)',
@@ -74,6 +82,11 @@ export function registerKit(program: Command): void {
         fail(key.error);
         return;
       }
+      const exportKey = centralExportKey(options.centralExportKey);
+      if (!exportKey.ok) {
+        fail(exportKey.error);
+        return;
+      }
       const built = await buildStationKit({
         outDir: options.out,
         election: election.value,
@@ -81,6 +94,7 @@ export function registerKit(program: Command): void {
         credentials: { kind: 'directory', dir: options.credentials },
         centralUrl: options.centralUrl,
         centralPublicKey: key.value,
+        centralExportKey: exportKey.value,
         pollWorkers: options.pollWorker,
         ridingIndex: options.ridingIndex,
         ...(options.audio ? { audio: options.clipCache === undefined ? {} : { cacheDir: options.clipCache } } : {}),
@@ -142,4 +156,28 @@ function centralKey(value: string): Result<PublicKey, string> {
 function fail(message: string): void {
   process.stderr.write(`error: ${message}\n`);
   process.exitCode = 1;
+}
+
+/** A base64 X25519 public key, or a PEM file holding the central export key (private or public). */
+function centralExportKey(value: string): Result<ExportPublicKey, string> {
+  const direct = ExportPublicKeySchema.safeParse(value.trim());
+  if (direct.success) return { ok: true, value: direct.data };
+  let pem: string;
+  try {
+    pem = readFileSync(value, 'utf8');
+  } catch {
+    return { ok: false, error: '--central-export-key is neither a base64 X25519 public key nor a readable PEM file' };
+  }
+  if (pem.includes('PRIVATE KEY')) {
+    const derived = exportPublicKeyOf(pem);
+    return derived.ok ? derived : { ok: false, error: `${value} does not hold an X25519 key: ${derived.error}` };
+  }
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'x25519') return { ok: false, error: `${value} does not hold an X25519 key` };
+    const parsed = ExportPublicKeySchema.safeParse(Buffer.from(key.export({ format: 'jwk' }).x ?? '', 'base64url').toString('base64'));
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: `${value} does not hold an X25519 key` };
+  } catch (error) {
+    return { ok: false, error: `${value} does not hold an X25519 key: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }

@@ -1,6 +1,15 @@
-import { err, ok, type ElectionId, type Result, type Sha256Hex, type StationId } from '@scrutin/shared';
+import { err, issuesOf, ok, type ElectionId, type Result, type Sha256Hex, type StationId } from '@scrutin/shared';
 import type { Verification } from '@scrutin/shared/api';
-import { verifyBatch, verifyBatchExport, type PublicKey, type SignedBatchExport } from '@scrutin/shared/protocol';
+import {
+  SEALED_EXPORT_FORMAT,
+  SignedBatchExportSchema,
+  openBatchExport,
+  verifyBatch,
+  verifyBatchExport,
+  type OpenExportError,
+  type PublicKey,
+  type SignedBatchExport,
+} from '@scrutin/shared/protocol';
 import type { Queryable } from '../db/database.ts';
 
 /**
@@ -13,6 +22,19 @@ export type ExportVerificationError =
   | { readonly kind: 'other-election'; readonly election: ElectionId }
   | { readonly kind: 'unknown-station'; readonly station: StationId }
   | { readonly kind: 'never-enrolled'; readonly station: StationId };
+
+/**
+ * The file an official uploads: a station's export as it came off the stick, sealed to
+ * central's export key (opened here with its private half), or an already opened signed
+ * export. Either way it is only read.
+ */
+export async function openStationExport(file: unknown, exportPrivateKeyPem: string): Promise<Result<SignedBatchExport, OpenExportError>> {
+  if (typeof file === 'object' && file !== null && (file as { format?: unknown }).format === SEALED_EXPORT_FORMAT) {
+    return openBatchExport(file, exportPrivateKeyPem);
+  }
+  const plain = SignedBatchExportSchema.safeParse(file);
+  return plain.success ? ok(plain.data) : err({ kind: 'malformed', issues: issuesOf(plain.error) });
+}
 
 export async function verifyStationExport(
   db: Queryable,

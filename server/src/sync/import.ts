@@ -1,5 +1,16 @@
-import { SignedBatchExportSchema, issuesOf, verifyBatchExport, type PublicKey, type SignedReceipt } from '@scrutin/shared/node';
+import {
+  SignedBatchExportSchema,
+  describeOpenExportError,
+  issuesOf,
+  openBatchExport,
+  verifyBatchExport,
+  type OpenExportError,
+  type PublicKey,
+  type SignedBatchExport,
+  type SignedReceipt,
+} from '@scrutin/shared/node';
 import { ApiError } from '../api/errors.ts';
+import type { CentralExportKey } from '../app/services.ts';
 import { receiveBatch, type IntakeDeps } from './intake.ts';
 
 /**
@@ -15,6 +26,41 @@ export interface ImportReport {
   readonly alreadyReceived: number;
 }
 
+/**
+ * A station's file as it comes off the stick: sealed to central's export key
+ * (protocol/export_sealing). Opened first, then imported like any signed export. A plain
+ * export, a file sealed to another central or changed on the stick is refused and changes
+ * nothing.
+ */
+export async function importSealedBatches(
+  deps: IntakeDeps & { readonly exportKey: CentralExportKey },
+  file: unknown,
+): Promise<ImportReport> {
+  return importBatches(deps, await openSealedExport(file, deps.exportKey));
+}
+
+/** Opens a sealed export file, or throws the API refusal that says why it does not open (4xx). */
+export async function openSealedExport(file: unknown, exportKey: CentralExportKey): Promise<SignedBatchExport> {
+  const opened = await openBatchExport(file, exportKey.privateKeyPem);
+  if (!opened.ok) throw openExportRefusal(opened.error);
+  return opened.value;
+}
+
+export function openExportRefusal(error: OpenExportError): ApiError {
+  const message = describeOpenExportError(error);
+  switch (error.kind) {
+    case 'cannot-open':
+      return new ApiError('export-unopenable', message, { reason: error.kind });
+    case 'malformed':
+    case 'invalid-contents':
+      return new ApiError('invalid-batch', message, { reason: error.kind, issues: error.issues.slice(0, 50) });
+    case 'not-sealed':
+    case 'label-mismatch':
+      return new ApiError('invalid-batch', message, { reason: error.kind });
+  }
+}
+
+/** Imports an opened (or otherwise obtained) signed export: the station's signature is checked first. */
 export async function importBatches(deps: IntakeDeps, file: unknown): Promise<ImportReport> {
   const parsed = SignedBatchExportSchema.safeParse(file);
   if (!parsed.success) throw new ApiError('invalid-batch', 'This is not a Scrutin batch export file.', issuesOf(parsed.error));

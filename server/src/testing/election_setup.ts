@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unwrap, type ElectionDefinition, type ElectionId, type StationId } from '@scrutin/shared';
 import { buildStationKit, describeKitBuildError, type KitAudioOptions, type PinCost } from '@scrutin/shared/kit';
-import type { PublicKey } from '@scrutin/shared/protocol';
+import { generateExportKeyPair, type ExportPublicKey, type PublicKey } from '@scrutin/shared/protocol';
 import type { Central } from '../central.ts';
 import { readCentralFile } from '../credentials/central_file.ts';
 import { describeGenerateCredentialsError, generateCredentials } from '../credentials/generate.ts';
@@ -120,6 +120,12 @@ export interface KitOptions {
   readonly outDir: string;
   readonly centralUrl: string;
   readonly centralPublicKey: PublicKey;
+  /**
+   * Central's export key, which the station seals its USB exports to. Default: a key of no
+   * central (tests that never export); pass the central's (`ctx.centralExportKey.publicKey`)
+   * for a station whose exports are imported.
+   */
+  readonly centralExportKey?: ExportPublicKey;
   readonly pollWorkers: readonly PollWorker[];
   /** scrypt cost of the PIN hashes; the default is the production one. */
   readonly pinCost?: PinCost;
@@ -142,6 +148,7 @@ export async function buildKit(credentials: ElectionCredentials, station: Statio
         : { kind: 'directory', dir: credentials.dir },
     centralUrl: options.centralUrl,
     centralPublicKey: options.centralPublicKey,
+    centralExportKey: options.centralExportKey ?? generateExportKeyPair().publicKey,
     pollWorkers: options.pollWorkers,
     ...(options.pinCost === undefined ? {} : { pinCost: options.pinCost }),
     ...(options.audio === undefined ? {} : { audio: options.audio }),
@@ -193,6 +200,7 @@ export async function prepareElection(options: PrepareOptions): Promise<Prepared
       outDir: join(workDir, 'kits', station),
       centralUrl: central.url,
       centralPublicKey: central.ctx.centralKey.publicKey,
+      centralExportKey: central.ctx.centralExportKey.publicKey,
       pollWorkers: options.pollWorkers,
       ...(options.pinCost === undefined ? {} : { pinCost: options.pinCost }),
       ...(options.audio === undefined ? {} : { audio: options.audio }),

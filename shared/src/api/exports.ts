@@ -30,7 +30,7 @@ export const EXPORT_ENDPOINTS = {
   cvrs: { method: 'GET', path: '/admin/elections/:id/exports/cvrs.json', role: 'official' },
   rctabConfig: { method: 'GET', path: '/admin/elections/:id/exports/irv/:contest/rctab-config.json', role: 'official' },
   rctabCvr: { method: 'GET', path: '/admin/elections/:id/exports/irv/:contest/cvr.json', role: 'official' },
-  /** Its body is a station's signed batch export file (SignedBatchExportSchema, parsed by the server). */
+  /** Its body is a station's export file, sealed (SealedBatchExportSchema) or opened (SignedBatchExportSchema), parsed by the server. */
   batchVerification: {
     method: 'POST',
     path: '/admin/elections/:id/batch-verification',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { PublicKey } from '../protocol/batch.ts';
+import type { ExportPublicKey } from '../protocol/export_sealing.ts';
 import { sha256OfFile } from '../crypto/hash.node.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
 import { findStation } from '../election/election.ts';
@@ -50,6 +51,8 @@ export interface BuildStationKitOptions {
   readonly centralUrl: string;
   /** The central receipt key's public half (base64). */
   readonly centralPublicKey: PublicKey;
+  /** The central export key's public half (base64), which the station seals its USB exports to. */
+  readonly centralExportKey: ExportPublicKey;
   /** At least two poll workers with their PINs (6 to 12 digits); only scrypt hashes are written. */
   readonly pollWorkers: readonly { readonly name: string; readonly pin: string }[];
   /** Include the riding index (default true when the credentials give the other stations' shards). */
@@ -197,6 +200,7 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     riding: station.riding,
     centralUrl: options.centralUrl,
     centralPublicKey: options.centralPublicKey,
+    centralExportKey: options.centralExportKey,
     pollWorkers: await Promise.all(
       options.pollWorkers.map(async (w) => ({ name: w.name, pinHash: await hashPin(w.pin, options.pinCost ?? DEFAULT_PIN_COST) })),
     ),

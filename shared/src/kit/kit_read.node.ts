@@ -139,6 +139,7 @@ export function loadStationKit(
     riding: kit.riding,
     centralUrl: kit.centralUrl,
     centralPublicKey: kit.centralPublicKey,
+    centralExportKey: kit.centralExportKey,
     pollWorkers: kit.pollWorkers,
     shardSha256: kit.shard.sha256,
     voters: kit.shard.voters,

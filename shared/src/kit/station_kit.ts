@@ -5,6 +5,7 @@ import { RidingCodeSchema, Sha256HexSchema, StationIdSchema, type RidingCode, ty
 import type { ValidationIssue } from '../validation.ts';
 import { KitAudioRefSchema } from './kit_audio.ts';
 import type { PublicKey } from '../protocol/batch.ts';
+import { ExportPublicKeySchema, type ExportPublicKey } from '../protocol/export_sealing.ts';
 
 /**
  * The station kit's format (docs/station-kit.md): a folder made centrally for one station,
@@ -15,7 +16,10 @@ import type { PublicKey } from '../protocol/batch.ts';
  * backend and the central CLI share them.
  */
 export const STATION_KIT_FORMAT = 'scrutin/station-kit';
-/** Version 1; the riding index is an optional field, so older version-1 kits still load. */
+/**
+ * Version 1; the riding index and the audio are optional fields. `centralExportKey` is required
+ * since protocol format 2: a kit made before it is refused (kit-invalid) and must be rebuilt.
+ */
 export const STATION_KIT_VERSION = 1;
 export const KIT_FILE = 'kit.json';
 /** Shard format 1 of server/src/credentials/shard.ts ("SCSH"). */
@@ -75,6 +79,8 @@ export const StationKitSchema = z
     riding: RidingCodeSchema,
     centralUrl: CentralUrlSchema,
     centralPublicKey: PublicKeySchema,
+    /** Central's export key (X25519): the station seals its USB exports to it (protocol/export_sealing). */
+    centralExportKey: ExportPublicKeySchema,
     pollWorkers: z.array(PollWorkerSchema).min(2, 'a kit names at least two poll workers').max(50),
     shard: z.object({
       file: FileNameSchema,
@@ -113,6 +119,11 @@ export interface StationKit {
   readonly riding: RidingCode;
   readonly centralUrl: string;
   readonly centralPublicKey: PublicKey;
+  /**
+   * Central's export key, which the station seals its USB exports to. Null only for a kit a
+   * station loaded before it knew export keys (desktop migration 5): it must load its kit again.
+   */
+  readonly centralExportKey: ExportPublicKey | null;
   readonly pollWorkers: readonly { readonly name: string; readonly pinHash: string }[];
   readonly shardSha256: Sha256Hex;
   readonly voters: number;

@@ -32,6 +32,7 @@ export const ERROR_STATUS = {
   'body-too-large': 413,
   'unsupported-media-type': 415,
   'invalid-batch': 422,
+  'export-unopenable': 422,
   'invalid-ballots': 422,
   'batch-too-small': 422,
   'invalid-definition': 422,

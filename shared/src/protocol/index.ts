@@ -6,3 +6,4 @@ export * from './batch.ts';
 export * from './enrolment.ts';
 export * from './sync_status.ts';
 export * from './errors.ts';
+export * from './export_sealing.ts';

@@ -1,0 +1,159 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unwrap } from '@scrutin/shared';
+import {
+  SealedBatchExportSchema,
+  generateExportKeyPair,
+  generateStationKeyPair,
+  openBatchExport,
+  verifyBatch,
+  verifyBatchExport,
+  type ExportKeyPair,
+  type PublicKey,
+} from '@scrutin/shared/protocol';
+import {
+  GOOD_PIN,
+  IRV_STATION,
+  NOW,
+  TestClock,
+  castFor,
+  fixtureElection,
+  makeCredentials,
+  makeKit,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
+import type { Station } from './station.ts';
+
+/**
+ * The USB export as a finder of the stick sees it (docs/threat-model.md, adversary B): sealed
+ * to central's export key, it shows which station it is from and nothing else; central opens
+ * it, a central it was not sealed for cannot.
+ */
+const central = { receipts: generateStationKeyPair(), exports: generateExportKeyPair() };
+const CENTRAL_URL = 'https://central.test';
+
+/** A central that enrols the station, then is out of reach: the polling day the stick is for. */
+function unreachableCentral(): { fetch: typeof fetch; stationKey: () => PublicKey } {
+  let stationKey: PublicKey | undefined;
+  return {
+    fetch: (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname !== '/api/v1/stations/enrol' || typeof init?.body !== 'string')
+        return Promise.reject(new TypeError('fetch failed: the network is down'));
+      const body = JSON.parse(init.body) as { station: string; publicKey: PublicKey };
+      stationKey = body.publicKey;
+      const answer = { station: body.station, enrolledAt: new Date(NOW).toISOString(), centralPublicKey: central.receipts.publicKey };
+      return Promise.resolve(new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } }));
+    },
+    stationKey: () => {
+      if (stationKey === undefined) throw new Error('not enrolled');
+      return stationKey;
+    },
+  };
+}
+
+let credentials: CredentialsFixture;
+beforeAll(async () => {
+  credentials = await makeCredentials(fixtureElection());
+});
+afterAll(removeTempDirs);
+
+const cards = () => credentials.cards(IRV_STATION);
+
+/** The station's drive list is one empty folder (FolderDriveSource): the stick. */
+async function firstDrive(station: Station): Promise<{ readonly id: string; readonly device: string }> {
+  const [drive] = unwrap(await station.listDrives({ pin: GOOD_PIN })).drives;
+  if (drive === undefined) throw new Error('no drive');
+  return drive;
+}
+
+async function closedStation(
+  exportKey: ExportKeyPair,
+  dataDir = tempDir(),
+): Promise<{ station: Station; stationKey: () => PublicKey; receipts: string[]; dataDir: string }> {
+  const net = unreachableCentral();
+  const station = openTestStation(dataDir, new TestClock(NOW), net.fetch, { autoSync: false });
+  unwrap(
+    await station.loadKit({
+      path: await makeKit(credentials, {
+        station: IRV_STATION,
+        centralUrl: CENTRAL_URL,
+        centralPublicKey: central.receipts.publicKey,
+        centralExportKey: exportKey.publicKey,
+      }),
+    }),
+  );
+  unwrap(await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN }));
+  unwrap(await station.openPolls({ pin: GOOD_PIN }));
+  const receipts = await castFor(station, credentials.election, cards().slice(0, 7));
+  unwrap(await station.closePolls({ pin: GOOD_PIN }));
+  return { station, stationKey: net.stationKey, receipts, dataDir };
+}
+
+describe('USB export (sealed to the central export key)', () => {
+  it('holds no credential, tracking code, choice or voter card in the file, and central opens it whole', async () => {
+    const { station, stationKey, receipts } = await closedStation(central.exports);
+    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: (await firstDrive(station)).id }));
+    expect(exported).toMatchObject({ ballots: 7 });
+    const text = readFileSync(exported.path, 'utf8');
+    const sealed = SealedBatchExportSchema.parse(JSON.parse(text));
+    expect(sealed).toMatchObject({ format: 'scrutin-sealed-export', version: 2, station: IRV_STATION });
+
+    const opened = await openBatchExport(sealed, central.exports.privateKeyPem);
+    if (!opened.ok) throw new Error(`the export did not open: ${opened.error.kind}`);
+    expect(verifyBatchExport(opened.value, stationKey())).toBe(true);
+    const batches = opened.value.body.batches;
+    for (const batch of batches) expect(verifyBatch(batch, stationKey()).ok).toBe(true);
+    const envelopes = batches.flatMap((b) => b.envelopes);
+    expect(envelopes).toHaveLength(7);
+
+    // What a finder of the stick would look for: none of it is in the file.
+    const secrets = [
+      ...envelopes.flatMap((e) => [e.credential, e.tracking, JSON.stringify(e.ballot.selections), JSON.stringify(e.ballot)]),
+      ...envelopes.flatMap((e) =>
+        e.ballot.selections.flatMap((s) =>
+          s.kind === 'ranked' ? s.ranking : s.kind === 'plurality' && s.choice !== null ? [s.choice] : [],
+        ),
+      ),
+      ...receipts,
+      ...cards()
+        .slice(0, 7)
+        .flatMap((card) => Object.values(card).filter((v): v is string => typeof v === 'string' && v.length >= 6)),
+      ...batches.flatMap((b) => [b.signature, b.header.merkleRoot]),
+    ];
+    expect(secrets.length).toBeGreaterThan(7 * 4);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    station.close();
+  });
+
+  it('makes a file that a central it was not sealed for cannot open (typed error)', async () => {
+    const other = generateExportKeyPair();
+    const { station } = await closedStation(other);
+    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: (await firstDrive(station)).id }));
+    const file: unknown = JSON.parse(readFileSync(exported.path, 'utf8'));
+    expect(await openBatchExport(file, central.exports.privateKeyPem)).toEqual({ ok: false, error: { kind: 'cannot-open' } });
+    expect((await openBatchExport(file, other.privateKeyPem)).ok).toBe(true);
+    station.close();
+  });
+
+  it('writes nothing in clear for a kit loaded before kits carried the export key', async () => {
+    const { station, dataDir } = await closedStation(central.exports);
+    station.close();
+    // As migration 5 leaves a station that had loaded its kit before it.
+    const db = new Database(`${dataDir}/station.sqlite`);
+    db.prepare('UPDATE station SET central_export_key = NULL').run();
+    db.close();
+    const reopened = openTestStation(dataDir, new TestClock(NOW), unreachableCentral().fetch, { autoSync: false });
+    const drive = await firstDrive(reopened);
+    expect(await reopened.exportBatches({ pin: GOOD_PIN, drive: drive.id })).toMatchObject({
+      ok: false,
+      error: { kind: 'export-failed', detail: expect.stringMatching(/no central export key/) as unknown },
+    });
+    expect(readdirSync(drive.device)).toEqual([]);
+    reopened.close();
+  });
+});
