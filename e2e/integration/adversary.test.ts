@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,12 +124,19 @@ let usbExport: { path: string; text: string } | null = null;
 let workerRestarted = false;
 /** Raw bytes of each station's files after the day (read after closing the station). */
 const stationBytes = new Map<StationId, Buffer>();
+const stationFiles = new Map<StationId, string>();
 /** Copies of real queue messages (the tap) and what the dead-letter queue held. */
 const tapped: string[] = [];
 const deadLetters: string[] = [];
 let workerMetrics = '';
 
-const figures = { A: Infinity, B: Infinity, C: Infinity, AC: Infinity, stats: {} as Record<string, number> };
+type Adversary = 'A' | 'B' | 'C' | 'AwithC';
+/** The smallest anonymity set each adversary reached, per station (the station's voter count is the most there is). */
+const reached: Record<Adversary, Record<string, number>> = { A: {}, B: {}, C: {}, AwithC: {} };
+const note = (adversary: Adversary, station: StationId, size: number) => {
+  reached[adversary][station] = Math.min(reached[adversary][station] ?? Infinity, size);
+};
+const stats: Record<string, number> = {};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -261,8 +269,9 @@ async function observe(): Promise<void> {
   lastFigures = now;
 }
 
-async function syncAndObserve(id: StationId): Promise<void> {
+async function syncAndObserve(id: StationId, afterSync?: () => Promise<void>): Promise<void> {
   const progress = unwrap(await (stations.get(id) as Station).syncNow({}));
+  await afterSync?.();
   if (id !== SMALL || smallOnline) await processed(id, progress.syncedBallots);
   await observe();
 }
@@ -341,7 +350,9 @@ beforeAll(async () => {
     clock.value += 30_000;
     const { ballot, needle } = bigBallot(i);
     await castOne(BIG, cards[BIG]![i]!, ballot, needle);
-    await syncAndObserve(BIG);
+    // The second validator is stopped as a batch has just been queued (its connection closes;
+    // what it held unacknowledged is delivered again), and started again later.
+    await syncAndObserve(BIG, i + 1 === WORKER_STOP_AT ? () => worker.stop() : undefined);
     if (i + 1 === MIDDAY_AT) {
       // B mid-day: the envelopes not yet acknowledged may be there (at most 2k − 1); no synced one.
       const bytes = rawStationBytes(stations.get(BIG) as Station);
@@ -360,7 +371,6 @@ beforeAll(async () => {
       const found = (ks: Known[]) => ks.filter((k) => Object.values(linkable(bytes, k)).some(Boolean)).length;
       middayB = { synced: synced.length, pending: pending.length, syncedFound: found(synced), pendingFound: found(pending) };
     }
-    if (i + 1 === WORKER_STOP_AT) await worker.stop();
     if (i + 1 === WORKER_START_AT) {
       worker = await startWorker(workerConfig);
       workerRestarted = true;
@@ -423,13 +433,14 @@ beforeAll(async () => {
     const running = rawStationBytes(station);
     station.close();
     stationBytes.set(id, Buffer.concat([running, rawStationBytes(station)]));
+    stationFiles.set(id, station.db.name);
   }
 }, 240_000);
 
 afterAll(async () => {
   console.log(
     JSON.stringify({
-      adversarySuite: { k: K, smallestAnonymitySet: { A: figures.A, B: figures.B, C: figures.C, AwithC: figures.AC }, ...figures.stats },
+      adversarySuite: { k: K, voters: COUNTS, smallestAnonymitySet: reached, ...stats },
     }),
   );
   await channel?.deleteQueue(tapQueue).catch(() => undefined);
@@ -529,7 +540,6 @@ describe('adversary A: the central insider', () => {
     const codes = rows.filter((r) => r.table === 'tracking_codes');
     const useOf = new Map(uses.map((r) => [hexOf(r.row.credential_hash), r]));
     const codeOf = new Map(codes.map((r) => [String(r.row.code), r]));
-    let smallestSet = Infinity;
     for (const k of known) {
       const use = useOf.get(k.checkValue);
       const code = codeOf.get(k.tracking);
@@ -542,7 +552,8 @@ describe('adversary A: the central insider', () => {
         // All of one station: the same riding, and as many as the station's batch.
         expect(new Set(group.map((b) => b.row.riding)).size).toBe(1);
         expect(group.length, `${k.station}: xmin group of ${group.length}`).toBeGreaterThanOrEqual(smallest(k.station));
-        smallestSet = Math.min(smallestSet, group.length);
+        note('A', k.station, group.length);
+        note('AwithC', k.station, group.length);
       }
       // Within the transaction, uses are in check-value order (in each partition: the heap of
       // each) and codes in code order: nothing of cast order.
@@ -559,22 +570,28 @@ describe('adversary A: the central insider', () => {
         .map((c) => String(c.row.code));
       expect(sameCodes).toEqual([...sameCodes].sort());
     }
-    figures.A = Math.min(figures.A, smallestSet);
-    figures.AC = Math.min(figures.AC, smallestSet);
   });
 
   it('finds no credential, and no check value or tracking code beside a choice, in any row', async () => {
     const rows = await tableRows();
+    const credentials = new Set(known.map((k) => k.credential));
+    const voterTokens = new Set(known.flatMap((k) => [k.checkValue, k.tracking]));
+    let withVoter = 0;
     for (const r of rows) {
       const text = JSON.stringify(r.row);
-      for (const k of known) {
-        expect(text.includes(k.credential), `${r.table} holds a credential`).toBe(false);
-        if (text.includes(k.checkValue) || text.includes(k.tracking)) {
-          expect(r.row.selections, `${r.table} links a voter to a choice`).toBeUndefined();
-          expect(/"ranking"|"choice"|selections/.test(text)).toBe(false);
-        }
-      }
+      const hexes = text.match(/[0-9a-f]{64}/g) ?? [];
+      expect(
+        hexes.some((h) => credentials.has(h)),
+        `${r.table} holds a credential`,
+      ).toBe(false);
+      const tokens = [...hexes, ...(text.match(/[0-9A-Z]{12}/g) ?? [])];
+      if (!tokens.some((t) => voterTokens.has(t))) continue;
+      withVoter += 1;
+      expect(r.row.selections, `${r.table} links a voter to a choice`).toBeUndefined();
+      expect(/"ranking"|"choice"|selections/.test(text), r.table).toBe(false);
     }
+    // Every use and every tracking code was looked at.
+    expect(withVoter).toBeGreaterThanOrEqual(known.length * 2);
   });
 
   it('reads the WAL written during the run with pg_waldump: per transaction, uses in value order, ballots in no cast order', async () => {
@@ -625,20 +642,18 @@ describe('adversary A: the central insider', () => {
       expect(t.codes, 'tracking codes in code order in the WAL').toEqual([...t.codes].sort());
       expect(t.ballots.length).toBe(t.uses.length);
     }
-    let smallestSet = Infinity;
     for (const k of known) {
       const tx = byTx.get(txOfUse.get(k.checkValue) ?? '');
       expect(tx?.ballots).toContain(k.choices);
       expect(tx!.ballots.length).toBeGreaterThanOrEqual(smallest(k.station));
-      smallestSet = Math.min(smallestSet, tx!.ballots.length);
+      note('A', k.station, tx!.ballots.length);
     }
-    figures.A = Math.min(figures.A, smallestSet);
     // Within each transaction the ballots' WAL order against cast order (BIG: choices name the voter).
     const positionOf = new Map(known.filter((k) => k.station === BIG).map((k) => [k.choices, k.position]));
     const groups = [...byTx.values()].map((t) => t.ballots.map((c) => positionOf.get(c))).filter((g) => g.every((p) => p !== undefined));
     const test = withinBatchCorrelation(groups as number[][]);
-    figures.stats.walOrderStatistic = Math.round(test.statistic);
-    figures.stats.walOrderThreshold = Math.round(test.threshold);
+    stats.walOrderStatistic = Math.round(test.statistic);
+    stats.walOrderThreshold = Math.round(test.threshold);
     expect(test.perfectLeak, 'the test would see a batch stored in cast order').toBeGreaterThan(test.threshold);
     expect(Math.abs(test.statistic)).toBeLessThan(test.threshold);
   });
@@ -671,15 +686,13 @@ describe('adversary A: the central insider', () => {
       // Each voter's mark names a batch; the batch's marks are A's set.
       const sizeOf = new Map<string, number>();
       for (const b of batchOf.values()) sizeOf.set(b, (sizeOf.get(b) ?? 0) + 1);
-      let smallestSet = Infinity;
       for (const k of known) {
         const batch = batchOf.get(k.checkValue);
         expect(batch, 'every used credential is marked').toBeDefined();
         const size = sizeOf.get(batch!) ?? 0;
         expect(size).toBeGreaterThanOrEqual(smallest(k.station));
-        smallestSet = Math.min(smallestSet, size);
+        note('A', k.station, size);
       }
-      figures.A = Math.min(figures.A, smallestSet);
     } finally {
       redis.disconnect();
     }
@@ -728,8 +741,8 @@ describe('the CVR order is independent of arrival order', () => {
       ['ballotId', (a: Row, b: Row) => (String(a.row.ballot_id) < String(b.row.ballot_id) ? -1 : 1)],
     ] as const) {
       const test = withinBatchCorrelation([...groups.values()].map((g) => [...g].sort(sort).map((b) => positionOf.get(choicesOf(b))!)));
-      figures.stats[`${order}WithinBatchStatistic`] = Math.round(test.statistic);
-      figures.stats[`${order}WithinBatchThreshold`] = Math.round(test.threshold);
+      stats[`${order}WithinBatchStatistic`] = Math.round(test.statistic);
+      stats[`${order}WithinBatchThreshold`] = Math.round(test.threshold);
       expect(test.perfectLeak).toBeGreaterThan(test.threshold);
       expect(Math.abs(test.statistic), order).toBeLessThan(test.threshold);
     }
@@ -739,8 +752,8 @@ describe('the CVR order is independent of arrival order', () => {
       sortedById.map((_, i) => i),
       sortedById.map((b) => positionOf.get(choicesOf(b))!),
     );
-    figures.stats.ballotIdKendallTau = Number(tau.toFixed(3));
-    figures.stats.kendallThreshold = Number(threshold.toFixed(3));
+    stats.ballotIdKendallTau = Number(tau.toFixed(3));
+    stats.kendallThreshold = Number(threshold.toFixed(3));
     expect(Math.abs(tau)).toBeLessThan(threshold);
   });
 });
@@ -757,6 +770,7 @@ describe('adversary B: the stolen kiosk', () => {
     expect(middayB!.syncedFound).toBe(0);
     expect(middayB!.pending).toBeLessThanOrEqual(2 * K - 1);
     expect(middayB!.pendingFound).toBeLessThanOrEqual(2 * K - 1);
+    stats.middayEnvelopesReadableByB = middayB!.pendingFound;
   });
 
   it('after the day, finds no credential, tracking code or choice of any ballot in the database or its WAL', () => {
@@ -767,7 +781,7 @@ describe('adversary B: the stolen kiosk', () => {
       }
     }
     // Nothing links: B's set is the whole station.
-    for (const id of stationBytes.keys()) figures.B = Math.min(figures.B, COUNTS[id] ?? Infinity);
+    for (const id of stationBytes.keys()) note('B', id, COUNTS[id] ?? 0);
   });
 });
 
@@ -781,7 +795,7 @@ describe('adversary C: the observer', () => {
     for (const s of cSteps) {
       expect(s.step, `${s.station} moved by ${s.step}`).toBeGreaterThanOrEqual(smallest(s.station));
       total.set(s.station, (total.get(s.station) ?? 0) + s.step);
-      figures.C = Math.min(figures.C, s.step);
+      note('C', s.station, s.step);
     }
     expect(Object.fromEntries(total)).toEqual({ [BIG]: COUNTS[BIG], [MID]: COUNTS[MID], [SMALL]: COUNTS[SMALL] });
   });
@@ -798,7 +812,8 @@ describe('the old attacks fail', () => {
     );
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(['election_id', 'credential_hash']).toContain(r.column_name);
-    expect(figures.A).toBeGreaterThanOrEqual(Math.min(K, COUNTS[SMALL]!));
+    expect(Object.keys(reached.A).sort()).toEqual([BIG, MID, SMALL].sort());
+    for (const [station, size] of Object.entries(reached.A)) expect(size).toBeGreaterThanOrEqual(smallest(station as StationId));
   });
 
   it('1. the ctid order of each ballots partition does not follow arrival within a batch (see the order test above)', async () => {
@@ -810,12 +825,29 @@ describe('the old attacks fail', () => {
     expect(heap).not.toEqual([...heap].sort((a, b) => a - b));
   });
 
-  it('2. a station keeps no envelope in batches.signed_batch once synced, secure_delete is on, and the WAL holds none', () => {
-    for (const [id, bytes] of stationBytes) {
+  it('2. a station keeps no envelope in batches.signed_batch once synced, nor in its outbox, file or WAL', () => {
+    expect(stationFiles.size).toBe(3);
+    for (const [id, file] of stationFiles) {
+      const db = new Database(file, { readonly: true });
+      try {
+        const batches = db.prepare<[], { signed_batch: string; receipt: string | null }>('SELECT signed_batch, receipt FROM batches').all();
+        expect(batches.length, id).toBeGreaterThan(0);
+        for (const b of batches) {
+          expect(b.receipt, `${id}: every batch acknowledged`).not.toBeNull();
+          const text = b.signed_batch;
+          const envelopes = (JSON.parse(text) as { body?: { envelopes?: unknown[] } }).body?.envelopes;
+          expect(envelopes ?? [], `${id}: a synced batch keeps no envelope`).toEqual([]);
+          for (const k of known.filter((x) => x.station === id))
+            expect(text.includes(k.credential) || text.includes(k.tracking)).toBe(false);
+        }
+        expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox').get()?.n).toBe(0);
+      } finally {
+        db.close();
+      }
+      // And the raw bytes (file, -wal, -shm, read before and after a clean shutdown), as B reads them.
+      const bytes = stationBytes.get(id) as Buffer;
       for (const k of known.filter((x) => x.station === id)) expect(bytes.includes(k.credential), id).toBe(false);
     }
-    // Station closed: reopen its files read-only is not needed; the raw bytes above cover the table and the WAL.
-    expect(stationBytes.size).toBe(3);
   });
 
   it('2. the USB export holds only batches not yet synced (its sealing is reported separately)', () => {
@@ -826,7 +858,7 @@ describe('the old attacks fail', () => {
       expect(linkable(Buffer.from(text), k)).toEqual({ credential: false, tracking: false, choice: false });
     const clear = known.filter((x) => x.station === SMALL).filter((k) => text.includes(k.credential)).length;
     // Plain JSON on main today: B links each of SMALL's voters in the export (reported, not asserted).
-    figures.stats.usbExportVotersReadable = clear;
+    stats.usbExportVotersReadable = clear;
   });
 
   it('3. public results never move by a single ballot (see C above)', () => {
