@@ -129,6 +129,8 @@ const stationFiles = new Map<StationId, string>();
 const tapped: string[] = [];
 const deadLetters: string[] = [];
 let workerMetrics = '';
+/** What beforeAll started, to undo in afterAll even when it failed half-way. */
+const cleanup: (() => unknown)[] = [];
 
 type Adversary = 'A' | 'B' | 'C' | 'AwithC';
 /** The smallest anonymity set each adversary reached, per station (the station's voter count is the most there is). */
@@ -244,7 +246,7 @@ async function publicFigures(): Promise<Map<string, number>> {
 }
 
 let lastFigures = new Map<string, number>();
-let lastCounted = new Map<StationId, number>();
+const lastCounted = new Map<StationId, number>();
 
 /** C's step: diffs the public figures with the last look; every change must be a batch of ≥ k of one station. */
 async function observe(): Promise<void> {
@@ -305,14 +307,17 @@ beforeAll(async () => {
   });
   credentials = await makeCredentials(election);
   central = await startTestCentral({ withValidator: true, logDestination: capture, env: { LOG_LEVEL: 'trace', METRICS_PORT: '0' } });
+  cleanup.push(() => central.stop());
   await loadElectionInto(central.central, credentials);
   const ns = central.config.namespace;
 
   // A's WAL: a temporary physical slot keeps every segment from here on (the session holds it).
   admin = new pg.Client({ connectionString: SERVICE_URLS.postgresAdmin });
   await admin.connect();
+  cleanup.push(() => admin.end());
   slot = `scrutin_adv_${ns}`;
   await admin.query('SELECT pg_create_physical_replication_slot($1, true, true)', [slot]);
+  cleanup.push(() => admin.query('SELECT pg_drop_replication_slot($1)', [slot]));
   dataDirectory = (await admin.query<{ data_directory: string }>('SHOW data_directory')).rows[0]?.data_directory ?? '';
   dbOid = Number(
     (
@@ -325,20 +330,28 @@ beforeAll(async () => {
 
   // A's tap on the batch exchange: a copy of every message the API publishes.
   amqpConnection = await amqp.connect(SERVICE_URLS.amqp);
+  cleanup.push(() => amqpConnection.close());
   channel = await amqpConnection.createChannel();
   tapQueue = `${ns}.adversary-tap`;
   await channel.assertQueue(tapQueue, { durable: false });
+  cleanup.push(() => channel.deleteQueue(tapQueue));
   await channel.bindQueue(tapQueue, `${ns}.batches`, 'batch');
 
   // A second validator, stopped mid-run and started again.
   const workerConfig = { ...central.config, logLevel: 'silent' as const };
   let worker = await startWorker(workerConfig);
+  let workerRunning = true;
+  cleanup.push(() => (workerRunning ? worker.stop() : undefined));
 
   const clock = new TestClock(now);
   const flaky: typeof fetch = (input, init) => (smallOnline ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline')));
   stations.set(BIG, await enrolledStation(central, credentials, BIG, clock));
   stations.set(MID, await enrolledStation(central, credentials, MID, clock));
   stations.set(SMALL, await enrolledStation(central, credentials, SMALL, clock, { fetch: flaky }));
+  const closed = new Set<StationId>();
+  cleanup.push(() => {
+    for (const [id, station] of stations) if (!closed.has(id)) station.close();
+  });
   smallOnline = false; // SMALL's day is offline: its only batch goes by USB first, then by the network.
   lastFigures = await publicFigures();
 
@@ -352,7 +365,16 @@ beforeAll(async () => {
     await castOne(BIG, cards[BIG]![i]!, ballot, needle);
     // The second validator is stopped as a batch has just been queued (its connection closes;
     // what it held unacknowledged is delivered again), and started again later.
-    await syncAndObserve(BIG, i + 1 === WORKER_STOP_AT ? () => worker.stop() : undefined);
+    await syncAndObserve(
+      BIG,
+      i + 1 === WORKER_STOP_AT
+        ? async () => {
+            workerRunning = false;
+            workerRunning = false;
+            await worker.stop();
+          }
+        : undefined,
+    );
     if (i + 1 === MIDDAY_AT) {
       // B mid-day: the envelopes not yet acknowledged may be there (at most 2k − 1); no synced one.
       const bytes = rawStationBytes(stations.get(BIG) as Station);
@@ -373,6 +395,7 @@ beforeAll(async () => {
     }
     if (i + 1 === WORKER_START_AT) {
       worker = await startWorker(workerConfig);
+      workerRunning = true;
       workerRestarted = true;
     }
     if (i < COUNTS[MID]!) {
@@ -426,12 +449,14 @@ beforeAll(async () => {
   await tap();
 
   workerMetrics = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
+  workerRunning = false;
   await worker.stop();
   walEnd = (await admin.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l ?? '';
   // B takes the folder as it is (a pulled plug), and again after a clean shutdown.
   for (const [id, station] of stations) {
     const running = rawStationBytes(station);
     station.close();
+    closed.add(id);
     stationBytes.set(id, Buffer.concat([running, rawStationBytes(station)]));
     stationFiles.set(id, station.db.name);
   }
@@ -443,11 +468,11 @@ afterAll(async () => {
       adversarySuite: { k: K, voters: COUNTS, smallestAnonymitySet: reached, ...stats },
     }),
   );
-  await channel?.deleteQueue(tapQueue).catch(() => undefined);
-  await amqpConnection?.close().catch(() => undefined);
-  if (slot !== '') await admin?.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
-  await admin?.end();
-  await central?.stop();
+  // Whatever beforeAll got to start, last first (the slot, the tap queue, the validator, central).
+  for (const undo of cleanup.reverse())
+    await Promise.resolve()
+      .then(undo)
+      .catch(() => undefined);
   removeTempDirs();
 });
 
@@ -650,8 +675,11 @@ describe('adversary A: the central insider', () => {
     }
     // Within each transaction the ballots' WAL order against cast order (BIG: choices name the voter).
     const positionOf = new Map(known.filter((k) => k.station === BIG).map((k) => [k.choices, k.position]));
-    const groups = [...byTx.values()].map((t) => t.ballots.map((c) => positionOf.get(c))).filter((g) => g.every((p) => p !== undefined));
-    const test = withinBatchCorrelation(groups as number[][]);
+    const groups = [...byTx.values()]
+      .map((t) => t.ballots.map((c) => positionOf.get(c)))
+      .filter((g): g is number[] => g.every((p) => p !== undefined));
+    expect(groups.flat()).toHaveLength(COUNTS[BIG]!);
+    const test = withinBatchCorrelation(groups);
     stats.walOrderStatistic = Math.round(test.statistic);
     stats.walOrderThreshold = Math.round(test.threshold);
     expect(test.perfectLeak, 'the test would see a batch stored in cast order').toBeGreaterThan(test.threshold);
