@@ -8,6 +8,14 @@ import { err, ok, type Result, describeIssues, issuesOf } from '@scrutin/shared/
  * (PGlite, an in-process broker, in-memory dedup); setting only some of them is an error.
  * REDIS_CLUSTER_NODES (a Redis Cluster's nodes) stands in for REDIS_URL.
  */
+/**
+ * What the server is run for. `production` enforces the election-security floors (KDF,
+ * anonymity set) and forbids generating voter cards in the server; `demo` (the embedded
+ * `npm start`) may generate them in process; `test` is the test harness (small settings).
+ */
+export const SCRUTIN_MODES = ['production', 'demo', 'test'] as const;
+export type ScrutinMode = (typeof SCRUTIN_MODES)[number];
+
 const optionalUrl = z
   .string()
   .trim()
@@ -117,6 +125,34 @@ const EnvSchema = z.object({
   SCRUTIN_MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
   /** A station of an open election with no batch for this long (and polls open this long) counts as silent. */
   SCRUTIN_SILENT_AFTER_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Lifetime of an enrolment token an official issues without saying one (hours). */
+  ENROLMENT_TOKEN_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 14)
+    .default(24),
+  /** Station requests (batches, enrolment, status) one client address may make per minute. */
+  SYNC_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  /** Batches and enrolments one station may have answered per minute (only requests its key or token proved). */
+  SYNC_RATE_PER_STATION: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** Batches this API process takes in at once; beyond, `503 busy` with Retry-After. */
+  SYNC_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** Results event streams this API process holds open; beyond, `503 busy`. */
+  SSE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  /** Results event streams one client address may hold open; beyond, `429 rate-limited`. */
+  SSE_MAX_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /**
+   * production | demo | test. Unset: production when the services are configured, demo in
+   * embedded mode. Production refuses election definitions with a KDF below the production
+   * floor or an anonymity set below 25, and never generates voter cards in the server.
+   */
+  SCRUTIN_MODE: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.enum(SCRUTIN_MODES).optional())
+    .optional(),
 });
 
 /** One Redis server, or the seed nodes of a Redis Cluster. */
@@ -140,6 +176,8 @@ export function servicesEnv(services: ServicesConfig): Record<string, string> {
 }
 
 export interface Config {
+  /** See SCRUTIN_MODES. */
+  readonly mode: ScrutinMode;
   /** null in embedded mode. */
   readonly services: ServicesConfig | null;
   readonly dataDir: string | undefined;
@@ -160,6 +198,17 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly monitorIntervalMs: number;
   readonly silentAfterSeconds: number;
+  readonly enrolmentTokenTtlHours: number;
+  readonly limits: RequestLimitsConfig;
+}
+
+/** The cost bounds of the public routes (docs/operators.md, "Rate limits and caps"). */
+export interface RequestLimitsConfig {
+  readonly syncPerIpPerMinute: number;
+  readonly syncPerStationPerMinute: number;
+  readonly syncMaxConcurrency: number;
+  readonly sseMaxConnections: number;
+  readonly sseMaxPerIp: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
@@ -188,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     );
   }
   return ok({
+    mode: e.SCRUTIN_MODE ?? (set === 3 ? 'production' : 'demo'),
     services:
       e.DATABASE_URL !== undefined && e.AMQP_URL !== undefined && redis !== undefined
         ? { databaseUrl: e.DATABASE_URL, amqpUrl: e.AMQP_URL, redis }
@@ -207,6 +257,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
     monitorIntervalMs: Math.round(e.SCRUTIN_MONITOR_INTERVAL_SECONDS * 1000),
     silentAfterSeconds: e.SCRUTIN_SILENT_AFTER_SECONDS,
+    enrolmentTokenTtlHours: e.ENROLMENT_TOKEN_TTL_HOURS,
+    limits: {
+      syncPerIpPerMinute: e.SYNC_RATE_PER_IP,
+      syncPerStationPerMinute: e.SYNC_RATE_PER_STATION,
+      syncMaxConcurrency: e.SYNC_MAX_CONCURRENCY,
+      sseMaxConnections: e.SSE_MAX_CONNECTIONS,
+      sseMaxPerIp: e.SSE_MAX_PER_IP,
+    },
   });
 }
 
