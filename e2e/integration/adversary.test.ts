@@ -116,7 +116,7 @@ let dbOid = 0;
 let dataDirectory = '';
 let slot = '';
 /** Public figures diffs: the size of each step of one station's counted ballots (C). */
-const cSteps: { station: StationId; step: number; ballots: number }[] = [];
+const cSteps: { subject: string; step: number; least: number }[] = [];
 let cChecks = 0;
 /** B mid-day: what the raw bytes of BIG showed with MIDDAY_AT ballots cast. */
 let middayB: { synced: number; pending: number; syncedFound: number; pendingFound: number } | null = null;
@@ -135,7 +135,7 @@ const cleanup: (() => unknown)[] = [];
 type Adversary = 'A' | 'B' | 'C' | 'AwithC';
 /** The smallest anonymity set each adversary reached, per station (the station's voter count is the most there is). */
 const reached: Record<Adversary, Record<string, number>> = { A: {}, B: {}, C: {}, AwithC: {} };
-const note = (adversary: Adversary, station: StationId, size: number) => {
+const note = (adversary: Adversary, station: string, size: number) => {
   reached[adversary][station] = Math.min(reached[adversary][station] ?? Infinity, size);
 };
 const stats: Record<string, number> = {};
@@ -246,27 +246,30 @@ async function publicFigures(): Promise<Map<string, number>> {
 }
 
 let lastFigures = new Map<string, number>();
-const lastCounted = new Map<StationId, number>();
 
 /** C's step: diffs the public figures with the last look; every change must be a batch of ≥ k of one station. */
 async function observe(): Promise<void> {
   const now = await publicFigures();
-  const turnout = (m: Map<string, number>, id: StationId) =>
-    [...m].find(([path]) => path.startsWith('turnout.stations[') && path.includes(`${id}|`) && path.endsWith('.ballots'))?.[1] ?? 0;
   const changed = [...new Set([...now.keys(), ...lastFigures.keys()])].filter((p) => now.get(p) !== lastFigures.get(p));
-  const moved: StationId[] = [];
-  for (const id of [BIG, MID, SMALL]) {
-    const before = lastCounted.get(id) ?? 0;
-    const after = turnout(now, id);
-    if (after !== before) {
-      moved.push(id);
-      cSteps.push({ station: id, step: after - before, ballots: after });
-    }
-    lastCounted.set(id, after);
+  // Turnout per station, and ballots per riding in the results (the results are a snapshot of
+  // their own, which may follow the turnout by a look or two).
+  const moved = { turnout: 0, results: 0 };
+  for (const [path, value] of now) {
+    const station = /^turnout\.stations\[([^|\]]*)\|[^\]]*\]\.ballots$/.exec(path)?.[1];
+    const riding = /^results\.ridings\[\|([^|\]]*)\|[^\]]*\]\.ballots$/.exec(path)?.[1];
+    const subject = station ?? (riding === undefined ? undefined : `riding ${riding}`);
+    if (subject === undefined) continue;
+    const step = value - (lastFigures.get(path) ?? 0);
+    if (step === 0) continue;
+    moved[station === undefined ? 'results' : 'turnout'] += 1;
+    const ours = [BIG, MID, SMALL].filter((id) => id === station || election.stations.find((s) => s.id === id)?.riding === riding);
+    cSteps.push({ subject, step, least: Math.min(...ours.map(smallest)) });
   }
-  // Anything public that moved without a station's count moving would be a finer signal.
-  if (changed.length > 0)
-    expect(moved.length, `public figures moved with no station count: ${changed.slice(0, 5).join(', ')}`).toBeGreaterThan(0);
+  // Anything public that moved without a station's or a riding's count moving would be a finer signal.
+  for (const part of ['turnout', 'results'] as const) {
+    const parts = changed.filter((p) => p.startsWith(`${part}.`));
+    if (parts.length > 0) expect(moved[part], `${part} moved with no count: ${parts.slice(0, 5).join(', ')}`).toBeGreaterThan(0);
+  }
   cChecks += 1;
   lastFigures = now;
 }
@@ -416,10 +419,19 @@ beforeAll(async () => {
   await syncAndObserve(BIG);
   await syncAndObserve(MID);
   await syncAndObserve(SMALL); // offline: seals its only batch (3 < k, final)
-  const exported = unwrap(await (stations.get(SMALL) as Station).exportBatches({ pin: GOOD_PIN, path: tempDir('scrutin-usb-') }));
+  // The poll worker picks the USB key from the list (a temporary folder in tests).
+  const [drive] = unwrap(await (stations.get(SMALL) as Station).listDrives({ pin: GOOD_PIN })).drives;
+  if (drive === undefined) throw new Error('no USB drive listed for the export');
+  const exported = unwrap(await (stations.get(SMALL) as Station).exportBatches({ pin: GOOD_PIN, drive: drive.id }));
   usbExport = { path: exported.path, text: readFileSync(exported.path, 'utf8') };
   smallOnline = true;
   await syncAndObserve(SMALL);
+  // The results snapshot may follow the turnout: C keeps looking until it has the whole day.
+  const ridingsCounted = () => cSteps.filter((s) => s.subject.startsWith('riding ')).reduce((n, s) => n + s.step, 0);
+  for (let tries = 0; tries < 200 && ridingsCounted() < known.length; tries += 1) {
+    await sleep(50);
+    await observe();
+  }
 
   // A: a poison message (not JSON) and an undecryptable copy of a real one, for the dead-letter queue.
   const tap = async () => {
@@ -819,13 +831,21 @@ describe('adversary B: the stolen kiosk', () => {
 describe('adversary C: the observer', () => {
   it('sees the public figures move only in steps of at least k ballots of one station (or the whole small station)', () => {
     expect(cChecks).toBeGreaterThanOrEqual(known.length);
-    const total = new Map<StationId, number>();
+    const total = new Map<string, number>();
     for (const s of cSteps) {
-      expect(s.step, `${s.station} moved by ${s.step}`).toBeGreaterThanOrEqual(smallest(s.station));
-      total.set(s.station, (total.get(s.station) ?? 0) + s.step);
-      note('C', s.station, s.step);
+      expect(s.step, `${s.subject} moved by ${s.step}`).toBeGreaterThanOrEqual(s.least);
+      total.set(s.subject, (total.get(s.subject) ?? 0) + s.step);
+      note('C', s.subject, s.step);
     }
-    expect(Object.fromEntries(total)).toEqual({ [BIG]: COUNTS[BIG], [MID]: COUNTS[MID], [SMALL]: COUNTS[SMALL] });
+    const ridingOf = (id: StationId) => `riding ${election.stations.find((s) => s.id === id)?.riding ?? ''}`;
+    expect(Object.fromEntries(total)).toEqual(
+      Object.fromEntries(
+        [BIG, MID, SMALL].flatMap((id) => [
+          [id, COUNTS[id]],
+          [ridingOf(id), COUNTS[id]],
+        ]),
+      ),
+    );
   });
 });
 
@@ -890,7 +910,7 @@ describe('the old attacks fail', () => {
   });
 
   it('3. public results never move by a single ballot (see C above)', () => {
-    expect(cSteps.every((s) => s.step >= smallest(s.station))).toBe(true);
+    expect(cSteps.every((s) => s.step >= s.least)).toBe(true);
     expect(cSteps.some((s) => s.step === 1)).toBe(false);
   });
 
