@@ -29,7 +29,6 @@ import {
   ballotFor,
   makeCredentials,
   removeTempDirs,
-  tempDir,
   type Card,
   type CredentialsFixture,
 } from '@scrutin/desktop/testing';
