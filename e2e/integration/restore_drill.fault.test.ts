@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { canonicalJson, openSampleElection, unwrap, type RidingCode, type StationId } from '@scrutin/shared';
-import { batchChain, type Station, type SyncOptions } from '@scrutin/desktop';
+import { batchChain, readAuditLog, type Station, type SyncOptions } from '@scrutin/desktop';
 import { ballotFor, makeCredentials, openTestStation, removeTempDirs, tempDir, type CredentialsFixture } from '@scrutin/desktop/testing';
 import { fetchResults, loadConfig, servicesEnv, startCentral, type Central, type Config } from '@scrutin/server';
 import {
@@ -252,9 +252,26 @@ describe('the restore drill', () => {
     for (let i = 0; i < 1200 && (await centralCount('SELECT count(*)::text AS n FROM ballots')) < expected.length; i += 1) await sleep(100);
     await settled('after the stations reconciled');
     const exactAt = Date.now();
-    const resent = posts.filter((p) => p.at >= restartAt && synced.get(p.station)?.has(p.sequence) === true);
+    // Acknowledged batches go back sealed (their envelopes were deleted with the receipt): each
+    // station's audit log names the ones it gave back.
+    const resent = stations.flatMap((h) =>
+      readAuditLog(h.station.db)
+        .filter((e) => e.event === 'batch-resent')
+        .map((e) => ({ station: h.id, sequence: (e.details as { sequence: number }).sequence })),
+    );
+    const envelopesOf = (h: StationHandle, sequence: number) =>
+      h.station.db.prepare<[number], { n: number }>('SELECT envelopes AS n FROM batches WHERE sequence = ?').get(sequence)?.n ?? 0;
     const resentBatches = new Set(resent.map((p) => `${p.station}/${p.sequence}`)).size;
-    const resentBallots = [...new Map(resent.map((p) => [`${p.station}/${p.sequence}`, p.envelopes])).values()].reduce((a, b) => a + b, 0);
+    const resentBallots = resent.reduce(
+      (n, p) =>
+        n +
+        envelopesOf(
+          stations.find((h) => h.id === p.station)!,
+          p.sequence,
+        ),
+      0,
+    );
+    expect(resent.every((p) => synced.get(p.station)?.has(p.sequence) === true)).toBe(true);
 
     // Exact: every ballot the stations hold is counted once, nothing else.
     const { rows } = await central.ctx.services.db.query<{ s: string }>('SELECT selections::text AS s FROM ballots');

@@ -30,6 +30,7 @@ export const LOG_EVENTS = [
   'validator.started',
   'validator.poison_message',
   'batch.quarantined',
+  'batch.resent',
   'validator.dedup_overruled',
   'dedup.rebuild.started',
   'dedup.rebuild.finished',

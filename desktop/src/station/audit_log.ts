@@ -46,6 +46,7 @@ export type AuditEvent =
       readonly event: 'batch-synced';
       readonly details: { readonly sequence: number; readonly envelopes: number; readonly batchHash: string };
     }
+  | { readonly event: 'batch-resent'; readonly details: { readonly sequence: number; readonly batchHash: string } }
   | { readonly event: 'receipt-refused'; readonly details: { readonly sequence: number; readonly reason: string } }
   | { readonly event: 'sync-halted'; readonly details: { readonly code: string; readonly sequence: number | null } }
   | { readonly event: 'clock-warning'; readonly details: { readonly skewMs: number } }

@@ -173,10 +173,12 @@ export function checkReceipt(
 
 /**
  * Stores a verified receipt and so marks the batch synced, and in the same transaction drops
- * its envelopes (keeping the signed header); false if it already was synced. The caller then
+ * its envelopes (keeping the signed header and, when the kit has central's export key, the
+ * batch sealed to it: `sealedCopy`, which only central can open); false if it already was
+ * synced. The caller then
  * truncates the WAL (db.ts checkpointTruncate), once its own transaction is committed.
  */
-export function markSynced(db: StationDb, sequence: number, receipt: SignedReceipt, at: number): boolean {
+export function markSynced(db: StationDb, sequence: number, receipt: SignedReceipt, at: number, sealedCopy: string | null = null): boolean {
   const changed = db
     .transaction((): boolean => {
       const row = db
@@ -184,10 +186,11 @@ export function markSynced(db: StationDb, sequence: number, receipt: SignedRecei
         .get(sequence);
       if (row === undefined) return false;
       const { header, signature } = SignedBatchSchema.parse(JSON.parse(row.signed_batch));
-      db.prepare('UPDATE batches SET receipt = ?, acknowledged_at = ?, signed_batch = ? WHERE sequence = ?').run(
+      db.prepare('UPDATE batches SET receipt = ?, acknowledged_at = ?, signed_batch = ?, sealed_copy = ? WHERE sequence = ?').run(
         canonicalJson(receipt),
         new Date(at).toISOString(),
         JSON.stringify({ header, signature }),
+        sealedCopy,
         sequence,
       );
       return true;
@@ -221,4 +224,12 @@ export function batchCounts(db: StationDb): BatchCounts {
     ballotsSynced: row?.ballots_synced ?? 0,
     lastSyncAt: row?.last ?? null,
   };
+}
+
+/** The sealed copy kept of a synced batch (migration 6), or null. */
+export function sealedCopyOf(db: StationDb, sequence: number): string | null {
+  return (
+    db.prepare<[number], { sealed_copy: string | null }>('SELECT sealed_copy FROM batches WHERE sequence = ?').get(sequence)?.sealed_copy ??
+    null
+  );
 }

@@ -7,7 +7,9 @@ import {
   BatchHeaderSchema,
   SignedBatchSchema,
   batchHash,
+  generateExportKeyPair,
   generateStationKeyPair,
+  openBatchExport,
   signReceipt,
   verifyBatch,
   type PublicKey,
@@ -44,6 +46,10 @@ type Mode = 'ok' | 'down' | 'busy' | 'forged-signature' | 'receipt-for-another-b
 
 class FakeCentral {
   readonly key = generateStationKeyPair();
+  readonly exportKey = generateExportKeyPair();
+  /** Batches given back sealed (POST /sync/sealed-batches), by sequence; false: answer 404 as an old central would. */
+  readonly resent = new Map<number, number>();
+  acceptsSealed = true;
   readonly url = 'https://central.test';
   mode: Mode = 'ok';
   stationKey: PublicKey | null = null;
@@ -63,7 +69,25 @@ class FakeCentral {
     });
   }
 
-  readonly fetch: typeof fetch = (input, init) => Promise.resolve().then(() => this.handle(input, init));
+  readonly fetch: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname === '/api/v1/sync/sealed-batches' && this.mode !== 'down') return this.resend(init);
+    return this.handle(input, init);
+  };
+
+  /** Opens a sealed copy with the export key, then takes its batches as POST /sync/batches would. */
+  private async resend(init: Parameters<typeof fetch>[1]): Promise<Response> {
+    if (!this.acceptsSealed) return this.answer(404, { error: { code: 'not-found', message: 'no such route' } });
+    const opened = await openBatchExport(JSON.parse(bodyText(init)), this.exportKey.privateKeyPem);
+    if (!opened.ok) return this.answer(422, { error: { code: 'export-unopenable', message: opened.error.kind } });
+    const receipts: unknown[] = [];
+    for (const batch of opened.value.body.batches) {
+      this.resent.set(batch.header.sequence, batch.header.envelopeCount);
+      const answer = this.handle('https://central.test/api/v1/sync/batches', { method: 'POST', body: JSON.stringify(batch) });
+      receipts.push(await answer.json());
+    }
+    return this.answer(200, { station: opened.value.body.station, receipts, refused: [], alreadyReceived: 0 });
+  }
 
   private handle(input: Parameters<typeof fetch>[0], init: Parameters<typeof fetch>[1]): Response {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -152,7 +176,12 @@ async function setUp(
   const central = new FakeCentral(clock);
   const station = openTestStation(dataDir, clock, central.fetch, { autoSync: false, random: () => 0.5, ...sync });
   await station.loadKit({
-    path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
+    path: await makeKit(credentials, {
+      station: STATION,
+      centralUrl: central.url,
+      centralPublicKey: central.key.publicKey,
+      centralExportKey: central.exportKey.publicKey,
+    }),
   });
   await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN });
   await station.openPolls({ pin: GOOD_PIN });
@@ -385,15 +414,28 @@ describe('permanent refusals and reconciliation', () => {
     restarted.close();
 
     // Central lost its copy (restored from an older backup). The station deleted the envelopes
-    // with the receipt, so it cannot resend them: it stops and says why.
+    // with the receipt but kept the batch sealed to central's export key: it gives it back.
     central.received.clear();
     const again = openTestStation(dataDir, clock, central.fetch, { autoSync: false });
-    expect(unwrap2(await again.syncNow({}))).toMatchObject({
+    expect(unwrap2(await again.syncNow({}))).toMatchObject({ state: 'idle', syncedBallots: 4, lastError: null });
+    expect(central.resent.get(1)).toBe(4);
+    expect(central.received.size).toBe(1);
+    expect(readAuditLog(again.db).filter((e) => e.event === 'batch-resent')).toHaveLength(1);
+    // A station whose central cannot take the copy back stops and says why.
+    central.received.clear();
+    central.acceptsSealed = false;
+    again.close();
+    const stuck = openTestStation(dataDir, clock, central.fetch, { autoSync: false });
+    expect(unwrap2(await stuck.syncNow({}))).toMatchObject({ state: 'error' });
+    stuck.close();
+    const last = openTestStation(dataDir, clock, central.fetch, { autoSync: false });
+    last.db.prepare('UPDATE batches SET sealed_copy = NULL').run();
+    central.acceptsSealed = true;
+    expect(unwrap2(await last.syncNow({}))).toMatchObject({
       state: 'error',
       lastError: { en: expect.stringMatching(/no longer holds batch 1/) as unknown },
     });
-    expect(central.received.size).toBe(0);
-    again.close();
+    last.close();
   });
 
   it('reports the clock skew with central and warns beyond the threshold', async () => {

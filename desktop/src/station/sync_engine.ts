@@ -1,7 +1,26 @@
 import { err, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
-import { SyncStatusSchema, refusalOf, type SyncStatus } from '@scrutin/shared/protocol';
+import {
+  SealedResendAnswerSchema,
+  SignedBatchSchema,
+  SyncStatusSchema,
+  refusalOf,
+  sealBatchExport,
+  signBatchExport,
+  verifyReceipt,
+  type BatchExportBody,
+  type SyncStatus,
+} from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
-import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, unsyncedBatches, type StoredBatch } from './batches.ts';
+import {
+  batchChain,
+  batchCounts,
+  checkReceipt,
+  markSynced,
+  sealBatch,
+  sealedCopyOf,
+  unsyncedBatches,
+  type StoredBatch,
+} from './batches.ts';
 import { checkpointTruncate, type StationDb } from './db.ts';
 import type { StationKey } from './enrolment.ts';
 import type { StationKit } from './kit.ts';
@@ -381,15 +400,12 @@ export class SyncEngine {
       }
     }
     // A batch acknowledged here but unknown there: central lost it (a restore from an older
-    // backup). Its envelopes went with its receipt, so it cannot be sent again: stop, and let
-    // officials restore central (the receipt proves central had it).
-    for (const b of local.values()) {
-      if (b.synced && !central.has(b.sequence)) {
-        return {
-          kind: 'halt',
-          problem: { kind: 'central-lost', sequence: b.sequence },
-        };
-      }
+    // backup). Its envelopes went with its receipt; its sealed copy, which only central can
+    // open, goes back (below), or, without one, the engine stops and says so.
+    const lost = [...local.values()].filter((b) => b.synced && !central.has(b.sequence));
+    if (lost.length > 0) {
+      const resent = await this.#resendLost(kit, lost);
+      if (resent.kind !== 'done') return resent;
     }
     this.#reconciled = true;
     return { kind: 'reconciled', resend: [] };
@@ -433,8 +449,10 @@ export class SyncEngine {
       return { kind: 'retry', problem: { kind: 'receipt-invalid', sequence: batch.sequence, reason } };
     }
     const db = this.#deps.db;
+    const copy = await this.#sealedCopy(kit, batch);
+    if (this.#isClosed()) return { kind: 'done' };
     db.transaction(() => {
-      if (markSynced(db, batch.sequence, checked, this.#deps.now())) {
+      if (markSynced(db, batch.sequence, checked, this.#deps.now(), copy)) {
         appendAudit(
           db,
           { event: 'batch-synced', details: { sequence: batch.sequence, envelopes: batch.envelopes, batchHash: batch.batchHash } },
@@ -443,6 +461,56 @@ export class SyncEngine {
       }
     }).immediate();
     checkpointTruncate(db);
+    return { kind: 'done' };
+  }
+
+  /**
+   * The batch sealed to central's export key, as a one-batch export signed by the station: what
+   * the station keeps once its envelopes are deleted, so that central can be given the batch
+   * again if it loses it. Null without an export key in the kit.
+   */
+  async #sealedCopy(kit: StationKit, batch: StoredBatch): Promise<string | null> {
+    const key = this.#deps.key();
+    if (kit.centralExportKey === null || key === undefined) return null;
+    const signed = SignedBatchSchema.parse(JSON.parse(batch.json));
+    const body: BatchExportBody = {
+      format: 'scrutin-batch-export',
+      version: 2,
+      election: kit.election.id,
+      station: kit.stationId,
+      exportedAt: new Date(this.#deps.now()).toISOString(),
+      batches: [signed],
+    };
+    return JSON.stringify(await sealBatchExport(signBatchExport(body, key.privateKeyPem), kit.centralExportKey));
+  }
+
+  /**
+   * Gives central again the batches it acknowledged and then lost, from their sealed copies
+   * (`POST /sync/sealed-batches`, which opens them and takes them through the same checks and
+   * idempotency as the network). Done when central answers with a valid receipt for each.
+   */
+  async #resendLost(kit: StationKit, lost: readonly { readonly sequence: number; readonly batchHash: string }[]): Promise<Outcome> {
+    for (const b of lost) {
+      const copy = sealedCopyOf(this.#deps.db, b.sequence);
+      if (copy === null) return { kind: 'halt', problem: { kind: 'central-lost', sequence: b.sequence } };
+      const answer = await this.#request(endpoint(kit.centralUrl, 'api/v1/sync/sealed-batches'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: copy,
+      });
+      if (!answer.ok) return { kind: 'retry', problem: answer.error };
+      const { status, json } = answer.value;
+      if (status !== 200) {
+        const problem = refusal(status, json);
+        return isPermanent(problem) ? { kind: 'halt', problem } : { kind: 'retry', problem };
+      }
+      const report = SealedResendAnswerSchema.safeParse(json);
+      const receipt = report.success ? report.data.receipts.find((r) => r.body.sequence === b.sequence) : undefined;
+      if (receipt === undefined || receipt.body.batchHash !== b.batchHash || !verifyReceipt(receipt, kit.centralPublicKey)) {
+        return { kind: 'retry', problem: { kind: 'receipt-invalid', sequence: b.sequence, reason: 'resend-without-receipt' } };
+      }
+      appendAudit(this.#deps.db, { event: 'batch-resent', details: { sequence: b.sequence, batchHash: b.batchHash } }, this.#deps.now());
+    }
     return { kind: 'done' };
   }
 

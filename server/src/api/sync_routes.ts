@@ -1,8 +1,15 @@
 import { Router, json, type Request } from 'express';
 import { issuesOf } from '@scrutin/shared';
-import { EnrolRequestSchema, SyncStatusQuerySchema, type CentralKeys, type EnrolResponse } from '@scrutin/shared/protocol';
+import {
+  EnrolRequestSchema,
+  SealedResendAnswerSchema,
+  SyncStatusQuerySchema,
+  type CentralKeys,
+  type EnrolResponse,
+} from '@scrutin/shared/protocol';
 import type { AppContext } from '../app/context.ts';
 import { enrolStation } from '../sync/enrolment.ts';
+import { importSealedBatches } from '../sync/import.ts';
 import { receiveBatch, syncStatus } from '../sync/intake.ts';
 import { ApiError, requireJson } from './errors.ts';
 import { unknownElection, unknownStation } from './http.ts';
@@ -55,6 +62,27 @@ export function syncRoutes(ctx: AppContext): Router {
       .status(202)
       .set({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(receipt.length) })
       .end(receipt);
+  });
+
+  // A station gives back, sealed to the export key, batches central acknowledged and then lost
+  // (a restore from an older backup): opened here, then the same checks and idempotency as above.
+  router.post('/sync/sealed-batches', perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
+    const report = await importSealedBatches(
+      {
+        db: ctx.services.db,
+        broker: ctx.services.broker,
+        elections: ctx.elections,
+        centralKey: ctx.centralKey,
+        pipelineKey: ctx.pipelineKey,
+        exportKey: ctx.centralExportKey,
+        metrics: ctx.metrics,
+        log: ctx.log,
+        now: ctx.now,
+      },
+      req.body,
+    );
+    ctx.log('batch.resent', { station: report.station, batches: report.receipts.length, refused: report.refused.length });
+    res.status(200).json(SealedResendAnswerSchema.parse(report));
   });
 
   router.get('/sync/status', perAddress, async (req, res) => {

@@ -1,3 +1,4 @@
+import type { StationId } from '@scrutin/shared';
 import {
   SignedBatchExportSchema,
   describeOpenExportError,
@@ -20,7 +21,7 @@ import { receiveBatch, type IntakeDeps } from './intake.ts';
  * counts nothing twice.
  */
 export interface ImportReport {
-  readonly station: string;
+  readonly station: StationId;
   readonly receipts: readonly SignedReceipt[];
   readonly refused: readonly { readonly sequence: number; readonly code: string; readonly message: string }[];
   readonly alreadyReceived: number;

@@ -132,3 +132,19 @@ export function splitIntoBatches(n: number, size: number, k: number): number[] {
   const base = Math.floor(n / count);
   return Array.from({ length: count }, (_, i) => base + (i < n % count ? 1 : 0));
 }
+
+/**
+ * `200` to `POST /sync/sealed-batches`: a station gives central again, sealed to its export key,
+ * batches central acknowledged and then lost (docs/protocol.md §6). Central opens the file and
+ * takes its batches through the same checks and idempotency as `POST /sync/batches`; the
+ * receipts are those the batches get there.
+ */
+export const SealedResendAnswerSchema = z
+  .object({
+    station: StationIdSchema,
+    receipts: z.array(SignedReceiptSchema),
+    refused: z.array(z.object({ sequence: z.int().min(1), code: z.string().max(64), message: z.string().max(1000) }).strict()),
+    alreadyReceived: z.int().min(0),
+  })
+  .strict();
+export type SealedResendAnswer = z.infer<typeof SealedResendAnswerSchema>;
