@@ -16,6 +16,7 @@ export function OverviewPage() {
   const { t } = useTranslation();
   const results = useLive((s) => s.results);
   const { summary, definition, language, names } = useCurrentElection();
+  const go = useRouter((s) => s.go);
 
   if (results === null || summary === undefined || definition === undefined) return <div className="loading">{t('app.loading')}</div>;
   const state = summary.state;
@@ -24,7 +25,22 @@ export function OverviewPage() {
   const stationsTotal = results.ridings.reduce((n, r) => n + r.stationsTotal, 0);
   return (
     <div className="page" data-testid="overview">
-      <PageHeader title={summary.name[language]} subtitle={state === 'certified' ? t('overview.final') : t('overview.provisional')} />
+      <PageHeader
+        title={summary.name[language]}
+        subtitle={state === 'certified' ? t('overview.final') : t('overview.provisional')}
+        actions={
+          <a
+            href={`/console/receipt?election=${encodeURIComponent(summary.id)}`}
+            className="receipt-link"
+            onClick={(e) => {
+              e.preventDefault();
+              go({ page: 'receipt', election: summary.id });
+            }}
+          >
+            {t('receipt.link')}
+          </a>
+        }
+      />
       <section className="kpis" aria-label={t('overview.keyFigures')}>
         <Kpi
           label={t('overview.turnout')}
