@@ -33,7 +33,9 @@ const body = async (r: Response) => (await r.json()) as Record<string, unknown> 
 
 async function waitForProcessed(count: number): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
-    const { rows } = await t.central.ctx.services.db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'");
+    const { rows } = await t.central.ctx.services.db.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM batches WHERE status = 'processed'",
+    );
     if (Number(rows[0]?.n) >= count) return;
     await sleep(50);
   }
@@ -71,10 +73,12 @@ describe('GET /elections/:id/receipts/:code', () => {
   });
 
   it('answers 409 not-yet-public for every code, counted or not, while the polls are open', async () => {
-    const answers = await Promise.all([counted[0] ?? '', duplicate, unknown].map(async (code) => {
-      const r = await receipt(code);
-      return { status: r.status, body: await body(r) };
-    }));
+    const answers = await Promise.all(
+      [counted[0] ?? '', duplicate, unknown].map(async (code) => {
+        const r = await receipt(code);
+        return { status: r.status, body: await body(r) };
+      }),
+    );
     for (const a of answers) {
       expect(a.status).toBe(409);
       expect(a.body.error?.code).toBe('not-yet-public');
@@ -121,10 +125,12 @@ describe('GET /elections/:id/receipts/:code', () => {
   });
 
   it('once closed: 404 not-found, the same answer for an unknown code and for the code of a refused duplicate', async () => {
-    const answers = await Promise.all([duplicate, unknown].map(async (code) => {
-      const r = await receipt(code);
-      return { status: r.status, body: await body(r) };
-    }));
+    const answers = await Promise.all(
+      [duplicate, unknown].map(async (code) => {
+        const r = await receipt(code);
+        return { status: r.status, body: await body(r) };
+      }),
+    );
     for (const a of answers) {
       expect(a.status).toBe(404);
       expect(a.body.error?.code).toBe('not-found');

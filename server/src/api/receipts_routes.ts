@@ -67,7 +67,11 @@ export function receiptsRoutes(ctx: AppContext): Router {
     handler: (_req, res, next, options) => {
       const seconds = Math.max(1, Math.ceil(options.windowMs / 1000));
       res.set('retry-after', String(seconds));
-      next(new ApiError('rate-limited', 'Too many receipt checks from this address. Wait a minute and try again.', { retryAfterSeconds: seconds }));
+      next(
+        new ApiError('rate-limited', 'Too many receipt checks from this address. Wait a minute and try again.', {
+          retryAfterSeconds: seconds,
+        }),
+      );
     },
   });
 
@@ -100,10 +104,7 @@ export function receiptsRoutes(ctx: AppContext): Router {
       'receipt_lookup',
     );
     if (found.rows.length === 0)
-      throw new ApiError(
-        'not-found',
-        'No counted ballot carries this receipt code. Check the code, or ask the returning officer.',
-      );
+      throw new ApiError('not-found', 'No counted ballot carries this receipt code. Check the code, or ask the returning officer.');
     res.json({ election: election.id, code: formatTrackingCode(code), status: 'counted' } satisfies ResponseOf<typeof API.receipt>);
   });
 

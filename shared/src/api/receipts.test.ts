@@ -8,7 +8,8 @@ describe('the receipt check contract', () => {
     expect(read(' 7q2m 9k4x h3td ').data?.code).toBe('7Q2M9K4XH3TD');
     // O is read as 0, I and L as 1.
     expect(read('OOII-LLOO-IL01').data?.code).toBe('001111001101');
-    for (const bad of ['', '7Q2M-9K4X-H3T', '7Q2M-9K4X-H3TDX', 'UUUU-UUUU-UUUU', `${'7Q2M'.repeat(20)}`]) expect(read(bad).success, bad).toBe(false);
+    for (const bad of ['', '7Q2M-9K4X-H3T', '7Q2M-9K4X-H3TDX', 'UUUU-UUUU-UUUU', '7Q2M'.repeat(20)])
+      expect(read(bad).success, bad).toBe(false);
   });
 
   it('answers three fields and nothing else: a station or a ballot in the answer is refused', () => {
@@ -21,7 +22,9 @@ describe('the receipt check contract', () => {
 
   it('is a public endpoint, and the kiosk prints the console page at central’s public address', () => {
     expect('role' in CONSOLE_API.receipt).toBe(false);
-    expect(pathOf(CONSOLE_API.receipt, { id: 'qc-demo-2026', code: '7Q2M-9K4X-H3TD' })).toBe('/elections/qc-demo-2026/receipts/7Q2M-9K4X-H3TD');
+    expect(pathOf(CONSOLE_API.receipt, { id: 'qc-demo-2026', code: '7Q2M-9K4X-H3TD' })).toBe(
+      '/elections/qc-demo-2026/receipts/7Q2M-9K4X-H3TD',
+    );
     expect(receiptPageUrl('https://central.example.org')).toBe('https://central.example.org/console/receipt');
     expect(receiptPageUrl('https://central.example.org/')).toBe('https://central.example.org/console/receipt');
   });

@@ -547,7 +547,8 @@ function receiptScreen(ctx: SessionContext): Screen {
     heading: utter(ctx, text('receipt.title')),
     intro: lines(
       ctx,
-      [text('receipt.thanks')], [text('receipt.codeLabel'), { kind: 'spell', text: code }],
+      [text('receipt.thanks')],
+      [text('receipt.codeLabel'), { kind: 'spell', text: code }],
       [text('audio.receiptCheck')],
       [text('audio.receiptHelp')],
     ),
