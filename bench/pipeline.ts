@@ -36,7 +36,7 @@ import { machineFigures } from './machine.ts';
 
 const BIN = fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js'));
 
-function peakRssMb(pid: number | undefined): number | null {
+export function peakRssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -49,7 +49,7 @@ function peakRssMb(pid: number | undefined): number | null {
 }
 
 /** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number | undefined): number | null {
+export function cpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -90,7 +90,7 @@ function serviceCpuSeconds(): Record<string, number> {
   return totals;
 }
 
-function print(figures: Record<string, unknown>): void {
+export function print(figures: Record<string, unknown>): void {
   console.log(JSON.stringify(figures));
 }
 
@@ -98,7 +98,7 @@ const PROFILE_DIR = process.env.PROFILE_DIR ?? process.env.BENCH_PROFILE_DIR;
 /** The V8 flags the Dockerfile gives the server processes. */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
-async function startProcess(
+export async function startProcess(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready?: RegExp,
@@ -141,6 +141,10 @@ export async function benchPipeline(): Promise<void> {
     WORKER_PREFETCH: '8',
     // Two validators on one machine: each takes a free port for its metrics.
     METRICS_PORT: '0',
+    // Thousands of stations simulated from one address: the per-address limit out of the way.
+    SYNC_RATE_PER_IP: '1000000',
+    SYNC_RATE_PER_STATION: '1000000',
+    SYNC_MAX_CONCURRENCY: '256',
   };
   const children: ChildProcess[] = [];
   try {

@@ -7,6 +7,7 @@ import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
 import { benchKitAudio } from './kit_audio.ts';
 import { benchMachine } from './machine.ts';
+import { benchSse } from './sse.ts';
 import { benchStation } from './station.ts';
 import { benchSync } from './sync.ts';
 import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   station: benchStation,
   'station-sync': benchSync,
   'kit-audio': benchKitAudio,
+  sse: benchSse,
 };
 
 const wanted = process.argv.slice(2);

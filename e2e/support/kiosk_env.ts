@@ -10,6 +10,7 @@ import { loadConfig, startCentral, type Central, type Config } from '@scrutin/se
 import {
   createTestServices,
   prepareElection,
+  TEST_LIMITS_ENV,
   TEST_PIN_COST,
   type PollWorker,
   type PreparedElection,
@@ -97,6 +98,8 @@ export class KioskEnvironment {
         HOST: '127.0.0.1',
         PORT: String(await freePort()),
         LOG_LEVEL: 'silent',
+        // Every kiosk and browser of the run connects from loopback: one address to the limits.
+        ...TEST_LIMITS_ENV,
       }),
     );
     const central = await startCentral(config, { withValidator: true });

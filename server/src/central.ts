@@ -3,6 +3,7 @@ import { parseElection, unwrap } from '@scrutin/shared/node';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { createApp } from './api/app.ts';
+import { createRequestLimits } from './api/request_limits.ts';
 import type { AppContext } from './app/context.ts';
 import { centralKey, openServices, pipelineKey } from './app/services.ts';
 import { CredentialJobs } from './credentials/jobs.ts';
@@ -47,17 +48,19 @@ export async function createContext(
   const services = await openServices(config, log);
   const key = await centralKey(services.db, config.centralSigningKey);
   const sealing = await pipelineKey(services.db, config.pipelineKey);
+  const metrics = createMetrics();
   return {
     config,
     services,
     elections: new ElectionCatalogue(services.db, (json) => unwrap(parseElection(json))),
-    metrics: createMetrics(),
+    metrics,
     logger,
     log,
     centralKey: key,
     pipelineKey: sealing,
     now,
     credentialJobs: new CredentialJobs({ db: services.db, dedup: services.dedup, now, log }),
+    limits: createRequestLimits(config, metrics),
   };
 }
 
@@ -80,6 +83,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
     intervalMs: config.monitorIntervalMs,
     silentAfterSeconds: config.silentAfterSeconds,
   });
+  ctx.limits.connect();
   const app = createApp(ctx, options.extraRoutes);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.port, config.host, () => {
@@ -120,6 +124,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
       await gauges.stop();
       // Generated voter cards are secret: their temporary files go with the server.
       await ctx.credentialJobs.dispose();
+      await ctx.limits.close();
       await ctx.services.close();
     },
   };
@@ -154,6 +159,7 @@ export async function startWorker(config: Config): Promise<Worker> {
     metricsUrl: listener.url,
     async stop() {
       await listener.close();
+      await ctx.limits.close();
       await ctx.services.close();
     },
   };

@@ -49,6 +49,31 @@ describe('the services configuration', () => {
   });
 });
 
+describe('the cost bounds and enrolment configuration', () => {
+  it('has the documented defaults (docs/operators.md)', () => {
+    const config = unwrap(loadConfig({}));
+    expect(config.enrolmentTokenTtlHours).toBe(24);
+    expect(config.limits).toEqual({
+      syncPerIpPerMinute: 1200,
+      syncPerStationPerMinute: 300,
+      syncMaxConcurrency: 32,
+      sseMaxConnections: 5000,
+      sseMaxPerIp: 20,
+    });
+  });
+
+  it('reads them from the environment and refuses nonsense', () => {
+    const config = unwrap(
+      loadConfig({ SYNC_RATE_PER_IP: '50', SYNC_MAX_CONCURRENCY: '4', SSE_MAX_PER_IP: '2', ENROLMENT_TOKEN_TTL_HOURS: '2' }),
+    );
+    expect(config.limits).toMatchObject({ syncPerIpPerMinute: 50, syncMaxConcurrency: 4, sseMaxPerIp: 2 });
+    expect(config.enrolmentTokenTtlHours).toBe(2);
+    for (const bad of [{ SYNC_RATE_PER_IP: '0' }, { SYNC_MAX_CONCURRENCY: 'many' }, { ENROLMENT_TOKEN_TTL_HOURS: '1000' }]) {
+      expect(loadConfig(bad).ok).toBe(false);
+    }
+  });
+});
+
 describe('the proxy, public URL and admin listener configuration', () => {
   it('trusts no proxy by default, and the listed addresses, CIDRs and named ranges of TRUST_PROXY', () => {
     expect(unwrap(loadConfig({})).trustProxy).toEqual([]);

@@ -117,6 +117,23 @@ const EnvSchema = z.object({
   SCRUTIN_MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
   /** A station of an open election with no batch for this long (and polls open this long) counts as silent. */
   SCRUTIN_SILENT_AFTER_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Lifetime of an enrolment token an official issues without saying one (hours). */
+  ENROLMENT_TOKEN_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 14)
+    .default(24),
+  /** Station requests (batches, enrolment, status) one client address may make per minute. */
+  SYNC_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  /** Batches and enrolments one station may have answered per minute (only requests its key or token proved). */
+  SYNC_RATE_PER_STATION: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** Batches this API process takes in at once; beyond, `503 busy` with Retry-After. */
+  SYNC_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** Results event streams this API process holds open; beyond, `503 busy`. */
+  SSE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  /** Results event streams one client address may hold open; beyond, `429 rate-limited`. */
+  SSE_MAX_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20),
 });
 
 /** One Redis server, or the seed nodes of a Redis Cluster. */
@@ -160,6 +177,17 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly monitorIntervalMs: number;
   readonly silentAfterSeconds: number;
+  readonly enrolmentTokenTtlHours: number;
+  readonly limits: RequestLimitsConfig;
+}
+
+/** The cost bounds of the public routes (docs/operators.md, "Rate limits and caps"). */
+export interface RequestLimitsConfig {
+  readonly syncPerIpPerMinute: number;
+  readonly syncPerStationPerMinute: number;
+  readonly syncMaxConcurrency: number;
+  readonly sseMaxConnections: number;
+  readonly sseMaxPerIp: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
@@ -207,6 +235,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
     monitorIntervalMs: Math.round(e.SCRUTIN_MONITOR_INTERVAL_SECONDS * 1000),
     silentAfterSeconds: e.SCRUTIN_SILENT_AFTER_SECONDS,
+    enrolmentTokenTtlHours: e.ENROLMENT_TOKEN_TTL_HOURS,
+    limits: {
+      syncPerIpPerMinute: e.SYNC_RATE_PER_IP,
+      syncPerStationPerMinute: e.SYNC_RATE_PER_STATION,
+      syncMaxConcurrency: e.SYNC_MAX_CONCURRENCY,
+      sseMaxConnections: e.SSE_MAX_CONNECTIONS,
+      sseMaxPerIp: e.SSE_MAX_PER_IP,
+    },
   });
 }
 

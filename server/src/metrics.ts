@@ -11,6 +11,8 @@ export const BATCH_OUTCOMES = ['received', 'replayed', 'processed', 'already-pro
 export const QUEUES = ['batches', 'dead'] as const;
 export const DEPENDENCIES = ['postgres', 'redis', 'rabbitmq'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
+/** A station key revoked by an official, or a new key enrolled after a revocation. */
+export const STATION_KEY_EVENTS = ['revoked', 're_enrolled'] as const;
 
 export interface Metrics {
   readonly registry: Registry;
@@ -33,6 +35,14 @@ export interface Metrics {
   readonly certificationBlocked: Gauge;
   /** From the commit that changed the results to the SSE write that carries them. */
   readonly sseDelay: Histogram;
+  /** Station keys revoked and re-enrolled: every one is an official's act, alerted on (deploy/prometheus). */
+  readonly stationRekeys: Counter<'event'>;
+  /** Batch requests this process is taking in now (bounded by SYNC_MAX_CONCURRENCY). */
+  readonly syncInFlight: Gauge;
+  /** Live results computed from the tallies: once per results version, however many read them. */
+  readonly resultsComputations: Counter;
+  /** Results event streams open on this process. */
+  readonly sseConnections: Gauge;
 }
 
 export function createMetrics(defaults = true): Metrics {
@@ -121,10 +131,32 @@ export function createMetrics(defaults = true): Metrics {
       registers: [registry],
       buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
     }),
+    stationRekeys: new Counter({
+      name: 'scrutin_station_rekeys_total',
+      help: 'Station keys revoked by an official (revoked) and new keys enrolled after a revocation (re_enrolled): alert on any',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    syncInFlight: new Gauge({
+      name: 'scrutin_sync_inflight',
+      help: 'Batch requests being taken in by this process (refused with 503 busy beyond SYNC_MAX_CONCURRENCY)',
+      registers: [registry],
+    }),
+    resultsComputations: new Counter({
+      name: 'scrutin_results_computations_total',
+      help: 'Live results computed from the tallies (once per results version, shared by every reader and event stream)',
+      registers: [registry],
+    }),
+    sseConnections: new Gauge({
+      name: 'scrutin_results_sse_connections',
+      help: 'Results event streams open on this process',
+      registers: [registry],
+    }),
   };
   // Every label value is known in advance: present them at zero, so that rates and alerts see
   // a series from the first scrape rather than from the first event.
   for (const outcome of BALLOT_OUTCOMES) metrics.ballots.inc({ outcome }, 0);
   for (const outcome of BATCH_OUTCOMES) metrics.batches.inc({ outcome }, 0);
+  for (const event of STATION_KEY_EVENTS) metrics.stationRekeys.inc({ event }, 0);
   return metrics;
 }

@@ -12,6 +12,7 @@ import { CredentialJobs } from '../credentials/jobs.ts';
 import { ElectionCatalogue } from '../elections/catalogue.ts';
 import { createLogger, eventLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
+import { createRequestLimits } from './request_limits.ts';
 import { roleRequiredBy } from '../officials/auth.ts';
 import { CONSOLE_API, NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
 import { createOfficial } from '../officials/users.ts';
@@ -101,17 +102,19 @@ beforeAll(async () => {
   const logger = createLogger('silent', 'access-control-test');
   const services = assemble('services', db, new RedisDedupStore(SERVICE_URLS.redis, ns), new InProcessBroker());
   const now = () => new Date('2026-10-05T12:00:00-04:00');
+  const metrics = createMetrics(false);
   ctx = {
     config,
     services,
     elections: new ElectionCatalogue(db, (json) => unwrap(parseElection(json))),
-    metrics: createMetrics(false),
+    metrics,
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
     pipelineKey: await pipelineKey(db, undefined),
     now,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now, log: eventLogger(logger) }),
+    limits: createRequestLimits(config, metrics),
   };
   app = createApp(ctx);
   unwrap(await saveElection(db, election));
@@ -133,6 +136,7 @@ afterAll(async () => {
   const stale = await redis.keys(`*${ns}*`);
   if (stale.length > 0) await redis.del(...stale);
   redis.disconnect();
+  await ctx.limits.close();
   await ctx.services.close();
   await testDb.drop();
 });

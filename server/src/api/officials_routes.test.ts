@@ -27,6 +27,7 @@ import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { createLogger, eventLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
+import { createRequestLimits } from './request_limits.ts';
 import { NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
 import { createOfficial } from '../officials/users.ts';
 import { InProcessBroker } from '../pipeline/broker.ts';
@@ -131,17 +132,19 @@ beforeAll(async () => {
   );
   const services: Services = assemble('services', db, dedup, broker);
   const logger = createLogger('silent', 'officials-test');
+  const metrics = createMetrics(false);
   ctx = {
     config,
     services,
     elections: new ElectionCatalogue(db, (json) => unwrap(parseElection(json))),
-    metrics: createMetrics(false),
+    metrics,
     logger,
     log: eventLogger(logger),
     centralKey: await centralKey(db, undefined),
     pipelineKey: await pipelineKey(db, undefined),
     now: () => clock,
     credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
+    limits: createRequestLimits(config, metrics),
   };
   app = createApp(ctx);
   for (const role of ['admin', 'official', 'observer'] as const) {
@@ -155,6 +158,7 @@ afterAll(async () => {
   const stale = await redis.keys(`*${ns}*`);
   if (stale.length > 0) await redis.del(...stale);
   redis.disconnect();
+  await ctx.limits.close();
   await ctx.services.close();
   await testDb.drop();
 });
@@ -563,7 +567,9 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     const audit = await auditSince(before);
     expect(audit.map((r) => [r.action, r.detail.station])).toEqual([
       ['station.enrolment_token_issued', 'ST-00001'],
+      ['station.enrolled', 'ST-00001'],
       ['station.enrolment_token_issued', 'ST-00002'],
+      ['station.enrolled', 'ST-00002'],
       ['station.revoked', 'ST-00002'],
     ]);
     expect(audit[0]?.detail).toEqual({ election: A, station: 'ST-00001', expiresAt });

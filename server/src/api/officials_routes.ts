@@ -14,7 +14,7 @@ import { alertPage, rejections, stationHealth } from '../officials/monitoring.ts
 import { DEFAULT_LOGIN_POLICY, login, logout } from '../officials/sessions.ts';
 import { createOfficial, listOfficials } from '../officials/users.ts';
 import { recountFromBallots } from '../results/tally_store.ts';
-import { issueEnrolmentToken, revokeEnrolment } from '../sync/enrolment.ts';
+import { issueToken, issueTokenError, revokeEnrolment } from '../sync/enrolment.ts';
 import { clientKey } from './client_address.ts';
 import { ApiError, requireJson } from './errors.ts';
 import {
@@ -255,9 +255,11 @@ export function officialsRoutes(ctx: AppContext): Router {
     const station = stationOf(req, election);
     const request = parse(API.enrolmentToken.body, req.body ?? {}, 'Send nothing, or {"ttlHours": n}.');
     const issued = await db.transaction(async (tx) => {
-      const token = await issueEnrolmentToken(tx, election.id, station, request.ttlHours);
-      await recordAudit(tx, actor, 'station.enrolment_token_issued', { election: election.id, station, expiresAt: token.expiresAt });
-      return token;
+      const ttlHours = request.ttlHours ?? ctx.config.enrolmentTokenTtlHours;
+      const token = await issueToken(tx, { election: election.id, station, ttlHours, issuedBy: actor });
+      if (!token.ok) throw issueTokenError(token.error, election.id, station);
+      await recordAudit(tx, actor, 'station.enrolment_token_issued', { election: election.id, station, expiresAt: token.value.expiresAt });
+      return token.value;
     });
     ctx.log('station.enrolment_token_issued', { election: election.id, station, expiresAt: issued.expiresAt });
     res
@@ -273,7 +275,12 @@ export function officialsRoutes(ctx: AppContext): Router {
     const station = stationOf(req, election);
     const revoked = await db.transaction(async (tx) => {
       const result = await revokeEnrolment(tx, election.id, station);
-      if (result.ok) await recordAudit(tx, actor, 'station.revoked', { election: election.id, station });
+      if (result.ok)
+        await recordAudit(tx, actor, 'station.revoked', {
+          election: election.id,
+          station,
+          invalidatedTokens: result.value.invalidatedTokens,
+        });
       return result;
     });
     if (!revoked.ok) {
@@ -289,7 +296,8 @@ export function officialsRoutes(ctx: AppContext): Router {
           throw new ApiError('station-not-revocable', `Station ${station} has never been enrolled; there is no key to revoke.`);
       }
     }
-    ctx.log('station.revoked', { election: election.id, station });
+    ctx.metrics.stationRekeys.inc({ event: 'revoked' });
+    ctx.log('station.revoked', { election: election.id, station, by: actor });
     res.json({ election: election.id, station, revokedAt: revoked.value.revokedAt } satisfies ResponseOf<typeof API.revoke>);
   });
 

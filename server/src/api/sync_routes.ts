@@ -5,21 +5,35 @@ import type { AppContext } from '../app/context.ts';
 import { enrolStation } from '../sync/enrolment.ts';
 import { receiveBatch, syncStatus } from '../sync/intake.ts';
 import { ApiError, requireJson } from './errors.ts';
+import { unknownElection, unknownStation } from './http.ts';
 
 /** The station-facing API: enrolment, batch sync and status (docs/protocol.md). */
 export function syncRoutes(ctx: AppContext): Router {
   const router = Router();
   const body = json({ limit: ctx.config.maxBodyBytes, strict: true });
 
-  router.post('/stations/enrol', requireJson, body, async (req, res) => {
+  // Cost bounds (request_limits.ts): per address before the body is read, the intake cap for
+  // batches, per station once the body names it.
+  const { perAddress, perStation, intakeSlot } = ctx.limits;
+
+  router.post('/stations/enrol', perAddress, requireJson, body, perStation, async (req, res) => {
     const parsed = EnrolRequestSchema.safeParse(req.body);
     if (!parsed.success) throw new ApiError('invalid-request', 'The enrolment request is malformed.', issuesOf(parsed.error));
     const enrolled = await enrolStation(ctx.services.db, parsed.data);
-    ctx.log('station.enrolled', { station: enrolled.station });
-    res.status(200).json({ ...enrolled, centralPublicKey: ctx.centralKey.publicKey } satisfies EnrolResponse);
+    if (enrolled.rekeyed !== null) {
+      ctx.metrics.stationRekeys.inc({ event: 're_enrolled' });
+      ctx.log('station.re_enrolled', { election: parsed.data.election, station: enrolled.station, ...enrolled.rekeyed });
+    } else if (!enrolled.replay) {
+      ctx.log('station.enrolled', { election: parsed.data.election, station: enrolled.station });
+    }
+    res.status(200).json({
+      station: enrolled.station,
+      enrolledAt: enrolled.enrolledAt,
+      centralPublicKey: ctx.centralKey.publicKey,
+    } satisfies EnrolResponse);
   });
 
-  router.post('/sync/batches', requireJson, body, async (req: Request, res) => {
+  router.post('/sync/batches', perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
     const started = process.hrtime.bigint();
     const result = await receiveBatch(
       {
@@ -43,9 +57,12 @@ export function syncRoutes(ctx: AppContext): Router {
       .end(receipt);
   });
 
-  router.get('/sync/status', async (req, res) => {
+  router.get('/sync/status', perAddress, async (req, res) => {
     const parsed = SyncStatusQuerySchema.safeParse(req.query);
     if (!parsed.success) throw new ApiError('invalid-request', 'Give election and station as query parameters.', issuesOf(parsed.error));
+    const election = await ctx.elections.get(parsed.data.election);
+    if (election === undefined) throw unknownElection(parsed.data.election);
+    if (!election.stations.some((s) => s.id === parsed.data.station)) throw unknownStation(election.id, parsed.data.station);
     res.json(await syncStatus(ctx.services.db, parsed.data.election, parsed.data.station));
   });
 

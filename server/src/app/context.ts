@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { RequestLimits } from '../api/request_limits.ts';
 import type { CredentialJobs } from '../credentials/jobs.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import type { CentralKey, Services } from './services.ts';
@@ -20,4 +21,6 @@ export interface AppContext {
   readonly now: () => Date;
   /** The credential generation jobs of this process; their secret files go when it stops. */
   readonly credentialJobs: CredentialJobs;
+  /** Rate limits and the intake cap of the station routes (their counters in Redis when there is one). */
+  readonly limits: RequestLimits;
 }

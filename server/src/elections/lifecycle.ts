@@ -70,13 +70,13 @@ export async function changeElectionState(
 export async function pendingStations(db: Queryable, election: ElectionId): Promise<PendingStation[]> {
   const { rows } = await db.query<PendingStation & { readonly station: StationId }>(
     `SELECT b.station_id AS station,
-            (count(*) FILTER (WHERE b.status = 'received'))::int AS unprocessed,
+            (count(*) FILTER (WHERE b.status <> 'processed'))::int AS unprocessed,
             (max(b.sequence) - count(*))::int AS missing
        FROM batches b
        JOIN stations s ON s.election_id = b.election_id AND s.station_id = b.station_id
       WHERE b.election_id = $1 AND s.enrolled_at IS NOT NULL
       GROUP BY b.station_id
-     HAVING count(*) FILTER (WHERE b.status = 'received') > 0 OR max(b.sequence) > count(*)
+     HAVING count(*) FILTER (WHERE b.status <> 'processed') > 0 OR max(b.sequence) > count(*)
       ORDER BY b.station_id`,
     [election],
   );

@@ -51,7 +51,7 @@ export async function countCertificationBlocked(db: Queryable): Promise<number> 
                JOIN stations s ON s.election_id = b.election_id AND s.station_id = b.station_id
               WHERE s.enrolled_at IS NOT NULL
               GROUP BY b.election_id, b.station_id
-             HAVING count(*) FILTER (WHERE b.status = 'received') > 0 OR max(b.sequence) > count(*)) p`,
+             HAVING count(*) FILTER (WHERE b.status <> 'processed') > 0 OR max(b.sequence) > count(*)) p`,
   );
   return rows[0]?.blocked ?? 0;
 }

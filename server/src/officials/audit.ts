@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   'credentials.loaded',
   'station.enrolment_token_issued',
   'station.revoked',
+  'station.enrolled',
+  'station.re_enrolled',
   'election.recount',
   'official.role_changed',
   'official.unlocked',

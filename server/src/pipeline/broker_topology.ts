@@ -53,7 +53,21 @@ export function queueArguments(names: Topology): Record<string, string | number>
   };
 }
 
-export const DEAD_LETTER_QUEUE_ARGUMENTS: Readonly<Record<string, string>> = { 'x-queue-type': 'quorum' };
+/** How long a dead letter is kept before RabbitMQ drops it: time for officials to resolve it (docs/runbooks/dlq.md). */
+export const DEAD_LETTER_TTL_MS = 14 * 24 * 3_600_000;
+/** The most dead letters kept; beyond it a new one stays in the batch queue (at-least-once), never lost. */
+export const DEAD_LETTER_MAX = 10_000;
+
+/**
+ * The dead-letter queue keeps messages as sealed as the batch queue (the envelopes under the
+ * pipeline key), for at most DEAD_LETTER_TTL_MS and DEAD_LETTER_MAX of them.
+ */
+export const DEAD_LETTER_QUEUE_ARGUMENTS: Readonly<Record<string, string | number>> = {
+  'x-queue-type': 'quorum',
+  'x-message-ttl': DEAD_LETTER_TTL_MS,
+  'x-max-length': DEAD_LETTER_MAX,
+  'x-overflow': 'reject-publish',
+};
 
 /** A queue exists with another type or other arguments than this version declares. */
 export class TopologyMismatchError extends Error {

@@ -3,24 +3,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_URLS, testNamespace } from '../testing/services.ts';
 import { RabbitBroker, type Disposition } from './broker.ts';
 import { listDeadLetters, purgeDeadLetters, requeueDeadLetters } from './dead_letters.ts';
+import { sealBatchMessage } from './messages.ts';
+import { randomBytes } from 'node:crypto';
+import type { ElectionId, Sha256Hex, StationId } from '@scrutin/shared/node';
 
 /** The dead-letter queue procedure (`scrutin dlq`) on the real RabbitMQ, in its own namespace. */
 const namespace = testNamespace();
 const broker = new RabbitBroker(SERVICE_URLS.amqp, namespace);
 const CREDENTIAL = 'c'.repeat(64);
-const batch = {
-  batchHash: 'b'.repeat(64),
-  receivedAtMs: 1,
-  batch: {
-    body: {
-      version: 1,
-      election: 'qc-2026',
-      station: 'ST-00042',
+/** A queue message of format 2: its identity in clear, its envelopes sealed (messages.ts). */
+const batch = JSON.parse(
+  sealBatchMessage(
+    randomBytes(32),
+    {
+      election: 'qc-2026' as ElectionId,
+      station: 'ST-00042' as StationId,
       sequence: 7,
-      envelopes: [{ credentialHash: CREDENTIAL, ballot: { id: 'x', selections: [{ kind: 'referendum', contest: 'Q1', choice: 'oui' }] } }],
+      batchHash: 'b'.repeat(64) as Sha256Hex,
+      receivedAtMs: 1,
     },
-  },
-};
+    [
+      JSON.stringify({
+        ballot: { election: 'qc-2026', riding: 'R1', selections: [{ choice: 'oui', contest: 'Q1', kind: 'referendum' }] },
+        credential: CREDENTIAL,
+        tracking: '7Q2M9K4XH3TD',
+      }),
+    ],
+  ).toString('utf8'),
+) as { batchHash: string };
 let handled: Disposition = 'dead-letter';
 const seen: string[] = [];
 

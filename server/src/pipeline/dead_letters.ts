@@ -32,16 +32,13 @@ export interface DeadLetterListing {
   readonly messages: readonly DeadLetter[];
 }
 
+/** The clear part of a queue message (messages.ts): its batch's identity; the envelopes stay sealed. */
 const DescribedSchema = z.object({
   batchHash: z.string().regex(/^[0-9a-f]{64}$/),
-  batch: z.object({
-    body: z.object({
-      election: z.string().max(64),
-      station: z.string().max(64),
-      sequence: z.number().int(),
-      envelopes: z.array(z.unknown()),
-    }),
-  }),
+  election: z.string().max(64),
+  station: z.string().max(64),
+  sequence: z.number().int(),
+  envelopeCount: z.number().int(),
 });
 
 const DeathSchema = z.array(z.object({ reason: z.string().max(64), time: z.unknown().optional() })).min(1);
@@ -60,10 +57,10 @@ export function describeDeadLetter(message: Pick<GetMessage, 'content' | 'proper
   const reason = first?.reason ?? (typeof headers['x-first-death-reason'] === 'string' ? headers['x-first-death-reason'] : null);
   return {
     id: parsed.success ? parsed.data.batchHash : `raw:${createHash('sha256').update(message.content).digest('hex')}`,
-    election: parsed.success ? parsed.data.batch.body.election : null,
-    station: parsed.success ? parsed.data.batch.body.station : null,
-    sequence: parsed.success ? parsed.data.batch.body.sequence : null,
-    envelopes: parsed.success ? parsed.data.batch.body.envelopes.length : null,
+    election: parsed.success ? parsed.data.election : null,
+    station: parsed.success ? parsed.data.station : null,
+    sequence: parsed.success ? parsed.data.sequence : null,
+    envelopes: parsed.success ? parsed.data.envelopeCount : null,
     bytes: message.content.length,
     reason,
     deadLetteredAt: timeOf(first?.time),

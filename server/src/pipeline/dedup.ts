@@ -20,6 +20,12 @@ export interface DedupStore {
     batchHash: Sha256Hex,
     credentials: readonly CredentialHash[],
   ): Promise<DedupVerdict[]>;
+  /**
+   * Releases the marks `batchHash` made on `credentials` (a quarantined batch: it was never
+   * committed, so its voters must not lose their vote). Marks of any other batch stay.
+   * Resolves to how many marks were released.
+   */
+  release(election: ElectionId, station: StationId, batchHash: Sha256Hex, credentials: readonly CredentialHash[]): Promise<number>;
   /** Adds valid credentials (idempotent). */
   addCredentials(
     election: ElectionId,
@@ -42,6 +48,20 @@ export interface DedupStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** KEYS[1] the station's used hash; ARGV[1] the batch hash, ARGV[2] the credentials (raw, concatenated). */
+const RELEASE = `
+local blob = ARGV[2]
+local released = 0
+for i = 1, #blob / 32 do
+  local h = string.sub(blob, i * 32 - 31, i * 32)
+  if redis.call('HGET', KEYS[1], h) == ARGV[1] then
+    redis.call('HDEL', KEYS[1], h)
+    released = released + 1
+  end
+end
+return released
+`;
 
 const VERDICTS: readonly DedupVerdict[] = ['invalid', 'first-use', 'own', 'duplicate'];
 
@@ -117,6 +137,7 @@ export class RedisDedupStore implements DedupStore {
     // Errors surface on the calls themselves; the client reconnects on its own.
     this.redis.on('error', () => undefined);
     this.redis.defineCommand('scrutinCheckAndMark', { numberOfKeys: 2, lua: CHECK_AND_MARK });
+    this.redis.defineCommand('scrutinRelease', { numberOfKeys: 1, lua: RELEASE });
   }
 
   private keys(election: ElectionId, station: StationId): { valid: string; used: string } {
@@ -145,6 +166,14 @@ export class RedisDedupStore implements DedupStore {
       if (verdict === undefined) throw new Error(`unexpected dedup code ${code}`);
       return verdict;
     });
+  }
+
+  async release(election: ElectionId, station: StationId, batchHash: Sha256Hex, credentials: readonly CredentialHash[]): Promise<number> {
+    if (credentials.length === 0) return 0;
+    const { used } = this.keys(election, station);
+    const command = (this.redis as unknown as { scrutinRelease: (key: string, batch: Buffer, blob: Buffer) => Promise<number> })
+      .scrutinRelease;
+    return command.call(this.redis, used, Buffer.from(batchHash, 'hex'), Buffer.from(credentials.join(''), 'hex'));
   }
 
   async addCredentials(election: ElectionId, entries: readonly { credential: CredentialHash; station: StationId }[]): Promise<void> {
@@ -252,6 +281,17 @@ export class MemoryDedupStore implements DedupStore {
         return prev === batchHash ? 'own' : 'duplicate';
       }),
     );
+  }
+
+  release(election: ElectionId, _station: StationId, batchHash: Sha256Hex, credentials: readonly CredentialHash[]): Promise<number> {
+    let released = 0;
+    for (const c of credentials) {
+      if (this.used.get(`${election}/${c}`) === batchHash) {
+        this.used.delete(`${election}/${c}`);
+        released += 1;
+      }
+    }
+    return Promise.resolve(released);
   }
 
   addCredentials(election: ElectionId, entries: readonly { credential: CredentialHash; station: StationId }[]): Promise<void> {

@@ -289,4 +289,65 @@ describe('poison messages', () => {
     expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before);
     await broker.close();
   });
+
+  it('quarantines a batch that cannot be committed: its voters keep their vote, it waits sealed, and is counted once fixed', async () => {
+    const { InProcessBroker } = await import('./broker.ts');
+    const { startValidator } = await import('./worker.ts');
+    const { createMetrics } = await import('../metrics.ts');
+    const broker = new InProcessBroker();
+    const station = 'ST-00003' as StationId;
+    const mine = at(station).slice(0, 3);
+    const m = message(
+      station,
+      mine.map((v) => envelopeFor(election, v)),
+    );
+    await db.query(
+      "INSERT INTO batches (election_id, station_id, sequence, batch_hash, envelope_count) VALUES ($1, $2, $3, decode($4, 'hex'), $5)",
+      [election.id, station, m.sequence, m.batchHash, 3],
+    );
+    // A permanent failure in the commit (a broken schema, a bug): the same error every time.
+    await db.exec(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+                   CREATE TRIGGER test_refuse BEFORE INSERT ON tracking_codes FOR EACH ROW EXECUTE FUNCTION test_refuse();`);
+    try {
+      await startValidator({
+        db,
+        dedup,
+        broker,
+        elections: catalogue,
+        pipelineKey,
+        metrics: createMetrics(false),
+        log: () => undefined,
+        prefetch: 1,
+      });
+      await broker.publish(Buffer.from(JSON.stringify(sealed(m))));
+      for (let i = 0; i < 200 && (await broker.depths()).deadLettered === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+      expect(await broker.depths()).toEqual({ queued: 0, deadLettered: 1 });
+    } finally {
+      await db.exec('DROP TRIGGER test_refuse ON tracking_codes; DROP FUNCTION test_refuse();');
+      await broker.close();
+    }
+    const { rows } = await db.query<{ status: string; quarantine_reason: string }>(
+      'SELECT status, quarantine_reason FROM batches WHERE station_id = $1 AND sequence = $2',
+      [station, m.sequence],
+    );
+    expect(rows[0]).toEqual({ status: 'quarantined', quarantine_reason: 'sqlstate P0001' });
+    expect(await count("SELECT count(*) AS n FROM alerts WHERE kind = 'quarantine' AND station_id = $1", [station])).toBe(1);
+    // The marks were released: another batch of the same voters counts them.
+    const verdicts = await dedup.checkAndMark(
+      election.id,
+      station,
+      'c'.repeat(64) as Sha256Hex,
+      mine.map((v) => v.credentialHash),
+    );
+    expect(verdicts).toEqual(['first-use', 'first-use', 'first-use']);
+    await dedup.release(
+      election.id,
+      station,
+      'c'.repeat(64) as Sha256Hex,
+      mine.map((v) => v.credentialHash),
+    );
+    // Once fixed, the quarantined batch itself is processed as new (officials requeue it).
+    expect(await processBatch(deps(), election, m)).toEqual({ alreadyProcessed: false, accepted: 3, duplicates: 0, invalid: 0 });
+    expect(await count("SELECT count(*) AS n FROM batches WHERE status = 'processed' AND station_id = $1", [station])).toBe(1);
+  });
 });

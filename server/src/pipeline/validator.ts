@@ -495,3 +495,30 @@ async function writeRejections(
     );
   }
 }
+
+/**
+ * Quarantines a batch that cannot be committed (the same permanent failure on every attempt):
+ * releases the Redis marks its own check made, so its voters keep their vote, and records the
+ * batch as `quarantined` with the failure's class (never its content) for officials to resolve
+ * (docs/runbooks: fix, then requeue from the dead-letter queue, which processes it as new).
+ * Resolves to the batch's identity, or null when the message cannot even be opened (it is then
+ * a poison message, dead-lettered as such).
+ */
+export async function quarantineBatch(
+  deps: ValidatorDeps,
+  json: unknown,
+  reason: string,
+): Promise<{ readonly election: ElectionId; readonly station: StationId; readonly sequence: number; readonly released: number } | null> {
+  const opened = openBatchMessage(deps.pipelineKey, json);
+  if (!opened.ok) return null;
+  const m = opened.value;
+  const hashes = [...new Set(m.envelopes.map((e) => credentialHash(e.credential)))];
+  const released = await deps.dedup.release(m.election, m.station, m.batchHash, hashes);
+  await deps.db.query(
+    `UPDATE batches SET status = 'quarantined', quarantine_reason = $4
+      WHERE election_id = $1 AND station_id = $2 AND sequence = $3 AND status <> 'processed'`,
+    [m.election, m.station, m.sequence, reason],
+    'validator_quarantine',
+  );
+  return { election: m.election, station: m.station, sequence: m.sequence, released };
+}

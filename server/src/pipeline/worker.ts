@@ -8,7 +8,7 @@ import type { BatchBroker, Delivery, Disposition } from './broker.ts';
 import type { DedupStore } from './dedup.ts';
 import { QueueMessageSchema } from './messages.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
-import { handleBatchMessage } from './validator.ts';
+import { handleBatchMessage, quarantineBatch, type ValidatorDeps } from './validator.ts';
 
 /**
  * A validator worker: consumes batches, processes each, acknowledges after the commit.
@@ -35,6 +35,7 @@ export async function startValidator(deps: WorkerDeps): Promise<void> {
 
 async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => Promise<void>, delivery: Delivery): Promise<Disposition> {
   let delay = 100;
+  let permanentFailures = 0;
   let election: ElectionId | null = null;
   for (let attempt = 1; ; attempt += 1) {
     const started = Date.now();
@@ -42,34 +43,7 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
       const json = parseJson(delivery.content);
       election = electionOf(json);
       if (election !== null) await ensureDedup(election);
-      const disposition = await handleBatchMessage(
-        {
-          db: deps.db,
-          dedup: deps.dedup,
-          elections: deps.elections,
-          pipelineKey: deps.pipelineKey,
-          onProcessed: (outcome, station, receivedAtMs) => {
-            if (receivedAtMs !== undefined) deps.metrics.pipelineLatency.observe(Math.max(0, Date.now() - receivedAtMs) / 1000);
-            if (outcome.alreadyProcessed) {
-              deps.metrics.batches.inc({ outcome: 'already-processed' });
-              return;
-            }
-            deps.metrics.batches.inc({ outcome: 'processed' });
-            deps.metrics.ballots.inc({ outcome: 'accepted' }, outcome.accepted);
-            deps.metrics.ballots.inc({ outcome: 'duplicate' }, outcome.duplicates);
-            deps.metrics.ballots.inc({ outcome: 'invalid' }, outcome.invalid);
-            deps.log('batch.processed', { station, accepted: outcome.accepted, duplicates: outcome.duplicates, invalid: outcome.invalid });
-          },
-          onTiming: (store, operation, seconds) => {
-            deps.metrics.storeTiming.observe({ store, operation }, seconds);
-          },
-          onEvent: (event, detail) => {
-            deps.log(event as 'validator.poison_message', detail);
-          },
-        },
-        json,
-        delivery.redelivered || attempt > 1,
-      );
+      const disposition = await handleBatchMessage(validatorDeps(deps), json, delivery.redelivered || attempt > 1);
       if (disposition === 'dead-letter') {
         deps.metrics.deadLetters.inc();
         // Officials see it: a batch that cannot be processed is never silently dropped.
@@ -81,12 +55,23 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
       deps.metrics.storeTiming.observe({ store: 'pipeline', operation: 'batch' }, (Date.now() - started) / 1000);
       return disposition;
     } catch (error) {
-      if (isBallotIdReused(error)) {
-        // Retrying cannot help: a ballot id of this batch is already stored (a station bug or
-        // a forged batch). The batch goes to the dead-letter queue, nothing of it is counted,
-        // and officials get an alert naming the station.
-        const stored = await deadLetterReusedBallotId(deps, election, stationOf(delivery.content)).catch(() => false);
-        if (stored) return 'dead-letter';
+      // The same permanent failure again and again (a constraint, a bug, bad data: not a
+      // store restarting) cannot pass by retrying: the batch is quarantined, its credential
+      // marks released, and it waits, sealed, in the dead-letter queue for officials.
+      if (isPermanent(error)) permanentFailures += 1;
+      if (permanentFailures >= QUARANTINE_AFTER) {
+        const reason = failureClass(error);
+        const quarantined = await quarantineBatch(validatorDeps(deps), parseJson(delivery.content), reason).catch(() => null);
+        deps.metrics.deadLetters.inc();
+        await deps.db
+          .query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'quarantine', $3)`, [
+            quarantined?.election ?? election ?? 'unknown',
+            quarantined?.station ?? stationOf(delivery.content),
+            JSON.stringify({ sequence: quarantined?.sequence ?? null, reason, released: quarantined?.released ?? 0 }),
+          ])
+          .catch(() => undefined);
+        deps.log('batch.quarantined', { station: quarantined?.station ?? null, sequence: quarantined?.sequence ?? null, reason });
+        return 'dead-letter';
       }
       deps.log('batch.retry', { attempt, error: error instanceof Error ? error.message : String(error) });
       await sleep(delay);
@@ -95,22 +80,51 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
   }
 }
 
-/** A unique violation on the ballots' primary key (any partition): a ballot id used before. */
-function isBallotIdReused(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
-  return code === '23505' && typeof constraint === 'string' && /^ballots_(p\d+_)?pkey$/.test(constraint);
+/** Permanent failures before a batch is quarantined. */
+export const QUARANTINE_AFTER = 3;
+
+/**
+ * Whether retrying cannot help: a Postgres error of a class other than connection (08),
+ * resources (53), operator intervention (57), transaction rollback (40) or system (58). Errors
+ * without a SQLSTATE (a dropped connection, Redis) are taken as passing.
+ */
+function isPermanent(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !['08', '53', '57', '40', '58'].includes(code.slice(0, 2));
 }
 
-async function deadLetterReusedBallotId(deps: WorkerDeps, election: ElectionId | null, station: string | null): Promise<boolean> {
-  await deps.db.query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'ballot-id-reused', $3)`, [
-    election ?? 'unknown',
-    station,
-    JSON.stringify({ reason: 'a ballot id of this batch is already stored; the batch was dead-lettered' }),
-  ]);
-  deps.metrics.deadLetters.inc();
-  deps.log('validator.poison_message', { reason: 'ballot id reused', station });
-  return true;
+/** What is kept of a failure: its SQLSTATE and constraint, never a message that may quote data. */
+function failureClass(error: unknown): string {
+  const e = typeof error === 'object' && error !== null ? (error as { code?: unknown; constraint?: unknown }) : {};
+  return `sqlstate ${String(e.code)}${typeof e.constraint === 'string' ? ` (${e.constraint})` : ''}`;
+}
+
+/** What the validator needs of a worker, with its metrics and log wired in. */
+function validatorDeps(deps: WorkerDeps): ValidatorDeps {
+  return {
+    db: deps.db,
+    dedup: deps.dedup,
+    elections: deps.elections,
+    pipelineKey: deps.pipelineKey,
+    onProcessed: (outcome, station, receivedAtMs) => {
+      if (receivedAtMs !== undefined) deps.metrics.pipelineLatency.observe(Math.max(0, Date.now() - receivedAtMs) / 1000);
+      if (outcome.alreadyProcessed) {
+        deps.metrics.batches.inc({ outcome: 'already-processed' });
+        return;
+      }
+      deps.metrics.batches.inc({ outcome: 'processed' });
+      deps.metrics.ballots.inc({ outcome: 'accepted' }, outcome.accepted);
+      deps.metrics.ballots.inc({ outcome: 'duplicate' }, outcome.duplicates);
+      deps.metrics.ballots.inc({ outcome: 'invalid' }, outcome.invalid);
+      deps.log('batch.processed', { station, accepted: outcome.accepted, duplicates: outcome.duplicates, invalid: outcome.invalid });
+    },
+    onTiming: (store, operation, seconds) => {
+      deps.metrics.storeTiming.observe({ store, operation }, seconds);
+    },
+    onEvent: (event, detail) => {
+      deps.log(event as 'validator.poison_message', detail);
+    },
+  };
 }
 
 /** The station id of a message, for an alert (not trusted further). */

@@ -93,7 +93,7 @@ export async function runPlan(
           latencies.push(performance.now() - t0);
           batchesSent += 1;
           if (outcome.kind === 'accepted') break;
-          if ((outcome.status === 503 || outcome.status === 0) && attempt < 20) {
+          if ((outcome.status === 503 || outcome.status === 429 || outcome.status === 0) && attempt < 20) {
             await new Promise((r) => setTimeout(r, 100 * attempt));
             continue;
           }

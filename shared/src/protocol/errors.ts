@@ -46,6 +46,8 @@ export const ERROR_STATUS = {
   'credential-conflict': 409,
   'unknown-official': 404,
   'credentials-already-loaded': 409,
+  'token-expired': 410,
+  busy: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
