@@ -1,12 +1,10 @@
 import cookieParser from 'cookie-parser';
 import { Router, type Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { formatTrackingCode, type ElectionDefinition, type TrackingCode } from '@scrutin/shared';
 import { CONSOLE_API as API, ReceiptParamsSchema, type ElectionState, type ResponseOf } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
 import { electionState } from '../elections/store.ts';
 import { optionalSession } from '../officials/auth.ts';
-import { clientKey } from './client_address.ts';
 import { ApiError } from './errors.ts';
 import { electionOf, noStore, unknownElection } from './http.ts';
 
@@ -25,15 +23,13 @@ import { electionOf, noStore, unknownElection } from './http.ts';
  *   `400 invalid-request`; a draft (to anyone but an official) or unknown election is `404
  *   unknown-election`, as on the results routes.
  *
- * Each client address may ask `RECEIPT_RATE_LIMIT.limit` times a window (`429 rate-limited`
- * beyond, with Retry-After). The limit is a courtesy to the database, not the defence against
- * guessing: a code is 60 random bits, so an election of 10 million ballots has one counted code
- * in 2^60 / 10^7 ≈ 1.2 × 10^11, and a million guesses a second would find one in about a day
- * and a half of guessing that learns only that some unnamed ballot was counted.
+ * Each client address may ask RECEIPT_RATE_PER_IP times a minute (`ctx.limits.receiptsPerAddress`,
+ * counters shared by the API processes through Redis; `429 rate-limited` beyond, with
+ * Retry-After). The limit spares the database; it is not the defence against guessing: a code
+ * is 60 random bits, so with 10 million counted ballots one guess in 2^60 / 10^7 ≈ 1.2 × 10^11
+ * hits a counted code, a million guesses a second find about one every 32 hours, and a hit
+ * says only that some ballot, which nobody can find with it, was counted.
  */
-
-/** Receipt checks one client address may make per window (each API process counts its own). */
-export const RECEIPT_RATE_LIMIT = { windowMs: 60_000, limit: 30 } as const;
 
 /**
  * Whether receipts of `election` may be checked at `now`: once its polls have closed, by the
@@ -56,25 +52,6 @@ export function receiptsRoutes(ctx: AppContext): Router {
   const db = ctx.services.db;
   const deps = { db, now: ctx.now };
 
-  const limiter = rateLimit({
-    windowMs: RECEIPT_RATE_LIMIT.windowMs,
-    limit: RECEIPT_RATE_LIMIT.limit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req) => clientKey(req.ip),
-    // clientKey already folds IPv6 into /64s (and loopback into one client).
-    validate: { keyGeneratorIpFallback: false },
-    handler: (_req, res, next, options) => {
-      const seconds = Math.max(1, Math.ceil(options.windowMs / 1000));
-      res.set('retry-after', String(seconds));
-      next(
-        new ApiError('rate-limited', 'Too many receipt checks from this address. Wait a minute and try again.', {
-          retryAfterSeconds: seconds,
-        }),
-      );
-    },
-  });
-
   /** The election of the path, as the results routes show it: a draft only to an official. */
   const visibleElection = async (req: Request): Promise<{ election: ElectionDefinition; state: ElectionState }> => {
     const election = await electionOf(ctx, req);
@@ -84,7 +61,7 @@ export function receiptsRoutes(ctx: AppContext): Router {
     return { election, state };
   };
 
-  router.get(API.receipt.path, limiter, noStore, cookieParser(), async (req, res) => {
+  router.get(API.receipt.path, ctx.limits.receiptsPerAddress, noStore, cookieParser(), async (req, res) => {
     const { election, state } = await visibleElection(req);
     const params = ReceiptParamsSchema.safeParse(req.params);
     if (!params.success)
