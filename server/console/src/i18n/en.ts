@@ -37,7 +37,7 @@ export const en: Dictionary = {
       'Enter the receipt code the voting kiosk showed you after you voted. Once the polls have closed, you will see whether your ballot was received and counted. The code does not show your choices.',
     election: 'Election',
     code: 'Receipt code',
-    hint: '12 letters and digits, as on the kiosk’s screen: XXXX-XXXX-XXXX. Dashes and capitals are up to you.',
+    hint: '12 letters and digits, as on the kiosk’s screen: <code>XXXX-XXXX-XXXX</code>. Dashes and capitals are up to you.',
     submit: 'Check',
     busy: 'Checking…',
     counted: 'Received and counted',

@@ -35,7 +35,7 @@ export const fr = {
       'Entrez le code de reçu que la borne vous a montré après votre vote. Une fois les bureaux fermés, vous saurez si votre bulletin a été reçu et compté. Le code ne montre pas vos choix.',
     election: 'Élection',
     code: 'Code de reçu',
-    hint: '12 lettres et chiffres, comme à l’écran de la borne : XXXX-XXXX-XXXX. Tirets et majuscules au choix.',
+    hint: '12 lettres et chiffres, comme à l’écran de la borne : <code>XXXX-XXXX-XXXX</code>. Tirets et majuscules au choix.',
     submit: 'Vérifier',
     busy: 'Vérification…',
     counted: 'Reçu et compté',

@@ -1,5 +1,5 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+import { Trans, useTranslation } from 'react-i18next';
 import { formatTrackingCode, parseTrackingCode } from '@scrutin/shared';
 import { CONSOLE_API, type ElectionSummary } from '@scrutin/shared/api';
 import { call } from '../api/client.ts';
@@ -124,7 +124,7 @@ export function ReceiptPage() {
           autoFocus
         />
         <p id="receipt-hint" className="muted">
-          {t('receipt.hint')}
+          <Trans i18nKey="receipt.hint" components={{ code: <span className="nowrap" /> }} />
         </p>
         <button type="submit" className="primary" disabled={busy || election === null}>
           {busy ? t('receipt.busy') : t('receipt.submit')}
