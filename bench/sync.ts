@@ -52,7 +52,7 @@ export async function benchSync(): Promise<void> {
     });
     const api = unwrap(openStation({ dataDir: join(dir, 'station'), sync: { autoSync: false } }));
     unwrap(await api.loadKit({ path: kit }));
-    unwrap(await api.enrol({ token: await enrolmentToken(central.central, election.id, station.id) }));
+    unwrap(await api.enrol({ token: await enrolmentToken(central.central, election.id, station.id), pin: '482915' }));
     unwrap(await api.openPolls({ pin: '482915' }));
     const style = ballotStyle(election, station.riding);
     const cards = credentials.cards(station.id).slice(0, ballots);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSampleElection, StationIdSchema, unwrap, type StationId } from '@scrutin/shared';
-import { KIT_AUDIO_DIR, openStation, type Station, type SyncOptions } from '@scrutin/desktop';
+import { FolderDriveSource, KIT_AUDIO_DIR, openStation, type Station, type SyncOptions } from '@scrutin/desktop';
 import { startStationHost, type StationHost } from '@scrutin/desktop/host';
 import { ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
 import { NewOfficialSchema } from '@scrutin/shared/api';
@@ -93,9 +93,14 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
     if (firstWorker === undefined) throw new Error('the demo has no poll worker');
     for (const [i, p] of prepared.stations.entries()) {
       const dataDir = join(workDir, 'stations', p.station);
-      const backend = unwrap(openStation({ dataDir, ...(options.sync === undefined ? {} : { sync: options.sync }) }));
+      // The demo's "USB key" for exports: one folder, listed as the only removable drive.
+      const usb = join(workDir, 'usb');
+      mkdirSync(usb, { recursive: true });
+      const backend = unwrap(
+        openStation({ dataDir, drives: new FolderDriveSource([usb]), ...(options.sync === undefined ? {} : { sync: options.sync }) }),
+      );
       unwrap(await backend.loadKit({ path: p.kitDir }));
-      unwrap(await backend.enrol({ token: p.token }));
+      unwrap(await backend.enrol({ token: p.token, pin: firstWorker.pin }));
       unwrap(await backend.openPolls({ pin: firstWorker.pin }));
       const host = await startStationHost({
         station: backend,

@@ -44,7 +44,7 @@ export async function enrolledStation(
       }),
     }),
   );
-  unwrap(await api.enrol({ token: await enrolmentToken(central.central, credentials.election.id, station) }));
+  unwrap(await api.enrol({ token: await enrolmentToken(central.central, credentials.election.id, station), pin: GOOD_PIN }));
   unwrap(await api.openPolls({ pin: GOOD_PIN }));
   return api;
 }

@@ -3,6 +3,7 @@ import { openSampleElection, unwrap, type StationId } from '@scrutin/shared';
 import { generateStationKeyPair } from '@scrutin/shared/protocol';
 import { readAuditLog, stationKey, verifyAuditLog } from '@scrutin/desktop';
 import {
+  GOOD_PIN,
   makeCredentials,
   makeKit,
   openTestStation,
@@ -46,16 +47,16 @@ describe('enrolment against a real central server', () => {
   it('makes the key on the station and registers its public key with a one-time token', async () => {
     const station = openTestStation(tempDir(), new TestClock(Date.now()));
     const id = 'ST-00001' as StationId;
-    expect(await station.enrol({ token: 'x'.repeat(32) })).toMatchObject({ ok: false, error: { kind: 'no-kit' } });
+    expect(await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'no-kit' } });
     unwrap(await station.loadKit({ path: await kitFor(id) }));
-    const enrolled = unwrap(await station.enrol({ token: await token(id) }));
+    const enrolled = unwrap(await station.enrol({ token: await token(id), pin: GOOD_PIN }));
     const key = stationKey(station.db)!;
     expect(enrolled.publicKey).toBe(key.publicKey);
     expect(key.enrolledAt).toBe(enrolled.enrolledAt);
     expect(await enrolledKey(id)).toBe(key.publicKey);
     expect(unwrap(await station.status({}))).toMatchObject({ publicKey: key.publicKey, enrolledAt: enrolled.enrolledAt });
     const log = readAuditLog(station.db);
-    expect(log.map((e) => e.event)).toEqual(['kit-loaded', 'station-key-generated', 'enrolment-succeeded']);
+    expect(log.map((e) => e.event)).toEqual(['kit-loaded', 'pin-accepted', 'station-key-generated', 'enrolment-succeeded']);
     expect(JSON.stringify(log)).not.toContain('PRIVATE KEY');
     expect(verifyAuditLog(station.db).ok).toBe(true);
     station.close();
@@ -73,14 +74,14 @@ describe('enrolment against a real central server', () => {
     const first = openTestStation(dataDir, clock, lostAnswer);
     unwrap(await first.loadKit({ path: await kitFor(id) }));
     const oneTimeToken = await token(id);
-    expect(await first.enrol({ token: oneTimeToken })).toMatchObject({ ok: false, error: { kind: 'central-unreachable' } });
+    expect(await first.enrol({ token: oneTimeToken, pin: GOOD_PIN })).toMatchObject({ ok: false, error: { kind: 'central-unreachable' } });
     const key = stationKey(first.db)!.publicKey;
     expect(await enrolledKey(id)).toBe(key);
     first.close();
 
     const restarted = openTestStation(dataDir, clock);
     expect(unwrap(await restarted.status({}))).toMatchObject({ publicKey: key, enrolledAt: null });
-    expect(unwrap(await restarted.enrol({ token: oneTimeToken })).publicKey).toBe(key);
+    expect(unwrap(await restarted.enrol({ token: oneTimeToken, pin: GOOD_PIN })).publicKey).toBe(key);
     expect(stationKey(restarted.db)!.enrolledAt).not.toBeNull();
     restarted.close();
   });
@@ -89,10 +90,10 @@ describe('enrolment against a real central server', () => {
     const id = 'ST-00003' as StationId;
     const station = openTestStation(tempDir(), new TestClock(Date.now()));
     unwrap(await station.loadKit({ path: await kitFor(id) }));
-    const bad = await station.enrol({ token: 'kX3v9Qm2Zr8LwT1cYp5HnB7dFs0GjA4e' });
+    const bad = await station.enrol({ token: 'kX3v9Qm2Zr8LwT1cYp5HnB7dFs0GjA4e', pin: GOOD_PIN });
     expect(bad).toMatchObject({ ok: false, error: { kind: 'enrolment-refused', code: 'bad-enrolment-token', status: 403 } });
     if (!bad.ok) expect(bad.error.message.en).toMatch(/new token/);
-    expect(await station.enrol({ token: await token('ST-00005' as StationId) })).toMatchObject({
+    expect(await station.enrol({ token: await token('ST-00005' as StationId), pin: GOOD_PIN })).toMatchObject({
       ok: false,
       error: { kind: 'enrolment-refused', code: 'bad-enrolment-token' },
     });
@@ -102,7 +103,7 @@ describe('enrolment against a real central server', () => {
 
     const wrongKey = openTestStation(tempDir(), new TestClock(Date.now()));
     unwrap(await wrongKey.loadKit({ path: await kitFor('ST-00006' as StationId, generateStationKeyPair().publicKey) }));
-    expect(await wrongKey.enrol({ token: await token('ST-00006' as StationId) })).toMatchObject({
+    expect(await wrongKey.enrol({ token: await token('ST-00006' as StationId), pin: GOOD_PIN })).toMatchObject({
       ok: false,
       error: { kind: 'central-key-mismatch' },
     });

@@ -112,8 +112,9 @@ describe('sync with the real central server', () => {
     expect(unwrap(await station.syncNow({}))).toMatchObject({ state: 'offline', pendingBallots: 15 });
     expect(unwrap(await station.status({})).sync.lastError?.en).toMatch(/cannot be reached/);
 
-    const dir = tempDir('scrutin-usb-');
-    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, path: dir }));
+    // The poll worker chooses the USB key from the list (a temporary folder in tests); there is no path to give.
+    const [drive] = unwrap(await station.listDrives({ pin: GOOD_PIN })).drives;
+    const exported = unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: drive!.id }));
     expect(exported).toMatchObject({ batches: 1, ballots: 15 });
     const file = SignedBatchExportSchema.parse(JSON.parse(readFileSync(exported.path, 'utf8')));
     const ctx = central.central.ctx;
@@ -137,7 +138,7 @@ describe('sync with the real central server', () => {
     expect(JSON.parse(stored.receipt)).toEqual(imported.receipts[0]);
     expect((await centralBallots(central, id, 'SHERBROOKE', 15)).sort()).toEqual(castChoices('SHERBROOKE', 0, 15));
     // Nothing left to export.
-    expect(await station.exportBatches({ pin: GOOD_PIN, path: dir })).toMatchObject({ ok: false, error: { kind: 'export-failed' } });
+    expect(await station.exportBatches({ pin: GOOD_PIN, drive: drive!.id })).toMatchObject({ ok: false, error: { kind: 'export-failed' } });
     expect(readAuditLog(station.db).map((e) => e.event)).toEqual(
       expect.arrayContaining(['batches-exported', 'export-failed', 'batch-synced']),
     );

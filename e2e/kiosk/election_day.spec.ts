@@ -287,7 +287,9 @@ test('with the central server down, voters still vote; when it returns the stati
   await expect(a.stat('ballots-cast')).toHaveText('5');
   await a.capture('staff-dashboard-offline');
   // Offline, the waiting ballots can go to central on a USB stick too.
-  await a.page.getByLabel('Fichier à écrire').fill(env.usbPath('ST-00001.json'));
+  // The USB key is chosen from the list of drives, never typed as a path.
+  await a.button('Chercher les clés USB', 'Look for USB keys').click();
+  await expect(a.page.getByLabel('Clé USB')).toContainText('usb');
   await a.button('Exporter', 'Export').click();
   await expect(a.page.getByRole('status').filter({ hasText: /bulletin\(s\) en \d+ lot\(s\) écrits dans/ })).toContainText('2 bulletin(s)');
   await a.capture('staff-export-usb');

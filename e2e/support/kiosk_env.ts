@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
-import { KIT_AUDIO_DIR, openStation, type Station } from '@scrutin/desktop';
+import { FolderDriveSource, KIT_AUDIO_DIR, openStation, type Station } from '@scrutin/desktop';
 import { startStationHost, type StationHost } from '@scrutin/desktop/host';
 import { buildE2eRenderer, ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
 import { loadConfig, startCentral, type Central, type Config } from '@scrutin/server';
@@ -117,11 +117,11 @@ export class KioskEnvironment {
     return new KioskEnvironment(election, prepared, config, services, workDir, central);
   }
 
-  /** A path on the "USB stick" (a folder of this test). */
-  usbPath(file: string): string {
+  /** The "USB stick" (a folder of this test), listed to every kiosk as its one removable drive. */
+  usbDir(): string {
     const stick = join(this.workDir, 'usb');
     mkdirSync(stick, { recursive: true });
-    return join(stick, file);
+    return stick;
   }
 
   get centralUrl(): string {
@@ -138,7 +138,7 @@ export class KioskEnvironment {
   async openKiosk(id: StationId, options: KioskOptions = {}): Promise<KioskStation> {
     // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
     const dataDir = join(this.workDir, 'stations', id);
-    const backend = unwrap(openStation({ dataDir, sync: { backoffCapMs: 2000 } }));
+    const backend = unwrap(openStation({ dataDir, sync: { backoffCapMs: 2000 }, drives: new FolderDriveSource([this.usbDir()]) }));
     // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
     // The end-to-end build is made afresh once per run, from the sources as they are.
     const rendererDir = options.renderer === 'e2e' ? await (e2eRenderer ??= buildE2eRenderer()) : await ensureRendererBuilt();

@@ -4,6 +4,9 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { VoterCard } from '@scrutin/server/testing';
 
+/** The first poll worker of the e2e kits (kiosk_env.ts POLL_WORKERS), who signs in unless a test names another. */
+const FIRST_WORKER = { name: 'Amélie Tremblay', pin: '482915' } as const;
+
 /**
  * Page objects of the kiosk: what a technician, a poll worker and a voter do, in their words.
  * Waits are on what the screen shows, never on time. `capture` checks the screen with axe
@@ -68,7 +71,10 @@ export class Kiosk {
     await expect(this.page.getByRole('status').filter({ hasText: either('Trousse chargée', 'Kit loaded') })).toBeVisible();
   }
 
-  async enrol(token: string): Promise<void> {
+  /** Enrolling takes a poll worker's name and PIN (issue 12); the first worker of the e2e kits by default. */
+  async enrol(token: string, worker = FIRST_WORKER.name, pin = FIRST_WORKER.pin): Promise<void> {
+    await this.page.getByLabel(either('Membre du personnel présent', 'Poll worker present')).selectOption(worker);
+    await this.page.getByLabel(either('Son NIP', 'Their PIN')).fill(pin);
     await this.page.getByLabel(either('Jeton d’inscription', 'Enrolment token')).fill(token);
     await this.button('Inscrire le poste', 'Enrol the station').click();
     await expect(this.page.getByRole('status').filter({ hasText: either('Poste inscrit', 'Station enrolled') })).toBeVisible();
@@ -92,7 +98,9 @@ export class Kiosk {
     await this.expectHeading(either('NIP du personnel', 'Staff PIN'));
   }
 
-  async typePin(pin: string): Promise<void> {
+  /** Chooses who is signing in (the kit's list), then types the PIN. */
+  async typePin(pin: string, worker = FIRST_WORKER.name): Promise<void> {
+    await this.page.getByRole('radio', { name: worker }).check();
     for (const digit of pin)
       await this.page
         .getByRole('group', { name: either('NIP', 'PIN') })
@@ -101,9 +109,9 @@ export class Kiosk {
     await this.button('Déverrouiller', 'Unlock').click();
   }
 
-  async unlockStaff(pin: string): Promise<void> {
+  async unlockStaff(pin: string, worker = FIRST_WORKER.name): Promise<void> {
     await this.openPinPad();
-    await this.typePin(pin);
+    await this.typePin(pin, worker);
     await this.expectHeading(either('Tableau de bord du bureau', 'Polling station dashboard'));
   }
 

@@ -122,7 +122,7 @@ export async function startCentral(config: Config, options: CentralOptions = {})
         }),
       );
       await gauges.stop();
-      // Generated voter cards are secret: their temporary files go with the server.
+      // The demo's in-server credential jobs (check values only, no card): their files go with the server.
       await ctx.credentialJobs.dispose();
       await ctx.limits.close();
       await ctx.services.close();

@@ -124,3 +124,20 @@ describe('the proxy, public URL and admin listener configuration', () => {
     expect(unwrap(loadConfig({ METRICS_PORT: '9464' })).metricsPort).toBe(9464);
   });
 });
+
+describe('SCRUTIN_MODE', () => {
+  const services = { ...BASE, REDIS_URL: 'redis://cache:6379' };
+  it('defaults to production with the services, demo in embedded mode', () => {
+    expect(unwrap(loadConfig(services)).mode).toBe('production');
+    expect(unwrap(loadConfig({})).mode).toBe('demo');
+    expect(unwrap(loadConfig({ SCRUTIN_MODE: '' })).mode).toBe('demo');
+  });
+
+  it('takes production, demo or test explicitly, and nothing else', () => {
+    expect(unwrap(loadConfig({ ...services, SCRUTIN_MODE: 'test' })).mode).toBe('test');
+    expect(unwrap(loadConfig({ SCRUTIN_MODE: 'production' })).mode).toBe('production');
+    const bad = loadConfig({ ...services, SCRUTIN_MODE: 'prod' });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error).toMatch(/SCRUTIN_MODE/);
+  });
+});

@@ -8,6 +8,14 @@ import { err, ok, type Result, describeIssues, issuesOf } from '@scrutin/shared/
  * (PGlite, an in-process broker, in-memory dedup); setting only some of them is an error.
  * REDIS_CLUSTER_NODES (a Redis Cluster's nodes) stands in for REDIS_URL.
  */
+/**
+ * What the server is run for. `production` enforces the election-security floors (KDF,
+ * anonymity set) and forbids generating voter cards in the server; `demo` (the embedded
+ * `npm start`) may generate them in process; `test` is the test harness (small settings).
+ */
+export const SCRUTIN_MODES = ['production', 'demo', 'test'] as const;
+export type ScrutinMode = (typeof SCRUTIN_MODES)[number];
+
 const optionalUrl = z
   .string()
   .trim()
@@ -136,6 +144,17 @@ const EnvSchema = z.object({
   SSE_MAX_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /** Receipt checks (`GET /elections/:id/receipts/:code`) one client address may make per minute. */
   RECEIPT_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /**
+   * production | demo | test. Unset: production when the services are configured, demo in
+   * embedded mode. Production refuses election definitions with a KDF below the production
+   * floor or an anonymity set below 25, and never generates voter cards in the server.
+   */
+  SCRUTIN_MODE: z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(z.enum(SCRUTIN_MODES).optional())
+    .optional(),
 });
 
 /** One Redis server, or the seed nodes of a Redis Cluster. */
@@ -159,6 +178,8 @@ export function servicesEnv(services: ServicesConfig): Record<string, string> {
 }
 
 export interface Config {
+  /** See SCRUTIN_MODES. */
+  readonly mode: ScrutinMode;
   /** null in embedded mode. */
   readonly services: ServicesConfig | null;
   readonly dataDir: string | undefined;
@@ -219,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
     );
   }
   return ok({
+    mode: e.SCRUTIN_MODE ?? (set === 3 ? 'production' : 'demo'),
     services:
       e.DATABASE_URL !== undefined && e.AMQP_URL !== undefined && redis !== undefined
         ? { databaseUrl: e.DATABASE_URL, amqpUrl: e.AMQP_URL, redis }

@@ -191,6 +191,9 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(service.environment ?? {});
       expect(config.ok, name).toBe(true);
       if (!config.ok || config.value.services === null) throw new Error(`${name} would run in embedded mode`);
+      // Set explicitly, not only by default: the production floors and no in-server cards.
+      expect(service.environment?.SCRUTIN_MODE, name).toBe('production');
+      expect(config.value.mode, name).toBe('production');
       const { databaseUrl, amqpUrl, redis } = config.value.services;
       const redisUrls = redis.kind === 'server' ? [redis.url] : redis.nodes;
       for (const url of [databaseUrl, amqpUrl, ...redisUrls]) expect(Object.keys(compose.services)).toContain(new URL(url).hostname);

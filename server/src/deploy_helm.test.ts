@@ -259,6 +259,8 @@ describe('rendered with its defaults', () => {
       const port = (portName: string) => container.ports.find((p) => p.name === portName)?.containerPort;
       const config = loadConfig(environment(container, plausible));
       if (!config.ok) throw new Error(config.error);
+      expect(container.env.find((e) => e.name === 'SCRUTIN_MODE')?.value, name).toBe('production');
+      expect(config.value.mode).toBe('production');
       if (command === 'serve') expect(config.value.port).toBe(port('http'));
       expect(config.value.metricsPort).toBe(port('metrics'));
       expect(pod.template.metadata.annotations['prometheus.io/port']).toBe(String(port('metrics')));

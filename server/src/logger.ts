@@ -53,7 +53,6 @@ export const LOG_EVENTS = [
   'official.enabled',
   'credentials.job.started',
   'credentials.job.finished',
-  'credentials.cards_downloaded',
   'export.downloaded',
   'batches.verified',
   'station.kit_downloaded',

@@ -18,6 +18,7 @@ export * from './protocol/index.ts';
 export * from './credentials/nas.ts';
 export * from './credentials/voter_code.ts';
 export * from './credentials/kdf.ts';
+export * from './credentials/central_file.ts';
 export * from './ballot/tracking_code.ts';
 export * from './tally/ranking.ts';
 export * from './tally/irv_contest.ts';

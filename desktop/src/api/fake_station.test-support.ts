@@ -38,6 +38,7 @@ export function fakeStation(): FakeStation {
     riding: riding.code,
     voters: 200,
     pollWorkers: 2,
+    workers: ['Amélie Tremblay', 'Jordan Gagnon'],
     electionName: election.name,
     stationName: info.name,
     ridingName: riding.name,

@@ -53,6 +53,8 @@ const Instant = z.string().min(1).max(64);
 const Count = z.int().nonnegative();
 const Path = z.string().min(1).max(4096);
 const Pin = z.string().max(64);
+/** A poll worker's name, as in the kit (KitSummary.workers). */
+const WorkerName = z.string().min(1).max(64);
 
 /** What an answer is made of: an object whose fields are read-only once parsed. */
 const answer = <S extends z.ZodRawShape>(shape: S) => z.object(shape).readonly();
@@ -65,6 +67,8 @@ const KitSummarySchema = answer({
   riding: RidingCodeSchema,
   voters: Count,
   pollWorkers: Count,
+  /** The poll workers' names, for the PIN pad's list (a PIN is checked against the chosen worker only). */
+  workers: z.array(z.string()).readonly(),
   /** What the kiosk screens show, from the election definition, in both languages. */
   electionName: BilingualSchema,
   stationName: BilingualSchema,
@@ -116,7 +120,7 @@ const StationStatusSchema = answer({
   ballotsCast: Count,
   /** Sealed envelopes in the outbox, not yet synced. */
   pendingSync: Count,
-  /** PINs are refused until then (ISO 8601), or null. */
+  /** Every poll worker is locked out until then at least (ISO 8601), or null while any of them may sign in. */
   pinLockedUntil: Instant.nullable(),
   sync: SyncProgressSchema,
   /** Central clock minus station clock, from the last contact, or null if never reached. */
@@ -136,6 +140,19 @@ const ConnectionCheckSchema = answer({
 export type ConnectionCheck = z.infer<typeof ConnectionCheckSchema>;
 
 const BatchExportSummarySchema = answer({ path: z.string(), batches: Count, ballots: Count, sha256: z.string() });
+
+/** A removable drive the poll worker may choose for an export (src/station/devices/drives.ts). */
+const DriveChoiceSchema = answer({
+  /** Opaque, stable while the drive stays plugged in. */
+  id: z.string().min(1).max(512),
+  label: z.string().max(256),
+  device: z.string().max(256),
+  sizeBytes: Count,
+  freeBytes: Count,
+  readOnly: z.boolean(),
+});
+export type DriveChoice = z.infer<typeof DriveChoiceSchema>;
+const DriveListSchema = answer({ drives: z.array(DriveChoiceSchema).readonly() });
 export type BatchExportSummary = z.infer<typeof BatchExportSummarySchema>;
 
 const ContestTapeSchema = answer({
@@ -233,6 +250,10 @@ export type StationProblem =
   | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: Bilingual }
   | { readonly kind: 'not-enrolled' }
   | { readonly kind: 'export-failed'; readonly detail: string }
+  /** A removable drive could not be listed, mounted or written (src/station/devices): its own words. */
+  | { readonly kind: 'drive-problem'; readonly reason: string; readonly words: Bilingual }
+  /** The chosen drive holds the station's own data folder (or sits inside it): nothing is written there. */
+  | { readonly kind: 'export-refused'; readonly reason: 'station-data' }
   /** The closing report needs the polls closed. */
   | { readonly kind: 'polls-not-closed'; readonly state: PollsState }
   | { readonly kind: 'already-voted' }
@@ -295,6 +316,8 @@ export const StationErrorSchema = z.discriminatedUnion('kind', [
   problem('other-station', { station: StationIdSchema, stationName: BilingualSchema }),
   problem('not-enrolled', {}),
   problem('export-failed', { detail: z.string() }),
+  problem('drive-problem', { reason: z.string(), words: BilingualSchema }),
+  problem('export-refused', { reason: z.literal('station-data') }),
   problem('polls-not-closed', { state: PollsStateSchema }),
   problem('already-voted', {}),
   problem('unknown-ticket', {}),
@@ -312,7 +335,14 @@ export type EveryEventHasASchema = Covered<Missing<StationEvent['kind'], z.infer
 
 /** The argument of a method that takes nothing. */
 const Empty = z.strictObject({});
-const WithPin = z.strictObject({ pin: Pin });
+/**
+ * A poll worker's PIN, for every command that changes the station's state. `worker` names the
+ * poll worker it is typed for (the kiosk always does): only that worker's hash is checked and
+ * only that worker is locked out after wrong PINs. Without it, every worker's hash is tried
+ * and wrong PINs count against a lockout of their own (src/station/poll_workers.ts).
+ */
+const PinFields = { pin: Pin, worker: WorkerName.optional() };
+const WithPin = z.strictObject(PinFields);
 
 /**
  * Every method of the StationApi: what it takes (`args`, one object, strict: an unknown key is
@@ -323,10 +353,17 @@ const WithPin = z.strictObject({ pin: Pin });
 const METHODS = {
   /** The station's state: its kit, key, polls, counts and sync progress. */
   status: { args: Empty, value: StationStatusSchema, timeoutMs: 15_000 },
-  /** Loads the station kit from a folder (setup only). */
-  loadKit: { args: z.strictObject({ path: Path }), value: KitSummarySchema, timeoutMs: 180_000 },
-  /** Registers the station's public key with the central server, with a one-time token. */
-  enrol: { args: z.strictObject({ token: z.string().min(1).max(512) }), value: EnrolmentSchema, timeoutMs: 120_000 },
+  /**
+   * Loads the station kit from a folder (setup only). Replacing a loaded kit needs a PIN of one
+   * of its poll workers; the first kit has no poll workers yet and needs none.
+   */
+  loadKit: {
+    args: z.strictObject({ path: Path, pin: Pin.optional(), worker: WorkerName.optional() }),
+    value: KitSummarySchema,
+    timeoutMs: 180_000,
+  },
+  /** Registers the station's public key with the central server, with a one-time token and a poll worker's PIN. */
+  enrol: { args: z.strictObject({ token: z.string().min(1).max(512), ...PinFields }), value: EnrolmentSchema, timeoutMs: 120_000 },
   /** Checks a poll worker's PIN (for the poll-worker screen). */
   unlock: { args: WithPin, value: answer({ worker: z.string() }), timeoutMs: 15_000 },
   /** Opens the polls (a poll worker's PIN). */
@@ -355,11 +392,18 @@ const METHODS = {
   syncNow: { args: Empty, value: SyncProgressSchema, timeoutMs: 120_000 },
   /** Reaches the central server: its clock against ours and whether it knows this station's key. */
   checkConnection: { args: Empty, value: ConnectionCheckSchema, timeoutMs: 60_000 },
+  /** The removable drives (USB keys) plugged in now, mounted, for the poll worker to choose from (a PIN: mounting changes the system). */
+  listDrives: { args: WithPin, value: DriveListSchema, timeoutMs: 60_000 },
   /**
-   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file
-   * for a USB stick; `npx scrutin import-batches FILE` reads it centrally.
+   * Writes every unsynced batch (sealing the outbox into batches first) to a signed file on
+   * a removable drive chosen from `listDrives`, under a new name (never over a file);
+   * `npx scrutin import-batches FILE` reads it centrally. There is no path to give.
    */
-  exportBatches: { args: z.strictObject({ pin: Pin, path: Path }), value: BatchExportSummarySchema, timeoutMs: 180_000 },
+  exportBatches: {
+    args: z.strictObject({ ...PinFields, drive: z.string().min(1).max(512) }),
+    value: BatchExportSummarySchema,
+    timeoutMs: 180_000,
+  },
   /** The signed closing report (polls closed): counts and the station's own tally. */
   closingReport: { args: WithPin, value: ClosingReportSchema, timeoutMs: 60_000 },
   /** The clips of the audio ballot in the loaded kit (checked when the kit was loaded), for the kiosk's audio session. */

@@ -104,8 +104,8 @@ describe('files', () => {
     expect((await get('/nothing.js')).status).toBe(404);
   });
 
-  it('answers a path that does not decode with 404, and keeps serving', async () => {
-    expect((await get('/%E0%A4%A')).status).toBe(404);
+  it('(issue 12) answers a path that does not decode with 400, and keeps serving', async () => {
+    expect((await get('/%E0%A4%A')).status).toBe(400);
     expect((await get('/')).status).toBe(200);
   });
 

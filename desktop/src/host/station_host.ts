@@ -13,6 +13,11 @@ import { audioClipFile, isAudioPath, rendererFile, SECURITY_HEADERS } from './re
  * the StationApi over a WebSocket (`/api`), on the loopback interface only. Requests whose Host or Origin is not this host
  * (another site in the same browser, DNS rebinding) are refused. Used in development, by
  * `npm start` and by the Playwright tests; the Electron shell is the production host.
+ *
+ * No request brings it down (issue 12; station_host.fuzz.test.ts): a target that is not a
+ * path, or a path that does not decode, is 400; a file that vanishes while it is read ends
+ * that answer only; a socket or a WebSocket that errs (a reset, a malformed frame) is closed.
+ * Client errors are 4xx, never 5xx.
  */
 export interface StationHostOptions {
   readonly station: StationApi;
@@ -37,6 +42,22 @@ function securityHeaders(res: ServerResponse): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 }
 
+/**
+ * The path of a request target, or undefined when the target is not an origin-form path or
+ * does not percent-decode (a client error: 400).
+ */
+export function requestPath(target: string | undefined): string | undefined {
+  if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return undefined;
+  let path: string;
+  try {
+    path = new URL(target, 'http://127.0.0.1').pathname;
+    decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  return path;
+}
+
 export function startStationHost(options: StationHostOptions): Promise<StationHost> {
   const { station, rendererDir } = options;
   const index = join(rendererDir, 'index.html');
@@ -58,37 +79,77 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const path = requestPath(req.url);
+    if (path === undefined) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: the path is not a valid URL path');
+      return;
+    }
     const file = isAudioPath(path) ? audioClipFile(options.audioDir, path) : rendererFile(rendererDir, path);
     if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': file.contentType });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file.path).pipe(res);
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': file.contentType }).end();
+      return;
+    }
+    const stream = createReadStream(file.path);
+    stream.once('open', () => {
+      res.writeHead(200, { 'content-type': file.contentType });
+      stream.pipe(res);
+    });
+    // Gone between the check and the read: a 404 if nothing was sent yet, else the answer is cut.
+    stream.once('error', () => {
+      if (res.headersSent) res.destroy();
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    });
+    res.once('close', () => {
+      stream.destroy();
+    });
   };
 
-  const server: Server = createServer(serveFile);
+  const server: Server = createServer((req, res) => {
+    try {
+      serveFile(req, res);
+    } catch (error) {
+      // A bug, never a client error: logged, answered 500, and the host keeps serving.
+      console.error('station host: a request failed', error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+      else res.destroy();
+    }
+  });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const send = (socket: WebSocket, frame: HostFrame) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
   };
 
   server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    // A reset or a broken pipe on this socket closes it; it never reaches the process.
+    socket.on('error', () => {
+      socket.destroy();
+    });
+    const path = requestPath(req.url);
+    if (path === undefined) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (path !== API_PATH || !isLocalHost(req) || !localOrigins().has(req.headers.origin ?? '')) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
+  sockets.on('error', () => undefined);
 
   const loop = stationFrameLoop(station, (frame) => {
     for (const ws of sockets.clients) send(ws, frame);
   });
 
   sockets.on('connection', (ws: WebSocket) => {
+    // A malformed frame (bad opcode, reserved bits, invalid UTF-8, too large) errs the socket: it is closed, nothing else.
+    ws.on('error', () => {
+      ws.terminate();
+    });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
         send(ws, fault(null, 'binary frames are not part of the protocol'));

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import {
   Menu,
   powerSaveBlocker,
   protocol,
+  safeStorage,
   session,
   utilityProcess,
   type UtilityProcess,
@@ -21,6 +24,7 @@ import { PendingCalls } from './backend_calls.ts';
 import { buildInfo, type BuildInfo } from './build_info.ts';
 import { diagnosisCsp, diagnosisHtml, type Diagnosis, type FailingPart } from './diagnosis.ts';
 import { backendEnvironment, checkCommandLine, guardKioskWindow, isBlockedKey, stationDataDir } from './hardening.ts';
+import { describeStationKekError, KEK_FILE, loadOrCreateStationKek, type KekMessage } from './station_kek.ts';
 import { DEFAULT_RESTART_POLICY, RestartTracker, supervise, type Clock, type Supervisor } from './supervisor.ts';
 
 /**
@@ -169,11 +173,41 @@ class Backend {
   }
 
   private spawn(onExit: (reason: string) => void): { stop(): void } {
+    // The station key is sealed under a KEK only the OS key store opens (station_kek.ts): no KEK, no backend.
+    const kek = loadOrCreateStationKek(
+      join(app.getPath('userData'), KEK_FILE),
+      safeStorage,
+      {
+        read: (path) => {
+          try {
+            return readFileSync(path);
+          } catch {
+            return undefined;
+          }
+        },
+        createExclusive: (path, bytes) => {
+          writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
+        },
+      },
+      randomBytes,
+    );
+    if (!kek.ok) {
+      const timer = clock.setTimeout(() => {
+        onExit(describeStationKekError(kek.error));
+      }, 0);
+      return {
+        stop: () => {
+          timer.cancel();
+        },
+      };
+    }
     const child = utilityProcess.fork(join(here, 'station_backend.js'), ['--data', dataDir], {
       serviceName: 'Scrutin station backend',
       stdio: 'inherit',
       env: backendEnvironment({ packaged: app.isPackaged, env: process.env }),
     });
+    // First on the backend's private port, before any call: the KEK (never on its command line or environment).
+    child.postMessage({ kind: 'station-kek', kek: kek.value.toString('base64') } satisfies KekMessage);
     child.on('message', (message: unknown) => {
       const frame = HostFrameSchema.safeParse(message);
       if (!frame.success) return;

@@ -1,6 +1,9 @@
-import { stationFrameLoop } from '../api/frame_loop.ts';
+import { stationFrameLoop, type FrameLoop } from '../api/frame_loop.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
-import { openStation } from '../station/station.ts';
+import { UdisksDriveSource } from '../station/devices/udisks_drives.ts';
+import { aesGcmKeyProtector } from '../station/key_protector.ts';
+import { openStation, type Station } from '../station/station.ts';
+import { KekMessageSchema } from './station_kek.ts';
 
 /**
  * The station backend in Electron's utility process (never in the window's renderer, never in
@@ -8,6 +11,10 @@ import { openStation } from '../station/station.ts';
  * Messages are the browser host's frames (`{ id, call }` in; replies, events and faults out),
  * handled by the same frame loop (src/api/frame_loop.ts); a parent-port message is already a
  * value, so there is nothing to decode.
+ *
+ * The first message is the key-encryption key main opened with safeStorage (station_kek.ts):
+ * the station opens only then, its signing key sealed under it. Exports go to the USB keys
+ * udisks2 lists.
  */
 const post = (frame: HostFrame) => {
   process.parentPort.postMessage(frame);
@@ -17,16 +24,25 @@ const dataArg = process.argv.indexOf('--data');
 const dataDir = dataArg < 0 ? undefined : process.argv[dataArg + 1];
 if (dataDir === undefined) throw new Error('station_backend needs --data DIR');
 
-const opened = openStation({ dataDir });
-if (!opened.ok) throw new Error(`the station database cannot be opened: ${opened.error.kind}`);
-const station = opened.value;
+const drives = new UdisksDriveSource();
+let station: Station | undefined;
+let loop: FrameLoop | undefined;
 
-const loop = stationFrameLoop(station, post);
 process.parentPort.on('message', (message) => {
-  void loop.receive(message.data, post);
+  if (loop !== undefined) {
+    void loop.receive(message.data, post);
+    return;
+  }
+  const first = KekMessageSchema.safeParse(message.data);
+  if (!first.success) throw new Error('station_backend: the first message must be the key-encryption key');
+  const opened = openStation({ dataDir, drives, keyProtector: aesGcmKeyProtector(Buffer.from(first.data.kek, 'base64')) });
+  if (!opened.ok) throw new Error(`the station database cannot be opened: ${opened.error.kind}`);
+  station = opened.value;
+  loop = stationFrameLoop(station, post);
 });
 
 process.on('exit', () => {
-  loop.close();
-  station.close();
+  loop?.close();
+  station?.close();
+  drives.close();
 });

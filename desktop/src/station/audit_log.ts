@@ -34,8 +34,12 @@ export type AuditEvent =
   | { readonly event: 'enrolment-succeeded'; readonly details: { readonly publicKey: string; readonly enrolledAt: string } }
   | { readonly event: 'enrolment-failed'; readonly details: { readonly reason: string } }
   | { readonly event: 'pin-accepted'; readonly details: { readonly worker: string; readonly action: string } }
-  | { readonly event: 'pin-refused'; readonly details: { readonly action: string; readonly failures: number } }
-  | { readonly event: 'pin-lockout'; readonly details: { readonly until: string } }
+  /** `worker`: the poll worker the PIN was typed for ('' when none of the kit's was named); `locked`: refused unchecked, locked out. */
+  | {
+      readonly event: 'pin-refused';
+      readonly details: { readonly action: string; readonly failures: number; readonly worker?: string; readonly locked?: boolean };
+    }
+  | { readonly event: 'pin-lockout'; readonly details: { readonly until: string; readonly worker?: string } }
   | { readonly event: 'polls-opened'; readonly details: { readonly worker: string } }
   | { readonly event: 'polls-closed'; readonly details: { readonly worker: string; readonly ballots: number } }
   | {

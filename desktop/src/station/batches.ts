@@ -174,7 +174,7 @@ export function checkReceipt(
 /**
  * Stores a verified receipt and so marks the batch synced, and in the same transaction drops
  * its envelopes (keeping the signed header); false if it already was synced. The caller then
- * truncates the WAL (truncateWal), once its own transaction is committed.
+ * truncates the WAL (db.ts checkpointTruncate), once its own transaction is committed.
  */
 export function markSynced(db: StationDb, sequence: number, receipt: SignedReceipt, at: number): boolean {
   const changed = db
@@ -194,14 +194,6 @@ export function markSynced(db: StationDb, sequence: number, receipt: SignedRecei
     })
     .deferred();
   return changed;
-}
-
-/**
- * Copies the WAL into the database and empties it: deleted envelopes then survive neither in
- * the WAL (truncated) nor in the database file (secure_delete overwrote their pages).
- */
-export function truncateWal(db: StationDb): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 export interface BatchCounts {

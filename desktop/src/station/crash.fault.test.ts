@@ -87,11 +87,13 @@ describe('crash safety', () => {
     ensureStationKey(setup.db, now);
     setup.close();
 
+    const cardsFile = entry.cards;
+    if (cardsFile === null) throw new Error('the test election was generated without cards');
     const printed = new Map<string, number>();
     let kills = 0;
     let used = 0;
     while (kills < KILLS) {
-      const run = await runAndKill(dataDir, join(credentials.dir, entry.cards), Math.max(0, used - 2), now);
+      const run = await runAndKill(dataDir, join(credentials.dir, cardsFile), Math.max(0, used - 2), now);
       kills += 1;
       for (const r of run.receipts) printed.set(r, (printed.get(r) ?? 0) + 1);
 

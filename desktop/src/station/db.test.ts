@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unwrap } from '@scrutin/shared';
-import { LATEST_SCHEMA_VERSION, STATION_APPLICATION_ID, openStationDb, schemaVersion } from './db.ts';
+import { LATEST_SCHEMA_VERSION, STATION_APPLICATION_ID, checkpointTruncate, openStationDb, schemaVersion } from './db.ts';
 import { removeTempDirs, tempDir } from './fixtures.test-support.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -111,5 +111,54 @@ describe('station database', () => {
     const notSqlite = join(tempDir(), 'garbage.sqlite');
     writeFileSync(notSqlite, 'not a database at all, just text that is long enough to be a header........');
     expect(() => openStationDb(notSqlite)).toThrow();
+  });
+
+  describe('at rest (issue 11)', () => {
+    const MARKER = 'ZQXJ-deleted-envelope-ZQXJ';
+    const marked = (path: string) => existsSync(path) && readFileSync(path).includes(MARKER);
+    /** Writes many rows holding the marker, checkpoints them into the file, then deletes them. */
+    const writeThenDelete = (db: Database.Database) => {
+      db.exec('CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT');
+      const insert = db.prepare('INSERT INTO scratch (body) VALUES (?)');
+      db.transaction(() => {
+        for (let i = 0; i < 200; i += 1) insert.run(`${MARKER} ${i} ${'x'.repeat(200)}`);
+      })();
+      db.pragma('wal_checkpoint(PASSIVE)');
+      db.prepare('DELETE FROM scratch').run();
+    };
+
+    it('turns secure_delete on, and after a deletion and checkpointTruncate no byte of the rows is left in the file or its WAL', () => {
+      const path = join(tempDir(), 'station.sqlite');
+      const db = unwrap(openStationDb(path));
+      expect(db.pragma('secure_delete', { simple: true })).toBe(1);
+      writeThenDelete(db);
+      expect(marked(`${path}-wal`), 'the deleted rows are still in the WAL before the checkpoint').toBe(true);
+      expect(checkpointTruncate(db)).toBe(true);
+      expect(statSync(`${path}-wal`).size).toBe(0);
+      expect(marked(path)).toBe(false);
+      expect(marked(`${path}-wal`)).toBe(false);
+      db.close();
+      expect(marked(path)).toBe(false);
+    });
+
+    it('(the attack) without secure_delete, the deleted rows survive in the database file', () => {
+      const path = join(tempDir(), 'plain.sqlite');
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('secure_delete = OFF');
+      writeThenDelete(db);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      expect(marked(path)).toBe(true);
+      db.close();
+    });
+
+    it('creates the database, its WAL and its shared-memory file readable by the owner only (0600)', () => {
+      const path = join(tempDir(), 'station.sqlite');
+      writeFileSync(path, '', { mode: 0o644 });
+      const db = unwrap(openStationDb(path));
+      db.prepare('UPDATE polls SET checked_in = 1').run();
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
+      db.close();
+    });
   });
 });

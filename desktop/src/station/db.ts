@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { err, ok, type Result } from '@scrutin/shared';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
@@ -6,6 +7,11 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.
  * The station database: one better-sqlite3 connection, owned by the station backend, which
  * is the only writer. WAL with synchronous=FULL, so a committed ballot survives a power cut;
  * foreign keys on; STRICT tables.
+ *
+ * At rest (issue 11): `secure_delete` is on, so a deleted row's bytes are overwritten with
+ * zeros in the database file, and `checkpointTruncate` runs after deletions, so the old pages
+ * do not survive in the `-wal` file either. The file is created 0600, and SQLite gives its
+ * `-wal` and `-shm` the database file's mode.
  */
 export type StationDb = Database.Database;
 
@@ -17,6 +23,9 @@ export type OpenDbError =
   | { readonly kind: 'not-a-station-database'; readonly applicationId: number };
 
 export function openStationDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Result<StationDb, OpenDbError> {
+  // Created (or narrowed) to owner-only before SQLite opens it: the -wal and -shm files take its mode.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -40,6 +49,16 @@ export function openStationDb(path: string, migrations: readonly Migration[] = M
     db.close();
     throw error;
   }
+}
+
+/**
+ * Copies the WAL into the database file and truncates the WAL to zero bytes: after a deletion
+ * (with secure_delete on), no frame of the deleted rows is left in `-wal`. Answers whether the
+ * checkpoint was complete (false while another connection reads, which the station never has).
+ */
+export function checkpointTruncate(db: StationDb): boolean {
+  const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+  return row !== undefined && row.busy === 0;
 }
 
 export function schemaVersion(db: StationDb): number {

@@ -9,11 +9,12 @@ import {
 } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import type { StationDb } from './db.ts';
+import { UNPROTECTED_KEYS, type KeyProtector, type KeyProtectorError } from './key_protector.ts';
 import type { StationKit } from './kit.ts';
 
 /**
  * Enrolment (docs/protocol.md §2): the station makes its Ed25519 key pair itself, stores it
- * (the private key never leaves the station database) and posts the public key with the
+ * (the private key never leaves the station database, where it is sealed by a KeyProtector) and posts the public key with the
  * one-time token. The key is committed before the request is sent, so a station restarted
  * half-way posts the same key with the same token again, which central accepts.
  */
@@ -28,26 +29,51 @@ export interface StationKey {
   readonly enrolledAt: string | null;
 }
 
-export function stationKey(db: StationDb): StationKey | undefined {
+/**
+ * The station's key, its private half opened with `protector` (the database holds it sealed,
+ * src/station/key_protector.ts). openStation checks at start that the protector opens it, so a
+ * failure here is a bug.
+ */
+export function stationKey(db: StationDb, protector: KeyProtector = UNPROTECTED_KEYS): StationKey | undefined {
   const row = db
     .prepare<[], { private_key_pem: string; public_key: string; enrolled_at: string | null }>(
       'SELECT private_key_pem, public_key, enrolled_at FROM station_key WHERE id = 1',
     )
     .get();
-  return row === undefined
-    ? undefined
-    : { publicKey: PublicKeySchema.parse(row.public_key), privateKeyPem: row.private_key_pem, enrolledAt: row.enrolled_at };
+  if (row === undefined) return undefined;
+  const opened = protector.open(row.private_key_pem);
+  if (!opened.ok) throw new Error(`the station key cannot be opened (${opened.error.kind}): openStation should have refused to start`);
+  return { publicKey: PublicKeySchema.parse(row.public_key), privateKeyPem: opened.value, enrolledAt: row.enrolled_at };
 }
 
-/** The station's key, made and stored on first use. */
-export function ensureStationKey(db: StationDb, now: number): StationKey {
+/**
+ * Checks at start that `protector` opens the stored key, and seals a key still in clear (a
+ * station set up before keys were sealed) in place. Nothing to do for a station without a key.
+ */
+export function checkStoredKey(db: StationDb, protector: KeyProtector): Result<void, KeyProtectorError> {
+  return db
+    .transaction((): Result<void, KeyProtectorError> => {
+      const row = db.prepare<[], { private_key_pem: string }>('SELECT private_key_pem FROM station_key WHERE id = 1').get();
+      if (row === undefined) return ok(undefined);
+      const opened = protector.open(row.private_key_pem);
+      if (opened.ok) return ok(undefined);
+      if (opened.error.kind === 'station-key-locked') return opened;
+      // In clear, and this protector seals: seal it now (the old page is wiped: secure_delete).
+      db.prepare('UPDATE station_key SET private_key_pem = ? WHERE id = 1').run(protector.seal(row.private_key_pem));
+      return ok(undefined);
+    })
+    .immediate();
+}
+
+/** The station's key, made and stored (sealed by `protector`) on first use. */
+export function ensureStationKey(db: StationDb, now: number, protector: KeyProtector = UNPROTECTED_KEYS): StationKey {
   return db
     .transaction((): StationKey => {
-      const existing = stationKey(db);
+      const existing = stationKey(db, protector);
       if (existing !== undefined) return existing;
       const pair = generateStationKeyPair();
       db.prepare('INSERT INTO station_key (id, private_key_pem, public_key, enrolled_at) VALUES (1, ?, ?, NULL)').run(
-        pair.privateKeyPem,
+        protector.seal(pair.privateKeyPem),
         pair.publicKey,
       );
       appendAudit(db, { event: 'station-key-generated', details: { publicKey: pair.publicKey } }, now);
@@ -60,9 +86,9 @@ export async function enrolStation(
   db: StationDb,
   kit: StationKit,
   token: string,
-  options: { readonly fetch: typeof fetch; readonly now: () => number },
+  options: { readonly fetch: typeof fetch; readonly now: () => number; readonly protector?: KeyProtector },
 ): Promise<Result<{ readonly publicKey: PublicKey; readonly enrolledAt: string }, EnrolmentError>> {
-  const key = ensureStationKey(db, options.now());
+  const key = ensureStationKey(db, options.now(), options.protector);
   const fail = (error: EnrolmentError) => {
     appendAudit(
       db,

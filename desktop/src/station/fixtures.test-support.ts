@@ -14,7 +14,8 @@ import {
 import { newBallotId } from '@scrutin/shared/crypto';
 import { generateStationKeyPair, type PublicKey } from '@scrutin/shared/protocol';
 import { buildKit, generateElectionCredentials, TEST_PIN_COST, type ElectionCredentials, type VoterCard } from '@scrutin/server/testing';
-import { openStation, type Station } from './station.ts';
+import { FolderDriveSource } from './devices/folder_drives.ts';
+import { openStation, type OpenStationOptions, type Station } from './station.ts';
 import type { SyncOptions } from './sync_engine.ts';
 
 /**
@@ -96,14 +97,26 @@ export function fixtureElection(): ElectionDefinition {
   return openSampleElection(NOW);
 }
 
+/**
+ * A station in `dataDir`. Its drive list (for exports) is one empty temporary folder, a
+ * FolderDriveSource, unless `extra.drives` says otherwise.
+ */
 export function openTestStation(
   dataDir: string,
   clock: { readonly now: () => number },
   fetchFn?: typeof fetch,
   sync?: Partial<SyncOptions>,
+  extra: Partial<Pick<OpenStationOptions, 'drives' | 'keyProtector'>> = {},
 ): Station {
   return unwrap(
-    openStation({ dataDir, now: clock.now, ...(fetchFn === undefined ? {} : { fetch: fetchFn }), ...(sync === undefined ? {} : { sync }) }),
+    openStation({
+      dataDir,
+      now: clock.now,
+      drives: new FolderDriveSource([tempDir('scrutin-usb-')]),
+      ...extra,
+      ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+      ...(sync === undefined ? {} : { sync }),
+    }),
   );
 }
 

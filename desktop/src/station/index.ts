@@ -14,3 +14,5 @@ export * from './batches.ts';
 export * from './batch_export.ts';
 export * from './closing_report.ts';
 export * from './audit_export.ts';
+export { FolderDriveSource } from './devices/folder_drives.ts';
+export * from './key_protector.ts';

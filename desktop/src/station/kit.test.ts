@@ -243,6 +243,57 @@ describe('station kit', () => {
     });
   });
 
+  it('refuses a kit whose central URL is plain http to another machine (issue 12), loopback http allowed', async () => {
+    for (const url of [
+      'http://central.example.org',
+      'http://10.0.0.5:8080',
+      'ftp://central.example.org',
+      'https://user:pw@central.example.org',
+    ]) {
+      const dir = await makeKit(credentials);
+      editKit(dir, (kit) => {
+        kit.centralUrl = url;
+      });
+      const read = readStationKit(dir);
+      expect(read, url).toMatchObject({ ok: false, error: { kind: 'kit-invalid' } });
+      expect(read.ok ? [] : read.error.kind === 'kit-invalid' ? read.error.issues.map((i) => i.path) : []).toContain('centralUrl');
+    }
+    for (const url of ['https://central.example.org', 'http://127.0.0.1:8080', 'http://[::1]:8080/', 'http://localhost:3000']) {
+      const dir = await makeKit(credentials);
+      editKit(dir, (kit) => {
+        kit.centralUrl = url;
+      });
+      expect(readStationKit(dir), url).toMatchObject({ ok: true });
+    }
+  });
+
+  it('builds no kit with a PIN under 6 digits or over 12, nor with a plain-http central URL (issue 12)', async () => {
+    const options = {
+      election: credentials.election,
+      stationId: IRV_STATION,
+      credentials: { kind: 'directory', dir: credentials.dir } as const,
+      centralUrl: 'https://central.example.org',
+      centralPublicKey: generateStationKeyPair().publicKey,
+      pollWorkers: POLL_WORKERS,
+      pinCost: TEST_PIN_COST,
+    };
+    for (const pin of ['1234', '12345', '1234567890123']) {
+      const outDir = join(tempDir(), 'kit');
+      expect(await buildStationKit({ ...options, outDir, pollWorkers: [{ name: 'A', pin }, POLL_WORKERS[1]] }), pin).toMatchObject({
+        ok: false,
+        error: { kind: 'invalid-options', issues: [{ path: 'pollWorkers.0.pin' }] },
+      });
+      expect(existsSync(outDir)).toBe(false);
+    }
+    const outDir = join(tempDir(), 'kit');
+    expect(await buildStationKit({ ...options, outDir, centralUrl: 'http://central.example.org' })).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-options', issues: [{ path: 'centralUrl' }] },
+    });
+    expect(existsSync(outDir)).toBe(false);
+    unwrap(await buildStationKit({ ...options, outDir, pollWorkers: [{ name: 'A', pin: '123456' }, POLL_WORKERS[1]] }));
+  });
+
   it('builds kits only from consistent credentials', async () => {
     const options = {
       election: credentials.election,

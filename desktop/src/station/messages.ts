@@ -10,6 +10,20 @@ export function stationError(problem: StationProblem): StationError {
   return { ...problem, message: describeStationProblem(problem) };
 }
 
+/**
+ * A time for the poll worker, in the station's local time zone, never an ISO string: "14 h 05"
+ * and "2:05 p.m." (with the date when it is not today).
+ */
+export function localTime(iso: string, now: number = Date.now()): Bilingual {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return { fr: iso, en: iso };
+  const sameDay = new Date(now).toDateString() === at.toDateString();
+  const options: Intl.DateTimeFormatOptions = sameDay
+    ? { hour: 'numeric', minute: '2-digit' }
+    : { day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit' };
+  return { fr: at.toLocaleString('fr-CA', options), en: at.toLocaleString('en-CA', options) };
+}
+
 const ordinalFr = (n: number) => (n === 1 ? '1er' : `${n}e`);
 const ordinalEn = (n: number) => {
   const tens = n % 100;
@@ -130,8 +144,13 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'pin-wrong':
       return { fr: `NIP incorrect. Essais restants : ${p.attemptsLeft}.`, en: `Wrong PIN. Attempts left: ${p.attemptsLeft}.` };
-    case 'pin-locked':
-      return { fr: `Trop d’essais de NIP : réessayez après ${p.until}.`, en: `Too many PIN attempts: try again after ${p.until}.` };
+    case 'pin-locked': {
+      const at = localTime(p.until);
+      return {
+        fr: `Trop d’essais de NIP pour ce membre du personnel : réessayez après ${at.fr}. Un autre membre du personnel peut utiliser son propre NIP.`,
+        en: `Too many PIN attempts for this staff member: try again after ${at.en}. Another staff member can use their own PIN.`,
+      };
+    }
     case 'invalid-transition':
       return {
         fr: `Le scrutin ne peut pas passer de « ${p.from} » à « ${p.to} ».`,
@@ -167,6 +186,13 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       return {
         fr: 'Le bureau n’est pas encore inscrit auprès du serveur central : inscrivez-le avec le jeton reçu du directeur du scrutin.',
         en: 'The station is not enrolled with the central server yet: enrol it with the token from the returning officer.',
+      };
+    case 'drive-problem':
+      return p.words;
+    case 'export-refused':
+      return {
+        fr: 'Ce support contient les données du poste : l’exportation n’y est pas permise. Choisissez une clé USB dans la liste.',
+        en: 'This drive holds the station’s own data: exports may not go there. Choose a USB key from the list.',
       };
     case 'export-failed':
       return {

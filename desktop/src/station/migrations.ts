@@ -1,6 +1,7 @@
 import { migration as init } from './migrations/0001_init.ts';
 import { migration as batches } from './migrations/0002_batches.ts';
 import { migration as protocolV2 } from './migrations/0003_protocol_v2.ts';
+import { migration as pinLockouts } from './migrations/0004_pin_lockouts.ts';
 
 /**
  * The station database's migrations, one file per version in `migrations/`
@@ -25,6 +26,6 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [init, batches, protocolV2];
+export const MIGRATIONS: readonly Migration[] = [init, batches, protocolV2, pinLockouts];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

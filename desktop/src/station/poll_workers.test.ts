@@ -12,8 +12,10 @@ describe('poll-worker PIN hashes', () => {
     expect(await verifyPin('482915', 'sha256$abc')).toBe(false);
   });
 
-  it('refuses to hash a PIN that is not 4 to 12 digits', async () => {
-    await expect(hashPin('12a4')).rejects.toThrow(/4 to 12 digits/);
-    await expect(hashPin('123')).rejects.toThrow(/4 to 12 digits/);
+  it('refuses to hash a PIN that is not 6 to 12 digits', async () => {
+    await expect(hashPin('12a456')).rejects.toThrow(/6 to 12 digits/);
+    await expect(hashPin('1234')).rejects.toThrow(/6 to 12 digits/);
+    await expect(hashPin('12345')).rejects.toThrow(/6 to 12 digits/);
+    await expect(hashPin('1234567890123')).rejects.toThrow(/6 to 12 digits/);
   });
 });

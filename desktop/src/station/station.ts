@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import {
   ElectionIdSchema,
   RidingCodeSchema,
@@ -20,14 +20,17 @@ import { PublicKeySchema } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
 import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';
-import { writeBatchExport } from './batch_export.ts';
+import { sealedBatchExport } from './batch_export.ts';
 import { closingReportHash, closingReportHtml, signClosingReport, tallyTape } from './closing_report.ts';
-import { openStationDb, type OpenDbError, type StationDb } from './db.ts';
-import { enrolStation, stationKey } from './enrolment.ts';
+import { checkpointTruncate, openStationDb, type OpenDbError, type StationDb } from './db.ts';
+import { DriveWriter } from './devices/drive_writer.ts';
+import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource } from './devices/drives.ts';
+import { checkStoredKey, enrolStation, stationKey } from './enrolment.ts';
+import { UNPROTECTED_KEYS, type KeyProtector, type KeyProtectorError } from './key_protector.ts';
 import { KIT_AUDIO_DIR, RIDING_INDEX_FILE, loadStationKit, readKitAudioManifest, type StationKit } from './kit.ts';
 import { stationError } from './messages.ts';
 import { PollBook } from './poll_book.ts';
-import { ballotGate, checkPin, lockedUntil, pollsState, transitionPolls } from './poll_workers.ts';
+import { PinChecks, ballotGate, lockedUntil, pollsState, transitionPolls, type PinAttempt } from './poll_workers.ts';
 import type {
   AudioClips,
   ClosingReport,
@@ -57,7 +60,52 @@ export interface OpenStationOptions {
   readonly fetch?: typeof fetch;
   /** Sync engine settings (minimum batch, maximum delay, backoff, autoSync …). */
   readonly sync?: Partial<SyncOptions>;
+  /**
+   * Seals the station's signing key at rest (src/station/key_protector.ts). The hosts give an
+   * AES-256-GCM protector under their key-encryption key; left out, the key is kept in clear
+   * (tests and development only).
+   */
+  readonly keyProtector?: KeyProtector;
+  /** The removable drives exports may go to (udisks2 on Linux); left out, exports are refused. */
+  readonly drives?: DriveSource;
 }
+
+export type OpenStationError = OpenDbError | Extract<KeyProtectorError, { kind: 'station-key-locked' }>;
+
+/** Whether a name in the data folder is one of the station's own files (or folders). */
+function isStationFile(name: string): boolean {
+  return (
+    [STATION_DB_FILE, SHARD_FILE, RIDING_INDEX_FILE, KIT_AUDIO_DIR].some((own) => name === own || name.startsWith(`${own}-`)) ||
+    /^closing-report-.+\.(html|json)$/.test(name)
+  );
+}
+
+/** A folder of the station's and everything in it, owner-only: folders 0700, files 0600. */
+function restrictTree(path: string, isDirectory: boolean): void {
+  chmodSync(path, isDirectory ? 0o700 : 0o600);
+  if (!isDirectory) return;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.isDirectory() || entry.isFile()) restrictTree(join(path, entry.name), entry.isDirectory());
+  }
+}
+
+/**
+ * The data folder and the station's own files in it, owner-only: the folder 0700, files 0600
+ * (issue 11): the database and its `-wal` / `-shm`, the shard, the riding index, the audio
+ * folder and the closing reports. Anything else someone put in the folder is left as it is (a
+ * data folder given as `.` in development must not change the modes of a whole checkout).
+ * Runs at start and after a kit is loaded; symbolic links are left alone.
+ */
+export function restrictDataDir(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!isStationFile(entry.name)) continue;
+    if (entry.isDirectory() || entry.isFile()) restrictTree(join(dir, entry.name), entry.isDirectory());
+  }
+}
+
+/** Whether `a` is `b` or inside it. */
+const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(sep) ? b : `${b}${sep}`);
 
 export interface Station extends StationApi {
   /** Closes the database; the object is unusable afterwards. */
@@ -115,6 +163,7 @@ function summary(kit: StationKit): KitSummary {
     riding: kit.riding,
     voters: kit.voters,
     pollWorkers: kit.pollWorkers.length,
+    workers: kit.pollWorkers.map((w) => w.name),
     electionName: name(election.name),
     stationName: name(election.stations.find((s) => s.id === kit.stationId)?.name),
     ridingName: name(election.ridings.find((r) => r.code === kit.riding)?.name),
@@ -144,11 +193,20 @@ function settle<T>(step: () => T): Promise<T> {
 }
 
 /** Opens (or creates) a station in `dataDir`; refuses a database from a newer version. */
-export function openStation(options: OpenStationOptions): Result<Station, OpenDbError> {
-  mkdirSync(options.dataDir, { recursive: true });
+export function openStation(options: OpenStationOptions): Result<Station, OpenStationError> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  restrictDataDir(options.dataDir);
   const opened = openStationDb(join(options.dataDir, STATION_DB_FILE));
   if (!opened.ok) return opened;
   const db = opened.value;
+  const protector = options.keyProtector ?? UNPROTECTED_KEYS;
+  const keyChecked = checkStoredKey(db, protector);
+  if (!keyChecked.ok) {
+    db.close();
+    return err({ kind: 'station-key-locked', detail: keyChecked.error.kind === 'station-key-locked' ? keyChecked.error.detail : '' });
+  }
+  // A key sealed just now leaves no copy in clear behind it.
+  checkpointTruncate(db);
   const now = options.now ?? Date.now;
   const fetchFn = options.fetch ?? fetch;
   const shardPath = join(options.dataDir, SHARD_FILE);
@@ -164,27 +222,60 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
   let audio = audioClipsIn(audioDir);
 
   const fail = (problem: StationProblem) => err<StationError>(stationError(problem));
+  const noDrives = () =>
+    fail({
+      kind: 'drive-problem',
+      reason: 'drives-unavailable',
+      words: describeDriveProblem({ kind: 'drives-unavailable', detail: 'this station has no drive service' }),
+    });
+  /** The station writes exports only through the drive writer: one at a time, onto a listed drive, under a new name. */
+  const writer = new DriveWriter(
+    () =>
+      options.drives?.available() ??
+      Promise.resolve(err(driveError({ kind: 'drives-unavailable', detail: 'this station has no drive service' }))),
+  );
+  const dataDirReal = realpathSync(options.dataDir);
+  /** Whether a folder holds the station's data folder or is inside it. */
+  const onStationData = (folder: string) => {
+    let real: string;
+    try {
+      real = realpathSync(folder);
+    } catch {
+      return false;
+    }
+    return within(real, dataDirReal) || within(dataDirReal, real);
+  };
   const emit = (event: StationEvent) => {
     for (const listener of listeners) listener(event);
   };
 
-  const withPin = async (pin: string, action: string): Promise<Result<string, StationError>> => {
+  const pins = new PinChecks(db, now);
+  const withPin = async (attempt: PinAttempt, action: string): Promise<Result<string, StationError>> => {
     if (kit === undefined) return fail({ kind: 'no-kit' });
-    const checked = await checkPin(db, pin, action, now);
+    const checked = await pins.check(attempt, action);
     if (checked.ok) return checked;
     if (checked.error.kind === 'pin-locked') emit({ kind: 'pin-lockout', until: checked.error.until });
     return fail(checked.error);
   };
 
+  const currentKey = () => stationKey(db, protector);
+  let syncedBatches = -1;
   const engine = new SyncEngine(
     {
       db,
       fetch: fetchFn,
       now,
       kit: () => kit,
-      key: () => stationKey(db),
+      key: currentKey,
       pollsOpen: () => pollsState(db) === 'open',
-      emit,
+      emit: (event) => {
+        // A receipt verified may have let rows go: no copy of them stays in the WAL.
+        if (event.kind === 'sync-progress' && event.progress.batchesSynced !== syncedBatches) {
+          syncedBatches = event.progress.batchesSynced;
+          checkpointTruncate(db);
+        }
+        emit(event);
+      },
     },
     options.sync,
   );
@@ -203,6 +294,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       engine.close();
       tickets.clear();
       pollBook?.close();
+      checkpointTruncate(db);
       db.close();
     },
 
@@ -215,7 +307,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
 
     status: () =>
       settle(() => {
-        const key = stationKey(db);
+        const key = currentKey();
         const locked = lockedUntil(db, now());
         const sync = engine.progress();
         const status: StationStatus = {
@@ -234,8 +326,15 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         return ok(status);
       }),
 
-    loadKit: ({ path }) =>
-      settle(() => {
+    async loadKit({ path, pin, worker }) {
+      const state = pollsState(db);
+      if (state !== 'setup') return fail({ kind: 'kit-locked', state });
+      // Replacing a kit (its poll workers, its central URL) takes a PIN of the loaded kit's workers.
+      if (kit !== undefined) {
+        const allowed = await withPin({ pin: pin ?? '', worker }, 'load-kit');
+        if (!allowed.ok) return allowed;
+      }
+      return settle(() => {
         const state = pollsState(db);
         if (state !== 'setup') return fail({ kind: 'kit-locked', state });
         pollBook?.close();
@@ -293,40 +392,45 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
         }).immediate();
         kit = next;
         pollBook = openPollBook(next);
+        restrictDataDir(options.dataDir);
+        checkpointTruncate(db);
         const loadedSummary = summary(next);
         emit({ kind: 'kit-loaded', kit: loadedSummary });
         return ok(loadedSummary);
-      }),
+      });
+    },
 
-    async enrol({ token }) {
+    async enrol({ token, pin, worker }) {
       if (kit === undefined) return fail({ kind: 'no-kit' });
-      const enrolled = await enrolStation(db, kit, token, { fetch: fetchFn, now });
+      const allowed = await withPin({ pin, worker }, 'enrol');
+      if (!allowed.ok) return allowed;
+      const enrolled = await enrolStation(db, kit, token, { fetch: fetchFn, now, protector });
       if (!enrolled.ok) return fail(enrolled.error);
       emit({ kind: 'enrolled', publicKey: enrolled.value.publicKey, enrolledAt: enrolled.value.enrolledAt });
       engine.kick();
       return enrolled;
     },
 
-    async unlock({ pin }) {
-      const worker = await withPin(pin, 'unlock');
-      return worker.ok ? ok({ worker: worker.value }) : worker;
+    async unlock({ pin, worker }) {
+      const who = await withPin({ pin, worker }, 'unlock');
+      return who.ok ? ok({ worker: who.value }) : who;
     },
 
-    async openPolls({ pin }) {
-      const worker = await withPin(pin, 'open-polls');
-      if (!worker.ok) return worker;
+    async openPolls({ pin, worker }) {
+      const who = await withPin({ pin, worker }, 'open-polls');
+      if (!who.ok) return who;
       if (kit === undefined) return fail({ kind: 'no-kit' });
-      const moved = transitionPolls(db, kit.election, 'open', worker.value, now());
+      const moved = transitionPolls(db, kit.election, 'open', who.value, now());
       if (!moved.ok) return fail(moved.error);
       emit({ kind: 'polls-changed', state: moved.value });
       return ok({ state: moved.value });
     },
 
-    async closePolls({ pin }) {
-      const worker = await withPin(pin, 'close-polls');
-      if (!worker.ok) return worker;
+    async closePolls({ pin, worker }) {
+      const who = await withPin({ pin, worker }, 'close-polls');
+      if (!who.ok) return who;
       if (kit === undefined) return fail({ kind: 'no-kit' });
-      const moved = transitionPolls(db, kit.election, 'closed', worker.value, now());
+      const moved = transitionPolls(db, kit.election, 'closed', who.value, now());
       if (!moved.ok) return fail(moved.error);
       tickets.clear();
       emit({ kind: 'polls-changed', state: moved.value });
@@ -377,41 +481,80 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       return checked.ok ? checked : fail(checked.error);
     },
 
-    async exportBatches({ pin, path }) {
-      const worker = await withPin(pin, 'export-batches');
-      if (!worker.ok) return worker;
-      if (kit === undefined) return fail({ kind: 'no-kit' });
-      const key = stationKey(db);
-      if (key === undefined) return fail({ kind: 'not-enrolled' });
-      // While the polls are open the held envelopes stay held (the anonymity set); closed, everything goes.
-      engine.seal();
-      const written = writeBatchExport(
-        db,
-        { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem },
-        path,
-        now(),
-      );
-      if (!written.ok) {
-        const detail =
-          written.error.kind === 'nothing-to-export'
-            ? 'nothing to export: every sealed batch is already acknowledged by central'
-            : written.error.detail;
-        appendAudit(db, { event: 'export-failed', details: { worker: worker.value, reason: written.error.kind } }, now());
-        return fail({ kind: 'export-failed', detail });
-      }
-      const { batches, ballots, sha256 } = written.value;
-      appendAudit(db, { event: 'batches-exported', details: { worker: worker.value, batches, ballots, sha256 } }, now());
-      emit({ kind: 'sync-progress', progress: engine.progress() });
-      return ok(written.value);
+    async listDrives({ pin, worker }) {
+      const allowed = await withPin({ pin, worker }, 'list-drives');
+      if (!allowed.ok) return allowed;
+      if (options.drives === undefined) return noDrives();
+      const listed = await options.drives.available();
+      if (!listed.ok) return fail({ kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
+      return ok({
+        drives: listed.value.map((d) => ({
+          id: d.id,
+          label: d.label,
+          device: d.device,
+          sizeBytes: d.sizeBytes,
+          freeBytes: d.freeBytes,
+          readOnly: d.readOnly,
+        })),
+      });
     },
 
-    async closingReport({ pin }) {
-      const worker = await withPin(pin, 'closing-report');
-      if (!worker.ok) return worker;
+    async exportBatches({ pin, worker, drive }) {
+      const who = await withPin({ pin, worker }, 'export-batches');
+      if (!who.ok) return who;
+      if (kit === undefined) return fail({ kind: 'no-kit' });
+      const key = currentKey();
+      if (key === undefined) return fail({ kind: 'not-enrolled' });
+      if (options.drives === undefined) return noDrives();
+      const refuse = (reason: string, problem: StationProblem) => {
+        appendAudit(db, { event: 'export-failed', details: { worker: who.value, reason } }, now());
+        return fail(problem);
+      };
+      // Only onto a drive of the list, as listed now; never onto the station's own data.
+      const listed = await options.drives.available();
+      if (!listed.ok) return refuse(listed.error.kind, { kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
+      const chosen = listed.value.find((d) => d.id === drive);
+      if (chosen === undefined) {
+        const words = describeDriveProblem({ kind: 'drive-not-found', id: DriveIdSchema.parse(drive) });
+        return refuse('drive-not-found', { kind: 'drive-problem', reason: 'drive-not-found', words });
+      }
+      if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
+      // While the polls are open the held envelopes stay held (the anonymity set); closed, everything goes.
+      engine.seal();
+      const sealed = sealedBatchExport(db, { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem }, now());
+      if (!sealed.ok) {
+        const detail =
+          sealed.error.kind === 'nothing-to-export'
+            ? 'nothing to export: every sealed batch is already acknowledged by central'
+            : sealed.error.kind === 'target-exists'
+              ? `${sealed.error.path} exists`
+              : sealed.error.detail;
+        return refuse(sealed.error.kind, { kind: 'export-failed', detail });
+      }
+      const written = await writer.write({
+        directory: chosen.mountPoint,
+        station: kit.stationId,
+        kind: 'pending-batches',
+        content: sealed.value.content,
+        now: now(),
+      });
+      if (!written.ok)
+        return refuse(written.error.kind, { kind: 'drive-problem', reason: written.error.kind, words: written.error.message });
+      const { batches, ballots } = sealed.value;
+      const { path, sha256 } = written.value;
+      appendAudit(db, { event: 'batches-exported', details: { worker: who.value, batches, ballots, sha256 } }, now());
+      checkpointTruncate(db);
+      emit({ kind: 'sync-progress', progress: engine.progress() });
+      return ok({ path, batches, ballots, sha256 });
+    },
+
+    async closingReport({ pin, worker }) {
+      const who = await withPin({ pin, worker }, 'closing-report');
+      if (!who.ok) return who;
       if (kit === undefined) return fail({ kind: 'no-kit' });
       const state = pollsState(db);
       if (state !== 'closed') return fail({ kind: 'polls-not-closed', state });
-      const key = stationKey(db);
+      const key = currentKey();
       if (key === undefined) return fail({ kind: 'not-enrolled' });
       const progress = engine.progress();
       const body: ClosingReportBody = {
@@ -431,11 +574,11 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenDb
       };
       const signed = { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
       const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election) };
-      writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.html`), report.html);
-      writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.json`), `${JSON.stringify(signed, null, 2)}\n`);
+      writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.html`), report.html, { mode: 0o600 });
+      writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.json`), `${JSON.stringify(signed, null, 2)}\n`, { mode: 0o600 });
       appendAudit(
         db,
-        { event: 'closing-report', details: { worker: worker.value, reportSha256: closingReportHash(body), ballots: body.ballotsCast } },
+        { event: 'closing-report', details: { worker: who.value, reportSha256: closingReportHash(body), ballots: body.ballotsCast } },
         now(),
       );
       return ok(report);

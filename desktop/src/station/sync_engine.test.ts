@@ -154,7 +154,7 @@ async function setUp(
   await station.loadKit({
     path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
   });
-  await station.enrol({ token: 'x'.repeat(32) });
+  await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN });
   await station.openPolls({ pin: GOOD_PIN });
   return { station, central, clock, dataDir };
 }
@@ -335,7 +335,7 @@ describe('permanent refusals and reconciliation', () => {
     await fresh.loadKit({
       path: await makeKit(credentials, { station: STATION, centralUrl: central.url, centralPublicKey: central.key.publicKey }),
     });
-    await fresh.enrol({ token: 'x'.repeat(32) });
+    await fresh.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN });
     await fresh.openPolls({ pin: GOOD_PIN });
     await castFor(fresh, credentials.election, cards().slice(5, 7));
     await fresh.closePolls({ pin: GOOD_PIN });
@@ -428,7 +428,8 @@ describe('permanent refusals and reconciliation', () => {
       ok: false,
       error: { kind: 'not-enrolled', message: { en: expect.stringMatching(/not enrolled/) as unknown } },
     });
-    expect(await station.exportBatches({ pin: GOOD_PIN, path: tempDir() })).toMatchObject({ ok: false, error: { kind: 'not-enrolled' } });
+    const [drive] = unwrap2(await station.listDrives({ pin: GOOD_PIN })).drives;
+    expect(await station.exportBatches({ pin: GOOD_PIN, drive: drive!.id })).toMatchObject({ ok: false, error: { kind: 'not-enrolled' } });
     station.close();
   });
 });

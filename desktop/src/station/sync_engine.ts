@@ -1,8 +1,8 @@
 import { err, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
 import { SyncStatusSchema, refusalOf, type SyncStatus } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
-import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, truncateWal, unsyncedBatches, type StoredBatch } from './batches.ts';
-import type { StationDb } from './db.ts';
+import { batchChain, batchCounts, checkReceipt, markSynced, sealBatch, unsyncedBatches, type StoredBatch } from './batches.ts';
+import { checkpointTruncate, type StationDb } from './db.ts';
 import type { StationKey } from './enrolment.ts';
 import type { StationKit } from './kit.ts';
 import { describeSyncProblem } from './messages.ts';
@@ -442,7 +442,7 @@ export class SyncEngine {
         );
       }
     }).immediate();
-    truncateWal(db);
+    checkpointTruncate(db);
     return { kind: 'done' };
   }
 

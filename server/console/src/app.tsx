@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Brand } from './components/ui.tsx';
 import { roleAtLeast, type Role } from '@scrutin/shared/api';
@@ -19,6 +19,7 @@ import { StationsPage } from './pages/stations.tsx';
 import { useElections } from './state/elections.ts';
 import { useLive } from './state/live.ts';
 import { useRouter, type Page } from './state/router.ts';
+import { Notice } from './components/ui.tsx';
 import { useSession } from './state/session.ts';
 import { formatTime } from './components/format.ts';
 
@@ -248,19 +249,5 @@ function TopBar() {
         </button>
       </div>
     </header>
-  );
-}
-
-export function Notice(props: {
-  readonly tone: 'info' | 'good' | 'bad' | 'warn';
-  readonly title: string;
-  readonly children?: ReactNode;
-  readonly testId?: string;
-}) {
-  return (
-    <div className={`notice notice-${props.tone}`} role={props.tone === 'bad' ? 'alert' : 'status'} data-testid={props.testId}>
-      <strong>{props.title}</strong>
-      {props.children !== undefined && <div>{props.children}</div>}
-    </div>
   );
 }

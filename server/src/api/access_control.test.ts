@@ -1,4 +1,4 @@
-import { parseElection, sampleElection, unwrap } from '@scrutin/shared/node';
+import { parseElection, sampleElection, sampleElectionJson, unwrap } from '@scrutin/shared/node';
 import type { Express, Router } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -7,7 +7,7 @@ import type { AppContext } from '../app/context.ts';
 import { assemble, centralKey, pipelineKey } from '../app/services.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
-import { saveElection } from '../elections/store.ts';
+import { saveElection, setElectionState } from '../elections/store.ts';
 import { CredentialJobs } from '../credentials/jobs.ts';
 import { ElectionCatalogue } from '../elections/catalogue.ts';
 import { createLogger, eventLogger } from '../logger.ts';
@@ -96,6 +96,7 @@ beforeAll(async () => {
       AMQP_URL: SERVICE_URLS.amqp,
       REDIS_URL: SERVICE_URLS.redis,
       SCRUTIN_NAMESPACE: ns,
+      SCRUTIN_MODE: 'test',
       LOG_LEVEL: 'silent',
     }),
   );
@@ -239,5 +240,35 @@ describe('headers of the console and the API', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\/api\/v1/);
+  });
+});
+
+describe('the results embargo', () => {
+  it('keeps the votes of an open election from the public and observers until the polls close, never the turnout', async () => {
+    const embargoed = unwrap(parseElection({ ...(sampleElectionJson({ embargo: true }) as object), id: 'qc-embargo-2026' }));
+    unwrap(await saveElection(ctx.services.db, embargoed));
+    await setElectionState(ctx.services.db, embargoed.id, 'open');
+    const base = `/api/v1/elections/${embargoed.id}`;
+    const votes = [`${base}/results`, `${base}/results/ridings/SHERBROOKE`, `${base}/events`];
+    for (const path of votes) {
+      for (const who of [undefined, 'observer'] as const) {
+        const req = request(app).get(path);
+        const res = who === undefined ? await req : await req.set('cookie', cookies[who]?.cookie ?? '');
+        expect(res.status, `${who ?? 'public'} ${path}`).toBe(409);
+        expect(res.body).toMatchObject({ error: { code: 'not-yet-public', details: { closesAt: embargoed.closesAt } } });
+      }
+    }
+    expect((await request(app).get(`${base}/turnout`)).status).toBe(200);
+    // Officials see the results throughout the day.
+    expect(
+      (
+        await request(app)
+          .get(`${base}/results`)
+          .set('cookie', cookies.official?.cookie ?? '')
+      ).status,
+    ).toBe(200);
+    // Once the polls are closed, everyone does.
+    await setElectionState(ctx.services.db, embargoed.id, 'closed');
+    expect((await request(app).get(`${base}/results`)).status).toBe(200);
   });
 });

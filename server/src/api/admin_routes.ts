@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cookieParser from 'cookie-parser';
@@ -7,7 +6,7 @@ import { Router, json } from 'express';
 import { CONSOLE_API as API, type ResponseOf } from '@scrutin/shared/api';
 import { buildStationKit, describeKitBuildError } from '@scrutin/shared/kit';
 import type { AppContext } from '../app/context.ts';
-import { isLoopbackHost } from '../config.ts';
+import { isLoopbackHost, type ScrutinMode } from '../config.ts';
 import { acceptsCredentials } from '../elections/lifecycle.ts';
 import { electionState, hasCredentials } from '../elections/store.ts';
 import { recordAudit } from '../officials/audit.ts';
@@ -18,11 +17,23 @@ import { credentialsFrozen, electionOf, mount, noStore, parse, stationOf, unknow
 import { tarArchive, type TarEntry } from './tar.ts';
 
 /**
- * Administration routes the console adds to the officials' API (docs/operators.md):
- * credential generation as a background job with progress (the jobs live in the app
- * context), voter cards per station, station kits, and officials' roles. Admin only; every
- * action is audit-logged.
+ * Administration routes the console adds to the officials' API (docs/operators.md): the
+ * embedded demo's in-server credential generation (a background job with progress, the jobs
+ * live in the app context; refused in production, where the authority generates offline and
+ * central loads only the check values), station kits, and officials' roles. No route serves
+ * a voter card: the server never holds one. Admin only; every action is audit-logged.
  */
+
+/** Whether this server may generate credentials in process: the embedded demo, and tests. */
+export function generatesInServer(mode: ScrutinMode): boolean {
+  switch (mode) {
+    case 'demo':
+    case 'test':
+      return true;
+    case 'production':
+      return false;
+  }
+}
 
 /** Every file under `dir`, as tar entries named `prefix/relative/path`. */
 async function folderEntries(dir: string, prefix: string): Promise<TarEntry[]> {
@@ -60,10 +71,18 @@ export function adminRoutes(ctx: AppContext): Router {
   const jobs = ctx.credentialJobs;
   router.use('/admin', cookieParser(), noStore);
 
-  // --- credentials: generate, load, cards --------------------------------------------------
+  // --- credentials: the embedded demo's in-server generation -------------------------------
 
   mount(router, auth, API.startCredentialJob, async (req, res) => {
     const election = await electionOf(ctx, req);
+    if (!generatesInServer(ctx.config.mode)) {
+      throw new ApiError(
+        'forbidden',
+        'This server does not generate credentials: voter cards never touch central. Run `scrutin credentials generate` on the ' +
+          "authority's offline machine, print the cards there, and load its central.csv (check values only) here.",
+        { mode: ctx.config.mode },
+      );
+    }
     const state = await electionState(db, election.id);
     if (state === undefined) throw unknownElection(election.id);
     if (!acceptsCredentials(state)) throw credentialsFrozen(election.id, state);
@@ -91,7 +110,10 @@ export function adminRoutes(ctx: AppContext): Router {
 
   mount(router, auth, API.latestCredentialJob, async (req, res) => {
     const election = await electionOf(ctx, req);
-    res.json({ job: jobs.latestOf(election.id) ?? null } satisfies ResponseOf<typeof API.latestCredentialJob>);
+    res.json({
+      job: jobs.latestOf(election.id) ?? null,
+      generation: generatesInServer(ctx.config.mode) ? 'demo' : 'offline',
+    } satisfies ResponseOf<typeof API.latestCredentialJob>);
   });
 
   mount(router, auth, API.credentialJob, async (req, res) => {
@@ -102,33 +124,9 @@ export function adminRoutes(ctx: AppContext): Router {
     res.json(job satisfies ResponseOf<typeof API.credentialJob>);
   });
 
-  // The cards of one station: NAS and codes to print. Secret, so every download is audited.
-  mount(router, auth, API.voterCards, async (req, res) => {
-    const election = await electionOf(ctx, req);
-    const station = stationOf(req, election);
-    const job = jobs.get(String(req.params.job));
-    const path = job?.election === election.id ? jobs.cardsPath(job.id, station) : undefined;
-    if (
-      path === undefined ||
-      (await access(path).then(
-        () => false,
-        () => true,
-      ))
-    ) {
-      throw new ApiError('not-found', `There are no finished voter cards for station ${station} in job ${String(req.params.job)}.`);
-    }
-    await recordAudit(db, sessionOf(req).username, 'credentials.cards_downloaded', {
-      election: election.id,
-      station,
-      job: String(req.params.job),
-    });
-    ctx.log('credentials.cards_downloaded', { election: election.id, station });
-    res.set('content-disposition', `attachment; filename="${election.id}-${station}-cards.csv"`).type('text/csv; charset=utf-8');
-    createReadStream(path).pipe(res);
-  });
-
-  // A station kit (scrutin kit build), from the credentials of the election's finished job, as
-  // a tar archive. The poll workers' PINs travel in the request only: the kit holds their hashes.
+  // A station kit (scrutin kit build), from the shards of the election's finished demo job, as
+  // a tar archive. In production there is none: kits are built offline with `scrutin kit build`
+  // from the output of `scrutin credentials generate`. The poll workers' PINs travel in the request only: the kit holds their hashes.
   mount(router, auth, API.kit, ...body, async (req, res) => {
     const election = await electionOf(ctx, req);
     const station = stationOf(req, election);
@@ -138,7 +136,8 @@ export function adminRoutes(ctx: AppContext): Router {
     if (credentials === undefined) {
       throw new ApiError(
         'not-found',
-        `No finished credential job of this server holds the shards of election ${election.id}: generate the credentials first.`,
+        `No finished credential job of this server holds the shards of election ${election.id}: build the kits offline with ` +
+          '`scrutin kit build` from the output of `scrutin credentials generate` (or, in the embedded demo, generate the credentials first).',
       );
     }
     const centralUrl = kitCentralUrl(ctx, req.socket.localPort);

@@ -127,6 +127,7 @@ beforeAll(async () => {
       AMQP_URL: SERVICE_URLS.amqp,
       REDIS_URL: SERVICE_URLS.redis,
       SCRUTIN_NAMESPACE: ns,
+      SCRUTIN_MODE: 'test',
       LOG_LEVEL: 'silent',
     }),
   );

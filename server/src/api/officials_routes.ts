@@ -7,6 +7,7 @@ import type { AppContext } from '../app/context.ts';
 import { acceptsCredentials, changeElectionState } from '../elections/lifecycle.ts';
 import { credentialProblems, storedElsewhere } from '../credentials/load_checks.ts';
 import { insideTransaction } from '../db/database.ts';
+import { modeProblems } from '../credentials/production_floor.ts';
 import { electionExists, electionState, loadDraftCredentials, saveElection } from '../elections/store.ts';
 import { listAudit, recordAudit, UNKNOWN_ACTOR } from '../officials/audit.ts';
 import { clearSessionCookie, createAuth, sessionOf, setSessionCookie } from '../officials/auth.ts';
@@ -132,7 +133,7 @@ export function officialsRoutes(ctx: AppContext): Router {
     const outcome = await db.transaction(async (tx) => {
       const id = ElectionIdSchema.safeParse((req.body as { id?: unknown } | null)?.id);
       const existed = id.success && (await electionExists(tx, id.data));
-      const saved = await saveElection(insideTransaction(db, tx), req.body);
+      const saved = await saveElection(insideTransaction(db, tx), req.body, (e) => modeProblems(ctx.config.mode, e));
       if (saved.ok) {
         const e = saved.value;
         await recordAudit(tx, actor, 'election.saved', {

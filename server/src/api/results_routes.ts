@@ -1,10 +1,11 @@
 import cookieParser from 'cookie-parser';
 import { Router, type Request, type Response } from 'express';
 import { ContestIdSchema, RidingCodeSchema, type ElectionDefinition } from '@scrutin/shared';
-import { CONSOLE_API as API, type DeepReadonly, type ResponseOf, type Results } from '@scrutin/shared/api';
+import { CONSOLE_API as API, roleAtLeast, type DeepReadonly, type ResponseOf, type Results } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
 import { electionState, listElections } from '../elections/store.ts';
 import { optionalSession } from '../officials/auth.ts';
+import { embargoedUntil } from '../results/embargo.ts';
 import { LiveResults, matchesEtag } from '../results/live_results.ts';
 import { turnout } from '../results/turnout.ts';
 import { ApiError } from './errors.ts';
@@ -19,6 +20,9 @@ import { ResultsStreams } from './results_stream.ts';
  * reader and stream (results/live_results.ts, results_stream.ts); `GET …/results` answers
  * `304` to an `If-None-Match` naming the current ETag.
  *
+ * Under the results embargo (results/embargo.ts) the votes are `409 not-yet-public` until the
+ * polls close, except to officials; turnout stays public.
+ *
  * A draft election is for officials only: without an official's session it is not listed,
  * and every route naming it answers 404 `unknown-election`, as for an election that does not
  * exist (a draft's very existence is not disclosed).
@@ -28,6 +32,22 @@ export function resultsRoutes(ctx: AppContext): Router {
   const db = ctx.services.db;
   const deps = { db, now: ctx.now };
   const isOfficial = async (req: Request) => (await optionalSession(deps, req)) !== undefined;
+  /** Whether the request may see results during the embargo: an official's or an admin's session. */
+  const seesEmbargoed = async (req: Request) => {
+    const session = await optionalSession(deps, req);
+    return session !== undefined && roleAtLeast(session.role, 'official');
+  };
+  /** The election the path names, if this request may see its votes now (the embargo). */
+  const resultsElectionOf = async (req: Request): Promise<ElectionDefinition> => {
+    const e = await electionOf(req);
+    const until = embargoedUntil(e, await electionState(db, e.id), ctx.now());
+    if (until !== null && !(await seesEmbargoed(req))) {
+      throw new ApiError('not-yet-public', `Results are published once the polls close (${until}). Turnout is public now.`, {
+        closesAt: until,
+      });
+    }
+    return e;
+  };
   /** The election the path names, if this request may see it. */
   const electionOf = async (req: Request): Promise<ElectionDefinition> => {
     const e = await anyElectionOf(ctx, req);
@@ -48,7 +68,7 @@ export function resultsRoutes(ctx: AppContext): Router {
     maxConnections: ctx.config.limits.sseMaxConnections,
     maxPerAddress: ctx.config.limits.sseMaxPerIp,
   });
-  const snapshotOf = async (req: Request) => live.snapshot(await electionOf(req));
+  const snapshotOf = async (req: Request) => live.snapshot(await resultsElectionOf(req));
   router.use(cookieParser());
 
   router.get(API.elections.path, async (req, res) => {
@@ -97,7 +117,7 @@ export function resultsRoutes(ctx: AppContext): Router {
   });
 
   router.get(API.events.path, async (req, res, next) => {
-    await streams.open(await electionOf(req), req, res, next);
+    await streams.open(await resultsElectionOf(req), req, res, next);
   });
 
   return router;

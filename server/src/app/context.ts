@@ -19,7 +19,7 @@ export interface AppContext {
   /** Seals queue messages between the API and the validators (PIPELINE_KEY). */
   readonly pipelineKey: Buffer;
   readonly now: () => Date;
-  /** The credential generation jobs of this process; their secret files go when it stops. */
+  /** The embedded demo's in-server credential jobs (refused in production; no card is written); their files go when it stops. */
   readonly credentialJobs: CredentialJobs;
   /** Rate limits and the intake cap of the station routes (their counters in Redis when there is one). */
   readonly limits: RequestLimits;

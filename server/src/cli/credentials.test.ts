@@ -25,6 +25,13 @@ describe('scrutin credentials generate', () => {
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/wrote 3600 credentials for 18 stations of election qc-demo-2026/);
+    // Throughput after, the KDF's measured cost and the estimate before; the sample's test
+    // settings are named as what a production server refuses.
+    expect(first.stdout).toMatch(/\(\d+ derivations\/s, \d+ per worker thread;/);
+    expect(first.stdout).toMatch(/only central\.csv goes to central/);
+    expect(first.stderr).toMatch(/^KDF scrypt N=2\^4 r=1 p=1 \(0 MiB\): [0-9.]+ ms per derivation on this machine; 3600 voters on 2 worker thread\(s\): about \d+ s$/m);
+    expect(first.stderr).toMatch(/^warning: credentials\.kdf: scrypt logN 4, r 1 is below the production floor.*a production server refuses this election$/m);
+    expect(first.stderr).toMatch(/^warning: secrecy\.anonymitySet: an anonymity set of 2 ballots is below the production floor of 25/m);
     // Not a terminal here: plain progress lines rather than a bar.
     expect(first.stderr).toMatch(/^credentials: 3600\/3600 voters \(100%\), 18\/18 stations/m);
     const manifest = JSON.parse(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8')) as { totals: unknown };
@@ -50,6 +57,24 @@ describe('scrutin credentials generate', () => {
     );
     expect(forced.status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'creds', 'manifest.json'), 'utf8'))).not.toEqual(manifest);
+  });
+
+  it('measures the production KDF before generating with it, with no floor warning', () => {
+    const sample = JSON.parse(readFileSync(join(dir, 'election', 'election.json'), 'utf8')) as {
+      credentials?: unknown;
+      secrecy?: unknown;
+      stations: { registeredVoters: number }[];
+    };
+    // No credentials.kdf: the production setting. Four voters, so the derivations stay short.
+    delete sample.credentials;
+    sample.secrecy = { anonymitySet: 25, embargo: true };
+    sample.stations = sample.stations.map((s, i) => ({ ...s, registeredVoters: i < 4 ? 1 : 0 }));
+    writeFileSync(join(dir, 'production.json'), JSON.stringify(sample));
+    const run = scrutin('credentials', 'generate', '--election', 'production.json', '--out', 'prod', '--workers', '1');
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^KDF scrypt N=2\^15 r=8 p=1 \(32 MiB\): [0-9.]+ ms per derivation on this machine; 4 voters on 1 worker thread\(s\)/m);
+    expect(run.stderr).not.toMatch(/warning/);
+    expect(run.stdout).toMatch(/wrote 4 credentials for 18 stations/);
   });
 
   it('refuses a missing, malformed or invalid election file with a clear message', () => {

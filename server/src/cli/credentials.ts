@@ -3,11 +3,17 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { describeIssues, parseElection, type ElectionDefinition, type Result } from '@scrutin/shared';
+import { describeIssues, kdfOf, parseElection, type ElectionDefinition, type Result } from '@scrutin/shared';
 import { describeGenerateCredentialsError, generateCredentials, MAX_WORKERS, type CredentialsProgress } from '../credentials/generate.ts';
+import { estimateGeneration, estimateLines, measureKdf } from '../credentials/kdf_estimate.ts';
 import { MANIFEST_FILE } from '../credentials/manifest.ts';
+import { productionFloorProblems } from '../credentials/production_floor.ts';
 
-/** `scrutin credentials generate`: voter cards, station shards and the central file. */
+/**
+ * `scrutin credentials generate`: voter cards, station shards and the central file. Run by
+ * the electoral authority on an offline machine; the cards are printed from there and never
+ * go to central, which loads only central.csv (the check values, sorted by value).
+ */
 
 interface GenerateOptions {
   readonly election: string;
@@ -22,8 +28,10 @@ export function registerCredentials(program: Command): void {
   credentials
     .command('generate')
     .description(
-      'generate synthetic voters for every station of an election: shards/<STATION>.sqlite (credential hashes), ' +
-        'cards/<STATION>.csv (NAS and codes to print: secret), central.csv (hash and station) and manifest.json (written last)',
+      'generate synthetic voters for every station of an election, offline: shards/<STATION>.sqlite (check values, for the kits), ' +
+        'cards/<STATION>.csv (NAS and codes to print: secret, never sent to central), central.csv (check value and station, ' +
+        'sorted by check value: the only file central loads) and manifest.json (written last). Each card costs one derivation of ' +
+        "the election's KDF: the time it will take is measured and printed first",
     )
     .requiredOption('--election <file>', 'election definition (JSON)')
     .requiredOption('--out <dir>', 'output directory: must be empty or not exist')
@@ -35,6 +43,14 @@ export function registerCredentials(program: Command): void {
         fail(election.error);
         return;
       }
+      const kdf = kdfOf(election.value);
+      const voters = election.value.stations.reduce((n, s) => n + s.registeredVoters, 0);
+      const workers = options.workers ?? availableParallelism();
+      const lines = estimateLines(kdf, estimateGeneration(voters, workers, measureKdf(election.value.id, kdf)));
+      process.stderr.write(`${lines.info}\n`);
+      if (lines.warning !== null) process.stderr.write(`warning: ${lines.warning}\n`);
+      for (const problem of productionFloorProblems(election.value))
+        process.stderr.write(`warning: ${problem.path}: ${problem.message}; a production server refuses this election\n`);
       const progress = progressReporter();
       const started = performance.now();
       const result = await generateCredentials({
@@ -49,11 +65,14 @@ export function registerCredentials(program: Command): void {
         fail(describeGenerateCredentialsError(result.error));
         return;
       }
-      const { voters, stations } = result.value.totals;
+      const { stations } = result.value.totals;
       const seconds = (performance.now() - started) / 1000;
+      const perSecond = seconds > 0 ? result.value.totals.voters / seconds : 0;
       console.log(
-        `wrote ${voters} credentials for ${stations} stations of election ${result.value.electionId} to ${options.out} ` +
-          `in ${seconds.toFixed(1)} s (${join(options.out, MANIFEST_FILE)}); the cards/ files hold secrets: print them, then destroy them`,
+        `wrote ${result.value.totals.voters} credentials for ${stations} stations of election ${result.value.electionId} to ${options.out} ` +
+          `in ${seconds.toFixed(1)} s (${Math.round(perSecond)} derivations/s, ${Math.round(perSecond / workers)} per worker thread; ` +
+          `${join(options.out, MANIFEST_FILE)}). The cards/ files hold secrets: print them on this machine, then destroy them; ` +
+          'only central.csv goes to central',
       );
     });
 }

@@ -112,9 +112,9 @@ describe('scrutin kit build', () => {
       '--central-key',
       'central.pem',
       '--poll-worker',
-      'A:1234',
+      'A:123456',
       '--poll-worker',
-      'B:5678',
+      'B:567890',
       '--out',
       'kit-pem',
       '--no-audio',
@@ -144,7 +144,7 @@ describe('scrutin kit build', () => {
       'k2',
     );
     expect(badPin.status).not.toBe(0);
-    expect(badPin.stderr).toMatch(/PIN of A must be 4 to 12 digits/);
+    expect(badPin.stderr).toMatch(/PIN of A must be 6 to 12 digits/);
     const oneWorker = scrutin(
       'kit',
       'build',
@@ -159,7 +159,7 @@ describe('scrutin kit build', () => {
       '--central-key',
       central.publicKey,
       '--poll-worker',
-      'A:1234',
+      'A:123456',
       '--out',
       'k3',
     );
@@ -178,9 +178,9 @@ describe('scrutin kit build', () => {
       '--central-key',
       central.publicKey,
       '--poll-worker',
-      'A:1234',
+      'A:123456',
       '--poll-worker',
-      'B:1234',
+      'B:123456',
       '--out',
       'k4',
     );
@@ -202,9 +202,9 @@ describe('scrutin kit build', () => {
       '--central-key',
       'nope',
       '--poll-worker',
-      'A:1234',
+      'A:123456',
       '--poll-worker',
-      'B:1234',
+      'B:123456',
       '--out',
       'k5',
     );

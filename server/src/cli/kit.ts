@@ -45,7 +45,7 @@ export function registerKit(program: Command): void {
     .requiredOption('--central-key <key>', 'the central receipt public key (base64, as served at /api/v1/central-key) or a PEM key file')
     .requiredOption(
       '--poll-worker <name:pin>',
-      'a poll worker and their PIN (4 to 12 digits); repeat for each (at least two)',
+      'a poll worker and their PIN (6 to 12 digits); repeat for each (at least two)',
       pollWorker,
       [],
     )
@@ -115,7 +115,7 @@ function pollWorker(
   if (at <= 0) throw new InvalidArgumentError('expected NAME:PIN');
   const name = value.slice(0, at).trim();
   const pin = value.slice(at + 1).trim();
-  if (!/^[0-9]{4,12}$/.test(pin)) throw new InvalidArgumentError(`the PIN of ${name} must be 4 to 12 digits`);
+  if (!/^[0-9]{6,12}$/.test(pin)) throw new InvalidArgumentError(`the PIN of ${name} must be 6 to 12 digits`);
   return [...previous, { name, pin }];
 }
 

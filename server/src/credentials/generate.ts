@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { err, kdfOf, ok, SYNTHETIC_NAS_CAPACITY, type ElectionDefinition, type Result, type Sha256Hex } from '@scrutin/shared/node';
+import { bucketsFor, SortedCentralWriter } from './central_sort.ts';
 import type { FromWorker, ToWorker, WorkerData } from './generate_worker.ts';
 import {
   CARDS_DIR,
   CENTRAL_FILE,
   CENTRAL_HEADER,
+  CENTRAL_ORDER,
+  CENTRAL_SORT_DIR,
   CREDENTIALS_MANIFEST_FORMAT,
   CREDENTIALS_MANIFEST_VERSION,
   MANIFEST_FILE,
@@ -22,18 +24,23 @@ import {
 import type { StationJob, StationResult } from './station_credentials.ts';
 
 /**
- * `scrutin credentials generate`: synthetic voters for every station of an election, each
- * with a unique synthetic NAS across the election and a fresh random code, written as
+ * `scrutin credentials generate`, run by the electoral authority on an offline machine:
+ * synthetic voters for every station of an election, each with a unique synthetic NAS across
+ * the election and a fresh random code, written as
  *
- *   shards/<STATION>.sqlite  the station's credential hashes (station kit)
- *   cards/<STATION>.csv      nas,code,station_id,riding — the cards to print (secret)
- *   central.csv              credential_hash,station_id — for Redis and Postgres
+ *   shards/<STATION>.sqlite  the station's check values (station kit)
+ *   cards/<STATION>.csv      nas,code,station_id,riding — the cards to print (secret; they
+ *                            never go to central)
+ *   central.csv              credential_hash,station_id — the check values central loads,
+ *                            sorted by check value: a random order with respect to the voters
  *   manifest.json            totals, per-station files and shard SHA-256; written last
  *
- * Stations are spread over worker threads; each worker streams its central rows back to
- * this thread, which writes the one central file. Memory is bounded by workers ×
- * CENTRAL_WINDOW chunks of CHUNK_VOTERS voters (plus the stream's buffer), not by the size
- * of the election.
+ * Each check value costs one derivation of the election's KDF (memory-hard on purpose), so
+ * generation is CPU-bound: stations are spread over worker threads. Each worker streams its
+ * central rows back to this thread, which spreads them over the bucket files of an external
+ * sort (central_sort.ts) and writes the sorted central file at the end. Memory is bounded by
+ * workers × CENTRAL_WINDOW chunks of CHUNK_VOTERS voters plus the sort's buffers, not by the
+ * size of the election.
  */
 
 export interface CredentialsProgress {
@@ -55,6 +62,11 @@ export interface GenerateCredentialsOptions {
   readonly now?: () => Date;
   /** Shards up to this many voters are built in memory (default IN_MEMORY_SHARD_VOTERS). */
   readonly inMemoryShardVoters?: number;
+  /**
+   * Write the printable cards (default true). The embedded demo's in-server generation passes
+   * false: voter cards are never written on central.
+   */
+  readonly cards?: boolean;
 }
 
 export type GenerateCredentialsError =
@@ -96,9 +108,10 @@ export async function generateCredentials(
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) return err({ kind: 'invalid-workers', workers });
 
-  const prepared = prepareOutput(outDir, options.force ?? false);
+  const prepared = prepareOutput(outDir, options.force ?? false, options.cards ?? true);
   if (!prepared.ok) return prepared;
 
+  const writeCards = options.cards ?? true;
   options.onProgress?.({ voters: 0, totalVoters, stations: 0, totalStations: stations.length });
   let serial = 0;
   const jobs: StationJob[] = stations.map((s, index) => {
@@ -107,22 +120,21 @@ export async function generateCredentials(
     return job;
   });
 
-  const centralPath = join(outDir, CENTRAL_FILE);
-  const central = createWriteStream(centralPath, { flags: 'wx', highWaterMark: 1 << 20 });
-  const centralDigest = createHash('sha256');
-  const writeCentral = (bytes: Uint8Array): boolean => {
-    centralDigest.update(bytes);
-    return central.write(bytes);
-  };
-  writeCentral(Buffer.from(CENTRAL_HEADER, 'latin1'));
+  let sorter: SortedCentralWriter;
+  try {
+    sorter = new SortedCentralWriter(join(outDir, CENTRAL_SORT_DIR), bucketsFor(totalVoters));
+  } catch (error) {
+    return err({ kind: 'io', message: `cannot prepare the sort of ${CENTRAL_FILE}: ${messageOf(error)}` });
+  }
 
   const run = await runWorkers(
     jobs,
     Math.min(workers, Math.max(1, jobs.length)),
-    { electionId: election.id, kdf: kdfOf(election), outDir, inMemoryShardVoters: options.inMemoryShardVoters },
+    { electionId: election.id, kdf: kdfOf(election), outDir, inMemoryShardVoters: options.inMemoryShardVoters, writeCards },
     {
-      central,
-      writeCentral,
+      addCentral: (rows) => {
+        sorter.add(rows);
+      },
       onStation: (() => {
         let voters = 0;
         let done = 0;
@@ -134,9 +146,12 @@ export async function generateCredentials(
       })(),
     },
   );
-  const closed = await closeStream(central);
-  if (!run.ok) return run;
-  if (!closed.ok) return closed;
+  if (!run.ok) {
+    sorter.abort();
+    return run;
+  }
+  const written = writeSortedCentral(join(outDir, CENTRAL_FILE), sorter);
+  if (!written.ok) return written;
 
   const entries: StationManifestEntry[] = jobs.map((job) => {
     const result = run.value[job.index];
@@ -147,7 +162,7 @@ export async function generateCredentials(
       voters: job.voters,
       shard: shardFileOf(job.id),
       shardSha256: result.shardSha256,
-      cards: cardsFileOf(job.id),
+      cards: writeCards ? cardsFileOf(job.id) : null,
     };
   });
   const manifest: CredentialsManifest = {
@@ -156,7 +171,7 @@ export async function generateCredentials(
     electionId: election.id,
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
     totals: { stations: stations.length, voters: totalVoters },
-    central: { file: CENTRAL_FILE, sha256: centralDigest.digest('hex') as Sha256Hex },
+    central: { file: CENTRAL_FILE, sha256: written.value, order: CENTRAL_ORDER },
     stations: entries,
   };
   try {
@@ -171,7 +186,7 @@ export async function generateCredentials(
 }
 
 /** Checks the output directory and clears an earlier run's outputs when forced. */
-function prepareOutput(dir: string, force: boolean): Result<void, GenerateCredentialsError> {
+function prepareOutput(dir: string, force: boolean, writeCards: boolean): Result<void, GenerateCredentialsError> {
   try {
     let entries: string[] = [];
     try {
@@ -183,13 +198,13 @@ function prepareOutput(dir: string, force: boolean): Result<void, GenerateCreden
     if (entries.length > 0) {
       if (!force) return err({ kind: 'output-not-empty', dir, entries: entries.length });
       // The manifest goes first: from here on, the directory no longer claims a complete run.
-      for (const name of [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, CENTRAL_FILE, SHARDS_DIR, CARDS_DIR]) {
+      for (const name of [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, CENTRAL_FILE, CENTRAL_SORT_DIR, SHARDS_DIR, CARDS_DIR]) {
         rmSync(join(dir, name), { recursive: true, force: true });
       }
     }
     mkdirSync(join(dir, SHARDS_DIR), { recursive: true });
     // The cards are secrets until printed: readable by the generating user only.
-    mkdirSync(join(dir, CARDS_DIR), { recursive: true, mode: 0o700 });
+    if (writeCards) mkdirSync(join(dir, CARDS_DIR), { recursive: true, mode: 0o700 });
     return ok(undefined);
   } catch (error) {
     return err({ kind: 'io', message: `cannot prepare the output directory ${dir}: ${messageOf(error)}` });
@@ -197,8 +212,8 @@ function prepareOutput(dir: string, force: boolean): Result<void, GenerateCreden
 }
 
 interface Sink {
-  readonly central: WriteStream;
-  readonly writeCentral: (bytes: Uint8Array) => boolean;
+  /** Takes a chunk of central rows synchronously: the worker's chunk is acknowledged at once. */
+  readonly addCentral: (rows: Uint8Array) => void;
   readonly onStation: (result: StationResult) => void;
 }
 
@@ -219,22 +234,10 @@ function runWorkers(
     const finish = (outcome: Result<StationResult[], GenerateCredentialsError>): void => {
       if (settled) return;
       settled = true;
-      sink.central.off('drain', onDrain);
       void Promise.all(workers.map((w) => w.terminate())).then(() => {
         resolve(outcome);
       });
     };
-    const onStreamError = (error: unknown): void => {
-      finish(err({ kind: 'io', message: `cannot write ${CENTRAL_FILE}: ${messageOf(error)}` }));
-    };
-    // Chunks the central stream took beyond its buffer are acknowledged once it drains.
-    const waitingForDrain: (() => void)[] = [];
-    const onDrain = (): void => {
-      for (const ack of waitingForDrain.splice(0)) ack();
-    };
-    sink.central.on('error', onStreamError);
-    sink.central.on('drain', onDrain);
-
     const dispatch = (worker: Worker): void => {
       const job = jobs[next];
       if (job === undefined) return;
@@ -257,14 +260,15 @@ function runWorkers(
             dispatch(worker);
             dispatch(worker);
             break;
-          case 'central': {
-            const ack = (): void => {
-              worker.postMessage({ type: 'ack' } satisfies ToWorker);
-            };
-            if (sink.writeCentral(message.rows)) ack();
-            else waitingForDrain.push(ack);
+          case 'central':
+            try {
+              sink.addCentral(message.rows);
+            } catch (error) {
+              finish(err({ kind: 'io', message: `cannot sort ${CENTRAL_FILE}: ${messageOf(error)}` }));
+              break;
+            }
+            worker.postMessage({ type: 'ack' } satisfies ToWorker);
             break;
-          }
           case 'done':
             results[message.result.index] = message.result;
             completed += 1;
@@ -288,13 +292,26 @@ function runWorkers(
   });
 }
 
-async function closeStream(stream: WriteStream): Promise<Result<void, GenerateCredentialsError>> {
+/** The header, then the sorted rows; returns the SHA-256 of the file's bytes. */
+function writeSortedCentral(path: string, sorter: SortedCentralWriter): Result<Sha256Hex, GenerateCredentialsError> {
+  let fd: number | undefined;
   try {
-    stream.end();
-    await finished(stream);
-    return ok(undefined);
+    fd = openSync(path, 'wx', 0o644);
+    const out = fd;
+    const digest = createHash('sha256');
+    const write = (bytes: Buffer): void => {
+      digest.update(bytes);
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(out, bytes, offset, bytes.length - offset);
+    };
+    write(Buffer.from(CENTRAL_HEADER, 'latin1'));
+    sorter.finish(write);
+    return ok(digest.digest('hex') as Sha256Hex);
   } catch (error) {
+    sorter.abort();
     return err({ kind: 'io', message: `cannot write ${CENTRAL_FILE}: ${messageOf(error)}` });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -18,6 +18,8 @@ export interface WorkerData {
   readonly kdf: Kdf;
   readonly outDir: string;
   readonly inMemoryShardVoters?: number;
+  /** Write the printable cards (false: the embedded demo's in-server generation). */
+  readonly writeCards: boolean;
 }
 
 export type ToWorker = { readonly type: 'station'; readonly job: StationJob } | { readonly type: 'ack' };
@@ -37,6 +39,7 @@ const writeStation = stationCredentialsWriter({
   electionId: ElectionIdSchema.parse(data.electionId),
   kdf: KdfSchema.parse(data.kdf),
   outDir: data.outDir,
+  writeCards: data.writeCards,
   ...(data.inMemoryShardVoters === undefined ? {} : { inMemoryShardVoters: data.inMemoryShardVoters }),
 });
 

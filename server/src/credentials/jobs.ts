@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ElectionDefinition, ElectionId, StationId } from '@scrutin/shared';
+import type { ElectionDefinition, ElectionId } from '@scrutin/shared';
 import type { CredentialJobPhase } from '@scrutin/shared/api';
 import type { Database } from '../db/database.ts';
 import type { EventLogger } from '../logger.ts';
@@ -10,14 +10,20 @@ import { loadDraftCredentials } from '../elections/store.ts';
 import type { DedupStore } from '../pipeline/dedup.ts';
 import { describeGenerateCredentialsError, generateCredentials } from './generate.ts';
 import { readCentralFile } from './central_file.ts';
-import { CENTRAL_FILE, cardsFileOf } from './manifest.ts';
+import { CENTRAL_FILE } from './manifest.ts';
 
 /**
- * Credential generation as a background job of the API process, for the console: generate
- * every voter's card (`generateCredentials`, on worker threads), then load the central file
- * into Postgres and Redis, reporting progress all along. The files (cards are secret) stay
- * in a private temporary directory of this process until it stops or the job is replaced;
- * the console downloads the cards station by station.
+ * EMBEDDED DEMO ONLY. Credential generation as a background job of the API process, for the
+ * console of the embedded demo (`npm start`, SCRUTIN_MODE=demo) and the tests that drive it
+ * (SCRUTIN_MODE=test); production refuses to start one (admin_routes.ts). In a real election
+ * the authority runs `scrutin credentials generate` offline, prints the cards there, and
+ * central loads only central.csv.
+ *
+ * The job generates every voter's check value (`generateCredentials` on worker threads, with
+ * `cards: false`: no voter card is written anywhere, so none can be kept or downloaded), then
+ * loads the central file into Postgres and Redis, reporting progress all along. The shards
+ * and central file (check values only) stay in a private temporary directory until the
+ * process stops or the job is replaced, for building the demo's station kits.
  */
 
 export interface CredentialJobView {
@@ -105,6 +111,7 @@ export class CredentialJobs {
         election,
         outDir: job.dir,
         force: true,
+        cards: false,
         ...(this.deps.workers === undefined ? {} : { workers: this.deps.workers }),
         onProgress: (p) => {
           this.update(job, { generatedVoters: p.voters, generatedStations: p.stations });
@@ -131,14 +138,7 @@ export class CredentialJobs {
     }
   }
 
-  /** The path of a station's voter cards (NAS and codes: secret) from a finished job. */
-  cardsPath(jobId: string, station: StationId): string | undefined {
-    const job = this.jobs.get(jobId);
-    if (job?.view.phase !== 'done') return undefined;
-    return join(job.dir, cardsFileOf(station));
-  }
-
-  /** The output folder of a finished job (manifest.json, shards/, cards/), for building station kits. */
+  /** The output folder of a finished job (manifest.json, shards/, central.csv: no cards), for building station kits. */
   directoryOf(jobId: string): string | undefined {
     const job = this.jobs.get(jobId);
     return job?.view.phase === 'done' ? job.dir : undefined;

@@ -15,8 +15,11 @@ export interface StationManifestEntry {
   readonly shard: string;
   /** SHA-256 of the shard file's bytes, for the station kit to verify. */
   readonly shardSha256: Sha256Hex;
-  /** `cards/<STATION>.csv` — secret: NAS and codes, to print and then destroy. */
-  readonly cards: string;
+  /**
+   * `cards/<STATION>.csv` — secret: NAS and codes, to print and then destroy; never sent to
+   * central. null when no cards were written (the embedded demo's in-server generation).
+   */
+  readonly cards: string | null;
 }
 
 export interface CredentialsManifest {
@@ -26,8 +29,11 @@ export interface CredentialsManifest {
   /** ISO 8601, UTC. */
   readonly generatedAt: string;
   readonly totals: { readonly stations: number; readonly voters: number };
-  /** `central.csv`, header `credential_hash,station_id`, and the SHA-256 of its bytes. */
-  readonly central: { readonly file: string; readonly sha256: Sha256Hex };
+  /**
+   * `central.csv`, header `credential_hash,station_id`, rows sorted by credential hash (so
+   * their order says nothing about the voter list), and the SHA-256 of its bytes.
+   */
+  readonly central: { readonly file: string; readonly sha256: Sha256Hex; readonly order: typeof CENTRAL_ORDER };
   /** In the election definition's station order. */
   readonly stations: readonly StationManifestEntry[];
 }
@@ -35,6 +41,10 @@ export interface CredentialsManifest {
 export const MANIFEST_FILE = 'manifest.json';
 export const CENTRAL_FILE = 'central.csv';
 export const CENTRAL_HEADER = 'credential_hash,station_id\n';
+/** The central file's row order. */
+export const CENTRAL_ORDER = 'credential_hash';
+/** The external sort's spill files, removed once central.csv is written. */
+export const CENTRAL_SORT_DIR = 'central.sorting';
 export const CARDS_HEADER = 'nas,code,station_id,riding\n';
 export const SHARDS_DIR = 'shards';
 export const CARDS_DIR = 'cards';

@@ -43,6 +43,8 @@ export interface StationContext {
   /** The election's credential KDF (kdfOf(definition)). */
   readonly kdf: Kdf;
   readonly outDir: string;
+  /** Write the station's printable cards file (false: no card is written anywhere). */
+  readonly writeCards: boolean;
   /** See IN_MEMORY_SHARD_VOTERS; tests lower it to cover the in-file path. */
   readonly inMemoryShardVoters?: number;
 }
@@ -75,10 +77,10 @@ async function writeStation(
   const centralSuffix = `,${job.id}\n`;
 
   // Cards are secret until printed: readable by the generating user only.
-  const cards = openSync(cardsPath, 'wx', 0o600);
+  const cards = context.writeCards ? openSync(cardsPath, 'wx', 0o600) : undefined;
   let shard: ShardWriter | undefined;
   try {
-    writeAll(cards, Buffer.from(CARDS_HEADER, 'latin1'));
+    if (cards !== undefined) writeAll(cards, Buffer.from(CARDS_HEADER, 'latin1'));
     shard = new ShardWriter(
       shardPath,
       {
@@ -100,11 +102,11 @@ async function writeStation(
         const code = nextCode();
         const digest = hasher.digest(nas, code);
         digests[k] = digest;
-        cardLines += `${formatNas(nas)},${formatVoterCode(code)}${suffix}`;
+        if (cards !== undefined) cardLines += `${formatNas(nas)},${formatVoterCode(code)}${suffix}`;
         centralLines += `${digest.toString('hex')}${centralSuffix}`;
       }
       shard.add(sortedByKey(digests));
-      writeAll(cards, Buffer.from(cardLines, 'latin1'));
+      if (cards !== undefined) writeAll(cards, Buffer.from(cardLines, 'latin1'));
       await central(ownBuffer(centralLines));
     }
     const shardSha256 = shard.finish();
@@ -115,7 +117,7 @@ async function writeStation(
     rmSync(shardPath, { force: true });
     throw error;
   } finally {
-    closeSync(cards);
+    if (cards !== undefined) closeSync(cards);
   }
 }
 

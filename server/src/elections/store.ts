@@ -20,11 +20,21 @@ export type SaveElectionError =
   | { readonly kind: 'invalid-definition'; readonly issues: readonly ValidationIssue[] }
   | { readonly kind: 'not-editable'; readonly state: ElectionState };
 
-/** Stores a definition (new, or replacing a draft) and its stations. */
-export async function saveElection(db: Database, input: unknown): Promise<Result<ElectionDefinition, SaveElectionError>> {
+/**
+ * Stores a definition (new, or replacing a draft) and its stations. `policy` adds the
+ * server's own refusals of a valid definition (the production floors, see
+ * credentials/production_floor.ts), reported as `invalid-definition` too.
+ */
+export async function saveElection(
+  db: Database,
+  input: unknown,
+  policy: (election: ElectionDefinition) => readonly ValidationIssue[] = () => [],
+): Promise<Result<ElectionDefinition, SaveElectionError>> {
   const parsed = parseElection(input);
   if (!parsed.ok) return err({ kind: 'invalid-definition', issues: parsed.error });
   const election = parsed.value;
+  const refused = policy(election);
+  if (refused.length > 0) return err({ kind: 'invalid-definition', issues: refused });
   return db.transaction(async (tx) => {
     const existing = await tx.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1 FOR UPDATE', [election.id]);
     const state = existing.rows[0]?.state;

@@ -63,7 +63,11 @@ export async function generateElectionCredentials(
     dir,
     manifest,
     centralFile: join(dir, manifest.central.file),
-    cards: (station) => readCardsFile(join(dir, entryOf(manifest, station).cards)),
+    cards: (station) => {
+      const file = entryOf(manifest, station).cards;
+      if (file === null) throw new Error(`no cards were written for station ${station}`);
+      return readCardsFile(join(dir, file));
+    },
   };
 }
 

@@ -71,7 +71,7 @@ export async function dropTestNamespace(namespace: string): Promise<void> {
 export interface TestServices {
   readonly database: TestDatabase;
   readonly namespace: string;
-  /** DATABASE_URL, AMQP_URL, REDIS_URL and SCRUTIN_NAMESPACE, for `loadConfig`. */
+  /** DATABASE_URL, AMQP_URL, REDIS_URL, SCRUTIN_NAMESPACE and SCRUTIN_MODE=test, for `loadConfig`. */
   readonly env: Readonly<Record<string, string>>;
   /** Drops the database, the queues and the keys. */
   drop(): Promise<void>;
@@ -83,7 +83,14 @@ export async function createTestServices(): Promise<TestServices> {
   return {
     database,
     namespace,
-    env: { DATABASE_URL: database.url, AMQP_URL: SERVICE_URLS.amqp, REDIS_URL: SERVICE_URLS.redis, SCRUTIN_NAMESPACE: namespace },
+    // Tests load small elections (the test KDF, small anonymity sets): test mode, not production.
+    env: {
+      DATABASE_URL: database.url,
+      AMQP_URL: SERVICE_URLS.amqp,
+      REDIS_URL: SERVICE_URLS.redis,
+      SCRUTIN_NAMESPACE: namespace,
+      SCRUTIN_MODE: 'test',
+    },
     async drop() {
       await dropTestNamespace(namespace);
       await database.drop();

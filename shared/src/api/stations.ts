@@ -32,7 +32,7 @@ export const RevokedSchema = z.object({ election: z.string(), station: z.string(
 /** The poll workers of a kit: their PINs travel in this request only; the kit holds their hashes. */
 export const KitRequestSchema = z.strictObject({
   pollWorkers: z
-    .array(z.strictObject({ name: z.string().trim().min(1).max(200), pin: z.string().regex(/^[0-9]{4,12}$/, 'a PIN is 4 to 12 digits') }))
+    .array(z.strictObject({ name: z.string().trim().min(1).max(200), pin: z.string().regex(/^[0-9]{6,12}$/, 'a PIN is 6 to 12 digits') }))
     .min(2, 'a station needs at least two poll workers')
     .max(20),
   /** Render the audio ballot into the kit (espeak-ng on the server). */

@@ -18,6 +18,7 @@ import { buildRidingIndex, type RidingIndexSource } from './riding_index.node.ts
 import {
   KIT_FILE,
   PIN_PATTERN,
+  isAllowedCentralUrl,
   RIDING_INDEX_FILE,
   STATION_KIT_FORMAT,
   STATION_KIT_VERSION,
@@ -49,7 +50,7 @@ export interface BuildStationKitOptions {
   readonly centralUrl: string;
   /** The central receipt key's public half (base64). */
   readonly centralPublicKey: PublicKey;
-  /** At least two poll workers with their PINs (4 to 12 digits); only scrypt hashes are written. */
+  /** At least two poll workers with their PINs (6 to 12 digits); only scrypt hashes are written. */
   readonly pollWorkers: readonly { readonly name: string; readonly pin: string }[];
   /** Include the riding index (default true when the credentials give the other stations' shards). */
   readonly ridingIndex?: boolean;
@@ -147,9 +148,12 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
   const station = findStation(election, stationId);
   if (station === undefined) return err({ kind: 'unknown-station', station: stationId, election: election.id });
   const badPins = options.pollWorkers.flatMap((w, i) =>
-    PIN_PATTERN.test(w.pin) ? [] : [{ path: `pollWorkers.${i}.pin`, message: `the PIN of ${w.name} is not 4 to 12 digits` }],
+    PIN_PATTERN.test(w.pin) ? [] : [{ path: `pollWorkers.${i}.pin`, message: `the PIN of ${w.name} is not 6 to 12 digits` }],
   );
-  if (badPins.length > 0) return err({ kind: 'invalid-options', issues: badPins });
+  const badUrl = isAllowedCentralUrl(options.centralUrl)
+    ? []
+    : [{ path: 'centralUrl', message: 'the central URL must be https (plain http only for 127.0.0.1, ::1 or localhost)' }];
+  if (badPins.length > 0 || badUrl.length > 0) return err({ kind: 'invalid-options', issues: [...badUrl, ...badPins] });
   let sources: Sources;
   if (options.credentials.kind === 'directory') {
     const found = kitSourcesFromCredentials(options.credentials.dir, election, stationId);

@@ -20,7 +20,7 @@ function scryptAsync(pin: string, salt: Buffer, options: ScryptOptions): Promise
 
 /** Hashes a PIN for a station kit. `cost` is for tests only; kits use the default. */
 export async function hashPin(pin: string, cost: PinCost = DEFAULT_PIN_COST): Promise<string> {
-  if (!PIN_PATTERN.test(pin)) throw new Error('a poll-worker PIN is 4 to 12 digits');
+  if (!PIN_PATTERN.test(pin)) throw new Error('a poll-worker PIN is 6 to 12 digits');
   const salt = randomBytes(16);
   const key = await scryptAsync(pin, salt, cost);
   return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;

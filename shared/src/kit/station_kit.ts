@@ -26,8 +26,35 @@ export const RIDING_INDEX_APPLICATION_ID = 0x53435249;
 export const RIDING_INDEX_FORMAT_VERSION = 1;
 export const RIDING_INDEX_FILE = 'riding-index.sqlite';
 
-/** A poll-worker PIN: 4 to 12 digits. */
-export const PIN_PATTERN = /^[0-9]{4,12}$/;
+/** A poll-worker PIN: 6 to 12 digits (a kit build refuses shorter ones). */
+export const PIN_PATTERN = /^[0-9]{6,12}$/;
+export const PIN_MIN_DIGITS = 6;
+export const PIN_MAX_DIGITS = 12;
+
+/** Hosts a kit may reach central on over plain `http` (this machine only, for tests and the demo). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Whether a central URL may go in a kit: `https`, or plain `http` to the loopback interface
+ * only (127.0.0.1, ::1, localhost). Anything else would send enrolment tokens and batches in
+ * clear over the network.
+ */
+export function isAllowedCentralUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
+}
+
+/** A kit's central URL: https, or http on the loopback interface only (isAllowedCentralUrl). */
+export const CentralUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .refine(isAllowedCentralUrl, 'the central URL must be https (plain http only for 127.0.0.1, ::1 or localhost)');
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
 export const PIN_HASH_PATTERN = /^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 
@@ -46,7 +73,7 @@ export const StationKitSchema = z
     election: z.unknown(),
     stationId: StationIdSchema,
     riding: RidingCodeSchema,
-    centralUrl: z.url({ protocol: /^https?$/ }),
+    centralUrl: CentralUrlSchema,
     centralPublicKey: PublicKeySchema,
     pollWorkers: z.array(PollWorkerSchema).min(2, 'a kit names at least two poll workers').max(50),
     shard: z.object({

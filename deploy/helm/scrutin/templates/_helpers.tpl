@@ -39,6 +39,8 @@
   credential comes from a Secret; the URLs are assembled by Kubernetes from them ($(VAR)).
 */ -}}
 {{- define "scrutin.env" }}
+            - name: SCRUTIN_MODE
+              value: "production"
             - name: LOG_LEVEL
               value: {{ printf "%q" .Values.config.logLevel }}
             - name: SCRUTIN_NAMESPACE

@@ -3,8 +3,9 @@ import type { StationError } from '../../api/station_api.ts';
 import { stationApi } from '../backend/api.ts';
 
 /**
- * The poll workers' session: unlocked with a PIN, locked again by hand or after a few
- * minutes without a touch. The PIN stays in memory while unlocked (each action sends it
+ * The poll workers' session: unlocked with a poll worker's name (chosen from the kit's list)
+ * and their PIN, locked again by hand or after a few minutes without a touch. Wrong PINs lock
+ * out only the worker they were typed for. The PIN stays in memory while unlocked (each action sends it
  * again, the backend checks it every time) and is dropped on lock.
  */
 export interface StaffState {
@@ -14,7 +15,7 @@ export interface StaffState {
   readonly error: StationError | null;
   openPinPad: () => void;
   closePinPad: () => void;
-  unlock: (pin: string) => Promise<boolean>;
+  unlock: (worker: string, pin: string) => Promise<boolean>;
   lock: () => void;
 }
 
@@ -29,10 +30,10 @@ export const useStaffStore = create<StaffState>()((set) => ({
   closePinPad() {
     set({ pinPadOpen: false, error: null });
   },
-  async unlock(pin) {
+  async unlock(worker, pin) {
     set({ busy: true, error: null });
     try {
-      const answer = await stationApi().unlock({ pin });
+      const answer = await stationApi().unlock({ worker, pin });
       if (answer.ok) {
         set({ unlocked: { worker: answer.value.worker, pin }, pinPadOpen: false, busy: false });
         return true;

@@ -137,6 +137,8 @@ function cardProblemOf(error: StationError): CardProblem {
     case 'pin-wrong':
     case 'pin-locked':
     case 'export-failed':
+    case 'drive-problem':
+    case 'export-refused':
     case 'unknown-ticket':
     case 'ballot-malformed':
     case 'ballot-invalid':
@@ -175,6 +177,8 @@ function castProblemOf(error: StationError): CastProblem {
     case 'pin-wrong':
     case 'pin-locked':
     case 'export-failed':
+    case 'drive-problem':
+    case 'export-refused':
     case 'nas-invalid':
     case 'code-invalid':
     case 'unknown-credential':

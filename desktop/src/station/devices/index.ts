@@ -10,3 +10,4 @@ export * from './text_layout.ts';
 export * from './drives.ts';
 export * from './udisks_drives.ts';
 export * from './drive_writer.ts';
+export * from './folder_drives.ts';

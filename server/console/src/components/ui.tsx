@@ -100,3 +100,17 @@ export function Progress({ value, max, label }: { readonly value: number; readon
     </div>
   );
 }
+
+export function Notice(props: {
+  readonly tone: 'info' | 'good' | 'bad' | 'warn';
+  readonly title: string;
+  readonly children?: ReactNode;
+  readonly testId?: string;
+}) {
+  return (
+    <div className={`notice notice-${props.tone}`} role={props.tone === 'bad' ? 'alert' : 'status'} data-testid={props.testId}>
+      <strong>{props.title}</strong>
+      {props.children !== undefined && <div>{props.children}</div>}
+    </div>
+  );
+}

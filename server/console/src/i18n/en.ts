@@ -62,6 +62,8 @@ export const en: Dictionary = {
     rateLimited: 'Too many attempts from this address. Try again in a few minutes.',
   },
   overview: {
+    embargoTitle: 'Results under embargo',
+    embargo: 'Results (the votes) are published when the polls close, at {{time}}. Turnout and station health stay visible to officials.',
     provisional: 'Provisional results — updated live',
     final: 'Final results — election certified',
     keyFigures: 'Key figures',
@@ -352,25 +354,28 @@ export const en: Dictionary = {
     kitDone: 'Kit downloaded: {{file}}',
   },
   credentials: {
-    subtitle: 'Voter cards: generation, loading and download per station',
-    generate: 'Generate credentials',
-    generateButton: 'Generate and load',
-    intro:
-      'One card per registered voter (NAS and a random code), then their hashes loaded into Redis and Postgres. The work runs in the background.',
+    subtitle: 'Voters’ check values: generated offline by the authority, loaded here. No voter card ever reaches this server.',
+    loadTitle: 'Load the check values (central.csv)',
+    offline:
+      'Run `scrutin credentials generate` on the authority’s offline machine: it writes the cards to print (they stay there) and central.csv, the check values only, sorted by value. Choose that central.csv here; it is sent in slices of 50,000.',
+    centralFile: 'central.csv',
+    uploaded: '{{file}}: {{loaded}} check values loaded',
+    generate: 'Generate in the server',
+    demoOnly: 'Demo only',
+    demoIntro:
+      'Embedded demo only: this server generates check values for every registered voter and loads them, in the background. No card is written, so nobody can vote with them: the demo’s own election prints its cards when `npm start` starts. A production server refuses this.',
+    generateButton: 'Generate and load (demo)',
     phaseLabel: 'Step',
     phase: { generating: 'Generating', loading: 'Loading', done: 'Done', failed: 'Failed' },
     voters: 'Voters',
     stations: 'Stations generated',
     loaded: 'Credentials loaded',
-    generating: 'Generating cards',
+    generating: 'Generating check values',
     loading: 'Loading into Redis and Postgres',
     started: 'Started {{at}}',
     finished: 'finished {{at}}',
-    cards: 'Voter cards by station',
-    secret: 'These files are secret: print the cards, then destroy the files. Every download is written to the log.',
-    download: 'Download',
-    cardsCsv: 'Cards (CSV)',
   },
+
   officials: {
     subtitle: 'Accounts and roles',
     username: 'Username',

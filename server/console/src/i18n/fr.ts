@@ -61,6 +61,9 @@ export const fr = {
     rateLimited: 'Trop de tentatives depuis cette adresse. Réessayez dans quelques minutes.',
   },
   overview: {
+    embargoTitle: 'Résultats sous embargo',
+    embargo:
+      'Les résultats (les votes) sont publiés à la fermeture des bureaux de vote, à {{time}}. La participation et l’état des bureaux restent visibles aux officiels.',
     provisional: 'Résultats provisoires — mis à jour en direct',
     final: 'Résultats définitifs — élection certifiée',
     keyFigures: 'Chiffres clés',
@@ -358,25 +361,28 @@ export const fr = {
     kitDone: 'Kit téléchargé : {{file}}',
   },
   credentials: {
-    subtitle: 'Cartes d’électeur : génération, chargement et téléchargement par bureau',
-    generate: 'Générer les identifiants',
-    generateButton: 'Générer et charger',
-    intro:
-      'Une carte par électeur inscrit (NAS et code aléatoire), puis le chargement des empreintes dans Redis et Postgres. Le travail se fait en arrière-plan.',
+    subtitle: 'Empreintes des électeurs : générées hors ligne par l’autorité, chargées ici. Aucune carte d’électeur n’atteint ce serveur.',
+    loadTitle: 'Charger les empreintes (central.csv)',
+    offline:
+      'Exécutez `scrutin credentials generate` sur le poste hors ligne de l’autorité : il écrit les cartes à imprimer (elles y restent) et central.csv, les seules empreintes, triées par valeur. Choisissez ce central.csv ici ; il est envoyé par tranches de 50 000.',
+    centralFile: 'central.csv',
+    uploaded: '{{file}} : {{loaded}} empreintes chargées',
+    generate: 'Générer dans le serveur',
+    demoOnly: 'Démo seulement',
+    demoIntro:
+      'Démo intégrée seulement : ce serveur génère les empreintes de chaque électeur inscrit et les charge, en arrière-plan. Aucune carte n’est écrite, personne ne peut donc voter avec : l’élection de la démo imprime ses cartes au lancement de `npm start`. Un serveur de production refuse cette opération.',
+    generateButton: 'Générer et charger (démo)',
     phaseLabel: 'Étape',
     phase: { generating: 'Génération', loading: 'Chargement', done: 'Terminé', failed: 'Échec' },
     voters: 'Électeurs',
     stations: 'Bureaux générés',
     loaded: 'Identifiants chargés',
-    generating: 'Génération des cartes',
+    generating: 'Génération des empreintes',
     loading: 'Chargement dans Redis et Postgres',
     started: 'Commencé le {{at}}',
     finished: 'terminé le {{at}}',
-    cards: 'Cartes d’électeur par bureau',
-    secret: 'Ces fichiers sont secrets : imprimez les cartes, puis détruisez les fichiers. Chaque téléchargement est consigné au journal.',
-    download: 'Télécharger',
-    cardsCsv: 'Cartes (CSV)',
   },
+
   officials: {
     subtitle: 'Comptes et rôles',
     username: 'Nom d’utilisateur',

@@ -2,9 +2,9 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ElectionState, Results } from '@scrutin/shared/api';
 import { Chart, THEME } from '../components/chart.tsx';
-import { formatInt, formatPercent, share } from '../components/format.ts';
+import { formatInt, formatPercent, formatTime, share } from '../components/format.ts';
 import { hemicycleSeats, raceStatus } from '../components/race.ts';
-import { PageHeader, PartyChip, StatusBadge } from '../components/ui.tsx';
+import { Notice, PageHeader, PartyChip, StatusBadge } from '../components/ui.tsx';
 import { VirtualTable } from '../components/virtual_table.tsx';
 import { type Names } from '../state/elections.ts';
 import { useLive } from '../state/live.ts';
@@ -15,9 +15,18 @@ import { useRouter } from '../state/router.ts';
 export function OverviewPage() {
   const { t } = useTranslation();
   const results = useLive((s) => s.results);
+  const embargoedUntil = useLive((s) => s.embargoedUntil);
   const { summary, definition, language, names } = useCurrentElection();
   const go = useRouter((s) => s.go);
 
+  if (embargoedUntil !== null)
+    return (
+      <div className="page" data-testid="overview">
+        <Notice tone="info" title={t('overview.embargoTitle')}>
+          {t('overview.embargo', { time: formatTime(embargoedUntil) })}
+        </Notice>
+      </div>
+    );
   if (results === null || summary === undefined || definition === undefined) return <div className="loading">{t('app.loading')}</div>;
   const state = summary.state;
   const turnout = results.turnout;

@@ -18,6 +18,8 @@ interface LiveState {
   readonly receivedAt: Date | null;
   readonly link: LinkState;
   readonly updates: number;
+  /** While the results are embargoed for this session (docs/threat-model.md): when they become public. */
+  readonly embargoedUntil: string | null;
   readonly watch: (election: string | null) => void;
 }
 
@@ -45,16 +47,26 @@ export const useLive = create<LiveState>()((set, get) => {
     receivedAt: null,
     link: 'connecting',
     updates: 0,
+    embargoedUntil: null,
     watch: (election) => {
       if (election === get().election) return;
       source?.close();
       source = null;
       pending = null;
-      set({ election, results: null, receivedAt: null, link: 'connecting' });
+      set({ election, results: null, receivedAt: null, link: 'connecting', embargoedUntil: null });
       if (election === null) return;
       // A first answer at once, then the stream.
       void call(API.results, { id: election }).then((r) => {
-        if (r.ok && get().election === election && get().results === null) offer(r.value);
+        if (get().election !== election) return;
+        if (r.ok) {
+          if (get().results === null) offer(r.value);
+        } else if (r.error.code === 'not-yet-public') {
+          // Embargoed until the polls close: no stream either (the server refuses it too).
+          const closesAt = (r.error.details as { closesAt?: unknown } | undefined)?.closesAt;
+          source?.close();
+          source = null;
+          set({ embargoedUntil: typeof closesAt === 'string' ? closesAt : '' });
+        }
       });
       const es = new EventSource(`${API_ROOT}${urlOf(API.events, { id: election })}`);
       source = es;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BatchExportSummary, ClosingReport, StationError } from '../../../api/station_api.ts';
+import type { BatchExportSummary, ClosingReport, DriveChoice, StationError } from '../../../api/station_api.ts';
 import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
@@ -38,7 +38,8 @@ export function Dashboard() {
   const [error, setError] = useState<StationError | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const [exportPath, setExportPath] = useState('');
+  const [drives, setDrives] = useState<readonly DriveChoice[] | null>(null);
+  const [drive, setDrive] = useState('');
   const [exported, setExported] = useState<BatchExportSummary | null>(null);
   const [report, setReport] = useState<ClosingReport | null>(null);
 
@@ -51,7 +52,7 @@ export function Dashboard() {
   }, [refresh]);
 
   if (status === null || unlocked === null) return null;
-  const { pin } = unlocked;
+  const { pin, worker } = unlocked;
   const { sync } = status;
 
   const run = async <T,>(
@@ -73,7 +74,7 @@ export function Dashboard() {
 
   const showReport = () =>
     run(
-      () => stationApi().closingReport({ pin }),
+      () => stationApi().closingReport({ pin, worker }),
       (value) => {
         setReport(value);
       },
@@ -196,32 +197,58 @@ export function Dashboard() {
         <section className="panel" aria-labelledby="export-title">
           <h2 id="export-title">{t('staff.exportTitle')}</h2>
           <p className="muted">{t('staff.exportHelp')}</p>
-          <form
-            className="form-row"
-            onSubmit={(event) => {
-              event.preventDefault();
-              void run(
-                () => stationApi().exportBatches({ pin, path: exportPath.trim() }),
-                (value) => {
-                  setExported(value);
-                },
-              );
-            }}
-          >
-            <label htmlFor="export-path">{t('staff.exportPath')}</label>
-            <input
-              id="export-path"
-              className="text-input"
-              value={exportPath}
-              spellCheck={false}
-              onChange={(event) => {
-                setExportPath(event.target.value);
-              }}
-            />
-            <button type="submit" className="button button--secondary" disabled={busy || exportPath.trim() === ''}>
-              {t('staff.export')}
+          <div className="form-row">
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={busy}
+              onClick={() =>
+                void run(
+                  () => stationApi().listDrives({ pin, worker }),
+                  (value) => {
+                    setDrives(value.drives);
+                    setDrive(value.drives.find((d) => !d.readOnly)?.id ?? '');
+                  },
+                )
+              }
+            >
+              {t('staff.exportRefresh')}
             </button>
-          </form>
+          </div>
+          {drives !== null && drives.length === 0 && <p className="muted">{t('staff.exportNoDrive')}</p>}
+          {drives !== null && drives.length > 0 && (
+            <form
+              className="form-row"
+              onSubmit={(event) => {
+                event.preventDefault();
+                void run(
+                  () => stationApi().exportBatches({ pin, worker, drive }),
+                  (value) => {
+                    setExported(value);
+                  },
+                );
+              }}
+            >
+              <label htmlFor="export-drive">{t('staff.exportDrive')}</label>
+              <select
+                id="export-drive"
+                className="text-input"
+                value={drive}
+                onChange={(event) => {
+                  setDrive(event.target.value);
+                }}
+              >
+                {drives.map((d) => (
+                  <option key={d.id} value={d.id} disabled={d.readOnly}>
+                    {t('staff.exportDriveChoice', { label: d.label, device: d.device, free: (d.freeBytes / (1024 * 1024)).toFixed(1) })}
+                  </option>
+                ))}
+              </select>
+              <button type="submit" className="button button--secondary" disabled={busy || drive === ''}>
+                {t('staff.export')}
+              </button>
+            </form>
+          )}
           {exported !== null && (
             <p className="message message--ok" role="status">
               {t('staff.exportDone', {
@@ -267,7 +294,7 @@ export function Dashboard() {
                   const which = confirming;
                   setConfirming(null);
                   void run(
-                    () => (which === 'open' ? stationApi().openPolls({ pin }) : stationApi().closePolls({ pin })),
+                    () => (which === 'open' ? stationApi().openPolls({ pin, worker }) : stationApi().closePolls({ pin, worker })),
                     () => undefined,
                   );
                 }}

@@ -4,19 +4,29 @@ import { Keypad } from '../../components/keypad.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStaffStore } from '../../state/staff_store.ts';
+import { useStationStore } from '../../state/station_store.ts';
 
 const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
 
-/** The poll workers' PIN, on a keypad (digits hidden as they are typed). */
+/** A PIN has 6 to 12 digits (src/station/poll_workers.ts). */
+const PIN_MIN = 6;
+
+/**
+ * The poll workers' sign-in: who they are (the kit's list), then their PIN on a keypad (digits
+ * hidden as they are typed). Wrong PINs lock out only the worker chosen.
+ */
 export function PinPad() {
   const { t } = useTranslation();
   const language = usePrefsStore((s) => s.language);
+  const workers = useStationStore((s) => s.status?.kit?.workers ?? []);
   const { unlock, closePinPad, busy, error } = useStaffStore();
   const [pin, setPin] = useState('');
+  const [worker, setWorker] = useState<string | null>(null);
   const heading = useHeadingFocus<HTMLHeadingElement>('pin');
+  const ready = worker !== null && pin.length >= PIN_MIN && !busy;
   const submit = () => {
-    if (pin.length < 4 || busy) return;
-    void unlock(pin).then((unlocked) => {
+    if (!ready) return;
+    void unlock(worker, pin).then((unlocked) => {
       if (!unlocked) setPin('');
     });
   };
@@ -27,6 +37,23 @@ export function PinPad() {
           {t('staff.pinTitle')}
         </h1>
         <p className="lead">{t('staff.pinInstructions')}</p>
+        <fieldset className="pin__workers">
+          <legend>{t('staff.pinWorker')}</legend>
+          {workers.map((name) => (
+            <label key={name}>
+              <input
+                type="radio"
+                name="staff-worker"
+                value={name}
+                checked={worker === name}
+                onChange={() => {
+                  setWorker(name);
+                }}
+              />{' '}
+              {name}
+            </label>
+          ))}
+        </fieldset>
         <label htmlFor="staff-pin" className="card-field__label">
           {t('staff.pinLabel')}
         </label>
@@ -70,7 +97,7 @@ export function PinPad() {
           <button type="button" className="button button--secondary" onClick={closePinPad}>
             {t('staff.cancel')}
           </button>
-          <button type="button" className="button button--primary" disabled={pin.length < 4 || busy} onClick={submit}>
+          <button type="button" className="button button--primary" disabled={!ready} onClick={submit}>
             {t('staff.unlock')}
           </button>
         </div>

@@ -15,6 +15,8 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
   const heading = useHeadingFocus<HTMLHeadingElement>('tech');
   const [kitPath, setKitPath] = useState('');
   const [token, setToken] = useState('');
+  const [worker, setWorker] = useState('');
+  const [pin, setPin] = useState('');
   const [error, setError] = useState<{ readonly step: 'kit' | 'enrol'; readonly error: StationError } | null>(null);
   const [busy, setBusy] = useState(false);
   if (status === null) return null;
@@ -26,8 +28,13 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
     setBusy(true);
     setError(null);
     try {
+      // Enrolling, and replacing a loaded kit, take a poll worker's PIN (the first kit cannot).
+      const staff = { worker: worker === '' ? undefined : worker, pin };
       const answer =
-        step === 'kit' ? await stationApi().loadKit({ path: kitPath.trim() }) : await stationApi().enrol({ token: token.trim() });
+        step === 'kit'
+          ? await stationApi().loadKit({ path: kitPath.trim(), ...(kit === null ? {} : staff) })
+          : await stationApi().enrol({ token: token.trim(), ...staff });
+      setPin('');
       if (!answer.ok) setError({ step, error: answer.error });
       else if (step === 'enrol') setToken('');
       await refresh();
@@ -42,6 +49,44 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
         {t('tech.title')}
       </h1>
       <p className="lead">{t('tech.intro')}</p>
+      {kit !== null && (
+        <section className="panel" aria-labelledby="tech-staff">
+          <p id="tech-staff" className="muted">
+            {t('tech.pinNeeded')}
+          </p>
+          <div className="form-row">
+            <label htmlFor="tech-worker">{t('tech.worker')}</label>
+            <select
+              id="tech-worker"
+              className="text-input"
+              value={worker}
+              onChange={(event) => {
+                setWorker(event.target.value);
+              }}
+            >
+              <option value="" />
+              {kit.workers.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+            <label htmlFor="tech-pin">{t('tech.pin')}</label>
+            <input
+              id="tech-pin"
+              className="text-input"
+              type="password"
+              inputMode="numeric"
+              autoComplete="off"
+              value={pin}
+              maxLength={12}
+              onChange={(event) => {
+                setPin(event.target.value.replace(/[^0-9]/g, '').slice(0, 12));
+              }}
+            />
+          </div>
+        </section>
+      )}
       <div className="staff-grid">
         <section className="panel" aria-labelledby="tech-kit">
           <h2 id="tech-kit">{t('tech.kitStep')}</h2>
@@ -97,7 +142,11 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
                   setToken(event.target.value);
                 }}
               />
-              <button type="submit" className="button button--primary" disabled={busy || token.trim() === ''}>
+              <button
+                type="submit"
+                className="button button--primary"
+                disabled={busy || token.trim() === '' || worker === '' || pin.length < 6}
+              >
                 {t('tech.enrol')}
               </button>
             </form>
