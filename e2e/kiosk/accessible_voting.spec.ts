@@ -195,6 +195,7 @@ test('a voter votes by ear from the controller: referendum and single-choice rac
     'Thank you for voting.',
     'Receipt code',
     ...Array.from(code).map((c) => (c === '-' ? 'dash' : c)),
+    'This code lets you check, once the polls have closed, that your ballot was received and counted, on the receipt page of the election’s website; the staff can give you its address. It does not show your choices, and nobody can find your ballot with it.',
     'The help button repeats the code. Choose Finish when you are done.',
   ]);
   // Every clip of the receipt plays to its end in the browser.
@@ -352,6 +353,7 @@ test('a poll worker starts an audio ballot; the voter ranks, changes their mind,
     'Merci d’avoir voté.',
     'Code de reçu',
     ...Array.from(code).map((c) => (c === '-' ? 'tiret' : c)),
+    'Ce code vous permet de vérifier, après la fermeture des bureaux, que votre bulletin a été reçu et compté, sur la page des reçus du site de l’élection ; le personnel peut vous en donner l’adresse. Il ne montre pas vos choix, et personne ne peut retrouver votre bulletin avec lui.',
     'Le bouton d’aide répète le code. Choisissez Terminer quand vous avez fini.',
   ]);
   await ear.hear('ArrowDown', ['Terminer']);

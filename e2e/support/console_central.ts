@@ -8,6 +8,11 @@
  *   station-export <election> <station>   enrols the station, sends two signed batches and
  *                                         writes the station's export file as a station
  *                                         does: signed, then sealed to central's export key
+ *   receipts <station> <n>                loads and opens the sample election (polls open now)
+ *                                         with its voters, sends n ballots of the station,
+ *                                         waits until they are counted and answers their
+ *                                         tracking codes
+ *   close <election>                      closes the election (its receipts become checkable)
  *
  * SIGTERM stops the server and drops its database and queues.
  */
@@ -19,8 +24,8 @@ import { createInterface } from 'node:readline';
 import { ElectionIdSchema, newTrackingCode, StationIdSchema, type Credential } from '@scrutin/shared';
 import { NewOfficialSchema, ROLES } from '@scrutin/shared/api';
 import { sealBatchExport, signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
-import { createOfficial, randomBallot, StationClient } from '@scrutin/server';
-import { enrolmentToken, startTestCentral } from '@scrutin/server/testing';
+import { createOfficial, randomBallot, setElectionState, StationClient } from '@scrutin/server';
+import { envelopeFor, enrolmentToken, openSampleElection, openWithStation, startTestCentral, votersOf } from '@scrutin/server/testing';
 
 const central = await startTestCentral({ withValidator: true });
 const { db } = central.central.ctx.services;
@@ -67,6 +72,23 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
   return path;
 }
 
+/** The sample election opened with its voters, and n counted ballots of `stationArg`: their tracking codes. */
+async function countedReceipts(stationArg: string, n: number): Promise<string[]> {
+  const election = openSampleElection();
+  const station = StationIdSchema.parse(stationArg);
+  const voters = votersOf(election, n);
+  const client = await openWithStation(central, election, voters, station);
+  const envelopes = voters.filter((v) => v.station === station).map((v) => envelopeFor(election, v));
+  const outcome = await client.send(client.nextBatch(envelopes));
+  if (outcome.kind !== 'accepted') throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);
+  for (let i = 0; i < 200; i += 1) {
+    const { rows } = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'");
+    if (Number(rows[0]?.n) >= 1) return envelopes.map((e) => e.tracking);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the batch was not counted');
+}
+
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   const [command, ...args] = line.trim().split(/\s+/);
@@ -75,6 +97,13 @@ lines.on('line', (line) => {
       switch (command) {
         case 'station-export':
           console.log(JSON.stringify({ exportFile: await stationExport(args[0] ?? '', args[1] ?? '') }));
+          break;
+        case 'receipts':
+          console.log(JSON.stringify({ codes: await countedReceipts(args[0] ?? '', Number(args[1] ?? '3')) }));
+          break;
+        case 'close':
+          await setElectionState(db, ElectionIdSchema.parse(args[0] ?? ''), 'closed');
+          console.log(JSON.stringify({ closed: args[0] }));
           break;
         case undefined:
         default:

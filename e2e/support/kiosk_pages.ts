@@ -199,7 +199,12 @@ export class Kiosk {
         .click();
     await this.expectHeading(either('Votre vote est enregistré', 'Your vote is recorded'));
     const receipt = (await this.page.getByTestId('receipt-code').textContent()) ?? '';
-    expect(receipt).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    // The ballot's random tracking code in three groups of four Crockford characters.
+    expect(receipt).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    // What it proves, and where: receipt and count at the console's public page, no choice.
+    const help = this.page.getByTestId('receipt-help');
+    await expect(help).toContainText(/\/console\/receipt/);
+    await expect(help).not.toContainText(/liste publiée|published list/);
     return receipt;
   }
 

@@ -59,16 +59,28 @@ describe('the cost bounds and enrolment configuration', () => {
       syncMaxConcurrency: 32,
       sseMaxConnections: 5000,
       sseMaxPerIp: 20,
+      receiptsPerIpPerMinute: 30,
     });
   });
 
   it('reads them from the environment and refuses nonsense', () => {
     const config = unwrap(
-      loadConfig({ SYNC_RATE_PER_IP: '50', SYNC_MAX_CONCURRENCY: '4', SSE_MAX_PER_IP: '2', ENROLMENT_TOKEN_TTL_HOURS: '2' }),
+      loadConfig({
+        SYNC_RATE_PER_IP: '50',
+        SYNC_MAX_CONCURRENCY: '4',
+        SSE_MAX_PER_IP: '2',
+        RECEIPT_RATE_PER_IP: '5',
+        ENROLMENT_TOKEN_TTL_HOURS: '2',
+      }),
     );
-    expect(config.limits).toMatchObject({ syncPerIpPerMinute: 50, syncMaxConcurrency: 4, sseMaxPerIp: 2 });
+    expect(config.limits).toMatchObject({ syncPerIpPerMinute: 50, syncMaxConcurrency: 4, sseMaxPerIp: 2, receiptsPerIpPerMinute: 5 });
     expect(config.enrolmentTokenTtlHours).toBe(2);
-    for (const bad of [{ SYNC_RATE_PER_IP: '0' }, { SYNC_MAX_CONCURRENCY: 'many' }, { ENROLMENT_TOKEN_TTL_HOURS: '1000' }]) {
+    for (const bad of [
+      { SYNC_RATE_PER_IP: '0' },
+      { RECEIPT_RATE_PER_IP: '0' },
+      { SYNC_MAX_CONCURRENCY: 'many' },
+      { ENROLMENT_TOKEN_TTL_HOURS: '1000' },
+    ]) {
       expect(loadConfig(bad).ok).toBe(false);
     }
   });

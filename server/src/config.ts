@@ -151,6 +151,8 @@ const EnvSchema = z.object({
   SSE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   /** Results event streams one client address may hold open; beyond, `429 rate-limited`. */
   SSE_MAX_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Receipt checks (`GET /elections/:id/receipts/:code`) one client address may make per minute. */
+  RECEIPT_RATE_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /**
    * production | demo | test. Unset: production when the services are configured, demo in
    * embedded mode. Production refuses election definitions with a KDF below the production
@@ -219,6 +221,7 @@ export interface RequestLimitsConfig {
   readonly syncMaxConcurrency: number;
   readonly sseMaxConnections: number;
   readonly sseMaxPerIp: number;
+  readonly receiptsPerIpPerMinute: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config, string> {
@@ -275,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Result<Config,
       syncMaxConcurrency: e.SYNC_MAX_CONCURRENCY,
       sseMaxConnections: e.SSE_MAX_CONNECTIONS,
       sseMaxPerIp: e.SSE_MAX_PER_IP,
+      receiptsPerIpPerMinute: e.RECEIPT_RATE_PER_IP,
     },
   });
 }

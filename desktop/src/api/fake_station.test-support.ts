@@ -45,6 +45,7 @@ export function fakeStation(): FakeStation {
     parties: election.parties,
     opensAt: election.opensAt,
     closesAt: election.closesAt,
+    receiptUrl: 'https://central.example.org/console/receipt',
   };
   const sync: SyncProgress = {
     state: 'idle',

@@ -77,6 +77,8 @@ const KitSummarySchema = answer({
   parties: z.array(PartySchema).readonly(),
   opensAt: Instant,
   closesAt: Instant,
+  /** Where a voter checks a receipt code once the polls have closed: central's public receipt page. */
+  receiptUrl: z.url({ protocol: /^https?$/ }),
 });
 export type KitSummary = z.infer<typeof KitSummarySchema>;
 

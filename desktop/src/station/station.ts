@@ -15,6 +15,7 @@ import {
   unwrap,
   type Result,
 } from '@scrutin/shared';
+import { receiptPageUrl } from '@scrutin/shared/api';
 import { ExportPublicKeySchema, PublicKeySchema } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
@@ -171,6 +172,7 @@ function summary(kit: StationKit): KitSummary {
     parties: election.parties,
     opensAt: election.opensAt,
     closesAt: election.closesAt,
+    receiptUrl: receiptPageUrl(kit.centralUrl),
   };
 }
 

@@ -10,6 +10,7 @@ import { ExportsPage } from './pages/exports.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { OfficialsPage } from './pages/officials.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { ReceiptPage } from './pages/receipt.tsx';
 import { RejectionsPage } from './pages/rejections.tsx';
 import { RidingPage } from './pages/riding.tsx';
 import { RidingsPage } from './pages/ridings.tsx';
@@ -36,6 +37,8 @@ const PAGE_ROLE: { readonly [P in Page]: Role } = {
   'station-admin': 'admin',
   credentials: 'admin',
   officials: 'admin',
+  // Public: anyone, logged in or not (handled before the login check).
+  receipt: 'observer',
 };
 
 const NAV: readonly { readonly section: 'results' | 'operations' | 'administration'; readonly pages: readonly Page[] }[] = [
@@ -83,6 +86,7 @@ export function App() {
     watch(session === null ? null : route.election);
   }, [session, route.election, watch]);
 
+  if (route.page === 'receipt') return <ReceiptPage />;
   if (!checked) return <div className="splash">{t('app.loading')}</div>;
   if (session === null) return <LoginPage />;
 
@@ -137,6 +141,8 @@ function PageView({ page }: { readonly page: Page }) {
       return <CredentialsPage />;
     case 'officials':
       return <OfficialsPage />;
+    case 'receipt':
+      return <ReceiptPage />;
   }
 }
 

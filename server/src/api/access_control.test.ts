@@ -23,6 +23,7 @@ import { adminRoutes } from './admin_routes.ts';
 import { createApp } from './app.ts';
 import { exportsRoutes } from './exports_routes.ts';
 import { officialsRoutes } from './officials_routes.ts';
+import { receiptsRoutes } from './receipts_routes.ts';
 import { resultsRoutes } from './results_routes.ts';
 import { syncRoutes } from './sync_routes.ts';
 
@@ -148,14 +149,14 @@ describe('the route list read from the routers', () => {
     const unguarded = officials.filter((r) => r.role === undefined).map((r) => `${r.method} ${r.path}`);
     expect(unguarded).toEqual(['post /api/v1/auth/login']);
     expect(officials.length).toBeGreaterThan(25);
-    const publicRoutes = [...routesOf(resultsRoutes(ctx)), ...routesOf(syncRoutes(ctx))];
+    const publicRoutes = [...routesOf(resultsRoutes(ctx)), ...routesOf(receiptsRoutes(ctx)), ...routesOf(syncRoutes(ctx))];
     expect(publicRoutes.filter((r) => r.role !== undefined)).toEqual([]);
     expect(publicRoutes.every((r) => !r.path.includes('/admin'))).toBe(true);
   });
 
   it('holds exactly the endpoints of the API contract, each with the contract’s role', () => {
     const mounted = [...routesOf(officialsRoutes(ctx)), ...routesOf(exportsRoutes(ctx)), ...routesOf(adminRoutes(ctx))]
-      .concat(routesOf(resultsRoutes(ctx)))
+      .concat(routesOf(resultsRoutes(ctx)), routesOf(receiptsRoutes(ctx)))
       .map((r) => `${r.method.toUpperCase()} ${r.path} ${r.role ?? '-'}`)
       .sort();
     const contract = Object.values(CONSOLE_API)
@@ -253,7 +254,7 @@ describe('the results embargo', () => {
     for (const path of votes) {
       for (const who of [undefined, 'observer'] as const) {
         const req = request(app).get(path);
-        const res = who === undefined ? await req : await req.set('cookie', cookies[who]?.cookie ?? '');
+        const res = who === undefined ? await req : await req.set('cookie', cookies[who].cookie);
         expect(res.status, `${who ?? 'public'} ${path}`).toBe(409);
         expect(res.body).toMatchObject({ error: { code: 'not-yet-public', details: { closesAt: embargoed.closesAt } } });
       }
@@ -264,7 +265,7 @@ describe('the results embargo', () => {
       (
         await request(app)
           .get(`${base}/results`)
-          .set('cookie', cookies.official?.cookie ?? '')
+          .set('cookie', cookies.official.cookie)
       ).status,
     ).toBe(200);
     // Once the polls are closed, everyone does.

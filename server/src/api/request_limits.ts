@@ -24,6 +24,8 @@ import { ApiError } from './errors.ts';
  *   station's budget: forged requests cost their own address only.
  * - `intakeSlot`: at most SYNC_MAX_CONCURRENCY batch requests in this process at once; beyond,
  *   `503 busy`, before the body is read.
+ * - `receiptsPerAddress`: the public receipt check (receipts_routes.ts) counts against its
+ *   client address, RECEIPT_RATE_PER_IP a minute, on counters of its own.
  *
  * Refusals are `429 rate-limited` and `503 busy`, both with Retry-After (seconds). The
  * counters live in Redis (so every API replica shares them) or, in embedded mode, in memory;
@@ -33,6 +35,7 @@ export interface RequestLimits {
   readonly perAddress: RequestHandler;
   readonly perStation: RequestHandler;
   readonly intakeSlot: RequestHandler;
+  readonly receiptsPerAddress: RequestHandler;
   /** Connects to the counters' store (Redis), without waiting; the API calls it at start. */
   connect(): void;
   /** Connects, and resolves once the counters' store answers (at once in memory). */
@@ -84,7 +87,7 @@ function redisClient(config: Config): Redis | Cluster | undefined {
 }
 
 export function createRequestLimits(config: Config, metrics: Metrics): RequestLimits {
-  const { syncPerIpPerMinute, syncPerStationPerMinute, syncMaxConcurrency } = config.limits;
+  const { syncPerIpPerMinute, syncPerStationPerMinute, syncMaxConcurrency, receiptsPerIpPerMinute } = config.limits;
   const client = redisClient(config);
   const connect = () => {
     if (client?.status === 'wait') client.connect().catch(() => undefined);
@@ -106,20 +109,25 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
     refuseWithRetry(res, next, 'rate-limited', `Too many requests from ${who}; wait and try again.`, msBeforeNext / 1000);
   };
 
-  const perAddress: RequestHandler = (req, res, next) => {
-    connect();
-    byAddress.consume(clientKey(req.ip)).then(
-      () => {
-        next();
-      },
-      (refusal: unknown) => {
-        // A store failure (not a refusal) lets the request through: the insurance limiter
-        // counts while Redis is away, and availability matters more than this bound.
-        if (refusal instanceof RateLimiterRes) limited(res, next, 'this address', refusal.msBeforeNext);
-        else next();
-      },
-    );
-  };
+  const byReceiptAddress = limiter('receipt-address', receiptsPerIpPerMinute);
+  const countingAddresses =
+    (counter: RateLimiterAbstract): RequestHandler =>
+    (req, res, next) => {
+      connect();
+      counter.consume(clientKey(req.ip)).then(
+        () => {
+          next();
+        },
+        (refusal: unknown) => {
+          // A store failure (not a refusal) lets the request through: the insurance limiter
+          // counts while Redis is away, and availability matters more than this bound.
+          if (refusal instanceof RateLimiterRes) limited(res, next, 'this address', refusal.msBeforeNext);
+          else next();
+        },
+      );
+    };
+  const perAddress = countingAddresses(byAddress);
+  const receiptsPerAddress = countingAddresses(byReceiptAddress);
 
   const perStation: RequestHandler = (req, res, next) => {
     const claimed = claimedStation(req.body);
@@ -175,6 +183,7 @@ export function createRequestLimits(config: Config, metrics: Metrics): RequestLi
     perAddress,
     perStation,
     intakeSlot,
+    receiptsPerAddress,
     connect,
     async ready() {
       if (client === undefined || client.status === 'ready') return;

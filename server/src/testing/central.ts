@@ -24,6 +24,7 @@ export const TEST_LIMITS_ENV: Readonly<Record<string, string>> = {
   SYNC_MAX_CONCURRENCY: '10000',
   SSE_MAX_CONNECTIONS: '1000000',
   SSE_MAX_PER_IP: '1000000',
+  RECEIPT_RATE_PER_IP: '1000000',
 };
 
 export async function startTestCentral(options: CentralOptions & { env?: Record<string, string> } = {}): Promise<TestCentral> {

@@ -11,6 +11,7 @@ import type { Endpoint } from './endpoint.ts';
 import { EXPORT_ENDPOINTS } from './exports.ts';
 import { MONITORING_ENDPOINTS } from './monitoring.ts';
 import { OFFICIAL_ENDPOINTS } from './officials.ts';
+import { RECEIPT_ENDPOINTS } from './receipts.ts';
 import { RESULT_ENDPOINTS } from './results.ts';
 import { SESSION_ENDPOINTS } from './session.ts';
 import { STATION_ENDPOINTS } from './stations.ts';
@@ -24,6 +25,7 @@ export * from './stations.ts';
 export * from './credentials.ts';
 export * from './monitoring.ts';
 export * from './results.ts';
+export * from './receipts.ts';
 export * from './exports.ts';
 export { ErrorBodySchema, IssueSchema, refusalOf, type ErrorCode, type Issue, type Refusal } from '../protocol/errors.ts';
 
@@ -31,6 +33,7 @@ export const CONSOLE_API = {
   ...SESSION_ENDPOINTS,
   ...ELECTION_ENDPOINTS,
   ...RESULT_ENDPOINTS,
+  ...RECEIPT_ENDPOINTS,
   ...STATION_ENDPOINTS,
   ...CREDENTIAL_ENDPOINTS,
   ...OFFICIAL_ENDPOINTS,

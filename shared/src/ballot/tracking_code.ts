@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../result.ts';
 /**
  * A ballot's tracking code: 60 random bits the kiosk draws when the voter casts, as 12
  * Crockford base32 characters. It travels in the envelope and central keeps it in a table of
- * its own, with nothing linking it to a ballot (see docs/threat-model.md). Once the station's
+ * its own, with nothing linking it to a ballot (see docs/threat-model.md). Once the election's
  * polls have closed, anyone can ask whether it was received and counted; nobody can find a
  * ballot, or a choice, from it. It is printed as XXXX-XXXX-XXXX.
  */

@@ -94,7 +94,7 @@ export const VOTER_TEXT_EN: VoterText = {
     thanks: 'Thank you for voting.',
     codeLabel: 'Receipt code',
     codeHelp:
-      'With this code you can find your ballot on the published list of ballots, without revealing who you are. Write it down if you wish.',
+      'This code lets you check, once the polls have closed, that your ballot was received and counted, at {{url}}. It does not show your choices, and nobody can find your ballot with it.',
     done: 'Finish',
     autoReturn: 'Back to the welcome screen in {{seconds}} s.',
   },
@@ -139,6 +139,8 @@ export const VOTER_TEXT_EN: VoterText = {
     cleared: 'Your choice for this question is erased.',
     reviewHelp: 'Your choices follow, question by question. Choose a question to change it. The last item of the list casts your ballot.',
     receiptHelp: 'The help button repeats the code. Choose Finish when you are done.',
+    receiptCheck:
+      'This code lets you check, once the polls have closed, that your ballot was received and counted, on the receipt page of the election’s website; the staff can give you its address. It does not show your choices, and nobody can find your ballot with it.',
     dash: 'dash',
     volume: 'Volume {{level}} of {{max}}.',
     rate: 'Voice speed {{level}} of {{max}}.',

@@ -99,7 +99,7 @@ export const VOTER_TEXT_FR = {
     thanks: 'Merci d’avoir voté.',
     codeLabel: 'Code de reçu',
     codeHelp:
-      'Ce code vous permet de retrouver votre bulletin dans la liste publiée des bulletins, sans révéler qui vous êtes. Notez-le si vous le souhaitez.',
+      'Ce code vous permet de vérifier, après la fermeture des bureaux, que votre bulletin a été reçu et compté, à l’adresse {{url}}. Il ne montre pas vos choix, et personne ne peut retrouver votre bulletin avec lui.',
     done: 'Terminer',
     autoReturn: 'Retour à l’accueil dans {{seconds}} s.',
   },
@@ -146,6 +146,8 @@ export const VOTER_TEXT_FR = {
     reviewHelp:
       'Vos choix suivent, question par question. Choisissez une question pour la modifier. Le dernier élément de la liste dépose votre bulletin.',
     receiptHelp: 'Le bouton d’aide répète le code. Choisissez Terminer quand vous avez fini.',
+    receiptCheck:
+      'Ce code vous permet de vérifier, après la fermeture des bureaux, que votre bulletin a été reçu et compté, sur la page des reçus du site de l’élection ; le personnel peut vous en donner l’adresse. Il ne montre pas vos choix, et personne ne peut retrouver votre bulletin avec lui.',
     dash: 'tiret',
     volume: 'Volume {{level}} sur {{max}}.',
     rate: 'Vitesse de la voix {{level}} sur {{max}}.',

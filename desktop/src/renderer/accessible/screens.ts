@@ -545,7 +545,13 @@ function receiptScreen(ctx: SessionContext): Screen {
   return {
     key: 'receipt',
     heading: utter(ctx, text('receipt.title')),
-    intro: lines(ctx, [text('receipt.thanks')], [text('receipt.codeLabel'), { kind: 'spell', text: code }], [text('audio.receiptHelp')]),
+    intro: lines(
+      ctx,
+      [text('receipt.thanks')],
+      [text('receipt.codeLabel'), { kind: 'spell', text: code }],
+      [text('audio.receiptCheck')],
+      [text('audio.receiptHelp')],
+    ),
     items: [
       {
         id: 'done',

@@ -2,12 +2,14 @@ import { useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { currentLanguage, setLanguage } from '../i18n/index.ts';
 import { Brand } from '../components/ui.tsx';
+import { useRouter } from '../state/router.ts';
 import { useSession } from '../state/session.ts';
 
 /** Officials log in with their username and password; the session lives in an httpOnly cookie. */
 export function LoginPage() {
   const { t } = useTranslation();
   const login = useSession((s) => s.login);
+  const go = useRouter((s) => s.go);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -73,6 +75,18 @@ export function LoginPage() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('login.busy') : t('login.submit')}
         </button>
+        <p>
+          <a
+            href="/console/receipt"
+            className="receipt-link"
+            onClick={(e) => {
+              e.preventDefault();
+              go({ page: 'receipt' });
+            }}
+          >
+            {t('receipt.link')}
+          </a>
+        </p>
         <div className="lang center" role="group" aria-label={t('top.language')}>
           {(['fr', 'en'] as const).map((l) => (
             <button

@@ -17,6 +17,7 @@ export function OverviewPage() {
   const results = useLive((s) => s.results);
   const embargoedUntil = useLive((s) => s.embargoedUntil);
   const { summary, definition, language, names } = useCurrentElection();
+  const go = useRouter((s) => s.go);
 
   if (embargoedUntil !== null)
     return (
@@ -33,7 +34,22 @@ export function OverviewPage() {
   const stationsTotal = results.ridings.reduce((n, r) => n + r.stationsTotal, 0);
   return (
     <div className="page" data-testid="overview">
-      <PageHeader title={summary.name[language]} subtitle={state === 'certified' ? t('overview.final') : t('overview.provisional')} />
+      <PageHeader
+        title={summary.name[language]}
+        subtitle={state === 'certified' ? t('overview.final') : t('overview.provisional')}
+        actions={
+          <a
+            href={`/console/receipt?election=${encodeURIComponent(summary.id)}`}
+            className="receipt-link"
+            onClick={(e) => {
+              e.preventDefault();
+              go({ page: 'receipt', election: summary.id });
+            }}
+          >
+            {t('receipt.link')}
+          </a>
+        }
+      />
       <section className="kpis" aria-label={t('overview.keyFigures')}>
         <Kpi
           label={t('overview.turnout')}

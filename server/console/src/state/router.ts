@@ -2,7 +2,8 @@ import { create } from 'zustand';
 
 /**
  * The console's pages and their addresses under /console/. One election is in view at a
- * time (`?election=`); the riding view also names its riding (`&riding=`).
+ * time (`?election=`); the riding view also names its riding (`&riding=`). `receipt` (a
+ * voter checking a receipt code) is public: no login.
  */
 export const PAGES = [
   'login',
@@ -17,6 +18,7 @@ export const PAGES = [
   'station-admin',
   'credentials',
   'officials',
+  'receipt',
 ] as const;
 export type Page = (typeof PAGES)[number];
 

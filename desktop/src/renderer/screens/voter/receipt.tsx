@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCountdown, useHeadingFocus } from '../../components/hooks.ts';
+import { useStationStore } from '../../state/station_store.ts';
 import { useVoterStore } from '../../state/voter_store.ts';
 
 export const RECEIPT_SCREEN_MS = 20_000;
@@ -9,6 +10,7 @@ export const RECEIPT_SCREEN_MS = 20_000;
 export function Receipt(props: { readonly onDone: () => void }) {
   const { t } = useTranslation();
   const receipt = useVoterStore((s) => s.receipt);
+  const receiptUrl = useStationStore((s) => s.status?.kit?.receiptUrl ?? '');
   const heading = useHeadingFocus<HTMLHeadingElement>('receipt');
   // The deadline is fixed when the screen appears.
   // eslint-disable-next-line react-hooks/purity
@@ -38,7 +40,9 @@ export function Receipt(props: { readonly onDone: () => void }) {
           <p className="receipt__code" aria-labelledby="receipt-label" data-testid="receipt-code">
             {receipt}
           </p>
-          <p className="receipt__help">{t('receipt.codeHelp')}</p>
+          <p className="receipt__help" data-testid="receipt-help">
+            {t('receipt.codeHelp', { url: receiptUrl })}
+          </p>
         </div>
         <button type="button" className="button button--primary button--huge" onClick={onDone}>
           {t('receipt.done')}

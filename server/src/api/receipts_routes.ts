@@ -1,0 +1,89 @@
+import cookieParser from 'cookie-parser';
+import { Router, type Request } from 'express';
+import { formatTrackingCode, type ElectionDefinition, type TrackingCode } from '@scrutin/shared';
+import { CONSOLE_API as API, ReceiptParamsSchema, type ElectionState, type ResponseOf } from '@scrutin/shared/api';
+import type { AppContext } from '../app/context.ts';
+import { electionState } from '../elections/store.ts';
+import { optionalSession } from '../officials/auth.ts';
+import { ApiError } from './errors.ts';
+import { electionOf, noStore, unknownElection } from './http.ts';
+
+/**
+ * The public receipt check (issue 11, docs/protocol.md §3): `GET /elections/:id/receipts/:code`
+ * answers whether a ballot carrying this tracking code was received and counted, and nothing
+ * more. Central keeps the codes of counted envelopes in `tracking_codes`, with no link to a
+ * ballot, so the answer cannot name one; it never names the station either.
+ *
+ * - Before the polls have closed (the definition's `closesAt`, or the election closed or
+ *   certified), every code, known or not, answers `409 not-yet-public`: nothing about a code
+ *   is learnt while voting goes on.
+ * - After: `200 {election, code, status: "counted"}` or `404 not-found`, the same lookup for
+ *   every well-formed code.
+ * - A code that does not parse (12 Crockford characters, case, dashes, O/I/L forgiven) is
+ *   `400 invalid-request`; a draft (to anyone but an official) or unknown election is `404
+ *   unknown-election`, as on the results routes.
+ *
+ * Each client address may ask RECEIPT_RATE_PER_IP times a minute (`ctx.limits.receiptsPerAddress`,
+ * counters shared by the API processes through Redis; `429 rate-limited` beyond, with
+ * Retry-After). The limit spares the database; it is not the defence against guessing: a code
+ * is 60 random bits, so with 10 million counted ballots one guess in 2^60 / 10^7 ≈ 1.2 × 10^11
+ * hits a counted code, a million guesses a second find about one every 32 hours, and a hit
+ * says only that some ballot, which nobody can find with it, was counted.
+ */
+
+/**
+ * Whether receipts of `election` may be checked at `now`: once its polls have closed, by the
+ * clock or by an official closing it (a draft never).
+ */
+export function receiptsArePublic(election: ElectionDefinition, state: ElectionState, now: Date): boolean {
+  switch (state) {
+    case 'draft':
+      return false;
+    case 'closed':
+    case 'certified':
+      return true;
+    case 'open':
+      return now.getTime() >= Date.parse(election.closesAt);
+  }
+}
+
+export function receiptsRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.services.db;
+  const deps = { db, now: ctx.now };
+
+  /** The election of the path, as the results routes show it: a draft only to an official. */
+  const visibleElection = async (req: Request): Promise<{ election: ElectionDefinition; state: ElectionState }> => {
+    const election = await electionOf(ctx, req);
+    const state = await electionState(db, election.id);
+    if (state === undefined) throw unknownElection(election.id);
+    if (state === 'draft' && (await optionalSession(deps, req)) === undefined) throw unknownElection(election.id);
+    return { election, state };
+  };
+
+  router.get(API.receipt.path, ctx.limits.receiptsPerAddress, noStore, cookieParser(), async (req, res) => {
+    const { election, state } = await visibleElection(req);
+    const params = ReceiptParamsSchema.safeParse(req.params);
+    if (!params.success)
+      throw new ApiError('invalid-request', 'A receipt code is 12 letters and digits, printed as XXXX-XXXX-XXXX.', [
+        { path: 'code', message: 'not a tracking code' },
+      ]);
+    if (!receiptsArePublic(election, state, ctx.now()))
+      throw new ApiError(
+        'not-yet-public',
+        `Receipts of election ${election.id} can be checked once its polls have closed (${election.closesAt}).`,
+        { closesAt: election.closesAt },
+      );
+    const code: TrackingCode = params.data.code;
+    const found = await db.query<{ n: number }>(
+      'SELECT 1 AS n FROM tracking_codes WHERE election_id = $1 AND code = $2',
+      [election.id, code],
+      'receipt_lookup',
+    );
+    if (found.rows.length === 0)
+      throw new ApiError('not-found', 'No counted ballot carries this receipt code. Check the code, or ask the returning officer.');
+    res.json({ election: election.id, code: formatTrackingCode(code), status: 'counted' } satisfies ResponseOf<typeof API.receipt>);
+  });
+
+  return router;
+}
