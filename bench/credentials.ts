@@ -12,8 +12,9 @@ import { printMachineOnce } from './machine.ts';
  *   design: one memory-hard derivation per card. A small election (sized to about 30 s of
  *   work) measures derivations per second on every core, extrapolated to 8,000,000 voters.
  * - `credentials-io`: everything but the KDF (cards, shards, the central file's external
- *   sort) for 1,000,000 voters with the cheap test KDF, extrapolated to 8,000,000, with the
- *   peak memory, which must not grow with the election.
+ *   sort) for 200,000 voters with the cheap test KDF (scrypt 2^4, still ~10 µs a card),
+ *   extrapolated to 8,000,000, with the peak memory, which must not grow with the election.
+ * BENCH_KDF_VOTERS and BENCH_IO_VOTERS change the sizes.
  */
 const NATIONAL_VOTERS = 8_000_000;
 
@@ -33,8 +34,8 @@ async function generate(election: ElectionDefinition): Promise<{ seconds: number
 export async function benchCredentials(): Promise<void> {
   await printMachineOnce();
   const cores = availableParallelism();
-  // About 30 s at the ~200 ms a derivation takes on a busy 2-core machine.
-  const kdfVoters = Number(process.env.BENCH_KDF_VOTERS ?? 75 * cores);
+  // About 20 to 40 s at the 100 to 500 ms a derivation takes per core on a 2-core machine.
+  const kdfVoters = Number(process.env.BENCH_KDF_VOTERS ?? 40 * cores);
   const kdfElection = syntheticElection({ ridings: 2, stations: 4 * cores, voters: kdfVoters, id: 'bench-credentials-kdf' });
   const withKdf = await generate({ ...kdfElection, credentials: { kdf: DEFAULT_KDF } });
   const rate = withKdf.voters / withKdf.seconds;
@@ -52,7 +53,7 @@ export async function benchCredentials(): Promise<void> {
     }),
   );
 
-  const ioVoters = Number(process.env.BENCH_IO_VOTERS ?? 1_000_000);
+  const ioVoters = Number(process.env.BENCH_IO_VOTERS ?? 200_000);
   const io = await generate({
     ...syntheticElection({ ridings: 125, stations: Math.round(ioVoters / 400), voters: ioVoters, id: 'bench-credentials-io' }),
     credentials: { kdf: TEST_KDF },

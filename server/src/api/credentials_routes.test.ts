@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centralFileSlices, sampleElection, unwrap, type ElectionDefinition } from '@scrutin/shared/node';
-import { CONSOLE_API as API, MAX_CREDENTIALS_PER_REQUEST, NewOfficialSchema, pathOf, type Endpoint, type PathParams } from '@scrutin/shared/api';
+import {
+  CONSOLE_API as API,
+  MAX_CREDENTIALS_PER_REQUEST,
+  NewOfficialSchema,
+  pathOf,
+  type Endpoint,
+  type PathParams,
+} from '@scrutin/shared/api';
 import { generateCredentials } from '../credentials/generate.ts';
 import { createOfficial } from '../officials/users.ts';
 import { startTestCentral, type TestCentral } from '../testing/central.ts';
@@ -57,7 +64,9 @@ class Admin {
 }
 
 async function adminOf(t: TestCentral): Promise<Admin> {
-  unwrap(await createOfficial(t.central.ctx.services.db, NewOfficialSchema.parse({ username: 'admin-one', password: PASSWORD, role: 'admin' })));
+  unwrap(
+    await createOfficial(t.central.ctx.services.db, NewOfficialSchema.parse({ username: 'admin-one', password: PASSWORD, role: 'admin' })),
+  );
   const admin = new Admin(t.central.url);
   await admin.login('admin-one');
   return admin;
@@ -120,7 +129,10 @@ describe('credentials in production mode (SCRUTIN_MODE=production)', () => {
     expect((await admin.send(API.latestCredentialJob, { id: election.id })).body).toEqual({ job: null, generation: 'offline' });
 
     // The old card download is gone: no route answers it.
-    const cards = await admin.raw('GET', `/api/v1/admin/elections/${election.id}/credentials/jobs/00000000-0000-0000-0000-000000000000/cards/ST-00001`);
+    const cards = await admin.raw(
+      'GET',
+      `/api/v1/admin/elections/${election.id}/credentials/jobs/00000000-0000-0000-0000-000000000000/cards/ST-00001`,
+    );
     expect(cards.status).toBe(404);
     expect(JSON.stringify(cards.body)).not.toMatch(/nas,code/);
   });

@@ -122,7 +122,10 @@ export function CredentialsPage() {
         <section className="panel" data-testid="demo-generation">
           <div className="panel-title-row">
             <h2>
-              {t('credentials.generate')} <span className="badge warn" data-testid="demo-only">{t('credentials.demoOnly')}</span>
+              {t('credentials.generate')}{' '}
+              <span className="badge warn" data-testid="demo-only">
+                {t('credentials.demoOnly')}
+              </span>
             </h2>
             <button type="button" className="primary" onClick={() => void start()} disabled={running} data-testid="generate">
               {t('credentials.generateButton')}
