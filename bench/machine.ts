@@ -97,8 +97,16 @@ export async function machineFigures(): Promise<MachineFigures> {
   };
 }
 
+let printed = false;
+
 export async function benchMachine(): Promise<void> {
   console.log(JSON.stringify(await machineFigures()));
+  printed = true;
+}
+
+/** Prints the machine line unless this run already has: benchmarks run alone still carry it. */
+export async function printMachineOnce(): Promise<void> {
+  if (!printed) await benchMachine();
 }
 
 if (process.argv[2] === CHILD_ARG) process.send?.(unitsPerSecond(), () => process.exit(0));

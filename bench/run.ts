@@ -5,6 +5,7 @@
  */
 import { benchCredentials } from './credentials.ts';
 import { benchIrv } from './irv.ts';
+import { benchKdf } from './kdf.ts';
 import { benchKitAudio } from './kit_audio.ts';
 import { benchMachine } from './machine.ts';
 import { benchSse } from './sse.ts';
@@ -15,6 +16,7 @@ import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
 const benches: Record<string, () => Promise<void>> = {
   machine: benchMachine,
   irv: benchIrv,
+  kdf: benchKdf,
   credentials: benchCredentials,
   pipeline: benchPipeline,
   'credential-load': benchCredentialLoad,

@@ -29,8 +29,12 @@ describe('scrutin credentials generate', () => {
     // settings are named as what a production server refuses.
     expect(first.stdout).toMatch(/\(\d+ derivations\/s, \d+ per worker thread;/);
     expect(first.stdout).toMatch(/only central\.csv goes to central/);
-    expect(first.stderr).toMatch(/^KDF scrypt N=2\^4 r=1 p=1 \(0 MiB\): [0-9.]+ ms per derivation on this machine; 3600 voters on 2 worker thread\(s\): about \d+ s$/m);
-    expect(first.stderr).toMatch(/^warning: credentials\.kdf: scrypt logN 4, r 1 is below the production floor.*a production server refuses this election$/m);
+    expect(first.stderr).toMatch(
+      /^KDF scrypt N=2\^4 r=1 p=1 \(0 MiB\): [0-9.]+ ms per derivation on this machine; 3600 voters on 2 worker thread\(s\): about \d+ s$/m,
+    );
+    expect(first.stderr).toMatch(
+      /^warning: credentials\.kdf: scrypt logN 4, r 1 is below the production floor.*a production server refuses this election$/m,
+    );
     expect(first.stderr).toMatch(/^warning: secrecy\.anonymitySet: an anonymity set of 2 ballots is below the production floor of 25/m);
     // Not a terminal here: plain progress lines rather than a bar.
     expect(first.stderr).toMatch(/^credentials: 3600\/3600 voters \(100%\), 18\/18 stations/m);
@@ -72,7 +76,9 @@ describe('scrutin credentials generate', () => {
     writeFileSync(join(dir, 'production.json'), JSON.stringify(sample));
     const run = scrutin('credentials', 'generate', '--election', 'production.json', '--out', 'prod', '--workers', '1');
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^KDF scrypt N=2\^15 r=8 p=1 \(32 MiB\): [0-9.]+ ms per derivation on this machine; 4 voters on 1 worker thread\(s\)/m);
+    expect(run.stderr).toMatch(
+      /^KDF scrypt N=2\^15 r=8 p=1 \(32 MiB\): [0-9.]+ ms per derivation on this machine; 4 voters on 1 worker thread\(s\)/m,
+    );
     expect(run.stderr).not.toMatch(/warning/);
     expect(run.stdout).toMatch(/wrote 4 credentials for 18 stations/);
   });

@@ -5,8 +5,18 @@ import { modeProblems, productionFloorProblems } from './production_floor.ts';
 describe('the production floors', () => {
   it('accepts the defaults (no credentials, no secrecy: the production KDF and k = 25)', () => {
     expect(productionFloorProblems({})).toEqual([]);
-    expect(productionFloorProblems({ credentials: { kdf: DEFAULT_KDF }, secrecy: { anonymitySet: PRODUCTION_MIN_ANONYMITY_SET, embargo: true } })).toEqual([]);
-    expect(productionFloorProblems({ credentials: { kdf: { algorithm: 'scrypt', logN: 17, r: 8, p: 2 } }, secrecy: { anonymitySet: 100, embargo: false } })).toEqual([]);
+    expect(
+      productionFloorProblems({
+        credentials: { kdf: DEFAULT_KDF },
+        secrecy: { anonymitySet: PRODUCTION_MIN_ANONYMITY_SET, embargo: true },
+      }),
+    ).toEqual([]);
+    expect(
+      productionFloorProblems({
+        credentials: { kdf: { algorithm: 'scrypt', logN: 17, r: 8, p: 2 } },
+        secrecy: { anonymitySet: 100, embargo: false },
+      }),
+    ).toEqual([]);
   });
 
   it('refuses a weaker KDF (N or r) and an anonymity set under 25, each with its path', () => {

@@ -7,11 +7,15 @@ const hash = (i: number) => i.toString(16).padStart(64, '0');
 async function collect(text: string | readonly string[], size: number): Promise<Result<readonly CentralEntry[], CentralFileError>[]> {
   const parts = typeof text === 'string' ? [text] : text;
   const encoder = new TextEncoder();
-  async function* chunks() {
-    for (const part of parts) yield encoder.encode(part);
-  }
+  // A Web stream, as the console's File.stream() gives.
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const part of parts) controller.enqueue(encoder.encode(part));
+      controller.close();
+    },
+  });
   const out: Result<readonly CentralEntry[], CentralFileError>[] = [];
-  for await (const slice of centralFileSlices(chunks(), size)) out.push(slice);
+  for await (const slice of centralFileSlices(stream, size)) out.push(slice);
   return out;
 }
 

@@ -16,8 +16,7 @@ export interface CentralEntry {
 }
 
 export type CentralFileError =
-  | { readonly kind: 'bad-header'; readonly found: string }
-  | { readonly kind: 'bad-row'; readonly line: number; readonly text: string };
+  { readonly kind: 'bad-header'; readonly found: string } | { readonly kind: 'bad-row'; readonly line: number; readonly text: string };
 
 export function describeCentralFileError(error: CentralFileError): string {
   switch (error.kind) {
