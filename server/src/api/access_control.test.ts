@@ -261,13 +261,7 @@ describe('the results embargo', () => {
     }
     expect((await request(app).get(`${base}/turnout`)).status).toBe(200);
     // Officials see the results throughout the day.
-    expect(
-      (
-        await request(app)
-          .get(`${base}/results`)
-          .set('cookie', cookies.official.cookie)
-      ).status,
-    ).toBe(200);
+    expect((await request(app).get(`${base}/results`).set('cookie', cookies.official.cookie)).status).toBe(200);
     // Once the polls are closed, everyone does.
     await setElectionState(ctx.services.db, embargoed.id, 'closed');
     expect((await request(app).get(`${base}/results`)).status).toBe(200);
