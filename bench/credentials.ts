@@ -8,7 +8,7 @@ import { printMachineOnce } from './machine.ts';
 /**
  * Credentials generation (`scrutin credentials generate`), in two parts that together stay
  * under 2 minutes:
- * - `credentials-kdf`: with the production KDF (scrypt 2^15, r 8), generation is CPU-bound by
+ * - `credentials-kdf`: with the production KDF (scrypt 2^14, r 8), generation is CPU-bound by
  *   design: one memory-hard derivation per card. A small election (sized to about 30 s of
  *   work) measures derivations per second on every core, extrapolated to 8,000,000 voters.
  * - `credentials-io`: everything but the KDF (cards, shards, the central file's external

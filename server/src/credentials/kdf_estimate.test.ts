@@ -9,7 +9,7 @@ describe('the KDF estimate printed before generation', () => {
     const production = measureKdf(id, DEFAULT_KDF, 2);
     expect(cheap.samples).toBe(3);
     expect(cheap.msPerDerivation).toBeGreaterThan(0);
-    // 2^15 × 8 against 2^4 × 1: thousands of times the work; a factor of 50 survives any noise.
+    // 2^14 × 8 against 2^4 × 1: thousands of times the work; a factor of 50 survives any noise.
     expect(production.msPerDerivation).toBeGreaterThan(50 * cheap.msPerDerivation);
   });
 
@@ -25,7 +25,7 @@ describe('the KDF estimate printed before generation', () => {
   it('warns when generation will be long, and only then', () => {
     const long = estimateLines(DEFAULT_KDF, estimateGeneration(8_000_000, 2, { msPerDerivation: 50, samples: 5 }));
     expect(long.info).toBe(
-      'KDF scrypt N=2^15 r=8 p=1 (32 MiB): 50.0 ms per derivation on this machine; 8000000 voters on 2 worker thread(s): about 2 days 7 h',
+      'KDF scrypt N=2^14 r=8 p=1 (16 MiB): 50.0 ms per derivation on this machine; 8000000 voters on 2 worker thread(s): about 2 days 7 h',
     );
     expect(long.warning).toMatch(/^generation will take at least 2 days 7 h \(8000000 derivations × 50\.0 ms \/ 2 threads\)/);
     const short = estimateLines(TEST_KDF, estimateGeneration(3600, 2, { msPerDerivation: 0.01, samples: 5 }));

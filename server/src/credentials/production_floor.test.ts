@@ -20,10 +20,10 @@ describe('the production floors', () => {
   });
 
   it('refuses a weaker KDF (N or r) and an anonymity set under 25, each with its path', () => {
-    expect(productionFloorProblems({ credentials: { kdf: { algorithm: 'scrypt', logN: 14, r: 8, p: 1 } } }).map((p) => p.path)).toEqual([
+    expect(productionFloorProblems({ credentials: { kdf: { algorithm: 'scrypt', logN: 13, r: 8, p: 1 } } }).map((p) => p.path)).toEqual([
       'credentials.kdf',
     ]);
-    expect(productionFloorProblems({ credentials: { kdf: { algorithm: 'scrypt', logN: 15, r: 4, p: 1 } } }).map((p) => p.path)).toEqual([
+    expect(productionFloorProblems({ credentials: { kdf: { algorithm: 'scrypt', logN: 14, r: 4, p: 1 } } }).map((p) => p.path)).toEqual([
       'credentials.kdf',
     ]);
     expect(productionFloorProblems({ secrecy: { anonymitySet: 24, embargo: true } })).toEqual([

@@ -12,7 +12,7 @@ import type { ScrutinMode } from '../config.ts';
 /**
  * The security floors a production server (SCRUTIN_MODE=production) holds every election
  * definition to, before storing it:
- * - the credential KDF at least scrypt N = 2^15, r = 8 (`kdfMeetsProductionFloor`): below it,
+ * - the credential KDF at least scrypt N = 2^14, r = 8 (`kdfMeetsProductionFloor`): below it,
  *   a copy of the check values makes a search over the voters' codes cheaper than designed;
  * - an anonymity set of at least 25 ballots (`PRODUCTION_MIN_ANONYMITY_SET`).
  * Tests (SCRUTIN_MODE=test) and the embedded demo use cheap settings on purpose; they are

@@ -70,7 +70,7 @@ describe('credentials v2', () => {
     expect(() => hasher.digest('12345' as Nas, code)).toThrow(/not canonical/);
   });
 
-  it('runs the production setting (scrypt 2^15, r 8) and refuses parameters outside the schema', () => {
+  it('runs the production setting (scrypt 2^14, r 8) and refuses parameters outside the schema', () => {
     expect(kdfMeetsProductionFloor(DEFAULT_KDF)).toBe(true);
     expect(kdfMeetsProductionFloor(TEST_KDF)).toBe(false);
     expect(cardCredentialHash(election, nas, code, DEFAULT_KDF)).toMatch(/^[0-9a-f]{64}$/);
