@@ -114,7 +114,7 @@ describe('credentials in production mode (SCRUTIN_MODE=production)', () => {
     expect((refusedK.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual([
       'secrecy.anonymitySet',
     ]);
-    const cheapKdf = { ...productionElection('prod-cheap-kdf'), credentials: { kdf: { algorithm: 'scrypt', logN: 14, r: 8, p: 1 } } };
+    const cheapKdf = { ...productionElection('prod-cheap-kdf'), credentials: { kdf: { algorithm: 'scrypt', logN: 13, r: 8, p: 1 } } };
     expect(codeOf(await admin.send(API.saveElection, {}, cheapKdf))).toBe('invalid-definition');
   });
 

@@ -77,7 +77,7 @@ describe('scrutin credentials generate', () => {
     const run = scrutin('credentials', 'generate', '--election', 'production.json', '--out', 'prod', '--workers', '1');
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(
-      /^KDF scrypt N=2\^15 r=8 p=1 \(32 MiB\): [0-9.]+ ms per derivation on this machine; 4 voters on 1 worker thread\(s\)/m,
+      /^KDF scrypt N=2\^14 r=8 p=1 \(16 MiB\): [0-9.]+ ms per derivation on this machine; 4 voters on 1 worker thread\(s\)/m,
     );
     expect(run.stderr).not.toMatch(/warning/);
     expect(run.stdout).toMatch(/wrote 4 credentials for 18 stations/);
