@@ -1,5 +1,5 @@
 import { parseElection, sampleElection, sampleElectionJson, unwrap } from '@scrutin/shared/node';
-import type { Express, Router } from 'express';
+import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -98,11 +98,17 @@ describe('the OpenAPI document', () => {
     for (const { path, op } of operations) {
       expect(ids.has(op.operationId), op.operationId).toBe(false);
       ids.add(op.operationId);
-      expect(Object.keys(op.responses).some((s) => /^2(\d\d|XX)$/.test(s)), path).toBe(true);
+      expect(
+        Object.keys(op.responses).some((s) => /^2(\d\d|XX)$/.test(s)),
+        path,
+      ).toBe(true);
       expect(op.responses['4XX'], path).toEqual({ $ref: '#/components/responses/Error' });
       expect(op.responses['5XX'], path).toEqual({ $ref: '#/components/responses/Error' });
       const inPath = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]);
-      expect(op.parameters.filter((p) => p.in === 'path').map((p) => p.name), path).toEqual(inPath);
+      expect(
+        op.parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        path,
+      ).toEqual(inPath);
     }
     // Every reference names a component that exists.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] ?? '');
