@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseElection, unwrap } from '@scrutin/shared/node';
+import { parseElection, sampleElection, sampleElectionJson, unwrap } from '@scrutin/shared/node';
 import { SignedBatchSchema, SignedReceiptSchema } from '@scrutin/shared/protocol';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
@@ -172,6 +172,10 @@ describe('the OpenAPI document', () => {
     expect(valid('BatchesResponse', receipt)).toBe(true);
     expect(valid('BatchesBody', { ...(batch as object), extra: 1 })).toBe(false);
     expect(valid('BatchesResponse', { ...(receipt as object), body: { station: 'nope' } })).toBe(false);
+    // The election definition, as an admin saves it and as GET /elections/:id answers it.
+    expect(valid('ElectionDefinition', sampleElectionJson())).toBe(true);
+    expect(valid('ElectionDefinition', JSON.parse(JSON.stringify(sampleElection())))).toBe(true);
+    expect(valid('ElectionDefinition', { ...(sampleElectionJson() as object), stations: 'none' })).toBe(false);
   });
 
   it('is served publicly at GET /api/v1/openapi.json', async () => {

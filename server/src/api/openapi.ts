@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ElectionDefinitionSchema } from '@scrutin/shared';
 import { CONSOLE_API, ErrorBodySchema, ResultsSchema, type Endpoint } from '@scrutin/shared/api';
 import {
   CentralKeysSchema,
@@ -7,6 +8,7 @@ import {
   EnrolResponseSchema,
   SealedBatchExportSchema,
   SealedResendAnswerSchema,
+  SignedBatchExportSchema,
   SignedBatchSchema,
   SignedReceiptSchema,
   SyncStatusQuerySchema,
@@ -69,6 +71,16 @@ export const STATION_PROTOCOL = {
   },
 } as const satisfies Record<string, ProtocolEndpoint>;
 
+/**
+ * What the contract leaves `unknown` because the server parses it itself (with its own
+ * errors), described here by the schema the server parses it with.
+ */
+const PARSED_BY_SERVER: Readonly<Record<string, { readonly body?: z.ZodType; readonly response?: z.ZodType }>> = {
+  election: { response: ElectionDefinitionSchema },
+  saveElection: { body: ElectionDefinitionSchema },
+  batchVerification: { body: z.union([SealedBatchExportSchema, SignedBatchExportSchema]) },
+};
+
 /** This document's own route. */
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -100,11 +112,17 @@ export function buildOpenApiDocument(
   };
   nameOf(ErrorBodySchema, 'ErrorBody');
   nameOf(ResultsSchema, 'Results');
+  nameOf(ElectionDefinitionSchema, 'ElectionDefinition');
 
   const paths: Record<string, Record<string, JsonObject>> = {};
   const operations: { key: string; endpoint: Endpoint; status: string; summary?: string; stream?: boolean }[] = [
     ...Object.entries(protocol).map(([key, e]) => ({ key, endpoint: e, status: String(e.status), summary: e.summary })),
-    ...Object.entries(api).map(([key, e]) => ({ key, endpoint: e, status: '2XX', stream: key === 'events' })),
+    ...Object.entries(api).map(([key, e]) => ({
+      key,
+      endpoint: { ...e, ...(api === CONSOLE_API ? PARSED_BY_SERVER[key] : undefined) },
+      status: '2XX',
+      stream: key === 'events',
+    })),
   ];
   const queries: { operation: JsonObject; name: string }[] = [];
 
