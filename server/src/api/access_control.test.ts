@@ -1,5 +1,5 @@
 import { parseElection, sampleElection, sampleElectionJson, unwrap } from '@scrutin/shared/node';
-import type { Express, Router } from 'express';
+import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,6 @@ import { ElectionCatalogue } from '../elections/catalogue.ts';
 import { createLogger, eventLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import { createRequestLimits } from './request_limits.ts';
-import { roleRequiredBy } from '../officials/auth.ts';
 import { CONSOLE_API, NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
 import { createOfficial } from '../officials/users.ts';
 import { InProcessBroker } from '../pipeline/broker.ts';
@@ -25,6 +24,7 @@ import { exportsRoutes } from './exports_routes.ts';
 import { officialsRoutes } from './officials_routes.ts';
 import { receiptsRoutes } from './receipts_routes.ts';
 import { resultsRoutes } from './results_routes.ts';
+import { routesOf, type RouteEntry } from './route_list.ts';
 import { syncRoutes } from './sync_routes.ts';
 
 /**
@@ -42,26 +42,6 @@ let ctx: AppContext;
 let app: Express;
 const ns = testNamespace();
 const cookies = {} as Record<Role, { cookie: string; csrf: string }>;
-
-interface RouteEntry {
-  readonly method: 'get' | 'post';
-  readonly path: string;
-  readonly role: Role | undefined;
-}
-
-function routesOf(router: Router): RouteEntry[] {
-  const entries: RouteEntry[] = [];
-  for (const layer of router.stack) {
-    const route = layer.route as { path: string; methods: Record<string, boolean>; stack: { handle: unknown }[] } | undefined;
-    if (route === undefined) continue;
-    const role = route.stack.map((s) => roleRequiredBy(s.handle)).find((r) => r !== undefined);
-    for (const method of Object.keys(route.methods)) {
-      if (method !== 'get' && method !== 'post') throw new Error(`unexpected method ${method} on ${route.path}: extend this test`);
-      entries.push({ method, path: `/api/v1${route.path}`, role });
-    }
-  }
-  return entries;
-}
 
 /** A concrete URL for a route pattern: any value will do, the guard answers before the handler. */
 const concrete = (path: string) =>

@@ -7,6 +7,7 @@ import { ApiError, errorMiddleware } from './errors.ts';
 import { exportsRoutes } from './exports_routes.ts';
 import { officialsRoutes } from './officials_routes.ts';
 import { mapReplacer } from './http.ts';
+import { openapiRoutes } from './openapi.ts';
 import { receiptsRoutes } from './receipts_routes.ts';
 import { resultsRoutes } from './results_routes.ts';
 import { syncRoutes } from './sync_routes.ts';
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext, extraRoutes: readonly ((ctx: AppConte
     res.json({ status: 'ok' });
   });
 
+  app.use('/api/v1', openapiRoutes());
   app.use('/api/v1', syncRoutes(ctx));
   app.use('/api/v1', resultsRoutes(ctx));
   app.use('/api/v1', receiptsRoutes(ctx));
