@@ -128,10 +128,23 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         en: 'No kit is loaded. Load the station kit first.',
       };
     case 'enrolment-refused':
-      return {
-        fr: `Le serveur central a refusé l’inscription (${p.code}). Demandez un nouveau jeton au directeur du scrutin.`,
-        en: `The central server refused the enrolment (${p.code}). Ask the returning officer for a new token.`,
-      };
+      switch (p.code) {
+        case 'token-expired':
+          return {
+            fr: 'Ce jeton d’inscription a expiré. Demandez un nouveau jeton au directeur du scrutin.',
+            en: 'This enrolment token has expired. Ask the returning officer for a new token.',
+          };
+        case 'station-already-enrolled':
+          return {
+            fr: 'Ce bureau est déjà inscrit avec une autre clé. Seul le directeur du scrutin peut révoquer cette clé et remettre un nouveau jeton ; avisez-le.',
+            en: 'This station is already enrolled with another key. Only the returning officer can revoke that key and issue a new token; tell them.',
+          };
+        default:
+          return {
+            fr: `Le serveur central a refusé l’inscription (${p.code}). Demandez un nouveau jeton au directeur du scrutin.`,
+            en: `The central server refused the enrolment (${p.code}). Ask the returning officer for a new token.`,
+          };
+      }
     case 'central-unreachable':
       return {
         fr: 'Le serveur central ne répond pas. Vérifiez la connexion et réessayez.',
