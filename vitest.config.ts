@@ -5,7 +5,11 @@ export default defineConfig({
   define: { __SCRUTIN_E2E__: 'false' },
   test: {
     // Unit tests next to their code, the demo's smoke test, and the station↔central integration tests.
-    include: ['{shared,server,desktop,installers,demo}/src/**/*.test.{ts,tsx}', 'e2e/integration/**/*.test.ts'],
+    include: [
+      '{shared,server,desktop,installers,demo}/src/**/*.test.{ts,tsx}',
+      'server/console/src/**/*.test.{ts,tsx}',
+      'e2e/integration/**/*.test.ts',
+    ],
     // Fault tests restart the shared services: they run alone (vitest.faults.config.ts).
     exclude: ['**/node_modules/**', '**/*.fault.test.ts'],
     testTimeout: 60_000,

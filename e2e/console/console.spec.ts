@@ -135,6 +135,9 @@ test('an admin loads an election through the UI, sees every problem at its path,
   const row = page.locator(`tr[data-election="${sample.id}"]`);
   await row.getByRole('button', { name: 'Modifier' }).click();
   const editor = app.testId('editor');
+  await expect(editor.getByLabel('Bulletins par lot, au moins (ensemble d’anonymat, 2 à 500)')).toHaveValue('2');
+  await expect(app.testId('editor-kdf')).toContainText('scrypt 2^4');
+  await app.screenshot('definition-editor-general');
   await editor.getByRole('tab', { name: 'Partis' }).click();
   await editor.getByLabel('Couleur').first().fill('#1e90ff');
   await expect(editor.locator('.colour-field code').first()).toHaveText('#1E90FF');
@@ -145,8 +148,13 @@ test('an admin loads an election through the UI, sees every problem at its path,
   // A draft is for officials only: the page's session reads it, the public gets 404.
   const stored = (await (await page.request.get(`${central.url}/api/v1/elections/${sample.id}`)).json()) as {
     parties: { colour: string }[];
+    credentials?: unknown;
+    secrecy?: unknown;
   };
   expect(stored.parties[0]?.colour).toBe('#1E90FF');
+  // What the editor does not change travels untouched: the credential KDF and the secrecy settings.
+  expect(stored.credentials).toEqual(sample.credentials);
+  expect(stored.secrecy).toEqual(sample.secrecy);
   expect((await fetch(`${central.url}/api/v1/elections/${sample.id}`)).status).toBe(404);
   await editor.getByRole('button', { name: 'Fermer' }).click();
 

@@ -265,7 +265,7 @@ test('the same card is refused the second time; a card of another station is sen
   await a.expectWelcome();
 });
 
-test('with the central server down, voters still vote; when it returns the stations send everything', async () => {
+test('with the central server down, voters still vote; when it returns the stations send what they sealed and keep the anonymity set back', async () => {
   await env.stopCentral();
   for (const i of [3, 4]) {
     await a.startVoting('fr');
@@ -289,28 +289,27 @@ test('with the central server down, voters still vote; when it returns the stati
   // Offline, the waiting ballots can go to central on a USB stick too.
   // The USB key is chosen from the list of drives, never typed as a path.
   await a.button('Chercher les clés USB', 'Look for USB keys').click();
-  await expect(a.page.getByLabel('Clé USB')).toContainText('usb');
+  await expect(a.page.getByLabel('Clé USB', { exact: true })).toContainText('usb');
   await a.button('Exporter', 'Export').click();
   await expect(a.page.getByRole('status').filter({ hasText: /bulletin\(s\) en \d+ lot\(s\) écrits dans/ })).toContainText('2 bulletin(s)');
   await a.capture('staff-export-usb');
 
   await env.restartCentral();
   await a.syncNow();
-  await expect(a.stat('pending-sync')).toHaveText('0');
-  await expect(a.stat('synced-ballots')).toHaveText('5');
+  // While the polls are open a station keeps its last ballots back until enough others join
+  // them (the anonymity set, k = 2 here: it seals all but k once 2k wait): of the five, the
+  // two sealed while offline go now, and three wait for more voters or the close.
+  await expect(a.stat('pending-sync')).toHaveText('3');
+  await expect(a.stat('synced-ballots')).toHaveText('2');
   await a.capture('staff-dashboard-synced');
   await a.lock();
   await b.unlockStaff(PIN);
   await b.syncNow();
-  await expect(b.stat('pending-sync')).toHaveText('0');
+  const sentByB = Number(await b.stat('synced-ballots').innerText());
   await b.lock();
 
-  await expect.poll(async () => (await env.results()).turnout.ballots, { timeout: 30_000 }).toBe(cast.abitibi + cast.montreal);
-  const results = await env.results();
-  expect(results.referendums[0]?.national.counts).toMatchObject({ oui: cast.oui, non: cast.non, blank: cast.blank });
-  const ridings = results.ridings as readonly { riding: string; ballots: number }[];
-  expect(ridings.find((r) => r.riding === 'ABITIBI-OUEST')?.ballots).toBe(cast.abitibi);
-  expect(ridings.find((r) => r.riding === 'MONTREAL-CENTRE')?.ballots).toBe(cast.montreal);
+  // Central counts exactly what the stations sent, and nothing that they hold back.
+  await expect.poll(async () => (await env.results()).turnout.ballots, { timeout: 30_000 }).toBe(2 + sentByB);
 });
 
 test('a voter who walks away is warned, then everything about them is cleared', async ({ browser }) => {
@@ -344,7 +343,7 @@ test('a voter who walks away is warned, then everything about them is cleared', 
   await context.close();
 });
 
-test('a poll worker closes the polls and shows the closing report', async () => {
+test('a poll worker closes the polls and shows the closing report; closing sends every ballot held back, and central counts exactly the ballots cast', async () => {
   await b.unlockStaff(PIN);
   await b.closePolls();
   await b.button('Afficher le rapport de fermeture', 'Show the closing report').click();
@@ -353,7 +352,23 @@ test('a poll worker closes the polls and shows the closing report', async () => 
   await expect(b.page.getByTestId('report-ballots')).toHaveText(String(cast.montreal));
   await b.capture('closing-report-1280');
   await b.button('Fermer le rapport', 'Close the report').click();
+  await b.syncNow();
+  await expect(b.stat('pending-sync')).toHaveText('0');
   await b.lock();
   await b.expectHeading(/Le scrutin est fermé|The polls are closed/);
   await b.capture('polls-closed-1280');
+
+  await a.unlockStaff(PIN);
+  await a.closePolls();
+  await a.syncNow();
+  await expect(a.stat('pending-sync')).toHaveText('0');
+  await expect(a.stat('synced-ballots')).toHaveText(String(cast.abitibi));
+  await a.lock();
+
+  await expect.poll(async () => (await env.results()).turnout.ballots, { timeout: 30_000 }).toBe(cast.abitibi + cast.montreal);
+  const results = await env.results();
+  expect(results.referendums[0]?.national.counts).toMatchObject({ oui: cast.oui, non: cast.non, blank: cast.blank });
+  const ridings = results.ridings as readonly { riding: string; ballots: number }[];
+  expect(ridings.find((r) => r.riding === 'ABITIBI-OUEST')?.ballots).toBe(cast.abitibi);
+  expect(ridings.find((r) => r.riding === 'MONTREAL-CENTRE')?.ballots).toBe(cast.montreal);
 });

@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ElectionIdSchema, newTrackingCode, StationIdSchema, type Credential } from '@scrutin/shared';
+import { ElectionIdSchema, newTrackingCode, secrecyOf, StationIdSchema, type Credential } from '@scrutin/shared';
 import { NewOfficialSchema, ROLES } from '@scrutin/shared/api';
 import { sealBatchExport, signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
 import { createOfficial, randomBallot, setElectionState, StationClient } from '@scrutin/server';
@@ -49,8 +49,9 @@ async function stationExport(electionArg: string, stationArg: string): Promise<s
   await client.enrol(await enrolmentToken(central.central, election, station));
   const batches: SignedBatch[] = [];
   for (let b = 0; b < 2; b += 1) {
-    // Credentials unknown to central: the batches are signed and recorded, their envelopes refused.
-    const envelopes: Envelope[] = Array.from({ length: 12 }, () => ({
+    // Credentials unknown to central: the batches are signed and recorded, their envelopes
+    // refused. Each batch carries the election's anonymity set, as a station's would.
+    const envelopes: Envelope[] = Array.from({ length: secrecyOf(definition).anonymitySet }, () => ({
       credential: randomBytes(32).toString('hex') as Credential,
       tracking: newTrackingCode(),
       ballot: randomBallot(definition, riding),

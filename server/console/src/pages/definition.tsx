@@ -382,6 +382,34 @@ function Editor(props: {
                 }}
               />
             </Field>
+            <Field label={t('definition.anonymitySet')}>
+              <input
+                type="number"
+                inputMode="numeric"
+                min={2}
+                max={500}
+                value={draft.anonymitySet}
+                onChange={(e) => {
+                  update((d) => ({ ...d, anonymitySet: e.target.valueAsNumber }));
+                }}
+              />
+            </Field>
+            <Field label={t('definition.embargo')}>
+              <select
+                value={draft.embargo ? 'yes' : 'no'}
+                onChange={(e) => {
+                  update((d) => ({ ...d, embargo: e.target.value === 'yes' }));
+                }}
+              >
+                <option value="yes">{t('definition.embargoYes')}</option>
+                <option value="no">{t('definition.embargoNo')}</option>
+              </select>
+            </Field>
+            <p className="muted" data-testid="editor-kdf">
+              {draft.credentials === undefined
+                ? t('definition.kdfDefault')
+                : t('definition.kdf', { logN: draft.credentials.kdf.logN, r: draft.credentials.kdf.r, p: draft.credentials.kdf.p })}
+            </p>
           </div>
         )}
         {section === 'ridings' && (

@@ -1,4 +1,4 @@
-import type { ElectionDefinition } from '@scrutin/shared';
+import { DEFAULT_SECRECY, secrecyOf, type ElectionDefinition } from '@scrutin/shared';
 
 /**
  * The election definition as the editor holds it: plain strings (no branded ids yet) so that
@@ -59,6 +59,11 @@ export interface EditElection {
   races: EditRace[];
   referendums: EditReferendum[];
   stations: EditStation[];
+  /** Secrecy (secrecyOf): the batch anonymity set k and the results embargo. */
+  anonymitySet: number;
+  embargo: boolean;
+  /** The credential KDF is set by the authority's definition file and travels untouched. */
+  credentials: ElectionDefinition['credentials'];
 }
 
 export function editableOf(e: ElectionDefinition): EditElection {
@@ -92,6 +97,8 @@ export function editableOf(e: ElectionDefinition): EditElection {
       return [{ id, fr: title.fr, en: title.en, questionFr: question.fr, questionEn: question.en, rest }];
     }),
     stations: e.stations.map((s) => ({ id: s.id, riding: s.riding, fr: s.name.fr, en: s.name.en, registeredVoters: s.registeredVoters })),
+    ...secrecyOf(e),
+    credentials: e.credentials,
   };
 }
 
@@ -111,6 +118,8 @@ export function toDefinitionJson(e: EditElection): unknown {
     ridings: e.ridings.map((r) => ({ code: r.code, name: { fr: r.fr, en: r.en } })),
     parties: e.parties.map((p) => ({ code: p.code, name: { fr: p.fr, en: p.en }, colour: p.colour })),
     stations: e.stations.map((s) => ({ id: s.id, riding: s.riding, name: { fr: s.fr, en: s.en }, registeredVoters: s.registeredVoters })),
+    ...(e.credentials === undefined ? {} : { credentials: e.credentials }),
+    secrecy: { anonymitySet: e.anonymitySet, embargo: e.embargo },
     contests: [
       ...e.referendums.map((q) => ({
         ...q.rest,
@@ -151,5 +160,7 @@ export function blankElection(now: Date = new Date()): EditElection {
     races: [],
     referendums: [],
     stations: [],
+    ...DEFAULT_SECRECY,
+    credentials: undefined,
   };
 }
