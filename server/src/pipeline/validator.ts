@@ -1,11 +1,11 @@
-import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   credentialHash,
-  newBallotId,
+  newBallotIds,
   validateBallot,
   withBallotId,
   type Ballot,
+  type BallotId,
   type CredentialHash,
   type ElectionDefinition,
   type ElectionId,
@@ -142,8 +142,7 @@ const TAKE_GENERAL_PATH: ReadonlySet<unknown> = new Set(['SCR01', '23505']);
  */
 async function commitBatch(db: Database, riding: RidingCode, message: BatchMessage, classified: Classified): Promise<BatchOutcome | null> {
   const body = message;
-  const ballots = classified.expectAccepted.map((e) => withBallotId(e.ballot, newBallotId()));
-  shuffle(ballots);
+  const ballots = withRandomIds(classified.expectAccepted);
   const { counts, patterns } = sortedIncrements(ballots);
   try {
     const { rows } = await db.query<{ r_already_processed: boolean; r_accepted: number; r_duplicates: number; r_invalid: number }>(
@@ -267,8 +266,7 @@ async function commitGeneral(
       deps.onEvent?.('validator.dedup_overruled', { station: body.station, count: refused.length });
     }
     const acceptedEnvelopes = candidates.filter((e) => acceptedSet.has(e.credentialHash));
-    const accepted = acceptedEnvelopes.map((e) => withBallotId(e.ballot, newBallotId()));
-    shuffle(accepted);
+    const accepted = withRandomIds(acceptedEnvelopes);
 
     await writeBallots(tx, body.election, station.riding, accepted);
     if (acceptedEnvelopes.length > 0) {
@@ -370,14 +368,16 @@ async function classify(
   return { expectAccepted, expectRefused, rejected, duplicateCredentials };
 }
 
-/** Fisher–Yates with a cryptographic RNG: the stored order says nothing about cast order. */
-function shuffle(items: Ballot[]): void {
-  for (let i = items.length - 1; i > 0; i -= 1) {
-    const j = randomInt(i + 1);
-    const a = items[i] as Ballot;
-    items[i] = items[j] as Ballot;
-    items[j] = a;
-  }
+/**
+ * The ballots of `envelopes`, each under a fresh random id (central chooses it, never the
+ * station), in id order. Sorting by independent uniform random keys is a uniform shuffle, so
+ * the order rows are written in (and so their heap order) says nothing about cast or envelope
+ * order; a tie between two 128-bit ids would only keep two ballots' relative order.
+ */
+export function withRandomIds(envelopes: readonly Pick<Envelope, 'ballot'>[]): Ballot[] {
+  const ids = newBallotIds(envelopes.length);
+  const ballots = envelopes.map((e, i) => withBallotId(e.ballot, ids[i] as BallotId));
+  return ballots.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 async function writeBallots(tx: Queryable, election: ElectionId, riding: RidingCode, ballots: readonly Ballot[]): Promise<void> {
