@@ -157,6 +157,19 @@ describe('validator', () => {
     expect(columns.rows.map((r) => r.column_name)).toEqual(['code', 'credential_hash', 'election_id', 'election_id', 'station_id']);
   });
 
+  it('keeps a tracking code two voters happened to draw, once for each of them', async () => {
+    const other = 'ST-00004' as StationId;
+    const [first, second] = at(other)
+      .slice(0, 2)
+      .map((v) => envelopeFor(election, v));
+    if (first === undefined || second === undefined) throw new Error('two voters of ST-00004 expected');
+    const shared = { ...second, tracking: first.tracking };
+    expect((await processBatch(deps(), election, message(other, [first, shared]))).accepted).toBe(2);
+    expect(
+      await count('SELECT count(*) AS n FROM tracking_codes WHERE election_id = $1 AND code = $2', [election.id, first.tracking]),
+    ).toBe(2);
+  });
+
   it('counts nothing twice when the same batch is delivered again', async () => {
     const batch = message(
       station,

@@ -272,7 +272,7 @@ async function commitGeneral(
     if (acceptedEnvelopes.length > 0) {
       await tx.query(
         `INSERT INTO tracking_codes (election_id, station_id, code)
-         SELECT $1, $2, code FROM unnest($3::text[]) AS t(code) ON CONFLICT DO NOTHING`,
+         SELECT $1, $2, code FROM unnest($3::text[]) AS t(code)`,
         [body.election, body.station, sorted(acceptedEnvelopes.map((e) => e.tracking))],
         'validator_tracking_codes',
       );
