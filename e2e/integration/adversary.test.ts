@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import Database from 'better-sqlite3';
@@ -32,7 +34,7 @@ import {
   type Card,
   type CredentialsFixture,
 } from '@scrutin/desktop/testing';
-import { startWorker } from '@scrutin/server';
+import { servicesEnv } from '@scrutin/server';
 import { SERVICE_URLS, startTestCentral, type TestCentral } from '@scrutin/server/testing';
 import { enrolledStation, loadElectionInto } from './central.test-support.ts';
 
@@ -298,6 +300,43 @@ function linkable(bytes: Buffer, k: Known): { credential: boolean; tracking: boo
 // ---------------------------------------------------------------------------------------------
 // The day
 
+const SCRUTIN_BIN = fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js'));
+
+interface WorkerProcess {
+  readonly metricsUrl: string;
+  /** Stops it with `signal` (SIGKILL: as a crash would) and waits until it has exited. */
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+/** `scrutin worker` as its own process, on central's services; A reads its log lines with the API's. */
+async function startWorkerProcess(): Promise<WorkerProcess> {
+  const services = central.config.services;
+  if (services === null) throw new Error('the adversary suite runs on the real services');
+  const child = spawn(process.execPath, [SCRUTIN_BIN, 'worker'], {
+    env: { ...process.env, ...servicesEnv(services), SCRUTIN_NAMESPACE: central.config.namespace, LOG_LEVEL: 'trace', METRICS_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout });
+  const metricsUrl = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => {
+      reject(new Error(`scrutin worker exited with ${String(code)}`));
+    });
+    lines.on('line', (line) => {
+      const m = /metrics and probes on (http:\/\/\S+)/.exec(line);
+      if (m?.[1] !== undefined) resolve(m[1]);
+      else if (line.startsWith('{')) logLines.push(line);
+    });
+  });
+  return {
+    metricsUrl,
+    async stop(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
 beforeAll(async () => {
   const now = Date.now();
   election = sampleElection({
@@ -339,11 +378,11 @@ beforeAll(async () => {
   cleanup.push(() => channel.deleteQueue(tapQueue));
   await channel.bindQueue(tapQueue, `${ns}.batches`, 'batch');
 
-  // A second validator, stopped mid-run and started again.
-  const workerConfig = { ...central.config, logLevel: 'silent' as const };
-  let worker = await startWorker(workerConfig);
-  let workerRunning = true;
-  cleanup.push(() => (workerRunning ? worker.stop() : undefined));
+  // A second validator, `scrutin worker` in its own process, killed mid-run and started again.
+  let worker = await startWorkerProcess();
+  cleanup.push(async () => {
+    await worker.stop('SIGTERM');
+  });
 
   const clock = new TestClock(now);
   const flaky: typeof fetch = (input, init) => (smallOnline ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: offline')));
@@ -365,15 +404,13 @@ beforeAll(async () => {
     clock.value += 30_000;
     const { ballot, needle } = bigBallot(i);
     await castOne(BIG, cards[BIG]![i]!, ballot, needle);
-    // The second validator is stopped as a batch has just been queued (its connection closes;
-    // what it held unacknowledged is delivered again), and started again later.
+    // The second validator is killed (SIGKILL) as a batch has just been queued: whatever it
+    // held unacknowledged, half-checked in Redis or not, is delivered again. Started later.
     await syncAndObserve(
       BIG,
       i + 1 === WORKER_STOP_AT
         ? async () => {
-            workerRunning = false;
-            workerRunning = false;
-            await worker.stop();
+            await worker.stop('SIGKILL');
           }
         : undefined,
     );
@@ -396,8 +433,7 @@ beforeAll(async () => {
       middayB = { synced: synced.length, pending: pending.length, syncedFound: found(synced), pendingFound: found(pending) };
     }
     if (i + 1 === WORKER_START_AT) {
-      worker = await startWorker(workerConfig);
-      workerRunning = true;
+      worker = await startWorkerProcess();
       workerRestarted = true;
     }
     if (i < COUNTS[MID]!) {
@@ -460,8 +496,7 @@ beforeAll(async () => {
   await tap();
 
   workerMetrics = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
-  workerRunning = false;
-  await worker.stop();
+  await worker.stop('SIGTERM');
   walEnd = (await admin.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l ?? '';
   // B takes the folder as it is (a pulled plug), and again after a clean shutdown.
   for (const [id, station] of stations) {

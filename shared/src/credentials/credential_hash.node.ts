@@ -80,7 +80,13 @@ export function deriveCredentialAsync(electionId: ElectionId, nas: Nas, code: Vo
 
 /** The check value of a credential: what kits and central store and look up. */
 export function credentialHash(credential: Credential): CredentialHash {
-  return credentialHashBytes(Buffer.from(credential, 'hex')).toString('hex') as CredentialHash;
+  // One buffer, the prefix written once: the validator hashes every envelope's credential.
+  const input = Buffer.allocUnsafe(CHECK_PREFIX.length + CREDENTIAL_BYTES);
+  CHECK_PREFIX.copy(input, 0);
+  if (input.write(credential, CHECK_PREFIX.length, 'hex') !== CREDENTIAL_BYTES || credential.length !== 2 * CREDENTIAL_BYTES) {
+    throw new RangeError('a credential is 64 hex digits');
+  }
+  return hash('sha256', input, 'hex') as CredentialHash;
 }
 
 /** The check value of a raw 32-byte credential, as raw bytes. */
