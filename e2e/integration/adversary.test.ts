@@ -316,7 +316,11 @@ async function startWorkerProcess(): Promise<WorkerProcess> {
     env: { ...process.env, ...servicesEnv(services), SCRUTIN_NAMESPACE: central.config.namespace, LOG_LEVEL: 'trace', METRICS_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   const lines = createInterface({ input: child.stdout });
   const metricsUrl = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => {
