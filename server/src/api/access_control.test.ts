@@ -4,19 +4,12 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralExportKey, centralKey, pipelineKey } from '../app/services.ts';
-import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
 import { saveElection, setElectionState } from '../elections/store.ts';
-import { CredentialJobs } from '../credentials/jobs.ts';
-import { ElectionCatalogue } from '../elections/catalogue.ts';
-import { createLogger, eventLogger } from '../logger.ts';
-import { createMetrics } from '../metrics.ts';
-import { createRequestLimits } from './request_limits.ts';
 import { CONSOLE_API, NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
 import { createOfficial } from '../officials/users.ts';
-import { InProcessBroker } from '../pipeline/broker.ts';
 import { RedisDedupStore } from '../pipeline/dedup.ts';
+import { testAppContext } from '../testing/app_context.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { adminRoutes } from './admin_routes.ts';
 import { createApp } from './app.ts';
@@ -70,34 +63,14 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   db = postgresDatabase(testDb.url, 4);
   await migrate(db);
-  const config = unwrap(
-    loadConfig({
-      DATABASE_URL: testDb.url,
-      AMQP_URL: SERVICE_URLS.amqp,
-      REDIS_URL: SERVICE_URLS.redis,
-      SCRUTIN_NAMESPACE: ns,
-      SCRUTIN_MODE: 'test',
-      LOG_LEVEL: 'silent',
-    }),
-  );
-  const logger = createLogger('silent', 'access-control-test');
-  const services = assemble('services', db, new RedisDedupStore(SERVICE_URLS.redis, ns), new InProcessBroker());
-  const now = () => new Date('2026-10-05T12:00:00-04:00');
-  const metrics = createMetrics(false);
-  ctx = {
-    config,
-    services,
-    elections: new ElectionCatalogue(db, (json) => unwrap(parseElection(json))),
-    metrics,
-    logger,
-    log: eventLogger(logger),
-    centralKey: await centralKey(db, undefined),
-    centralExportKey: await centralExportKey(db, undefined),
-    pipelineKey: await pipelineKey(db, undefined),
-    now,
-    credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now, log: eventLogger(logger) }),
-    limits: createRequestLimits(config, metrics),
-  };
+  ctx = await testAppContext({
+    db,
+    databaseUrl: testDb.url,
+    namespace: ns,
+    dedup: new RedisDedupStore(SERVICE_URLS.redis, ns),
+    name: 'access-control-test',
+    now: () => new Date('2026-10-05T12:00:00-04:00'),
+  });
   app = createApp(ctx);
   unwrap(await saveElection(db, election));
   for (const role of ROLES) {

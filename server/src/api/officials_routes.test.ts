@@ -22,21 +22,14 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralExportKey, centralKey, pipelineKey, type Services } from '../app/services.ts';
-import { loadConfig } from '../config.ts';
 import { migrate, postgresDatabase, type Database } from '../db/database.ts';
-import { createLogger, eventLogger } from '../logger.ts';
-import { createMetrics } from '../metrics.ts';
-import { createRequestLimits } from './request_limits.ts';
 import { NewOfficialSchema, ROLES, type Role } from '@scrutin/shared/api';
 import { createOfficial } from '../officials/users.ts';
-import { InProcessBroker } from '../pipeline/broker.ts';
 import { RedisDedupStore } from '../pipeline/dedup.ts';
 import type { BatchMessage } from '../pipeline/messages.ts';
-import { CredentialJobs } from '../credentials/jobs.ts';
-import { ElectionCatalogue } from '../elections/catalogue.ts';
 import { processBatch } from '../pipeline/validator.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
+import { testAppContext } from '../testing/app_context.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { createApp } from './app.ts';
 import { MAX_CREDENTIALS_PER_REQUEST } from '@scrutin/shared/api';
@@ -120,34 +113,7 @@ beforeAll(async () => {
   db = postgresDatabase(testDb.url, 8);
   await migrate(db);
   dedup = new RedisDedupStore(SERVICE_URLS.redis, ns);
-  const broker = new InProcessBroker();
-  const config = unwrap(
-    loadConfig({
-      DATABASE_URL: testDb.url,
-      AMQP_URL: SERVICE_URLS.amqp,
-      REDIS_URL: SERVICE_URLS.redis,
-      SCRUTIN_NAMESPACE: ns,
-      SCRUTIN_MODE: 'test',
-      LOG_LEVEL: 'silent',
-    }),
-  );
-  const services: Services = assemble('services', db, dedup, broker);
-  const logger = createLogger('silent', 'officials-test');
-  const metrics = createMetrics(false);
-  ctx = {
-    config,
-    services,
-    elections: new ElectionCatalogue(db, (json) => unwrap(parseElection(json))),
-    metrics,
-    logger,
-    log: eventLogger(logger),
-    centralKey: await centralKey(db, undefined),
-    centralExportKey: await centralExportKey(db, undefined),
-    pipelineKey: await pipelineKey(db, undefined),
-    now: () => clock,
-    credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now: () => clock, log: eventLogger(logger) }),
-    limits: createRequestLimits(config, metrics),
-  };
+  ctx = await testAppContext({ db, databaseUrl: testDb.url, namespace: ns, dedup, name: 'officials-test', now: () => clock });
   app = createApp(ctx);
   for (const role of ['admin', 'official', 'observer'] as const) {
     unwrap(await createOfficial(db, NewOfficialSchema.parse({ username: `${role}-one`, password: PASSWORD, role })));

@@ -1,19 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { parseElection, sampleElection, sampleElectionJson, unwrap } from '@scrutin/shared/node';
+import { sampleElection, sampleElectionJson } from '@scrutin/shared/node';
 import { SignedBatchSchema, SignedReceiptSchema } from '@scrutin/shared/protocol';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/context.ts';
-import { assemble, centralExportKey, centralKey, pipelineKey } from '../app/services.ts';
-import { loadConfig } from '../config.ts';
-import { CredentialJobs } from '../credentials/jobs.ts';
 import { migrate, postgresDatabase } from '../db/database.ts';
-import { ElectionCatalogue } from '../elections/catalogue.ts';
-import { createLogger, eventLogger } from '../logger.ts';
-import { createMetrics } from '../metrics.ts';
-import { InProcessBroker } from '../pipeline/broker.ts';
 import { RedisDedupStore } from '../pipeline/dedup.ts';
+import { testAppContext } from '../testing/app_context.ts';
 import { createTestDatabase, SERVICE_URLS, testNamespace, type TestDatabase } from '../testing/services.ts';
 import { adminRoutes } from './admin_routes.ts';
 import { createApp } from './app.ts';
@@ -21,7 +15,6 @@ import { exportsRoutes } from './exports_routes.ts';
 import { buildOpenApiDocument, openApiPath, openapiRoutes } from './openapi.ts';
 import { officialsRoutes } from './officials_routes.ts';
 import { receiptsRoutes } from './receipts_routes.ts';
-import { createRequestLimits } from './request_limits.ts';
 import { resultsRoutes } from './results_routes.ts';
 import { routesOf } from './route_list.ts';
 import { syncRoutes } from './sync_routes.ts';
@@ -51,34 +44,14 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   const db = postgresDatabase(testDb.url, 2);
   await migrate(db);
-  const config = unwrap(
-    loadConfig({
-      DATABASE_URL: testDb.url,
-      AMQP_URL: SERVICE_URLS.amqp,
-      REDIS_URL: SERVICE_URLS.redis,
-      SCRUTIN_NAMESPACE: ns,
-      SCRUTIN_MODE: 'test',
-      LOG_LEVEL: 'silent',
-    }),
-  );
-  const logger = createLogger('silent', 'openapi-test');
-  const services = assemble('services', db, new RedisDedupStore(SERVICE_URLS.redis, ns), new InProcessBroker());
-  const now = () => new Date('2026-10-05T12:00:00-04:00');
-  const metrics = createMetrics(false);
-  ctx = {
-    config,
-    services,
-    elections: new ElectionCatalogue(db, (json) => unwrap(parseElection(json))),
-    metrics,
-    logger,
-    log: eventLogger(logger),
-    centralKey: await centralKey(db, undefined),
-    centralExportKey: await centralExportKey(db, undefined),
-    pipelineKey: await pipelineKey(db, undefined),
-    now,
-    credentialJobs: new CredentialJobs({ db, dedup: services.dedup, now, log: eventLogger(logger) }),
-    limits: createRequestLimits(config, metrics),
-  };
+  ctx = await testAppContext({
+    db,
+    databaseUrl: testDb.url,
+    namespace: ns,
+    dedup: new RedisDedupStore(SERVICE_URLS.redis, ns),
+    name: 'openapi-test',
+    now: () => new Date('2026-10-05T12:00:00-04:00'),
+  });
 });
 
 afterAll(async () => {
