@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiFailure } from '../api/client.ts';
 import type { Issue } from '@scrutin/shared/api';
+import { currentLanguage, setLanguage } from '../i18n/index.ts';
 import type { RaceStatus } from './race.ts';
 
 /** The console's name and mark, in the sidebar and (big) on the login page. */
@@ -111,6 +112,29 @@ export function Notice(props: {
     <div className={`notice notice-${props.tone}`} role={props.tone === 'bad' ? 'alert' : 'status'} data-testid={props.testId}>
       <strong>{props.title}</strong>
       {props.children !== undefined && <div>{props.children}</div>}
+    </div>
+  );
+}
+
+/** French or English, on the pages before login (the login page, the public receipt check). */
+export function LanguageChoice() {
+  const { t } = useTranslation();
+  const language = currentLanguage();
+  return (
+    <div className="lang center" role="group" aria-label={t('top.language')}>
+      {(['fr', 'en'] as const).map((l) => (
+        <button
+          key={l}
+          type="button"
+          className={l === language ? 'on' : undefined}
+          aria-pressed={l === language}
+          onClick={() => {
+            setLanguage(l);
+          }}
+        >
+          {l === 'fr' ? 'Français' : 'English'}
+        </button>
+      ))}
     </div>
   );
 }

@@ -1,7 +1,6 @@
 import { useState, type SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { currentLanguage, setLanguage } from '../i18n/index.ts';
-import { Brand } from '../components/ui.tsx';
+import { Brand, LanguageChoice } from '../components/ui.tsx';
 import { useRouter } from '../state/router.ts';
 import { useSession } from '../state/session.ts';
 
@@ -14,7 +13,6 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const language = currentLanguage();
 
   const submit = async (e: SyntheticEvent) => {
     e.preventDefault();
@@ -87,21 +85,7 @@ export function LoginPage() {
             {t('receipt.link')}
           </a>
         </p>
-        <div className="lang center" role="group" aria-label={t('top.language')}>
-          {(['fr', 'en'] as const).map((l) => (
-            <button
-              key={l}
-              type="button"
-              className={l === language ? 'on' : undefined}
-              aria-pressed={l === language}
-              onClick={() => {
-                setLanguage(l);
-              }}
-            >
-              {l === 'fr' ? 'Français' : 'English'}
-            </button>
-          ))}
-        </div>
+        <LanguageChoice />
       </form>
     </main>
   );

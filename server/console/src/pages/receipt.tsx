@@ -3,8 +3,8 @@ import { Trans, useTranslation } from 'react-i18next';
 import { formatTrackingCode, parseTrackingCode } from '@scrutin/shared';
 import { CONSOLE_API, type ElectionSummary } from '@scrutin/shared/api';
 import { call } from '../api/client.ts';
-import { Brand } from '../components/ui.tsx';
-import { currentLanguage, setLanguage } from '../i18n/index.ts';
+import { Brand, LanguageChoice } from '../components/ui.tsx';
+import { currentLanguage } from '../i18n/index.ts';
 import { useRouter } from '../state/router.ts';
 
 /**
@@ -143,21 +143,7 @@ export function ReceiptPage() {
             {t('receipt.officials')}
           </a>
         </p>
-        <div className="lang center" role="group" aria-label={t('top.language')}>
-          {(['fr', 'en'] as const).map((l) => (
-            <button
-              key={l}
-              type="button"
-              className={l === language ? 'on' : undefined}
-              aria-pressed={l === language}
-              onClick={() => {
-                setLanguage(l);
-              }}
-            >
-              {l === 'fr' ? 'Français' : 'English'}
-            </button>
-          ))}
-        </div>
+        <LanguageChoice />
       </form>
     </main>
   );
