@@ -62,16 +62,31 @@ export interface CentralKey {
 /** The central receipt key: from configuration, or made once and kept in the database. */
 export async function centralKey(db: Database, configured: string | undefined): Promise<CentralKey> {
   if (configured !== undefined) return { privateKeyPem: configured, publicKey: publicKeyOf(configured) };
-  const fresh = generateStationKeyPair();
-  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ('receipts', $1, $2) ON CONFLICT (name) DO NOTHING`, [
-    fresh.privateKeyPem,
-    fresh.publicKey,
+  const row = await storedKey(db, 'receipts', generateStationKeyPair);
+  return { privateKeyPem: row.privateKeyPem, publicKey: row.publicKey as PublicKey };
+}
+
+/**
+ * A key made once and kept in `server_keys` under `name`: the first process to ask stores a
+ * fresh one, every later one (and every other process) reads that same key back.
+ */
+async function storedKey(
+  db: Database,
+  name: 'receipts' | 'export' | 'pipeline',
+  fresh: () => { readonly privateKeyPem: string; readonly publicKey: string },
+): Promise<{ readonly privateKeyPem: string; readonly publicKey: string }> {
+  const made = fresh();
+  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`, [
+    name,
+    made.privateKeyPem,
+    made.publicKey,
   ]);
-  const { rows } = await db.query<{ private_pem: string; public_key: PublicKey }>(
-    "SELECT private_pem, public_key FROM server_keys WHERE name = 'receipts'",
+  const { rows } = await db.query<{ private_pem: string; public_key: string }>(
+    'SELECT private_pem, public_key FROM server_keys WHERE name = $1',
+    [name],
   );
   const row = rows[0];
-  if (row === undefined) throw new Error('the central key could not be stored');
+  if (row === undefined) throw new Error(`the ${name} key could not be stored`);
   return { privateKeyPem: row.private_pem, publicKey: row.public_key };
 }
 
@@ -89,17 +104,8 @@ export interface CentralExportKey {
  */
 export async function centralExportKey(db: Database, configured: string | undefined): Promise<CentralExportKey> {
   if (configured !== undefined) return { privateKeyPem: configured, publicKey: unwrap(exportPublicKeyOf(configured)) };
-  const fresh = generateExportKeyPair();
-  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ('export', $1, $2) ON CONFLICT (name) DO NOTHING`, [
-    fresh.privateKeyPem,
-    fresh.publicKey,
-  ]);
-  const { rows } = await db.query<{ private_pem: string; public_key: ExportPublicKey }>(
-    "SELECT private_pem, public_key FROM server_keys WHERE name = 'export'",
-  );
-  const row = rows[0];
-  if (row === undefined) throw new Error('the central export key could not be stored');
-  return { privateKeyPem: row.private_pem, publicKey: row.public_key };
+  const row = await storedKey(db, 'export', generateExportKeyPair);
+  return { privateKeyPem: row.privateKeyPem, publicKey: row.publicKey as ExportPublicKey };
 }
 
 /**
@@ -109,11 +115,6 @@ export async function centralExportKey(db: Database, configured: string | undefi
  */
 export async function pipelineKey(db: Database, configured: Buffer | undefined): Promise<Buffer> {
   if (configured !== undefined) return configured;
-  await db.query(`INSERT INTO server_keys (name, private_pem, public_key) VALUES ('pipeline', $1, '') ON CONFLICT (name) DO NOTHING`, [
-    randomBytes(32).toString('base64'),
-  ]);
-  const { rows } = await db.query<{ private_pem: string }>("SELECT private_pem FROM server_keys WHERE name = 'pipeline'");
-  const row = rows[0];
-  if (row === undefined) throw new Error('the pipeline key could not be stored');
-  return Buffer.from(row.private_pem, 'base64');
+  const row = await storedKey(db, 'pipeline', () => ({ privateKeyPem: randomBytes(32).toString('base64'), publicKey: '' }));
+  return Buffer.from(row.privateKeyPem, 'base64');
 }
