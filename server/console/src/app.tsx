@@ -1,8 +1,8 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Brand } from './components/ui.tsx';
+import { Brand, LanguageChoice } from './components/ui.tsx';
 import { roleAtLeast, type Role } from '@scrutin/shared/api';
-import { currentLanguage, setLanguage } from './i18n/index.ts';
+import { currentLanguage } from './i18n/index.ts';
 import { AuditPage } from './pages/audit.tsx';
 import { CredentialsPage } from './pages/credentials.tsx';
 import { DefinitionPage } from './pages/definition.tsx';
@@ -225,21 +225,7 @@ function TopBar() {
             )}
           </span>
         )}
-        <div className="lang" role="group" aria-label={t('top.language')}>
-          {(['fr', 'en'] as const).map((l) => (
-            <button
-              key={l}
-              type="button"
-              className={l === language ? 'on' : undefined}
-              aria-pressed={l === language}
-              onClick={() => {
-                setLanguage(l);
-              }}
-            >
-              {l.toUpperCase()}
-            </button>
-          ))}
-        </div>
+        <LanguageChoice />
         <span className="who">
           <span className="who-name">{session?.username}</span>
           <span className="who-role">{session === null ? '' : t(`roles.${session.role}`)}</span>

@@ -116,12 +116,15 @@ export function Notice(props: {
   );
 }
 
-/** French or English, on the pages before login (the login page, the public receipt check). */
-export function LanguageChoice() {
+/**
+ * French or English: FR / EN in the top bar; on the login and public receipt pages, centred
+ * and in words.
+ */
+export function LanguageChoice({ onPage = false }: { readonly onPage?: boolean }) {
   const { t } = useTranslation();
   const language = currentLanguage();
   return (
-    <div className="lang center" role="group" aria-label={t('top.language')}>
+    <div className={onPage ? 'lang center' : 'lang'} role="group" aria-label={t('top.language')}>
       {(['fr', 'en'] as const).map((l) => (
         <button
           key={l}
@@ -132,7 +135,7 @@ export function LanguageChoice() {
             setLanguage(l);
           }}
         >
-          {l === 'fr' ? 'Français' : 'English'}
+          {onPage ? (l === 'fr' ? 'Français' : 'English') : l.toUpperCase()}
         </button>
       ))}
     </div>

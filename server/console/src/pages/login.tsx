@@ -85,7 +85,7 @@ export function LoginPage() {
             {t('receipt.link')}
           </a>
         </p>
-        <LanguageChoice />
+        <LanguageChoice onPage />
       </form>
     </main>
   );

@@ -143,7 +143,7 @@ export function ReceiptPage() {
             {t('receipt.officials')}
           </a>
         </p>
-        <LanguageChoice />
+        <LanguageChoice onPage />
       </form>
     </main>
   );
