@@ -471,6 +471,112 @@ test('a voter with two switches: calibration, step scanning, automatic scanning,
   ]);
 });
 
+test('a voter with two switches ranks, changes their mind, and casts the touch ballot’s ranking', async () => {
+  const ear = new AudioBallot(b.page);
+  await ear.hear('2', ['Réglage des contacteurs', 'Appuyez sur le contacteur qui vous servira à passer d’un choix au suivant.']);
+  await ear.hear('1', ['Réglage des contacteurs', 'Appuyez maintenant sur le contacteur qui vous servira à choisir.']);
+  await ear.hear('2', ['Réglage des contacteurs', 'Les deux contacteurs fonctionnent. Réglez le défilement, puis choisissez Commencer.']);
+  // Step scanning (the default): each press of the move switch, the next item.
+  await ear.hear('1', ['Commencer']);
+  await ear.hear('2', [
+    'Bienvenue',
+    'Vote audio. Les flèches haut et bas font entendre les choix; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Welcome',
+    'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
+  ]);
+  await ear.hear('1', ['Voter en français']);
+  await ear.hear('2', [
+    'Votre carte d’électeur',
+    'Tapez les 9 chiffres de votre numéro d’assurance sociale, puis les 13 caractères du code inscrit sur votre carte d’électeur.',
+    'Chaque caractère vous est relu. Appuyez sur Sélection quand vous avez terminé. Le personnel du bureau peut taper la carte pour vous.',
+  ]);
+  // A poll worker types the card; the switches work from the ballot on.
+  await ear.type(chars(card(cardsB, 2)));
+  const checking = await ear.count();
+  await ear.hear('Enter', ['Vérification de la carte…']);
+  await ear.next((words) => words[0] === 'Référendum L2025-001', checking);
+  await ear.hear('1', ['Oui']);
+  await ear.hear('1', ['Non']);
+  await ear.hear('2', ['Vous avez choisi', 'Non']);
+  await ear.hear('1', ['Suivant']);
+  await ear.hear('2', [
+    'Député·e de Montréal-Centre',
+    'Question',
+    '2',
+    'sur',
+    '2',
+    'Classez les personnes candidates par ordre de préférence : chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
+    'Vous pouvez en classer autant que vous le voulez.',
+    'Personne n’est classé pour l’instant.',
+  ]);
+
+  // Olivier Kaplan first, then Ruba Haddad second (the move switch goes round the list).
+  for (const words of [
+    ['Isabelle Charest-Lo', 'Coalition avenir Québec'],
+    ['David Nguyen', 'Parti libéral du Québec'],
+    ['Catherine Fournier-Alix', 'Parti québécois'],
+    ['Ruba Haddad', 'Québec solidaire'],
+    ['Stéphane Morin', 'Parti conservateur du Québec'],
+    ['Olivier Kaplan', 'Indépendant'],
+  ])
+    await ear.hear('1', words);
+  await ear.hear('2', ['Vous avez classé', 'Olivier Kaplan', 'en', 'premier']);
+  for (const words of [
+    ['Vérifier mon bulletin'],
+    ['Précédent'],
+    ['Effacer le classement'],
+    ['Isabelle Charest-Lo', 'Coalition avenir Québec'],
+    ['David Nguyen', 'Parti libéral du Québec'],
+    ['Catherine Fournier-Alix', 'Parti québécois'],
+    ['Ruba Haddad', 'Québec solidaire'],
+  ])
+    await ear.hear('1', words);
+  await ear.hear('2', ['Vous avez classé', 'Ruba Haddad', 'en', 'deuxième']);
+
+  // A change of mind: Ruba Haddad up to first.
+  await ear.hear('2', ['Ruba Haddad', 'deuxième', 'choix. Que voulez-vous faire?']);
+  await ear.hear('1', ['Monter d’un rang']);
+  await ear.hear('2', ['Ruba Haddad', 'est maintenant votre', 'premier', 'choix.']);
+  expect(await ear.current()).toBe('MONTREAL-CENTRE-QS-4');
+  await b.capture('audio-switch-ranked-1280');
+  await ear.hear('1', ['Stéphane Morin', 'Parti conservateur du Québec']);
+  await ear.hear('1', ['Olivier Kaplan', 'Indépendant', 'deuxième', 'choix']);
+  await ear.hear('1', ['Vérifier mon bulletin']);
+  await ear.hear('2', [
+    'Vérifiez votre bulletin',
+    'Vos choix suivent, question par question. Choisissez une question pour la modifier. Le dernier élément de la liste dépose votre bulletin.',
+  ]);
+  await ear.hear('1', ['Référendum L2025-001', 'Votre choix :', 'Non']);
+  await ear.hear('1', [
+    'Député·e de Montréal-Centre',
+    'Votre classement :',
+    'premier',
+    'choix',
+    'Ruba Haddad',
+    'deuxième',
+    'choix',
+    'Olivier Kaplan',
+  ]);
+  await ear.hear('1', ['Déposer mon bulletin']);
+  const casting = await ear.count();
+  await ear.hear('2', ['Dépôt du bulletin…']);
+  await ear.next((words) => words[0] === 'Votre vote est enregistré', casting);
+  await ear.hear('1', ['Terminer']);
+  await b.page.keyboard.press('2');
+  await b.expectWelcome();
+
+  // The switches cast the ranking the touch screen and the controller cast: three ballots, all
+  // the same (the station may already have sent the first, as it holds back only its last two).
+  expect(ballotsCast(ranked.backend.db)).toBe(3);
+  const stored = storedSelections(ranked.backend);
+  expect(stored.length).toBeGreaterThanOrEqual(2);
+  for (const selections of stored)
+    expect(selections).toEqual([
+      { kind: 'referendum', contest: 'L2025-001', choice: 'non' },
+      { kind: 'ranked', contest: 'DEP-MONTREAL-CENTRE', ranking: ['MONTREAL-CENTRE-QS-4', 'MONTREAL-CENTRE-IND-6'] },
+    ]);
+});
+
 test('the fourth text size and the light-on-dark theme, on the touch ballot and the audio ballot, at 1920 × 1080 and 1280 × 800', async () => {
   // 1280 × 800, English, light on dark, the largest text: the card and a ranked ballot of six.
   await b.startVoting('en');
@@ -522,7 +628,7 @@ test('the fourth text size and the light-on-dark theme, on the touch ballot and 
   await a.expectWelcome();
   // Only the ballot cast on the touch screen was cast (some may have left for central already).
   expect(ballotsCast(plurality.backend.db)).toBe(4);
-  expect(ballotsCast(ranked.backend.db)).toBe(2);
+  expect(ballotsCast(ranked.backend.db)).toBe(3);
 });
 
 test('at the close the stations send every ballot, and central counts the audio ballots as any other', async () => {
@@ -535,13 +641,13 @@ test('at the close the stations send every ballot, and central counts the audio 
     await expect(kiosk.stat('pending-sync')).toHaveText('0');
     await kiosk.lock();
   }
-  // Six ballots: on the referendum three oui and two non from the audio and switch ballots,
-  // and the touch ballot's blank answer.
+  // Seven ballots: on the referendum three oui and three non from the touch, audio and switch
+  // ballots, and the touch ballot's blank answer.
   await expect
     .poll(async () => {
       const results = await env.results();
       const referendum = results.referendums.find((r) => r.contest === 'L2025-001');
       return { ballots: results.turnout.ballots, counts: referendum?.national.counts };
     })
-    .toMatchObject({ ballots: 6, counts: { oui: 3, non: 2 } });
+    .toMatchObject({ ballots: 7, counts: { oui: 3, non: 3 } });
 });
