@@ -16,12 +16,12 @@
  * pipeline benchmark reads them) plus this process where it does the work. Like the pipeline's
  * own figures, it is only as clean as the machine is quiet.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync, hash, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { postgresDatabase } from '@scrutin/server';
 import { SERVICE_URLS } from '@scrutin/server/testing';
-import { serviceCpuSeconds } from './pipeline.ts';
 
 const BALLOT = {
   election: 'sim-bench',
@@ -35,12 +35,42 @@ const ENVELOPE = JSON.stringify({ credential: randomBytes(32).toString('hex'), t
 
 type Service = 'postgres' | 'redis' | 'rabbitmq';
 
+/**
+ * CPU seconds used so far by the service processes, by name, counting also the processes that
+ * have ended: a backend's time goes to its parent's `cutime`/`cstime` (the postmaster's, for
+ * Postgres) when it is reaped. Without it, a connection closing during the measurement (another
+ * client's, on a shared machine) takes its whole life's CPU out of the sum.
+ */
+export function serviceCpuWithEnded(): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = /\((.*)\)/.exec(stat)?.[1] ?? '';
+      const service = name.startsWith('postgres')
+        ? 'postgres'
+        : name.startsWith('beam')
+          ? 'rabbitmq'
+          : name.startsWith('redis')
+            ? 'redis'
+            : null;
+      if (service === null) continue;
+      const fields = stat.split(') ')[1]?.split(' ') ?? [];
+      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      totals[service] = (totals[service] ?? 0) + ticks / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return totals;
+}
+
 /** CPU seconds used by `work`: the named services' processes, and this process if `self`. */
 async function cpuOf(services: readonly Service[], self: boolean, work: () => Promise<void>): Promise<number> {
-  const before = serviceCpuSeconds();
+  const before = serviceCpuWithEnded();
   const own = process.cpuUsage();
   await work();
-  const after = serviceCpuSeconds();
+  const after = serviceCpuWithEnded();
   const ownUsed = process.cpuUsage(own);
   const servicesUsed = services.reduce((n, s) => n + (after[s] ?? 0) - (before[s] ?? 0), 0);
   return servicesUsed + (self ? (ownUsed.user + ownUsed.system) / 1e6 : 0);

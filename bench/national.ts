@@ -52,7 +52,8 @@ import {
 } from '@scrutin/server';
 import { createTestDatabase, dropTestNamespace, freePorts, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
 import { printMachineOnce } from './machine.ts';
-import { BIN, cpuSeconds, machineCpuSeconds, peakRssMb, print, serviceCpuSeconds, startProcess } from './pipeline.ts';
+import { serviceCpuWithEnded } from './floor.ts';
+import { BIN, cpuSeconds, machineCpuSeconds, peakRssMb, print, startProcess } from './pipeline.ts';
 import { openStreams, percentiles, type StreamStats } from './sse.ts';
 
 const run = promisify(execFile);
@@ -250,7 +251,7 @@ export async function benchNational(): Promise<void> {
 
     const cpuBefore = {
       machine: machineCpuSeconds(),
-      services: serviceCpuSeconds(),
+      services: serviceCpuWithEnded(),
       processes: children.map((c) => cpuSeconds(c.pid) ?? 0),
       simulator: process.cpuUsage(),
     };
@@ -322,7 +323,7 @@ export async function benchNational(): Promise<void> {
     const cpu = {
       api: (cpuSeconds(children[0]?.pid) ?? 0) - (cpuBefore.processes[0] ?? 0),
       workers: children.slice(1).reduce((n, c, i) => n + (cpuSeconds(c.pid) ?? 0) - (cpuBefore.processes[i + 1] ?? 0), 0),
-      ...Object.fromEntries(Object.entries(serviceCpuSeconds()).map(([k, v]) => [k, v - (cpuBefore.services[k] ?? 0)])),
+      ...Object.fromEntries(Object.entries(serviceCpuWithEnded()).map(([k, v]) => [k, v - (cpuBefore.services[k] ?? 0)])),
       simulator: (process.cpuUsage(cpuBefore.simulator).user + process.cpuUsage(cpuBefore.simulator).system) / 1e6,
       machine: machineCpuSeconds() - cpuBefore.machine,
     };
