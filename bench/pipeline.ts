@@ -6,6 +6,10 @@
  * results API shows every ballot, and the shown counts must equal what was sent.
  * Target: ≥ 25,000 ballots/s end to end, exact tallies.
  *
+ * Then a `pipeline-floor` line: CPU per ballot, by process and for the whole machine, beside
+ * the efficiency floor measured right after on the same machine (bench/floor.ts); the target
+ * is at most 2 times the floor.
+ *
  * Also: loading 8,000,000 credentials into Postgres and Redis (time and memory).
  * Sizes can be lowered for a quick run: BENCH_BALLOTS, BENCH_STATIONS, BENCH_CREDENTIALS.
  */
@@ -32,9 +36,10 @@ import {
   StationClient,
 } from '@scrutin/server';
 import { createTestDatabase, dropTestNamespace, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
+import { efficiencyFloor, walSoFar } from './floor.ts';
 import { machineFigures } from './machine.ts';
 
-const BIN = fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js'));
+export const BIN = fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js'));
 
 export function peakRssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -60,14 +65,14 @@ export function cpuSeconds(pid: number | undefined): number | null {
 }
 
 /** CPU seconds the whole machine has used, all processes together. */
-function machineCpuSeconds(): number {
+export function machineCpuSeconds(): number {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
 }
 
 /** CPU seconds used so far by the service processes, by name (postgres, beam.smp, redis-server). */
-function serviceCpuSeconds(): Record<string, number> {
+export function serviceCpuSeconds(): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -190,6 +195,7 @@ export async function benchPipeline(): Promise<void> {
     const target = runTarget(plan);
     plan = null;
 
+    const walBefore = await walSoFar(testDb.url);
     const servicesBefore = serviceCpuSeconds();
     const cpuBefore = {
       machine: machineCpuSeconds(),
@@ -232,6 +238,46 @@ export async function benchPipeline(): Promise<void> {
         credentialLoadSeconds: Math.round(loadSeconds * 10) / 10,
         signSeconds: Math.round(signSeconds),
       },
+    });
+    const walAfter = await walSoFar(testDb.url);
+    const { rows: indexes } = await db.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+        WHERE c.relname IN ('ballots', 'credential_uses') OR c.relname LIKE 'ballots\\_p%' OR c.relname LIKE 'credential\\_uses\\_p%'`,
+    );
+    // The efficiency floor, measured now, on the same machine in the same state (bench/floor.ts).
+    const floor = await efficiencyFloor({ databaseUrl: testDb.url, namespace, batchSize });
+    const perBallot = (seconds: number) => Math.round((seconds * 1e6 * 10) / report.expected.accepted) / 10;
+    const machinePerBallot = perBallot(cpu.machine);
+    print({
+      bench: 'pipeline-floor',
+      batchSize,
+      floorMicrosecondsPerBallot: floor,
+      pipelineMicrosecondsPerBallot: {
+        machine: machinePerBallot,
+        api: perBallot(cpu.api),
+        workers: perBallot(cpu.workers.reduce((a, b) => a + b, 0)),
+        ...Object.fromEntries(Object.entries(cpu.services).map(([k, v]) => [k, perBallot(v)])),
+        simulator: perBallot(cpu.simulator),
+      },
+      postgres: {
+        walBytesPerBallot: Math.round((walAfter.bytes - walBefore.bytes) / report.expected.accepted),
+        walRecordsPerBallot: Math.round(((walAfter.records - walBefore.records) / report.expected.accepted) * 100) / 100,
+        fullPageImageShareOfRecords:
+          Math.round(((walAfter.fullPageImages - walBefore.fullPageImages) / Math.max(1, walAfter.records - walBefore.records)) * 1000) /
+          1000,
+        indexesOnBallotTables: Number(indexes[0]?.n ?? 0),
+      },
+      timesTheFloor: Math.round((machinePerBallot / floor.perBallotMicros) * 100) / 100,
+      // The pipeline's own processes only: on a shared machine the machine's figure carries other work too.
+      processesTimesTheFloor:
+        Math.round(
+          (((cpu.api + cpu.workers.reduce((a, b) => a + b, 0) + Object.values(cpu.services).reduce((a, b) => a + b, 0) + cpu.simulator) *
+            1e6) /
+            report.expected.accepted /
+            floor.perBallotMicros) *
+            100,
+        ) / 100,
+      target: 'at most 2 times the floor',
     });
     await dedup.close();
     await db.close();

@@ -8,6 +8,7 @@ import { benchIrv } from './irv.ts';
 import { benchKdf } from './kdf.ts';
 import { benchKitAudio } from './kit_audio.ts';
 import { benchMachine } from './machine.ts';
+import { benchNational } from './national.ts';
 import { benchSse } from './sse.ts';
 import { benchStation } from './station.ts';
 import { benchSync } from './sync.ts';
@@ -24,6 +25,7 @@ const benches: Record<string, () => Promise<void>> = {
   'station-sync': benchSync,
   'kit-audio': benchKitAudio,
   sse: benchSse,
+  national: benchNational,
 };
 
 const wanted = process.argv.slice(2);

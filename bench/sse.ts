@@ -35,7 +35,7 @@ import { cpuSeconds, peakRssMb, print, startProcess } from './pipeline.ts';
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const FRAME_END = Buffer.from('\n\n', 'latin1');
 
-function percentiles(values: readonly number[]): { p50: number; p95: number; p99: number; max: number; n: number } {
+export function percentiles(values: readonly number[]): { p50: number; p95: number; p99: number; max: number; n: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN);
   return { p50: at(50), p95: at(95), p99: at(99), max: Math.round(sorted.at(-1) ?? Number.NaN), n: sorted.length };
@@ -51,7 +51,7 @@ function committedAtMs(version: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-interface StreamStats {
+export interface StreamStats {
   connected: number;
   failed: number;
   events: number;
@@ -60,7 +60,7 @@ interface StreamStats {
 }
 
 /** Opens `count` event streams, each on its own socket, recording when each event arrives. */
-async function openStreams(url: string, count: number, stats: StreamStats): Promise<() => void> {
+export async function openStreams(url: string, count: number, stats: StreamStats): Promise<() => void> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const closers: (() => void)[] = [];
   const open = (index: number) =>

@@ -33,6 +33,8 @@ export interface PlanOptions {
   readonly duplicateShare?: number;
   /** Share of extra envelopes whose credential does not exist (never counted). */
   readonly invalidShare?: number;
+  /** Share of ridings whose race is ranked (IRV); the synthetic election's default otherwise. */
+  readonly irvShare?: number;
   readonly seed?: number;
 }
 
@@ -70,6 +72,7 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
     stations: options.stations,
     voters: registered,
     seed: options.seed ?? 1,
+    ...(options.irvShare === undefined ? {} : { irvShare: options.irvShare }),
     id: `sim-${now.toString(36)}`,
   }) as Record<string, unknown>;
   json.opensAt = new Date(now - 3_600_000).toISOString();
