@@ -5,6 +5,7 @@ import { CONSOLE_API as API, ReceiptParamsSchema, type ElectionState, type Respo
 import type { AppContext } from '../app/context.ts';
 import { electionState } from '../elections/store.ts';
 import { optionalSession } from '../officials/auth.ts';
+import { isCounted } from '../results/receipts.ts';
 import { ApiError } from './errors.ts';
 import { electionOf, noStore, unknownElection } from './http.ts';
 
@@ -75,12 +76,7 @@ export function receiptsRoutes(ctx: AppContext): Router {
         { closesAt: election.closesAt },
       );
     const code: TrackingCode = params.data.code;
-    const found = await db.query<{ n: number }>(
-      'SELECT 1 AS n FROM tracking_codes WHERE election_id = $1 AND code = $2',
-      [election.id, code],
-      'receipt_lookup',
-    );
-    if (found.rows.length === 0)
+    if (!(await isCounted(db, election.id, code)))
       throw new ApiError('not-found', 'No counted ballot carries this receipt code. Check the code, or ask the returning officer.');
     res.json({ election: election.id, code: formatTrackingCode(code), status: 'counted' } satisfies ResponseOf<typeof API.receipt>);
   });
