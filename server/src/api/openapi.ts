@@ -16,7 +16,6 @@ import { SealedBatchExportSchema, SignedBatchExportSchema, SYNC_ENDPOINTS, type 
  * errors), described here by the schema the server parses it with.
  */
 const PARSED_BY_SERVER: Readonly<Record<string, { readonly body?: z.ZodType; readonly response?: z.ZodType }>> = {
-  election: { response: ElectionDefinitionSchema },
   saveElection: { body: ElectionDefinitionSchema },
   batchVerification: { body: z.union([SealedBatchExportSchema, SignedBatchExportSchema]) },
 };

@@ -74,7 +74,7 @@ export function resultsRoutes(ctx: AppContext): Router {
   });
 
   router.get(API.election.path, async (req, res) => {
-    res.json(await electionOf(req));
+    res.json((await electionOf(req)) satisfies ResponseOf<typeof API.election>);
   });
 
   // The snapshot's bytes, written once per version.
