@@ -5,11 +5,40 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
+import { basename, extname } from 'node:path';
 
 /** Test-only code (fakes, fixtures, test keys) sits in `*.test-support.ts` files: the app never imports it. */
 const NO_TEST_SUPPORT = {
   regex: '\\.test-support(\\.ts)?$',
   message: 'Only tests import *.test-support.ts modules (test-only code must not reach the app).',
+};
+
+/**
+ * One naming convention for source files: snake_case, React components included
+ * (`screens/staff/dashboard.tsx`), with lower-case kinds after the first dot (`.test.ts`,
+ * `.test-support.ts`, `.node.ts`, `.fault.test.ts`, `.spec.ts`).
+ */
+const SNAKE_CASE_FILE = /^[a-z0-9]+(_[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*$/;
+const scrutin = {
+  rules: {
+    'snake-case-file-name': {
+      meta: {
+        type: 'suggestion',
+        schema: [],
+        messages: { name: 'File names are snake_case ("{{name}}"): docs/development.md, "Conventions".' },
+      },
+      /** @param {import('eslint').Rule.RuleContext} context */
+      create(context) {
+        const name = basename(context.filename);
+        return {
+          Program(node) {
+            if (!SNAKE_CASE_FILE.test(name.slice(0, name.length - extname(name).length)))
+              context.report({ node, messageId: 'name', data: { name } });
+          },
+        };
+      },
+    },
+  },
 };
 
 export default tseslint.config(
@@ -54,6 +83,32 @@ export default tseslint.config(
     files: ['**/*.{ts,tsx,js}'],
     plugins: { 'import-x': importX },
     rules: { 'import-x/no-relative-packages': 'error' },
+  },
+  {
+    files: ['**/*.{ts,tsx,js}'],
+    plugins: { scrutin },
+    rules: { 'scrutin/snake-case-file-name': 'error' },
+  },
+  {
+    // Test-only code (`*.test-support.ts`) never reaches an application, a library export or a
+    // benchmark, in any workspace; the desktop blocks below repeat it with their own patterns.
+    files: ['shared/src/**/*.ts', 'server/**/*.{ts,tsx}', 'demo/**/*.ts', 'bench/**/*.ts', 'installers/**/*.{ts,js}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/*.test-support.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_TEST_SUPPORT] }] },
+  },
+  {
+    // Central's own code never imports its test helpers (src/testing, exported as ./testing for
+    // the tests, benchmarks and the demo of other workspaces).
+    files: ['server/src/**/*.ts'],
+    ignores: ['server/src/testing/**', '**/*.test.ts', '**/*.test-support.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [NO_TEST_SUPPORT, { regex: '(^|/)testing(/|$)', message: 'Only tests import the test helpers of src/testing.' }],
+        },
+      ],
+    },
   },
   {
     // Tool configuration files sit outside the TypeScript projects.

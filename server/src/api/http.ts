@@ -1,9 +1,10 @@
 import { issuesOf, ElectionIdSchema, StationIdSchema, type ElectionDefinition, type ElectionId, type StationId } from '@scrutin/shared';
-import { UsernameSchema, type Endpoint, type Username } from '@scrutin/shared/api';
+import { UsernameSchema, type ElectionState, type Endpoint, type Username } from '@scrutin/shared/api';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
-import type { Auth } from '../officials/auth.ts';
+import { electionState } from '../elections/store.ts';
+import { optionalSession, type Auth } from '../officials/auth.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -69,6 +70,20 @@ export async function electionOf(ctx: AppContext, req: Request): Promise<Electio
   const found = await ctx.elections.get(id);
   if (found === undefined) throw unknownElection(id);
   return found;
+}
+
+/**
+ * The election the path names, as the public routes (results, receipts) show it, with its
+ * state: a draft only to a signed-in official; to anyone else it is `404 unknown-election`, as
+ * an election that does not exist (a draft's very existence is not disclosed).
+ */
+export async function publicElectionOf(ctx: AppContext, req: Request): Promise<{ election: ElectionDefinition; state: ElectionState }> {
+  const election = await electionOf(ctx, req);
+  const state = await electionState(ctx.services.db, election.id);
+  if (state === undefined) throw unknownElection(election.id);
+  if (state === 'draft' && (await optionalSession({ db: ctx.services.db, now: ctx.now }, req)) === undefined)
+    throw unknownElection(election.id);
+  return { election, state };
 }
 
 /** The station the path names (`:station`), a station of `election`. */

@@ -2,81 +2,20 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ElectionDefinitionSchema } from '@scrutin/shared';
 import { CONSOLE_API, ErrorBodySchema, ResultsSchema, type Endpoint } from '@scrutin/shared/api';
-import {
-  CentralKeysSchema,
-  EnrolRequestSchema,
-  EnrolResponseSchema,
-  SealedBatchExportSchema,
-  SealedResendAnswerSchema,
-  SignedBatchExportSchema,
-  SignedBatchSchema,
-  SignedReceiptSchema,
-  SyncStatusQuerySchema,
-  SyncStatusSchema,
-} from '@scrutin/shared/protocol';
+import { SealedBatchExportSchema, SignedBatchExportSchema, SYNC_ENDPOINTS, type ProtocolEndpoint } from '@scrutin/shared/protocol';
 
 /**
  * The OpenAPI 3.1 document of the whole `/api/v1` HTTP API (issue 12), built from the zod
  * schemas both sides already use: the console's, officials' and public endpoints of
- * `CONSOLE_API`, and the station protocol below (docs/protocol.md). Served at
+ * `CONSOLE_API`, and the station protocol's `SYNC_ENDPOINTS` (docs/protocol.md). Served at
  * `GET /api/v1/openapi.json`; openapi.test.ts keeps it equal to the routers.
  */
-
-/** A station-protocol endpoint: an `Endpoint` with the success status its route answers. */
-interface ProtocolEndpoint extends Endpoint {
-  readonly status: 200 | 202;
-  readonly summary: string;
-}
-
-/** The station protocol (server/src/api/sync_routes.ts). */
-export const STATION_PROTOCOL = {
-  enrol: {
-    method: 'POST',
-    path: '/stations/enrol',
-    body: EnrolRequestSchema,
-    response: EnrolResponseSchema,
-    status: 200,
-    summary: 'Enrol a station with its one-time token (docs/protocol.md §2).',
-  },
-  batches: {
-    method: 'POST',
-    path: '/sync/batches',
-    body: SignedBatchSchema,
-    response: SignedReceiptSchema,
-    status: 202,
-    summary: 'Send a signed batch; answered with the signed receipt once durably queued (§4, §5).',
-  },
-  sealedBatches: {
-    method: 'POST',
-    path: '/sync/sealed-batches',
-    body: SealedBatchExportSchema,
-    response: SealedResendAnswerSchema,
-    status: 200,
-    summary: 'Give back, sealed to the export key, batches central acknowledged and lost (§6, §10).',
-  },
-  syncStatus: {
-    method: 'GET',
-    path: '/sync/status',
-    query: SyncStatusQuerySchema,
-    response: SyncStatusSchema,
-    status: 200,
-    summary: 'What central holds of a station (§6).',
-  },
-  centralKey: {
-    method: 'GET',
-    path: '/central-key',
-    response: CentralKeysSchema,
-    status: 200,
-    summary: "Central's receipt key and export key.",
-  },
-} as const satisfies Record<string, ProtocolEndpoint>;
 
 /**
  * What the contract leaves `unknown` because the server parses it itself (with its own
  * errors), described here by the schema the server parses it with.
  */
 const PARSED_BY_SERVER: Readonly<Record<string, { readonly body?: z.ZodType; readonly response?: z.ZodType }>> = {
-  election: { response: ElectionDefinitionSchema },
   saveElection: { body: ElectionDefinitionSchema },
   batchVerification: { body: z.union([SealedBatchExportSchema, SignedBatchExportSchema]) },
 };
@@ -97,7 +36,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 /** Builds the document. Pure: the same endpoints give the same document. */
 export function buildOpenApiDocument(
   api: Readonly<Record<string, Endpoint>> = CONSOLE_API,
-  protocol: Readonly<Record<string, ProtocolEndpoint>> = STATION_PROTOCOL,
+  protocol: Readonly<Record<string, ProtocolEndpoint>> = SYNC_ENDPOINTS,
 ): JsonObject {
   // Every schema an operation names becomes a component, named once (a schema shared by two
   // endpoints keeps its first name); zod writes them with references between components.

@@ -1,12 +1,11 @@
 import cookieParser from 'cookie-parser';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { formatTrackingCode, type ElectionDefinition, type TrackingCode } from '@scrutin/shared';
 import { CONSOLE_API as API, ReceiptParamsSchema, type ElectionState, type ResponseOf } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
-import { electionState } from '../elections/store.ts';
-import { optionalSession } from '../officials/auth.ts';
+import { isCounted } from '../results/receipts.ts';
 import { ApiError } from './errors.ts';
-import { electionOf, noStore, unknownElection } from './http.ts';
+import { noStore, publicElectionOf } from './http.ts';
 
 /**
  * The public receipt check (issue 11, docs/protocol.md §3): `GET /elections/:id/receipts/:code`
@@ -50,19 +49,9 @@ export function receiptsArePublic(election: ElectionDefinition, state: ElectionS
 export function receiptsRoutes(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.services.db;
-  const deps = { db, now: ctx.now };
-
-  /** The election of the path, as the results routes show it: a draft only to an official. */
-  const visibleElection = async (req: Request): Promise<{ election: ElectionDefinition; state: ElectionState }> => {
-    const election = await electionOf(ctx, req);
-    const state = await electionState(db, election.id);
-    if (state === undefined) throw unknownElection(election.id);
-    if (state === 'draft' && (await optionalSession(deps, req)) === undefined) throw unknownElection(election.id);
-    return { election, state };
-  };
 
   router.get(API.receipt.path, ctx.limits.receiptsPerAddress, noStore, cookieParser(), async (req, res) => {
-    const { election, state } = await visibleElection(req);
+    const { election, state } = await publicElectionOf(ctx, req);
     const params = ReceiptParamsSchema.safeParse(req.params);
     if (!params.success)
       throw new ApiError('invalid-request', 'A receipt code is 12 letters and digits, printed as XXXX-XXXX-XXXX.', [
@@ -75,12 +64,7 @@ export function receiptsRoutes(ctx: AppContext): Router {
         { closesAt: election.closesAt },
       );
     const code: TrackingCode = params.data.code;
-    const found = await db.query<{ n: number }>(
-      'SELECT 1 AS n FROM tracking_codes WHERE election_id = $1 AND code = $2',
-      [election.id, code],
-      'receipt_lookup',
-    );
-    if (found.rows.length === 0)
+    if (!(await isCounted(db, election.id, code)))
       throw new ApiError('not-found', 'No counted ballot carries this receipt code. Check the code, or ask the returning officer.');
     res.json({ election: election.id, code: formatTrackingCode(code), status: 'counted' } satisfies ResponseOf<typeof API.receipt>);
   });

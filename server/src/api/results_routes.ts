@@ -9,7 +9,7 @@ import { embargoedUntil } from '../results/embargo.ts';
 import { LiveResults, matchesEtag } from '../results/live_results.ts';
 import { turnout } from '../results/turnout.ts';
 import { ApiError } from './errors.ts';
-import { asWire, electionOf as anyElectionOf, unknownElection } from './http.ts';
+import { asWire, publicElectionOf } from './http.ts';
 import { ResultsStreams } from './results_stream.ts';
 
 /**
@@ -49,11 +49,7 @@ export function resultsRoutes(ctx: AppContext): Router {
     return e;
   };
   /** The election the path names, if this request may see it. */
-  const electionOf = async (req: Request): Promise<ElectionDefinition> => {
-    const e = await anyElectionOf(ctx, req);
-    if ((await electionState(db, e.id)) === 'draft' && !(await isOfficial(req))) throw unknownElection(e.id);
-    return e;
-  };
+  const electionOf = async (req: Request): Promise<ElectionDefinition> => (await publicElectionOf(ctx, req)).election;
   const live = new LiveResults({
     db,
     metrics: ctx.metrics,
@@ -78,7 +74,7 @@ export function resultsRoutes(ctx: AppContext): Router {
   });
 
   router.get(API.election.path, async (req, res) => {
-    res.json(await electionOf(req));
+    res.json((await electionOf(req)) satisfies ResponseOf<typeof API.election>);
   });
 
   // The snapshot's bytes, written once per version.

@@ -4,6 +4,7 @@ import {
   EnrolRequestSchema,
   SealedResendAnswerSchema,
   SyncStatusQuerySchema,
+  SYNC_ENDPOINTS as SYNC,
   type CentralKeys,
   type EnrolResponse,
 } from '@scrutin/shared/protocol';
@@ -23,7 +24,7 @@ export function syncRoutes(ctx: AppContext): Router {
   // batches, per station once the body names it.
   const { perAddress, perStation, intakeSlot } = ctx.limits;
 
-  router.post('/stations/enrol', perAddress, requireJson, body, perStation, async (req, res) => {
+  router.post(SYNC.enrol.path, perAddress, requireJson, body, perStation, async (req, res) => {
     const parsed = EnrolRequestSchema.safeParse(req.body);
     if (!parsed.success) throw new ApiError('invalid-request', 'The enrolment request is malformed.', issuesOf(parsed.error));
     const enrolled = await enrolStation(ctx.services.db, parsed.data);
@@ -40,7 +41,7 @@ export function syncRoutes(ctx: AppContext): Router {
     } satisfies EnrolResponse);
   });
 
-  router.post('/sync/batches', perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
+  router.post(SYNC.batches.path, perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
     const started = process.hrtime.bigint();
     const result = await receiveBatch(
       {
@@ -66,7 +67,7 @@ export function syncRoutes(ctx: AppContext): Router {
 
   // A station gives back, sealed to the export key, batches central acknowledged and then lost
   // (a restore from an older backup): opened here, then the same checks and idempotency as above.
-  router.post('/sync/sealed-batches', perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
+  router.post(SYNC.sealedBatches.path, perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
     const report = await importSealedBatches(
       {
         db: ctx.services.db,
@@ -85,7 +86,7 @@ export function syncRoutes(ctx: AppContext): Router {
     res.status(200).json(SealedResendAnswerSchema.parse(report));
   });
 
-  router.get('/sync/status', perAddress, async (req, res) => {
+  router.get(SYNC.syncStatus.path, perAddress, async (req, res) => {
     const parsed = SyncStatusQuerySchema.safeParse(req.query);
     if (!parsed.success) throw new ApiError('invalid-request', 'Give election and station as query parameters.', issuesOf(parsed.error));
     const election = await ctx.elections.get(parsed.data.election);
@@ -95,7 +96,7 @@ export function syncRoutes(ctx: AppContext): Router {
   });
 
   // Both public keys a kit carries: the receipt key and the export key (stations seal USB exports to it).
-  router.get('/central-key', (_req, res) => {
+  router.get(SYNC.centralKey.path, (_req, res) => {
     res.json({ publicKey: ctx.centralKey.publicKey, exportKey: ctx.centralExportKey.publicKey } satisfies CentralKeys);
   });
 

@@ -6,18 +6,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { unwrap } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { servicesEnv } from '../config.ts';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { RabbitBroker } from '../pipeline/broker.ts';
 import { makePlan } from '../simulate/plan.ts';
 import { runPlan, runTarget, signAll } from '../simulate/run.ts';
 import { StationClient } from '../simulate/station_client.ts';
-import { issueEnrolmentToken } from '../sync/enrolment.ts';
 import { startTestCentral, type TestCentral } from '../testing/central.ts';
+import { enrolmentToken, openElection } from '../testing/election_setup.ts';
 
 /**
  * Monitoring end to end, with the real components: a real Prometheus (Debian's binary),
@@ -186,14 +184,11 @@ describe('Prometheus scraping a running central', () => {
     );
 
     const plan = makePlan({ stations: 12, ballots: 2400, duplicateShare: 0.02, invalidShare: 0.01 });
-    const { db, dedup } = t.central.ctx.services;
-    unwrap(await saveElection(db, plan.election));
-    await setElectionState(db, plan.election.id, 'open');
-    await loadCredentials(db, dedup, plan.election.id, plan.credentials);
+    await openElection(t.central, plan.election, plan.credentials);
     const clients = new Map<string, StationClient>();
     for (const s of plan.election.stations) {
       const client = new StationClient(t.central.url, plan.election.id, s.id);
-      await client.enrol((await issueEnrolmentToken(db, plan.election.id, s.id)).token);
+      await client.enrol(await enrolmentToken(t.central, plan.election.id, s.id));
       clients.set(s.id, client);
     }
     const report = await runPlan(runTarget(plan), clients, signAll(plan, clients, 50), {

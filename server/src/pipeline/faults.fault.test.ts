@@ -1,15 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unwrap } from '@scrutin/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { makePlan, type Plan } from '../simulate/plan.ts';
 import { compare, fetchResults, signAll } from '../simulate/run.ts';
 import { StationClient } from '../simulate/station_client.ts';
-import { issueEnrolmentToken } from '../sync/enrolment.ts';
 import { servicesEnv } from '../config.ts';
 import { startTestCentral, type TestCentral } from '../testing/central.ts';
+import { enrolmentToken, openElection } from '../testing/election_setup.ts';
 import { restartPostgres, restartRabbitMq, restartRedis } from '../testing/service_control.ts';
 
 /**
@@ -32,10 +30,7 @@ function startWorker(env: Record<string, string>): ChildProcess {
 beforeAll(async () => {
   t = await startTestCentral({ env: { PG_POOL_SIZE: '6' } });
   plan = makePlan({ stations: 24, ballots: 4800, duplicateShare: 0.03, invalidShare: 0.02 });
-  const { db, dedup } = t.central.ctx.services;
-  unwrap(await saveElection(db, plan.election));
-  await setElectionState(db, plan.election.id, 'open');
-  await loadCredentials(db, dedup, plan.election.id, plan.credentials);
+  await openElection(t.central, plan.election, plan.credentials);
 }, 120_000);
 
 afterAll(async () => {
@@ -74,7 +69,7 @@ describe('faults', () => {
     const clients = new Map<string, StationClient>();
     for (const s of plan.election.stations) {
       const client = new StationClient(t.central.url, plan.election.id, s.id);
-      await client.enrol((await issueEnrolmentToken(db, plan.election.id, s.id)).token);
+      await client.enrol(await enrolmentToken(t.central, plan.election.id, s.id));
       clients.set(s.id, client);
     }
     const signed = signAll(plan, clients, 10);

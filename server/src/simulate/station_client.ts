@@ -8,6 +8,8 @@ import {
   refusalOf,
   SignedReceiptSchema,
   signBatch,
+  SYNC_ENDPOINTS,
+  syncUrl,
   verifyReceipt,
   type EnrolRequest,
   type Envelope,
@@ -43,7 +45,7 @@ export class StationClient {
   }
 
   async enrol(token: string): Promise<void> {
-    const response = await fetch(`${this.baseUrl}/api/v1/stations/enrol`, {
+    const response = await fetch(syncUrl(this.baseUrl, SYNC_ENDPOINTS.enrol), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -74,7 +76,10 @@ export class StationClient {
   }
 
   async send(batch: SignedBatch | string): Promise<SendOutcome> {
-    const response = await postJson(`${this.baseUrl}/api/v1/sync/batches`, typeof batch === 'string' ? batch : JSON.stringify(batch));
+    const response = await postJson(
+      syncUrl(this.baseUrl, SYNC_ENDPOINTS.batches),
+      typeof batch === 'string' ? batch : JSON.stringify(batch),
+    );
     const body: unknown = JSON.parse(response.text);
     if (response.status === 202) {
       const receipt = SignedReceiptSchema.parse(body);
@@ -95,9 +100,9 @@ export class StationClient {
 const agent = new Agent({ keepAlive: true });
 const httpsAgent = new HttpsAgent({ keepAlive: true });
 
-function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
+function postJson(url: URL, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const secure = url.startsWith('https:');
+    const secure = url.protocol === 'https:';
     const options = {
       method: 'POST',
       agent: secure ? httpsAgent : agent,

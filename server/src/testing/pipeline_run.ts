@@ -1,11 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { unwrap } from '@scrutin/shared/node';
-import { loadCredentials, saveElection, setElectionState } from '../elections/store.ts';
 import { makePlan, type Plan, type PlanOptions } from '../simulate/plan.ts';
 import { runPlan, runTarget, signAll, type RunReport } from '../simulate/run.ts';
 import { StationClient } from '../simulate/station_client.ts';
-import { issueEnrolmentToken } from '../sync/enrolment.ts';
 import type { TestCentral } from './central.ts';
+import { enrolmentToken, openElection } from './election_setup.ts';
 
 /**
  * The whole pipeline once, for tests that change what it runs on (a Redis Cluster, a
@@ -32,15 +30,13 @@ export async function runPipeline(
   t: TestCentral,
   options: PlanOptions & { readonly batchSize: number; readonly concurrency: number },
 ): Promise<PipelineRun> {
-  const { db, dedup } = t.central.ctx.services;
+  const { db } = t.central.ctx.services;
   const plan = makePlan(options);
-  unwrap(await saveElection(db, plan.election));
-  await setElectionState(db, plan.election.id, 'open');
-  await loadCredentials(db, dedup, plan.election.id, plan.credentials);
+  await openElection(t.central, plan.election, plan.credentials);
   const clients = new Map<string, StationClient>();
   for (const s of plan.election.stations) {
     const client = new StationClient(t.central.url, plan.election.id, s.id);
-    await client.enrol((await issueEnrolmentToken(db, plan.election.id, s.id)).token);
+    await client.enrol(await enrolmentToken(t.central, plan.election.id, s.id));
     clients.set(s.id, client);
   }
   const signed = signAll(plan, clients, options.batchSize);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ElectionDefinitionSchema } from '../election/definition.ts';
 import type { Endpoint } from './endpoint.ts';
 
 /**
@@ -79,8 +80,8 @@ export const InvalidTransitionSchema = z.object({
 
 export const ELECTION_ENDPOINTS = {
   elections: { method: 'GET', path: '/elections', response: ElectionListSchema },
-  /** The election definition (parsed with `parseElection`). */
-  election: { method: 'GET', path: '/elections/:id', response: z.unknown() },
+  /** The election definition. */
+  election: { method: 'GET', path: '/elections/:id', response: ElectionDefinitionSchema },
   saveElection: { method: 'POST', path: '/admin/elections', role: 'admin', body: z.unknown(), response: SavedElectionSchema },
   changeState: {
     method: 'POST',

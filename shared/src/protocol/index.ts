@@ -7,3 +7,4 @@ export * from './enrolment.ts';
 export * from './sync_status.ts';
 export * from './errors.ts';
 export * from './export_sealing.ts';
+export * from './endpoints.ts';
