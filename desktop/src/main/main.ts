@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -24,6 +24,7 @@ import { PendingCalls } from './backend_calls.ts';
 import { buildInfo, type BuildInfo } from './build_info.ts';
 import { diagnosisCsp, diagnosisHtml, type Diagnosis, type FailingPart } from './diagnosis.ts';
 import { backendEnvironment, checkCommandLine, guardKioskWindow, isBlockedKey, stationDataDir } from './hardening.ts';
+import { registerShellCalls } from './shell_calls.ts';
 import { describeStationKekError, KEK_FILE, loadOrCreateStationKek, type KekMessage } from './station_kek.ts';
 import { DEFAULT_RESTART_POLICY, RestartTracker, supervise, type Clock, type Supervisor } from './supervisor.ts';
 
@@ -34,7 +35,8 @@ import { DEFAULT_RESTART_POLICY, RestartTracker, supervise, type Clock, type Sup
  *
  * This file wires Electron to small modules that hold the rules (and their tests):
  * hardening.ts (command line, keys, window, environment), supervisor.ts (restart backoff and
- * the diagnosis screen), backend_calls.ts (call deadlines), build_info.ts.
+ * the diagnosis screen), backend_calls.ts (call deadlines), build_info.ts, shell_calls.ts (the
+ * kiosk's own calls: the build and its hash, the machine check, printing without a dialog).
  *
  * Lock-down: kiosk full screen, no menu, context isolation and sandbox, no Node in the page,
  * navigation / new windows / webviews / permissions / downloads all refused, a CSP with no
@@ -306,6 +308,10 @@ function start(): void {
     if (event.senderFrame?.url.startsWith(`${ORIGIN}/`) !== true) throw new Error('refused: not the kiosk page');
     return backend.call(raw);
   });
+  registerShellCalls(
+    { ipcMain, origin: ORIGIN, build: () => build, dataDir, statfs, now: () => new Date() },
+    { version: app.getVersion(), electron: process.versions.electron },
+  );
 
   // The renderer: reloaded after a crash or a hang, later and later, then the diagnosis screen.
   const display = new RestartTracker(DEFAULT_RESTART_POLICY, () => clock.now());
