@@ -127,6 +127,36 @@ export const fr = {
     pinNeeded:
       'L’inscription du poste, et le remplacement d’une trousse déjà chargée, demandent le NIP d’un membre du personnel de la trousse.',
     needEnrol: 'Inscrivez d’abord le poste.',
+    keyboardFor: 'Clavier à l’écran : saisie dans « {{field}} »',
+    keyboard: { shift: 'Majuscule', space: 'Espace' },
+    preflightStep: '4. Vérification du matériel',
+    preflight: {
+      run: 'Vérifier le matériel',
+      failed: 'Le poste n’a pas pu être vérifié. Réessayez ; si l’échec se répète, appelez le soutien du directeur du scrutin.',
+      touchOk: 'Écran tactile détecté.',
+      touchMissing: 'Aucun écran tactile détecté : vérifiez son câble, puis redémarrez le poste.',
+      printerOk: 'File d’impression « {{queue}} » configurée.',
+      printerMissing:
+        'File d’impression « {{queue}} » absente : branchez l’imprimante, puis lancez « sudo scrutin-kiosk-printer set URI ».',
+      diskOk: '{{free}} Gio libres sur le disque du poste (il en faut au moins {{min}}).',
+      diskLow: 'Seulement {{free}} Gio libres sur le disque du poste : il en faut au moins {{min}}.',
+      clockUnchecked:
+        'Horloge du poste : {{time}}. Comparez-la avec votre source de confiance, puis vérifiez la liaison pour la comparer à celle du central.',
+      clockOk: 'Horloge du poste : {{time}}, à {{seconds}} s de celle du central.',
+      clockOff: 'Horloge du poste : {{time}}, à {{seconds}} s de celle du central : réglez l’heure avant d’ouvrir le scrutin.',
+    },
+    buildStep: 'Le logiciel de ce poste',
+    build: {
+      loading: 'Calcul de l’empreinte du logiciel…',
+      failed: 'La version et l’empreinte du logiciel n’ont pas pu être lues.',
+      version: 'Version du logiciel',
+      host: 'Exécuté dans',
+      electron: 'le poste verrouillé',
+      browser: 'l’hôte navigateur (formation et essais seulement)',
+      asarHash: 'SHA-256 d’app.asar (à comparer avec SHA256SUMS)',
+      rendererHash: 'SHA-256 des fichiers du poste servis',
+      unpackaged: 'aucune : version de développement, pas une publication',
+    },
   },
   report: {
     title: 'Rapport de fermeture du bureau',
