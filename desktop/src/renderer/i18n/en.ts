@@ -133,7 +133,7 @@ export const en: Translation = {
       printerMissing: 'Printer queue “{{queue}}” missing: plug the printer in, then run “sudo scrutin-kiosk-printer set URI”.',
       diskOk: '{{free}} GiB free on the station’s disk (at least {{min}} GiB needed).',
       diskLow: 'Only {{free}} GiB free on the station’s disk: at least {{min}} GiB are needed.',
-      clockUnchecked: 'Station clock: {{time}}. Compare it with your trusted source, then check the link to compare it with central’s.',
+      clockUnchecked: 'Station clock: {{time}}. Compare it with your trusted source (central’s could not be reached).',
       clockOk: 'Station clock: {{time}}, {{seconds}} s from central’s.',
       clockOff: 'Station clock: {{time}}, {{seconds}} s from central’s: set the time before opening the polls.',
     },

@@ -140,8 +140,7 @@ export const fr = {
         'File d’impression « {{queue}} » absente : branchez l’imprimante, puis lancez « sudo scrutin-kiosk-printer set URI ».',
       diskOk: '{{free}} Gio libres sur le disque du poste (il en faut au moins {{min}}).',
       diskLow: 'Seulement {{free}} Gio libres sur le disque du poste : il en faut au moins {{min}}.',
-      clockUnchecked:
-        'Horloge du poste : {{time}}. Comparez-la avec votre source de confiance, puis vérifiez la liaison pour la comparer à celle du central.',
+      clockUnchecked: 'Horloge du poste : {{time}}. Comparez-la avec votre source de confiance (celle du central n’a pas pu être jointe).',
       clockOk: 'Horloge du poste : {{time}}, à {{seconds}} s de celle du central.',
       clockOff: 'Horloge du poste : {{time}}, à {{seconds}} s de celle du central : réglez l’heure avant d’ouvrir le scrutin.',
     },

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { KIOSK_PRINTER, MIN_FREE_DISK_BYTES, type KioskBuild, type MachineCheck } from '../../../api/kiosk_shell.ts';
 import type { StationStatus } from '../../../api/station_api.ts';
+import { stationApi } from '../../backend/api.ts';
 import { kioskShell } from '../../backend/shell.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useDateTime } from './panels.tsx';
@@ -70,7 +71,7 @@ function hasTouchscreen(): boolean {
 
 /**
  * The hardware pre-flight: the touchscreen, the kiosk's printer queue, the data folder's free
- * space and the clock (against central's, once the link has been checked). Every item says
+ * space and the clock (against central's, when the station is enrolled and central answers). Every item says
  * what is wrong and what to do; none of them blocks the setup (the technician decides).
  */
 export function TechnicianPreflight(props: { readonly status: StationStatus }) {
@@ -78,13 +79,18 @@ export function TechnicianPreflight(props: { readonly status: StationStatus }) {
   const language = usePrefsStore((s) => s.language);
   const dateTime = useDateTime();
   const [machine, setMachine] = useState<MachineCheck | null>(null);
+  /** Central's clock minus the station's, or null when it could not be measured. */
+  const [skew, setSkew] = useState<number | null>(null);
   const [failed, setFailed] = useState(false);
   const [busy, setBusy] = useState(false);
   const run = async () => {
     setBusy(true);
     setFailed(false);
     try {
-      setMachine(await kioskShell().checkMachine());
+      const enrolled = props.status.enrolledAt !== null;
+      const [checked, link] = await Promise.all([kioskShell().checkMachine(), enrolled ? stationApi().checkConnection({}) : null]);
+      setSkew(link?.ok === true ? link.value.clockSkewMs : null);
+      setMachine(checked);
     } catch {
       setFailed(true);
     } finally {
@@ -97,7 +103,6 @@ export function TechnicianPreflight(props: { readonly status: StationStatus }) {
     const touch = hasTouchscreen();
     const printer = m.printers.includes(KIOSK_PRINTER);
     const disk = m.disk.freeBytes >= MIN_FREE_DISK_BYTES;
-    const skew = props.status.clockSkewMs;
     const clock =
       skew === null
         ? { ok: false, words: t('tech.preflight.clockUnchecked', { time: dateTime(m.time) }) }
