@@ -66,7 +66,9 @@ test('the technician sees the build’s version and hash, to compare with the re
 test('the technician loads the kit, typing its folder on the on-screen keyboard', async () => {
   const keyboard = page.getByRole('group', { name: /Clavier à l’écran : saisie dans « Dossier de la trousse/ });
   await typeOnScreen(keyboard, env.kit(PLURALITY_STATION).kitDir);
-  await expect(page.getByLabel('Dossier de la trousse')).toHaveValue(env.kit(PLURALITY_STATION).kitDir);
+  await expect(page.getByRole('textbox', { name: 'Dossier de la trousse (clé USB)', exact: true })).toHaveValue(
+    env.kit(PLURALITY_STATION).kitDir,
+  );
   await kiosk.button('Charger la trousse', 'Load the kit').click();
   await expect(page.getByRole('status').filter({ hasText: 'Trousse chargée' })).toBeVisible();
 });
@@ -78,7 +80,7 @@ test('the technician enrols the station with the token typed on the on-screen ke
   const keyboard = page.getByRole('group', { name: /Clavier à l’écran : saisie dans « Jeton d’inscription/ });
   const token = env.kit(PLURALITY_STATION).token;
   await typeOnScreen(keyboard, token);
-  await expect(page.getByLabel('Jeton d’inscription')).toHaveValue(token);
+  await expect(page.getByRole('textbox', { name: 'Jeton d’inscription', exact: true })).toHaveValue(token);
   await kiosk.capture('tech-keyboard-token');
   await kiosk.button('Inscrire le poste', 'Enrol the station').click();
   await expect(page.getByRole('status').filter({ hasText: 'Poste inscrit' })).toBeVisible();
