@@ -183,10 +183,6 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
             </p>
           )}
         </section>
-        <section className="panel" aria-labelledby="tech-check">
-          <h2 id="tech-check">{t('tech.checkStep')}</h2>
-          {enrolled ? <ConnectionCheckPanel /> : <p className="muted">{t('tech.needEnrol')}</p>}
-        </section>
         {!(locked && enrolled) && (
           <section className="panel" aria-labelledby="tech-keyboard">
             <h2 id="tech-keyboard">{t('tech.keyboardFor', { field: typing === 'kit' ? t('tech.kitPath') : t('tech.token') })}</h2>
@@ -201,6 +197,10 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
             />
           </section>
         )}
+        <section className="panel" aria-labelledby="tech-check">
+          <h2 id="tech-check">{t('tech.checkStep')}</h2>
+          {enrolled ? <ConnectionCheckPanel /> : <p className="muted">{t('tech.needEnrol')}</p>}
+        </section>
         <section className="panel" aria-labelledby="tech-preflight">
           <h2 id="tech-preflight">{t('tech.preflightStep')}</h2>
           <TechnicianPreflight status={status} />
