@@ -121,8 +121,7 @@ export const en: Translation = {
     pin: 'Their PIN',
     pinNeeded: 'Enrolling the station, and replacing a kit already loaded, take the PIN of one of the kit’s poll workers.',
     needEnrol: 'Enrol the station first.',
-    keyboardFor: 'On-screen keyboard: typing in “{{field}}”',
-    keyboard: { shift: 'Shift', space: 'Space' },
+    keyboard: { title: 'On-screen keyboard', typingIn: 'Typing in: {{field}}', shift: 'Shift', space: 'Space' },
     preflightStep: '4. Hardware pre-flight',
     preflight: {
       run: 'Run the pre-flight',

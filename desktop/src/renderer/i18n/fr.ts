@@ -127,8 +127,7 @@ export const fr = {
     pinNeeded:
       'L’inscription du poste, et le remplacement d’une trousse déjà chargée, demandent le NIP d’un membre du personnel de la trousse.',
     needEnrol: 'Inscrivez d’abord le poste.',
-    keyboardFor: 'Clavier à l’écran : saisie dans « {{field}} »',
-    keyboard: { shift: 'Majuscule', space: 'Espace' },
+    keyboard: { title: 'Clavier à l’écran', typingIn: 'Saisie dans : {{field}}', shift: 'Majuscule', space: 'Espace' },
     preflightStep: '4. Vérification du matériel',
     preflight: {
       run: 'Vérifier le matériel',

@@ -185,9 +185,13 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
         </section>
         {!(locked && enrolled) && (
           <section className="panel" aria-labelledby="tech-keyboard">
-            <h2 id="tech-keyboard">{t('tech.keyboardFor', { field: typing === 'kit' ? t('tech.kitPath') : t('tech.token') })}</h2>
+            {/* Named "On-screen keyboard" only: the field it types into is said beside it, not in its name (the fields keep theirs). */}
+            <h2 id="tech-keyboard">{t('tech.keyboard.title')}</h2>
+            <p className="muted" aria-live="polite" data-testid="keyboard-target">
+              {t('tech.keyboard.typingIn', { field: typing === 'kit' ? t('tech.kitPath') : t('tech.token') })}
+            </p>
             <TechnicianKeyboard
-              label={t('tech.keyboardFor', { field: typing === 'kit' ? t('tech.kitPath') : t('tech.token') })}
+              label={t('tech.keyboard.title')}
               onKey={(text) => {
                 edit((value) => value + text);
               }}
