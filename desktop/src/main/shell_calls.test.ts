@@ -68,6 +68,16 @@ describe('the Electron shell’s KioskShell calls', () => {
     expect(await shell().call(SHELL_CHANNELS.print, contents)).toEqual({ ok: false, reason: 'Invalid deviceName provided' });
   });
 
+  it('gives up on a print that never answers, and on a machine check that hangs', async () => {
+    const silent: PrintingContents = {
+      print: () => undefined,
+      getPrintersAsync: () => new Promise(() => undefined),
+    };
+    const { call } = shell({ deadlines: { checkMachine: 20, print: 20 } });
+    expect(await call(SHELL_CHANNELS.print, silent)).toEqual({ ok: false, reason: 'the printing system did not answer within 0.02 s' });
+    await expect(call(SHELL_CHANNELS.checkMachine, silent)).rejects.toThrow('did not answer');
+  });
+
   it('refuses every call from a frame that is not the kiosk page', async () => {
     const contents = new RecordingContents({ success: true, failureReason: '' }, [KIOSK_PRINTER]);
     const { call } = shell();

@@ -38,6 +38,32 @@ export interface ShellCallsDeps {
   readonly dataDir: string;
   readonly statfs: (path: string) => Promise<Pick<StatsFs, 'bavail' | 'blocks' | 'bsize'>>;
   readonly now: () => Date;
+  /** How long a machine check and a print may take before the call gives up (SHELL_DEADLINES by default). */
+  readonly deadlines?: { readonly checkMachine: number; readonly print: number };
+}
+
+/** A machine check asks CUPS and the disk; a print waits for Chromium to hand the job to CUPS. */
+export const SHELL_DEADLINES = { checkMachine: 15_000, print: 120_000 } as const;
+
+/** `work`'s answer, or `late()`'s once `ms` have passed without one (the late answer is then dropped). */
+function withDeadline<T>(work: Promise<T>, ms: number, late: () => T | Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const answer = late();
+      if (answer instanceof Error) reject(answer);
+      else resolve(answer);
+    }, ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 export function kioskBuild(info: BuildInfo | null, fallback: { readonly version: string; readonly electron: string }): KioskBuild {
@@ -81,12 +107,20 @@ export function registerShellCalls(deps: ShellCallsDeps, fallback: { readonly ve
       return kioskBuild(deps.build(), fallback);
     }),
   );
+  const deadlines = deps.deadlines ?? SHELL_DEADLINES;
   deps.ipcMain.handle(SHELL_CHANNELS.checkMachine, async (event) => {
     fromKiosk(event);
-    return machineCheck(event.sender, deps);
+    return withDeadline(
+      machineCheck(event.sender, deps),
+      deadlines.checkMachine,
+      () => new Error(`the machine check did not answer within ${deadlines.checkMachine / 1000} s`),
+    );
   });
   deps.ipcMain.handle(SHELL_CHANNELS.print, async (event) => {
     fromKiosk(event);
-    return silentPrint(event.sender);
+    return withDeadline(silentPrint(event.sender), deadlines.print, (): PrintOutcome => ({
+      ok: false,
+      reason: `the printing system did not answer within ${deadlines.print / 1000} s`,
+    }));
   });
 }

@@ -16,7 +16,7 @@ declare global {
 }
 
 async function getJson(path: string): Promise<unknown> {
-  const answer = await fetch(new URL(path.slice(1), window.location.href), { cache: 'no-store' });
+  const answer = await fetch(new URL(path.slice(1), window.location.href), { cache: 'no-store', signal: AbortSignal.timeout(15_000) });
   if (!answer.ok) throw new Error(`${path}: ${answer.status}`);
   return answer.json();
 }
