@@ -29,6 +29,7 @@ const SHELL_SCRIPTS = [
   join(KIOSK_DIR, 'debian/prerm'),
   join(KIOSK_DIR, 'debian/postrm'),
   join(INSTALLERS_DIR, 'linux/image/install-station.sh'),
+  join(INSTALLERS_DIR, 'linux/image/wipe-station.sh'),
   join(INSTALLERS_DIR, 'build/render_icons.sh'),
   join(INSTALLERS_DIR, '../.ci/run'),
 ];

@@ -106,6 +106,7 @@ const program = new Command('station')
       station,
       rendererDir: await ensureRendererBuilt(resolve(options.renderer)),
       audioDir: join(resolve(options.data), KIT_AUDIO_DIR),
+      dataDir: resolve(options.data),
       port: options.port,
     });
     console.log(`Scrutin station kiosk: ${host.url}`);

@@ -9,6 +9,8 @@ import { fakeStation, GOOD_CARD, type FakeStation } from '../api/fake_station.te
 import { stationApiOver } from '../api/station_client.ts';
 import { webSocketTransport, type WebSocketTransport } from '../api/ws_transport.ts';
 import type { StationApi, StationEvent } from '../api/station_api.ts';
+import { KioskBuildSchema, MachineCheckSchema } from '../api/kiosk_shell.ts';
+import { folderDigest, stationAppVersion } from './host_shell.ts';
 import { CONTENT_SECURITY_POLICY } from './renderer_files.ts';
 import { startStationHost, type StationHost } from './station_host.ts';
 
@@ -122,6 +124,34 @@ describe('files', () => {
 
   it('answers only to its own host name (no DNS rebinding)', async () => {
     expect((await get('/', { host: 'evil.example:80' })).status).toBe(421);
+  });
+});
+
+describe('the kiosk’s shell calls', () => {
+  it('answers the build: the app’s version and the hash of the renderer files it serves', async () => {
+    const answer = await get('/shell/build');
+    expect(answer.status).toBe(200);
+    const build = KioskBuildSchema.parse(JSON.parse(answer.body));
+    expect(build).toMatchObject({ host: 'browser', hashOf: 'renderer', version: await stationAppVersion() });
+    expect(build.sha256).toBe(await folderDigest(rendererDir));
+    // The hash follows the files: one byte changed, another hash.
+    writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(2)');
+    const changed = KioskBuildSchema.parse(JSON.parse((await get('/shell/build')).body));
+    expect(changed.sha256).not.toBe(build.sha256);
+    writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  });
+
+  it('answers the machine check: the data folder’s disk, the printers and the clock', async () => {
+    const answer = await get('/shell/machine');
+    expect(answer.status).toBe(200);
+    const check = MachineCheckSchema.parse(JSON.parse(answer.body));
+    expect(check.disk.totalBytes).toBeGreaterThan(0);
+    expect(check.disk.freeBytes).toBeLessThanOrEqual(check.disk.totalBytes);
+    expect(Math.abs(Date.parse(check.time) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('answers only to its own host name', async () => {
+    expect((await get('/shell/build', { host: 'evil.example:80' })).status).toBe(421);
   });
 });
 

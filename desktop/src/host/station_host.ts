@@ -1,15 +1,18 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { fault, stationFrameLoop } from '../api/frame_loop.ts';
 import type { StationApi } from '../api/station_api.ts';
+import { SHELL_PATHS } from '../api/kiosk_shell.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
+import { browserHostBuild, browserMachineCheck } from './host_shell.ts';
 import { audioClipFile, isAudioPath, rendererFile, SECURITY_HEADERS } from './renderer_files.ts';
 
 /**
- * The browser host: serves the built kiosk renderer, the audio ballot's clips (`/audio/`) and
+ * The browser host: serves the built kiosk renderer, the audio ballot's clips (`/audio/`), the
+ * kiosk's shell calls (`/shell/build`, `/shell/machine`: host_shell.ts) and
  * the StationApi over a WebSocket (`/api`), on the loopback interface only. Requests whose Host or Origin is not this host
  * (another site in the same browser, DNS rebinding) are refused. Used in development, by
  * `npm start` and by the Playwright tests; the Electron shell is the production host.
@@ -25,6 +28,8 @@ export interface StationHostOptions {
   readonly rendererDir: string;
   /** The station's verified copy of the kit's audio folder (`<dataDir>/audio`, KIT_AUDIO_DIR), served at /audio/; none: no clips. */
   readonly audioDir?: string;
+  /** The station's data folder, whose disk the machine check measures (by default the audio folder's parent, else the renderer's). */
+  readonly dataDir?: string;
   /** 0 for any free port. */
   readonly port: number;
 }
@@ -84,6 +89,10 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
       res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: the path is not a valid URL path');
       return;
     }
+    if (path === SHELL_PATHS.build || path === SHELL_PATHS.checkMachine) {
+      serveShell(path, req, res);
+      return;
+    }
     const file = isAudioPath(path) ? audioClipFile(options.audioDir, path) : rendererFile(rendererDir, path);
     if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -106,6 +115,21 @@ export function startStationHost(options: StationHostOptions): Promise<StationHo
     res.once('close', () => {
       stream.destroy();
     });
+  };
+
+  const diskOf = options.dataDir ?? (options.audioDir === undefined ? rendererDir : dirname(options.audioDir));
+  const serveShell = (path: string, req: IncomingMessage, res: ServerResponse) => {
+    const answer = path === SHELL_PATHS.build ? browserHostBuild(rendererDir) : browserMachineCheck(diskOf);
+    answer.then(
+      (value) => {
+        if (req.method === 'HEAD') res.writeHead(200, { 'content-type': 'application/json' }).end();
+        else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      },
+      (error: unknown) => {
+        console.error('station host: a shell call failed', error);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+      },
+    );
   };
 
   const server: Server = createServer((req, res) => {

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
  * What build of Scrutin Station is running: its version and the SHA-256 of its app.asar
  * (the packaged application code). The release publishes the same hash for each platform
  * (`scrutin-station-VERSION-PLATFORM.asar` in SHA256SUMS, signed by the election authority),
- * so a technician can compare what a kiosk runs with what was released. Not wired to the
- * StationApi yet (the technician screen will show it); the shell logs it at start-up.
+ * so a technician can compare what a kiosk runs with what was released. The shell logs it at
+ * start-up, and the technician screen shows it (shell_calls.ts, `window.scrutinShell.build()`).
  */
 export interface BuildInfo {
   readonly version: string;

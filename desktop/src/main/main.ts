@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -23,7 +23,9 @@ import { audioClipFile, isAudioPath, rendererFile, SECURITY_HEADERS } from '../h
 import { PendingCalls } from './backend_calls.ts';
 import { buildInfo, type BuildInfo } from './build_info.ts';
 import { diagnosisCsp, diagnosisHtml, type Diagnosis, type FailingPart } from './diagnosis.ts';
-import { backendEnvironment, checkCommandLine, guardKioskWindow, isBlockedKey, stationDataDir } from './hardening.ts';
+import { backendEnvironment, checkCommandLine, guardKioskWindow, stationDataDir } from './hardening.ts';
+import { lockDownContents, lockDownSession } from './lock_down.ts';
+import { registerShellCalls } from './shell_calls.ts';
 import { describeStationKekError, KEK_FILE, loadOrCreateStationKek, type KekMessage } from './station_kek.ts';
 import { DEFAULT_RESTART_POLICY, RestartTracker, supervise, type Clock, type Supervisor } from './supervisor.ts';
 
@@ -33,8 +35,9 @@ import { DEFAULT_RESTART_POLICY, RestartTracker, supervise, type Clock, type Sup
  * between them only the StationApi calls the preload makes (checked here and there).
  *
  * This file wires Electron to small modules that hold the rules (and their tests):
- * hardening.ts (command line, keys, window, environment), supervisor.ts (restart backoff and
- * the diagnosis screen), backend_calls.ts (call deadlines), build_info.ts.
+ * hardening.ts (command line, keys, window, environment), lock_down.ts (session and pages), supervisor.ts (restart backoff and
+ * the diagnosis screen), backend_calls.ts (call deadlines), build_info.ts, shell_calls.ts (the
+ * kiosk's own calls: the build and its hash, the machine check, printing without a dialog).
  *
  * Lock-down: kiosk full screen, no menu, context isolation and sandbox, no Node in the page,
  * navigation / new windows / webviews / permissions / downloads all refused, a CSP with no
@@ -115,29 +118,11 @@ function serveRenderer(): void {
 }
 
 function lockDown(): void {
-  const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_contents, _permission, callback) => {
-    callback(false);
-  });
-  ses.setPermissionCheckHandler(() => false);
-  ses.on('will-download', (event) => {
-    event.preventDefault();
-  });
+  lockDownSession(session.defaultSession);
+  // Navigation, redirects, webviews, new windows, and close / reload / full screen / devtools /
+  // print dialogs / zoom from the keyboard: never (lock_down.ts).
   app.on('web-contents-created', (_event, contents: WebContents) => {
-    contents.on('will-navigate', (event) => {
-      event.preventDefault();
-    });
-    contents.on('will-redirect', (event) => {
-      event.preventDefault();
-    });
-    contents.on('will-attach-webview', (event) => {
-      event.preventDefault();
-    });
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    // Close, reload, full screen, devtools, print dialogs, zoom: never from the keyboard.
-    contents.on('before-input-event', (event, input) => {
-      if (isBlockedKey(input)) event.preventDefault();
-    });
+    lockDownContents(contents);
   });
 }
 
@@ -306,6 +291,10 @@ function start(): void {
     if (event.senderFrame?.url.startsWith(`${ORIGIN}/`) !== true) throw new Error('refused: not the kiosk page');
     return backend.call(raw);
   });
+  registerShellCalls(
+    { ipcMain, origin: ORIGIN, build: () => build, dataDir, statfs, now: () => new Date() },
+    { version: app.getVersion(), electron: process.versions.electron },
+  );
 
   // The renderer: reloaded after a crash or a hang, later and later, then the diagnosis screen.
   const display = new RestartTracker(DEFAULT_RESTART_POLICY, () => clock.now());

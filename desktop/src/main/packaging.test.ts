@@ -136,11 +136,18 @@ describe('the kiosk window', () => {
       'devTools: !app.isPackaged',
     ])
       expect(main).toContain(setting);
+    // The session's and pages' refusals live in lock_down.ts (unit-tested there); main.ts applies them.
+    const lockDown = read('desktop/src/main/lock_down.ts');
     for (const guard of [
       "'will-navigate'",
       "'will-attach-webview'",
       "setWindowOpenHandler(() => ({ action: 'deny' }))",
       'setPermissionRequestHandler',
+    ])
+      expect(lockDown).toContain(guard);
+    for (const guard of [
+      'lockDownSession(session.defaultSession)',
+      'lockDownContents(contents)',
       'requestSingleInstanceLock',
       "'render-process-gone'",
       "powerSaveBlocker.start('prevent-display-sleep')",

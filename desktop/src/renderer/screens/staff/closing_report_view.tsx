@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { ClosingReport } from '../../../api/station_api.ts';
+import { kioskShell } from '../../backend/shell.ts';
 import { useLabel } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { useDateTime } from './panels.tsx';
@@ -20,7 +21,8 @@ export function ClosingReportView(props: { readonly report: ClosingReport; reado
             type="button"
             className="button button--primary"
             onClick={() => {
-              window.print();
+              // The kiosk shell prints without a dialog (src/main/shell_calls.ts); a browser shows its own.
+              void kioskShell().print();
             }}
           >
             {t('staff.print')}

@@ -5,8 +5,18 @@ import { useHeadingFocus } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { stationApi } from '../../backend/api.ts';
 import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from './panels.tsx';
+import { TechnicianBuild, TechnicianPreflight } from './technician_checks.tsx';
+import { TechnicianKeyboard } from './technician_keyboard.tsx';
 
-/** The technician's setup: load the kit, enrol the station, check the link and the clock. */
+/** Which field the on-screen keyboard types into. */
+type KeyboardTarget = 'kit' | 'token';
+
+/**
+ * The technician's setup: load the kit, enrol the station, check the link and the clock, run
+ * the hardware pre-flight; the running build's version and hash are shown for comparison with
+ * the release. The kit folder and the token can be typed on the on-screen keyboard (the kiosk
+ * has no physical keyboard).
+ */
 export function TechnicianSetup(props: { readonly onFinish: () => void }) {
   const { t } = useTranslation();
   const status = useStationStore((s) => s.status);
@@ -19,10 +29,18 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
   const [pin, setPin] = useState('');
   const [error, setError] = useState<{ readonly step: 'kit' | 'enrol'; readonly error: StationError } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [target, setTarget] = useState<KeyboardTarget | null>(null);
   if (status === null) return null;
   const kit = status.kit;
   const enrolled = status.enrolledAt !== null;
   const locked = status.polls !== 'setup';
+  /** The on-screen keyboard's field: the token once a kit is loaded, unless the technician picked the kit folder. */
+  const typing: KeyboardTarget = kit === null ? 'kit' : (target ?? 'token');
+  const edit = (change: (text: string) => string) => {
+    if (typing === 'kit') {
+      if (!locked) setKitPath(change);
+    } else setToken(change);
+  };
 
   const act = async (step: 'kit' | 'enrol') => {
     setBusy(true);
@@ -37,6 +55,7 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
       setPin('');
       if (!answer.ok) setError({ step, error: answer.error });
       else if (step === 'enrol') setToken('');
+      else setTarget(null);
       await refresh();
     } finally {
       setBusy(false);
@@ -104,6 +123,9 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
               value={kitPath}
               disabled={locked}
               spellCheck={false}
+              onFocus={() => {
+                setTarget('kit');
+              }}
               onChange={(event) => {
                 setKitPath(event.target.value);
               }}
@@ -138,6 +160,9 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
                 value={token}
                 autoComplete="off"
                 spellCheck={false}
+                onFocus={() => {
+                  setTarget('token');
+                }}
                 onChange={(event) => {
                   setToken(event.target.value);
                 }}
@@ -158,9 +183,35 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
             </p>
           )}
         </section>
+        {!(locked && enrolled) && (
+          <section className="panel" aria-labelledby="tech-keyboard">
+            {/* Named "On-screen keyboard" only: the field it types into is said beside it, not in its name (the fields keep theirs). */}
+            <h2 id="tech-keyboard">{t('tech.keyboard.title')}</h2>
+            <p className="muted" aria-live="polite" data-testid="keyboard-target">
+              {t('tech.keyboard.typingIn', { field: typing === 'kit' ? t('tech.kitPath') : t('tech.token') })}
+            </p>
+            <TechnicianKeyboard
+              label={t('tech.keyboard.title')}
+              onKey={(text) => {
+                edit((value) => value + text);
+              }}
+              onBackspace={() => {
+                edit((value) => value.slice(0, -1));
+              }}
+            />
+          </section>
+        )}
         <section className="panel" aria-labelledby="tech-check">
           <h2 id="tech-check">{t('tech.checkStep')}</h2>
           {enrolled ? <ConnectionCheckPanel /> : <p className="muted">{t('tech.needEnrol')}</p>}
+        </section>
+        <section className="panel" aria-labelledby="tech-preflight">
+          <h2 id="tech-preflight">{t('tech.preflightStep')}</h2>
+          <TechnicianPreflight status={status} />
+        </section>
+        <section className="panel" aria-labelledby="tech-build">
+          <h2 id="tech-build">{t('tech.buildStep')}</h2>
+          <TechnicianBuild />
         </section>
         <section className="panel" aria-labelledby="tech-identity">
           <h2 id="tech-identity">{t('staff.identity')}</h2>

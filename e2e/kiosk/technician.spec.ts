@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { KioskEnvironment, PLURALITY_STATION, type KioskStation } from '../support/kiosk_env.ts';
+import { Kiosk } from '../support/kiosk_pages.ts';
+
+/**
+ * The technician's whole path through the browser host, as docs/technicians.md ("Setting a
+ * station up") tells it, on a touchscreen without a physical keyboard: the build's version and
+ * hash, the kit folder and the enrolment token typed on the on-screen keyboard, a poll worker's
+ * PIN, the link and the clock against the real central server, the hardware pre-flight, and
+ * the end of the setup.
+ */
+test.describe.configure({ mode: 'serial' });
+
+/** The kiosk's first poll worker (kiosk_env.ts). */
+const WORKER = { name: 'Amélie Tremblay', pin: '482915' } as const;
+const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'desktop', 'package.json'), 'utf8')) as { version: string })
+  .version;
+
+let env: KioskEnvironment;
+let station: KioskStation;
+let kiosk: Kiosk;
+let page: Page;
+
+/** Types text key by key on the technician's on-screen keyboard (Shift before each capital). */
+async function typeOnScreen(keyboard: Locator, text: string): Promise<void> {
+  for (const char of text) {
+    const lower = char.toLowerCase();
+    if (char !== lower) await keyboard.getByRole('button', { name: /^(Majuscule|Shift)$/ }).click();
+    if (char === ' ') await keyboard.getByRole('button', { name: /^(Espace|Space)$/ }).click();
+    else await keyboard.getByRole('button', { name: char, exact: true }).click();
+  }
+}
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(180_000);
+  env = await KioskEnvironment.start([PLURALITY_STATION]);
+  station = await env.openKiosk(PLURALITY_STATION);
+  // A kiosk screen: touch, no physical keyboard is used below for the kit folder and the token.
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, hasTouch: true });
+  page = await context.newPage();
+  await page.goto(station.url);
+  kiosk = new Kiosk(page);
+});
+
+test.afterAll(async () => {
+  await page.context().close();
+  await env.stop();
+});
+
+test('the technician sees the build’s version and hash, to compare with the release', async () => {
+  await kiosk.expectHeading('Installation du poste de vote');
+  const build = page.getByTestId('build-info');
+  await expect(build).toContainText(VERSION);
+  await expect(build).toContainText('hôte navigateur');
+  const hash = (await page.getByTestId('build-hash').textContent())?.trim() ?? '';
+  expect(hash).toMatch(/^[0-9a-f]{64}$/);
+  // The hash the screen shows is the one the host computes over the files it serves.
+  const answer = (await (await page.request.get(new URL('shell/build', station.url).href)).json()) as { sha256: string };
+  expect(hash).toBe(answer.sha256);
+  await kiosk.capture('tech-build');
+});
+
+test('the technician loads the kit, typing its folder on the on-screen keyboard', async () => {
+  const keyboard = page.getByRole('group', { name: 'Clavier à l’écran' });
+  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans : Dossier de la trousse (clé USB)');
+  await typeOnScreen(keyboard, env.kit(PLURALITY_STATION).kitDir);
+  await expect(page.getByRole('textbox', { name: 'Dossier de la trousse (clé USB)', exact: true })).toHaveValue(
+    env.kit(PLURALITY_STATION).kitDir,
+  );
+  await kiosk.button('Charger la trousse', 'Load the kit').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Trousse chargée' })).toBeVisible();
+});
+
+test('the technician enrols the station with the token typed on the on-screen keyboard and a poll worker’s PIN', async () => {
+  await page.getByLabel('Membre du personnel présent').selectOption(WORKER.name);
+  await page.getByLabel('Son NIP').fill(WORKER.pin);
+  // Once the kit is loaded, the keyboard types into the token.
+  const keyboard = page.getByRole('group', { name: 'Clavier à l’écran' });
+  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans : Jeton d’inscription');
+  const token = env.kit(PLURALITY_STATION).token;
+  await typeOnScreen(keyboard, token);
+  await expect(page.getByRole('textbox', { name: 'Jeton d’inscription', exact: true })).toHaveValue(token);
+  await kiosk.capture('tech-keyboard-token');
+  await kiosk.button('Inscrire le poste', 'Enrol the station').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Poste inscrit' })).toBeVisible();
+});
+
+test('the technician checks the link and the clock, then runs the hardware pre-flight', async () => {
+  const check = await kiosk.checkConnection();
+  await expect(check).toContainText('Serveur central joignable');
+  await expect(check).toContainText('Le central reconnaît la clé de ce poste');
+  await kiosk.button('Vérifier le matériel', 'Run the pre-flight').click();
+  const preflight = page.getByTestId('preflight');
+  await expect(preflight.locator('[data-item="touchscreen"]')).toHaveAttribute('data-ok', 'true');
+  await expect(preflight.locator('[data-item="disk"]')).toHaveAttribute('data-ok', 'true');
+  // The clock against central's (the pre-flight asks central).
+  await expect(preflight.locator('[data-item="clock"]')).toHaveAttribute('data-ok', 'true');
+  await expect(preflight.locator('[data-item="clock"]')).toContainText('de celle du central');
+  // The printer item follows CUPS: without the kiosk's queue, the pre-flight says so, and what to do.
+  const queues = execFileSync('lpstat', ['-e'], { encoding: 'utf8' }).split('\n');
+  const printer = preflight.locator('[data-item="printer"]');
+  if (queues.includes('scrutin-station')) await expect(printer).toHaveAttribute('data-ok', 'true');
+  else {
+    await expect(printer).toHaveAttribute('data-ok', 'false');
+    await expect(printer).toContainText('sudo scrutin-kiosk-printer set URI');
+  }
+  await kiosk.capture('tech-preflight');
+});
+
+test('the technician finishes the setup: the station waits for the polls to open', async () => {
+  await kiosk.finishSetup();
+  await kiosk.expectHeading('Le bureau de vote n’est pas encore ouvert');
+});
