@@ -72,9 +72,11 @@ export const fr = {
     ballots: 'Bulletins comptés',
     counted: 'reçus, validés et comptés',
     ridingsReporting: 'Circonscriptions',
-    ridingsComplete_one: '{{count}} complète (tous les bureaux)',
-    ridingsComplete_other: '{{count}} complètes (tous les bureaux)',
+    ridingsComplete_one: '{{count}} complète (tous ses bureaux fermés et comptés)',
+    ridingsComplete_other: '{{count}} complètes (tous leurs bureaux fermés et comptés)',
     stationsReporting: 'Bureaux ayant transmis',
+    stationsClosed_one: '{{count}} sur {{total}} fermé et compté',
+    stationsClosed_other: '{{count}} sur {{total}} fermés et comptés',
     seats: 'Sièges par parti',
     seatsProvisional: 'Élus ou en tête — provisoire jusqu’à la certification',
     seatsFinal: 'Élus — résultats certifiés',
@@ -99,6 +101,38 @@ export const fr = {
     'majority-not-reached': 'majorité non atteinte',
     ridingsFor: 'Adopté dans {{yes}} circonscriptions sur {{total}}',
   },
+  certification: {
+    overrideTitle: 'Certifiée par dérogation',
+    override_one:
+      'Certifiée le {{date}} alors que {{count}} bureau n’était pas fermé et compté. Motif consigné au journal : « {{reason}} »',
+    override_other:
+      'Certifiée le {{date}} alors que {{count}} bureaux n’étaient pas fermés et comptés. Motif consigné au journal : « {{reason}} »',
+    incompleteTitle: 'Dépouillement incomplet',
+    incomplete_one:
+      '{{count}} bureau sur {{total}} est fermé et compté. La certification attend que tous le soient, ou une dérogation motivée.',
+    incomplete_other:
+      '{{count}} bureaux sur {{total}} sont fermés et comptés. La certification attend que tous le soient, ou une dérogation motivée.',
+  },
+  outcome: {
+    majority_one: '{{name}} obtient la majorité absolue : {{count}} vote, pour un seuil de {{threshold}}.',
+    majority_other: '{{name}} obtient la majorité absolue : {{count}} votes, pour un seuil de {{threshold}}.',
+    plurality_one:
+      '{{name}} arrive en tête sans majorité absolue (majorité relative) : {{count}} vote sur {{total}}, seuil de {{threshold}} non atteint.',
+    plurality_other:
+      '{{name}} arrive en tête sans majorité absolue (majorité relative) : {{count}} votes sur {{total}}, seuil de {{threshold}} non atteint.',
+    tie_one: 'Égalité entre {{tied}}, à {{count}} vote chacun·e : personne n’est déclaré.',
+    tie_other: 'Égalité entre {{tied}}, à {{count}} votes chacun·e : personne n’est déclaré.',
+    tieBroken: {
+      lot_one: 'Égalité entre {{tied}}, à {{count}} vote chacun·e : {{name}} l’emporte par tirage au sort.',
+      lot_other: 'Égalité entre {{tied}}, à {{count}} votes chacun·e : {{name}} l’emporte par tirage au sort.',
+      'previous-rounds_one':
+        'Égalité entre {{tied}}, à {{count}} vote chacun·e : {{name}} l’emporte au départage (tours précédents, puis tirage au sort).',
+      'previous-rounds_other':
+        'Égalité entre {{tied}}, à {{count}} votes chacun·e : {{name}} l’emporte au départage (tours précédents, puis tirage au sort).',
+      order_one: 'Égalité entre {{tied}}, à {{count}} vote chacun·e : {{name}} l’emporte selon l’ordre des candidatures.',
+      order_other: 'Égalité entre {{tied}}, à {{count}} votes chacun·e : {{name}} l’emporte selon l’ordre des candidatures.',
+    },
+  },
   status: {
     'no-votes': 'Aucun vote',
     tie: 'Égalité',
@@ -113,6 +147,7 @@ export const fr = {
     leading: 'Le dépouillement se poursuit.',
     'elected-provisional': 'Tous les bureaux ont transmis ; en attente de certification.',
     elected: 'Résultat certifié.',
+    electedOverride: 'Certifié par dérogation : des bureaux de la circonscription n’étaient pas fermés et comptés.',
   },
   method: { plurality: 'Majoritaire', irv: 'Préférentiel' },
   table: {
@@ -156,8 +191,11 @@ export const fr = {
   riding: {
     unknown: 'Circonscription inconnue',
     back: 'Toutes les circonscriptions',
-    allReported: 'Tous les bureaux ont transmis',
-    someMissing: 'Des bureaux n’ont pas encore transmis',
+    stationsClosed_one: '{{count}} sur {{total}} fermé et compté',
+    stationsClosed_other: '{{count}} sur {{total}} fermés et comptés',
+    allClosed: 'Tous les bureaux sont fermés et comptés',
+    someOpen: 'Des bureaux ne sont pas encore fermés et comptés',
+    decision: 'Décision',
     elected: 'Élu·e',
     leader: 'En tête',
     votes: 'Votes',
@@ -171,8 +209,8 @@ export const fr = {
     out: 'éliminé·e',
     eliminated: 'éliminé·e',
     exhausted: 'Bulletins épuisés',
-    tiebreak: 'départage',
-    decision: { elected: '{{name}} obtient la majorité', eliminated: '{{name}} est éliminé·e' },
+    tiebreak: { lot: 'égalité tranchée par tirage au sort', 'previous-rounds': 'égalité tranchée par les tours précédents, puis au sort', order: 'égalité tranchée selon l’ordre des candidatures' },
+    eliminatedDecision: '{{name}} est éliminé·e',
     transfers: 'Transferts entre les tours',
     sankey: 'Diagramme des transferts de votes entre les tours',
   },
