@@ -28,7 +28,7 @@ export const en: Dictionary = {
   },
   roles: { observer: 'observer', official: 'official', admin: 'administrator' },
   states: { draft: 'Draft', open: 'Polls open', closed: 'Polls closed', certified: 'Certified' },
-  live: { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', updated: 'updated at {{time}}' },
+  live: { final: 'Final results', connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', updated: 'updated at {{time}}' },
   top: { election: 'Election', chooseElection: 'Choose an election', language: 'Language', logout: 'Log out' },
   receipt: {
     title: 'Check my receipt',

@@ -26,7 +26,7 @@ export const fr = {
   },
   roles: { observer: 'observateur', official: 'officiel', admin: 'administrateur' },
   states: { draft: 'Brouillon', open: 'Scrutin ouvert', closed: 'Scrutin fermé', certified: 'Certifiée' },
-  live: { connecting: 'Connexion…', live: 'En direct', reconnecting: 'Reconnexion…', updated: 'mis à jour à {{time}}' },
+  live: { final: 'Résultats définitifs', connecting: 'Connexion…', live: 'En direct', reconnecting: 'Reconnexion…', updated: 'mis à jour à {{time}}' },
   top: { election: 'Élection', chooseElection: 'Choisir une élection', language: 'Langue', logout: 'Déconnexion' },
   receipt: {
     title: 'Vérifier mon reçu',
