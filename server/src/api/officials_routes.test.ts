@@ -602,6 +602,7 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       lastSyncAt: clock.toISOString(),
       batches: { received: 2, processed: 0, pending: 2 },
       highestSequence: 3,
+      closed: false,
       missingSequences: [{ from: 2, to: 2 }],
       missingCount: 1,
       alerts: 1,

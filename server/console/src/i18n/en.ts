@@ -205,6 +205,7 @@ export const en: Dictionary = {
     subtitle: 'Sync health · refreshed at {{time}}',
     enrolled: 'Stations enrolled',
     synced: 'Have synced',
+    closed: 'Closed and counted',
     offline: 'Silent > {{minutes}} min',
     gaps: 'With missing batches',
     pendingBatches: 'Batches in progress',
@@ -217,6 +218,7 @@ export const en: Dictionary = {
     showing: 'Showing {{shown}} of {{total}} stations',
     filters: {
       all: 'All',
+      closed: 'Closed',
       offline: 'Silent',
       gaps: 'Missing batches',
       pending: 'In progress',
@@ -229,6 +231,7 @@ export const en: Dictionary = {
       'not-enrolled': 'Not enrolled',
       alert: 'Equivocation',
       gap: 'Missing batches',
+      closed: 'Closed · counted',
       offline: 'Silent',
       pending: 'In progress',
       waiting: 'Waiting',

@@ -218,6 +218,7 @@ export const fr = {
     subtitle: 'Santé de la synchronisation · actualisé à {{time}}',
     enrolled: 'Bureaux inscrits',
     synced: 'Ont synchronisé',
+    closed: 'Fermés et comptés',
     offline: 'Silencieux > {{minutes}} min',
     gaps: 'Avec lots manquants',
     pendingBatches: 'Lots en traitement',
@@ -230,6 +231,7 @@ export const fr = {
     showing: '{{shown}} bureaux affichés sur {{total}}',
     filters: {
       all: 'Tous',
+      closed: 'Fermés',
       offline: 'Silencieux',
       gaps: 'Lots manquants',
       pending: 'En traitement',
@@ -242,6 +244,7 @@ export const fr = {
       'not-enrolled': 'Non inscrit',
       alert: 'Équivocation',
       gap: 'Lots manquants',
+      closed: 'Fermé · compté',
       offline: 'Silencieux',
       pending: 'En traitement',
       waiting: 'En attente',
