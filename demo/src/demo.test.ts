@@ -126,6 +126,32 @@ describe('npm start (embedded mode)', () => {
     expect(after.referendums[0]?.national.counts.oui).toBe((before.referendums[0]?.national.counts.oui ?? 0) + envelopes.length);
   }, 60_000);
 
+  it('builds the kit of another station from the console (the demo’s credentials are its finished job), and refuses a second set', async () => {
+    const url = demo.central.url;
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(demo.official),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+    const latest = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/credentials/jobs/latest`, { headers });
+    expect(((await latest.json()) as { job: { phase: string } | null }).job?.phase).toBe('done');
+    const kit = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/stations/ST-00004/kit`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ pollWorkers: [{ name: 'Camille Roy', pin: '246810' }, { name: 'Alex Martin', pin: '135790' }] }),
+    });
+    expect(kit.status).toBe(200);
+    expect(kit.headers.get('content-type')).toBe('application/x-tar');
+    expect((await kit.arrayBuffer()).byteLength).toBeGreaterThan(1024);
+    // A second set of cards would give every voter two: still refused, with its code.
+    const again = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/credentials/jobs`, { method: 'POST', headers });
+    expect(again.status).toBe(409);
+  }, 60_000);
+
   it('takes a load from scrutin simulate, set up through the officials API, and shows exactly what was sent', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,

@@ -86,6 +86,8 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
       pollWorkers: DEMO_POLL_WORKERS,
       ...(options.audio === undefined ? {} : { audio: options.audio }),
     });
+    // The console builds the kit of any other station from these credentials (Gestion des bureaux).
+    await central.ctx.credentialJobs.adopt(election, prepared.credentials.dir, prepared.credentials.manifest.totals.voters);
     const official = { username: 'demo-admin', password: randomBytes(12).toString('base64url') };
     const created = await createOfficial(central.ctx.services.db, NewOfficialSchema.parse({ ...official, role: 'admin' }));
     if (!created.ok) throw new Error(`the demo official could not be created: ${created.error.kind}`);
