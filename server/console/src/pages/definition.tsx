@@ -1,6 +1,7 @@
 import { parseElection } from '@scrutin/shared';
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { call, issuesOf, type ApiFailure } from '../api/client.ts';
 import {
   CONSOLE_API as API,
@@ -245,7 +246,7 @@ function ElectionRow({
                 <ul className="issues">
                   {pending.slice(0, 20).map((p) => (
                     <li key={p.station}>
-                      <code>{p.station}</code> {t('definition.pendingStation', { unprocessed: p.unprocessed, missing: p.missing })}
+                      <code>{p.station}</code> {pendingText(t, p)}
                     </li>
                   ))}
                 </ul>
@@ -269,6 +270,16 @@ function ElectionRow({
       )}
     </>
   );
+}
+
+/** Why a station holds certification back, in words. */
+function pendingText(t: TFunction, p: PendingStation): string {
+  const reasons = [
+    !p.reported ? t('definition.pendingReason.silent') : !p.closed ? t('definition.pendingReason.open') : null,
+    p.unprocessed > 0 ? t('definition.pendingReason.unprocessed', { count: p.unprocessed }) : null,
+    p.missing > 0 ? t('definition.pendingReason.missing', { count: p.missing }) : null,
+  ];
+  return reasons.filter((r) => r !== null).join(' · ');
 }
 
 type Section = 'general' | 'ridings' | 'parties' | 'races' | 'referendums' | 'stations';
