@@ -134,7 +134,10 @@ describe('npm start (embedded mode)', () => {
       body: JSON.stringify(demo.official),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await login.json()) as { csrfToken: string };
     const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
     const latest = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/credentials/jobs/latest`, { headers });
@@ -142,7 +145,12 @@ describe('npm start (embedded mode)', () => {
     const kit = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/stations/ST-00004/kit`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ pollWorkers: [{ name: 'Camille Roy', pin: '246810' }, { name: 'Alex Martin', pin: '135790' }] }),
+      body: JSON.stringify({
+        pollWorkers: [
+          { name: 'Camille Roy', pin: '246810' },
+          { name: 'Alex Martin', pin: '135790' },
+        ],
+      }),
     });
     expect(kit.status).toBe(200);
     expect(kit.headers.get('content-type')).toBe('application/x-tar');

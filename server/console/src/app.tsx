@@ -223,13 +223,13 @@ function TopBar() {
           </span>
         ) : (
           route.election !== null && (
-          <span className={`live live-${link}`} data-testid="live-indicator" aria-live="polite">
-            <span className="live-dot" aria-hidden="true" />
-            {t(`live.${link}`)}
-            {receivedAt !== null && (
-              <span className="live-time">· {t('live.updated', { time: formatTime(receivedAt.toISOString()) })}</span>
-            )}
-          </span>
+            <span className={`live live-${link}`} data-testid="live-indicator" aria-live="polite">
+              <span className="live-dot" aria-hidden="true" />
+              {t(`live.${link}`)}
+              {receivedAt !== null && (
+                <span className="live-time">· {t('live.updated', { time: formatTime(receivedAt.toISOString()) })}</span>
+              )}
+            </span>
           )
         )}
         <LanguageChoice />

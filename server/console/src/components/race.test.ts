@@ -27,7 +27,12 @@ function raceOf(election: ElectionDefinition, riding: string, ballots: readonly 
         ? { kind: 'ranked', contest: c.id, ranking: ids }
         : { kind: 'plurality', contest: c.id, choice: ids[0] ?? null };
     });
-    const ballot: Ballot = { id: (i + 1).toString(16).padStart(32, '0') as BallotId, election: election.id, riding: riding as RidingCode, selections };
+    const ballot: Ballot = {
+      id: (i + 1).toString(16).padStart(32, '0') as BallotId,
+      election: election.id,
+      riding: riding as RidingCode,
+      selections,
+    };
     builder.add(ballot, n);
   });
   const results = nationalResults(election, builder.build(), new Set<StationId>(), new Set<StationId>());
@@ -92,5 +97,20 @@ describe('how a race was decided, in words', () => {
     const decision = decisionOf(raceOf(byLot, 'ABITIBI-OUEST', tied), 'lot');
     expect(decision).toMatchObject({ kind: 'tie-broken', votes: 3, by: 'lot' });
     expect(decision.kind === 'tie-broken' && decision.tied).toHaveLength(2);
+  });
+});
+
+describe('party colours', () => {
+  it('tells every party of the sample election apart (PQ and PCQ were two near-identical blues)', () => {
+    const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const parties = sampleElection().parties;
+    for (const a of parties)
+      for (const b of parties) {
+        if (a.code >= b.code) continue;
+        const [ra, ga, ba] = rgb(a.colour);
+        const [rb, gb, bb] = rgb(b.colour);
+        const distance = Math.hypot((ra ?? 0) - (rb ?? 0), (ga ?? 0) - (gb ?? 0), (ba ?? 0) - (bb ?? 0));
+        expect(distance, `${a.code} / ${b.code}`).toBeGreaterThan(60);
+      }
   });
 });

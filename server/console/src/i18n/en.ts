@@ -155,14 +155,18 @@ export const en: Dictionary = {
     override_one: 'Certified on {{date}} while {{count}} station was not closed and counted. Reason recorded in the log: “{{reason}}”',
     override_other: 'Certified on {{date}} while {{count}} stations were not closed and counted. Reason recorded in the log: “{{reason}}”',
     incompleteTitle: 'Count incomplete',
-    incomplete_one: '{{count}} of {{total}} stations is closed and counted. Certification waits until all are, or for an override with a reason.',
-    incomplete_other: '{{count}} of {{total}} stations are closed and counted. Certification waits until all are, or for an override with a reason.',
+    incomplete_one:
+      '{{count}} of {{total}} stations is closed and counted. Certification waits until all are, or for an override with a reason.',
+    incomplete_other:
+      '{{count}} of {{total}} stations are closed and counted. Certification waits until all are, or for an override with a reason.',
   },
   outcome: {
     majority_one: '{{name}} wins an absolute majority: {{count}} vote, against a threshold of {{threshold}}.',
     majority_other: '{{name}} wins an absolute majority: {{count}} votes, against a threshold of {{threshold}}.',
-    plurality_one: '{{name}} leads without an absolute majority (a plurality): {{count}} vote of {{total}}, short of the threshold of {{threshold}}.',
-    plurality_other: '{{name}} leads without an absolute majority (a plurality): {{count}} votes of {{total}}, short of the threshold of {{threshold}}.',
+    plurality_one:
+      '{{name}} leads without an absolute majority (a plurality): {{count}} vote of {{total}}, short of the threshold of {{threshold}}.',
+    plurality_other:
+      '{{name}} leads without an absolute majority (a plurality): {{count}} votes of {{total}}, short of the threshold of {{threshold}}.',
     tie_one: 'Tie between {{tied}} at {{count}} vote each: nobody is declared.',
     tie_other: 'Tie between {{tied}} at {{count}} votes each: nobody is declared.',
     tieBroken: {
@@ -245,9 +249,14 @@ export const en: Dictionary = {
     out: 'eliminated',
     eliminated: 'eliminated',
     exhausted: 'Exhausted ballots',
-    tiebreak: { lot: 'tie broken by lot', 'previous-rounds': 'tie broken by earlier rounds, then by lot', order: 'tie broken by candidate order' },
+    tiebreak: {
+      lot: 'tie broken by lot',
+      'previous-rounds': 'tie broken by earlier rounds, then by lot',
+      order: 'tie broken by candidate order',
+    },
     eliminatedDecision: '{{name}} is eliminated',
     transfers: 'Transfers between rounds',
+    noTransfers: 'Decided in round 1: no vote was transferred.',
     sankey: 'Flow of vote transfers between rounds',
   },
   stations: {

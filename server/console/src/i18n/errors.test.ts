@@ -9,6 +9,8 @@ describe('the API’s refusals in the console', () => {
     expect(missing(fr.errors)).toEqual([]);
     expect(missing(en.errors)).toEqual([]);
     // Not the English of the server: each French text is its own.
-    expect(ERROR_CODES.filter((code) => (fr.errors as Record<string, string>)[code] === (en.errors as Record<string, string>)[code])).toEqual([]);
+    expect(
+      ERROR_CODES.filter((code) => (fr.errors as Record<string, string>)[code] === (en.errors as Record<string, string>)[code]),
+    ).toEqual([]);
   });
 });

@@ -26,7 +26,13 @@ export const fr = {
   },
   roles: { observer: 'observateur', official: 'officiel', admin: 'administrateur' },
   states: { draft: 'Brouillon', open: 'Scrutin ouvert', closed: 'Scrutin fermé', certified: 'Certifiée' },
-  live: { final: 'Résultats définitifs', connecting: 'Connexion…', live: 'En direct', reconnecting: 'Reconnexion…', updated: 'mis à jour à {{time}}' },
+  live: {
+    final: 'Résultats définitifs',
+    connecting: 'Connexion…',
+    live: 'En direct',
+    reconnecting: 'Reconnexion…',
+    updated: 'mis à jour à {{time}}',
+  },
   top: { election: 'Élection', chooseElection: 'Choisir une élection', language: 'Langue', logout: 'Déconnexion' },
   receipt: {
     title: 'Vérifier mon reçu',
@@ -258,9 +264,14 @@ export const fr = {
     out: 'éliminé·e',
     eliminated: 'éliminé·e',
     exhausted: 'Bulletins épuisés',
-    tiebreak: { lot: 'égalité tranchée par tirage au sort', 'previous-rounds': 'égalité tranchée par les tours précédents, puis au sort', order: 'égalité tranchée selon l’ordre des candidatures' },
+    tiebreak: {
+      lot: 'égalité tranchée par tirage au sort',
+      'previous-rounds': 'égalité tranchée par les tours précédents, puis au sort',
+      order: 'égalité tranchée selon l’ordre des candidatures',
+    },
     eliminatedDecision: '{{name}} est éliminé·e',
     transfers: 'Transferts entre les tours',
+    noTransfers: 'Décidé au premier tour : aucun vote n’a été transféré.',
     sankey: 'Diagramme des transferts de votes entre les tours',
   },
   stations: {

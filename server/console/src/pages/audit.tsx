@@ -177,9 +177,9 @@ function AuditDetail({ detail }: { readonly detail: unknown }) {
     if (typeof value === 'boolean') return value ? t('audit.yes') : t('audit.no');
     if (typeof value === 'string' || typeof value === 'number') return String(value);
     if (Array.isArray(value)) {
-      const items = value.slice(0, LIST_SHOWN).map((item: unknown) =>
-        typeof item === 'object' && item !== null && 'station' in item ? String(item.station) : text(item),
-      );
+      const items = value
+        .slice(0, LIST_SHOWN)
+        .map((item: unknown) => (typeof item === 'object' && item !== null && 'station' in item ? String(item.station) : text(item)));
       const rest = value.length - items.length;
       return rest > 0 ? `${items.join(', ')} ${t('audit.moreItems', { count: rest })}` : items.join(', ');
     }

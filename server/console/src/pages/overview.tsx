@@ -197,7 +197,8 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
       series: [
         {
           type: 'scatter',
-          symbolSize: Math.max(7, Math.min(18, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
+          // Seats fill the half-circle: big for a small assembly, smaller as it grows.
+          symbolSize: Math.max(7, Math.min(40, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
           data: seats.map((s, i) => ({
             value: [s.x, s.y],
             itemStyle: {
@@ -259,7 +260,7 @@ function PopularVote({ results, names }: { readonly results: Results; readonly n
       xAxis: {
         type: 'value',
         max: (v: { max: number }) => Math.max(0.05, v.max * 1.1),
-        axisLabel: { show: false },
+        axisLabel: { show: true, color: THEME.text, fontSize: 12, formatter: (v: number) => formatPercent(v, 0) },
         splitLine: { lineStyle: { color: THEME.grid } },
       },
       yAxis: {

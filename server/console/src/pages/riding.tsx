@@ -5,7 +5,16 @@ import type { ElectionState, IrvRound, RidingResult } from '@scrutin/shared/api'
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, share } from '../components/format.ts';
 import { CertificationNotice } from '../components/certification.tsx';
-import { decisionOf, firstPreferences, irvDecision, raceStatus, tieBreakOf, type RaceDecided, type RaceStatus, type TieBreak } from '../components/race.ts';
+import {
+  decisionOf,
+  firstPreferences,
+  irvDecision,
+  raceStatus,
+  tieBreakOf,
+  type RaceDecided,
+  type RaceStatus,
+  type TieBreak,
+} from '../components/race.ts';
 import { PageHeader, PartyChip, StatusBadge } from '../components/ui.tsx';
 import { type Names } from '../state/elections.ts';
 import { useLive } from '../state/live.ts';
@@ -301,7 +310,21 @@ function IrvView(props: {
       </section>
       <section className="panel">
         <h2>{t('riding.transfers')}</h2>
-        <Chart option={sankey} height={Math.max(320, candidates.length * 64)} label={t('riding.sankey')} testId="irv-sankey" />
+        {rounds.length < 2 ? (
+          // Won in round 1: nothing was transferred, so there is no flow to draw.
+          <p className="muted" data-testid="irv-no-transfers">
+            {t('riding.noTransfers')}
+          </p>
+        ) : (
+          <>
+            <ol className="sankey-rounds" aria-hidden="true" data-testid="sankey-rounds">
+              {rounds.map((r) => (
+                <li key={r.round}>{t('riding.round', { n: r.round })}</li>
+              ))}
+            </ol>
+            <Chart option={sankey} height={Math.max(320, candidates.length * 64)} label={t('riding.sankey')} testId="irv-sankey" />
+          </>
+        )}
       </section>
     </>
   );
