@@ -14,7 +14,7 @@ import {
   type StationId,
 } from '@scrutin/shared';
 import { ResultsSchema, type Race } from '@scrutin/shared/api';
-import { decisionOf, tieBreakOf } from './race.ts';
+import { decisionOf, hemicycleSeats, tieBreakOf } from './race.ts';
 
 /** The riding's race as the console receives it: counted by the real tabulator, then sent as JSON. */
 function raceOf(election: ElectionDefinition, riding: string, ballots: readonly (readonly [readonly string[], number])[]): Race {
@@ -112,5 +112,22 @@ describe('party colours', () => {
         const distance = Math.hypot((ra ?? 0) - (rb ?? 0), (ga ?? 0) - (gb ?? 0), (ba ?? 0) - (bb ?? 0));
         expect(distance, `${a.code} / ${b.code}`).toBeGreaterThan(60);
       }
+  });
+});
+
+describe('the hemicycle', () => {
+  it('seats a small assembly on one arc, evenly, instead of a sparse scatter over two rows', () => {
+    const seats = hemicycleSeats(6);
+    expect(seats).toHaveLength(6);
+    for (const s of seats) expect(Math.hypot(s.x, s.y)).toBeCloseTo(1, 10);
+    const angles = seats.map((s) => Math.atan2(s.y, s.x));
+    const gaps = angles.slice(1).map((a, i) => Math.abs(a - (angles[i] ?? 0)));
+    for (const g of gaps) expect(g).toBeCloseTo(Math.PI / 5, 10);
+  });
+
+  it('seats a large assembly in concentric rows, every seat once', () => {
+    const seats = hemicycleSeats(125);
+    expect(seats).toHaveLength(125);
+    expect(new Set(seats.map((s) => Math.hypot(s.x, s.y).toFixed(6))).size).toBeGreaterThan(1);
   });
 });

@@ -135,7 +135,8 @@ export function firstPreferences(race: Race): {
 /** Seat positions of a hemicycle of `seats` seats, left to right, in concentric rows. */
 export function hemicycleSeats(seats: number): { readonly x: number; readonly y: number }[] {
   if (seats === 0) return [];
-  const rows = Math.max(2, Math.min(12, Math.round(Math.sqrt(seats / 3.2))));
+  // A small assembly sits on one arc: two half-empty rows of a few seats read as a scatter.
+  const rows = seats <= 12 ? 1 : Math.max(2, Math.min(12, Math.round(Math.sqrt(seats / 3.2))));
   const inner = rows === 1 ? 1 : 0.5;
   const radii = Array.from({ length: rows }, (_, i) => (rows === 1 ? 1 : inner + ((1 - inner) * i) / (rows - 1)));
   const total = radii.reduce((a, b) => a + b, 0);

@@ -236,7 +236,7 @@ export const en: Dictionary = {
     stationsClosed_other: '{{count}} of {{total}} closed and counted',
     allClosed: 'Every station is closed and counted',
     someOpen: 'Some stations are not closed and counted yet',
-    decision: 'Decision',
+    decision: 'Decision:',
     elected: 'Elected',
     leader: 'Leading',
     votes: 'Votes',

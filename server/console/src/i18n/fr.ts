@@ -250,7 +250,7 @@ export const fr = {
     stationsClosed_other: '{{count}} sur {{total}} fermés et comptés',
     allClosed: 'Tous les bureaux sont fermés et comptés',
     someOpen: 'Des bureaux ne sont pas encore fermés et comptés',
-    decision: 'Décision',
+    decision: 'Décision :',
     elected: 'Élu·e',
     leader: 'En tête',
     votes: 'Votes',

@@ -110,7 +110,7 @@ export function RidingPage() {
       </section>
       {decision.kind !== 'none' && (
         <p className="decision-text" data-testid="riding-decision" data-decision={decision.kind}>
-          <strong>{t('riding.decision')} :</strong> {decisionText(t, decision, names)}
+          <strong>{t('riding.decision')}</strong> {decisionText(t, decision, names)}
         </p>
       )}
       {riding.race.kind === 'irv' ? (
@@ -293,7 +293,7 @@ function IrvView(props: {
                   ? decisionText(t, irvDecision(r, d.candidate, d.byTiebreak, props.tieBreak), names)
                   : t('riding.eliminatedDecision', { name: names.candidate(d.candidate) })}
                 {d.kind === 'eliminated' && d.byTiebreak ? ` (${t(`riding.tiebreak.${props.tieBreak}`)})` : ''}
-                {d.kind === 'eliminated' && (
+                {d.kind === 'eliminated' && (Object.keys(d.transfers.toCandidates).length > 0 || d.transfers.exhausted > 0) && (
                   <span className="muted">
                     {' '}
                     ·{' '}
