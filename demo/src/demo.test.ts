@@ -17,10 +17,15 @@ import { startKioskDemo, type KioskDemo } from './demo.ts';
  * station enrolled by hand and a load from `scrutin simulate` counted exactly; stop.
  */
 let demo: KioskDemo;
+const steps: string[] = [];
 
 beforeAll(async () => {
-  demo = await startKioskDemo({ centralPort: 0, kioskPort: 0 });
-}, 120_000);
+  demo = await startKioskDemo({
+    centralPort: 0,
+    kioskPort: 0,
+    onProgress: (step) => steps.push(step.kind === 'station' ? `station ${step.station}` : step.kind),
+  });
+}, 240_000);
 
 afterAll(async () => {
   await demo.stop();
@@ -35,6 +40,10 @@ function selectionFor(contest: Contest) {
 }
 
 describe('npm start', () => {
+  it('tells each step of its start-up as it begins', () => {
+    expect(steps).toEqual(['building', 'central', 'election', 'station ST-00001', 'station ST-00007']);
+  });
+
   it('opens two enrolled stations with their polls open, with printed cards', async () => {
     expect(demo.central.ctx.services.mode).toBe('embedded');
     expect(demo.stations.map((s) => s.station)).toEqual(['ST-00001', 'ST-00007']);
