@@ -66,9 +66,9 @@ export function FailureView({ failure, issues }: { readonly failure: ApiFailure;
   const key = `errors.${failure.code}`;
   return (
     <div className="notice notice-bad" role="alert" data-testid="failure" data-code={failure.code}>
-      <strong>{i18n.exists(key) ? t(key) : t('errors.fallback')}</strong>
+      <strong>{failure.text ?? (i18n.exists(key) ? t(key) : t('errors.fallback'))}</strong>
       {issues !== undefined && issues.length > 0 && <IssueList issues={issues} />}
-      {failure.message !== '' && (
+      {failure.text === undefined && failure.message !== '' && (
         <details className="technical">
           <summary>{t('errors.technical')}</summary>
           <code lang="en">

@@ -39,7 +39,7 @@ export function DefinitionPage() {
       json = JSON.parse(await file.text());
     } catch {
       setUpload({
-        failure: { code: 'malformed-json', status: 0, message: t('definition.notJson', { file: file.name }) },
+        failure: { code: 'malformed-json', status: 0, message: '', text: t('definition.notJson', { file: file.name }) },
         issues: [],
         saved: null,
       });
@@ -54,7 +54,7 @@ export function DefinitionPage() {
       const issues = issuesOf(result.error);
       const failure =
         result.error.code === 'invalid-definition'
-          ? { ...result.error, message: t('definition.refused', { count: issues.length }) }
+          ? { ...result.error, text: t('definition.refused', { count: issues.length }) }
           : result.error;
       setUpload({ failure, issues, saved: null });
     }
