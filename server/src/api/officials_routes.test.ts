@@ -410,7 +410,11 @@ describe('the election lifecycle', () => {
     const listed = (await as(agents.official, 'get', '/api/v1/elections')).body as {
       elections: { id: string; certificationOverride: unknown }[];
     };
-    expect(listed.elections.find((e) => e.id === B)?.certificationOverride).toEqual({ reason, stations: 2, at: expect.any(String) });
+    expect(listed.elections.find((e) => e.id === B)?.certificationOverride).toEqual({
+      reason,
+      stations: 2,
+      at: expect.any(String) as unknown,
+    });
     const final = await state({ state: 'open' });
     expect(errorOf(final)).toMatchObject({
       code: 'invalid-transition',

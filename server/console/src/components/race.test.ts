@@ -36,10 +36,8 @@ function raceOf(election: ElectionDefinition, riding: string, ballots: readonly 
     builder.add(ballot, n);
   });
   const results = nationalResults(election, builder.build(), new Set<StationId>(), new Set<StationId>());
-  const wire = ResultsSchema.parse({
-    version: '1',
-    ...JSON.parse(JSON.stringify(results, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v))),
-  });
+  const json: unknown = JSON.parse(JSON.stringify(results, (_k, v: unknown): unknown => (v instanceof Map ? Object.fromEntries(v) : v)));
+  const wire = ResultsSchema.extend({ version: ResultsSchema.shape.version.optional() }).parse(json);
   const found = wire.ridings.find((r) => r.riding === riding);
   if (found === undefined) throw new Error(`no riding ${riding}`);
   return found.race;
