@@ -17,10 +17,15 @@ import { startKioskDemo, type KioskDemo } from './demo.ts';
  * station enrolled by hand and a load from `scrutin simulate` counted exactly; stop.
  */
 let demo: KioskDemo;
+const steps: string[] = [];
 
 beforeAll(async () => {
-  demo = await startKioskDemo({ centralPort: 0, kioskPort: 0 });
-}, 120_000);
+  demo = await startKioskDemo({
+    centralPort: 0,
+    kioskPort: 0,
+    onProgress: (step) => steps.push(step.kind === 'station' ? `station ${step.station}` : step.kind),
+  });
+}, 240_000);
 
 afterAll(async () => {
   await demo.stop();
@@ -35,6 +40,10 @@ function selectionFor(contest: Contest) {
 }
 
 describe('npm start', () => {
+  it('tells each step of its start-up as it begins', () => {
+    expect(steps).toEqual(['building', 'central', 'election', 'station ST-00001', 'station ST-00007']);
+  });
+
   it('opens two enrolled stations with their polls open, with printed cards', async () => {
     expect(demo.central.ctx.services.mode).toBe('embedded');
     expect(demo.stations.map((s) => s.station)).toEqual(['ST-00001', 'ST-00007']);
@@ -124,6 +133,40 @@ describe('npm start (embedded mode)', () => {
     await expect.poll(async () => (await results()).turnout.ballots, { timeout: 30_000 }).toBe(before.turnout.ballots + envelopes.length);
     const after = await results();
     expect(after.referendums[0]?.national.counts.oui).toBe((before.referendums[0]?.national.counts.oui ?? 0) + envelopes.length);
+  }, 60_000);
+
+  it('builds the kit of another station from the console (the demo’s credentials are its finished job), and refuses a second set', async () => {
+    const url = demo.central.url;
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(demo.official),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+    const latest = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/credentials/jobs/latest`, { headers });
+    expect(((await latest.json()) as { job: { phase: string } | null }).job?.phase).toBe('done');
+    const kit = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/stations/ST-00004/kit`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        pollWorkers: [
+          { name: 'Camille Roy', pin: '246810' },
+          { name: 'Alex Martin', pin: '135790' },
+        ],
+      }),
+    });
+    expect(kit.status).toBe(200);
+    expect(kit.headers.get('content-type')).toBe('application/x-tar');
+    expect((await kit.arrayBuffer()).byteLength).toBeGreaterThan(1024);
+    // A second set of cards would give every voter two: still refused, with its code.
+    const again = await fetch(`${url}/api/v1/admin/elections/qc-demo-2026/credentials/jobs`, { method: 'POST', headers });
+    expect(again.status).toBe(409);
   }, 60_000);
 
   it('takes a load from scrutin simulate, set up through the officials API, and shows exactly what was sent', async () => {

@@ -59,13 +59,25 @@ export interface KioskDemoOptions {
   readonly sync?: Partial<SyncOptions>;
   /** Kits with the audio ballot (espeak-ng must be installed). */
   readonly audio?: KitAudioOptions;
+  /** Told each step of the start-up as it begins (it takes a while: builds, credentials, kits). */
+  readonly onProgress?: (step: DemoStep) => void;
 }
 
+/** The steps of the demo's start-up, in order. */
+export type DemoStep =
+  | { readonly kind: 'building' }
+  | { readonly kind: 'central' }
+  | { readonly kind: 'election'; readonly voters: number; readonly stations: number }
+  | { readonly kind: 'station'; readonly station: StationId; readonly index: number; readonly of: number };
+
 export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDemo> {
+  const progress = options.onProgress ?? (() => undefined);
   const workDir = mkdtempSync(join(tmpdir(), 'scrutin-demo-'));
+  progress({ kind: 'building' });
   const rendererDir = await ensureRendererBuilt();
   await ensureConsoleBuilt();
   const config = unwrap(loadConfig({ PORT: String(options.centralPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
+  progress({ kind: 'central' });
   const central = await startCentral(config);
   const stations: DemoStation[] = [];
   const stop = async () => {
@@ -78,6 +90,11 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
   };
   try {
     const election = openSampleElection();
+    progress({
+      kind: 'election',
+      voters: election.stations.reduce((n, s) => n + s.registeredVoters, 0),
+      stations: DEMO_STATIONS.length,
+    });
     const prepared = await prepareElection({
       central,
       election,
@@ -86,12 +103,15 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
       pollWorkers: DEMO_POLL_WORKERS,
       ...(options.audio === undefined ? {} : { audio: options.audio }),
     });
+    // The console builds the kit of any other station from these credentials (Gestion des bureaux).
+    await central.ctx.credentialJobs.adopt(election, prepared.credentials.dir, prepared.credentials.manifest.totals.voters);
     const official = { username: 'demo-admin', password: randomBytes(12).toString('base64url') };
     const created = await createOfficial(central.ctx.services.db, NewOfficialSchema.parse({ ...official, role: 'admin' }));
     if (!created.ok) throw new Error(`the demo official could not be created: ${created.error.kind}`);
     const [firstWorker] = DEMO_POLL_WORKERS;
     if (firstWorker === undefined) throw new Error('the demo has no poll worker');
     for (const [i, p] of prepared.stations.entries()) {
+      progress({ kind: 'station', station: p.station, index: i + 1, of: prepared.stations.length });
       const dataDir = join(workDir, 'stations', p.station);
       // The demo's "USB key" for exports: one folder, listed as the only removable drive.
       const usb = join(workDir, 'usb');

@@ -2,9 +2,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { espeakVersion } from '@scrutin/shared/kit';
-import { DEMO_POLL_WORKERS, startKioskDemo } from './demo.ts';
+import { DEMO_POLL_WORKERS, startKioskDemo, type DemoStep } from './demo.ts';
 
 /** `npm start` (see demo.ts). */
+/** One line a step, so the minute of start-up is not silent. */
+function stepLine(step: DemoStep): string {
+  switch (step.kind) {
+    case 'building':
+      return '  [1/4] Building the kiosk and the results console (first run only)…';
+    case 'central':
+      return '  [2/4] Starting the central server (embedded PostgreSQL, broker and validator)…';
+    case 'election':
+      return `  [3/4] Opening the sample election: credentials for ${step.voters.toLocaleString('en')} voters, kits for ${step.stations} stations…`;
+    case 'station':
+      return `  [4/4] Station ${step.station} (${step.index} of ${step.of}): kit loaded, enrolled, polls opened…`;
+  }
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('a port is 0 to 65535');
@@ -25,13 +39,22 @@ const program = new Command('scrutin-demo')
       centralPort: options.port,
       kioskPort: options.kioskPort,
       ...(audio ? { audio: { cacheDir: join(tmpdir(), 'scrutin-clip-cache') } } : {}),
+      onProgress: (step) => {
+        console.log(stepLine(step));
+      },
     });
+    const definition = demo.election.credentials.election;
+    const ridingOf = (station: string) => {
+      const riding = definition.stations.find((s) => s.id === station)?.riding;
+      const named = definition.ridings.find((r) => r.code === riding);
+      return named?.name.fr ?? '';
+    };
     const url = demo.central.url;
     const election = 'qc-demo-2026';
     const kiosks = demo.stations
       .map((s) => {
         const cards = s.cards.map((c) => `      ${c.nas}   ${c.code}`).join('\n');
-        return `  ${s.station}  ${s.host.url}\n    Voter cards (NAS, code):\n${cards}`;
+        return `  ${s.station} — ${ridingOf(s.station)}  ${s.host.url}\n    Voter cards (NAS, code):\n${cards}`;
       })
       .join('\n\n');
     console.log(`
@@ -50,6 +73,9 @@ Central server          ${url}
   Results console       ${url}/console/
   Official (admin)      ${demo.official.username} / ${demo.official.password}
   Live results (JSON)   ${url}/api/v1/elections/${election}/results
+
+Load test (simulated stations, in an election of their own on this server — pick it in the console's election menu):
+  npx scrutin simulate --url ${url} --admin-password ${demo.official.password} --stations 6 --ballots 300
 
 Everything lives in memory and a temporary folder; press Ctrl+C to stop.`);
     const stop = () => {

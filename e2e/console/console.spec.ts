@@ -169,7 +169,7 @@ test('an admin loads an election through the UI, sees every problem at its path,
   await app.expectAccessible();
   await app.screenshot('credentials');
   await app.testId('generate').click();
-  await expect(app.testId('failure')).toContainText('already has credentials');
+  await expect(app.testId('failure').locator('strong')).toHaveText('Des identifiants sont déjà chargés pour cette élection.');
 
   await app.nav('Élections').click();
 
@@ -429,7 +429,9 @@ test('operations: station health, rejected envelopes, recount and batch signatur
   await expect(verification.locator('.badge', { hasText: 'concorde' })).toHaveCount(2);
   await page.getByRole('button', { name: 'Lancer le recomptage' }).click();
   await expect(app.testId('recount-verdict')).toContainText('identique');
-  await expect(app.testId('audit-log')).toContainText('batches.verified');
+  // The log names the action in words (its code stays on the row), not as a raw code or JSON.
+  await expect(app.testId('audit-log').locator('[data-action="batches.verified"]').first()).toHaveText('Lots vérifiés');
+  await expect(app.testId('audit-log')).not.toContainText('{"');
   await app.expectAccessible();
   await app.screenshot('audit');
 });

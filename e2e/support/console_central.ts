@@ -13,6 +13,11 @@
  *                                         waits until they are counted and answers their
  *                                         tracking codes
  *   close <election>                      closes the election (its receipts become checkable)
+ *   close-station <station> <picks>       loads and opens the sample election (polls open now)
+ *                                         if not yet, then the station closes its polls: one
+ *                                         final batch with one ballot per `;`-separated list of
+ *                                         picks (`ballotFor`'s choices, in ballot order, e.g.
+ *                                         `0,3,2;0,2,2`), and waits until it is counted
  *
  * SIGTERM stops the server and drops its database and queues.
  */
@@ -24,8 +29,16 @@ import { createInterface } from 'node:readline';
 import { ElectionIdSchema, newTrackingCode, secrecyOf, StationIdSchema, type Credential } from '@scrutin/shared';
 import { NewOfficialSchema, ROLES } from '@scrutin/shared/api';
 import { sealBatchExport, signBatchExport, type Envelope, type SignedBatch } from '@scrutin/shared/protocol';
-import { createOfficial, randomBallot, setElectionState, StationClient } from '@scrutin/server';
-import { envelopeFor, enrolmentToken, openSampleElection, openWithStation, startTestCentral, votersOf } from '@scrutin/server/testing';
+import { createOfficial, loadCredentials, randomBallot, setElectionState, StationClient } from '@scrutin/server';
+import {
+  envelopeFor,
+  enrolmentToken,
+  openSampleElection,
+  openWithStation,
+  startTestCentral,
+  testVoter,
+  votersOf,
+} from '@scrutin/server/testing';
 
 const central = await startTestCentral({ withValidator: true });
 const { db } = central.central.ctx.services;
@@ -82,12 +95,53 @@ async function countedReceipts(stationArg: string, n: number): Promise<string[]>
   const envelopes = voters.filter((v) => v.station === station).map((v) => envelopeFor(election, v));
   const outcome = await client.send(client.nextBatch(envelopes));
   if (outcome.kind !== 'accepted') throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);
+  await counted(1);
+  return envelopes.map((e) => e.tracking);
+}
+
+/** Waits until `n` batches of the database are counted. */
+async function counted(n: number): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     const { rows } = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'");
-    if (Number(rows[0]?.n) >= 1) return envelopes.map((e) => e.tracking);
+    if (Number(rows[0]?.n) >= n) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('the batch was not counted');
+}
+
+/** The sample election of `close-station`, loaded and opened on first use. */
+let sampleOpen: { election: ReturnType<typeof openSampleElection>; batches: number } | null = null;
+
+/** A station closes its polls: its ballots (as `picks` steer them) in one final batch, counted. */
+async function closeStation(stationArg: string, picks: string): Promise<{ station: string; ballots: number }> {
+  const station = StationIdSchema.parse(stationArg);
+  const ballots = picks.split(';').map((b) => b.split(',').map(Number));
+  const voters = ballots.map(() => testVoter(station));
+  sampleOpen ??= { election: openSampleElection(), batches: 0 };
+  const { election } = sampleOpen;
+  // The first station opens the election with its voters; a later one's voters are loaded
+  // directly (the test's own fixture, past the freeze the officials' API enforces).
+  let client: StationClient;
+  if (sampleOpen.batches === 0) client = await openWithStation(central, election, voters, station);
+  else {
+    await loadCredentials(
+      db,
+      central.central.ctx.services.dedup,
+      election.id,
+      voters.map((v) => ({ credential: v.credentialHash, station })),
+    );
+    client = new StationClient(central.central.url, election.id, station);
+    await client.enrol(await enrolmentToken(central.central, election.id, station));
+  }
+  const envelopes = voters.map((v, i) => {
+    const queue = [...(ballots[i] ?? [])];
+    return envelopeFor(election, v, () => queue.shift() ?? 0);
+  });
+  const outcome = await client.send(client.nextBatch(envelopes, true));
+  if (outcome.kind !== 'accepted') throw new Error(`batch refused: ${outcome.code} ${outcome.message}`);
+  sampleOpen.batches += 1;
+  await counted(sampleOpen.batches);
+  return { station, ballots: envelopes.length };
 }
 
 const lines = createInterface({ input: process.stdin });
@@ -101,6 +155,9 @@ lines.on('line', (line) => {
           break;
         case 'receipts':
           console.log(JSON.stringify({ codes: await countedReceipts(args[0] ?? '', Number(args[1] ?? '3')) }));
+          break;
+        case 'close-station':
+          console.log(JSON.stringify(await closeStation(args[0] ?? '', args[1] ?? '')));
           break;
         case 'close':
           await setElectionState(db, ElectionIdSchema.parse(args[0] ?? ''), 'closed');

@@ -216,14 +216,21 @@ function TopBar() {
         {election !== undefined && <span className={`state-pill state-${election.state}`}>{t(`states.${election.state}`)}</span>}
       </div>
       <div className="topbar-right">
-        {route.election !== null && (
-          <span className={`live live-${link}`} data-testid="live-indicator" aria-live="polite">
-            <span className="live-dot" aria-hidden="true" />
-            {t(`live.${link}`)}
-            {receivedAt !== null && (
-              <span className="live-time">· {t('live.updated', { time: formatTime(receivedAt.toISOString()) })}</span>
-            )}
+        {election?.state === 'certified' ? (
+          // A certified count no longer moves: say so, not "live".
+          <span className="live live-final" data-testid="live-indicator">
+            {t('live.final')}
           </span>
+        ) : (
+          route.election !== null && (
+            <span className={`live live-${link}`} data-testid="live-indicator" aria-live="polite">
+              <span className="live-dot" aria-hidden="true" />
+              {t(`live.${link}`)}
+              {receivedAt !== null && (
+                <span className="live-time">· {t('live.updated', { time: formatTime(receivedAt.toISOString()) })}</span>
+              )}
+            </span>
+          )
         )}
         <LanguageChoice />
         <span className="who">

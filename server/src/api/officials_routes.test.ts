@@ -388,7 +388,33 @@ describe('the election lifecycle', () => {
     expect(errorOf(redefine)).toMatchObject({ code: 'not-editable', details: { state: 'open' } });
 
     expect((await state({ state: 'closed' })).status).toBe(200);
-    expect((await state({ state: 'certified' })).status).toBe(200);
+    // No station ever reported or closed: certification is refused, every station listed.
+    const unreported = await state({ state: 'certified' });
+    expect(unreported.status).toBe(409);
+    expect(errorOf(unreported)).toMatchObject({
+      code: 'batches-pending',
+      details: {
+        stations: [
+          { station: 'ST-00001', reported: false, closed: false, unprocessed: 0, missing: 0 },
+          { station: 'ST-00002', reported: false, closed: false, unprocessed: 0, missing: 0 },
+        ],
+      },
+    });
+    const reason = 'Test election: no station took part, certified empty on purpose.';
+    expect((await state({ state: 'certified', override: true, reason })).body).toEqual({
+      election: B,
+      state: 'certified',
+      previous: 'closed',
+      override: true,
+    });
+    const listed = (await as(agents.official, 'get', '/api/v1/elections')).body as {
+      elections: { id: string; certificationOverride: unknown }[];
+    };
+    expect(listed.elections.find((e) => e.id === B)?.certificationOverride).toEqual({
+      reason,
+      stations: 2,
+      at: expect.any(String) as unknown,
+    });
     const final = await state({ state: 'open' });
     expect(errorOf(final)).toMatchObject({
       code: 'invalid-transition',
@@ -398,6 +424,7 @@ describe('the election lifecycle', () => {
     expect((await auditSince(before)).map((r) => [r.action, r.detail.from, r.detail.to])).toEqual([
       ['election.state_changed', 'draft', 'open'],
       ['election.state_changed', 'open', 'closed'],
+      ['election.certified_with_override', undefined, undefined],
       ['election.state_changed', 'closed', 'certified'],
     ]);
   });
@@ -579,6 +606,7 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       lastSyncAt: clock.toISOString(),
       batches: { received: 2, processed: 0, pending: 2 },
       highestSequence: 3,
+      closed: false,
       missingSequences: [{ from: 2, to: 2 }],
       missingCount: 1,
       alerts: 1,
@@ -609,25 +637,34 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     });
   });
 
-  it('refuses to certify while batches are unprocessed or missing, unless overridden with a reason', async () => {
+  it('refuses to certify while stations are not closed, or batches unprocessed or missing, unless overridden with a reason', async () => {
     const certify = (body: unknown) => as(agents.admin, 'post', `/api/v1/admin/elections/${A}/state`, body);
     expect((await as(agents.admin, 'post', `/api/v1/admin/elections/${A}/state`, { state: 'closed' })).status).toBe(200);
+    const silent = (station: string) => ({ station, reported: false, closed: false, unprocessed: 0, missing: 0 });
+    const others = election.stations.filter((s) => s.id !== 'ST-00001').map((s) => silent(s.id));
 
     const pending = await certify({ state: 'certified' });
     expect(pending.status).toBe(409);
     expect(errorOf(pending)).toMatchObject({
       code: 'batches-pending',
-      details: { stations: [{ station: 'ST-00001', unprocessed: 2, missing: 1 }] },
+      details: { stations: [{ station: 'ST-00001', reported: true, closed: false, unprocessed: 2, missing: 1 }, ...others] },
     });
 
-    // The validator processes what arrived; the gap remains.
+    // The validator processes what arrived; the gap remains, and no station has closed.
     const deps = { db, dedup, elections: ctx.elections, pipelineKey: ctx.pipelineKey };
     for (const m of sent.values()) await processBatch(deps, election, m.message);
     const gap = await certify({ state: 'certified' });
     expect(errorOf(gap)).toMatchObject({
       code: 'batches-pending',
-      details: { stations: [{ station: 'ST-00001', unprocessed: 0, missing: 1 }] },
+      details: { stations: [{ station: 'ST-00001', reported: true, closed: false, unprocessed: 0, missing: 1 }, ...others] },
     });
+    // Nothing is complete, so no riding is.
+    const results = (await as(agents.official, 'get', `/api/v1/elections/${A}/results`)).body as {
+      ridingsReporting: { complete: number };
+      stations: { total: number; reporting: number; closed: number };
+    };
+    expect(results.ridingsReporting.complete).toBe(0);
+    expect(results.stations).toEqual({ total: election.stations.length, reporting: 1, closed: 0 });
 
     const rejections = await as(agents.official, 'get', `/api/v1/admin/elections/${A}/rejections`);
     expect(rejections.body).toEqual({
@@ -673,7 +710,11 @@ describe('running an election: credentials, enrolment, sync health, certificatio
       {
         actor: 'admin-one',
         action: 'election.certified_with_override',
-        detail: { election: A, reason, stations: [{ station: 'ST-00001', unprocessed: 0, missing: 1 }] },
+        detail: {
+          election: A,
+          reason,
+          stations: [{ station: 'ST-00001', reported: true, closed: false, unprocessed: 0, missing: 1 }, ...others],
+        },
       },
       { actor: 'admin-one', action: 'election.state_changed', detail: { election: A, from: 'closed', to: 'certified', override: true } },
     ]);

@@ -177,7 +177,7 @@ export function officialsRoutes(ctx: AppContext): Router {
     const change = parse(
       API.changeState.body,
       req.body,
-      'Send {"state": "open" | "closed" | "certified"}, with {"override": true, "reason"} to certify despite pending batches.',
+      'Send {"state": "open" | "closed" | "certified"}, with {"override": true, "reason"} to certify over stations not closed and counted.',
     );
     const result = await changeElectionState(db, id, change, actor);
     if (!result.ok) {
@@ -196,7 +196,7 @@ export function officialsRoutes(ctx: AppContext): Router {
         case 'batches-pending':
           throw new ApiError(
             'batches-pending',
-            `${error.stations.length} station(s) have batches not yet processed or missing sequence numbers; certify once the count is complete, or override with a reason.`,
+            `${error.stations.length} station(s) are not closed and counted (no final batch, batches not yet processed, or missing sequence numbers); certify once every station is, or override with a reason.`,
             { stations: error.stations },
           );
       }

@@ -22,26 +22,75 @@ function readElection(path: string): unknown {
 }
 
 describe('scrutin election', () => {
+  // The synthetic election's own window, given explicitly: by default the window opens now.
+  const window = ['--opens', '2026-10-05T09:30:00-04:00', '--closes', '2026-10-05T21:30:00-04:00'];
+  const iso = (at: string) => new Date(at).toISOString();
+
   it('generates a synthetic election, the same for the same seed', () => {
-    const run = scrutin('election', 'generate', '--ridings', '3', '--stations', '7', '--voters', '1000', '--seed', '42', '--out', 'a');
+    const args = ['election', 'generate', '--ridings', '3', '--stations', '7', '--voters', '1000', '--seed', '42', ...window];
+    const run = scrutin(...args, '--out', 'a');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/wrote a\/election\.json: election synthetic-3-7-1000, 3 ridings, 7 stations, 1000 registered voters/);
-    expect(readElection('a/election.json')).toEqual(syntheticElection({ ridings: 3, stations: 7, voters: 1000, seed: 42 }));
+    const synthetic = syntheticElection({ ridings: 3, stations: 7, voters: 1000, seed: 42 });
+    expect(readElection('a/election.json')).toEqual({
+      ...synthetic,
+      opensAt: iso(synthetic.opensAt),
+      closesAt: iso(synthetic.closesAt),
+      syncDeadline: iso(synthetic.syncDeadline),
+    });
 
-    expect(
-      scrutin('election', 'generate', '--ridings', '3', '--stations', '7', '--voters', '1000', '--seed', '42', '--out', 'b').status,
-    ).toBe(0);
+    expect(scrutin(...args, '--out', 'b').status).toBe(0);
     expect(readFileSync(join(dir, 'b/election.json'), 'utf8')).toBe(readFileSync(join(dir, 'a/election.json'), 'utf8'));
   });
 
   it('writes the sample election, and replaces a file only with --force', () => {
-    expect(scrutin('election', 'sample', '--out', 'sample').status).toBe(0);
-    expect(readElection('sample/election.json')).toEqual(sampleElection());
+    expect(scrutin('election', 'sample', '--out', 'sample', ...window).status).toBe(0);
+    const sample = sampleElection();
+    expect(readElection('sample/election.json')).toEqual({
+      ...sample,
+      opensAt: iso(sample.opensAt),
+      closesAt: iso(sample.closesAt),
+      syncDeadline: iso(sample.syncDeadline),
+    });
 
     const again = scrutin('election', 'sample', '--out', 'sample');
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/sample\/election\.json already exists; pass --force/);
     expect(scrutin('election', 'sample', '--out', 'sample', '--force').status).toBe(0);
+  });
+
+  it('opens the voting window now by default, for 12 hours, so the polls can be opened at once', () => {
+    const before = Date.now();
+    expect(scrutin('election', 'sample', '--out', 'now').status).toBe(0);
+    const e = readElection('now/election.json') as { opensAt: string; closesAt: string; syncDeadline: string };
+    expect(Date.parse(e.opensAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(e.opensAt)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(e.closesAt) - Date.parse(e.opensAt)).toBe(12 * 3_600_000);
+    expect(Date.parse(e.syncDeadline) - Date.parse(e.closesAt)).toBe(24 * 3_600_000);
+
+    const closes = scrutin(
+      'election',
+      'generate',
+      '--ridings',
+      '1',
+      '--stations',
+      '1',
+      '--voters',
+      '10',
+      '--closes',
+      '2030-01-01T18:00:00Z',
+      '--out',
+      'g',
+    );
+    expect(closes.status).toBe(0);
+    expect((readElection('g/election.json') as { closesAt: string }).closesAt).toBe('2030-01-01T18:00:00.000Z');
+
+    const bad = scrutin('election', 'sample', '--out', 'bad', '--opens', 'tomorrow');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/expected now, or an ISO 8601 date-time with its offset/);
+    const backwards = scrutin('election', 'sample', '--out', 'bad', '--opens', '2030-01-02T00:00:00Z', '--closes', '2030-01-01T00:00:00Z');
+    expect(backwards.status).toBe(1);
+    expect(backwards.stderr).toMatch(/the options give an invalid election/);
   });
 
   it('refuses options that give no valid election, with a clear message', () => {

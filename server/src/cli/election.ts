@@ -5,12 +5,22 @@ import { describeIssues, parseElection, sampleElectionJson, syntheticElectionJso
 
 /**
  * `scrutin election generate|sample`: writes an election definition to DIR/election.json,
- * validated by the same parser as every other reader of the file.
+ * validated by the same parser as every other reader of the file. Its voting window opens
+ * now by default (so a demo or a test can open the polls at once) and closes 12 hours later;
+ * `--opens` and `--closes` set it, and the sync deadline is 24 hours after closing.
  */
 
 export const ELECTION_FILE = 'election.json';
 
-interface GenerateOptions {
+/** The voting window's options: `--opens` (a date-time or `now`) and `--closes` (a date-time). */
+interface WindowOptions {
+  readonly opens: Date;
+  readonly closes?: Date;
+}
+
+const HOUR_MS = 3_600_000;
+
+interface GenerateOptions extends WindowOptions {
   readonly ridings: number;
   readonly stations: number;
   readonly voters: number;
@@ -20,7 +30,7 @@ interface GenerateOptions {
   readonly force?: boolean;
 }
 
-interface SampleOptions {
+interface SampleOptions extends WindowOptions {
   readonly out: string;
   readonly force?: boolean;
 }
@@ -38,6 +48,8 @@ export function registerElection(program: Command): void {
     .option('--seed <s>', 'seed of the synthetic data', wholeNumber(0, 0xffffffff))
     .option('--id <id>', 'election id (default: synthetic-<ridings>-<stations>-<voters>)')
     .option('--force', `replace an existing ${ELECTION_FILE}`)
+    .option('--opens <when>', 'when the polls open: an ISO 8601 date-time with its offset, or now', dateTime, new Date())
+    .option('--closes <when>', 'when the polls close: an ISO 8601 date-time with its offset (default: 12 hours after opening)', dateTime)
     .action((options: GenerateOptions) => {
       if (options.stations < options.ridings) {
         fail(`--stations (${options.stations}) must be at least --ridings (${options.ridings}): every riding needs a polling station`);
@@ -50,7 +62,7 @@ export function registerElection(program: Command): void {
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.id === undefined ? {} : { id: options.id }),
       });
-      writeElection(json, options.out, options.force ?? false);
+      writeElection(withWindow(json, options), options.out, options.force ?? false);
     });
 
   election
@@ -58,9 +70,33 @@ export function registerElection(program: Command): void {
     .description(`write the sample election (6 ridings, 18 stations, 3,600 voters) to DIR/${ELECTION_FILE}`)
     .requiredOption('--out <dir>', 'output directory (created if needed)')
     .option('--force', `replace an existing ${ELECTION_FILE}`)
+    .option('--opens <when>', 'when the polls open: an ISO 8601 date-time with its offset, or now', dateTime, new Date())
+    .option('--closes <when>', 'when the polls close: an ISO 8601 date-time with its offset (default: 12 hours after opening)', dateTime)
     .action((options: SampleOptions) => {
-      writeElection(sampleElectionJson(), options.out, options.force ?? false);
+      writeElection(withWindow(sampleElectionJson(), options), options.out, options.force ?? false);
     });
+}
+
+/** The definition with the voting window of the options (the parser refuses a window that closes before it opens). */
+function withWindow(json: unknown, options: WindowOptions): unknown {
+  const closes = options.closes ?? new Date(options.opens.getTime() + 12 * HOUR_MS);
+  return {
+    ...(json as Record<string, unknown>),
+    opensAt: options.opens.toISOString(),
+    closesAt: closes.toISOString(),
+    syncDeadline: new Date(closes.getTime() + 24 * HOUR_MS).toISOString(),
+  };
+}
+
+/** `now`, or an ISO 8601 date-time with its offset (`2026-10-05T09:30:00-04:00`). */
+function dateTime(value: string): Date {
+  if (value.trim().toLowerCase() === 'now') return new Date();
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
+  const at = Date.parse(value.trim());
+  if (!iso.test(value.trim()) || Number.isNaN(at)) {
+    throw new InvalidArgumentError('expected now, or an ISO 8601 date-time with its offset, e.g. 2026-10-05T09:30:00-04:00');
+  }
+  return new Date(at);
 }
 
 function writeElection(json: unknown, dir: string, force: boolean): void {

@@ -43,6 +43,8 @@ export interface CredentialJobView {
 interface Job {
   view: CredentialJobView;
   readonly dir: string;
+  /** The job made `dir` (and removes it); false for credentials adopted from elsewhere. */
+  readonly owned: boolean;
 }
 
 export interface CredentialJobDeps {
@@ -87,18 +89,48 @@ export class CredentialJobs {
       loadedVoters: 0,
       error: null,
     };
-    const job: Job = { view, dir };
-    const previous = this.latest.get(election.id);
-    this.jobs.set(id, job);
-    this.latest.set(election.id, id);
-    if (previous !== undefined) {
-      const old = this.jobs.get(previous);
-      this.jobs.delete(previous);
-      if (old !== undefined) await rm(old.dir, { recursive: true, force: true });
-    }
+    await this.replace(election.id, { view, dir, owned: true });
     this.deps.log('credentials.job.started', { election: election.id, job: id, voters: view.totalVoters });
-    void this.run(job, election);
+    const job = this.jobs.get(id);
+    if (job !== undefined) void this.run(job, election);
     return view;
+  }
+
+  /**
+   * Records credentials generated before this server took the election (the embedded demo
+   * generates and loads them at start-up) as the election's finished job, so the console
+   * builds the kit of any other station from them instead of refusing: without it, a kit
+   * needs a job, and a job is refused because credentials are loaded. `dir` is the
+   * generator's output folder; it stays its owner's (never removed here).
+   */
+  async adopt(election: ElectionDefinition, dir: string, loadedVoters: number): Promise<CredentialJobView> {
+    const now = this.deps.now().toISOString();
+    const view: CredentialJobView = {
+      id: randomUUID(),
+      election: election.id,
+      phase: 'done',
+      startedAt: now,
+      finishedAt: now,
+      totalVoters: loadedVoters,
+      totalStations: election.stations.length,
+      generatedVoters: loadedVoters,
+      generatedStations: election.stations.length,
+      loadedVoters,
+      error: null,
+    };
+    await this.replace(election.id, { view, dir, owned: false });
+    return view;
+  }
+
+  /** Makes `job` the election's latest, dropping the previous one (and its files, when it made them). */
+  private async replace(election: ElectionId, job: Job): Promise<void> {
+    const previous = this.latest.get(election);
+    this.jobs.set(job.view.id, job);
+    this.latest.set(election, job.view.id);
+    if (previous === undefined) return;
+    const old = this.jobs.get(previous);
+    this.jobs.delete(previous);
+    if (old?.owned === true) await rm(old.dir, { recursive: true, force: true });
   }
 
   private update(job: Job, change: Partial<CredentialJobView>): void {
@@ -146,7 +178,7 @@ export class CredentialJobs {
 
   /** Removes every job's files (the server is stopping). */
   async dispose(): Promise<void> {
-    await Promise.all([...this.jobs.values()].map((j) => rm(j.dir, { recursive: true, force: true })));
+    await Promise.all([...this.jobs.values()].filter((j) => j.owned).map((j) => rm(j.dir, { recursive: true, force: true })));
     this.jobs.clear();
     this.latest.clear();
   }

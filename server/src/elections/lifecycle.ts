@@ -7,7 +7,9 @@ import { setElectionState } from './store.ts';
 /**
  * An election's lifecycle (the contract's `LIFECYCLE`: draft → open → closed → certified,
  * never back), applied in one transaction with its audit entries. Certification waits until
- * every enrolled station's count is complete, unless an admin overrides with a reason.
+ * every station of the election is closed and its count complete (final batch received, every
+ * batch processed, none missing), unless an admin overrides with a reason: the override is
+ * logged with the stations it covers, and shown with the results.
  */
 
 /**
@@ -66,18 +68,25 @@ export async function changeElectionState(
   });
 }
 
-/** Enrolled stations whose count is not complete: batches waiting in the pipeline, or gaps. */
+/**
+ * The election's stations whose count is not complete: never reported, polls not closed (no
+ * final batch), batches waiting in the pipeline, or gaps in their sequence.
+ */
 export async function pendingStations(db: Queryable, election: ElectionId): Promise<PendingStation[]> {
   const { rows } = await db.query<PendingStation & { readonly station: StationId }>(
-    `SELECT b.station_id AS station,
-            (count(*) FILTER (WHERE b.status <> 'processed'))::int AS unprocessed,
-            (max(b.sequence) - count(*))::int AS missing
-       FROM batches b
-       JOIN stations s ON s.election_id = b.election_id AND s.station_id = b.station_id
-      WHERE b.election_id = $1 AND s.enrolled_at IS NOT NULL
-      GROUP BY b.station_id
-     HAVING count(*) FILTER (WHERE b.status <> 'processed') > 0 OR max(b.sequence) > count(*)
-      ORDER BY b.station_id`,
+    `SELECT s.station_id AS station,
+            count(b.sequence) > 0 AS reported,
+            coalesce(bool_or(b.final), false) AS closed,
+            (count(b.sequence) FILTER (WHERE b.status <> 'processed'))::int AS unprocessed,
+            (coalesce(max(b.sequence), 0) - count(b.sequence))::int AS missing
+       FROM stations s
+       LEFT JOIN batches b ON b.election_id = s.election_id AND b.station_id = s.station_id
+      WHERE s.election_id = $1
+      GROUP BY s.station_id
+     HAVING NOT coalesce(bool_or(b.final), false)
+         OR count(b.sequence) FILTER (WHERE b.status <> 'processed') > 0
+         OR coalesce(max(b.sequence), 0) > count(b.sequence)
+      ORDER BY s.station_id`,
     [election],
   );
   return rows;

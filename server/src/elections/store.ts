@@ -68,10 +68,30 @@ export async function electionState(db: Queryable, id: ElectionId): Promise<Elec
   return rows[0]?.state;
 }
 
-/** Every election on this server, in the order they were loaded. */
+/**
+ * Every election on this server, in the order they were loaded, with the certification
+ * override if there was one (read back from its audit entry, the one record of it).
+ */
 export async function listElections(db: Queryable): Promise<ElectionSummary[]> {
-  const { rows } = await db.query<{ id: ElectionId; state: ElectionState; definition: ElectionDefinition }>(
-    'SELECT id, state, definition FROM elections ORDER BY loaded_at',
+  const { rows } = await db.query<{
+    id: ElectionId;
+    state: ElectionState;
+    definition: ElectionDefinition;
+    override_reason: string | null;
+    override_stations: number | null;
+    override_at: Date | null;
+  }>(
+    `SELECT e.id, e.state, e.definition,
+            o.detail->>'reason' AS override_reason,
+            jsonb_array_length(o.detail->'stations') AS override_stations,
+            o.at AS override_at
+       FROM elections e
+       LEFT JOIN LATERAL (
+         SELECT a.detail, a.at FROM audit_log a
+          WHERE a.action = 'election.certified_with_override' AND a.detail->>'election' = e.id
+          ORDER BY a.id DESC LIMIT 1
+       ) o ON e.state = 'certified'
+      ORDER BY e.loaded_at`,
   );
   return rows.map((r) => ({
     id: r.id,
@@ -80,6 +100,10 @@ export async function listElections(db: Queryable): Promise<ElectionSummary[]> {
     opensAt: r.definition.opensAt,
     closesAt: r.definition.closesAt,
     syncDeadline: r.definition.syncDeadline,
+    certificationOverride:
+      r.override_reason === null || r.override_at === null
+        ? null
+        : { reason: r.override_reason, stations: r.override_stations ?? 0, at: new Date(r.override_at).toISOString() },
   }));
 }
 

@@ -46,6 +46,7 @@ interface StationHealthRow {
   readonly received: number;
   readonly processed: number;
   readonly highest: number;
+  readonly closed: boolean;
   readonly alerts: number;
 }
 
@@ -54,10 +55,11 @@ export async function stationHealth(db: Queryable, election: ElectionId): Promis
   const { rows } = await db.query<StationHealthRow>(
     `SELECT s.station_id AS station, s.riding, s.enrolled_at, s.revoked_at,
             b.last_sync_at, coalesce(b.received, 0) AS received, coalesce(b.processed, 0) AS processed,
-            coalesce(b.highest, 0) AS highest, coalesce(a.alerts, 0) AS alerts
+            coalesce(b.highest, 0) AS highest, coalesce(b.closed, false) AS closed, coalesce(a.alerts, 0) AS alerts
        FROM stations s
        LEFT JOIN (SELECT station_id, max(received_at) AS last_sync_at, count(*)::int AS received,
-                         (count(*) FILTER (WHERE status = 'processed'))::int AS processed, max(sequence) AS highest
+                         (count(*) FILTER (WHERE status = 'processed'))::int AS processed, max(sequence) AS highest,
+                         bool_or(final) AS closed
                     FROM batches WHERE election_id = $1 GROUP BY station_id) b ON b.station_id = s.station_id
        LEFT JOIN (SELECT station_id, count(*)::int AS alerts
                     FROM alerts WHERE election_id = $1 AND station_id IS NOT NULL GROUP BY station_id) a ON a.station_id = s.station_id
@@ -91,6 +93,7 @@ export async function stationHealth(db: Queryable, election: ElectionId): Promis
       lastSyncAt: iso(r.last_sync_at),
       batches: { received: r.received, processed: r.processed, pending: r.received - r.processed },
       highestSequence: r.highest,
+      closed: r.closed,
       missingSequences: missing,
       missingCount: missing.reduce((n, g) => n + g.to - g.from + 1, 0),
       alerts: r.alerts,

@@ -22,20 +22,32 @@ import type { Queryable } from '../db/database.ts';
 export async function readTally(
   db: Queryable,
   election: ElectionDefinition,
-): Promise<{ tally: ElectionTally; stationsReporting: Set<StationId> }> {
-  // One statement, so one snapshot: three separate reads could see a batch's tally increments
+): Promise<{ tally: ElectionTally; stationsReporting: Set<StationId>; stationsClosed: Set<StationId> }> {
+  // One statement, so one snapshot: separate reads could see a batch's tally increments
   // without its turnout (or the reverse) when a validator commits between them.
-  const { rows } = await db.query<{ kind: 'count' | 'pattern' | 'station'; a: string; b: string | null; c: string | null; n: string }>(
+  const { rows } = await db.query<{
+    kind: 'count' | 'pattern' | 'station' | 'closed';
+    a: string;
+    b: string | null;
+    c: string | null;
+    n: string;
+  }>(
     `SELECT 'count' AS kind, contest_id AS a, riding AS b, option AS c, count::text AS n FROM tally_counts WHERE election_id = $1
      UNION ALL
      SELECT 'pattern', contest_id, NULL, pattern, count::text FROM ranking_patterns WHERE election_id = $1
      UNION ALL
-     SELECT 'station', station_id, riding, NULL, ballots::text FROM station_counts WHERE election_id = $1`,
+     SELECT 'station', station_id, riding, NULL, ballots::text FROM station_counts WHERE election_id = $1
+     UNION ALL
+     -- A station is closed once its final batch is counted with none before it missing or waiting.
+     SELECT 'closed', station_id, NULL, NULL, '1' FROM batches WHERE election_id = $1
+      GROUP BY station_id
+     HAVING bool_or(final) AND bool_and(status = 'processed') AND max(sequence) = count(*)`,
     [election.id],
   );
   const counts: { contest_id: ContestId; riding: RidingCode; option: string; count: string }[] = [];
   const patterns: { contest_id: ContestId; pattern: string; count: string }[] = [];
   const stations: { station_id: StationId; riding: RidingCode; ballots: string }[] = [];
+  const stationsClosed = new Set<StationId>();
   for (const r of rows) {
     switch (r.kind) {
       case 'count':
@@ -47,11 +59,14 @@ export async function readTally(
       case 'station':
         stations.push({ station_id: r.a as StationId, riding: r.b as RidingCode, ballots: r.n });
         break;
+      case 'closed':
+        stationsClosed.add(r.a as StationId);
+        break;
       default:
         return r.kind satisfies never;
     }
   }
-  return buildTally(election, counts, patterns, stations);
+  return { ...buildTally(election, counts, patterns, stations), stationsClosed };
 }
 
 function buildTally(
@@ -103,8 +118,8 @@ function buildTally(
 }
 
 export async function liveResults(db: Queryable, election: ElectionDefinition): Promise<NationalResults> {
-  const { tally, stationsReporting } = await readTally(db, election);
-  return nationalResults(election, tally, stationsReporting);
+  const { tally, stationsReporting, stationsClosed } = await readTally(db, election);
+  return nationalResults(election, tally, stationsReporting, stationsClosed);
 }
 
 /** A change marker for the results: moves whenever a batch commits. Cheap to poll. */

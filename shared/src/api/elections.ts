@@ -4,8 +4,8 @@ import type { Endpoint } from './endpoint.ts';
 
 /**
  * An election's states and its one lifecycle: draft → open → closed → certified, never back.
- * Only a draft can be replaced; credentials load while draft or open; certification waits
- * for every batch (or an override with a reason).
+ * Only a draft can be replaced; credentials load while draft; certification waits until
+ * every station is closed and counted whole (or an admin overrides with a reason).
  */
 export const ELECTION_STATES = ['draft', 'open', 'closed', 'certified'] as const;
 export const ElectionStateSchema = z.enum(ELECTION_STATES);
@@ -32,6 +32,11 @@ export const ElectionSummarySchema = z.object({
   opensAt: z.string(),
   closesAt: z.string(),
   syncDeadline: z.string(),
+  /**
+   * Set when the election was certified over stations not closed or not fully counted: the
+   * admin's reason (from the audit log) and how many stations it covered. Shown with the results.
+   */
+  certificationOverride: z.object({ reason: z.string(), stations: z.number(), at: z.string() }).nullable(),
 });
 export type ElectionSummary = z.infer<typeof ElectionSummarySchema>;
 export const ElectionListSchema = z.object({ elections: z.array(ElectionSummarySchema) });
@@ -60,9 +65,16 @@ export const StateChangedSchema = z.object({
   override: z.boolean(),
 });
 
-/** An enrolled station whose count is not complete: batches waiting in the pipeline, or gaps. */
+/**
+ * A station whose count is not complete: it never reported, its polls are not closed (no final
+ * batch), batches wait in the pipeline, or some are missing.
+ */
 export const PendingStationSchema = z.object({
   station: z.string(),
+  /** At least one batch arrived from it. */
+  reported: z.boolean(),
+  /** Its final batch (sent at close of polls) arrived. */
+  closed: z.boolean(),
   /** Batches received but not yet processed by a validator. */
   unprocessed: z.number(),
   /** Sequence numbers below the highest received that never arrived. */

@@ -62,6 +62,8 @@ export const RidingResultSchema = z.object({
   ballots: z.number(),
   registeredVoters: z.number(),
   stationsReporting: z.number(),
+  /** Stations whose polls are closed and whose count is whole (final batch counted, none missing). */
+  stationsClosed: z.number(),
   stationsTotal: z.number(),
   complete: z.boolean(),
 });
@@ -91,6 +93,7 @@ export const ResultsSchema = z.object({
   ridings: z.array(RidingResultSchema),
   parties: z.array(z.object({ party: z.string().nullable(), seats: z.number(), votes: z.number(), share: z.number() })),
   ridingsReporting: z.object({ total: z.number(), reporting: z.number(), complete: z.number() }),
+  stations: z.object({ total: z.number(), reporting: z.number(), closed: z.number() }),
   turnout: z.object({ registeredVoters: z.number(), ballots: z.number() }),
   referendums: z.array(ReferendumResultsSchema),
 });

@@ -12,6 +12,8 @@ export const StationHealthSchema = z.object({
   lastSyncAt: z.string().nullable(),
   batches: z.object({ received: z.number(), processed: z.number(), pending: z.number() }),
   highestSequence: z.number(),
+  /** Its polls are closed: the final batch, sent at close, has arrived. */
+  closed: z.boolean(),
   missingSequences: z.array(z.object({ from: z.number(), to: z.number() })),
   missingCount: z.number(),
   alerts: z.number(),

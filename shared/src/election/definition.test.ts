@@ -33,7 +33,7 @@ describe('election definition', () => {
       PLQ: '#ED1B2F',
       PQ: '#004B8D',
       QS: '#FF5605',
-      PCQ: '#0C3B8D',
+      PCQ: '#7B3FA0',
       IND: '#808080',
     });
     const races = e.contests.filter((c) => c.kind === 'candidate');

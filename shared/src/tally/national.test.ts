@@ -55,7 +55,10 @@ describe('national results', () => {
     [ballot('SHERBROOKE', 'non', ['CAQ-1', 'PQ-3']), 10],
   ]);
   const reporting = new Set(election.stations.filter((s) => s.riding !== 'QUEBEC-CENTRE').map((s) => s.id));
-  const results = nationalResults(election, tally, reporting);
+  // Every reporting station but one of ABITIBI-OUEST has closed its polls and been counted whole.
+  const openStation = election.stations.find((s) => s.riding === 'ABITIBI-OUEST')!.id;
+  const closed = new Set([...reporting].filter((s) => s !== openStation));
+  const results = nationalResults(election, tally, reporting, closed);
   const riding = (code: string) => results.ridings.find((r) => r.riding === code)!;
 
   it('declares plurality winners with their party, and nobody on an unresolved tie', () => {
@@ -92,9 +95,18 @@ describe('national results', () => {
     expect(results.parties.map((p) => p.party)).toEqual(['PLQ', 'CAQ', 'PQ', 'QS', 'PCQ', 'IND']);
   });
 
-  it('reports ridings reporting and complete, and turnout', () => {
-    expect(results.ridingsReporting).toEqual({ total: 6, reporting: 5, complete: 5 });
-    expect(riding('QUEBEC-CENTRE')).toMatchObject({ complete: false, stationsReporting: 0, stationsTotal: 3, registeredVoters: 600 });
+  it('reports ridings reporting and complete (every station closed and counted, not merely reporting), and turnout', () => {
+    expect(results.ridingsReporting).toEqual({ total: 6, reporting: 5, complete: 4 });
+    expect(results.stations).toEqual({ total: 18, reporting: 15, closed: 14 });
+    expect(riding('QUEBEC-CENTRE')).toMatchObject({
+      complete: false,
+      stationsReporting: 0,
+      stationsClosed: 0,
+      stationsTotal: 3,
+      registeredVoters: 600,
+    });
+    expect(riding('ABITIBI-OUEST')).toMatchObject({ complete: false, stationsReporting: 3, stationsClosed: 2, stationsTotal: 3 });
+    expect(riding('ABITIBI-EST')).toMatchObject({ complete: true, stationsReporting: 3, stationsClosed: 3, stationsTotal: 3 });
     expect(results.turnout).toEqual({ registeredVoters: 3600, ballots: 85 + 79 + 120 + 110 });
   });
 
@@ -110,7 +122,7 @@ describe('national results', () => {
   });
 
   it('treats a station-less riding as never complete', () => {
-    const partial = nationalResults(election, tally, new Set<StationId>());
+    const partial = nationalResults(election, tally, new Set<StationId>(), new Set<StationId>());
     expect(partial.ridingsReporting).toEqual({ total: 6, reporting: 0, complete: 0 });
     expect(election.contests.filter((c): c is CandidateRace => c.kind === 'candidate')).toHaveLength(6);
   });

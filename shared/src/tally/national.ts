@@ -29,9 +29,12 @@ export interface RidingResult {
   readonly winner: { readonly candidate: CandidateId; readonly party: PartyCode | null } | null;
   readonly ballots: number;
   readonly registeredVoters: number;
+  /** Stations with at least one counted ballot. */
   readonly stationsReporting: number;
+  /** Stations whose polls are closed and whose count is whole: final batch counted, no batch missing. */
+  readonly stationsClosed: number;
   readonly stationsTotal: number;
-  /** Every station of the riding has reported: the riding's count is final, not provisional. */
+  /** Every station of the riding is closed and counted: the riding's count is whole (final once certified). */
   readonly complete: boolean;
 }
 
@@ -56,6 +59,8 @@ export interface NationalResults {
   /** Every party of the definition (and independents if any stand), most seats then most votes first. */
   readonly parties: readonly PartyFigure[];
   readonly ridingsReporting: { readonly total: number; readonly reporting: number; readonly complete: number };
+  /** Every station of the election: how many have reported a ballot, and how many are closed and counted. */
+  readonly stations: { readonly total: number; readonly reporting: number; readonly closed: number };
   readonly turnout: { readonly registeredVoters: number; readonly ballots: number };
   readonly referendums: readonly ReferendumResults[];
 }
@@ -64,20 +69,23 @@ export function nationalResults(
   election: ElectionDefinition,
   tally: ElectionTally,
   stationsReporting: ReadonlySet<StationId>,
+  stationsClosed: ReadonlySet<StationId>,
 ): NationalResults {
-  const stationsByRiding = new Map<RidingCode, { total: number; reporting: number; registered: number }>();
+  const stationsByRiding = new Map<RidingCode, { total: number; reporting: number; closed: number; registered: number }>();
   for (const s of election.stations) {
-    const entry = stationsByRiding.get(s.riding) ?? { total: 0, reporting: 0, registered: 0 };
+    const entry = stationsByRiding.get(s.riding) ?? { total: 0, reporting: 0, closed: 0, registered: 0 };
     entry.total += 1;
     entry.registered += s.registeredVoters;
-    if (stationsReporting.has(s.id)) entry.reporting += 1;
+    // A station closed with no ballot has reported too: its count (zero) is in.
+    if (stationsReporting.has(s.id) || stationsClosed.has(s.id)) entry.reporting += 1;
+    if (stationsClosed.has(s.id)) entry.closed += 1;
     stationsByRiding.set(s.riding, entry);
   }
 
   const ridings = election.contests
     .filter((c): c is CandidateRace => c.kind === 'candidate')
     .map((race): RidingResult => {
-      const stations = stationsByRiding.get(race.riding) ?? { total: 0, reporting: 0, registered: 0 };
+      const stations = stationsByRiding.get(race.riding) ?? { total: 0, reporting: 0, closed: 0, registered: 0 };
       const outcome = raceOutcome(race, tally);
       const winnerId = winnerOf(outcome);
       const winner =
@@ -91,8 +99,9 @@ export function nationalResults(
         ballots: tally.ballots.get(race.riding) ?? 0,
         registeredVoters: stations.registered,
         stationsReporting: stations.reporting,
+        stationsClosed: stations.closed,
         stationsTotal: stations.total,
-        complete: stations.total > 0 && stations.reporting === stations.total,
+        complete: stations.total > 0 && stations.closed === stations.total,
       };
     });
 
@@ -103,6 +112,11 @@ export function nationalResults(
       total: ridings.length,
       reporting: ridings.filter((r) => r.stationsReporting > 0).length,
       complete: ridings.filter((r) => r.complete).length,
+    },
+    stations: {
+      total: election.stations.length,
+      reporting: election.stations.filter((s) => stationsReporting.has(s.id) || stationsClosed.has(s.id)).length,
+      closed: election.stations.filter((s) => stationsClosed.has(s.id)).length,
     },
     turnout: {
       registeredVoters: election.stations.reduce((n, s) => n + s.registeredVoters, 0),

@@ -15,6 +15,8 @@ export interface ApiFailure {
   readonly status: number;
   readonly message: string;
   readonly details?: unknown;
+  /** Set by the console when it words the failure itself, in its language: shown instead of the code's text. */
+  readonly text?: string;
 }
 
 let csrfToken = '';

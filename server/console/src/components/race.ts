@@ -1,4 +1,5 @@
-import type { ElectionState, Race, RidingResult } from '@scrutin/shared/api';
+import type { CandidateRace } from '@scrutin/shared';
+import type { ElectionState, IrvRound, Race, RidingResult } from '@scrutin/shared/api';
 
 /**
  * How a riding's result may be shown. A winner is declared only when the count is final
@@ -12,6 +13,101 @@ export function raceStatus(r: RidingResult, state: ElectionState): RaceStatus {
   if (state === 'certified') return 'elected';
   if (state === 'closed' && r.complete) return 'elected-provisional';
   return 'leading';
+}
+
+/**
+ * How a tie is settled: by lot (a draw from the race's published seed), by the counts of
+ * earlier rounds and then by lot, or by the order of the candidates on the ballot.
+ */
+export type TieBreak = 'lot' | 'previous-rounds' | 'order';
+
+export function tieBreakOf(race: CandidateRace | undefined): TieBreak {
+  // A plurality race's tie rule is a lot or a reported tie; an IRV race without options uses
+  // the standard rules, which break ties by candidate order.
+  if (race === undefined || race.method === 'plurality') return 'lot';
+  if (race.irv === undefined) return 'order';
+  switch (race.irv.tiebreak.mode) {
+    case 'useCandidateOrder':
+      return 'order';
+    case 'previousRoundCountsThenRandom':
+      return 'previous-rounds';
+    case 'random':
+    case 'generatePermutation':
+      return 'lot';
+  }
+}
+
+/**
+ * How a race was decided, in words a reader can check against the figures: an absolute
+ * majority (at or over the threshold), a win without one (most votes, or the last pair at a
+ * frozen threshold), a tie settled by the tie-break, or a tie left unresolved.
+ */
+export type Decision =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'majority'; readonly candidate: string; readonly votes: number; readonly threshold: number }
+  | { readonly kind: 'plurality'; readonly candidate: string; readonly votes: number; readonly total: number; readonly threshold: number }
+  | {
+      readonly kind: 'tie-broken';
+      readonly candidate: string;
+      readonly tied: readonly string[];
+      readonly votes: number;
+      readonly by: TieBreak;
+    }
+  | { readonly kind: 'tie'; readonly tied: readonly string[]; readonly votes: number };
+
+/** A race with a decision to tell. */
+export type RaceDecided = Exclude<Decision, { readonly kind: 'none' }>;
+
+/** The absolute majority of `total` votes: more than half. */
+function majorityOf(total: number): number {
+  return Math.floor(total / 2) + 1;
+}
+
+export function decisionOf(race: Race, tieBreak: TieBreak): Decision {
+  switch (race.kind) {
+    case 'plurality': {
+      const { outcome, standings, valid } = race.result;
+      const top = standings[0]?.votes ?? 0;
+      switch (outcome.kind) {
+        case 'no-votes':
+          return { kind: 'none' };
+        case 'tie':
+          return { kind: 'tie', tied: outcome.tied, votes: top };
+        case 'winner-by-lot':
+          return { kind: 'tie-broken', candidate: outcome.candidate, tied: outcome.tied, votes: top, by: 'lot' };
+        case 'winner': {
+          const threshold = majorityOf(valid);
+          return top >= threshold
+            ? { kind: 'majority', candidate: outcome.candidate, votes: top, threshold }
+            : { kind: 'plurality', candidate: outcome.candidate, votes: top, total: valid, threshold };
+        }
+      }
+      break;
+    }
+    case 'irv': {
+      const round = race.result.rounds.findLast((r) => r.decisions.some((d) => d.kind === 'elected'));
+      const elected = round?.decisions.find((d) => d.kind === 'elected');
+      if (round === undefined || elected === undefined) return { kind: 'none' };
+      return irvDecision(round, elected.candidate, elected.byTiebreak, tieBreak);
+    }
+    case 'irv-error':
+    case 'no-votes':
+      return { kind: 'none' };
+  }
+}
+
+/** How the candidate elected in `round` was elected. */
+export function irvDecision(round: IrvRound, candidate: string, byTiebreak: boolean, tieBreak: TieBreak): RaceDecided {
+  const votes = round.tally[candidate] ?? 0;
+  if (byTiebreak) {
+    const tied = Object.entries(round.tally)
+      .filter(([, v]) => v === votes)
+      .map(([c]) => c);
+    return { kind: 'tie-broken', candidate, tied, votes, by: tieBreak };
+  }
+  if (votes >= round.threshold) return { kind: 'majority', candidate, votes, threshold: round.threshold };
+  const total = Object.values(round.tally).reduce((n, v) => n + v, 0);
+  return { kind: 'plurality', candidate, votes, total, threshold: round.threshold };
 }
 
 /** First-preference (or plurality) votes per candidate, most first, and the valid total. */
@@ -39,7 +135,8 @@ export function firstPreferences(race: Race): {
 /** Seat positions of a hemicycle of `seats` seats, left to right, in concentric rows. */
 export function hemicycleSeats(seats: number): { readonly x: number; readonly y: number }[] {
   if (seats === 0) return [];
-  const rows = Math.max(2, Math.min(12, Math.round(Math.sqrt(seats / 3.2))));
+  // A small assembly sits on one arc: two half-empty rows of a few seats read as a scatter.
+  const rows = seats <= 12 ? 1 : Math.max(2, Math.min(12, Math.round(Math.sqrt(seats / 3.2))));
   const inner = rows === 1 ? 1 : 0.5;
   const radii = Array.from({ length: rows }, (_, i) => (rows === 1 ? 1 : inner + ((1 - inner) * i) / (rows - 1)));
   const total = radii.reduce((a, b) => a + b, 0);

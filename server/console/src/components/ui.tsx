@@ -56,12 +56,26 @@ export function StatusBadge({ status }: { readonly status: RaceStatus }) {
   );
 }
 
-/** A refusal from the server, with every problem it lists at its path. */
+/**
+ * A refusal from the server in the console's language, told by its code (the server's own
+ * message, in English for operators and logs, stays under "technical detail"), with every
+ * problem it lists at its path.
+ */
 export function FailureView({ failure, issues }: { readonly failure: ApiFailure; readonly issues?: readonly Issue[] }) {
+  const { t, i18n } = useTranslation();
+  const key = `errors.${failure.code}`;
   return (
-    <div className="notice notice-bad" role="alert" data-testid="failure">
-      <strong>{failure.message}</strong>
+    <div className="notice notice-bad" role="alert" data-testid="failure" data-code={failure.code}>
+      <strong>{failure.text ?? (i18n.exists(key) ? t(key) : t('errors.fallback'))}</strong>
       {issues !== undefined && issues.length > 0 && <IssueList issues={issues} />}
+      {failure.text === undefined && failure.message !== '' && (
+        <details className="technical">
+          <summary>{t('errors.technical')}</summary>
+          <code lang="en">
+            {failure.code} — {failure.message}
+          </code>
+        </details>
+      )}
     </div>
   );
 }

@@ -166,8 +166,45 @@ function VerifyPanel({ election }: { readonly election: string }) {
   );
 }
 
+/** How many items of a list the log shows before "… and N more". */
+const LIST_SHOWN = 5;
+
+/** An entry's detail as labelled fields, not JSON: lists shortened, stations named, yes/no in words. */
+function AuditDetail({ detail }: { readonly detail: unknown }) {
+  const { t, i18n } = useTranslation();
+  const text = (value: unknown): string => {
+    if (value === null || value === undefined) return '—';
+    if (typeof value === 'boolean') return value ? t('audit.yes') : t('audit.no');
+    if (typeof value === 'string' || typeof value === 'number') return String(value);
+    if (Array.isArray(value)) {
+      const items = value
+        .slice(0, LIST_SHOWN)
+        .map((item: unknown) => (typeof item === 'object' && item !== null && 'station' in item ? String(item.station) : text(item)));
+      const rest = value.length - items.length;
+      return rest > 0 ? `${items.join(', ')} ${t('audit.moreItems', { count: rest })}` : items.join(', ');
+    }
+    if (typeof value === 'object')
+      return Object.entries(value)
+        .map(([k, v]) => `${label(k)} ${text(v)}`)
+        .join(' · ');
+    return '';
+  };
+  const label = (key: string) => (i18n.exists(`audit.keys.${key}`) ? t(`audit.keys.${key}`) : key);
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return <>{text(detail)}</>;
+  return (
+    <dl className="audit-detail">
+      {Object.entries(detail).map(([key, value]) => (
+        <div key={key}>
+          <dt>{label(key)}</dt>
+          <dd>{text(value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function AuditLog() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const first = useApi('audit-log', () => call(API.audit, {}, { query: { limit: 50 } }), 10_000);
   const [older, setOlder] = useState<{ entries: AuditEntry[]; next: number | null } | null>(null);
   const entries = [...(first.data?.entries ?? []), ...(older?.entries ?? [])];
@@ -197,15 +234,18 @@ function AuditLog() {
                 <td className="nowrap">{formatDateTime(e.at)}</td>
                 <td>{e.actor}</td>
                 <td>
-                  <code
+                  <span
                     className={
                       e.action.includes('failed') || e.action.includes('override') || e.action.includes('locked') ? 'warn-text' : undefined
                     }
+                    data-action={e.action}
                   >
-                    {e.action}
-                  </code>
+                    {i18n.exists(`audit.actions.${e.action}`) ? t(`audit.actions.${e.action}`) : e.action}
+                  </span>
                 </td>
-                <td className="detail">{JSON.stringify(e.detail)}</td>
+                <td className="detail">
+                  <AuditDetail detail={e.detail} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -74,7 +74,7 @@ export function CredentialsPage() {
     setUpload({ file: file.name, loaded, total: totalVoters, done: false });
     for await (const slice of centralFileSlices(file.stream(), MAX_CREDENTIALS_PER_REQUEST)) {
       if (!slice.ok) {
-        setUploadFailure({ code: 'invalid-file', status: 0, message: describeCentralFileError(slice.error) });
+        setUploadFailure({ code: 'invalid-file', status: 0, message: '', text: describeCentralFileError(slice.error) });
         setUpload({ file: file.name, loaded, total: totalVoters, done: true });
         return;
       }

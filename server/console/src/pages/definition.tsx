@@ -1,6 +1,7 @@
 import { parseElection } from '@scrutin/shared';
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { call, issuesOf, type ApiFailure } from '../api/client.ts';
 import {
   CONSOLE_API as API,
@@ -38,7 +39,7 @@ export function DefinitionPage() {
       json = JSON.parse(await file.text());
     } catch {
       setUpload({
-        failure: { code: 'malformed-json', status: 0, message: t('definition.notJson', { file: file.name }) },
+        failure: { code: 'malformed-json', status: 0, message: '', text: t('definition.notJson', { file: file.name }) },
         issues: [],
         saved: null,
       });
@@ -53,7 +54,7 @@ export function DefinitionPage() {
       const issues = issuesOf(result.error);
       const failure =
         result.error.code === 'invalid-definition'
-          ? { ...result.error, message: t('definition.refused', { count: issues.length }) }
+          ? { ...result.error, text: t('definition.refused', { count: issues.length }) }
           : result.error;
       setUpload({ failure, issues, saved: null });
     }
@@ -245,7 +246,7 @@ function ElectionRow({
                 <ul className="issues">
                   {pending.slice(0, 20).map((p) => (
                     <li key={p.station}>
-                      <code>{p.station}</code> {t('definition.pendingStation', { unprocessed: p.unprocessed, missing: p.missing })}
+                      <code>{p.station}</code> {pendingText(t, p)}
                     </li>
                   ))}
                 </ul>
@@ -269,6 +270,16 @@ function ElectionRow({
       )}
     </>
   );
+}
+
+/** Why a station holds certification back, in words. */
+function pendingText(t: TFunction, p: PendingStation): string {
+  const reasons = [
+    !p.reported ? t('definition.pendingReason.silent') : !p.closed ? t('definition.pendingReason.open') : null,
+    p.unprocessed > 0 ? t('definition.pendingReason.unprocessed', { count: p.unprocessed }) : null,
+    p.missing > 0 ? t('definition.pendingReason.missing', { count: p.missing }) : null,
+  ];
+  return reasons.filter((r) => r !== null).join(' · ');
 }
 
 type Section = 'general' | 'ridings' | 'parties' | 'races' | 'referendums' | 'stations';

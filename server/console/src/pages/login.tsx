@@ -6,7 +6,7 @@ import { useSession } from '../state/session.ts';
 
 /** Officials log in with their username and password; the session lives in an httpOnly cookie. */
 export function LoginPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const login = useSession((s) => s.login);
   const go = useRouter((s) => s.go);
   const [username, setUsername] = useState('');
@@ -29,7 +29,7 @@ export function LoginPage() {
         setError(t('login.rateLimited'));
         break;
       default:
-        setError(failure.message);
+        setError(i18n.exists(`errors.${failure.code}`) ? t(`errors.${failure.code}`) : t('errors.fallback'));
     }
   };
 

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ElectionState, Results } from '@scrutin/shared/api';
+import { CertificationNotice } from '../components/certification.tsx';
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, formatTime, share } from '../components/format.ts';
 import { hemicycleSeats, raceStatus } from '../components/race.ts';
@@ -30,8 +31,6 @@ export function OverviewPage() {
   if (results === null || summary === undefined || definition === undefined) return <div className="loading">{t('app.loading')}</div>;
   const state = summary.state;
   const turnout = results.turnout;
-  const stationsReporting = results.ridings.reduce((n, r) => n + r.stationsReporting, 0);
-  const stationsTotal = results.ridings.reduce((n, r) => n + r.stationsTotal, 0);
   return (
     <div className="page" data-testid="overview">
       <PageHeader
@@ -50,6 +49,7 @@ export function OverviewPage() {
           </a>
         }
       />
+      <CertificationNotice summary={summary} results={results} />
       <section className="kpis" aria-label={t('overview.keyFigures')}>
         <Kpi
           label={t('overview.turnout')}
@@ -66,8 +66,8 @@ export function OverviewPage() {
         />
         <Kpi
           label={t('overview.stationsReporting')}
-          value={`${formatInt(stationsReporting)} / ${formatInt(stationsTotal)}`}
-          detail={formatPercent(share(stationsReporting, stationsTotal))}
+          value={`${formatInt(results.stations.reporting)} / ${formatInt(results.stations.total)}`}
+          detail={t('overview.stationsClosed', { count: results.stations.closed, total: formatInt(results.stations.total) })}
           testId="kpi-stations"
         />
       </section>
@@ -197,7 +197,8 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
       series: [
         {
           type: 'scatter',
-          symbolSize: Math.max(7, Math.min(18, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
+          // Seats fill the half-circle: big for a small assembly, smaller as it grows.
+          symbolSize: Math.max(7, Math.min(40, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
           data: seats.map((s, i) => ({
             value: [s.x, s.y],
             itemStyle: {
@@ -259,7 +260,7 @@ function PopularVote({ results, names }: { readonly results: Results; readonly n
       xAxis: {
         type: 'value',
         max: (v: { max: number }) => Math.max(0.05, v.max * 1.1),
-        axisLabel: { show: false },
+        axisLabel: { show: true, color: THEME.text, fontSize: 12, formatter: (v: number) => formatPercent(v, 0) },
         splitLine: { lineStyle: { color: THEME.grid } },
       },
       yAxis: {

@@ -1,13 +1,25 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { ElectionState, IrvRound, RidingResult } from '@scrutin/shared/api';
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, share } from '../components/format.ts';
-import { firstPreferences, raceStatus, type RaceStatus } from '../components/race.ts';
+import { CertificationNotice } from '../components/certification.tsx';
+import {
+  decisionOf,
+  firstPreferences,
+  irvDecision,
+  raceStatus,
+  tieBreakOf,
+  type RaceDecided,
+  type RaceStatus,
+  type TieBreak,
+} from '../components/race.ts';
 import { PageHeader, PartyChip, StatusBadge } from '../components/ui.tsx';
 import { type Names } from '../state/elections.ts';
 import { useLive } from '../state/live.ts';
 import { useCurrentElection } from '../state/current_election.ts';
+import { currentLanguage } from '../i18n/index.ts';
 import { useRouter } from '../state/router.ts';
 import { ReferendumOutcome } from './overview.tsx';
 
@@ -38,6 +50,8 @@ export function RidingPage() {
   const state = summary.state;
   const status = raceStatus(riding, state);
   const race = definition.contests.find((c) => c.id === riding.contest);
+  const tieBreak = tieBreakOf(race?.kind === 'candidate' ? race : undefined);
+  const decision = decisionOf(riding.race, tieBreak);
   return (
     <div className="page" data-testid="riding">
       <PageHeader
@@ -55,6 +69,7 @@ export function RidingPage() {
           </button>
         }
       />
+      <CertificationNotice summary={summary} results={results} />
       <section className="kpis">
         <div className="kpi">
           <div className="kpi-label">{t('overview.turnout')}</div>
@@ -63,12 +78,15 @@ export function RidingPage() {
             {t('overview.ballotsOf', { ballots: formatInt(riding.ballots), registered: formatInt(riding.registeredVoters) })}
           </div>
         </div>
-        <div className="kpi">
+        <div className="kpi" data-testid="riding-stations">
           <div className="kpi-label">{t('overview.stationsReporting')}</div>
           <div className="kpi-value">
             {formatInt(riding.stationsReporting)} / {formatInt(riding.stationsTotal)}
           </div>
-          <div className="kpi-detail">{riding.complete ? t('riding.allReported') : t('riding.someMissing')}</div>
+          <div className="kpi-detail">
+            {t('riding.stationsClosed', { count: riding.stationsClosed, total: formatInt(riding.stationsTotal) })} ·{' '}
+            {riding.complete ? t('riding.allClosed') : t('riding.someOpen')}
+          </div>
         </div>
         <div className="kpi wide">
           <div className="kpi-label">{t(status === 'elected' ? 'riding.elected' : 'riding.leader')}</div>
@@ -83,10 +101,18 @@ export function RidingPage() {
             )}
           </div>
           <div className="kpi-detail">
-            <StatusBadge status={status} /> <span className="muted small">{t(`statusNote.${status}`)}</span>
+            <StatusBadge status={status} />{' '}
+            <span className="muted small">
+              {status === 'elected' && !riding.complete ? t('statusNote.electedOverride') : t(`statusNote.${status}`)}
+            </span>
           </div>
         </div>
       </section>
+      {decision.kind !== 'none' && (
+        <p className="decision-text" data-testid="riding-decision" data-decision={decision.kind}>
+          <strong>{t('riding.decision')}</strong> {decisionText(t, decision, names)}
+        </p>
+      )}
       {riding.race.kind === 'irv' ? (
         <IrvView
           riding={riding}
@@ -94,6 +120,7 @@ export function RidingPage() {
           names={names}
           status={status}
           threshold={riding.race.result.summary.finalThreshold}
+          tieBreak={tieBreak}
         />
       ) : (
         <PluralityView riding={riding} names={names} status={status} />
@@ -186,6 +213,7 @@ function IrvView(props: {
   readonly names: Names;
   readonly status: RaceStatus;
   readonly threshold: number;
+  readonly tieBreak: TieBreak;
 }) {
   const { t } = useTranslation();
   const { rounds, names, riding } = props;
@@ -261,9 +289,11 @@ function IrvView(props: {
             r.decisions.map((d) => (
               <li key={`${r.round}-${d.candidate}`}>
                 <strong>{t('riding.round', { n: r.round })}</strong> —{' '}
-                {t(`riding.decision.${d.kind}`, { name: names.candidate(d.candidate) })}
-                {d.byTiebreak ? ` (${t('riding.tiebreak')})` : ''}
-                {d.kind === 'eliminated' && (
+                {d.kind === 'elected'
+                  ? decisionText(t, irvDecision(r, d.candidate, d.byTiebreak, props.tieBreak), names)
+                  : t('riding.eliminatedDecision', { name: names.candidate(d.candidate) })}
+                {d.kind === 'eliminated' && d.byTiebreak ? ` (${t(`riding.tiebreak.${props.tieBreak}`)})` : ''}
+                {d.kind === 'eliminated' && (Object.keys(d.transfers.toCandidates).length > 0 || d.transfers.exhausted > 0) && (
                   <span className="muted">
                     {' '}
                     ·{' '}
@@ -280,10 +310,53 @@ function IrvView(props: {
       </section>
       <section className="panel">
         <h2>{t('riding.transfers')}</h2>
-        <Chart option={sankey} height={Math.max(320, candidates.length * 64)} label={t('riding.sankey')} testId="irv-sankey" />
+        {rounds.length < 2 ? (
+          // Won in round 1: nothing was transferred, so there is no flow to draw.
+          <p className="muted" data-testid="irv-no-transfers">
+            {t('riding.noTransfers')}
+          </p>
+        ) : (
+          <>
+            <ol className="sankey-rounds" aria-hidden="true" data-testid="sankey-rounds">
+              {rounds.map((r) => (
+                <li key={r.round}>{t('riding.round', { n: r.round })}</li>
+              ))}
+            </ol>
+            <Chart option={sankey} height={Math.max(320, candidates.length * 64)} label={t('riding.sankey')} testId="irv-sankey" />
+          </>
+        )}
       </section>
     </>
   );
+}
+
+/** A decision in words: majority, plurality, a tie and how it was broken. */
+function decisionText(t: TFunction, decision: RaceDecided, names: Names): string {
+  const list = (ids: readonly string[]) =>
+    new Intl.ListFormat(currentLanguage(), { type: 'conjunction' }).format(ids.map((id) => names.candidate(id)));
+  switch (decision.kind) {
+    case 'majority':
+      return t('outcome.majority', {
+        name: names.candidate(decision.candidate),
+        count: decision.votes,
+        threshold: formatInt(decision.threshold),
+      });
+    case 'plurality':
+      return t('outcome.plurality', {
+        name: names.candidate(decision.candidate),
+        count: decision.votes,
+        total: formatInt(decision.total),
+        threshold: formatInt(decision.threshold),
+      });
+    case 'tie-broken':
+      return t(`outcome.tieBroken.${decision.by}`, {
+        name: names.candidate(decision.candidate),
+        tied: list(decision.tied),
+        count: decision.votes,
+      });
+    case 'tie':
+      return t('outcome.tie', { tied: list(decision.tied), count: decision.votes });
+  }
 }
 
 function sankeyOption(rounds: readonly IrvRound[], names: Names, exhaustedLabel: string) {

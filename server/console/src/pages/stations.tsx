@@ -10,10 +10,13 @@ import { useCurrentElection } from '../state/current_election.ts';
 
 /** Station sync health: enrolment, last sync, batches, sequence gaps, alerts, revoked keys, silence. */
 export const REFRESH_MS = 5000;
-const FILTERS = ['all', 'offline', 'gaps', 'pending', 'alerts', 'not-enrolled', 'revoked'] as const;
+const FILTERS = ['all', 'closed', 'offline', 'gaps', 'pending', 'alerts', 'not-enrolled', 'revoked'] as const;
 type Filter = (typeof FILTERS)[number];
 
-export type StationCondition = 'revoked' | 'not-enrolled' | 'alert' | 'gap' | 'offline' | 'pending' | 'waiting' | 'ok';
+export type StationCondition = 'revoked' | 'not-enrolled' | 'alert' | 'gap' | 'closed' | 'offline' | 'pending' | 'waiting' | 'ok';
+
+/** Polls closed (the final batch arrived) and every batch counted, none missing. */
+export const closedAndCounted = (s: StationHealth): boolean => s.closed && s.batches.pending === 0 && s.missingCount === 0;
 
 /** The one condition an official should see first for a station. */
 export function stationCondition(s: StationHealth, now: number, offlineMinutes: number, open: boolean): StationCondition {
@@ -21,6 +24,7 @@ export function stationCondition(s: StationHealth, now: number, offlineMinutes: 
   if (!s.enrolled) return 'not-enrolled';
   if (s.alerts > 0) return 'alert';
   if (s.missingCount > 0) return 'gap';
+  if (closedAndCounted(s)) return 'closed';
   if (open && s.lastSyncAt !== null && now - Date.parse(s.lastSyncAt) > offlineMinutes * 60_000) return 'offline';
   if (s.batches.pending > 0) return 'pending';
   if (s.lastSyncAt === null) return 'waiting';
@@ -32,6 +36,7 @@ const TONE: { readonly [C in StationCondition]: string } = {
   'not-enrolled': 'muted-badge',
   alert: 'bad',
   gap: 'warn',
+  closed: 'good',
   offline: 'warn',
   pending: 'info',
   waiting: 'muted-badge',
@@ -66,6 +71,7 @@ export function StationsPage() {
       const c = stationCondition(s, now, offlineMinutes, open);
       const keep =
         filter === 'all' ||
+        (filter === 'closed' && c === 'closed') ||
         (filter === 'offline' && c === 'offline') ||
         (filter === 'gaps' && s.missingCount > 0) ||
         (filter === 'pending' && s.batches.pending > 0) ||
@@ -90,6 +96,12 @@ export function StationsPage() {
           testId="stat-enrolled"
         />
         <Stat label={t('stations.synced')} value={formatInt(count((s) => s.lastSyncAt !== null))} />
+        <Stat
+          label={t('stations.closed')}
+          value={`${formatInt(count(closedAndCounted))} / ${formatInt(all.length)}`}
+          tone={all.length > 0 && count(closedAndCounted) === all.length ? 'good' : undefined}
+          testId="stat-closed"
+        />
         <Stat
           label={t('stations.offline', { minutes: offlineMinutes })}
           value={formatInt(offline)}
