@@ -69,6 +69,15 @@ export async function changeElectionState(
 }
 
 /**
+ * Over a station's rows of \`stations s LEFT JOIN batches b\`, grouped by station: its count is
+ * not complete (never reported, polls not closed, a batch not processed, or a gap). One rule for
+ * certification and for the certification-blocked gauge.
+ */
+export const STATION_PENDING = `NOT coalesce(bool_or(b.final), false)
+         OR count(b.sequence) FILTER (WHERE b.status <> 'processed') > 0
+         OR coalesce(max(b.sequence), 0) > count(b.sequence)`;
+
+/**
  * The election's stations whose count is not complete: never reported, polls not closed (no
  * final batch), batches waiting in the pipeline, or gaps in their sequence.
  */
@@ -83,9 +92,7 @@ export async function pendingStations(db: Queryable, election: ElectionId): Prom
        LEFT JOIN batches b ON b.election_id = s.election_id AND b.station_id = s.station_id
       WHERE s.election_id = $1
       GROUP BY s.station_id
-     HAVING NOT coalesce(bool_or(b.final), false)
-         OR count(b.sequence) FILTER (WHERE b.status <> 'processed') > 0
-         OR coalesce(max(b.sequence), 0) > count(b.sequence)
+     HAVING ${STATION_PENDING}
       ORDER BY s.station_id`,
     [election],
   );

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { STATION_PENDING } from '../elections/lifecycle.ts';
 import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -38,20 +39,21 @@ export async function countSilentStations(db: Queryable, silentAfterSeconds: num
 }
 
 /**
- * Closed elections whose certification the officials' API would refuse now (the same rule as
- * `POST /admin/elections/:id/state` to `certified`): an enrolled station has a batch received
- * but not processed, or a gap in its sequence numbers.
+ * Closed elections whose certification the officials' API would refuse now without an override
+ * (the rule of \`POST /admin/elections/:id/state\` to \`certified\`): a station never reported,
+ * has not closed its polls, has a batch received but not processed, or a gap in its sequence.
  */
 export async function countCertificationBlocked(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ blocked: number }>(
-    `SELECT count(DISTINCT p.election_id)::int AS blocked
-       FROM (SELECT b.election_id
-               FROM batches b
-               JOIN elections e ON e.id = b.election_id AND e.state = 'closed'
-               JOIN stations s ON s.election_id = b.election_id AND s.station_id = b.station_id
-              WHERE s.enrolled_at IS NOT NULL
-              GROUP BY b.election_id, b.station_id
-             HAVING count(*) FILTER (WHERE b.status <> 'processed') > 0 OR max(b.sequence) > count(*)) p`,
+    `SELECT count(*)::int AS blocked
+       FROM elections e
+      WHERE e.state = 'closed'
+        AND EXISTS (SELECT 1
+                      FROM stations s
+                      LEFT JOIN batches b ON b.election_id = s.election_id AND b.station_id = s.station_id
+                     WHERE s.election_id = e.id
+                     GROUP BY s.station_id
+                    HAVING ${STATION_PENDING})`,
   );
   return rows[0]?.blocked ?? 0;
 }
