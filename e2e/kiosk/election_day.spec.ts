@@ -291,7 +291,8 @@ test('with the central server down, voters still vote; when it returns the stati
   await a.button('Chercher les clés USB', 'Look for USB keys').click();
   await expect(a.page.getByLabel('Clé USB', { exact: true })).toContainText('usb');
   await a.button('Exporter', 'Export').click();
-  await expect(a.page.getByRole('status').filter({ hasText: /bulletin\(s\) en \d+ lot\(s\) écrits dans/ })).toContainText('2 bulletin(s)');
+  // It says exactly how many ballots went on the key (and how many stay held back, if any).
+  await expect(a.page.getByTestId('export-done')).toContainText('2 bulletins écrits dans');
   await a.capture('staff-export-usb');
 
   await env.restartCentral();
@@ -350,6 +351,11 @@ test('a poll worker closes the polls and shows the closing report; closing sends
   const report = b.page.getByTestId('closing-report');
   await expect(report).toBeVisible();
   await expect(b.page.getByTestId('report-ballots')).toHaveText(String(cast.montreal));
+  // It reconciles: distinct voters checked in = ballots + voters who left; sent + waiting = ballots.
+  await expect(b.page.getByTestId('report-checks').getByRole('listitem')).toHaveCount(3);
+  await expect(b.page.getByTestId('report-checks')).not.toContainText('NE CONCORDE PAS');
+  await expect(report).toContainText('Premiers choix seulement (vote par classement)');
+  await expect(report).toContainText('Témoin');
   await b.capture('closing-report-1280');
   await b.button('Fermer le rapport', 'Close the report').click();
   await b.syncNow();
