@@ -149,6 +149,10 @@ const BatchExportSummarySchema = answer({
   sha256: z.string(),
 });
 
+/** What the full backup at close wrote: its file, and every batch (pending and synced) and ballot in it. */
+const BackupSummarySchema = answer({ path: z.string(), batches: Count, ballots: Count, sha256: z.string() });
+export type BackupSummary = z.infer<typeof BackupSummarySchema>;
+
 /** A removable drive the poll worker may choose for an export (src/station/devices/drives.ts). */
 const DriveChoiceSchema = answer({
   /** Opaque, stable while the drive stays plugged in. */
@@ -497,6 +501,17 @@ const METHODS = {
   exportBatches: {
     args: z.strictObject({ ...PinFields, drive: z.string().min(1).max(512) }),
     value: BatchExportSummarySchema,
+    timeoutMs: 180_000,
+  },
+  /**
+   * Writes the full sealed backup at close (polls closed) onto a removable drive chosen from
+   * `listDrives`, under a new name (never over a file): every batch central has not
+   * acknowledged, sealed to central's export key, the sealed copies of the synced ones, and the
+   * signed closing report (src/station/batch_export.ts, `StationBackup`).
+   */
+  backupToDrive: {
+    args: z.strictObject({ ...PinFields, drive: z.string().min(1).max(512) }),
+    value: BackupSummarySchema,
     timeoutMs: 180_000,
   },
   /** The signed closing report (polls closed): counts and the station's own tally. */

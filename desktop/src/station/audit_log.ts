@@ -56,6 +56,11 @@ export type AuditEvent =
     }
   | { readonly event: 'export-failed'; readonly details: { readonly worker: string; readonly reason: string } }
   | {
+      readonly event: 'backup-written';
+      readonly details: { readonly worker: string; readonly batches: number; readonly ballots: number; readonly sha256: string };
+    }
+  | { readonly event: 'backup-failed'; readonly details: { readonly worker: string; readonly reason: string } }
+  | {
       readonly event: 'logic-and-accuracy';
       readonly details: {
         readonly worker: string;

@@ -14,6 +14,7 @@ import {
   ok,
   parseElection,
   testDeck,
+  type PublicKey,
   unwrap,
   type Result,
 } from '@scrutin/shared';
@@ -34,7 +35,7 @@ import {
   votersWithoutBallot,
   type CheckedCredential,
 } from './ballot_box.ts';
-import { sealedBatchExport } from './batch_export.ts';
+import { sealedBatchExport, stationBackup } from './batch_export.ts';
 import {
   closingReportHash,
   closingReportHtml,
@@ -293,6 +294,30 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     return printed.ok
       ? { outcome: 'printed', copies, reconciles, problem: null }
       : { outcome: 'not-printed', copies, reconciles, problem: printed.error.message };
+  };
+
+  /** The closing report's body as of now, signed with the station key. */
+  const signedClosingReport = (k: StationKit, key: { readonly privateKeyPem: string; readonly publicKey: PublicKey }) => {
+    const progress = engine.progress();
+    const body: ClosingReportBody = {
+      election: k.election.id,
+      station: k.stationId,
+      riding: k.riding,
+      generatedAt: new Date(now()).toISOString(),
+      pollsOpenedAt: firstAuditTime('polls-opened'),
+      pollsClosedAt: firstAuditTime('polls-closed'),
+      votersCheckedIn: votersCheckedIn(db),
+      checkIns: checkIns(),
+      leftWithoutVoting: votersWithoutBallot(db),
+      abandonedSessions: Math.max(0, checkIns() - ballotsCast(db)),
+      ballotsCast: ballotsCast(db),
+      ballotsSynced: progress.syncedBallots,
+      ballotsPending: progress.pendingBallots,
+      batchesSynced: progress.batchesSynced,
+      auditLogHead: auditHead(),
+      tape: tallyTape(k.election, k.riding, castTally(db)),
+    };
+    return { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
   };
 
   const closingReportPrinted = () =>
@@ -674,6 +699,51 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       return ok({ path, batches, ballots, heldBack, sha256 });
     },
 
+    async backupToDrive({ pin, worker, drive }) {
+      const who = await withPin({ pin, worker }, 'backup');
+      if (!who.ok) return who;
+      if (kit === undefined) return fail({ kind: 'no-kit' });
+      const state = pollsState(db);
+      if (state !== 'closed') return fail({ kind: 'polls-not-closed', state });
+      const key = currentKey();
+      if (key === undefined) return fail({ kind: 'not-enrolled' });
+      if (options.drives === undefined) return noDrives();
+      if (kit.centralExportKey === null) return fail({ kind: 'kit-without-export-key' });
+      const refuse = (reason: string, problem: StationProblem) => {
+        appendAudit(db, { event: 'backup-failed', details: { worker: who.value, reason } }, now());
+        return fail(problem);
+      };
+      const listed = await options.drives.available();
+      if (!listed.ok) return refuse(listed.error.kind, { kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
+      const chosen = listed.value.find((d) => d.id === drive);
+      if (chosen === undefined) {
+        const words = describeDriveProblem({ kind: 'drive-not-found', id: DriveIdSchema.parse(drive) });
+        return refuse('drive-not-found', { kind: 'drive-problem', reason: 'drive-not-found', words });
+      }
+      if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
+      // Closed: everything left in the outbox is sealed into batches first.
+      engine.seal();
+      const backup = await stationBackup(
+        db,
+        { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem, centralExportKey: kit.centralExportKey },
+        signedClosingReport(kit, key),
+        now(),
+      );
+      const written = await writer.write({
+        directory: chosen.mountPoint,
+        station: kit.stationId,
+        kind: 'full-backup',
+        content: backup.content,
+        now: now(),
+      });
+      if (!written.ok)
+        return refuse(written.error.kind, { kind: 'drive-problem', reason: written.error.kind, words: written.error.message });
+      const { path, sha256 } = written.value;
+      const { batches, ballots } = backup;
+      appendAudit(db, { event: 'backup-written', details: { worker: who.value, batches, ballots, sha256 } }, now());
+      return ok({ path, batches, ballots, sha256 });
+    },
+
     async closingReport({ pin, worker }) {
       const who = await withPin({ pin, worker }, 'closing-report');
       if (!who.ok) return who;
@@ -682,26 +752,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       if (state !== 'closed') return fail({ kind: 'polls-not-closed', state });
       const key = currentKey();
       if (key === undefined) return fail({ kind: 'not-enrolled' });
-      const progress = engine.progress();
-      const body: ClosingReportBody = {
-        election: kit.election.id,
-        station: kit.stationId,
-        riding: kit.riding,
-        generatedAt: new Date(now()).toISOString(),
-        pollsOpenedAt: firstAuditTime('polls-opened'),
-        pollsClosedAt: firstAuditTime('polls-closed'),
-        votersCheckedIn: votersCheckedIn(db),
-        checkIns: checkIns(),
-        leftWithoutVoting: votersWithoutBallot(db),
-        abandonedSessions: Math.max(0, checkIns() - ballotsCast(db)),
-        ballotsCast: ballotsCast(db),
-        ballotsSynced: progress.syncedBallots,
-        ballotsPending: progress.pendingBallots,
-        batchesSynced: progress.batchesSynced,
-        auditLogHead: auditHead(),
-        tape: tallyTape(kit.election, kit.riding, castTally(db)),
-      };
-      const signed = { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
+      const signed = signedClosingReport(kit, key);
+      const { body } = signed;
       const workers = kit.pollWorkers.map((w) => w.name);
       // The paper copies print once; asking for the report again shows it without printing it again.
       const paper = printedClosingReport(signed, kit.election, workers);

@@ -140,6 +140,10 @@ export const en: Translation = {
   },
   /** The reconciled closing report (issue 13): its counts, its checks and its signature lines. */
   closing: {
+    backup: 'Write the full backup',
+    backupWritten_one: 'Full sealed backup written to {{path}} ({{count}} ballot).',
+    backupWritten_many: 'Full sealed backup written to {{path}} ({{count}} ballots).',
+    backupWritten_other: 'Full sealed backup written to {{path}} ({{count}} ballots).',
     testRun: 'Logic-and-accuracy test',
     testPassed_one: 'Test passed: the test ballot was counted exactly as expected.',
     testPassed_many: 'Test passed: the {{count}} test ballots were counted exactly as expected.',

@@ -146,6 +146,10 @@ export const fr = {
   },
   /** The reconciled closing report (issue 13): its counts, its checks and its signature lines. */
   closing: {
+    backup: 'Écrire la sauvegarde complète',
+    backupWritten_one: 'Sauvegarde complète scellée écrite dans {{path}} ({{count}} bulletin).',
+    backupWritten_many: 'Sauvegarde complète scellée écrite dans {{path}} ({{count}} de bulletins).',
+    backupWritten_other: 'Sauvegarde complète scellée écrite dans {{path}} ({{count}} bulletins).',
     testRun: 'Test de logique et d’exactitude',
     testPassed_one: 'Test réussi : le bulletin de test a été compté exactement comme prévu.',
     testPassed_many: 'Test réussi : les {{count}} de bulletins de test ont été comptés exactement comme prévu.',

@@ -310,6 +310,25 @@ export function Dashboard() {
               <button type="submit" className="button button--secondary" disabled={busy || drive === ''}>
                 {t('staff.export')}
               </button>
+              {status.polls === 'closed' && (
+                <button
+                  type="button"
+                  className="button button--secondary"
+                  disabled={busy || drive === ''}
+                  onClick={() =>
+                    void run(
+                      () => stationApi().backupToDrive({ pin, worker, drive }),
+                      (value) => {
+                        setNotice(
+                          `${t('closing.backupWritten', { count: value.ballots, path: value.path })} ${t('closing.usbFingerprint', { sha: value.sha256.slice(0, 16) })}`,
+                        );
+                      },
+                    )
+                  }
+                >
+                  {t('closing.backup')}
+                </button>
+              )}
             </form>
           )}
           {exported !== null && (
