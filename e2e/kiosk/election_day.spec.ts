@@ -89,11 +89,22 @@ test('a poll worker opens the polls with the PIN', async () => {
   await a.expectHeading('Tableau de bord du bureau');
   await expect(a.stat('polls-state')).toHaveText('Pas encore ouvert');
   await a.capture('staff-dashboard-setup');
+  // Logic and accuracy before opening: the riding's test deck cast through the ballot box, its
+  // tally compared with the expected results, then the station back at zero.
+  await a.button('Test de logique et d’exactitude', 'Logic-and-accuracy test').click();
+  const testRun = a.page.getByTestId('test-run');
+  await expect(testRun).toContainText(/Test réussi : les \d+ bulletins de test ont été comptés exactement comme prévu/);
+  await expect(testRun).toContainText('Le poste est remis à zéro');
+  await expect(a.stat('ballots-cast')).toHaveText('0');
+  await a.capture('staff-logic-and-accuracy');
   await a.button('Ouvrir le scrutin', 'Open the polls').click();
   await expect(a.page.getByRole('alertdialog')).toBeVisible();
   await a.capture('staff-confirm-open');
   await a.page.getByRole('alertdialog').getByRole('button', { name: 'Ouvrir le scrutin' }).click();
   await expect(a.stat('polls-state')).toHaveText('Ouvert');
+  // This host has no printer configured: the zero report is not printed, and the screen says so.
+  await expect(a.page.getByRole('status').filter({ hasText: 'Aucune imprimante' })).toBeVisible();
+  await expect(testRun).toBeHidden();
   await a.lock();
   await a.expectWelcome();
   await a.capture('welcome');

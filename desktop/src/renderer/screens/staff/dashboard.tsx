@@ -225,9 +225,7 @@ export function Dashboard() {
                     // Offline, the warning from the sync state says it; otherwise say what is left.
                     if (progress.state === 'offline' || progress.state === 'error') return;
                     setNotice(
-                      progress.pendingBallots === 0
-                        ? t('staff.syncAllSent')
-                        : t('staff.syncDone', { pending: String(progress.pendingBallots) }),
+                      progress.pendingBallots === 0 ? t('staff.syncAllSent') : t('staff.syncDone', { count: progress.pendingBallots }),
                     );
                   },
                 )
