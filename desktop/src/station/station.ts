@@ -47,7 +47,7 @@ import {
 import { batchCounts } from './batches.ts';
 import { checkpointTruncate, openStationDb, type OpenDbError, type StationDb } from './db.ts';
 import { DriveWriter } from './devices/drive_writer.ts';
-import type { PrintedReport } from './devices/printed_reports.ts';
+import { voterSlip, type PrintedReport } from './devices/printed_reports.ts';
 import type { Printer } from './devices/printing.ts';
 import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource } from './devices/drives.ts';
 import { checkStoredKey, enrolStation, stationKey } from './enrolment.ts';
@@ -100,6 +100,8 @@ export interface OpenStationOptions {
    * then the zero report and the closing report print silently. Left out, nothing prints.
    */
   readonly printer?: Printer;
+  /** Prints each voter a slip with their receipt code after the cast (optional per election; needs `printer`). */
+  readonly voterSlips?: boolean;
 }
 
 export type OpenStationError = OpenDbError | Extract<KeyProtectorError, { kind: 'station-key-locked' }>;
@@ -585,8 +587,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       return ok({ ticket, riding: kit.riding, contests: ballotStyle(kit.election, kit.riding) });
     },
 
-    cast: ({ ticket, ballot }) =>
-      settle(() => {
+    cast: async ({ ticket, ballot }) => {
+      const cast = await settle(() => {
         if (kit === undefined) return fail({ kind: 'no-kit' });
         const gate = ballotGate(db, kit.election, now());
         if (!gate.ok) return fail(gate.error);
@@ -601,7 +603,20 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         emit({ kind: 'ballot-cast', ballotsCast: ballotsCast(db), pendingSync: engine.progress().pendingBallots });
         engine.notifyCast();
         return ok(cast.value);
-      }),
+      });
+      if (cast.ok && options.voterSlips === true && options.printer !== undefined && kit !== undefined) {
+        // Queued, not awaited: the receipt on screen never waits for paper. The code is never logged.
+        const slip = voterSlip({
+          electionName: summary(kit).electionName,
+          stationName: summary(kit).stationName,
+          trackingCode: cast.value.receipt,
+          verifyAt: receiptPageUrl(kit.centralUrl),
+          mode: 'live',
+        });
+        void options.printer.print(slip, { waitMs: 0 });
+      }
+      return cast;
+    },
 
     castOutcome: ({ ticket }) =>
       settle(() => {

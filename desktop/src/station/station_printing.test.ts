@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { unwrap } from '@scrutin/shared';
 import { readAuditLog } from './audit_log.ts';
 import { startPrivateCups, type PrivateCups } from './devices/cups_server.test-support.ts';
@@ -102,6 +102,25 @@ describe('printing at the station', () => {
       { report: 'zero', reconciles: true, copies: 1, outcome: 'printed' },
       { report: 'closing', reconciles: true, copies: 3, outcome: 'printed' },
     ]);
+    station.close();
+  });
+
+  it('prints the voter a slip with the receipt code when the station is set to, and logs no code', async () => {
+    cups.addPrinter('slip-tape');
+    const printer = new Printer({ printer: 'slip-tape' }, { server: cups.server });
+    const station = openTestStation(tempDir(), new TestClock(NOW), undefined, { autoSync: false }, { printer, voterSlips: true });
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const [receipt = ''] = await castFor(station, credentials.election, credentials.cards(IRV_STATION).slice(3, 4));
+    await vi.waitFor(() => {
+      expect(cups.printed('slip-tape').size).toBe(2);
+    });
+    const slip = words([...cups.printed('slip-tape').values()][1]!);
+    expect(slip).toContain('Votre code de suivi · Your tracking code');
+    expect(receipt).toMatch(/^\w{4}-\w{4}-\w{4}$/);
+    expect(slip).toContain(receipt);
+    expect(slip).toContain('https://central.example.org');
+    expect(JSON.stringify(readAuditLog(station.db))).not.toContain(receipt);
     station.close();
   });
 });
