@@ -150,8 +150,14 @@ describe('sync with the real central server', () => {
     const stored = station.db.prepare<[], { receipt: string }>('SELECT receipt FROM batches').get()!;
     expect(JSON.parse(stored.receipt)).toEqual(imported.receipts[0]);
     expect((await centralBallots(central, id, 'SHERBROOKE', 15)).sort()).toEqual(castChoices('SHERBROOKE', 0, 15));
-    // Nothing left to export.
-    expect(await station.exportBatches({ pin: GOOD_PIN, drive: drive!.id })).toMatchObject({ ok: false, error: { kind: 'export-failed' } });
+    // Nothing left to export: said as such, in one language per text, with no USB key to blame (issue 13).
+    const nothing = await station.exportBatches({ pin: GOOD_PIN, drive: drive!.id });
+    expect(nothing).toMatchObject({ ok: false, error: { kind: 'nothing-to-export', heldBack: 0 } });
+    if (nothing.ok) throw new Error('exported');
+    expect(nothing.error.message).toEqual({
+      fr: 'Rien à exporter : le serveur central a déjà reçu tous les bulletins de ce bureau.',
+      en: 'Nothing to export: the central server has already received every ballot of this station.',
+    });
     expect(readAuditLog(station.db).map((e) => e.event)).toEqual(
       expect.arrayContaining(['batches-exported', 'export-failed', 'batch-synced']),
     );

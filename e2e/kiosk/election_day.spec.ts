@@ -89,11 +89,22 @@ test('a poll worker opens the polls with the PIN', async () => {
   await a.expectHeading('Tableau de bord du bureau');
   await expect(a.stat('polls-state')).toHaveText('Pas encore ouvert');
   await a.capture('staff-dashboard-setup');
+  // Logic and accuracy before opening: the riding's test deck cast through the ballot box, its
+  // tally compared with the expected results, then the station back at zero.
+  await a.button('Test de logique et d’exactitude', 'Logic-and-accuracy test').click();
+  const testRun = a.page.getByTestId('test-run');
+  await expect(testRun).toContainText(/Test réussi : les \d+ bulletins de test ont été comptés exactement comme prévu/);
+  await expect(testRun).toContainText('Le poste est remis à zéro');
+  await expect(a.stat('ballots-cast')).toHaveText('0');
+  await a.capture('staff-logic-and-accuracy');
   await a.button('Ouvrir le scrutin', 'Open the polls').click();
   await expect(a.page.getByRole('alertdialog')).toBeVisible();
   await a.capture('staff-confirm-open');
   await a.page.getByRole('alertdialog').getByRole('button', { name: 'Ouvrir le scrutin' }).click();
   await expect(a.stat('polls-state')).toHaveText('Ouvert');
+  // This host has no printer configured: the zero report is not printed, and the screen says so.
+  await expect(a.page.getByRole('status').filter({ hasText: 'Aucune imprimante' })).toBeVisible();
+  await expect(testRun).toBeHidden();
   await a.lock();
   await a.expectWelcome();
   await a.capture('welcome');
@@ -291,7 +302,8 @@ test('with the central server down, voters still vote; when it returns the stati
   await a.button('Chercher les clés USB', 'Look for USB keys').click();
   await expect(a.page.getByLabel('Clé USB', { exact: true })).toContainText('usb');
   await a.button('Exporter', 'Export').click();
-  await expect(a.page.getByRole('status').filter({ hasText: /bulletin\(s\) en \d+ lot\(s\) écrits dans/ })).toContainText('2 bulletin(s)');
+  // It says exactly how many ballots went on the key (and how many stay held back, if any).
+  await expect(a.page.getByTestId('export-done')).toContainText('2 bulletins écrits dans');
   await a.capture('staff-export-usb');
 
   await env.restartCentral();
@@ -350,6 +362,11 @@ test('a poll worker closes the polls and shows the closing report; closing sends
   const report = b.page.getByTestId('closing-report');
   await expect(report).toBeVisible();
   await expect(b.page.getByTestId('report-ballots')).toHaveText(String(cast.montreal));
+  // It reconciles: distinct voters checked in = ballots + voters who left; sent + waiting = ballots.
+  await expect(b.page.getByTestId('report-checks').getByRole('listitem')).toHaveCount(3);
+  await expect(b.page.getByTestId('report-checks')).not.toContainText('NE CONCORDE PAS');
+  await expect(report).toContainText('Premiers choix seulement (vote par classement)');
+  await expect(report).toContainText('Témoin');
   await b.capture('closing-report-1280');
   await b.button('Fermer le rapport', 'Close the report').click();
   await b.syncNow();

@@ -115,7 +115,7 @@ const StationStatusSchema = answer({
   enrolledAt: Instant.nullable(),
   polls: PollsStateSchema,
   withinVotingWindow: z.boolean(),
-  /** Card check-ins accepted (a voter checked in twice counts twice; no credential is kept for this count). */
+  /** Distinct voter cards checked in (a card checked in twice counts once; nothing links a card to a ballot). */
   votersCheckedIn: Count,
   ballotsCast: Count,
   /** Sealed envelopes in the outbox, not yet synced. */
@@ -139,7 +139,19 @@ const ConnectionCheckSchema = answer({
 });
 export type ConnectionCheck = z.infer<typeof ConnectionCheckSchema>;
 
-const BatchExportSummarySchema = answer({ path: z.string(), batches: Count, ballots: Count, sha256: z.string() });
+const BatchExportSummarySchema = answer({
+  path: z.string(),
+  batches: Count,
+  /** Ballots written, every one not yet acknowledged by central and not held back. */
+  ballots: Count,
+  /** Ballots still in the outbox, held back for the anonymity set while the polls are open: not written; they go at close. */
+  heldBack: Count,
+  sha256: z.string(),
+});
+
+/** What the full backup at close wrote: its file, and every batch (pending and synced) and ballot in it. */
+const BackupSummarySchema = answer({ path: z.string(), batches: Count, ballots: Count, sha256: z.string() });
+export type BackupSummary = z.infer<typeof BackupSummarySchema>;
 
 /** A removable drive the poll worker may choose for an export (src/station/devices/drives.ts). */
 const DriveChoiceSchema = answer({
@@ -155,9 +167,45 @@ export type DriveChoice = z.infer<typeof DriveChoiceSchema>;
 const DriveListSchema = answer({ drives: z.array(DriveChoiceSchema).readonly() });
 export type BatchExportSummary = z.infer<typeof BatchExportSummarySchema>;
 
+/**
+ * What became of a report sent to the station's printer: printed (CUPS says the job completed),
+ * already printed (the closing report's copies print once), not printed (the words say why: the
+ * poll worker fixes the printer and asks again), or no printer configured on this station.
+ */
+const PrintOutcomeSchema = answer({
+  outcome: z.enum(['printed', 'already-printed', 'not-printed', 'no-printer']),
+  copies: Count,
+  /** Whether every reconciliation the report states holds. */
+  reconciles: z.boolean(),
+  problem: BilingualSchema.nullable(),
+});
+export type PrintOutcome = z.infer<typeof PrintOutcomeSchema>;
+
+/**
+ * A logic-and-accuracy run at the station (src/station/logic_and_accuracy.ts): the test deck
+ * cast through the ballot box, its tally compared with the expected results, then all of it
+ * rolled back and the station checked back at zero.
+ */
+const LogicAndAccuracyRunSchema = answer({
+  /** Ballots in the deck. */
+  ballots: Count,
+  /** Deck ballots the ballot box stored. */
+  cast: Count,
+  /** Deck ballots the ballot box refused (a failure: every deck ballot is valid). */
+  refused: Count,
+  /** Every difference between the tally and the expected results, in words (none: the count is right). */
+  differences: z.array(BilingualSchema).readonly(),
+  passed: z.boolean(),
+  /** The station holds no ballot, mark, tally or batch afterwards. */
+  resetToZero: z.boolean(),
+});
+export type LogicAndAccuracyRun = z.infer<typeof LogicAndAccuracyRunSchema>;
+
 const ContestTapeSchema = answer({
   contest: z.string(),
   kind: z.enum(['referendum', 'candidate']),
+  /** A ranked race: its counts are first choices only, and every report says so. */
+  firstChoices: z.boolean(),
   title: BilingualSchema,
   ballots: Count,
   blank: Count,
@@ -173,7 +221,14 @@ const ClosingReportBodySchema = answer({
   generatedAt: Instant,
   pollsOpenedAt: Instant.nullable(),
   pollsClosedAt: Instant.nullable(),
+  /** Distinct voter cards checked in (a card checked in twice counts once). */
   votersCheckedIn: Count,
+  /** Check-in sessions (a voter who checked in twice has two). */
+  checkIns: Count,
+  /** Voters checked in whose card was never used for a ballot (counted from the poll book, not derived). */
+  leftWithoutVoting: Count,
+  /** Check-in sessions that ended without a ballot: check-ins − ballots cast. */
+  abandonedSessions: Count,
   ballotsCast: Count,
   ballotsSynced: Count,
   ballotsPending: Count,
@@ -190,8 +245,21 @@ const ClosingReportSchema = answer({
   publicKey: PublicKeySchema,
   /** A printable, self-contained HTML page of the report (also written to the data folder). */
   html: z.string().max(2_000_000),
+  /** The numbered paper copies, printed silently through CUPS. */
+  printed: PrintOutcomeSchema,
 });
 export type ClosingReport = z.infer<typeof ClosingReportSchema>;
+
+/**
+ * What became of a cast the kiosk lost track of (a crash, a lost link): stored, with its
+ * receipt; or not stored, and either the same ticket can cast again or the card must be
+ * checked in again (the ticket died with the backend; the card is still unused).
+ */
+const CastOutcomeSchema = z.discriminatedUnion('outcome', [
+  answer({ outcome: z.literal('stored'), receipt: z.string().max(64) }),
+  answer({ outcome: z.literal('not-stored'), retry: z.enum(['cast-again', 'check-in-again']) }),
+]);
+export type CastOutcome = z.infer<typeof CastOutcomeSchema>;
 
 const AudioClipsSchema = answer({
   /**
@@ -250,10 +318,21 @@ export type StationProblem =
   | { readonly kind: 'other-station'; readonly station: StationId; readonly stationName: Bilingual }
   | { readonly kind: 'not-enrolled' }
   | { readonly kind: 'export-failed'; readonly detail: string }
+  /**
+   * Nothing to write: central acknowledged every sealed batch (a successful send). `heldBack`
+   * ballots wait in the outbox for the anonymity set while the polls are open; they go at close.
+   */
+  | { readonly kind: 'nothing-to-export'; readonly heldBack: number }
+  /** The kit was loaded before kits carried central's export key: nothing is written in clear. */
+  | { readonly kind: 'kit-without-export-key' }
   /** A removable drive could not be listed, mounted or written (src/station/devices): its own words. */
   | { readonly kind: 'drive-problem'; readonly reason: string; readonly words: Bilingual }
   /** The chosen drive holds the station's own data folder (or sits inside it): nothing is written there. */
   | { readonly kind: 'export-refused'; readonly reason: 'station-data' }
+  /** The station's printer is not ready (no paper, offline, unknown queue...): its own words (src/station/devices/printing.ts). */
+  | { readonly kind: 'printer-problem'; readonly reason: string; readonly words: Bilingual }
+  /** Logic-and-accuracy testing is for a station whose polls have not opened yet. */
+  | { readonly kind: 'test-after-opening'; readonly state: PollsState }
   /** The closing report needs the polls closed. */
   | { readonly kind: 'polls-not-closed'; readonly state: PollsState }
   | { readonly kind: 'already-voted' }
@@ -316,8 +395,12 @@ export const StationErrorSchema = z.discriminatedUnion('kind', [
   problem('other-station', { station: StationIdSchema, stationName: BilingualSchema }),
   problem('not-enrolled', {}),
   problem('export-failed', { detail: z.string() }),
+  problem('nothing-to-export', { heldBack: Count }),
+  problem('kit-without-export-key', {}),
   problem('drive-problem', { reason: z.string(), words: BilingualSchema }),
   problem('export-refused', { reason: z.literal('station-data') }),
+  problem('printer-problem', { reason: z.string(), words: BilingualSchema }),
+  problem('test-after-opening', { state: PollsStateSchema }),
   problem('polls-not-closed', { state: PollsStateSchema }),
   problem('already-voted', {}),
   problem('unknown-ticket', {}),
@@ -366,8 +449,17 @@ const METHODS = {
   enrol: { args: z.strictObject({ token: z.string().min(1).max(512), ...PinFields }), value: EnrolmentSchema, timeoutMs: 120_000 },
   /** Checks a poll worker's PIN (for the poll-worker screen). */
   unlock: { args: WithPin, value: answer({ worker: z.string() }), timeoutMs: 15_000 },
-  /** Opens the polls (a poll worker's PIN). */
-  openPolls: { args: WithPin, value: answer({ state: PollsStateSchema }), timeoutMs: 15_000 },
+  /**
+   * Logic-and-accuracy test (a poll worker's PIN; before the polls open): casts the riding's
+   * test deck through the ballot box, compares its tally with the expected results, then rolls
+   * everything back and checks the station is at zero. Test ballots never leave the run.
+   */
+  logicAndAccuracy: { args: WithPin, value: LogicAndAccuracyRunSchema, timeoutMs: 120_000 },
+  /**
+   * Opens the polls (a poll worker's PIN). With a printer configured, it must be ready (paper,
+   * online) or the polls stay closed; the zero report then prints.
+   */
+  openPolls: { args: WithPin, value: answer({ state: PollsStateSchema, zeroReport: PrintOutcomeSchema }), timeoutMs: 90_000 },
   /** Closes the polls (a poll worker's PIN); everything not yet sent becomes due. */
   closePolls: { args: WithPin, value: answer({ state: PollsStateSchema }), timeoutMs: 30_000 },
   /**
@@ -384,6 +476,12 @@ const METHODS = {
     value: answer({ receipt: z.string().max(64) }),
     timeoutMs: 30_000,
   },
+  /**
+   * What became of the cast made with this ticket, for a kiosk whose `cast` got no answer:
+   * the receipt if the ballot was stored, otherwise how to retry cleanly. Only the last cast is
+   * known (one kiosk, one voter at a time); the polls closing forgets it.
+   */
+  castOutcome: { args: z.strictObject({ ticket: z.string().max(128) }), value: CastOutcomeSchema, timeoutMs: 15_000 },
   /**
    * Sends what is due now: while the polls are open, envelopes wait for the minimum batch
    * size or the maximum delay; once closed, everything goes. Resolves with the progress after
@@ -405,8 +503,19 @@ const METHODS = {
     value: BatchExportSummarySchema,
     timeoutMs: 180_000,
   },
+  /**
+   * Writes the full sealed backup at close (polls closed) onto a removable drive chosen from
+   * `listDrives`, under a new name (never over a file): every batch central has not
+   * acknowledged, sealed to central's export key, the sealed copies of the synced ones, and the
+   * signed closing report (src/station/batch_export.ts, `StationBackup`).
+   */
+  backupToDrive: {
+    args: z.strictObject({ ...PinFields, drive: z.string().min(1).max(512) }),
+    value: BackupSummarySchema,
+    timeoutMs: 180_000,
+  },
   /** The signed closing report (polls closed): counts and the station's own tally. */
-  closingReport: { args: WithPin, value: ClosingReportSchema, timeoutMs: 60_000 },
+  closingReport: { args: WithPin, value: ClosingReportSchema, timeoutMs: 120_000 },
   /** The clips of the audio ballot in the loaded kit (checked when the kit was loaded), for the kiosk's audio session. */
   audioClips: { args: Empty, value: AudioClipsSchema, timeoutMs: 15_000 },
 } satisfies Readonly<Record<string, { readonly args: z.ZodType; readonly value: z.ZodType; readonly timeoutMs: number }>>;

@@ -107,6 +107,10 @@ const EVENT_CATALOGUE: Record<
   },
   'batches-exported': { type: 'user-action', description: 'Unsynced batches exported to a file', disposition: 'success' },
   'export-failed': { type: 'user-action', description: 'Batch export failed', disposition: 'failure', severity: 'warning' },
+  'backup-written': { type: 'user-action', description: 'Full sealed backup written at close', disposition: 'success' },
+  'backup-failed': { type: 'user-action', description: 'Full backup failed', disposition: 'failure', severity: 'warning' },
+  'logic-and-accuracy': { type: 'user-action', description: 'Logic-and-accuracy test deck run and rolled back', disposition: 'success' },
+  'report-printed': { type: 'user-action', description: 'Report sent to the station printer', disposition: 'success' },
   'closing-report': { type: 'user-action', description: 'Signed closing report produced', disposition: 'success' },
 };
 

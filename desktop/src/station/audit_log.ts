@@ -56,6 +56,32 @@ export type AuditEvent =
     }
   | { readonly event: 'export-failed'; readonly details: { readonly worker: string; readonly reason: string } }
   | {
+      readonly event: 'backup-written';
+      readonly details: { readonly worker: string; readonly batches: number; readonly ballots: number; readonly sha256: string };
+    }
+  | { readonly event: 'backup-failed'; readonly details: { readonly worker: string; readonly reason: string } }
+  | {
+      readonly event: 'logic-and-accuracy';
+      readonly details: {
+        readonly worker: string;
+        readonly ballots: number;
+        readonly differences: number;
+        readonly passed: boolean;
+        readonly resetToZero: boolean;
+      };
+    }
+  /** A report sent to the printer (or not): its kind, its text's SHA-256, whether it reconciles, and CUPS's outcome. */
+  | {
+      readonly event: 'report-printed';
+      readonly details: {
+        readonly report: 'zero' | 'closing';
+        readonly textSha256: string;
+        readonly reconciles: boolean;
+        readonly copies: number;
+        readonly outcome: string;
+      };
+    }
+  | {
       readonly event: 'closing-report';
       readonly details: { readonly worker: string; readonly reportSha256: string; readonly ballots: number };
     };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   BallotSchema,
   canonicalJson,
@@ -54,9 +54,22 @@ export function checkBallot(election: ElectionDefinition, riding: RidingCode, in
   return ok(ballot);
 }
 
-/** Stores a checked ballot for a credential; returns the tracking code (XXXX-XXXX-XXXX) after the commit. */
-export function castBallot(db: StationDb, credential: CheckedCredential, ballot: Ballot): Result<{ readonly receipt: string }, CastError> {
+/** The SHA-256 of a check-in ticket: what `last_cast` keeps of it. */
+export const ticketDigest = (ticket: string): Buffer => createHash('sha256').update(ticket, 'utf8').digest();
+
+/**
+ * Stores a checked ballot for a credential; returns the tracking code (XXXX-XXXX-XXXX) after
+ * the commit. The same transaction records the ticket's digest and the receipt as the last
+ * cast (migration 0007), so a kiosk interrupted mid-cast can learn what became of it.
+ */
+export function castBallot(
+  db: StationDb,
+  credential: CheckedCredential,
+  ballot: Ballot,
+  ticket: string,
+): Result<{ readonly receipt: string }, CastError> {
   const tracking = newTrackingCode();
+  const receipt = formatTrackingCode(tracking);
   const envelope: Envelope = { credential: credential.credential, tracking, ballot: castBallotOf(ballot) };
   const stored = db
     .transaction((): boolean => {
@@ -69,11 +82,50 @@ export function castBallot(db: StationDb, credential: CheckedCredential, ballot:
         'INSERT INTO cast_tally (contest, option, count) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1',
       );
       for (const selection of ballot.selections) count.run(selection.contest, firstChoice(selection) ?? '');
+      db.prepare(
+        'INSERT INTO last_cast (id, ticket_sha256, receipt) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET ticket_sha256 = excluded.ticket_sha256, receipt = excluded.receipt',
+      ).run(ticketDigest(ticket), receipt);
       return true;
     })
     .immediate();
   if (!stored) return err({ kind: 'already-voted' });
-  return ok({ receipt: formatTrackingCode(tracking) });
+  return ok({ receipt });
+}
+
+/** The receipt of the last ballot cast, if it was cast with this ticket. */
+export function lastCastReceipt(db: StationDb, ticket: string): string | null {
+  return (
+    db.prepare<[Buffer], { receipt: string }>('SELECT receipt FROM last_cast WHERE id = 1 AND ticket_sha256 = ?').get(ticketDigest(ticket))
+      ?.receipt ?? null
+  );
+}
+
+/** Forgets the last cast (the polls closed: no kiosk is still waiting for it). */
+export function forgetLastCast(db: StationDb): void {
+  db.prepare('DELETE FROM last_cast').run();
+}
+
+/** Marks a card as checked in (once per card): the closing report counts distinct voters. */
+export function markCheckedIn(db: StationDb, credential: CheckedCredential): void {
+  db.prepare('INSERT INTO checked_in_voters (credential_hash) VALUES (?) ON CONFLICT DO NOTHING').run(
+    Buffer.from(credential.credentialHash, 'hex'),
+  );
+}
+
+/** Voters checked in here whose card was never used for a ballot (from the two sets of marks, not a difference of counts). */
+export function votersWithoutBallot(db: StationDb): number {
+  return (
+    db
+      .prepare<[], { n: number }>(
+        'SELECT count(*) AS n FROM checked_in_voters c WHERE NOT EXISTS (SELECT 1 FROM used_credentials u WHERE u.credential_hash = c.credential_hash)',
+      )
+      .get()?.n ?? 0
+  );
+}
+
+/** Distinct voter cards checked in here. */
+export function votersCheckedIn(db: StationDb): number {
+  return db.prepare<[], { n: number }>('SELECT count(*) AS n FROM checked_in_voters').get()?.n ?? 0;
 }
 
 /** The option a selection counts for on the closing report: the choice, or the first preference. */

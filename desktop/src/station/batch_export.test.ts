@@ -26,6 +26,9 @@ import {
   tempDir,
   type CredentialsFixture,
 } from './fixtures.test-support.ts';
+import { readAuditLog } from './audit_log.ts';
+import type { StationBackup } from './batch_export.ts';
+import { verifyClosingReport } from './closing_report.ts';
 import type { Station } from './station.ts';
 
 /**
@@ -130,6 +133,87 @@ describe('USB export (sealed to the central export key)', () => {
     station.close();
   });
 
+  it('says how many ballots it wrote and how many stay held back, and never blames the stick when there is nothing to write', async () => {
+    const net = unreachableCentral();
+    const station = openTestStation(tempDir(), new TestClock(NOW), net.fetch, { autoSync: false });
+    const kitPath = await makeKit(credentials, {
+      station: IRV_STATION,
+      centralUrl: CENTRAL_URL,
+      centralPublicKey: central.receipts.publicKey,
+      centralExportKey: central.exports.publicKey,
+    });
+    unwrap(await station.loadKit({ path: kitPath }));
+    unwrap(await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    // Open polls, fewer than 2k ballots (k = 2): all of them are held back for the anonymity set.
+    await castFor(station, credentials.election, cards().slice(0, 3));
+    const drive = await firstDrive(station);
+    const held = await station.exportBatches({ pin: GOOD_PIN, drive: drive.id });
+    expect(held).toMatchObject({ ok: false, error: { kind: 'nothing-to-export', heldBack: 3 } });
+    if (held.ok) throw new Error('exported');
+    expect(held.error.message.fr).toContain('3 bulletins restent retenus jusqu’à la fermeture');
+    expect(held.error.message.en).toContain('3 ballots are held back until the polls close');
+    // One language per text, and no stick to blame.
+    for (const words of [held.error.message.fr, held.error.message.en]) expect(words).not.toMatch(/USB|clé|stick|key/i);
+    expect(held.error.message.fr).not.toMatch(/\b(the|ballots|export)\b/);
+    expect(readdirSync(drive.device)).toEqual([]);
+    // 7 ballots: 5 sealed and written, 2 held back, and the answer says both.
+    await castFor(station, credentials.election, cards().slice(3, 7), 3);
+    expect(unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: drive.id }))).toMatchObject({ ballots: 5, heldBack: 2 });
+    // Closed: everything is written, and the count says so.
+    unwrap(await station.closePolls({ pin: GOOD_PIN }));
+    expect(unwrap(await station.exportBatches({ pin: GOOD_PIN, drive: drive.id }))).toMatchObject({ ballots: 7, heldBack: 0 });
+    station.close();
+  });
+
+  it('writes a full sealed backup at close, a new file each time, that central opens and checks', async () => {
+    const { station, stationKey, receipts } = await closedStation(central.exports);
+    const drive = await firstDrive(station);
+    const first = unwrap(await station.backupToDrive({ pin: GOOD_PIN, drive: drive.id }));
+    expect(first).toMatchObject({ batches: expect.any(Number) as unknown, ballots: 7 });
+    const second = unwrap(await station.backupToDrive({ pin: GOOD_PIN, drive: drive.id }));
+    // Nothing is overwritten: two backups, two files.
+    expect(second.path).not.toBe(first.path);
+    expect(readdirSync(drive.device)).toHaveLength(2);
+    const text = readFileSync(first.path, 'utf8');
+    const backup = JSON.parse(text) as StationBackup;
+    expect(backup).toMatchObject({ format: 'scrutin-station-backup', version: 1, station: IRV_STATION, syncedBatches: [] });
+    expect(verifyClosingReport(backup.closingReport)).toBe(true);
+    expect(backup.closingReport.body).toMatchObject({ ballotsCast: 7, ballotsPending: 7, votersCheckedIn: 7 });
+    const opened = await openBatchExport(backup.pendingBatches, central.exports.privateKeyPem);
+    if (!opened.ok) throw new Error(`the backup's batches did not open: ${opened.error.kind}`);
+    expect(verifyBatchExport(opened.value, stationKey())).toBe(true);
+    expect(opened.value.body.batches.flatMap((b) => b.envelopes)).toHaveLength(7);
+    // Sealed: no receipt code, credential or choice in clear.
+    for (const envelope of opened.value.body.batches.flatMap((b) => b.envelopes)) {
+      expect(text).not.toContain(envelope.credential);
+      expect(text).not.toContain(envelope.tracking);
+    }
+    for (const receipt of receipts) expect(text).not.toContain(receipt);
+    expect(readAuditLog(station.db).at(-1)).toMatchObject({ event: 'backup-written', details: { ballots: 7, sha256: second.sha256 } });
+    station.close();
+  });
+
+  it('writes the full backup only once the polls are closed', async () => {
+    const station = openTestStation(tempDir(), new TestClock(NOW), unreachableCentral().fetch, { autoSync: false });
+    const kit = await makeKit(credentials, {
+      station: IRV_STATION,
+      centralUrl: CENTRAL_URL,
+      centralPublicKey: central.receipts.publicKey,
+      centralExportKey: central.exports.publicKey,
+    });
+    unwrap(await station.loadKit({ path: kit }));
+    unwrap(await station.enrol({ token: 'x'.repeat(32), pin: GOOD_PIN }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const drive = await firstDrive(station);
+    expect(await station.backupToDrive({ pin: GOOD_PIN, drive: drive.id })).toMatchObject({
+      ok: false,
+      error: { kind: 'polls-not-closed', state: 'open' },
+    });
+    expect(readdirSync(drive.device)).toEqual([]);
+    station.close();
+  });
+
   it('makes a file that a central it was not sealed for cannot open (typed error)', async () => {
     const other = generateExportKeyPair();
     const { station } = await closedStation(other);
@@ -151,7 +235,7 @@ describe('USB export (sealed to the central export key)', () => {
     const drive = await firstDrive(reopened);
     expect(await reopened.exportBatches({ pin: GOOD_PIN, drive: drive.id })).toMatchObject({
       ok: false,
-      error: { kind: 'export-failed', detail: expect.stringMatching(/no central export key/) as unknown },
+      error: { kind: 'kit-without-export-key', message: { en: expect.stringMatching(/no central export key/) as unknown } },
     });
     expect(readdirSync(drive.device)).toEqual([]);
     reopened.close();

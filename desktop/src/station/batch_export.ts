@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { err, ok, type ElectionId, type Result, type StationId } from '@scrutin/shared';
+import { err, ok, type ElectionId, type PublicKey, type Result, type StationId } from '@scrutin/shared';
+import type { ClosingReportBody } from '../api/station_api.ts';
 import {
+  SealedBatchExportSchema,
   sealBatchExport,
   signBatchExport,
   type BatchExportBody,
@@ -82,6 +84,61 @@ export async function sealedBatchExport(
     batches: batches.length,
     ballots: batches.reduce((n, b) => n + b.header.envelopeCount, 0),
   });
+}
+
+/**
+ * The full backup written at close (docs/polling-day.md): everything the station holds that
+ * central needs, for when the station or its link is lost, with nothing in clear that a finder
+ * of the stick could read a vote or a voter from:
+ *
+ * - `pendingBatches`: every batch central has not acknowledged, signed and sealed to central's
+ *   export key (as `exportBatches` writes it), or null when central has them all;
+ * - `syncedBatches`: the sealed copies kept of the synced ones (migration 6), as stored;
+ * - `closingReport`: the signed closing report (counts and the station's tally: public once
+ *   printed).
+ *
+ * Central opens the batches with `scrutin import-batches` (the same checks and idempotency as
+ * the network) and verifies the report with the station's key.
+ */
+export interface StationBackup {
+  readonly format: 'scrutin-station-backup';
+  readonly version: 1;
+  readonly election: ElectionId;
+  readonly station: StationId;
+  readonly createdAt: string;
+  readonly closingReport: { readonly body: ClosingReportBody; readonly signature: string; readonly publicKey: PublicKey };
+  readonly pendingBatches: SealedBatchExport | null;
+  readonly syncedBatches: readonly SealedBatchExport[];
+}
+
+export async function stationBackup(
+  db: StationDb,
+  identity: ExportIdentity & { readonly centralExportKey: ExportPublicKey },
+  closingReport: StationBackup['closingReport'],
+  now: number,
+): Promise<{ readonly content: StationBackup; readonly batches: number; readonly ballots: number }> {
+  const pending = await sealedBatchExport(db, identity, now);
+  if (!pending.ok && pending.error.kind !== 'nothing-to-export') throw new Error(`backup: ${pending.error.kind}`);
+  const synced = db
+    .prepare<[], { sealed_copy: string; envelopes: number }>(
+      'SELECT sealed_copy, envelopes FROM batches WHERE receipt IS NOT NULL AND sealed_copy IS NOT NULL ORDER BY sequence',
+    )
+    .all();
+  const content: StationBackup = {
+    format: 'scrutin-station-backup',
+    version: 1,
+    election: identity.election,
+    station: identity.station,
+    createdAt: new Date(now).toISOString(),
+    closingReport,
+    pendingBatches: pending.ok ? pending.value.content : null,
+    syncedBatches: synced.map((row) => SealedBatchExportSchema.parse(JSON.parse(row.sealed_copy))),
+  };
+  return {
+    content,
+    batches: (pending.ok ? pending.value.batches : 0) + synced.length,
+    ballots: (pending.ok ? pending.value.ballots : 0) + synced.reduce((n, row) => n + row.envelopes, 0),
+  };
 }
 
 /**

@@ -1,6 +1,15 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { ballotStyle, canonicalJson, type Contest, type ElectionDefinition, type RidingCode } from '@scrutin/shared';
 import type { TallyRow } from './ballot_box.ts';
+import {
+  closingReport as printableClosingReport,
+  contestCountsOfTape,
+  electionFingerprint,
+  zeroReport as printableZeroReport,
+  type PrintedReport,
+  type ReportHeader,
+  type StationMode,
+} from './devices/printed_reports.ts';
 import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '../api/station_api.ts';
 
 /**
@@ -59,6 +68,7 @@ export function tallyTape(election: ElectionDefinition, riding: RidingCode, rows
     return {
       contest: contest.id,
       kind: contest.kind,
+      firstChoices: contest.kind === 'candidate' && contest.method === 'irv',
       title: contest.title,
       ballots: entry.ballots,
       blank: entry.blank,
@@ -86,23 +96,107 @@ function optionsOf(contest: Contest): { readonly id: string; readonly label: Bil
   }
 }
 
+/** Copies of the closing report printed at close, numbered on each page (one per poll worker, one for the returns). */
+export const CLOSING_REPORT_COPIES = 3;
+
+/** The header of the station's printed reports. */
+export function reportHeader(
+  election: ElectionDefinition,
+  station: ClosingReportBody['station'],
+  riding: RidingCode,
+  mode: StationMode,
+  printedAt: string,
+): ReportHeader {
+  const name = (text: Bilingual | undefined, fallback: string) => text ?? { fr: fallback, en: fallback };
+  return {
+    election: { id: election.id, name: election.name, fingerprint: electionFingerprint(election) },
+    station: { id: station, name: name(election.stations.find((s) => s.id === station)?.name, station) },
+    riding: { code: riding, name: name(election.ridings.find((r) => r.code === riding)?.name, riding) },
+    mode,
+    printedAt,
+  };
+}
+
+/**
+ * The signed closing report as the printer gets it (devices/printed_reports.ts): bilingual
+ * text, its reconciliation checks, numbered copies, the poll workers' and witnesses' signature
+ * lines, ranked races marked "first choices".
+ */
+export function printedClosingReport(
+  report: Pick<ClosingReport, 'body' | 'signature' | 'publicKey'>,
+  election: ElectionDefinition,
+  pollWorkers: readonly string[],
+  copies = CLOSING_REPORT_COPIES,
+): PrintedReport {
+  const { body } = report;
+  return printableClosingReport(
+    {
+      header: reportHeader(election, body.station, body.riding, 'live', body.generatedAt),
+      pollsOpenedAt: body.pollsOpenedAt,
+      pollsClosedAt: body.pollsClosedAt,
+      voters: {
+        distinctCheckedIn: body.votersCheckedIn,
+        leftWithoutVoting: body.leftWithoutVoting,
+        abandonedSessions: body.abandonedSessions,
+        pollBookVoted: body.ballotsCast,
+      },
+      ballotsCast: body.ballotsCast,
+      transmission: { ballotsSent: body.ballotsSynced, ballotsPending: body.ballotsPending, batchesSent: body.batchesSynced },
+      contests: contestCountsOfTape(election, body.tape),
+      integrity: { auditLogHead: body.auditLogHead, publicKey: report.publicKey, signature: report.signature },
+      pollWorkers,
+    },
+    { copies },
+  );
+}
+
+/** The zero report printed when the polls open: every count the station holds, at zero. */
+export function printedZeroReport(input: {
+  readonly election: ElectionDefinition;
+  readonly station: ClosingReportBody['station'];
+  readonly riding: RidingCode;
+  readonly pollsOpenedAt: string;
+  readonly ballotsInBox: number;
+  readonly pollBookVoted: number;
+  readonly batchesPending: number;
+  readonly tally: Iterable<TallyRow>;
+  readonly pollWorkers: readonly string[];
+}): PrintedReport {
+  const { election, station, riding } = input;
+  return printableZeroReport({
+    header: reportHeader(election, station, riding, 'live', input.pollsOpenedAt),
+    pollsOpenedAt: input.pollsOpenedAt,
+    ballotsInBox: input.ballotsInBox,
+    pollBookVoted: input.pollBookVoted,
+    batchesPending: input.batchesPending,
+    contests: contestCountsOfTape(election, tallyTape(election, riding, input.tally)),
+    pollWorkers: input.pollWorkers,
+  });
+}
+
 const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const both = (b: Bilingual) => (b.fr === b.en ? escape(b.fr) : `${escape(b.fr)}<br><span class="en">${escape(b.en)}</span>`);
 const row = (label: Bilingual, value: string | number) => `<tr><th scope="row">${both(label)}</th><td>${escape(String(value))}</td></tr>`;
 
 /** A printable, self-contained page (no script, no external resource), French and English. */
-export function closingReportHtml(report: Pick<ClosingReport, 'body' | 'signature' | 'publicKey'>, election: ElectionDefinition): string {
+export function closingReportHtml(
+  report: Pick<ClosingReport, 'body' | 'signature' | 'publicKey'>,
+  election: ElectionDefinition,
+  pollWorkers: readonly string[] = [],
+): string {
   const { body } = report;
+  const { checks } = printedClosingReport(report, election, pollWorkers, 1);
+  const reconciliation = checks.map((c) => `<li class="${c.holds ? 'holds' : 'fails'}">${both(c.statement)}</li>`).join('\n');
+  const signers = [...pollWorkers.map((name) => `Membre du personnel · Poll worker : ${name}`), 'Témoin · Witness', 'Témoin · Witness']
+    .map((line) => `<div>${escape(line)}</div>`)
+    .join('');
   const station = election.stations.find((s) => s.id === body.station);
   const riding = election.ridings.find((r) => r.code === body.riding);
   const tapes = body.tape
     .map((t) => {
       const rows = t.counts.map((c) => `<tr><td>${both(c.label)}</td><td class="n">${c.votes}</td></tr>`).join('');
-      const note =
-        t.kind === 'candidate' && election.contests.some((c) => c.id === t.contest && c.kind === 'candidate' && c.method === 'irv')
-          ? `<p class="note">Premiers choix seulement · First preferences only</p>`
-          : '';
+      const note = t.firstChoices ? `<p class="note">Premiers choix · First choices</p>` : '';
       return `<section class="tape"><h2>${both(t.title)}</h2>${note}<table><thead><tr><th>Option</th><th class="n">Votes</th></tr></thead><tbody>${rows}
 <tr class="blank"><td>Bulletins blancs<br><span class="en">Blank</span></td><td class="n">${t.blank}</td></tr>
 <tr class="total"><td>Total</td><td class="n">${t.ballots}</td></tr></tbody></table></section>`;
@@ -125,7 +219,8 @@ export function closingReportHtml(report: Pick<ClosingReport, 'body' | 'signatur
   tr.total td { font-weight: bold; border-top: 2px solid #000; }
   .note { margin: 0; font-size: .9rem; }
   .sig { font-family: ui-monospace, monospace; font-size: .75rem; word-break: break-all; }
-  .signatures { margin-top: 2rem; display: flex; gap: 3rem; }
+  .signatures { margin-top: 2rem; display: flex; flex-wrap: wrap; gap: 2.5rem 3rem; }
+  .checks li.fails { font-weight: bold; }
   .signatures div { border-top: 1px solid #000; padding-top: .25rem; min-width: 14rem; }
   @media print {
     body { margin: 1cm; font-size: 11pt; }
@@ -143,18 +238,25 @@ ${row({ fr: 'Circonscription', en: 'Riding' }, riding === undefined ? body.ridin
 ${row({ fr: 'Scrutin ouvert', en: 'Polls opened' }, body.pollsOpenedAt ?? '—')}
 ${row({ fr: 'Scrutin fermé', en: 'Polls closed' }, body.pollsClosedAt ?? '—')}
 ${row({ fr: 'Rapport produit', en: 'Report produced' }, body.generatedAt)}
-${row({ fr: 'Électeurs inscrits au bureau (enregistrements)', en: 'Voter check-ins' }, body.votersCheckedIn)}
+${row({ fr: 'Électeurs inscrits au bureau (distincts)', en: 'Voters checked in (distinct)' }, body.votersCheckedIn)}
 ${row({ fr: 'Bulletins déposés', en: 'Ballots cast' }, body.ballotsCast)}
+${row({ fr: 'Partis sans voter', en: 'Left without voting' }, body.leftWithoutVoting)}
+${row({ fr: 'Inscriptions (sessions)', en: 'Check-in sessions' }, body.checkIns)}
+${row({ fr: 'Sessions abandonnées', en: 'Abandoned sessions' }, body.abandonedSessions)}
 ${row({ fr: 'Bulletins transmis (reçu central vérifié)', en: 'Ballots synced (verified central receipt)' }, body.ballotsSynced)}
 ${row({ fr: 'Bulletins en attente de transmission', en: 'Ballots pending sync' }, body.ballotsPending)}
 ${row({ fr: 'Lots transmis', en: 'Batches synced' }, body.batchesSynced)}
 </table>
 ${tapes}
+<h2>Rapprochement · Reconciliation</h2>
+<ul class="checks">
+${reconciliation}
+</ul>
 <h2>Intégrité · Integrity</h2>
 <p>Tête du journal d’audit · Audit log head: <span class="sig">${escape(body.auditLogHead)}</span></p>
 <p>Clé publique du bureau · Station public key: <span class="sig">${escape(report.publicKey)}</span></p>
 <p>Signature Ed25519 (${CLOSING_REPORT_TAG}): <span class="sig">${escape(report.signature)}</span></p>
-<div class="signatures"><div>Responsable du bureau · Station supervisor</div><div>Témoin · Witness</div></div>
+<div class="signatures">${signers}</div>
 </body>
 </html>
 `;

@@ -109,7 +109,7 @@ export function openTestStation(
   clock: { readonly now: () => number },
   fetchFn?: typeof fetch,
   sync?: Partial<SyncOptions>,
-  extra: Partial<Pick<OpenStationOptions, 'drives' | 'keyProtector'>> = {},
+  extra: Partial<Pick<OpenStationOptions, 'drives' | 'keyProtector' | 'printer' | 'voterSlips'>> = {},
 ): Station {
   return unwrap(
     openStation({

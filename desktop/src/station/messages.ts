@@ -75,6 +75,9 @@ function describeCode(e: VoterCodeError): Bilingual {
   }
 }
 
+const ballotsFr = (n: number) => (n === 1 ? '1 bulletin' : `${n} bulletins`);
+const ballotsEn = (n: number) => (n === 1 ? '1 ballot' : `${n} ballots`);
+
 export function describeStationProblem(p: StationProblem): Bilingual {
   switch (p.kind) {
     case 'kit-unreadable':
@@ -201,16 +204,37 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         en: 'The station is not enrolled with the central server yet: enrol it with the token from the returning officer.',
       };
     case 'drive-problem':
+    case 'printer-problem':
       return p.words;
     case 'export-refused':
       return {
         fr: 'Ce support contient les données du poste : l’exportation n’y est pas permise. Choisissez une clé USB dans la liste.',
         en: 'This drive holds the station’s own data: exports may not go there. Choose a USB key from the list.',
       };
+    case 'nothing-to-export':
+      return p.heldBack === 0
+        ? {
+            fr: 'Rien à exporter : le serveur central a déjà reçu tous les bulletins de ce bureau.',
+            en: 'Nothing to export: the central server has already received every ballot of this station.',
+          }
+        : {
+            fr: `Rien à exporter pour l’instant : le serveur central a reçu tous les lots, et ${ballotsFr(p.heldBack)} ${p.heldBack === 1 ? 'reste retenu' : 'restent retenus'} jusqu’à la fermeture du scrutin (secret du vote). Exportez après la fermeture si la liaison manque encore.`,
+            en: `Nothing to export yet: the central server has received every batch, and ${ballotsEn(p.heldBack)} ${p.heldBack === 1 ? 'is' : 'are'} held back until the polls close (ballot secrecy). Export after closing if the link is still down.`,
+          };
+    case 'kit-without-export-key':
+      return {
+        fr: 'La trousse chargée ne contient pas la clé d’exportation du serveur central : rien n’est écrit en clair. Demandez une trousse à jour au directeur du scrutin.',
+        en: 'The loaded kit has no central export key: nothing is written in clear. Ask the returning officer for a current kit.',
+      };
     case 'export-failed':
       return {
         fr: `L’exportation a échoué (${p.detail}). Vérifiez la clé USB et réessayez.`,
         en: `The export failed (${p.detail}). Check the USB key and try again.`,
+      };
+    case 'test-after-opening':
+      return {
+        fr: 'Le test de logique et d’exactitude se fait avant l’ouverture du scrutin : les bulletins de test ne se mêlent jamais aux vrais.',
+        en: 'The logic-and-accuracy test runs before the polls open: test ballots never mix with live ones.',
       };
     case 'polls-not-closed':
       return {

@@ -8,6 +8,7 @@ import {
   formatVoterCode,
   kdfOf,
   parseNas,
+  testDeck,
   parseVoterCode,
   unwrap,
   type Ballot,
@@ -20,6 +21,8 @@ import {
 import { credentialHash, deriveCredential, newBallotId } from '@scrutin/shared/crypto';
 import { EnvelopeSchema } from '@scrutin/shared/protocol';
 import { readAuditLog, verifyAuditLog } from './audit_log.ts';
+import { verifyClosingReport } from './closing_report.ts';
+import { ensureStationKey } from './enrolment.ts';
 import {
   FIXTURE_STATION,
   GOOD_PIN,
@@ -139,7 +142,11 @@ describe('polls lifecycle', () => {
     });
     const events: StationEvent[] = [];
     station.subscribe((e) => events.push(e));
-    expect(await station.openPolls({ pin: GOOD_PIN })).toEqual({ ok: true, value: { state: 'open' } });
+    // No printer on this station: nothing prints, and the zero report says the station is at zero.
+    expect(await station.openPolls({ pin: GOOD_PIN })).toEqual({
+      ok: true,
+      value: { state: 'open', zeroReport: { outcome: 'no-printer', copies: 1, reconciles: true, problem: null } },
+    });
     const ticket = unwrap(await station.checkIn(card)).ticket;
     expect(await station.openPolls({ pin: GOOD_PIN })).toMatchObject({
       ok: false,
@@ -462,5 +469,156 @@ describe('casting', () => {
       error: { kind: 'unknown-ticket' },
     });
     reopened.close();
+  });
+});
+
+describe('an interrupted cast', () => {
+  it('is found stored after a crash that followed the commit: the receipt the voter never saw', async () => {
+    const clock = new TestClock(NOW);
+    const dataDir = tempDir();
+    const station = openTestStation(dataDir, clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const card = credentials.cards(IRV_STATION)[4]!;
+    const { ticket } = unwrap(await station.checkIn(card));
+    const { receipt } = unwrap(await station.cast({ ticket, ballot: montrealBallot() }));
+    // The backend dies before its answer reaches the kiosk; the kiosk still holds the ticket.
+    station.close();
+    const reopened = openTestStation(dataDir, clock);
+    expect(unwrap(await reopened.castOutcome({ ticket }))).toEqual({ outcome: 'stored', receipt });
+    // Another ticket learns nothing of it.
+    expect(unwrap(await reopened.castOutcome({ ticket: 'cd'.repeat(16) }))).toEqual({ outcome: 'not-stored', retry: 'check-in-again' });
+    // Nothing but the ticket's digest and the receipt is kept: no credential next to it.
+    const kept = reopened.db.prepare<[], { ticket_sha256: Buffer; receipt: string }>('SELECT * FROM last_cast').all();
+    expect(kept).toHaveLength(1);
+    expect(Object.keys(kept[0]!).sort()).toEqual(['id', 'receipt', 'ticket_sha256']);
+    expect(kept[0]!.ticket_sha256.toString('hex')).not.toContain(ticket);
+    // Closing the polls forgets it.
+    unwrap(await reopened.closePolls({ pin: GOOD_PIN }));
+    expect(rowCount(reopened.db, 'last_cast')).toBe(0);
+    expect(unwrap(await reopened.castOutcome({ ticket }))).toEqual({ outcome: 'not-stored', retry: 'check-in-again' });
+    reopened.close();
+  });
+
+  it('is found not stored after a crash before the commit: the same card checks in again and votes once', async () => {
+    const clock = new TestClock(NOW);
+    const dataDir = tempDir();
+    const station = openTestStation(dataDir, clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const card = credentials.cards(IRV_STATION)[5]!;
+    const { ticket } = unwrap(await station.checkIn(card));
+    station.close();
+    const reopened = openTestStation(dataDir, clock);
+    expect(unwrap(await reopened.castOutcome({ ticket }))).toEqual({ outcome: 'not-stored', retry: 'check-in-again' });
+    const again = unwrap(await reopened.checkIn(card));
+    unwrap(await reopened.cast({ ticket: again.ticket, ballot: montrealBallot() }));
+    expect(rowCount(reopened.db, 'outbox')).toBe(1);
+    reopened.close();
+  });
+
+  it('is found not stored with the ticket still valid when the commit failed: the voter casts again with it', async () => {
+    const station = await openPollsStation(credentials, new TestClock(NOW), { station: IRV_STATION });
+    const { ticket } = unwrap(await station.checkIn(credentials.cards(IRV_STATION)[6]!));
+    station.db.exec("CREATE TEMP TRIGGER outbox_full BEFORE INSERT ON main.outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+    await expect(station.cast({ ticket, ballot: montrealBallot() })).rejects.toThrow(/disk full/);
+    expect(unwrap(await station.castOutcome({ ticket }))).toEqual({ outcome: 'not-stored', retry: 'cast-again' });
+    station.db.exec('DROP TRIGGER outbox_full');
+    const { receipt } = unwrap(await station.cast({ ticket, ballot: montrealBallot() }));
+    expect(unwrap(await station.castOutcome({ ticket }))).toEqual({ outcome: 'stored', receipt });
+    station.close();
+  });
+});
+
+describe('the closing report', () => {
+  it('counts distinct voters, ballots, voters who left and abandoned sessions, and they reconcile', async () => {
+    const clock = new TestClock(NOW);
+    const station = await openPollsStation(credentials, clock, { station: IRV_STATION });
+    ensureStationKey(station.db, NOW);
+    const [twice, left, voter] = credentials.cards(IRV_STATION).slice(7, 10);
+    // One card checked in twice (the first session abandoned), then cast.
+    unwrap(await station.checkIn(twice!));
+    unwrap(await station.cast({ ticket: unwrap(await station.checkIn(twice!)).ticket, ballot: montrealBallot() }));
+    // One voter who checked in and left.
+    unwrap(await station.checkIn(left!));
+    unwrap(await station.cast({ ticket: unwrap(await station.checkIn(voter!)).ticket, ballot: withRace(montrealBallot(), []) }));
+    expect(unwrap(await station.status({}))).toMatchObject({ votersCheckedIn: 3, ballotsCast: 2 });
+    unwrap(await station.closePolls({ pin: GOOD_PIN }));
+    const report = unwrap(await station.closingReport({ pin: GOOD_PIN }));
+    expect(report.body).toMatchObject({
+      votersCheckedIn: 3,
+      checkIns: 4,
+      ballotsCast: 2,
+      leftWithoutVoting: 1,
+      abandonedSessions: 2,
+      ballotsPending: 2,
+      ballotsSynced: 0,
+    });
+    expect(verifyClosingReport(report)).toBe(true);
+    // The ranked race says its counts are first choices, on the body and on the page.
+    const race = report.body.tape.find((t) => t.contest === 'DEP-MONTREAL-CENTRE')!;
+    expect(race.firstChoices).toBe(true);
+    expect(report.body.tape.find((t) => t.contest === 'L2025-001')!.firstChoices).toBe(false);
+    expect(report.html).toContain('Premiers choix · First choices');
+    // Every reconciliation holds, and the page says so; signature lines for each poll worker and two witnesses.
+    expect(report.html).not.toContain('NE CONCORDE PAS');
+    expect(report.html).toContain('Électeurs inscrits au bureau 3 = bulletins déposés 2 + partis sans voter 1');
+    for (const worker of POLL_WORKERS) expect(report.html).toContain(`Poll worker : ${worker.name}`);
+    expect(report.html.match(/Témoin · Witness/g)).toHaveLength(2);
+    // The distinct count keeps check values only: no time, no order, and no ballot beside them.
+    const columns = station.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('checked_in_voters')").all();
+    expect(columns.map((c) => c.name)).toEqual(['credential_hash']);
+    station.close();
+  });
+});
+
+describe('logic-and-accuracy testing', () => {
+  it('casts the riding’s test deck through the ballot box, finds the expected tally, and leaves the station at zero', async () => {
+    const clock = new TestClock(NOW);
+    const station = openTestStation(tempDir(), clock);
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    const deck = unwrap(testDeck(credentials.election, RIDING));
+    const run = unwrap(await station.logicAndAccuracy({ pin: GOOD_PIN }));
+    expect(run).toEqual({
+      ballots: deck.ballots.length,
+      cast: deck.ballots.length,
+      refused: 0,
+      differences: [],
+      passed: true,
+      resetToZero: true,
+    });
+    expect(deck.ballots.length).toBeGreaterThan(20);
+    // Nothing of the deck stays: no envelope, no mark, no tally, no batch; the polls can open at zero.
+    for (const table of ['outbox', 'used_credentials', 'cast_tally', 'batches', 'last_cast'])
+      expect(rowCount(station.db, table), table).toBe(0);
+    expect(unwrap(await station.status({}))).toMatchObject({ polls: 'setup', ballotsCast: 0, pendingSync: 0 });
+    expect(readAuditLog(station.db).at(-1)).toMatchObject({
+      event: 'logic-and-accuracy',
+      details: { ballots: deck.ballots.length, differences: 0, passed: true, resetToZero: true },
+    });
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    // Once the polls are open, test ballots are refused: they never mix with live ones.
+    expect(await station.logicAndAccuracy({ pin: GOOD_PIN })).toMatchObject({
+      ok: false,
+      error: { kind: 'test-after-opening', state: 'open' },
+    });
+    station.close();
+  });
+
+  it('reports every difference when the ballot box miscounts', async () => {
+    const station = openTestStation(tempDir(), new TestClock(NOW));
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    // A ballot box that loses every ballot whose referendum answer is "non".
+    station.db.exec(
+      `CREATE TEMP TRIGGER lose_non AFTER INSERT ON main.outbox WHEN json_extract(NEW.envelope, '$.ballot.selections[0].choice') = 'non'
+       BEGIN DELETE FROM main.outbox WHERE id = NEW.id; END;`,
+    );
+    const run = unwrap(await station.logicAndAccuracy({ pin: GOOD_PIN }));
+    expect(run.passed).toBe(false);
+    expect(run.resetToZero).toBe(true);
+    expect(run.differences.length).toBeGreaterThan(0);
+    expect(run.differences.map((d) => d.en).join('\n')).toMatch(/ballots/i);
+    for (const d of run.differences) expect(d.fr).not.toBe(d.en);
+    station.close();
   });
 });

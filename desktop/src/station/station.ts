@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import {
+  assertNever,
   ElectionIdSchema,
   RidingCodeSchema,
   Sha256HexSchema,
@@ -12,6 +13,8 @@ import {
   isWithinVotingWindow,
   ok,
   parseElection,
+  testDeck,
+  type PublicKey,
   unwrap,
   type Result,
 } from '@scrutin/shared';
@@ -19,15 +22,38 @@ import { receiptPageUrl } from '@scrutin/shared/api';
 import { ExportPublicKeySchema, PublicKeySchema } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import { auditLogAsCdf, type ElectionEventLog } from './audit_export.ts';
-import { ballotsCast, castBallot, castTally, checkBallot, type CheckedCredential } from './ballot_box.ts';
-import { sealedBatchExport } from './batch_export.ts';
-import { closingReportHash, closingReportHtml, signClosingReport, tallyTape } from './closing_report.ts';
+import {
+  ballotsCast,
+  castBallot,
+  outboxSize,
+  castTally,
+  checkBallot,
+  forgetLastCast,
+  lastCastReceipt,
+  markCheckedIn,
+  votersCheckedIn,
+  votersWithoutBallot,
+  type CheckedCredential,
+} from './ballot_box.ts';
+import { sealedBatchExport, stationBackup } from './batch_export.ts';
+import {
+  closingReportHash,
+  closingReportHtml,
+  printedClosingReport,
+  printedZeroReport,
+  signClosingReport,
+  tallyTape,
+} from './closing_report.ts';
+import { batchCounts } from './batches.ts';
 import { checkpointTruncate, openStationDb, type OpenDbError, type StationDb } from './db.ts';
 import { DriveWriter } from './devices/drive_writer.ts';
+import { voterSlip, type PrintedReport } from './devices/printed_reports.ts';
+import type { Printer } from './devices/printing.ts';
 import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource } from './devices/drives.ts';
 import { checkStoredKey, enrolStation, stationKey } from './enrolment.ts';
 import { UNPROTECTED_KEYS, type KeyProtector, type KeyProtectorError } from './key_protector.ts';
 import { KIT_AUDIO_DIR, RIDING_INDEX_FILE, loadStationKit, readKitAudioManifest, type StationKit } from './kit.ts';
+import { runTestDeck } from './logic_and_accuracy.ts';
 import { stationError } from './messages.ts';
 import { PollBook } from './poll_book.ts';
 import { PinChecks, ballotGate, lockedUntil, pollsState, transitionPolls, type PinAttempt } from './poll_workers.ts';
@@ -36,6 +62,7 @@ import type {
   ClosingReport,
   ClosingReportBody,
   KitSummary,
+  PrintOutcome,
   StationApi,
   StationError,
   StationEvent,
@@ -68,6 +95,13 @@ export interface OpenStationOptions {
   readonly keyProtector?: KeyProtector;
   /** The removable drives exports may go to (udisks2 on Linux); left out, exports are refused. */
   readonly drives?: DriveSource;
+  /**
+   * The station's printer, through CUPS (devices/printing.ts): checked before the polls open,
+   * then the zero report and the closing report print silently. Left out, nothing prints.
+   */
+  readonly printer?: Printer;
+  /** Prints each voter a slip with their receipt code after the cast (optional per election; needs `printer`). */
+  readonly voterSlips?: boolean;
 }
 
 export type OpenStationError = OpenDbError | Extract<KeyProtectorError, { kind: 'station-key-locked' }>;
@@ -251,6 +285,51 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     for (const listener of listeners) listener(event);
   };
 
+  /** Prints a report silently (when the station has a printer) and logs what became of it, with the text's hash. */
+  const printReport = async (which: 'zero' | 'closing', report: PrintedReport): Promise<PrintOutcome> => {
+    const { copies, reconciles } = report;
+    if (options.printer === undefined) return { outcome: 'no-printer', copies, reconciles, problem: null };
+    const printed = await options.printer.print(report);
+    const textSha256 = createHash('sha256').update(report.text, 'utf8').digest('hex');
+    const outcome = printed.ok ? 'printed' : printed.error.kind;
+    appendAudit(db, { event: 'report-printed', details: { report: which, textSha256, reconciles, copies, outcome } }, now());
+    return printed.ok
+      ? { outcome: 'printed', copies, reconciles, problem: null }
+      : { outcome: 'not-printed', copies, reconciles, problem: printed.error.message };
+  };
+
+  /** The closing report's body as of now, signed with the station key. */
+  const signedClosingReport = (k: StationKit, key: { readonly privateKeyPem: string; readonly publicKey: PublicKey }) => {
+    const progress = engine.progress();
+    const body: ClosingReportBody = {
+      election: k.election.id,
+      station: k.stationId,
+      riding: k.riding,
+      generatedAt: new Date(now()).toISOString(),
+      pollsOpenedAt: firstAuditTime('polls-opened'),
+      pollsClosedAt: firstAuditTime('polls-closed'),
+      votersCheckedIn: votersCheckedIn(db),
+      checkIns: checkIns(),
+      leftWithoutVoting: votersWithoutBallot(db),
+      abandonedSessions: Math.max(0, checkIns() - ballotsCast(db)),
+      ballotsCast: ballotsCast(db),
+      ballotsSynced: progress.syncedBallots,
+      ballotsPending: progress.pendingBallots,
+      batchesSynced: progress.batchesSynced,
+      auditLogHead: auditHead(),
+      tape: tallyTape(k.election, k.riding, castTally(db)),
+    };
+    return { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
+  };
+
+  const closingReportPrinted = () =>
+    db
+      .prepare<[], { n: number }>(
+        `SELECT 1 AS n FROM audit_log WHERE event = 'report-printed'
+           AND json_extract(details, '$.report') = 'closing' AND json_extract(details, '$.outcome') = 'printed' LIMIT 1`,
+      )
+      .get() !== undefined;
+
   const pins = new PinChecks(db, now);
   const withPin = async (attempt: PinAttempt, action: string): Promise<Result<string, StationError>> => {
     if (kit === undefined) return fail({ kind: 'no-kit' });
@@ -282,8 +361,9 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     options.sync,
   );
   const countCheckIn = db.prepare('UPDATE polls SET checked_in = checked_in + 1 WHERE id = 1');
-  const checkedInQuery = db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1');
-  const checkedIn = () => checkedInQuery.get()?.n ?? 0;
+  const checkInsQuery = db.prepare<[], { n: number }>('SELECT checked_in AS n FROM polls WHERE id = 1');
+  /** Check-in sessions (a card checked in twice counts twice). */
+  const checkIns = () => checkInsQuery.get()?.n ?? 0;
   const firstAuditTime = (event: string) =>
     db.prepare<[string], { at: string }>('SELECT at FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1').get(event)?.at ?? null;
   const auditHead = () =>
@@ -318,7 +398,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
           enrolledAt: key?.enrolledAt ?? null,
           polls: pollsState(db),
           withinVotingWindow: kit !== undefined && isWithinVotingWindow(kit.election, now()),
-          votersCheckedIn: checkedIn(),
+          votersCheckedIn: votersCheckedIn(db),
           ballotsCast: ballotsCast(db),
           pendingSync: sync.pendingBallots,
           pinLockedUntil: locked === null ? null : new Date(locked).toISOString(),
@@ -420,14 +500,60 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       return who.ok ? ok({ worker: who.value }) : who;
     },
 
+    async logicAndAccuracy({ pin, worker }) {
+      const who = await withPin({ pin, worker }, 'logic-and-accuracy');
+      if (!who.ok) return who;
+      if (kit === undefined) return fail({ kind: 'no-kit' });
+      const state = pollsState(db);
+      if (state !== 'setup') return fail({ kind: 'test-after-opening', state });
+      // The deck of the kit's own riding: it cannot be refused, so a failure here is a bug.
+      const deck = unwrap(testDeck(kit.election, kit.riding));
+      const run = runTestDeck(db, kit.election, kit.riding, deck);
+      appendAudit(
+        db,
+        {
+          event: 'logic-and-accuracy',
+          details: {
+            worker: who.value,
+            ballots: run.ballots,
+            differences: run.differences.length,
+            passed: run.passed,
+            resetToZero: run.resetToZero,
+          },
+        },
+        now(),
+      );
+      return ok(run);
+    },
+
     async openPolls({ pin, worker }) {
       const who = await withPin({ pin, worker }, 'open-polls');
       if (!who.ok) return who;
       if (kit === undefined) return fail({ kind: 'no-kit' });
+      // Printer and paper first: the zero report must print, and so must the closing report tonight.
+      if (options.printer !== undefined && pollsState(db) === 'setup') {
+        const ready = await options.printer.check();
+        if (!ready.ok) return fail({ kind: 'printer-problem', reason: ready.error.kind, words: ready.error.message });
+      }
       const moved = transitionPolls(db, kit.election, 'open', who.value, now());
       if (!moved.ok) return fail(moved.error);
       emit({ kind: 'polls-changed', state: moved.value });
-      return ok({ state: moved.value });
+      const counts = batchCounts(db);
+      const zeroReport = await printReport(
+        'zero',
+        printedZeroReport({
+          election: kit.election,
+          station: kit.stationId,
+          riding: kit.riding,
+          pollsOpenedAt: firstAuditTime('polls-opened') ?? new Date(now()).toISOString(),
+          ballotsInBox: counts.outbox + counts.ballotsInBatches,
+          pollBookVoted: ballotsCast(db),
+          batchesPending: counts.batches - counts.batchesSynced,
+          tally: castTally(db),
+          pollWorkers: kit.pollWorkers.map((w) => w.name),
+        }),
+      );
+      return ok({ state: moved.value, zeroReport });
     },
 
     async closePolls({ pin, worker }) {
@@ -437,6 +563,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       const moved = transitionPolls(db, kit.election, 'closed', who.value, now());
       if (!moved.ok) return fail(moved.error);
       tickets.clear();
+      forgetLastCast(db);
       emit({ kind: 'polls-changed', state: moved.value });
       // Closing the polls flushes the outbox: everything is due now.
       engine.kick();
@@ -452,13 +579,16 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       if (!found.ok) return fail(found.error);
       const ticket = randomBytes(16).toString('hex');
       tickets.set(ticket, found.value);
-      // A number only: no credential and no time is kept per check-in.
-      countCheckIn.run();
+      // A count of sessions, and the card once among the cards checked in: no time, no order, no ballot.
+      db.transaction(() => {
+        countCheckIn.run();
+        markCheckedIn(db, found.value);
+      }).immediate();
       return ok({ ticket, riding: kit.riding, contests: ballotStyle(kit.election, kit.riding) });
     },
 
-    cast: ({ ticket, ballot }) =>
-      settle(() => {
+    cast: async ({ ticket, ballot }) => {
+      const cast = await settle(() => {
         if (kit === undefined) return fail({ kind: 'no-kit' });
         const gate = ballotGate(db, kit.election, now());
         if (!gate.ok) return fail(gate.error);
@@ -466,13 +596,33 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         if (credential === undefined) return fail({ kind: 'unknown-ticket' });
         const checked = checkBallot(kit.election, kit.riding, ballot);
         if (!checked.ok) return fail(checked.error);
-        const cast = castBallot(db, credential, checked.value);
+        const cast = castBallot(db, credential, checked.value, ticket);
         // Stored or refused as already used, the ticket is spent either way.
         tickets.delete(ticket);
         if (!cast.ok) return fail(cast.error);
         emit({ kind: 'ballot-cast', ballotsCast: ballotsCast(db), pendingSync: engine.progress().pendingBallots });
         engine.notifyCast();
         return ok(cast.value);
+      });
+      if (cast.ok && options.voterSlips === true && options.printer !== undefined && kit !== undefined) {
+        // Queued, not awaited: the receipt on screen never waits for paper. The code is never logged.
+        const slip = voterSlip({
+          electionName: summary(kit).electionName,
+          stationName: summary(kit).stationName,
+          trackingCode: cast.value.receipt,
+          verifyAt: receiptPageUrl(kit.centralUrl),
+          mode: 'live',
+        });
+        void options.printer.print(slip, { waitMs: 0 });
+      }
+      return cast;
+    },
+
+    castOutcome: ({ ticket }) =>
+      settle(() => {
+        const receipt = lastCastReceipt(db, ticket);
+        if (receipt !== null) return ok({ outcome: 'stored', receipt } as const);
+        return ok({ outcome: 'not-stored', retry: tickets.has(ticket) ? 'cast-again' : 'check-in-again' } as const);
       }),
 
     async syncNow() {
@@ -531,16 +681,21 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem, centralExportKey: kit.centralExportKey },
         now(),
       );
+      // While the polls are open, ballots short of the anonymity set stay in the outbox: counted, never hidden.
+      const heldBack = outboxSize(db);
       if (!sealed.ok) {
-        const detail =
-          sealed.error.kind === 'nothing-to-export'
-            ? 'nothing to export: every sealed batch is already acknowledged by central'
-            : sealed.error.kind === 'no-export-key'
-              ? 'the loaded kit has no central export key: load a current kit'
-              : sealed.error.kind === 'target-exists'
-                ? `${sealed.error.path} exists`
-                : sealed.error.detail;
-        return refuse(sealed.error.kind, { kind: 'export-failed', detail });
+        switch (sealed.error.kind) {
+          case 'nothing-to-export':
+            return refuse(sealed.error.kind, { kind: 'nothing-to-export', heldBack });
+          case 'no-export-key':
+            return refuse(sealed.error.kind, { kind: 'kit-without-export-key' });
+          case 'target-exists':
+            return refuse(sealed.error.kind, { kind: 'export-failed', detail: `${sealed.error.path} exists` });
+          case 'write-failed':
+            return refuse(sealed.error.kind, { kind: 'export-failed', detail: sealed.error.detail });
+          default:
+            return assertNever(sealed.error, 'export error');
+        }
       }
       const written = await writer.write({
         directory: chosen.mountPoint,
@@ -556,6 +711,51 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       appendAudit(db, { event: 'batches-exported', details: { worker: who.value, batches, ballots, sha256 } }, now());
       checkpointTruncate(db);
       emit({ kind: 'sync-progress', progress: engine.progress() });
+      return ok({ path, batches, ballots, heldBack, sha256 });
+    },
+
+    async backupToDrive({ pin, worker, drive }) {
+      const who = await withPin({ pin, worker }, 'backup');
+      if (!who.ok) return who;
+      if (kit === undefined) return fail({ kind: 'no-kit' });
+      const state = pollsState(db);
+      if (state !== 'closed') return fail({ kind: 'polls-not-closed', state });
+      const key = currentKey();
+      if (key === undefined) return fail({ kind: 'not-enrolled' });
+      if (options.drives === undefined) return noDrives();
+      if (kit.centralExportKey === null) return fail({ kind: 'kit-without-export-key' });
+      const refuse = (reason: string, problem: StationProblem) => {
+        appendAudit(db, { event: 'backup-failed', details: { worker: who.value, reason } }, now());
+        return fail(problem);
+      };
+      const listed = await options.drives.available();
+      if (!listed.ok) return refuse(listed.error.kind, { kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
+      const chosen = listed.value.find((d) => d.id === drive);
+      if (chosen === undefined) {
+        const words = describeDriveProblem({ kind: 'drive-not-found', id: DriveIdSchema.parse(drive) });
+        return refuse('drive-not-found', { kind: 'drive-problem', reason: 'drive-not-found', words });
+      }
+      if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
+      // Closed: everything left in the outbox is sealed into batches first.
+      engine.seal();
+      const backup = await stationBackup(
+        db,
+        { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem, centralExportKey: kit.centralExportKey },
+        signedClosingReport(kit, key),
+        now(),
+      );
+      const written = await writer.write({
+        directory: chosen.mountPoint,
+        station: kit.stationId,
+        kind: 'full-backup',
+        content: backup.content,
+        now: now(),
+      });
+      if (!written.ok)
+        return refuse(written.error.kind, { kind: 'drive-problem', reason: written.error.kind, words: written.error.message });
+      const { path, sha256 } = written.value;
+      const { batches, ballots } = backup;
+      appendAudit(db, { event: 'backup-written', details: { worker: who.value, batches, ballots, sha256 } }, now());
       return ok({ path, batches, ballots, sha256 });
     },
 
@@ -567,24 +767,15 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       if (state !== 'closed') return fail({ kind: 'polls-not-closed', state });
       const key = currentKey();
       if (key === undefined) return fail({ kind: 'not-enrolled' });
-      const progress = engine.progress();
-      const body: ClosingReportBody = {
-        election: kit.election.id,
-        station: kit.stationId,
-        riding: kit.riding,
-        generatedAt: new Date(now()).toISOString(),
-        pollsOpenedAt: firstAuditTime('polls-opened'),
-        pollsClosedAt: firstAuditTime('polls-closed'),
-        votersCheckedIn: checkedIn(),
-        ballotsCast: ballotsCast(db),
-        ballotsSynced: progress.syncedBallots,
-        ballotsPending: progress.pendingBallots,
-        batchesSynced: progress.batchesSynced,
-        auditLogHead: auditHead(),
-        tape: tallyTape(kit.election, kit.riding, castTally(db)),
-      };
-      const signed = { body, signature: signClosingReport(body, key.privateKeyPem), publicKey: key.publicKey };
-      const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election) };
+      const signed = signedClosingReport(kit, key);
+      const { body } = signed;
+      const workers = kit.pollWorkers.map((w) => w.name);
+      // The paper copies print once; asking for the report again shows it without printing it again.
+      const paper = printedClosingReport(signed, kit.election, workers);
+      const printed = closingReportPrinted()
+        ? { outcome: 'already-printed' as const, copies: paper.copies, reconciles: paper.reconciles, problem: null }
+        : await printReport('closing', paper);
+      const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election, workers), printed };
       writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.html`), report.html, { mode: 0o600 });
       writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.json`), `${JSON.stringify(signed, null, 2)}\n`, { mode: 0o600 });
       appendAudit(

@@ -115,7 +115,7 @@ describe('PIN checks (issue 12)', () => {
     for (let i = 0; i < MAX_PIN_FAILURES; i += 1) await station.unlock({ worker: AMELIE.name, pin: '000000' });
     expect(await station.unlock({ worker: AMELIE.name, pin: AMELIE.pin })).toMatchObject({ ok: false, error: { kind: 'pin-locked' } });
     expect(unwrap(await station.status({})).pinLockedUntil).toBeNull();
-    expect(await station.openPolls({ worker: JORDAN.name, pin: JORDAN.pin })).toEqual({ ok: true, value: { state: 'open' } });
+    expect(await station.openPolls({ worker: JORDAN.name, pin: JORDAN.pin })).toMatchObject({ ok: true, value: { state: 'open' } });
     // Jordan's PIN under Amélie's name is wrong: a PIN opens only its own worker.
     expect(await station.unlock({ worker: JORDAN.name, pin: AMELIE.pin })).toMatchObject({ ok: false, error: { kind: 'pin-wrong' } });
     station.close();

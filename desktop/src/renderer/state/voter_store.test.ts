@@ -1,5 +1,6 @@
-import { StationIdSchema } from '@scrutin/shared';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { ok, StationIdSchema } from '@scrutin/shared';
+import type { CastOutcome } from '../../api/station_api.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeStation, GOOD_CARD, type FakeStation } from '../../api/fake_station.test-support.ts';
 import { setStationApi } from '../backend/api.ts';
 import { useStationStore } from './station_store.ts';
@@ -146,6 +147,75 @@ describe('the ballot', () => {
     voter().next();
     await voter().cast();
     expect(voter().castProblem).toEqual({ kind: 'expired' });
+    expect(station.ballots).toEqual([]);
+  });
+});
+
+describe('an interrupted cast', () => {
+  /**
+   * The station as a kiosk meets it when the answer to `cast` never comes back (the backend
+   * crashed or the link dropped): `stored` says whether the ballot got in before that.
+   */
+  function interrupting(stored: boolean, outcome: CastOutcome) {
+    const calls: string[] = [];
+    let interrupted = false;
+    setStationApi({
+      ...station,
+      cast(args) {
+        calls.push('cast');
+        if (interrupted) return station.cast(args);
+        interrupted = true;
+        if (stored) void station.cast(args);
+        return Promise.reject(new Error('the link to the station dropped'));
+      },
+      castOutcome() {
+        calls.push('castOutcome');
+        return Promise.resolve(ok(outcome));
+      },
+    });
+    return calls;
+  }
+
+  async function toReview(): Promise<void> {
+    await checkIn();
+    voter().chooseReferendum('oui');
+    voter().next();
+    voter().next();
+  }
+
+  it('shows the receipt as soon as the station is back, when the ballot was stored', async () => {
+    await toReview();
+    const calls = interrupting(true, { outcome: 'stored', receipt: 'W50B-TYEX-2J00' });
+    await voter().cast();
+    expect(voter()).toMatchObject({ phase: 'review', castProblem: { kind: 'unavailable' }, castInterrupted: true });
+    useStationStore.getState().setConnected(false);
+    useStationStore.getState().setConnected(true);
+    await vi.waitFor(() => {
+      expect(voter()).toMatchObject({ phase: 'receipt', receipt: 'W50B-TYEX-2J00', ticket: null, choices: [] });
+    });
+    // Never a second cast: one ballot in the box.
+    expect(calls).toEqual(['cast', 'castOutcome']);
+    expect(station.ballots).toHaveLength(1);
+  });
+
+  it('asks before casting again, and casts again with the same ticket when nothing was stored', async () => {
+    await toReview();
+    const calls = interrupting(false, { outcome: 'not-stored', retry: 'cast-again' });
+    await voter().cast();
+    expect(voter().castProblem).toEqual({ kind: 'unavailable' });
+    await voter().cast();
+    expect(calls).toEqual(['cast', 'castOutcome', 'cast']);
+    expect(voter()).toMatchObject({ phase: 'receipt', receipt: 'W50BT-YEX2J' });
+    expect(station.ballots).toHaveLength(1);
+  });
+
+  it('sends the voter back to check in when the station lost the ticket and stored nothing', async () => {
+    await toReview();
+    const calls = interrupting(false, { outcome: 'not-stored', retry: 'check-in-again' });
+    await voter().cast();
+    await voter().cast();
+    expect(calls).toEqual(['cast', 'castOutcome']);
+    expect(voter()).toMatchObject({ castProblem: { kind: 'expired' }, castInterrupted: false });
     expect(station.ballots).toEqual([]);
   });
 });

@@ -50,6 +50,12 @@ interface VoterData {
   /** The voter came to this contest from the review screen: "next" goes back there. */
   readonly fromReview: boolean;
   readonly castProblem: CastProblem | null;
+  /**
+   * A cast got no answer (the backend crashed or the link dropped): whether the ballot was
+   * stored is unknown until the backend is asked (`castOutcome`), on reconnect or before
+   * casting again. The ticket stays until then.
+   */
+  readonly castInterrupted: boolean;
   readonly receipt: string | null;
 }
 
@@ -71,6 +77,8 @@ export interface VoterState extends VoterData {
   previous: () => void;
   edit: (index: number) => void;
   cast: () => Promise<void>;
+  /** After an interrupted cast: asks the backend what became of it and shows the truth (the receipt, or a clean retry). */
+  recoverCast: () => Promise<void>;
   reset: () => void;
 }
 
@@ -88,6 +96,7 @@ const INITIAL: VoterData = {
   index: 0,
   fromReview: false,
   castProblem: null,
+  castInterrupted: false,
   receipt: null,
 };
 
@@ -137,7 +146,11 @@ function cardProblemOf(error: StationError): CardProblem {
     case 'pin-wrong':
     case 'pin-locked':
     case 'export-failed':
+    case 'nothing-to-export':
+    case 'kit-without-export-key':
     case 'drive-problem':
+    case 'printer-problem':
+    case 'test-after-opening':
     case 'export-refused':
     case 'unknown-ticket':
     case 'ballot-malformed':
@@ -177,7 +190,11 @@ function castProblemOf(error: StationError): CastProblem {
     case 'pin-wrong':
     case 'pin-locked':
     case 'export-failed':
+    case 'nothing-to-export':
+    case 'kit-without-export-key':
     case 'drive-problem':
+    case 'printer-problem':
+    case 'test-after-opening':
     case 'export-refused':
     case 'nas-invalid':
     case 'code-invalid':
@@ -188,6 +205,33 @@ function castProblemOf(error: StationError): CastProblem {
 }
 
 export const useVoterStore = create<VoterState>()((set, get) => {
+  /**
+   * Asks the backend what became of the cast made with `ticket` and shows it: the receipt if
+   * the ballot was stored; the card to check in again if the ticket died with the backend.
+   * Answers 'cast-again' when the same ticket may cast (nothing was stored). A lost link
+   * throws, and the cast stays interrupted.
+   */
+  const settleInterruptedCast = async (ticket: string): Promise<'shown' | 'cast-again'> => {
+    const outcome = await stationApi().castOutcome({ ticket });
+    if (!outcome.ok) {
+      set({ busy: false, castInterrupted: false, castProblem: castProblemOf(outcome.error) });
+      return 'shown';
+    }
+    const answer = outcome.value;
+    switch (answer.outcome) {
+      case 'stored':
+        set({ ...INITIAL, phase: 'receipt', receipt: answer.receipt });
+        return 'shown';
+      case 'not-stored':
+        if (answer.retry === 'cast-again') {
+          set({ castInterrupted: false });
+          return 'cast-again';
+        }
+        // Nothing was stored and the card is unused: the voter checks in again.
+        set({ busy: false, castInterrupted: false, castProblem: { kind: 'expired' } });
+        return 'shown';
+    }
+  };
   const updateChoice = (update: (choice: Choice, contest: Contest) => Choice) => {
     const { contests, choices, index } = get();
     const contest = contests[index];
@@ -285,6 +329,8 @@ export const useVoterStore = create<VoterState>()((set, get) => {
       if (busy || ticket === null || riding === null || kit === undefined || kit === null) return;
       set({ busy: true, castProblem: null });
       try {
+        // Never cast twice blindly: an interrupted cast is settled first.
+        if (get().castInterrupted && (await settleInterruptedCast(ticket)) !== 'cast-again') return;
         const answer = await stationApi().cast({ ticket, ballot: ballotOf(kit.election, riding, contests, choices) });
         if (answer.ok) {
           // Cast: the choices and the ticket are dropped; only the receipt code stays, until the voter leaves.
@@ -293,11 +339,27 @@ export const useVoterStore = create<VoterState>()((set, get) => {
         }
         set({ busy: false, castProblem: castProblemOf(answer.error) });
       } catch {
-        set({ busy: false, castProblem: { kind: 'unavailable' } });
+        set({ busy: false, castInterrupted: true, castProblem: { kind: 'unavailable' } });
+      }
+    },
+    async recoverCast() {
+      const { ticket, busy, castInterrupted, phase } = get();
+      if (busy || !castInterrupted || ticket === null || phase !== 'review') return;
+      set({ busy: true });
+      try {
+        // Not stored but the ticket still holds: the voter casts again, with nothing in the way.
+        if ((await settleInterruptedCast(ticket)) === 'cast-again') set({ busy: false, castProblem: null });
+      } catch {
+        set({ busy: false });
       }
     },
     reset() {
       set({ ...INITIAL });
     },
   };
+});
+
+// Back in touch with the backend: an interrupted cast learns what became of it.
+useStationStore.subscribe((state, previous) => {
+  if (state.connected && !previous.connected) void useVoterStore.getState().recoverCast();
 });

@@ -12,6 +12,31 @@ export function ClosingReportView(props: { readonly report: ClosingReport; reado
   const dateTime = useDateTime();
   const { body } = props.report;
   const kit = useStationStore((s) => s.status?.kit ?? null);
+  const checks = [
+    {
+      id: 'voters',
+      holds: body.votersCheckedIn === body.ballotsCast + body.leftWithoutVoting,
+      text: t('closing.votersCheck', {
+        checkedIn: String(body.votersCheckedIn),
+        cast: String(body.ballotsCast),
+        left: String(body.leftWithoutVoting),
+      }),
+    },
+    {
+      id: 'sessions',
+      holds: body.abandonedSessions >= body.leftWithoutVoting,
+      text: t('closing.sessionsCheck', { abandoned: String(body.abandonedSessions), left: String(body.leftWithoutVoting) }),
+    },
+    {
+      id: 'sent',
+      holds: body.ballotsSynced + body.ballotsPending === body.ballotsCast,
+      text: t('closing.sentCheck', {
+        sent: String(body.ballotsSynced),
+        pending: String(body.ballotsPending),
+        cast: String(body.ballotsCast),
+      }),
+    },
+  ];
   return (
     <section className="report" aria-labelledby="report-title" data-testid="closing-report">
       <div className="report__head">
@@ -49,10 +74,16 @@ export function ClosingReportView(props: { readonly report: ClosingReport; reado
         <dd>{dateTime(body.pollsOpenedAt)}</dd>
         <dt>{t('report.closed')}</dt>
         <dd>{dateTime(body.pollsClosedAt)}</dd>
-        <dt>{t('report.checkedIn')}</dt>
-        <dd>{body.votersCheckedIn}</dd>
+        <dt>{t('closing.checkedIn')}</dt>
+        <dd data-testid="report-checked-in">{body.votersCheckedIn}</dd>
         <dt>{t('report.ballotsCast')}</dt>
         <dd data-testid="report-ballots">{body.ballotsCast}</dd>
+        <dt>{t('closing.leftWithoutVoting')}</dt>
+        <dd data-testid="report-left">{body.leftWithoutVoting}</dd>
+        <dt>{t('closing.checkIns')}</dt>
+        <dd>{body.checkIns}</dd>
+        <dt>{t('closing.abandoned')}</dt>
+        <dd data-testid="report-abandoned">{body.abandonedSessions}</dd>
         <dt>{t('report.synced')}</dt>
         <dd>{body.ballotsSynced}</dd>
         <dt>{t('report.pending')}</dt>
@@ -65,7 +96,8 @@ export function ClosingReportView(props: { readonly report: ClosingReport; reado
       {body.tape.map((tape) => (
         <table key={tape.contest} className="tape">
           <caption>
-            {label(tape.title)} <span className="muted">— {t('report.ballotsOf', { count: tape.ballots })}</span>
+            {label(tape.title)} <span className="muted">— {t('closing.ballotsOf', { count: tape.ballots })}</span>
+            {tape.firstChoices && <span className="tape__note">{t('closing.firstChoices')}</span>}
           </caption>
           <thead>
             <tr>
@@ -89,6 +121,14 @@ export function ClosingReportView(props: { readonly report: ClosingReport; reado
           </tbody>
         </table>
       ))}
+      <h3>{t('closing.reconciliation')}</h3>
+      <ul className="report__checks" data-testid="report-checks">
+        {checks.map((check) => (
+          <li key={check.id} className={check.holds ? undefined : 'report__check--fails'}>
+            {check.text} — {check.holds ? t('closing.holds') : t('closing.fails')}
+          </li>
+        ))}
+      </ul>
       <dl className="facts facts--signature">
         <dt>{t('report.auditHead')}</dt>
         <dd className="mono">{body.auditLogHead}</dd>
@@ -97,6 +137,14 @@ export function ClosingReportView(props: { readonly report: ClosingReport; reado
         <dt>{t('report.signature')}</dt>
         <dd className="mono">{props.report.signature}</dd>
       </dl>
+      <h3>{t('closing.signatures')}</h3>
+      <ul className="report__signatures">
+        {[...(kit?.workers ?? []).map((name) => t('closing.pollWorker', { name })), t('closing.witness'), t('closing.witness')].map(
+          (line, i) => (
+            <li key={i}>{line}</li>
+          ),
+        )}
+      </ul>
     </section>
   );
 }

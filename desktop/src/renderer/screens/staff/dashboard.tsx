@@ -1,6 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BatchExportSummary, ClosingReport, DriveChoice, StationError } from '../../../api/station_api.ts';
+import type {
+  BatchExportSummary,
+  ClosingReport,
+  DriveChoice,
+  LogicAndAccuracyRun,
+  PrintOutcome,
+  StationError,
+} from '../../../api/station_api.ts';
 import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
@@ -42,6 +49,7 @@ export function Dashboard() {
   const [drive, setDrive] = useState('');
   const [exported, setExported] = useState<BatchExportSummary | null>(null);
   const [report, setReport] = useState<ClosingReport | null>(null);
+  const [testRun, setTestRun] = useState<LogicAndAccuracyRun | null>(null);
 
   // The counts and the link state move while the screen is open.
   useEffect(() => {
@@ -72,11 +80,30 @@ export function Dashboard() {
     }
   };
 
+  /** What became of a report sent to the printer, in words the poll worker acts on. */
+  const printNotice = (printed: PrintOutcome, which: 'zero' | 'closing'): string => {
+    const what = which === 'zero' ? t('closing.zeroReport') : t('closing.closingReport');
+    const words = (() => {
+      switch (printed.outcome) {
+        case 'printed':
+          return t('closing.printed', { what, count: printed.copies });
+        case 'already-printed':
+          return t('closing.alreadyPrinted', { what });
+        case 'not-printed':
+          return t('closing.notPrinted', { what, problem: printed.problem === null ? '' : printed.problem[language] });
+        case 'no-printer':
+          return t('closing.noPrinter');
+      }
+    })();
+    return printed.reconciles ? words : `${words} ${t('closing.doesNotReconcile')}`;
+  };
+
   const showReport = () =>
     run(
       () => stationApi().closingReport({ pin, worker }),
       (value) => {
         setReport(value);
+        setNotice(printNotice(value.printed, 'closing'));
       },
     );
 
@@ -144,6 +171,23 @@ export function Dashboard() {
             {status.polls === 'setup' && (
               <button
                 type="button"
+                className="button button--secondary"
+                disabled={busy}
+                onClick={() =>
+                  void run(
+                    () => stationApi().logicAndAccuracy({ pin, worker }),
+                    (value) => {
+                      setTestRun(value);
+                    },
+                  )
+                }
+              >
+                {t('closing.testRun')}
+              </button>
+            )}
+            {status.polls === 'setup' && (
+              <button
+                type="button"
                 className="button button--primary"
                 disabled={busy}
                 onClick={() => {
@@ -181,9 +225,7 @@ export function Dashboard() {
                     // Offline, the warning from the sync state says it; otherwise say what is left.
                     if (progress.state === 'offline' || progress.state === 'error') return;
                     setNotice(
-                      progress.pendingBallots === 0
-                        ? t('staff.syncAllSent')
-                        : t('staff.syncDone', { pending: String(progress.pendingBallots) }),
+                      progress.pendingBallots === 0 ? t('staff.syncAllSent') : t('staff.syncDone', { count: progress.pendingBallots }),
                     );
                   },
                 )
@@ -192,6 +234,25 @@ export function Dashboard() {
               {t('staff.syncNow')}
             </button>
           </div>
+          {testRun !== null && status.polls === 'setup' && (
+            <div
+              className={`message ${testRun.passed && testRun.resetToZero ? 'message--ok' : 'message--error'}`}
+              role="status"
+              data-testid="test-run"
+            >
+              <p>
+                {testRun.passed ? t('closing.testPassed', { count: testRun.ballots }) : t('closing.testFailed', { count: testRun.ballots })}{' '}
+                {testRun.resetToZero ? t('closing.testReset') : t('closing.testNotReset')}
+              </p>
+              {testRun.differences.length > 0 && (
+                <ul>
+                  {testRun.differences.map((d, i) => (
+                    <li key={i}>{d[language]}</li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
         </section>
         <AccessPanel pollsOpen={status.polls === 'open'} />
         <section className="panel" aria-labelledby="export-title">
@@ -247,16 +308,32 @@ export function Dashboard() {
               <button type="submit" className="button button--secondary" disabled={busy || drive === ''}>
                 {t('staff.export')}
               </button>
+              {status.polls === 'closed' && (
+                <button
+                  type="button"
+                  className="button button--secondary"
+                  disabled={busy || drive === ''}
+                  onClick={() =>
+                    void run(
+                      () => stationApi().backupToDrive({ pin, worker, drive }),
+                      (value) => {
+                        setNotice(
+                          `${t('closing.backupWritten', { count: value.ballots, path: value.path })} ${t('closing.usbFingerprint', { sha: value.sha256.slice(0, 16) })}`,
+                        );
+                      },
+                    )
+                  }
+                >
+                  {t('closing.backup')}
+                </button>
+              )}
             </form>
           )}
           {exported !== null && (
-            <p className="message message--ok" role="status">
-              {t('staff.exportDone', {
-                ballots: String(exported.ballots),
-                batches: String(exported.batches),
-                path: exported.path,
-                sha: exported.sha256.slice(0, 16),
-              })}
+            <p className="message message--ok" role="status" data-testid="export-done">
+              {t('closing.usbWritten', { count: exported.ballots, path: exported.path })}{' '}
+              {exported.heldBack > 0 && `${t('closing.usbHeldBack', { count: exported.heldBack })} `}
+              {t('closing.usbFingerprint', { sha: exported.sha256.slice(0, 16) })}
             </p>
           )}
         </section>
@@ -293,10 +370,17 @@ export function Dashboard() {
                 onClick={() => {
                   const which = confirming;
                   setConfirming(null);
-                  void run(
-                    () => (which === 'open' ? stationApi().openPolls({ pin, worker }) : stationApi().closePolls({ pin, worker })),
-                    () => undefined,
-                  );
+                  void (which === 'open'
+                    ? run(
+                        () => stationApi().openPolls({ pin, worker }),
+                        (value) => {
+                          setNotice(printNotice(value.zeroReport, 'zero'));
+                        },
+                      )
+                    : run(
+                        () => stationApi().closePolls({ pin, worker }),
+                        () => undefined,
+                      ));
                 }}
               >
                 {confirming === 'open' ? t('staff.openPolls') : t('staff.closePolls')}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { unwrap } from '@scrutin/shared';
+import { readAuditLog } from './audit_log.ts';
+import { startPrivateCups, type PrivateCups } from './devices/cups_server.test-support.ts';
+import { Printer } from './devices/printing.ts';
+import { PAGE_BREAK } from './devices/text_layout.ts';
+import { ensureStationKey } from './enrolment.ts';
+import {
+  GOOD_PIN,
+  IRV_STATION,
+  NOW,
+  POLL_WORKERS,
+  TestClock,
+  castFor,
+  fixtureElection,
+  makeCredentials,
+  makeKit,
+  openTestStation,
+  removeTempDirs,
+  tempDir,
+  type CredentialsFixture,
+} from './fixtures.test-support.ts';
+
+/**
+ * The station prints through a real CUPS (a private cupsd, devices/cups_server.test-support.ts):
+ * the printer is checked before the polls open, the zero report prints at opening and the
+ * closing report's numbered copies at close, silently, and the audit log says what printed.
+ */
+let cups: PrivateCups;
+let credentials: CredentialsFixture;
+beforeAll(async () => {
+  cups = await startPrivateCups();
+  credentials = await makeCredentials(fixtureElection());
+});
+afterAll(async () => {
+  await cups.stop();
+  removeTempDirs();
+});
+
+/** A printed text with its line breaks and padding as single spaces (reports wrap to the paper's width). */
+const words = (text: string) => text.replace(/\s+/g, ' ');
+
+async function stationWithPrinter(queue: string) {
+  const printer = new Printer({ printer: queue }, { server: cups.server });
+  const station = openTestStation(tempDir(), new TestClock(NOW), undefined, { autoSync: false }, { printer });
+  unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+  ensureStationKey(station.db, NOW);
+  return station;
+}
+
+describe('printing at the station', () => {
+  it('refuses to open the polls while the printer cannot print, and opens once it can', async () => {
+    cups.addPrinter('stopped-tape');
+    cups.admin('cupsdisable', ['-r', 'maintenance', 'stopped-tape']);
+    const station = await stationWithPrinter('stopped-tape');
+    const refused = await station.openPolls({ pin: GOOD_PIN });
+    expect(refused).toMatchObject({ ok: false, error: { kind: 'printer-problem', reason: 'printer-stopped' } });
+    if (refused.ok) throw new Error('opened');
+    expect(refused.error.message.fr).not.toBe(refused.error.message.en);
+    expect(unwrap(await station.status({})).polls).toBe('setup');
+    expect(cups.printed('stopped-tape').size).toBe(0);
+
+    cups.admin('cupsenable', ['stopped-tape']);
+    const opened = unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    expect(opened).toMatchObject({ state: 'open', zeroReport: { outcome: 'printed', reconciles: true, problem: null } });
+    station.close();
+  });
+
+  it('prints the zero report at opening and the closing report’s numbered copies at close, once', async () => {
+    cups.addPrinter('station-tape');
+    const station = await stationWithPrinter('station-tape');
+    const opened = unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    expect(opened.zeroReport).toEqual({ outcome: 'printed', copies: 1, reconciles: true, problem: null });
+    const [zero = ''] = [...cups.printed('station-tape').values()].map(words);
+    expect(zero).toContain('RAPPORT ZÉRO ZERO REPORT Copie 1 de 1');
+    expect(zero).toContain('Bulletins dans l’urne · Ballots in the box ... 0');
+    expect(zero).toContain('lots en attente 0 : tous à zéro OK');
+    expect(zero).toContain('Le rapport concorde. The report reconciles.');
+    for (const worker of POLL_WORKERS) expect(zero).toContain(`Nom · Name : ${worker.name}`);
+
+    await castFor(station, credentials.election, credentials.cards(IRV_STATION).slice(0, 3));
+    unwrap(await station.closePolls({ pin: GOOD_PIN }));
+    const report = unwrap(await station.closingReport({ pin: GOOD_PIN }));
+    expect(report.printed).toEqual({ outcome: 'printed', copies: 3, reconciles: true, problem: null });
+    const jobs = [...cups.printed('station-tape').values()];
+    expect(jobs).toHaveLength(2);
+    const pages = jobs[1]!.split(PAGE_BREAK).map(words);
+    expect(pages).toHaveLength(3);
+    for (const [i, page] of pages.entries()) {
+      expect(page).toContain(`Copie ${i + 1} de 3 · Copy ${i + 1} of 3`);
+      expect(page).toContain('Électeurs inscrits au bureau 3 = bulletins déposés 3 + partis sans voter 0 : OK');
+      expect(page).not.toContain('NE CONCORDE PAS');
+      expect(page).toContain('Premiers choix seulement · First choices only');
+      expect(page).toContain('Témoin 2 · Witness 2');
+      for (const worker of POLL_WORKERS) expect(page).toContain(`Nom · Name : ${worker.name}`);
+    }
+    // Asked again, the report is shown, not printed again.
+    expect(unwrap(await station.closingReport({ pin: GOOD_PIN })).printed.outcome).toBe('already-printed');
+    expect(cups.printed('station-tape').size).toBe(2);
+    const printed = readAuditLog(station.db).filter((e) => e.event === 'report-printed');
+    expect(printed.map((e) => e.details)).toMatchObject([
+      { report: 'zero', reconciles: true, copies: 1, outcome: 'printed' },
+      { report: 'closing', reconciles: true, copies: 3, outcome: 'printed' },
+    ]);
+    station.close();
+  });
+
+  it('prints the voter a slip with the receipt code when the station is set to, and logs no code', async () => {
+    cups.addPrinter('slip-tape');
+    const printer = new Printer({ printer: 'slip-tape' }, { server: cups.server });
+    const station = openTestStation(tempDir(), new TestClock(NOW), undefined, { autoSync: false }, { printer, voterSlips: true });
+    unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+    unwrap(await station.openPolls({ pin: GOOD_PIN }));
+    const [receipt = ''] = await castFor(station, credentials.election, credentials.cards(IRV_STATION).slice(3, 4));
+    await vi.waitFor(() => {
+      expect(cups.printed('slip-tape').size).toBe(2);
+    });
+    const slip = words([...cups.printed('slip-tape').values()][1]!);
+    expect(slip).toContain('Votre code de suivi · Your tracking code');
+    expect(receipt).toMatch(/^\w{4}-\w{4}-\w{4}$/);
+    expect(slip).toContain(receipt);
+    expect(slip).toContain('https://central.example.org');
+    expect(JSON.stringify(readAuditLog(station.db))).not.toContain(receipt);
+    station.close();
+  });
+});
