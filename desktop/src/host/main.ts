@@ -3,13 +3,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { DriveSource } from '../station/devices/drives.ts';
 import { FolderDriveSource } from '../station/devices/folder_drives.ts';
 import { UdisksDriveSource } from '../station/devices/udisks_drives.ts';
+import { Printer } from '../station/devices/printing.ts';
 import { aesGcmKeyProtector, describeKekFileError, readKekFile, type KeyProtector } from '../station/key_protector.ts';
 import { KIT_AUDIO_DIR, openStation } from '../station/station.ts';
 import { ensureRendererBuilt, RENDERER_DIR } from './renderer_build.ts';
 import { startStationHost } from './station_host.ts';
 
 /**
- * `npm run station -- --data DIR [--kit PATH] [--port P] [--kek FILE] [--usb-folder DIR]`: one
+ * `npm run station -- --data DIR [--kit PATH] [--port P] [--kek FILE] [--usb-folder DIR] [--printer QUEUE]`: one
  * polling station in a browser. The station backend runs in this process; the kiosk is at the
  * printed URL (127.0.0.1 only). With --kit, a station without a kit loads it at start (the
  * technician screen can too).
@@ -18,7 +19,9 @@ import { startStationHost } from './station_host.ts';
  * `SCRUTIN_STATION_KEK_FILE`): 32 bytes, readable by its owner only, kept off the data folder
  * (docs/technicians.md). Without one the key is kept in clear, for development only, and the
  * host says so. Exports go to the USB keys udisks2 lists, or, for development, to the folders
- * given with `--usb-folder`.
+ * given with `--usb-folder`. With `--printer`, reports print silently through CUPS on that queue
+ * (checked when the polls open; `--voter-slips` adds each voter's receipt slip); without it the
+ * station prints nothing and says so.
  */
 function keyProtectorOf(kekFile: string | undefined): { ok: true; value: KeyProtector | undefined } | { ok: false; error: string } {
   if (kekFile === undefined || kekFile === '') {
@@ -49,6 +52,8 @@ interface StationOptions {
   readonly maxBatch?: number;
   readonly kek?: string;
   readonly usbFolder?: string[];
+  readonly printer?: string;
+  readonly voterSlips?: boolean;
 }
 
 const program = new Command('station')
@@ -60,6 +65,8 @@ const program = new Command('station')
   .option('--max-batch <n>', 'about how many ballots one batch takes (at most 1,000)', count)
   .option('--kek <file>', 'the key-encryption key that seals the station key at rest (or SCRUTIN_STATION_KEK_FILE)')
   .option('--usb-folder <dir...>', 'development: folders listed as the USB keys exports may go to, instead of udisks2')
+  .option('--printer <queue>', "the station's CUPS queue ('default': CUPS's default destination), checked when the polls open")
+  .option('--voter-slips', 'print each voter a slip with their receipt code (needs --printer)')
   .action(async (options: StationOptions) => {
     const sync = options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch };
     const keyProtector = keyProtectorOf(options.kek ?? process.env.SCRUTIN_STATION_KEK_FILE);
@@ -75,6 +82,12 @@ const program = new Command('station')
       sync,
       drives,
       ...(keyProtector.value === undefined ? {} : { keyProtector: keyProtector.value }),
+      ...(options.printer === undefined
+        ? {}
+        : {
+            printer: new Printer({ printer: options.printer === 'default' ? null : options.printer }),
+            voterSlips: options.voterSlips === true,
+          }),
     });
     if (!opened.ok) {
       console.error(

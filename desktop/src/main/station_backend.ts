@@ -1,5 +1,6 @@
 import { stationFrameLoop, type FrameLoop } from '../api/frame_loop.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
+import { Printer } from '../station/devices/printing.ts';
 import { UdisksDriveSource } from '../station/devices/udisks_drives.ts';
 import { aesGcmKeyProtector } from '../station/key_protector.ts';
 import { openStation, type Station } from '../station/station.ts';
@@ -14,7 +15,9 @@ import { KekMessageSchema } from './station_kek.ts';
  *
  * The first message is the key-encryption key main opened with safeStorage (station_kek.ts):
  * the station opens only then, its signing key sealed under it. Exports go to the USB keys
- * udisks2 lists.
+ * udisks2 lists. Reports print silently on CUPS's default destination, which the kiosk system
+ * sets to the station's queue (installers/linux/kiosk, scrutin-kiosk-printer): the polls do not
+ * open until it can print.
  */
 const post = (frame: HostFrame) => {
   process.parentPort.postMessage(frame);
@@ -35,7 +38,12 @@ process.parentPort.on('message', (message) => {
   }
   const first = KekMessageSchema.safeParse(message.data);
   if (!first.success) throw new Error('station_backend: the first message must be the key-encryption key');
-  const opened = openStation({ dataDir, drives, keyProtector: aesGcmKeyProtector(Buffer.from(first.data.kek, 'base64')) });
+  const opened = openStation({
+    dataDir,
+    drives,
+    keyProtector: aesGcmKeyProtector(Buffer.from(first.data.kek, 'base64')),
+    printer: new Printer({ printer: null }),
+  });
   if (!opened.ok) throw new Error(`the station database cannot be opened: ${opened.error.kind}`);
   station = opened.value;
   loop = stationFrameLoop(station, post);
