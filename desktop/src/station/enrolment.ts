@@ -3,7 +3,9 @@ import {
   EnrolResponseSchema,
   PublicKeySchema,
   generateStationKeyPair,
+  SYNC_ENDPOINTS,
   refusalOf,
+  syncUrl,
   type EnrolRequest,
   type PublicKey,
 } from '@scrutin/shared/protocol';
@@ -100,7 +102,7 @@ export async function enrolStation(
   let response: Response;
   let body: unknown;
   try {
-    response = await options.fetch(new URL('api/v1/stations/enrol', kit.centralUrl.endsWith('/') ? kit.centralUrl : `${kit.centralUrl}/`), {
+    response = await options.fetch(syncUrl(kit.centralUrl, SYNC_ENDPOINTS.enrol), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

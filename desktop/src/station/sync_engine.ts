@@ -1,14 +1,17 @@
 import { err, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
 import {
+  SYNC_ENDPOINTS,
   SealedResendAnswerSchema,
   SignedBatchSchema,
   SyncStatusSchema,
   refusalOf,
+  syncUrl,
   sealBatchExport,
   signBatchExport,
   verifyReceipt,
   type BatchExportBody,
   type SyncStatus,
+  type SyncStatusQuery,
 } from '@scrutin/shared/protocol';
 import { appendAudit } from './audit_log.ts';
 import {
@@ -412,10 +415,8 @@ export class SyncEngine {
   }
 
   async #fetchStatus(kit: StationKit): Promise<Result<SyncStatus, SyncProblem>> {
-    const url = endpoint(
-      kit.centralUrl,
-      `api/v1/sync/status?election=${encodeURIComponent(kit.election.id)}&station=${encodeURIComponent(kit.stationId)}`,
-    );
+    const url = syncUrl(kit.centralUrl, SYNC_ENDPOINTS.syncStatus);
+    url.search = new URLSearchParams({ election: kit.election.id, station: kit.stationId } satisfies SyncStatusQuery).toString();
     const answer = await this.#request(url, { method: 'GET' });
     if (!answer.ok) return answer;
     const { status, json } = answer.value;
@@ -426,7 +427,7 @@ export class SyncEngine {
   }
 
   async #post(kit: StationKit, batch: StoredBatch): Promise<Outcome> {
-    const answer = await this.#request(endpoint(kit.centralUrl, 'api/v1/sync/batches'), {
+    const answer = await this.#request(syncUrl(kit.centralUrl, SYNC_ENDPOINTS.batches), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: batch.json,
@@ -493,7 +494,7 @@ export class SyncEngine {
     for (const b of lost) {
       const copy = sealedCopyOf(this.#deps.db, b.sequence);
       if (copy === null) return { kind: 'halt', problem: { kind: 'central-lost', sequence: b.sequence } };
-      const answer = await this.#request(endpoint(kit.centralUrl, 'api/v1/sync/sealed-batches'), {
+      const answer = await this.#request(syncUrl(kit.centralUrl, SYNC_ENDPOINTS.sealedBatches), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: copy,
@@ -556,10 +557,6 @@ export class SyncEngine {
       this.#clockWarned = false;
     }
   }
-}
-
-function endpoint(base: string, path: string): URL {
-  return new URL(path, base.endsWith('/') ? base : `${base}/`);
 }
 
 function refusal(status: number, json: unknown): SyncProblem {
