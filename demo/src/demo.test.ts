@@ -198,4 +198,27 @@ describe('npm start (embedded mode)', () => {
     expect(report.exact).toBe(true);
     expect(report.shown.accepted).toBe(300);
   }, 120_000);
+
+  it('votes into the demo election with the simulate command its banner prints, on stations no kiosk uses', async () => {
+    const before = await results();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js')), ...demo.simulateArgs],
+      { env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    const report = JSON.parse(stdout) as {
+      election: string;
+      stations: string[];
+      exact: boolean;
+      mismatches: string[];
+      shown: { accepted: number };
+    };
+    expect(report.election).toBe('qc-demo-2026');
+    // ST-00001 and ST-00007 are the kiosks, ST-00002 is enrolled by hand above: the next three.
+    expect(report.stations).toEqual(['ST-00003', 'ST-00004', 'ST-00005']);
+    expect(report.mismatches).toEqual([]);
+    expect(report.exact).toBe(true);
+    expect(report.shown.accepted).toBe(150);
+    expect((await results()).turnout.ballots).toBe(before.turnout.ballots + 150);
+  }, 180_000);
 });

@@ -42,6 +42,12 @@ export interface DemoStation {
 
 export interface KioskDemo {
   readonly central: Central;
+  /**
+   * `scrutin simulate`'s arguments that vote into this election: stations no kiosk uses,
+   * enrolled with an official's tokens, casting with the printed cards the demo's generator
+   * wrote in its temporary folder (demo only: a real election's cards never leave the printer).
+   */
+  readonly simulateArgs: readonly string[];
   /** The election as set up: its credentials (every station's cards) and the two kits. */
   readonly election: PreparedElection;
   readonly official: { readonly username: string; readonly password: string };
@@ -130,7 +136,13 @@ export async function startKioskDemo(options: KioskDemoOptions): Promise<KioskDe
       });
       stations.push({ station: p.station, backend, host, cards: p.cards.slice(0, options.cardsPerStation ?? 4) });
     }
-    return { central, election: prepared, official, stations, stop };
+    const simulateArgs = [
+      'simulate',
+      ...['--url', central.url, '--admin-password', official.password],
+      ...['--election', election.id, '--cards', prepared.credentials.dir],
+      ...['--stations', '3', '--ballots', '150'],
+    ];
+    return { central, election: prepared, official, simulateArgs, stations, stop };
   } catch (error) {
     await stop();
     throw error;

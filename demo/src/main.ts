@@ -74,8 +74,9 @@ Central server          ${url}
   Official (admin)      ${demo.official.username} / ${demo.official.password}
   Live results (JSON)   ${url}/api/v1/elections/${election}/results
 
-Load test (simulated stations, in an election of their own on this server — pick it in the console's election menu):
-  npx scrutin simulate --url ${url} --admin-password ${demo.official.password} --stations 6 --ballots 300
+Simulated voters: three more stations of this election (not the kiosks'), enrolled with tokens
+and voting with their printed cards, 150 ballots in all — watch the results console move:
+  npx scrutin ${demo.simulateArgs.join(' ')}
 
 Everything lives in memory and a temporary folder; press Ctrl+C to stop.`);
     const stop = () => {

@@ -16,6 +16,16 @@ import type { z } from 'zod';
  * load generator: it sets an election up exactly as an official would, through the
  * endpoints of the contract (@scrutin/shared/api), each answer parsed with its schema.
  */
+/** A refusal of the API, with its machine-readable code. */
+export class RefusedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
 type Answer<E extends Endpoint> = E['response'] extends z.ZodType ? z.infer<E['response']> : undefined;
 
 export class AdminClient {
@@ -34,7 +44,7 @@ export class AdminClient {
     const json: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
       const refused = refusalOf(response.status, json);
-      throw new Error(`${endpoint.method} ${path}: ${response.status} ${refused.code} ${refused.message}`);
+      throw new RefusedError(`${endpoint.method} ${path}: ${response.status} ${refused.code} ${refused.message}`, refused.code);
     }
     const setCookie = response.headers.get('set-cookie');
     if (setCookie !== null) this.cookie = setCookie.split(';')[0] ?? '';
@@ -47,6 +57,10 @@ export class AdminClient {
 
   async loadElection(election: ElectionDefinition): Promise<void> {
     await this.call(API.saveElection, {}, election);
+  }
+
+  async election(id: string): Promise<ElectionDefinition> {
+    return this.call(API.election, { id });
   }
 
   async setState(election: string, state: Extract<ElectionState, 'open' | 'closed'>): Promise<void> {

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import {
   ballotStyle,
   credentialHash,
+  deriveCredential,
+  kdfOf,
   newTrackingCode,
+  parseNas,
+  parseVoterCode,
   syntheticElectionJson,
   unwrap,
   parseElection,
@@ -81,17 +85,8 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
   const election = unwrap(parseElection(json));
 
   const credentials: { credential: CredentialHash; station: StationId }[] = [];
-  const counts = new Map<string, Map<string, number>>();
-  const firstPreferences = new Map<string, Map<string, number>>();
-  const bump = (map: Map<string, Map<string, number>>, contest: string, option: string) => {
-    let inner = map.get(contest);
-    if (inner === undefined) map.set(contest, (inner = new Map<string, number>()));
-    inner.set(option, (inner.get(option) ?? 0) + 1);
-  };
-
+  const tally = new Tally();
   const ballotsPerStation = spread(options.ballots, election.stations.length);
-  let duplicates = 0;
-  let invalid = 0;
   const stations = election.stations.map((station, i): StationPlan => {
     const mine: Credential[] = [];
     for (let v = 0; v < station.registeredVoters; v += 1) {
@@ -100,36 +95,110 @@ export function makePlan(options: PlanOptions, now = Date.now()): Plan {
       credentials.push({ credential: credentialHash(credential), station: station.id });
     }
     const casting = Math.min(ballotsPerStation[i] ?? 0, mine.length);
+    return {
+      station: station.id,
+      riding: station.riding,
+      envelopes: tally.envelopes(election, station.riding, mine.slice(0, casting), duplicateShare, invalidShare),
+    };
+  });
+  return { election, credentials, stations, expected: tally.expected(stations) };
+}
+
+/** A plan's voters in an election already open on a central server: its printed cards. */
+export interface CardPlanOptions {
+  readonly election: ElectionDefinition;
+  /** The stations that vote (enrolled by the simulator, none of them a real kiosk) and their cards. */
+  readonly stations: readonly { readonly station: StationId; readonly cards: readonly VoterCard[] }[];
+  readonly ballots: number;
+  readonly duplicateShare?: number;
+  readonly invalidShare?: number;
+}
+
+export interface VoterCard {
+  readonly nas: string;
+  readonly code: string;
+}
+
+/**
+ * A plan in an existing election (`scrutin simulate --election`): each ballot's credential
+ * derived from a printed card exactly as a kiosk derives it at check-in (the election's KDF),
+ * so central checks it against the check values it already holds. No credential is loaded.
+ */
+export function makeCardPlan(options: CardPlanOptions): Omit<Plan, 'credentials'> {
+  const { election } = options;
+  const tally = new Tally();
+  const ballotsPerStation = spread(options.ballots, options.stations.length);
+  const stations = options.stations.map((s, i): StationPlan => {
+    const riding = election.stations.find((e) => e.id === s.station)?.riding;
+    if (riding === undefined) throw new Error(`station ${s.station} is not in election ${election.id}`);
+    const casting = Math.min(ballotsPerStation[i] ?? 0, s.cards.length);
+    const credentials = s.cards
+      .slice(0, casting)
+      .map((card) => deriveCredential(election.id, unwrap(parseNas(card.nas)), unwrap(parseVoterCode(card.code)), kdfOf(election)));
+    return {
+      station: s.station,
+      riding,
+      envelopes: tally.envelopes(election, riding, credentials, options.duplicateShare ?? 0.01, options.invalidShare ?? 0.01),
+    };
+  });
+  return { election, stations, expected: tally.expected(stations) };
+}
+
+/** The envelopes of a plan and what an exact count of them must show. */
+class Tally {
+  private readonly counts = new Map<string, Map<string, number>>();
+  private readonly firstPreferences = new Map<string, Map<string, number>>();
+  private duplicates = 0;
+  private invalid = 0;
+
+  /** A ballot for each credential, plus the shares of repeats and unknown credentials. */
+  envelopes(
+    election: ElectionDefinition,
+    riding: RidingCode,
+    credentials: readonly Credential[],
+    duplicateShare: number,
+    invalidShare: number,
+  ): Envelope[] {
     const envelopes: Envelope[] = [];
-    for (let b = 0; b < casting; b += 1) {
-      const ballot = randomBallot(election, station.riding);
+    for (const credential of credentials) {
+      const ballot = randomBallot(election, riding);
       for (const s of ballot.selections) {
-        if (s.kind === 'ranked') bump(firstPreferences, s.contest, s.ranking[0] ?? '');
-        else bump(counts, s.contest, s.choice ?? '');
+        if (s.kind === 'ranked') bump(this.firstPreferences, s.contest, s.ranking[0] ?? '');
+        else bump(this.counts, s.contest, s.choice ?? '');
       }
-      envelopes.push({ credential: mine[b] as Credential, tracking: newTrackingCode(), ballot });
+      envelopes.push({ credential, tracking: newTrackingCode(), ballot });
     }
+    const casting = envelopes.length;
     const extraDuplicates = Math.round(casting * duplicateShare);
     // A repeat carries the same choices as the first use (with its own tracking code), so the
     // tally is exact whichever of the two the pipeline happens to see first.
     for (let d = 0; d < extraDuplicates && casting > 0; d += 1) {
       const original = envelopes[Math.floor(Math.random() * casting)] as Envelope;
       envelopes.push({ credential: original.credential, tracking: newTrackingCode(), ballot: original.ballot });
-      duplicates += 1;
+      this.duplicates += 1;
     }
     const extraInvalid = Math.round(casting * invalidShare);
     for (let d = 0; d < extraInvalid; d += 1) {
       envelopes.push({
         credential: randomBytes(32).toString('hex') as Credential,
         tracking: newTrackingCode(),
-        ballot: randomBallot(election, station.riding),
+        ballot: randomBallot(election, riding),
       });
-      invalid += 1;
+      this.invalid += 1;
     }
-    return { station: station.id, riding: station.riding, envelopes: shuffled(envelopes) };
-  });
-  const accepted = stations.reduce((n, s) => n + s.envelopes.length, 0) - duplicates - invalid;
-  return { election, credentials, stations, expected: { accepted, duplicates, invalid, counts, firstPreferences } };
+    return shuffled(envelopes);
+  }
+
+  expected(stations: readonly StationPlan[]): Expected {
+    const accepted = stations.reduce((n, s) => n + s.envelopes.length, 0) - this.duplicates - this.invalid;
+    return { accepted, duplicates: this.duplicates, invalid: this.invalid, counts: this.counts, firstPreferences: this.firstPreferences };
+  }
+}
+
+function bump(map: Map<string, Map<string, number>>, contest: string, option: string): void {
+  let inner = map.get(contest);
+  if (inner === undefined) map.set(contest, (inner = new Map<string, number>()));
+  inner.set(option, (inner.get(option) ?? 0) + 1);
 }
 
 function spread(total: number, parts: number): number[] {

@@ -32,7 +32,11 @@ export interface RunReport {
 }
 
 /** Signs every batch up front, so the measurement covers the pipeline, not the simulator. */
-export function signAll(plan: Plan, clients: ReadonlyMap<string, StationClient>, batchSize: number): Map<string, string[]> {
+export function signAll(
+  plan: Omit<Plan, 'credentials'>,
+  clients: ReadonlyMap<string, StationClient>,
+  batchSize: number,
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const s of plan.stations) {
     const client = clients.get(s.station);
@@ -56,13 +60,19 @@ export interface RunTarget {
   readonly election: Pick<Plan['election'], 'id'>;
   readonly envelopes: number;
   readonly expected: Expected;
+  /**
+   * The results before the run, in an election that already has votes (`--election`): the
+   * report compares what the run added to them.
+   */
+  readonly baseline?: ResultsView;
 }
 
-export function runTarget(plan: Plan): RunTarget {
+export function runTarget(plan: Omit<Plan, 'credentials'>, baseline?: ResultsView): RunTarget {
   return {
     election: { id: plan.election.id },
     envelopes: plan.stations.reduce((n, s) => n + s.envelopes.length, 0),
     expected: plan.expected,
+    ...(baseline === undefined ? {} : { baseline }),
   };
 }
 
@@ -110,16 +120,22 @@ export async function runPlan(
   // tabulates afresh on every request: polling those ten times a second would bill the
   // pipeline for the load generator's curiosity. Turnout and tallies commit together, so
   // once the turnout shows every ballot the results do too.
+  const before = plan.baseline?.turnout.ballots ?? 0;
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
   while (Date.now() < deadline) {
-    if ((await fetchTurnout(options.url, plan.election.id)) >= plan.expected.accepted) break;
+    if ((await fetchTurnout(options.url, plan.election.id)) >= before + plan.expected.accepted) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const endToEndSeconds = (performance.now() - started) / 1000;
-  const results: ResultsView | null = await fetchResults(options.url, plan.election.id).catch(() => null);
-  const shown = results?.turnout.ballots ?? 0;
+  // The results API may answer from its cache for a moment (the baseline's request filled it): wait for it too.
+  let results: ResultsView | null = await fetchResults(options.url, plan.election.id).catch(() => null);
+  while (results !== null && results.turnout.ballots < before + plan.expected.accepted && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    results = await fetchResults(options.url, plan.election.id).catch(() => null);
+  }
+  const shown = (results?.turnout.ballots ?? 0) - before;
   const ballotsSent = plan.envelopes;
-  const mismatches = results === null ? ['no results'] : compare(plan.expected, results);
+  const mismatches = results === null ? ['no results'] : compare(plan.expected, results, plan.baseline);
   if (shown !== plan.expected.accepted) mismatches.unshift(`results show ${shown} ballots, ${plan.expected.accepted} expected`);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
@@ -179,31 +195,62 @@ export async function fetchResults(url: string, election: string): Promise<Resul
   return (await response.json()) as ResultsView;
 }
 
-/** Every count the results show against what the stations sent. */
-export function compare(expected: Expected, results: ResultsView): string[] {
-  const problems: string[] = [];
-  const check = (what: string, shown: number, want: number) => {
-    if (shown !== want) problems.push(`${what}: shown ${shown}, sent ${want}`);
-  };
+/** One count the results show: its label, its contest and option ('' blank), and how it was counted. */
+interface ShownCount {
+  readonly what: string;
+  readonly contest: string;
+  readonly option: string;
+  readonly counted: 'counts' | 'firstPreferences';
+  readonly votes: number;
+}
+
+function shownCounts(results: ResultsView): ShownCount[] {
+  const out: ShownCount[] = [];
   for (const q of results.referendums) {
-    const want = expected.counts.get(q.contest) ?? new Map<string, number>();
-    check(`${q.contest} oui`, q.national.counts.oui, want.get('oui') ?? 0);
-    check(`${q.contest} non`, q.national.counts.non, want.get('non') ?? 0);
-    check(`${q.contest} blank`, q.national.counts.blank, want.get('') ?? 0);
+    const { oui, non, blank } = q.national.counts;
+    out.push({ what: `${q.contest} oui`, contest: q.contest, option: 'oui', counted: 'counts', votes: oui });
+    out.push({ what: `${q.contest} non`, contest: q.contest, option: 'non', counted: 'counts', votes: non });
+    out.push({ what: `${q.contest} blank`, contest: q.contest, option: '', counted: 'counts', votes: blank });
   }
   for (const r of results.ridings) {
     if (r.race.kind === 'plurality') {
-      const want = expected.counts.get(r.contest) ?? new Map<string, number>();
-      for (const s of r.race.result.standings) check(`${r.contest} ${s.candidate}`, s.votes, want.get(s.candidate) ?? 0);
-      check(`${r.contest} blank`, r.race.result.blank, want.get('') ?? 0);
+      for (const s of r.race.result.standings)
+        out.push({ what: `${r.contest} ${s.candidate}`, contest: r.contest, option: s.candidate, counted: 'counts', votes: s.votes });
+      out.push({ what: `${r.contest} blank`, contest: r.contest, option: '', counted: 'counts', votes: r.race.result.blank });
     } else if (r.race.kind === 'irv') {
-      const want = expected.firstPreferences.get(r.contest) ?? new Map<string, number>();
-      const first = r.race.result.rounds[0]?.tally ?? {};
-      for (const [candidate, votes] of Object.entries(first)) check(`${r.contest} ${candidate} (round 1)`, votes, want.get(candidate) ?? 0);
-      check(`${r.contest} blank`, r.race.result.summary.undervotes, want.get('') ?? 0);
-    } else if (expected.counts.has(r.contest) || expected.firstPreferences.has(r.contest)) {
-      problems.push(`${r.contest}: ${r.race.kind}`);
+      for (const [candidate, votes] of Object.entries(r.race.result.rounds[0]?.tally ?? {}))
+        out.push({
+          what: `${r.contest} ${candidate} (round 1)`,
+          contest: r.contest,
+          option: candidate,
+          counted: 'firstPreferences',
+          votes,
+        });
+      const blank = r.race.result.summary.undervotes;
+      out.push({ what: `${r.contest} blank`, contest: r.contest, option: '', counted: 'firstPreferences', votes: blank });
     }
+  }
+  return out;
+}
+
+/**
+ * Every count the results show against what the stations sent; with a baseline (the results
+ * before the run), what the run added to each count.
+ */
+export function compare(expected: Expected, results: ResultsView, baseline?: ResultsView): string[] {
+  const problems: string[] = [];
+  const before = new Map((baseline === undefined ? [] : shownCounts(baseline)).map((c) => [c.what, c.votes]));
+  for (const c of shownCounts(results)) {
+    const shown = c.votes - (before.get(c.what) ?? 0);
+    const want = expected[c.counted].get(c.contest)?.get(c.option) ?? 0;
+    if (shown !== want) problems.push(`${c.what}: shown ${shown}, sent ${want}`);
+  }
+  for (const r of results.ridings) {
+    if (
+      (r.race.kind === 'no-votes' || r.race.kind === 'irv-error') &&
+      (expected.counts.has(r.contest) || expected.firstPreferences.has(r.contest))
+    )
+      problems.push(`${r.contest}: ${r.race.kind}`);
   }
   return problems;
 }
