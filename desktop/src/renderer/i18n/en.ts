@@ -5,8 +5,8 @@ import type { Translation } from './resources.ts';
 export const en: Translation = {
   app: {
     name: 'Scrutin',
-    connecting: 'Connecting to the voting station…',
-    disconnectedTitle: 'The voting station is not responding',
+    connecting: 'Connecting to the kiosk…',
+    disconnectedTitle: 'The kiosk is not responding',
     disconnectedBody: 'Please call the polling station staff.',
     skip: 'Skip to content',
   },
@@ -25,6 +25,15 @@ export const en: Translation = {
     staffAria: 'For polling station staff only',
   },
   ...VOTER_TEXT_EN,
+  voterUi: {
+    moreBelow: 'More choices below: scroll down',
+    seeAllFirst: 'First see every choice, further down',
+    clearRankingTitle: 'Clear the whole ranking?',
+    clearRankingBody_one: 'The person you ranked will be removed from your ranking.',
+    clearRankingBody_other: 'All {{count}} people you ranked will be removed from your ranking.',
+    clearRankingConfirm: 'Yes, clear it all',
+    clearRankingKeep: 'No, keep my ranking',
+  },
   staff: {
     banner: 'Staff mode',
     pinTitle: 'Staff PIN',
@@ -138,7 +147,8 @@ export const en: Translation = {
     votes: 'Votes',
     blank: 'Left blank',
     ballots: 'Ballots',
-    ballotsOf: '{{count}} ballot(s)',
+    ballotsOf_one: '{{count}} ballot',
+    ballotsOf_other: '{{count}} ballots',
     firstPreferences: 'First choices (ranked)',
   },
 };
