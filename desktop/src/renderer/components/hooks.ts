@@ -95,6 +95,8 @@ export function useScrollCue(
   useEffect(() => {
     const box = ref.current;
     if (box === null) return;
+    // A new screen starts at its top, with nothing seen yet.
+    box.scrollTop = 0;
     setSeenAll(false);
     const measure = () => {
       const hidden = box.scrollHeight - box.scrollTop - box.clientHeight > 2;
