@@ -133,7 +133,7 @@ test('voters cast a referendum and a single-choice ballot, on the keypad and on 
   await a.capture('ballot-referendum');
   await a.answer('Oui');
   await a.next();
-  await a.expectHeading('Député·e de Abitibi-Ouest');
+  await a.expectHeading('Député·e d’Abitibi-Ouest');
   await a.answer('Hélène Dufresne');
   await a.capture('ballot-plurality');
   expect(await a.fitsWithoutScrolling()).toBe(true);
