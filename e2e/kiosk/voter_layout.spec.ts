@@ -15,6 +15,7 @@ test.describe.configure({ mode: 'serial' });
 
 const LANDSCAPE = { width: 1920, height: 1080 } as const;
 const PORTRAIT = { width: 1080, height: 1920 } as const;
+const either = (fr: string, en: string) => new RegExp(`^\\s*(${fr}|${en})`, 'i');
 const ORIENTATIONS = [
   ['landscape', LANDSCAPE],
   ['portrait', PORTRAIT],
@@ -59,6 +60,18 @@ async function check(kiosk: Kiosk, name: string): Promise<void> {
   await layout.expectTouchTargets(name);
   await layout.expectHeadingAndToolbarFit(name);
   await kiosk.capture(name);
+}
+
+/** Photographs the screen in high contrast and light on dark, then goes back to the standard theme. */
+async function themes(kiosk: Kiosk, name: string): Promise<void> {
+  await kiosk.page.getByRole('button', { name: either('Contraste élevé', 'High contrast') }).click();
+  await expect(kiosk.page.locator('html')).toHaveAttribute('data-contrast', 'high');
+  await check(kiosk, `${name}-high`);
+  await kiosk.page.getByRole('button', { name: either('Clair sur foncé', 'Light on dark') }).click();
+  await expect(kiosk.page.locator('html')).toHaveAttribute('data-contrast', 'dark');
+  await check(kiosk, `${name}-dark`);
+  await kiosk.page.getByRole('button', { name: either('Clair sur foncé', 'Light on dark') }).click();
+  await expect(kiosk.page.locator('html')).toHaveAttribute('data-contrast', 'normal');
 }
 
 /** From the welcome screen to the first contest, at a text size chosen on the welcome screen. */
@@ -161,6 +174,8 @@ test('large text in landscape: the voter is told there are more candidates, and 
   await expect(layout.scrollCue()).toBeVisible();
   await expect(layout.scrollCue()).toContainText('D’autres choix plus bas');
   await a.capture('ballot-plurality-landscape-size3-cue');
+  // The two contrast themes hold the same layout (and pass axe's contrast checks).
+  await themes(a, 'ballot-plurality-landscape-size3');
   // "Review my ballot" does not skip the candidates below: it shows them.
   await a.button('Vérifier mon bulletin', 'Review my ballot').click();
   await a.expectHeading('Député·e d’Abitibi-Ouest');
@@ -186,6 +201,8 @@ test('portrait 1080 × 1920: the ballot fills the screen and the staff pill leav
     .last()
     .evaluate((e) => e.getBoundingClientRect().bottom);
   expect(lastBottom / PORTRAIT.height).toBeGreaterThan(0.5);
+  await check(a, 'ballot-plurality-portrait-fill');
+  await themes(a, 'ballot-plurality-portrait');
   await a.button('Précédent', 'Previous').click();
   await a.button('Abandonner', 'Cancel').click();
   await a.page.getByRole('alertdialog').getByRole('button', { name: 'Oui, abandonner' }).click();
