@@ -49,7 +49,7 @@ export function BallotScreen(props: { readonly onQuit: () => void }) {
       <div className="contest-body">
         <ContestBody contest={contest} choice={choice} parties={parties} />
       </div>
-      <footer className="nav-bar nav-bar--ballot">
+      <footer className="nav-bar">
         <div className="scroll-cue" aria-live="polite">
           {more && (
             <button type="button" className="button button--cue" onClick={scrollMore}>
