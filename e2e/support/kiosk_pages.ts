@@ -329,9 +329,13 @@ export class VoterLayout {
     expect(count, `options on ${name}`).toBeGreaterThan(0);
     for (let i = 0; i < count; i++) {
       const option = options.nth(i);
-      const blocked = await option.evaluate((e) => {
-        // As focus does: into view within the screen's scroll padding (clear of the way forward).
+      // As focus does: into view within the screen's scroll padding (clear of the way forward).
+      await option.evaluate((e) => {
         e.scrollIntoView({ block: 'nearest' });
+      });
+      // The screen settles (the cue goes once the end is in view).
+      await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      const blocked = await option.evaluate((e) => {
         const box = e.getBoundingClientRect();
         const nav = document.querySelector('main .nav-bar')?.getBoundingClientRect();
         const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
