@@ -72,7 +72,7 @@ test('a technician loads the kit, enrols the station and checks the link and the
 
   // The second station, in English, at 1280 × 800.
   await b.page.getByRole('button', { name: 'Switch to English' }).click();
-  await b.expectHeading('Voting station setup');
+  await b.expectHeading('Polling station setup');
   await b.loadKit(env.kit(RANKED_STATION).kitDir);
   await b.enrol(env.kit(RANKED_STATION).token);
   await b.capture('tech-ready-en-1280');
@@ -144,7 +144,7 @@ test('voters cast a referendum and a single-choice ballot, on the keypad and on 
   await a.capture('ballot-referendum');
   await a.answer('Oui');
   await a.next();
-  await a.expectHeading('Député·e de Abitibi-Ouest');
+  await a.expectHeading('Député·e d’Abitibi-Ouest');
   await a.answer('Hélène Dufresne');
   await a.capture('ballot-plurality');
   expect(await a.fitsWithoutScrolling()).toBe(true);

@@ -186,6 +186,10 @@ export class Kiosk {
   }
 
   async next(): Promise<void> {
+    // A voter sees the whole screen before going on (the kiosk holds them back until they have, issue 13).
+    await this.page.locator('main.screen').evaluate((main) => {
+      main.scrollTop = main.scrollHeight;
+    });
     await this.button('Suivant|Vérifier mon bulletin|Retour à la vérification', 'Next|Review my ballot|Back to review').click();
   }
 
@@ -220,5 +224,138 @@ export class Kiosk {
 
   async expectWelcome(): Promise<void> {
     await expect(this.heading()).toContainText('Bienvenue');
+  }
+}
+
+/** Text sizes of the kiosk's toolbar, smallest first (prefs_store TEXT_SIZES). */
+export const TEXT_SIZES = [0, 1, 2, 3] as const;
+export type TextSize = (typeof TEXT_SIZES)[number];
+
+/**
+ * Layout checks of the voter's screens (issue 13): touch targets, headings and the toolbar
+ * that fit, options that can all be reached and a cue when some are below the fold.
+ */
+export class VoterLayout {
+  constructor(readonly kiosk: Kiosk) {}
+
+  get page(): Page {
+    return this.kiosk.page;
+  }
+
+  async setTextSize(size: TextSize): Promise<void> {
+    const group = this.page.getByRole('group', { name: either('Taille du texte', 'Text size') });
+    await group.getByRole('button').nth(size).click();
+    await expect(this.page.locator('html')).toHaveAttribute('data-text-size', String(size));
+  }
+
+  /** Every visible control (buttons, fields, radios and their labels) at least `min` px each way. */
+  async expectTouchTargets(name: string, min = 60): Promise<void> {
+    const small = await this.page.evaluate((limit) => {
+      const targets = Array.from(
+        document.querySelectorAll<HTMLElement>('button, input:not([type="radio"]), select, [role="radio"], label:has(input[type="radio"])'),
+      );
+      return targets
+        .filter((e) => e.offsetParent !== null && !e.classList.contains('skip-link'))
+        .map((e) => ({ e, box: e.getBoundingClientRect() }))
+        .filter(({ box }) => box.width < limit - 0.5 || box.height < limit - 0.5)
+        .map(({ e, box }) => `${e.textContent.trim() || e.id || e.className} ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }, min);
+    expect(small, `touch targets under ${min} px on ${name}`).toEqual([]);
+  }
+
+  /** The heading shows whole (not cut off, not under anything) and the toolbar's parts do not overlap. */
+  async expectHeadingAndToolbarFit(name: string): Promise<void> {
+    const problems = await this.page.evaluate(() => {
+      const found: string[] = [];
+      // Seen as the screen opens, from its top.
+      const main = document.querySelector('main.screen');
+      if (main !== null) main.scrollTop = 0;
+      const h1 = document.querySelector<HTMLElement>('main h1');
+      if (h1 !== null) {
+        const box = h1.getBoundingClientRect();
+        if (h1.scrollWidth > h1.clientWidth + 1) found.push(`heading overflows its box (${h1.scrollWidth} > ${h1.clientWidth})`);
+        if (box.left < -1 || box.right > window.innerWidth + 1)
+          found.push(`heading runs off the screen (${Math.round(box.left)}–${Math.round(box.right)})`);
+        const toolbar = document.querySelector('.toolbar')?.getBoundingClientRect();
+        if (toolbar !== undefined && box.top < toolbar.bottom - 1 && box.bottom > toolbar.top) found.push('heading under the toolbar');
+      }
+      const parts = Array.from(document.querySelectorAll<HTMLElement>('.toolbar > *')).filter((e) => e.offsetParent !== null);
+      const boxes = parts.map((e) => ({ name: e.className, box: e.getBoundingClientRect() }));
+      for (const [i, a] of boxes.entries())
+        for (const b of boxes.slice(i + 1)) {
+          const overlap =
+            a.box.left < b.box.right - 1 && b.box.left < a.box.right - 1 && a.box.top < b.box.bottom - 1 && b.box.top < a.box.bottom - 1;
+          if (overlap) found.push(`${a.name} overlaps ${b.name}`);
+        }
+      // No control is cut off at the screen's edge (a keypad wider than its column).
+      for (const e of Array.from(document.querySelectorAll<HTMLElement>('button, input, [role="radio"]'))) {
+        const box = e.getBoundingClientRect();
+        if (e.offsetParent !== null && box.width > 0 && (box.left < -1 || box.right > window.innerWidth + 1))
+          found.push(`${e.textContent.trim() || e.id} runs off the screen (${Math.round(box.left)}–${Math.round(box.right)})`);
+      }
+      // The election's name may shorten (ellipsis); the station's and the mode pill's words may not.
+      for (const e of Array.from(document.querySelectorAll<HTMLElement>('.toolbar__mode, .toolbar__controls')))
+        if (e.offsetParent !== null && e.getBoundingClientRect().right > window.innerWidth + 1)
+          found.push(`${e.className} runs off the screen`);
+      return found;
+    });
+    expect(problems, `heading and toolbar on ${name}`).toEqual([]);
+  }
+
+  /** Whether the screen hides options below the fold right now (scrolled to its top). */
+  async hidesSomething(): Promise<boolean> {
+    return this.page.locator('main.screen').evaluate((main) => main.scrollHeight - main.scrollTop - main.clientHeight > 2);
+  }
+
+  scrollCue(): Locator {
+    return this.page.getByRole('button', {
+      name: either('D’autres choix plus bas|Voyez d’abord', 'More choices below|First see every choice'),
+    });
+  }
+
+  /**
+   * Each option of the ballot screen can be brought into view above the way forward, and
+   * touched there (nothing covers it); when some start below the fold, the screen says so.
+   */
+  async expectEveryOptionReachable(name: string): Promise<void> {
+    const main = this.page.locator('main.screen');
+    await main.evaluate((m) => {
+      m.scrollTop = 0;
+    });
+    if (await this.hidesSomething()) await expect(this.scrollCue(), `scroll cue on ${name}`).toBeVisible();
+    else await expect(this.scrollCue(), `no scroll cue on ${name}`).toHaveCount(0);
+    const options = this.page.locator('main .options [role="radio"], main .options button');
+    const count = await options.count();
+    expect(count, `options on ${name}`).toBeGreaterThan(0);
+    for (let i = 0; i < count; i++) {
+      const option = options.nth(i);
+      // As focus does: into view within the screen's scroll padding (clear of the way forward).
+      await option.evaluate((e) => {
+        e.scrollIntoView({ block: 'nearest' });
+      });
+      // The screen settles (the cue goes once the end is in view).
+      await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      const blocked = await option.evaluate((e) => {
+        const box = e.getBoundingClientRect();
+        const nav = document.querySelector('main .nav-bar')?.getBoundingClientRect();
+        const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        if (top === null || !e.contains(top)) return `covered by ${top?.className ?? 'nothing'}`;
+        if (nav !== undefined && box.bottom > nav.top + 1)
+          return `bottom ${Math.round(box.bottom)} under the way forward at ${Math.round(nav.top)}`;
+        return null;
+      });
+      expect(blocked, `option ${i + 1} of ${name} can be seen whole and touched`).toBeNull();
+    }
+    await main.evaluate((m) => {
+      m.scrollTop = 0;
+    });
+  }
+
+  /** The voter scrolls to the end of the screen (what they must see before going on). */
+  async scrollToEnd(): Promise<void> {
+    await this.page.locator('main.screen').evaluate((m) => {
+      m.scrollTop = m.scrollHeight;
+    });
+    await expect(this.scrollCue()).toHaveCount(0);
   }
 }

@@ -34,10 +34,10 @@ export const VOTER_TEXT_EN: VoterText = {
     typoNas: 'The SIN seems to have a typo. Check the 9 digits and correct them.',
     typoCode: 'The code seems to have a typo. Check each character on the card and correct it.',
     unknown: 'This card is not registered at this polling station. Check what you entered; if it is correct, ask the staff.',
-    alreadyVoted: 'This card has already been used to vote at this station. Please ask the polling station staff.',
+    alreadyVoted: 'This card has already been used to vote at this polling station. Please ask the polling station staff.',
     otherStation: 'This card is registered at another polling station: {{name}} ({{id}}). That is where you can vote.',
     notOpen: 'Voting is not open right now. Please ask the staff.',
-    unavailable: 'The voting station is not responding. Try again or ask the staff.',
+    unavailable: 'The kiosk is not responding. Try again or ask the staff.',
   },
   ballot: {
     step: 'Question {{current}} of {{total}}',
@@ -86,7 +86,7 @@ export const VOTER_TEXT_EN: VoterText = {
     expired: 'Your voting session is no longer valid. Please ask the polling station staff.',
     alreadyVoted: 'This card has already been used to vote. Please ask the polling station staff.',
     refused: 'The ballot was not accepted. Please ask the polling station staff.',
-    unavailable: 'The voting station is not responding: the ballot was not cast. Try again or ask the staff.',
+    unavailable: 'The kiosk is not responding: the ballot was not cast. Try again or ask the staff.',
     finish: 'Finish',
   },
   receipt: {

@@ -77,3 +77,72 @@ export function useIdle(options: {
 
   return { warningUntil: enabled ? warningUntil : null };
 }
+
+/**
+ * Whether a scrolling box still hides something below, and whether the voter has seen its end
+ * (scrolled to it, or it all fits). `seenAll` starts over when `key` changes (a new screen).
+ */
+export function useScrollCue(
+  ref: React.RefObject<HTMLElement | null>,
+  key: unknown,
+): {
+  readonly more: boolean;
+  readonly seenAll: boolean;
+  readonly scrollMore: () => void;
+} {
+  const [more, setMore] = useState(false);
+  const [seenAll, setSeenAll] = useState(false);
+  useEffect(() => {
+    const box = ref.current;
+    if (box === null) return;
+    // A new screen starts at its top, with nothing seen yet.
+    box.scrollTop = 0;
+    setSeenAll(false);
+    const measure = () => {
+      const hidden = box.scrollHeight - box.scrollTop - box.clientHeight > 2;
+      setMore(hidden);
+      if (!hidden) setSeenAll(true);
+    };
+    measure();
+    box.addEventListener('scroll', measure, { passive: true });
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    for (const child of Array.from(box.children)) observer.observe(child);
+    return () => {
+      box.removeEventListener('scroll', measure);
+      observer.disconnect();
+    };
+  }, [ref, key]);
+  const scrollMore = () => {
+    const box = ref.current;
+    box?.scrollBy({ top: box.clientHeight * 0.7, behavior: 'smooth' });
+  };
+  return { more, seenAll, scrollMore };
+}
+
+const ARROW_STEP: Readonly<Record<string, number>> = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
+
+/**
+ * The WAI-ARIA radio group's keys, for a `role="radiogroup"` element: the arrow keys move to
+ * the next or previous radio (wrapping) and select it, Home and End to the first and the last.
+ * Each radio takes `tabIndex={rovingTabIndex(...)}`, so the group is one Tab stop.
+ */
+export function onRadioGroupKey(event: React.KeyboardEvent<HTMLElement>, select: (index: number) => void): void {
+  const radios = Array.from(event.currentTarget.querySelectorAll<HTMLElement>('[role="radio"]'));
+  const from = radios.findIndex((r) => r === document.activeElement);
+  if (from < 0 || radios.length === 0) return;
+  const step = ARROW_STEP[event.key];
+  let to: number;
+  if (step !== undefined) to = (from + step + radios.length) % radios.length;
+  else if (event.key === 'Home') to = 0;
+  else if (event.key === 'End') to = radios.length - 1;
+  else return;
+  event.preventDefault();
+  select(to);
+  radios[to]?.focus();
+}
+
+/** The Tab stop of a radio group: the checked radio, or the first one when none is. */
+export function rovingTabIndex(index: number, checkedIndex: number): 0 | -1 {
+  return index === (checkedIndex < 0 ? 0 : checkedIndex) ? 0 : -1;
+}

@@ -5,8 +5,8 @@ import type { Translation } from './resources.ts';
 export const en: Translation = {
   app: {
     name: 'Scrutin',
-    connecting: 'Connecting to the voting station…',
-    disconnectedTitle: 'The voting station is not responding',
+    connecting: 'Connecting to the kiosk…',
+    disconnectedTitle: 'The kiosk is not responding',
     disconnectedBody: 'Please call the polling station staff.',
     skip: 'Skip to content',
   },
@@ -25,6 +25,15 @@ export const en: Translation = {
     staffAria: 'For polling station staff only',
   },
   ...VOTER_TEXT_EN,
+  voterUi: {
+    moreBelow: 'More choices below: scroll down',
+    seeAllFirst: 'First see every choice, further down',
+    clearRankingTitle: 'Clear the whole ranking?',
+    clearRankingBody_one: 'The person you ranked will be removed from your ranking.',
+    clearRankingBody_other: 'All {{count}} people you ranked will be removed from your ranking.',
+    clearRankingConfirm: 'Yes, clear it all',
+    clearRankingKeep: 'No, keep my ranking',
+  },
   staff: {
     banner: 'Staff mode',
     pinTitle: 'Staff PIN',
@@ -85,7 +94,7 @@ export const en: Translation = {
     confirmCloseBody: 'No one will be able to vote at this station any more. This cannot be undone.',
     confirm: 'Confirm',
     back: 'Back',
-    identity: 'Voting station',
+    identity: 'Polling station',
     station: 'Station',
     riding: 'Riding',
     election: 'Election',
@@ -104,7 +113,7 @@ export const en: Translation = {
     },
   },
   tech: {
-    title: 'Voting station setup',
+    title: 'Polling station setup',
     intro: 'For the technician: load the station kit, enrol the station with the central server, then check the link and the clock.',
     kitStep: '1. Load the station kit',
     kitPath: 'Kit folder (USB stick)',

@@ -29,6 +29,16 @@ export const fr = {
     staffAria: 'Accès réservé au personnel du bureau',
   },
   ...VOTER_TEXT_FR,
+  /** The touch screen's own words (not in the audio ballot, which has its own screens). */
+  voterUi: {
+    moreBelow: 'D’autres choix plus bas : faites défiler',
+    seeAllFirst: 'Voyez d’abord tous les choix, plus bas',
+    clearRankingTitle: 'Effacer tout le classement?',
+    clearRankingBody_one: 'La personne classée sera retirée de votre classement.',
+    clearRankingBody_other: 'Les {{count}} personnes classées seront retirées de votre classement.',
+    clearRankingConfirm: 'Oui, tout effacer',
+    clearRankingKeep: 'Non, garder mon classement',
+  },
   staff: {
     banner: 'Mode personnel',
     pinTitle: 'NIP du personnel',

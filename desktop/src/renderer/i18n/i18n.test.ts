@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from './en.ts';
 import { fr } from './fr.ts';
+import { createI18n } from './i18n.ts';
 
 type Tree = { readonly [key: string]: string | Tree };
 
@@ -28,5 +29,34 @@ describe('the kiosk’s words', () => {
   it('are really translated (the same words in both languages only for names and symbols)', () => {
     const same = [...french].filter(([key, text]) => english.get(key) === text).map(([key]) => key);
     expect(same.sort()).toEqual(['app.name', 'report.votes']);
+  });
+});
+
+describe('the voter’s words (issue 13)', () => {
+  const voterGroups = ['app', 'welcome', 'polls', 'card', 'ballot', 'review', 'receipt', 'idle', 'voterUi'] as const;
+  const voterEntries = (tree: typeof fr | typeof en) =>
+    voterGroups.flatMap((group) => (group in tree ? entries((tree as unknown as Record<string, Tree>)[group] ?? {}, `${group}.`) : []));
+
+  it('name the place one way in English: the polling station, never a "voting station"', () => {
+    const voting = voterEntries(en).filter(([, text]) => /voting station/i.test(text));
+    expect(voting).toEqual([]);
+  });
+
+  it('make plurals with i18next’s plural forms, never "(s)"', () => {
+    const hacks = [...voterEntries(fr), ...voterEntries(en), ...entries(fr.report, 'report.'), ...entries(en.report, 'report.')].filter(
+      ([, text]) => text.includes('(s)'),
+    );
+    expect(hacks).toEqual([]);
+  });
+
+  it('count in French as French does: one for 0 and 1, other from 2', () => {
+    const i18n = createI18n('fr');
+    expect(i18n.t('closing.ballotsOf', { count: 0 })).toBe('0 bulletin');
+    expect(i18n.t('closing.ballotsOf', { count: 1 })).toBe('1 bulletin');
+    expect(i18n.t('closing.ballotsOf', { count: 4 })).toBe('4 bulletins');
+    expect(i18n.t('voterUi.clearRankingBody', { count: 3 })).toBe('Les 3 personnes classées seront retirées de votre classement.');
+    const english = createI18n('en');
+    expect(english.t('closing.ballotsOf', { count: 0 })).toBe('0 ballots');
+    expect(english.t('closing.ballotsOf', { count: 1 })).toBe('1 ballot');
   });
 });

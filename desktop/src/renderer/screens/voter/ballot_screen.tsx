@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isBlank } from '../../ballot/choices.ts';
 import { Dialog } from '../../components/dialog.tsx';
-import { useHeadingFocus, useLabel } from '../../components/hooks.ts';
+import { useHeadingFocus, useLabel, useScrollCue } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { useVoterStore } from '../../state/voter_store.ts';
 import { ContestBody } from './contests.tsx';
@@ -14,13 +14,27 @@ export function BallotScreen(props: { readonly onQuit: () => void }) {
   const { contests, choices, index, fromReview, next, previous, clearContest } = useVoterStore();
   const parties = useStationStore((s) => s.status?.kit?.parties ?? []);
   const [quitting, setQuitting] = useState(false);
+  const [clearing, setClearing] = useState(false);
   const heading = useHeadingFocus<HTMLHeadingElement>(`contest-${index}`);
+  // Large text can push options below the fold: the voter is told, and goes on only once every option has been on screen.
+  const screen = useRef<HTMLElement>(null);
+  const { more, seenAll, scrollMore } = useScrollCue(screen, index);
+  const [nudged, setNudged] = useState<number | null>(null);
   const contest = contests[index];
   const choice = choices[index];
   if (contest === undefined || choice === undefined) return null;
   const last = index === contests.length - 1;
+  const goOn = () => {
+    if (seenAll) {
+      setNudged(null);
+      next();
+    } else {
+      setNudged(index);
+      scrollMore();
+    }
+  };
   return (
-    <main className="screen screen--ballot" id="main">
+    <main className="screen screen--ballot" id="main" ref={screen}>
       <div className="contest-header">
         <p className="step" aria-hidden="true">
           {contests.map((c, i) => (
@@ -36,6 +50,14 @@ export function BallotScreen(props: { readonly onQuit: () => void }) {
         <ContestBody contest={contest} choice={choice} parties={parties} />
       </div>
       <footer className="nav-bar">
+        <div className="scroll-cue" aria-live="polite">
+          {more && (
+            <button type="button" className="button button--cue" onClick={scrollMore}>
+              <span aria-hidden="true">▼</span>
+              {nudged === index ? t('voterUi.seeAllFirst') : t('voterUi.moreBelow')}
+            </button>
+          )}
+        </div>
         {fromReview ? (
           <span />
         ) : index === 0 ? (
@@ -56,16 +78,59 @@ export function BallotScreen(props: { readonly onQuit: () => void }) {
             {t('ballot.previous')}
           </button>
         )}
-        <button type="button" className="button button--quiet" disabled={isBlank(choice)} onClick={clearContest}>
+        <button
+          type="button"
+          className="button button--quiet"
+          disabled={isBlank(choice)}
+          onClick={() => {
+            // Clearing a whole ranking asks first; a single choice is one touch to make again.
+            if (choice.kind === 'ranked') setClearing(true);
+            else clearContest();
+          }}
+        >
           {choice.kind === 'ranked' ? t('ballot.clearRanking') : t('ballot.clear')}
         </button>
-        <button type="button" className="button button--primary" onClick={next}>
+        <button type="button" className="button button--primary" onClick={goOn}>
           {fromReview ? t('ballot.backToReview') : last ? t('ballot.toReview') : t('ballot.next')}
           <span aria-hidden="true" className="button__arrow">
             →
           </span>
         </button>
       </footer>
+      {clearing && choice.kind === 'ranked' && (
+        <Dialog
+          title={t('voterUi.clearRankingTitle')}
+          tone="warning"
+          onEscape={() => {
+            setClearing(false);
+          }}
+          actions={
+            <>
+              <button
+                type="button"
+                className="button button--primary"
+                onClick={() => {
+                  setClearing(false);
+                }}
+              >
+                {t('voterUi.clearRankingKeep')}
+              </button>
+              <button
+                type="button"
+                className="button button--danger"
+                onClick={() => {
+                  setClearing(false);
+                  clearContest();
+                }}
+              >
+                {t('voterUi.clearRankingConfirm')}
+              </button>
+            </>
+          }
+        >
+          <p>{t('voterUi.clearRankingBody', { count: choice.ranking.length })}</p>
+        </Dialog>
+      )}
       {quitting && (
         <Dialog
           title={t('ballot.cancelTitle')}

@@ -7,6 +7,10 @@ import { CODE_ALPHABET, CODE_CHARS, NAS_DIGITS, useVoterStore, type CardField, t
 
 const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
 const LETTERS = Array.from(CODE_ALPHABET.slice(10));
+/** One keypad for both fields (the keys never move under the voter's finger); the NAS greys the letters. */
+const KEYS = [...DIGITS, ...LETTERS];
+const LETTER_KEYS: ReadonlySet<string> = new Set(LETTERS);
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** How a field shows what was typed: NAS in groups of 3, code in groups of 4 (as printed on the card). */
 export function grouped(field: CardField, value: string): string {
@@ -71,6 +75,13 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.target instanceof HTMLInputElement || event.ctrlKey || event.altKey || event.metaKey) return;
+      if (event.key === 'Enter') {
+        // A focused button (a key, Cancel) does its own thing; anywhere else Enter goes on with a complete card.
+        if (event.target instanceof HTMLButtonElement) return;
+        event.preventDefault();
+        if (complete && !busy) void submitCard();
+        return;
+      }
       if (event.key === 'Backspace') {
         event.preventDefault();
         backspace();
@@ -83,7 +94,7 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
     return () => {
       document.removeEventListener('keydown', onKey);
     };
-  }, [backspace, pressKey]);
+  }, [backspace, pressKey, complete, busy, submitCard]);
   const problemField = cardProblem?.kind === 'typo' ? cardProblem.field : null;
 
   const input = (f: CardField) => {
@@ -148,25 +159,15 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
           </div>
         </div>
         <div className="card-entry__keypad">
-          {field === 'nas' ? (
-            <Keypad
-              keys={DIGITS}
-              columns={3}
-              label={`${t('card.keypad')} — ${t('card.nas')}`}
-              onKey={pressKey}
-              onBackspace={backspace}
-              onClear={clearField}
-            />
-          ) : (
-            <Keypad
-              keys={[...DIGITS, ...LETTERS]}
-              columns={10}
-              label={`${t('card.keypad')} — ${t('card.code')}`}
-              onKey={pressKey}
-              onBackspace={backspace}
-              onClear={clearField}
-            />
-          )}
+          <Keypad
+            keys={KEYS}
+            disabled={field === 'nas' ? LETTER_KEYS : NO_KEYS}
+            columns={10}
+            label={`${t('card.keypad')} — ${field === 'nas' ? t('card.nas') : t('card.code')}`}
+            onKey={pressKey}
+            onBackspace={backspace}
+            onClear={clearField}
+          />
         </div>
       </div>
       <footer className="nav-bar">

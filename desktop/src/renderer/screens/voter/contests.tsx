@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Choice } from '../../ballot/choices.ts';
 import { maxRankingsOf } from '../../ballot/choices.ts';
 import { ordinal, rankOf } from '../../ballot/ranking.ts';
-import { useLabel } from '../../components/hooks.ts';
+import { onRadioGroupKey, rovingTabIndex, useLabel } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useVoterStore } from '../../state/voter_store.ts';
 
@@ -28,12 +28,24 @@ export function ReferendumContest(props: { readonly contest: Referendum; readonl
   const label = useLabel();
   const chooseReferendum = useVoterStore((s) => s.chooseReferendum);
   const chosen = props.choice.kind === 'referendum' ? props.choice.choice : null;
+  const { options } = props.contest;
+  const checkedIndex = options.findIndex((o) => o.id === chosen);
   return (
     <>
       <p className="question">{label(props.contest.question)}</p>
       <p className="instructions">{t('ballot.referendumHelp')}</p>
-      <div className="options options--referendum" role="radiogroup" aria-label={label(props.contest.question)}>
-        {props.contest.options.map((option) => {
+      <div
+        className="options options--referendum"
+        role="radiogroup"
+        aria-label={label(props.contest.question)}
+        onKeyDown={(event) => {
+          onRadioGroupKey(event, (i) => {
+            const option = options[i];
+            if (option !== undefined) chooseReferendum(option.id);
+          });
+        }}
+      >
+        {options.map((option, i) => {
           const selected = chosen === option.id;
           return (
             <button
@@ -41,6 +53,7 @@ export function ReferendumContest(props: { readonly contest: Referendum; readonl
               type="button"
               role="radio"
               aria-checked={selected}
+              tabIndex={rovingTabIndex(i, checkedIndex)}
               className={`option option--answer${selected ? ' option--selected' : ''}`}
               onClick={() => {
                 chooseReferendum(option.id);
@@ -63,11 +76,23 @@ export function PluralityContest(props: { readonly contest: CandidateRace; reado
   const label = useLabel();
   const choosePlurality = useVoterStore((s) => s.choosePlurality);
   const chosen = props.choice.kind === 'plurality' ? props.choice.choice : null;
+  const { candidates } = props.contest;
+  const checkedIndex = candidates.findIndex((c) => c.id === chosen);
   return (
     <>
       <p className="instructions">{t('ballot.pluralityHelp')}</p>
-      <div className="options options--candidates" role="radiogroup" aria-label={label(props.contest.title)}>
-        {props.contest.candidates.map((candidate) => {
+      <div
+        className="options options--candidates"
+        role="radiogroup"
+        aria-label={label(props.contest.title)}
+        onKeyDown={(event) => {
+          onRadioGroupKey(event, (i) => {
+            const candidate = candidates[i];
+            if (candidate !== undefined) choosePlurality(candidate.id);
+          });
+        }}
+      >
+        {candidates.map((candidate, i) => {
           const selected = chosen === candidate.id;
           const party = partyOf(props.parties, candidate.party);
           return (
@@ -76,6 +101,7 @@ export function PluralityContest(props: { readonly contest: CandidateRace; reado
               type="button"
               role="radio"
               aria-checked={selected}
+              tabIndex={rovingTabIndex(i, checkedIndex)}
               className={`option candidate${selected ? ' option--selected' : ''}`}
               onClick={() => {
                 choosePlurality(candidate.id);
@@ -157,6 +183,18 @@ export function RankedContest(props: { readonly contest: CandidateRace; readonly
                 if (candidate === undefined) return null;
                 return (
                   <li key={id} className="ranking-list__item">
+                    {/* Remove sits at the start of the line, away from the arrows, so a slip never takes a name off. */}
+                    <button
+                      type="button"
+                      className="icon-button icon-button--remove"
+                      aria-label={t('ballot.removeAria', { name: candidate.name })}
+                      title={t('ballot.remove')}
+                      onClick={() => {
+                        toggleRanked(id);
+                      }}
+                    >
+                      ✕
+                    </button>
                     <span className="ranking-list__rank">{ordinal(i + 1, language)}</span>
                     <span className="ranking-list__name">{candidate.name}</span>
                     <span className="ranking-list__actions">
@@ -183,17 +221,6 @@ export function RankedContest(props: { readonly contest: CandidateRace; readonly
                         }}
                       >
                         ▼
-                      </button>
-                      <button
-                        type="button"
-                        className="icon-button icon-button--remove"
-                        aria-label={t('ballot.removeAria', { name: candidate.name })}
-                        title={t('ballot.remove')}
-                        onClick={() => {
-                          toggleRanked(id);
-                        }}
-                      >
-                        ✕
                       </button>
                     </span>
                   </li>
