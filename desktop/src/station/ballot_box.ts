@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import {
   BallotSchema,
   canonicalJson,
@@ -54,13 +54,40 @@ export function checkBallot(election: ElectionDefinition, riding: RidingCode, in
   return ok(ballot);
 }
 
-/** The SHA-256 of a check-in ticket: what `last_cast` keeps of it. */
-export const ticketDigest = (ticket: string): Buffer => createHash('sha256').update(ticket, 'utf8').digest();
+/**
+ * What `last_cast` keeps of a check-in ticket (128 random bits the backend and the kiosk hold in
+ * memory only): a digest to find the row, and a key under which the receipt is sealed. A reader
+ * of the station's disk (its database, the WAL's older frames) sees neither the ticket nor any
+ * receipt: only the kiosk that cast the ballot can open it again.
+ */
+const LAST_CAST_TAG = 'scrutin/last-cast/v1';
+const ticketHash = (ticket: string, use: 'id' | 'key'): Buffer =>
+  createHash('sha256').update(`${LAST_CAST_TAG}\u0000${use}\u0000${ticket}`, 'utf8').digest();
+export const ticketDigest = (ticket: string): Buffer => ticketHash(ticket, 'id');
+
+/** nonce (12) ‖ AES-256-GCM(receipt) ‖ tag (16), under the ticket's key. */
+function sealReceipt(ticket: string, receipt: string): Buffer {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', ticketHash(ticket, 'key'), nonce);
+  const body = Buffer.concat([cipher.update(receipt, 'utf8'), cipher.final()]);
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+}
+
+function openReceipt(ticket: string, sealed: Buffer): string | null {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', ticketHash(ticket, 'key'), sealed.subarray(0, 12));
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    return Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Stores a checked ballot for a credential; returns the tracking code (XXXX-XXXX-XXXX) after
- * the commit. The same transaction records the ticket's digest and the receipt as the last
- * cast (migration 0007), so a kiosk interrupted mid-cast can learn what became of it.
+ * the commit. The same transaction records the ticket's digest and the receipt, sealed under
+ * the ticket, as the last cast (migration 0007), so a kiosk interrupted mid-cast can learn what
+ * became of it.
  */
 export function castBallot(
   db: StationDb,
@@ -83,8 +110,8 @@ export function castBallot(
       );
       for (const selection of ballot.selections) count.run(selection.contest, firstChoice(selection) ?? '');
       db.prepare(
-        'INSERT INTO last_cast (id, ticket_sha256, receipt) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET ticket_sha256 = excluded.ticket_sha256, receipt = excluded.receipt',
-      ).run(ticketDigest(ticket), receipt);
+        'INSERT INTO last_cast (id, ticket_sha256, receipt_sealed) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET ticket_sha256 = excluded.ticket_sha256, receipt_sealed = excluded.receipt_sealed',
+      ).run(ticketDigest(ticket), sealReceipt(ticket, receipt));
       return true;
     })
     .immediate();
@@ -94,10 +121,10 @@ export function castBallot(
 
 /** The receipt of the last ballot cast, if it was cast with this ticket. */
 export function lastCastReceipt(db: StationDb, ticket: string): string | null {
-  return (
-    db.prepare<[Buffer], { receipt: string }>('SELECT receipt FROM last_cast WHERE id = 1 AND ticket_sha256 = ?').get(ticketDigest(ticket))
-      ?.receipt ?? null
-  );
+  const row = db
+    .prepare<[Buffer], { receipt_sealed: Buffer }>('SELECT receipt_sealed FROM last_cast WHERE id = 1 AND ticket_sha256 = ?')
+    .get(ticketDigest(ticket));
+  return row === undefined ? null : openReceipt(ticket, row.receipt_sealed);
 }
 
 /** Forgets the last cast (the polls closed: no kiosk is still waiting for it). */
