@@ -49,7 +49,7 @@ import { checkpointTruncate, openStationDb, type OpenDbError, type StationDb } f
 import { DriveWriter } from './devices/drive_writer.ts';
 import { voterSlip, type PrintedReport } from './devices/printed_reports.ts';
 import type { Printer } from './devices/printing.ts';
-import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource } from './devices/drives.ts';
+import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource, type MountedDrive } from './devices/drives.ts';
 import { checkStoredKey, enrolStation, stationKey } from './enrolment.ts';
 import { UNPROTECTED_KEYS, type KeyProtector, type KeyProtectorError } from './key_protector.ts';
 import { KIT_AUDIO_DIR, RIDING_INDEX_FILE, loadStationKit, readKitAudioManifest, type StationKit } from './kit.ts';
@@ -280,6 +280,24 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       return false;
     }
     return within(real, dataDirReal) || within(dataDirReal, real);
+  };
+  /** Only a drive of the list, as listed now; never one on the station's own data. */
+  const chosenDrive = async (
+    drives: DriveSource,
+    id: string,
+  ): Promise<Result<MountedDrive, { readonly reason: string; readonly problem: StationProblem }>> => {
+    const listed = await drives.available();
+    if (!listed.ok) {
+      return err({ reason: listed.error.kind, problem: { kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message } });
+    }
+    const chosen = listed.value.find((d) => d.id === id);
+    if (chosen === undefined) {
+      const words = describeDriveProblem({ kind: 'drive-not-found', id: DriveIdSchema.parse(id) });
+      return err({ reason: 'drive-not-found', problem: { kind: 'drive-problem', reason: 'drive-not-found', words } });
+    }
+    if (onStationData(chosen.mountPoint))
+      return err({ reason: 'station-data', problem: { kind: 'export-refused', reason: 'station-data' } });
+    return ok(chosen);
   };
   const emit = (event: StationEvent) => {
     for (const listener of listeners) listener(event);
@@ -664,15 +682,9 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         appendAudit(db, { event: 'export-failed', details: { worker: who.value, reason } }, now());
         return fail(problem);
       };
-      // Only onto a drive of the list, as listed now; never onto the station's own data.
-      const listed = await options.drives.available();
-      if (!listed.ok) return refuse(listed.error.kind, { kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
-      const chosen = listed.value.find((d) => d.id === drive);
-      if (chosen === undefined) {
-        const words = describeDriveProblem({ kind: 'drive-not-found', id: DriveIdSchema.parse(drive) });
-        return refuse('drive-not-found', { kind: 'drive-problem', reason: 'drive-not-found', words });
-      }
-      if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
+      const listed = await chosenDrive(options.drives, drive);
+      if (!listed.ok) return refuse(listed.error.reason, listed.error.problem);
+      const chosen = listed.value;
       // While the polls are open the held envelopes stay held (the anonymity set); closed, everything goes.
       engine.seal();
       // Signed, then sealed to central's export key from the kit: a lost stick reveals nothing.
@@ -728,14 +740,9 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         appendAudit(db, { event: 'backup-failed', details: { worker: who.value, reason } }, now());
         return fail(problem);
       };
-      const listed = await options.drives.available();
-      if (!listed.ok) return refuse(listed.error.kind, { kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
-      const chosen = listed.value.find((d) => d.id === drive);
-      if (chosen === undefined) {
-        const words = describeDriveProblem({ kind: 'drive-not-found', id: DriveIdSchema.parse(drive) });
-        return refuse('drive-not-found', { kind: 'drive-problem', reason: 'drive-not-found', words });
-      }
-      if (onStationData(chosen.mountPoint)) return refuse('station-data', { kind: 'export-refused', reason: 'station-data' });
+      const listed = await chosenDrive(options.drives, drive);
+      if (!listed.ok) return refuse(listed.error.reason, listed.error.problem);
+      const chosen = listed.value;
       // Closed: everything left in the outbox is sealed into batches first.
       engine.seal();
       const backup = await stationBackup(
