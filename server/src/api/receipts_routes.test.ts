@@ -6,7 +6,7 @@ import { saveElection, setElectionState } from '../elections/store.ts';
 import type { StationClient } from '../simulate/station_client.ts';
 import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
-import { receiptsArePublic } from './receipts_routes.ts';
+import { receiptsArePublic } from '../results/receipts.ts';
 
 /**
  * The public receipt check against the real services: ballots go in through the sync route and

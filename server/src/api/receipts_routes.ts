@@ -1,9 +1,9 @@
 import cookieParser from 'cookie-parser';
 import { Router } from 'express';
-import { formatTrackingCode, type ElectionDefinition, type TrackingCode } from '@scrutin/shared';
-import { CONSOLE_API as API, ReceiptParamsSchema, type ElectionState, type ResponseOf } from '@scrutin/shared/api';
+import { formatTrackingCode, type TrackingCode } from '@scrutin/shared';
+import { CONSOLE_API as API, ReceiptParamsSchema, type ResponseOf } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
-import { isCounted } from '../results/receipts.ts';
+import { isCounted, receiptsArePublic } from '../results/receipts.ts';
 import { ApiError } from './errors.ts';
 import { noStore, publicElectionOf } from './http.ts';
 
@@ -29,22 +29,6 @@ import { noStore, publicElectionOf } from './http.ts';
  * hits a counted code, a million guesses a second find about one every 32 hours, and a hit
  * says only that some ballot, which nobody can find with it, was counted.
  */
-
-/**
- * Whether receipts of `election` may be checked at `now`: once its polls have closed, by the
- * clock or by an official closing it (a draft never).
- */
-export function receiptsArePublic(election: ElectionDefinition, state: ElectionState, now: Date): boolean {
-  switch (state) {
-    case 'draft':
-      return false;
-    case 'closed':
-    case 'certified':
-      return true;
-    case 'open':
-      return now.getTime() >= Date.parse(election.closesAt);
-  }
-}
 
 export function receiptsRoutes(ctx: AppContext): Router {
   const router = Router();

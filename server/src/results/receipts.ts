@@ -1,4 +1,5 @@
-import type { ElectionId, TrackingCode } from '@scrutin/shared';
+import type { ElectionDefinition, ElectionId, TrackingCode } from '@scrutin/shared';
+import type { ElectionState } from '@scrutin/shared/api';
 import type { Queryable } from '../db/database.ts';
 
 /**
@@ -14,4 +15,20 @@ export async function isCounted(db: Queryable, election: ElectionId, code: Track
     'receipt_lookup',
   );
   return found.rows.length > 0;
+}
+
+/**
+ * Whether receipts of `election` may be checked at `now`: once its polls have closed, by the
+ * clock or by an official closing it (a draft never).
+ */
+export function receiptsArePublic(election: ElectionDefinition, state: ElectionState, now: Date): boolean {
+  switch (state) {
+    case 'draft':
+      return false;
+    case 'closed':
+    case 'certified':
+      return true;
+    case 'open':
+      return now.getTime() >= Date.parse(election.closesAt);
+  }
 }
