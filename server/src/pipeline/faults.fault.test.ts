@@ -99,7 +99,9 @@ describe('faults', () => {
 
     const strike = () => progressAtFault.push(delivered);
     const faults = (async () => {
-      await sleep(400);
+      // The first fault once the stations are under way (a fixed delay struck before the first
+      // delivery on a slow machine), and not after they are done.
+      for (let waited = 0; delivered < 5 && waited < 30_000; waited += 50) await sleep(50);
       strike();
       a.kill('SIGKILL');
       await sleep(300);
