@@ -33,7 +33,7 @@ export function TechnicianKeyboard(props: {
     </button>
   );
   return (
-    <div className="keypad keypad--cols-10" role="group" aria-label={props.label}>
+    <div className="keypad keypad--cols-10 keypad--keyboard" role="group" aria-label={props.label}>
       {DIGITS.map(key)}
       {letters.map(key)}
       {SYMBOLS.map(key)}
