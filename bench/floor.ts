@@ -36,12 +36,12 @@ const ENVELOPE = JSON.stringify({ credential: randomBytes(32).toString('hex'), t
 type Service = 'postgres' | 'redis' | 'rabbitmq';
 
 /**
- * CPU seconds used so far by the service processes, by name, counting also the processes that
- * have ended: a backend's time goes to its parent's `cutime`/`cstime` (the postmaster's, for
- * Postgres) when it is reaped. Without it, a connection closing during the measurement (another
- * client's, on a shared machine) takes its whole life's CPU out of the sum.
+ * CPU seconds used so far by the service processes, by name (postgres, beam.smp, redis-server).
+ * With `ended`, also the CPU of their children that have ended (`cutime`/`cstime`: a Postgres
+ * backend's time goes to the postmaster when it is reaped), so a connection closing during a
+ * measurement does not take its whole life's CPU out of the sum.
  */
-export function serviceCpuWithEnded(): Record<string, number> {
+export function serviceCpuSeconds(options: { readonly ended?: boolean } = {}): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -56,8 +56,9 @@ export function serviceCpuWithEnded(): Record<string, number> {
             : null;
       if (service === null) continue;
       const fields = stat.split(') ')[1]?.split(' ') ?? [];
-      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      totals[service] = (totals[service] ?? 0) + ticks / 100;
+      const own = Number(fields[11]) + Number(fields[12]);
+      const ended = options.ended === true ? Number(fields[13]) + Number(fields[14]) : 0;
+      totals[service] = (totals[service] ?? 0) + (own + ended) / 100;
     } catch {
       // the process ended meanwhile
     }
@@ -67,10 +68,10 @@ export function serviceCpuWithEnded(): Record<string, number> {
 
 /** CPU seconds used by `work`: the named services' processes, and this process if `self`. */
 async function cpuOf(services: readonly Service[], self: boolean, work: () => Promise<void>): Promise<number> {
-  const before = serviceCpuWithEnded();
+  const before = serviceCpuSeconds({ ended: true });
   const own = process.cpuUsage();
   await work();
-  const after = serviceCpuWithEnded();
+  const after = serviceCpuSeconds({ ended: true });
   const ownUsed = process.cpuUsage(own);
   const servicesUsed = services.reduce((n, s) => n + (after[s] ?? 0) - (before[s] ?? 0), 0);
   return servicesUsed + (self ? (ownUsed.user + ownUsed.system) / 1e6 : 0);

@@ -52,7 +52,7 @@ import {
 } from '@scrutin/server';
 import { createTestDatabase, dropTestNamespace, freePorts, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
 import { printMachineOnce } from './machine.ts';
-import { serviceCpuWithEnded } from './floor.ts';
+import { serviceCpuSeconds } from './floor.ts';
 import { BIN, cpuSeconds, machineCpuSeconds, peakRssMb, print, startProcess } from './pipeline.ts';
 import { openStreams, percentiles, type StreamStats } from './sse.ts';
 
@@ -251,7 +251,7 @@ export async function benchNational(): Promise<void> {
 
     const cpuBefore = {
       machine: machineCpuSeconds(),
-      services: serviceCpuWithEnded(),
+      services: serviceCpuSeconds({ ended: true }),
       processes: children.map((c) => cpuSeconds(c.pid) ?? 0),
       simulator: process.cpuUsage(),
     };
@@ -323,7 +323,7 @@ export async function benchNational(): Promise<void> {
     const cpu = {
       api: (cpuSeconds(children[0]?.pid) ?? 0) - (cpuBefore.processes[0] ?? 0),
       workers: children.slice(1).reduce((n, c, i) => n + (cpuSeconds(c.pid) ?? 0) - (cpuBefore.processes[i + 1] ?? 0), 0),
-      ...Object.fromEntries(Object.entries(serviceCpuWithEnded()).map(([k, v]) => [k, v - (cpuBefore.services[k] ?? 0)])),
+      ...Object.fromEntries(Object.entries(serviceCpuSeconds({ ended: true })).map(([k, v]) => [k, v - (cpuBefore.services[k] ?? 0)])),
       simulator: (process.cpuUsage(cpuBefore.simulator).user + process.cpuUsage(cpuBefore.simulator).system) / 1e6,
       machine: machineCpuSeconds() - cpuBefore.machine,
     };

@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,7 @@ import {
   StationClient,
 } from '@scrutin/server';
 import { createTestDatabase, dropTestNamespace, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
-import { efficiencyFloor, walSoFar } from './floor.ts';
+import { efficiencyFloor, serviceCpuSeconds, walSoFar } from './floor.ts';
 import { machineFigures } from './machine.ts';
 
 export const BIN = fileURLToPath(import.meta.resolve('@scrutin/server/bin/scrutin.js'));
@@ -69,30 +69,6 @@ export function machineCpuSeconds(): number {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
-}
-
-/** CPU seconds used so far by the service processes, by name (postgres, beam.smp, redis-server). */
-export function serviceCpuSeconds(): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const name = /\((.*)\)/.exec(stat)?.[1] ?? '';
-      const service = name.startsWith('postgres')
-        ? 'postgres'
-        : name.startsWith('beam')
-          ? 'rabbitmq'
-          : name.startsWith('redis')
-            ? 'redis'
-            : null;
-      if (service === null) continue;
-      const fields = stat.split(') ')[1]?.split(' ') ?? [];
-      totals[service] = (totals[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return totals;
 }
 
 export function print(figures: Record<string, unknown>): void {
