@@ -149,12 +149,12 @@ describe('validator', () => {
       const hashes = rows.map((r) => r.h).filter((h) => mine.has(h as never));
       expect(hashes).toEqual([...hashes].sort());
     }
-    const tracking = await db.query<{ code: string }>('SELECT code FROM tracking_codes WHERE station_id = $1', [station]);
+    const tracking = await db.query<{ code: string }>('SELECT code FROM tracking_codes WHERE election_id = $1', [election.id]);
     for (const e of envelopes) expect(tracking.rows.map((r) => r.code)).toContain(e.tracking);
     const columns = await db.query<{ column_name: string }>(
       "SELECT column_name FROM information_schema.columns WHERE table_name IN ('credential_uses', 'tracking_codes') ORDER BY column_name",
     );
-    expect(columns.rows.map((r) => r.column_name)).toEqual(['code', 'credential_hash', 'election_id', 'election_id', 'station_id']);
+    expect(columns.rows.map((r) => r.column_name)).toEqual(['code', 'credential_hash', 'election_id', 'election_id']);
   });
 
   it('keeps a tracking code two voters happened to draw, once for each of them', async () => {

@@ -271,9 +271,8 @@ async function commitGeneral(
     await writeBallots(tx, body.election, station.riding, accepted);
     if (acceptedEnvelopes.length > 0) {
       await tx.query(
-        `INSERT INTO tracking_codes (election_id, station_id, code)
-         SELECT $1, $2, code FROM unnest($3::text[]) AS t(code)`,
-        [body.election, body.station, sorted(acceptedEnvelopes.map((e) => e.tracking))],
+        `INSERT INTO tracking_codes (election_id, code) SELECT $1, code FROM unnest($2::text[]) AS t(code)`,
+        [body.election, sorted(acceptedEnvelopes.map((e) => e.tracking))],
         'validator_tracking_codes',
       );
     }
