@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { unwrap } from '@scrutin/shared';
 import { readAuditLog } from './audit_log.ts';
-import { startPrivateCups, type PrivateCups } from './devices/cups_server.test-support.ts';
+import { startPrivateCups, stationCupsdSettings, type PrivateCups } from './devices/cups_server.test-support.ts';
 import { Printer } from './devices/printing.ts';
 import { PAGE_BREAK } from './devices/text_layout.ts';
 import { ensureStationKey } from './enrolment.ts';
@@ -122,5 +122,56 @@ describe('printing at the station', () => {
     expect(slip).toContain('https://central.example.org');
     expect(JSON.stringify(readAuditLog(station.db))).not.toContain(receipt);
     station.close();
+  });
+});
+
+/** Where a receipt code survives in a CUPS scheduler once its slip printed: files (spool, cache, logs) and the job history. */
+function receiptTraces(server: PrivateCups, receipt: string): string[] {
+  const found = [...server.schedulerFiles()].filter(([, bytes]) => bytes.includes(receipt)).map(([path]) => path);
+  const history = server.admin('lpstat', ['-W', 'completed', '-o']);
+  if (history.trim() !== '') found.push(`lpstat -W completed: ${history.trim()}`);
+  return found;
+}
+
+/** One voter votes at a station that prints slips; returns the receipt once its slip printed and CUPS is done with it. */
+async function voteWithSlip(server: PrivateCups, queue: string, cards: readonly [number, number]) {
+  server.addPrinter(queue);
+  const printer = new Printer({ printer: queue }, { server: server.server });
+  const station = openTestStation(tempDir(), new TestClock(NOW), undefined, { autoSync: false }, { printer, voterSlips: true });
+  unwrap(await station.loadKit({ path: await makeKit(credentials, { station: IRV_STATION }) }));
+  unwrap(await station.openPolls({ pin: GOOD_PIN }));
+  const [receipt = ''] = await castFor(station, credentials.election, credentials.cards(IRV_STATION).slice(...cards));
+  await vi.waitFor(() => {
+    expect([...server.printed(queue).values()].some((text) => text.includes(receipt))).toBe(true);
+    expect(server.admin('lpstat', ['-o']).trim()).toBe('');
+  });
+  station.close();
+  return receipt;
+}
+
+describe('the secrecy of the CUPS spool', () => {
+  it('is configured from the kiosk system’s own settings file', () => {
+    expect(stationCupsdSettings()).toEqual(
+      expect.arrayContaining(['PreserveJobFiles No', 'PreserveJobHistory No', 'ErrorPolicy stop-printer', 'MaxJobTime 0']),
+    );
+  });
+
+  it('keeps no trace of a voter slip’s receipt code once printed: no spool file, no job history', async () => {
+    const receipt = await voteWithSlip(cups, 'secret-slips', [4, 5]);
+    expect(receipt).toMatch(/^\w{4}-\w{4}-\w{4}$/);
+    expect(receiptTraces(cups, receipt)).toEqual([]);
+    expect(cups.spooledDocuments()).toEqual([]);
+  });
+
+  it('would keep it with CUPS’s defaults (the check can fail)', async () => {
+    const defaults = await startPrivateCups({ stationSettings: false });
+    try {
+      const receipt = await voteWithSlip(defaults, 'default-slips', [5, 6]);
+      const traces = receiptTraces(defaults, receipt);
+      expect(traces.some((t) => /^spool\/d[0-9]+-001$/.test(t))).toBe(true);
+      expect(traces.some((t) => t.startsWith('lpstat -W completed: default-slips-'))).toBe(true);
+    } finally {
+      await defaults.stop();
+    }
   });
 });
