@@ -397,11 +397,9 @@ test('a poll worker closes the polls and shows the closing report; closing sends
   env.printerAdmin('cupsenable', RANKED_STATION);
   await b.button('Reprendre l’impression', 'Resume printing').click();
   await expect(
-    b.page
-      .getByRole('status')
-      .filter({
-        hasText: /Le rapport de fermeture est imprimé \(3 copies numérotées\)|The closing report is printed \(3 numbered copies\)/,
-      }),
+    b.page.getByRole('status').filter({
+      hasText: /Le rapport de fermeture est imprimé \(3 copies numérotées\)|The closing report is printed \(3 numbered copies\)/,
+    }),
   ).toBeVisible();
   await expect(pending).toBeHidden();
   await b.capture('staff-printing-resumed-1280');

@@ -45,6 +45,8 @@ export function Dashboard() {
   const [error, setError] = useState<StationError | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  /** A report that did not print is a warning, not a success. */
+  const [noticeTone, setNoticeTone] = useState<'ok' | 'warning'>('ok');
   const [drives, setDrives] = useState<readonly DriveChoice[] | null>(null);
   const [drive, setDrive] = useState('');
   const [exported, setExported] = useState<BatchExportSummary | null>(null);
@@ -70,6 +72,7 @@ export function Dashboard() {
     setBusy(true);
     setError(null);
     setNotice(null);
+    setNoticeTone('ok');
     try {
       const answer = await action();
       if (answer.ok) done(answer.value);
@@ -83,6 +86,7 @@ export function Dashboard() {
   /** What became of a report sent to the printer, in words the poll worker acts on. */
   const printNotice = (printed: PrintOutcome, which: 'zero' | 'closing'): string => {
     const what = which === 'zero' ? t('closing.zeroReport') : t('closing.closingReport');
+    if (printed.outcome === 'pending' || !printed.reconciles) setNoticeTone('warning');
     const words = (() => {
       switch (printed.outcome) {
         case 'printed':
@@ -109,6 +113,7 @@ export function Dashboard() {
       (value) => {
         const printed = value.printed.map((p) => t('closing.printed', { what: reportName(p.report), count: p.copies }));
         const still = value.problem === null ? [] : [t('closing.stillPending', { problem: value.problem[language] })];
+        if (value.pending.length > 0) setNoticeTone('warning');
         setNotice(printed.length === 0 && still.length === 0 ? t('closing.resumedNothing') : [...printed, ...still].join(' '));
       },
     );
@@ -192,7 +197,7 @@ export function Dashboard() {
       <div aria-live="polite">
         <ErrorMessage error={error} />
         {notice !== null && (
-          <p className="message message--ok" role="status">
+          <p className={`message message--${noticeTone}`} role="status">
             {notice}
           </p>
         )}
