@@ -22,6 +22,9 @@ let cardsB: readonly VoterCard[];
 /** What was cast, to compare with the results. */
 const cast = { oui: 0, non: 0, blank: 0, abitibi: 0, montreal: 0 };
 
+/** A printed text with its line breaks and padding as single spaces (reports wrap to the paper's width). */
+const words = (text: string) => text.replace(/\s+/g, ' ');
+
 const card = (cards: readonly VoterCard[], i: number): VoterCard => {
   const c = cards[i];
   if (c === undefined) throw new Error(`no card ${i}`);
@@ -38,8 +41,9 @@ async function kioskPage(browser: Browser, url: string, viewport = { width: 1920
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(180_000);
   env = await KioskEnvironment.start([PLURALITY_STATION, RANKED_STATION]);
-  plurality = await env.openKiosk(PLURALITY_STATION);
-  ranked = await env.openKiosk(RANKED_STATION);
+  // Both stations print to a capture queue of a private CUPS scheduler (the station's own settings).
+  plurality = await env.openKiosk(PLURALITY_STATION, { printer: true });
+  ranked = await env.openKiosk(RANKED_STATION, { printer: true });
   a = new Kiosk(await kioskPage(browser, plurality.url));
   b = new Kiosk(await kioskPage(browser, ranked.url, { width: 1280, height: 800 }));
   cardsA = env.prepared.stations.find((s) => s.station === PLURALITY_STATION)?.cards ?? [];
@@ -102,9 +106,19 @@ test('a poll worker opens the polls with the PIN', async () => {
   await a.capture('staff-confirm-open');
   await a.page.getByRole('alertdialog').getByRole('button', { name: 'Ouvrir le scrutin' }).click();
   await expect(a.stat('polls-state')).toHaveText('Ouvert');
-  // This host has no printer configured: the zero report is not printed, and the screen says so.
-  await expect(a.page.getByRole('status').filter({ hasText: 'Aucune imprimante' })).toBeVisible();
+  // The zero report printed silently at opening: the station, every count at zero, reconciled.
+  await expect(a.page.getByRole('status').filter({ hasText: 'Le rapport zéro est imprimé (1 copie numérotée)' })).toBeVisible();
   await expect(testRun).toBeHidden();
+  const [zero = '', ...others] = env.printed(PLURALITY_STATION);
+  expect(others).toEqual([]);
+  const zeroText = words(zero);
+  expect(zeroText).toContain('RAPPORT ZÉRO ZERO REPORT Copie 1 de 1');
+  expect(zeroText).toContain(`Bureau · Station : ${PLURALITY_STATION}`);
+  expect(zeroText).toContain('Le rapport concorde. The report reconciles.');
+  const counts = [...zero.matchAll(/ \.{2,} (\d+)$/gm)].map((m) => m[1]);
+  expect(counts.length).toBeGreaterThan(8);
+  expect(new Set(counts)).toEqual(new Set(['0']));
+  await a.capture('staff-zero-report-printed');
   await a.lock();
   await a.expectWelcome();
   await a.capture('welcome');
@@ -358,6 +372,8 @@ test('a voter who walks away is warned, then everything about them is cleared', 
 test('a poll worker closes the polls and shows the closing report; closing sends every ballot held back, and central counts exactly the ballots cast', async () => {
   await b.unlockStaff(PIN);
   await b.closePolls();
+  // The printer stops (a paper jam): the closing report is kept, and printed once it resumes.
+  env.printerAdmin('cupsdisable', RANKED_STATION);
   await b.button('Afficher le rapport de fermeture', 'Show the closing report').click();
   const report = b.page.getByTestId('closing-report');
   await expect(report).toBeVisible();
@@ -369,6 +385,33 @@ test('a poll worker closes the polls and shows the closing report; closing sends
   await expect(report).toContainText('Témoin');
   await b.capture('closing-report-1280');
   await b.button('Fermer le rapport', 'Close the report').click();
+  const pending = b.page.getByTestId('printing-pending');
+  await expect(pending).toContainText(
+    /Le rapport de fermeture \(3 copies\) n’est pas encore imprimé|The closing report \(3 copies\) has not printed yet/,
+  );
+  await expect(
+    b.page.getByRole('status').filter({ hasText: /n’est pas imprimé.*Reprendre l’impression|is not printed.*Resume printing/ }),
+  ).toBeVisible();
+  await b.capture('staff-printing-pending-1280');
+  expect(env.printed(RANKED_STATION)).toHaveLength(1);
+  env.printerAdmin('cupsenable', RANKED_STATION);
+  await b.button('Reprendre l’impression', 'Resume printing').click();
+  await expect(
+    b.page.getByRole('status').filter({
+      hasText: /Le rapport de fermeture est imprimé \(3 copies numérotées\)|The closing report is printed \(3 numbered copies\)/,
+    }),
+  ).toBeVisible();
+  await expect(pending).toBeHidden();
+  await b.capture('staff-printing-resumed-1280');
+  const [, closing = '', ...more] = env.printed(RANKED_STATION);
+  expect(more).toEqual([]);
+  const copies = closing.split('\f').map(words);
+  expect(copies.map((page) => /Copie (\d) de 3 · Copy \d of 3/.exec(page)?.[1])).toEqual(['1', '2', '3']);
+  for (const page of copies) {
+    expect(page).toContain(`Bureau · Station : ${RANKED_STATION}`);
+    expect(page).toContain(`bulletins déposés ${cast.montreal}`);
+    expect(page).not.toContain('NE CONCORDE PAS');
+  }
   await b.syncNow();
   await expect(b.stat('pending-sync')).toHaveText('0');
   await b.lock();

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
-import { FolderDriveSource, KIT_AUDIO_DIR, openStation, type Station } from '@scrutin/desktop';
+import { FolderDriveSource, KIT_AUDIO_DIR, openStation, Printer, type Station } from '@scrutin/desktop';
+import { startPrivateCups, type PrivateCups } from '@scrutin/desktop/testing';
 import { startStationHost, type StationHost } from '@scrutin/desktop/host';
 import { buildE2eRenderer, ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
 import { loadConfig, startCentral, type Central, type Config } from '@scrutin/server';
@@ -50,6 +51,12 @@ export interface EnvironmentOptions {
 export interface KioskOptions {
   /** The renderer build: the production one (default), or the end-to-end one whose audio ballot reports what it says. */
   readonly renderer?: 'production' | 'e2e';
+  /**
+   * A printer: the station prints silently to its own capture queue (`kiosk-<station>`) of the
+   * environment's private CUPS scheduler (the unit tests' one, with the station's settings),
+   * whose jobs the test reads back (`printed`). Without it the station has no printer.
+   */
+  readonly printer?: boolean;
 }
 
 let e2eRenderer: Promise<string> | undefined;
@@ -60,6 +67,9 @@ export interface KioskStation {
   readonly backend: Station;
   readonly host: StationHost;
 }
+
+/** A station's CUPS queue in the private scheduler. */
+const printQueue = (id: StationId) => `kiosk-${id}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -78,6 +88,7 @@ function freePort(): Promise<number> {
 export class KioskEnvironment {
   private central: Central | undefined;
   private readonly stations: KioskStation[] = [];
+  private cupsd: PrivateCups | undefined;
 
   private constructor(
     readonly election: ElectionDefinition,
@@ -138,7 +149,20 @@ export class KioskEnvironment {
   async openKiosk(id: StationId, options: KioskOptions = {}): Promise<KioskStation> {
     // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
     const dataDir = join(this.workDir, 'stations', id);
-    const backend = unwrap(openStation({ dataDir, sync: { backoffCapMs: 2000 }, drives: new FolderDriveSource([this.usbDir()]) }));
+    let printer: Printer | undefined;
+    if (options.printer === true) {
+      this.cupsd ??= await startPrivateCups();
+      this.cupsd.addPrinter(printQueue(id));
+      printer = new Printer({ printer: printQueue(id) }, { server: this.cupsd.server });
+    }
+    const backend = unwrap(
+      openStation({
+        dataDir,
+        sync: { backoffCapMs: 2000 },
+        drives: new FolderDriveSource([this.usbDir()]),
+        ...(printer === undefined ? {} : { printer }),
+      }),
+    );
     // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
     // The end-to-end build is made afresh once per run, from the sources as they are.
     const rendererDir = options.renderer === 'e2e' ? await (e2eRenderer ??= buildE2eRenderer()) : await ensureRendererBuilt();
@@ -146,6 +170,22 @@ export class KioskEnvironment {
     const station = { id, url: host.url, backend, host };
     this.stations.push(station);
     return station;
+  }
+
+  /** The private CUPS scheduler of the kiosks opened with a printer. */
+  get cups(): PrivateCups {
+    if (this.cupsd === undefined) throw new Error('no kiosk was opened with a printer');
+    return this.cupsd;
+  }
+
+  /** What a station's printer printed, job after job. */
+  printed(id: StationId): string[] {
+    return [...this.cups.printed(printQueue(id)).entries()].sort(([a], [b]) => a - b).map(([, text]) => text);
+  }
+
+  /** Runs a CUPS admin command (cupsdisable, cupsenable...) on a station's queue. */
+  printerAdmin(command: 'cupsdisable' | 'cupsenable', id: StationId): void {
+    this.cups.admin(command, [printQueue(id)]);
   }
 
   /** The central server goes away (API, validator, connections); its data stays. */
@@ -171,6 +211,7 @@ export class KioskEnvironment {
       s.backend.close();
     }
     await this.stopCentral();
+    await this.cupsd?.stop();
     await this.services.drop();
     rmSync(this.workDir, { recursive: true, force: true });
   }

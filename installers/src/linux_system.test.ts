@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -114,6 +114,44 @@ describe('the shell scripts', () => {
     const checked = await shellcheck([bad]);
     expect(checked.status).not.toBe(0);
     expect(checked.stdout).toContain('SC2086');
+  });
+});
+
+describe('the printer setup', () => {
+  const SETTINGS = join(ROOT_TREE, 'usr/share/scrutin-station-kiosk/cupsd-station.conf');
+
+  it('gives CUPS every setting of cupsd-station.conf (the file the printing tests’ cupsd uses) and a stop-printer queue', async () => {
+    // The script as installed, its two paths pointed into this test; the CUPS tools are
+    // stand-ins that write down their arguments.
+    const dir = join(work, 'printer-setup');
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    for (const tool of ['cupsctl', 'lpadmin', 'cupsenable', 'cupsaccept']) {
+      writeFileSync(join(dir, 'bin', tool), `#!/bin/sh\necho "${tool} $*" >>"${dir}/calls"\n`);
+      chmodSync(join(dir, 'bin', tool), 0o755);
+    }
+    writeFileSync(join(dir, 'printer.conf'), 'URI=ipp://printer.local/ipp/print\nPPD=\n');
+    const script = readFileSync(join(ROOT_TREE, 'usr/sbin/scrutin-kiosk-printer'), 'utf8');
+    expect(script).toContain('SETTINGS=/usr/share/scrutin-station-kiosk/cupsd-station.conf');
+    const copy = join(dir, 'scrutin-kiosk-printer');
+    writeFileSync(
+      copy,
+      script
+        .replace('CONF="${STATE_DIR}/printer.conf"', `CONF=${join(dir, 'printer.conf')}`)
+        .replace('SETTINGS=/usr/share/scrutin-station-kiosk/cupsd-station.conf', `SETTINGS=${SETTINGS}`)
+        .replace(/need_root apply\n/, ''),
+      { mode: 0o755 },
+    );
+    const ran = await run('sh', [copy, 'apply'], { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` } });
+    expect(ran.stderr).toBe('');
+    expect(ran.status).toBe(0);
+    const calls = readFileSync(join(dir, 'calls'), 'utf8').split('\n');
+    const settings = readFileSync(SETTINGS, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => line.replace(' ', '='));
+    expect(settings).toEqual(['PreserveJobFiles=No', 'PreserveJobHistory=No', 'ErrorPolicy=stop-printer', 'MaxJobTime=0']);
+    expect(calls[0]).toBe(`cupsctl --no-share-printers --no-remote-admin --no-remote-any ${settings.join(' ')}`);
+    expect(calls).toContain('lpadmin -p scrutin-station -o printer-error-policy=stop-printer');
   });
 });
 

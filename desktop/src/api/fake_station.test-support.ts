@@ -73,6 +73,7 @@ export function fakeStation(): FakeStation {
     pinLockedUntil: null,
     sync,
     clockSkewMs: 0,
+    pendingPrints: [],
   });
   const refused = (problem: StationProblem) => Promise.resolve(err(stationError(problem)));
   return {

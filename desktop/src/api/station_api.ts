@@ -109,6 +109,18 @@ const SyncProgressSchema = answer({
 });
 export type SyncProgress = z.infer<typeof SyncProgressSchema>;
 
+/** A report kept because it did not print yet (src/station/pending_prints.ts). */
+const PendingPrintSchema = answer({ report: z.enum(['zero', 'closing']), copies: Count });
+export type PendingPrintSummary = z.infer<typeof PendingPrintSchema>;
+
+/** What "Resume printing" did: the reports that printed now, those still waiting, and why they wait. */
+const ResumedPrintingSchema = answer({
+  printed: z.array(PendingPrintSchema).readonly(),
+  pending: z.array(PendingPrintSchema).readonly(),
+  problem: BilingualSchema.nullable(),
+});
+export type ResumedPrinting = z.infer<typeof ResumedPrintingSchema>;
+
 const StationStatusSchema = answer({
   kit: KitSummarySchema.nullable(),
   publicKey: PublicKeySchema.nullable(),
@@ -125,6 +137,8 @@ const StationStatusSchema = answer({
   sync: SyncProgressSchema,
   /** Central clock minus station clock, from the last contact, or null if never reached. */
   clockSkewMs: z.number().nullable(),
+  /** Reports that did not print yet (the printer failed): kept until "Resume printing" prints them. */
+  pendingPrints: z.array(PendingPrintSchema).readonly(),
 });
 export type StationStatus = z.infer<typeof StationStatusSchema>;
 
@@ -169,11 +183,12 @@ export type BatchExportSummary = z.infer<typeof BatchExportSummarySchema>;
 
 /**
  * What became of a report sent to the station's printer: printed (CUPS says the job completed),
- * already printed (the closing report's copies print once), not printed (the words say why: the
- * poll worker fixes the printer and asks again), or no printer configured on this station.
+ * already printed (the closing report's copies print once), pending (it did not print: the words
+ * say why; the station keeps it, and "Resume printing" prints it once the printer is fixed), or
+ * no printer configured on this station.
  */
 const PrintOutcomeSchema = answer({
-  outcome: z.enum(['printed', 'already-printed', 'not-printed', 'no-printer']),
+  outcome: z.enum(['printed', 'already-printed', 'pending', 'no-printer']),
   copies: Count,
   /** Whether every reconciliation the report states holds. */
   reconciles: z.boolean(),
@@ -516,6 +531,13 @@ const METHODS = {
   },
   /** The signed closing report (polls closed): counts and the station's own tally. */
   closingReport: { args: WithPin, value: ClosingReportSchema, timeoutMs: 120_000 },
+  /**
+   * Resumes the printer after a failure (a poll worker's PIN): the queue is started again
+   * (`cupsenable`), and once the printer is ready every report that did not print (the zero
+   * report, the closing report) prints, each exactly once: a job CUPS still holds is waited for,
+   * not sent again. Refused with the printer's words while it still cannot print.
+   */
+  resumePrinting: { args: WithPin, value: ResumedPrintingSchema, timeoutMs: 180_000 },
   /** The clips of the audio ballot in the loaded kit (checked when the kit was loaded), for the kiosk's audio session. */
   audioClips: { args: Empty, value: AudioClipsSchema, timeoutMs: 15_000 },
 } satisfies Readonly<Record<string, { readonly args: z.ZodType; readonly value: z.ZodType; readonly timeoutMs: number }>>;

@@ -111,6 +111,7 @@ const EVENT_CATALOGUE: Record<
   'backup-failed': { type: 'user-action', description: 'Full backup failed', disposition: 'failure', severity: 'warning' },
   'logic-and-accuracy': { type: 'user-action', description: 'Logic-and-accuracy test deck run and rolled back', disposition: 'success' },
   'report-printed': { type: 'user-action', description: 'Report sent to the station printer', disposition: 'success' },
+  'printing-resumed': { type: 'user-action', description: 'Printer resumed; pending reports printed', disposition: 'success' },
   'closing-report': { type: 'user-action', description: 'Signed closing report produced', disposition: 'success' },
 };
 

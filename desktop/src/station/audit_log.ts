@@ -79,6 +79,18 @@ export type AuditEvent =
         readonly reconciles: boolean;
         readonly copies: number;
         readonly outcome: string;
+        /** Printed by "Resume printing", after it had not printed. */
+        readonly resumed?: boolean;
+      };
+    }
+  /** "Resume printing": which pending reports printed, which still wait, and why the printer refused (null: it resumed). */
+  | {
+      readonly event: 'printing-resumed';
+      readonly details: {
+        readonly worker: string;
+        readonly printed: readonly ('zero' | 'closing')[];
+        readonly pending: readonly ('zero' | 'closing')[];
+        readonly problem: string | null;
       };
     }
   | {

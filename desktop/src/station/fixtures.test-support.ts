@@ -34,6 +34,8 @@ export const POLL_WORKERS = [
 ] as const;
 export const GOOD_PIN = POLL_WORKERS[0].pin;
 export { TEST_PIN_COST };
+/** The private CUPS scheduler with capture queues (devices/cups_server.test-support.ts), for the end-to-end kiosks too. */
+export { startPrivateCups, type PrivateCups } from './devices/cups_server.test-support.ts';
 
 export type Card = VoterCard;
 export type CredentialsFixture = ElectionCredentials;

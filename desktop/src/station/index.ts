@@ -15,4 +15,5 @@ export * from './batch_export.ts';
 export * from './closing_report.ts';
 export * from './audit_export.ts';
 export { FolderDriveSource } from './devices/folder_drives.ts';
+export { Printer, type PrinterConfig } from './devices/printing.ts';
 export * from './key_protector.ts';

@@ -5,6 +5,7 @@ import { migration as pinLockouts } from './migrations/0004_pin_lockouts.ts';
 import { migration as exportKey } from './migrations/0005_export_key.ts';
 import { migration as sealedCopies } from './migrations/0006_sealed_copies.ts';
 import { migration as reconciliation } from './migrations/0007_reconciliation.ts';
+import { migration as pendingPrints } from './migrations/0008_pending_prints.ts';
 
 /**
  * The station database's migrations, one file per version in `migrations/`
@@ -29,6 +30,15 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [init, batches, protocolV2, pinLockouts, exportKey, sealedCopies, reconciliation];
+export const MIGRATIONS: readonly Migration[] = [
+  init,
+  batches,
+  protocolV2,
+  pinLockouts,
+  exportKey,
+  sealedCopies,
+  reconciliation,
+  pendingPrints,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -48,7 +48,7 @@ import { batchCounts } from './batches.ts';
 import { checkpointTruncate, openStationDb, type OpenDbError, type StationDb } from './db.ts';
 import { DriveWriter } from './devices/drive_writer.ts';
 import { voterSlip, type PrintedReport } from './devices/printed_reports.ts';
-import type { Printer } from './devices/printing.ts';
+import { describePrinterProblem, type Printer } from './devices/printing.ts';
 import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource, type MountedDrive } from './devices/drives.ts';
 import { checkStoredKey, enrolStation, stationKey } from './enrolment.ts';
 import { UNPROTECTED_KEYS, type KeyProtector, type KeyProtectorError } from './key_protector.ts';
@@ -56,13 +56,17 @@ import { KIT_AUDIO_DIR, RIDING_INDEX_FILE, loadStationKit, readKitAudioManifest,
 import { runTestDeck } from './logic_and_accuracy.ts';
 import { stationError } from './messages.ts';
 import { PollBook } from './poll_book.ts';
+import { forgetPendingPrint, keepPendingPrint, pendingPrints, setPendingJob, type PendingReportKind } from './pending_prints.ts';
 import { PinChecks, ballotGate, lockedUntil, pollsState, transitionPolls, type PinAttempt } from './poll_workers.ts';
 import type {
   AudioClips,
+  Bilingual,
   ClosingReport,
   ClosingReportBody,
   KitSummary,
+  PendingPrintSummary,
   PrintOutcome,
+  ResumedPrinting,
   StationApi,
   StationError,
   StationEvent,
@@ -303,18 +307,38 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     for (const listener of listeners) listener(event);
   };
 
-  /** Prints a report silently (when the station has a printer) and logs what became of it, with the text's hash. */
-  const printReport = async (which: 'zero' | 'closing', report: PrintedReport): Promise<PrintOutcome> => {
+  /** What CUPS said about a report's job, in the audit log, with the text's hash. */
+  const auditPrint = (
+    which: PendingReportKind,
+    report: Pick<PrintedReport, 'text' | 'copies' | 'reconciles'>,
+    outcome: string,
+    resumed: boolean,
+  ) => {
+    const textSha256 = createHash('sha256').update(report.text, 'utf8').digest('hex');
+    const { copies, reconciles } = report;
+    const details = { report: which, textSha256, reconciles, copies, outcome, ...(resumed ? { resumed } : {}) };
+    appendAudit(db, { event: 'report-printed', details }, now());
+  };
+
+  /**
+   * Prints a report silently (when the station has a printer) and logs what became of it. A
+   * report that does not print is kept (pending_prints.ts), with the CUPS job that still holds
+   * it when there is one, until "Resume printing" prints it: it is never lost.
+   */
+  const printReport = async (which: PendingReportKind, report: PrintedReport): Promise<PrintOutcome> => {
     const { copies, reconciles } = report;
     if (options.printer === undefined) return { outcome: 'no-printer', copies, reconciles, problem: null };
     const printed = await options.printer.print(report);
-    const textSha256 = createHash('sha256').update(report.text, 'utf8').digest('hex');
-    const outcome = printed.ok ? 'printed' : printed.error.kind;
-    appendAudit(db, { event: 'report-printed', details: { report: which, textSha256, reconciles, copies, outcome } }, now());
-    return printed.ok
-      ? { outcome: 'printed', copies, reconciles, problem: null }
-      : { outcome: 'not-printed', copies, reconciles, problem: printed.error.message };
+    auditPrint(which, report, printed.ok ? 'printed' : printed.error.kind, false);
+    if (printed.ok) {
+      forgetPendingPrint(db, which);
+      return { outcome: 'printed', copies, reconciles, problem: null };
+    }
+    keepPendingPrint(db, which, report, printed.error.kind === 'print-not-finished' ? printed.error.job : null);
+    return { outcome: 'pending', copies, reconciles, problem: printed.error.message };
   };
+
+  const pendingSummary = (): PendingPrintSummary[] => pendingPrints(db).map(({ report, copies }) => ({ report, copies }));
 
   /** The closing report's body as of now, signed with the station key. */
   const signedClosingReport = (k: StationKit, key: { readonly privateKeyPem: string; readonly publicKey: PublicKey }) => {
@@ -422,6 +446,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
           pinLockedUntil: locked === null ? null : new Date(locked).toISOString(),
           sync,
           clockSkewMs: engine.clockSkewMs,
+          pendingPrints: pendingSummary(),
         };
         return ok(status);
       }),
@@ -779,9 +804,13 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
       const workers = kit.pollWorkers.map((w) => w.name);
       // The paper copies print once; asking for the report again shows it without printing it again.
       const paper = printedClosingReport(signed, kit.election, workers);
-      const printed = closingReportPrinted()
-        ? { outcome: 'already-printed' as const, copies: paper.copies, reconciles: paper.reconciles, problem: null }
-        : await printReport('closing', paper);
+      // A closing report waiting for the printer is not sent again: "Resume printing" prints it.
+      const waiting = pendingPrints(db).some((p) => p.report === 'closing');
+      const printed: PrintOutcome = closingReportPrinted()
+        ? { outcome: 'already-printed', copies: paper.copies, reconciles: paper.reconciles, problem: null }
+        : waiting
+          ? { outcome: 'pending', copies: paper.copies, reconciles: paper.reconciles, problem: null }
+          : await printReport('closing', paper);
       const report: ClosingReport = { ...signed, html: closingReportHtml(signed, kit.election, workers), printed };
       writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.html`), report.html, { mode: 0o600 });
       writeFileSync(join(options.dataDir, `closing-report-${kit.stationId}.json`), `${JSON.stringify(signed, null, 2)}\n`, { mode: 0o600 });
@@ -791,6 +820,55 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         now(),
       );
       return ok(report);
+    },
+
+    async resumePrinting({ pin, worker }) {
+      const who = await withPin({ pin, worker }, 'resume-printing');
+      if (!who.ok) return who;
+      const printer = options.printer;
+      if (printer === undefined)
+        return fail({ kind: 'printer-problem', reason: 'no-printer', words: describePrinterProblem({ kind: 'no-printer' }) });
+      const waiting = pendingPrints(db);
+      // The jobs CUPS still holds print by themselves once the queue runs again: they are waited for, never sent twice.
+      const queued = waiting.flatMap((p) => (p.cupsJob === null ? [] : [{ pending: p, job: p.cupsJob }]));
+      const resumed = await printer.resume(queued.map(({ job }) => ({ printer: job.slice(0, job.lastIndexOf('-')), job })));
+      if (!resumed.ok) {
+        appendAudit(
+          db,
+          {
+            event: 'printing-resumed',
+            details: { worker: who.value, printed: [], pending: waiting.map((p) => p.report), problem: resumed.error.kind },
+          },
+          now(),
+        );
+        return fail({ kind: 'printer-problem', reason: resumed.error.kind, words: resumed.error.message });
+      }
+      const printed: PendingPrintSummary[] = [];
+      let problem: Bilingual | null = null;
+      for (const pending of waiting) {
+        const index = queued.findIndex((q) => q.pending === pending);
+        const outcome = index >= 0 ? resumed.value.jobs[index] : await printer.print(pending);
+        if (outcome === undefined) continue;
+        auditPrint(pending.report, pending, outcome.ok ? 'printed' : outcome.error.kind, true);
+        if (outcome.ok) {
+          forgetPendingPrint(db, pending.report);
+          printed.push({ report: pending.report, copies: pending.copies });
+        } else {
+          setPendingJob(db, pending.report, outcome.error.kind === 'print-not-finished' ? outcome.error.job : null);
+          problem ??= outcome.error.message;
+        }
+      }
+      const still = pendingSummary();
+      appendAudit(
+        db,
+        {
+          event: 'printing-resumed',
+          details: { worker: who.value, printed: printed.map((p) => p.report), pending: still.map((p) => p.report), problem: null },
+        },
+        now(),
+      );
+      const answer: ResumedPrinting = { printed, pending: still, problem };
+      return ok(answer);
     },
 
     audioClips: () =>

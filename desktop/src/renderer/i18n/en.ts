@@ -197,7 +197,18 @@ export const en: Translation = {
     printed_many: '{{what}} is printed ({{count}} numbered copies): have it signed.',
     printed_other: '{{what}} is printed ({{count}} numbered copies): have it signed.',
     alreadyPrinted: '{{what}} was already printed: it is not printed again.',
-    notPrinted: '{{what}} is not printed: {{problem}} Fix the printer, then ask for it again.',
+    pending: '{{what}} is not printed: {{problem}} It is kept: once the printer is fixed, touch “Resume printing” and it prints.',
+    pendingWaiting: '{{what}} is waiting for the printer: touch “Resume printing” once the printer is fixed.',
+    /** Reports kept because the printer failed (issue 13), and "Resume printing". */
+    printingPendingTitle: 'Printing to resume',
+    printingPendingItem_one: '{{what}} ({{count}} copy) has not printed yet.',
+    printingPendingItem_many: '{{what}} ({{count}} copies) has not printed yet.',
+    printingPendingItem_other: '{{what}} ({{count}} copies) has not printed yet.',
+    printingPendingHelp:
+      'Nothing is lost. Fix the printer (paper, jam, cover, power), then touch “Resume printing”: each report prints once.',
+    resumePrinting: 'Resume printing',
+    resumedNothing: 'The printer is running again. Nothing was waiting to print.',
+    stillPending: 'Still not printed: {{problem}}',
     noPrinter: 'No printer is configured on this station: print the report from the screen.',
     doesNotReconcile: 'WARNING: the counts do not reconcile. Tell the returning officer.',
     /** The USB export's answer (issue 13): exactly what was written, and what stays held back. */

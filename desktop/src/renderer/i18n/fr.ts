@@ -205,7 +205,19 @@ export const fr = {
     printed_many: '{{what}} est imprimé ({{count}} de copies numérotées) : faites-le signer.',
     printed_other: '{{what}} est imprimé ({{count}} copies numérotées) : faites-le signer.',
     alreadyPrinted: '{{what}} a déjà été imprimé : il n’est pas réimprimé.',
-    notPrinted: '{{what}} n’est pas imprimé : {{problem}} Réglez l’imprimante, puis demandez-le de nouveau.',
+    pending:
+      '{{what}} n’est pas imprimé : {{problem}} Il est conservé : une fois l’imprimante réparée, touchez « Reprendre l’impression » et il s’imprime.',
+    pendingWaiting: '{{what}} attend l’imprimante : touchez « Reprendre l’impression » une fois l’imprimante réparée.',
+    /** Reports kept because the printer failed (issue 13), and "Resume printing". */
+    printingPendingTitle: 'Impression à reprendre',
+    printingPendingItem_one: '{{what}} ({{count}} copie) n’est pas encore imprimé.',
+    printingPendingItem_many: '{{what}} ({{count}} de copies) n’est pas encore imprimé.',
+    printingPendingItem_other: '{{what}} ({{count}} copies) n’est pas encore imprimé.',
+    printingPendingHelp:
+      'Rien n’est perdu. Réglez l’imprimante (papier, bourrage, couvercle, alimentation), puis touchez « Reprendre l’impression » : chaque rapport s’imprime une seule fois.',
+    resumePrinting: 'Reprendre l’impression',
+    resumedNothing: 'L’imprimante fonctionne de nouveau. Rien n’attendait d’être imprimé.',
+    stillPending: 'Toujours pas imprimé : {{problem}}',
     noPrinter: 'Aucune imprimante n’est configurée sur ce poste : imprimez le rapport depuis l’écran.',
     doesNotReconcile: 'ATTENTION : les comptes ne concordent pas. Signalez-le au directeur du scrutin.',
     /** The USB export's answer (issue 13): exactly what was written, and what stays held back. */

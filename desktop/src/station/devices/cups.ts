@@ -14,8 +14,9 @@ import { err, ok, type Result } from '@scrutin/shared';
  * - `lpoptions -p NAME`: one queue's attributes as `name=value` pairs (state, reasons,
  *   accepting jobs);
  * - `lp -d NAME -o … -`: a job from standard input;
- * - `ipptool`: Get-Job-Attributes, the one place where a finished job's outcome (completed,
- *   aborted, canceled) can be read (lpstat lists all three as "completed");
+ * - `ipptool`: Get-Job-Attributes for a job still queued, and a printer subscription's
+ *   job-completed notifications for how a job ended (completed, aborted, canceled): the
+ *   station's CUPS keeps no job history, and lpstat lists all three as "completed" anyway;
  * - `cupsenable`: resumes a queue CUPS stopped (paper out, jam) once the cause is fixed.
  */
 export interface CupsConnection {
@@ -130,49 +131,153 @@ export function schedulerUri(connection: CupsConnection, resource: string): stri
   return `ipp://${host}${resource}`;
 }
 
-/** CUPS job states, plus `gone`: the scheduler no longer knows the job (no job history). */
+/** CUPS job states, plus `gone`: the scheduler no longer knows the job (it keeps no job history). */
 export type JobState = 'pending' | 'held' | 'processing' | 'stopped' | 'canceled' | 'aborted' | 'completed' | 'gone';
 
-const JOB_STATES: readonly JobState[] = ['pending', 'held', 'processing', 'stopped', 'canceled', 'aborted', 'completed'];
+/** How a job ended. */
+export type FinishedState = Extract<JobState, 'canceled' | 'aborted' | 'completed'>;
 
-/** Get-Job-Attributes through ipptool (CSV output: a header line, then the values). */
+const JOB_STATES: readonly JobState[] = ['pending', 'held', 'processing', 'stopped', 'canceled', 'aborted', 'completed'];
+const FINISHED: readonly FinishedState[] = ['canceled', 'aborted', 'completed'];
+
+/** The operation attributes every request of ours carries. */
+const OPERATION = `GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR naturalLanguage attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR name requesting-user-name $user`;
+
+/** One ipptool test against a printer (CSV output: a header line, then the values). */
+async function ipp(connection: CupsConnection, printer: string, test: string): Promise<Result<CommandOutput, CommandFailure>> {
+  // ipptool reads its test file more than once: it must be a file, not a pipe.
+  const folder = await mkdtemp(join(tmpdir(), 'scrutin-ipp-'));
+  const file = join(folder, 'request.test');
+  try {
+    await writeFile(file, test, { mode: 0o600 });
+    return await runCups(connection, 'ipptool', ['-c', schedulerUri(connection, `/printers/${encodeURIComponent(printer)}`), file]);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+const notFound = (ran: Result<CommandOutput, CommandFailure>) =>
+  ran.ok
+    ? /client-error-not-found/.test(ran.value.stdout)
+    : ran.error.kind === 'failed' && /not-found|not found|does not exist/i.test(ran.error.stderr);
+
+/** The value lines of ipptool's CSV answer, split on commas. */
+const csvRows = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','));
+
+/** Get-Job-Attributes: a job the scheduler still holds (queued, printing, stopped, or finished while it keeps a history). */
 export async function jobState(
   connection: CupsConnection,
   printer: string,
   jobNumber: number,
 ): Promise<Result<{ readonly state: JobState; readonly reasons: readonly string[] }, CommandFailure>> {
-  const test = `{
+  const ran = await ipp(
+    connection,
+    printer,
+    `{
   OPERATION Get-Job-Attributes
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
+  ${OPERATION}
   ATTR integer job-id ${jobNumber}
-  ATTR name requesting-user-name $user
   STATUS successful-ok
   DISPLAY job-state
   DISPLAY job-state-reasons
 }
-`;
-  // ipptool reads its test file more than once: it must be a file, not a pipe.
-  const folder = await mkdtemp(join(tmpdir(), 'scrutin-ipp-'));
-  const file = join(folder, 'get-job.test');
-  let ran: Result<CommandOutput, CommandFailure>;
-  try {
-    await writeFile(file, test, { mode: 0o600 });
-    ran = await runCups(connection, 'ipptool', ['-c', schedulerUri(connection, `/printers/${encodeURIComponent(printer)}`), file]);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
-  if (!ran.ok) {
-    if (ran.error.kind === 'failed' && /not-found|not found/i.test(ran.error.stderr)) return ok({ state: 'gone', reasons: [] });
-    return ran;
-  }
-  if (/client-error-not-found/.test(ran.value.stdout)) return ok({ state: 'gone', reasons: [] });
-  const lines = ran.value.stdout.trim().split('\n');
-  const values = lines[1]?.split(',') ?? [];
+`,
+  );
+  if (notFound(ran)) return ok({ state: 'gone', reasons: [] });
+  if (!ran.ok) return ran;
+  const values = csvRows(ran.value.stdout)[0] ?? [];
   const state = JOB_STATES.find((s) => s === values[0]);
   if (state === undefined)
     return err({ kind: 'failed', command: 'ipptool', exitCode: 0, stderr: `unexpected answer: ${ran.value.stdout.trim()}` });
   return ok({ state, reasons: values.slice(1).join(',').replace(/^"|"$/g, '').split(',').filter(Boolean) });
+}
+
+/**
+ * The station's CUPS keeps no job history (a voter slip's job must not outlive it), so a
+ * finished job is forgotten at once: its outcome is read from a job-completed notification
+ * instead. A printer subscription (RFC 3995, pull delivery) made before the job is queued or
+ * resumed receives one event per job that finishes, with its final state; the events hold the
+ * job number and state, never the document or its title. The subscription lives in the
+ * scheduler's memory for `leaseSeconds` at most, and is cancelled once read.
+ */
+export async function subscribeJobsFinished(
+  connection: CupsConnection,
+  printer: string,
+  leaseSeconds: number,
+): Promise<Result<number, CommandFailure>> {
+  const ran = await ipp(
+    connection,
+    printer,
+    `{
+  OPERATION Create-Printer-Subscriptions
+  ${OPERATION}
+  GROUP subscription-attributes-tag
+  ATTR keyword notify-pull-method ippget
+  ATTR keyword notify-events job-completed
+  ATTR integer notify-lease-duration ${Math.max(60, Math.ceil(leaseSeconds))}
+  STATUS successful-ok
+  DISPLAY notify-subscription-id
+}
+`,
+  );
+  if (!ran.ok) return ran;
+  const id = Number(csvRows(ran.value.stdout)[0]?.[0]);
+  if (!Number.isInteger(id) || id <= 0)
+    return err({ kind: 'failed', command: 'ipptool', exitCode: 0, stderr: `unexpected answer: ${ran.value.stdout.trim()}` });
+  return ok(id);
+}
+
+/** Get-Notifications: the jobs finished since the subscription began, with their final state. */
+export async function jobsFinished(
+  connection: CupsConnection,
+  printer: string,
+  subscription: number,
+): Promise<Result<ReadonlyMap<number, FinishedState>, CommandFailure>> {
+  const ran = await ipp(
+    connection,
+    printer,
+    `{
+  OPERATION Get-Notifications
+  ${OPERATION}
+  ATTR integer notify-subscription-ids ${subscription}
+  ATTR integer notify-sequence-numbers 1
+  ATTR boolean notify-wait false
+  STATUS successful-ok
+  DISPLAY notify-job-id
+  DISPLAY job-state
+}
+`,
+  );
+  if (!ran.ok) return ran;
+  // One event per row; the first row of an answer without events is the subscription's own group.
+  const finished = new Map<number, FinishedState>();
+  for (const [job, state] of csvRows(ran.value.stdout)) {
+    const outcome = FINISHED.find((s) => s === state);
+    if (job !== undefined && /^[0-9]+$/.test(job) && outcome !== undefined) finished.set(Number(job), outcome);
+  }
+  return ok(finished);
+}
+
+/** Cancel-Subscription (best effort: an expired lease is gone anyway). */
+export async function cancelSubscription(connection: CupsConnection, printer: string, subscription: number): Promise<void> {
+  await ipp(
+    connection,
+    printer,
+    `{
+  OPERATION Cancel-Subscription
+  ${OPERATION}
+  ATTR integer notify-subscription-id ${subscription}
+  STATUS successful-ok
+}
+`,
+  );
 }

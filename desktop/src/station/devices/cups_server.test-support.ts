@@ -4,6 +4,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
+ * The station's cupsd.conf settings as the kiosk system ships and applies them
+ * (installers/linux/kiosk: scrutin-kiosk-printer runs cupsctl with each line). Read as a
+ * file, not imported: the desktop never imports the installers' code.
+ */
+export const STATION_CUPSD_SETTINGS = join(
+  import.meta.dirname,
+  '../../../../installers/linux/kiosk/root/usr/share/scrutin-station-kiosk/cupsd-station.conf',
+);
+
+/** The settings' directives, comments and blank lines left out. */
+export function stationCupsdSettings(): string[] {
+  return readFileSync(STATION_CUPSD_SETTINGS, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+export interface PrivateCupsOptions {
+  /** The station's settings (default), or CUPS's defaults when false. */
+  readonly stationSettings?: boolean;
+}
+
+/**
  * A private CUPS scheduler for tests: the real `cupsd` of the machine, with its own
  * configuration, spool, state and a domain socket in a temp folder (the system's CUPS, if
  * any, is never touched). Its printers are real CUPS queues whose backend, `scrutin-capture`,
@@ -11,8 +34,10 @@ import { join } from 'node:path';
  * out of paper (it reports `media-empty-error` and stops the queue, as real backends do)
  * while a file named `paper-out` exists in the printer's folder.
  *
- * The configuration keeps no job files once printed and a short job history, as the
- * station's own CUPS must (docs/polling-day.md).
+ * Its scheduler settings are the station's own, read from the one file the kiosk system
+ * applies (`STATION_CUPSD_SETTINGS`: no job file or history kept, stop-printer, no time-out);
+ * `{ stationSettings: false }` starts it with CUPS's defaults instead, so a test can show
+ * what they would keep.
  */
 export interface PrivateCups {
   /** For CUPS_SERVER / CupsConnection.server. */
@@ -26,6 +51,8 @@ export interface PrivateCups {
   printed(name: string): Map<number, string>;
   /** The spool's document files still present. */
   spooledDocuments(): string[];
+  /** Every file the scheduler keeps (spool, cache, state, logs: not the printers' output), with its bytes. */
+  schedulerFiles(): Map<string, Buffer>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +82,7 @@ export function requireCups(): void {
   }
 }
 
-export async function startPrivateCups(): Promise<PrivateCups> {
+export async function startPrivateCups(options: PrivateCupsOptions = {}): Promise<PrivateCups> {
   requireCups();
   const root = mkdtempSync(join(tmpdir(), 'scrutin-cups-'));
   chmodSync(root, 0o755);
@@ -73,9 +100,7 @@ LogLevel info
 WebInterface No
 Browsing No
 DefaultAuthType None
-PreserveJobFiles No
-PreserveJobHistory 300
-ErrorPolicy stop-printer
+${options.stationSettings === false ? '' : stationCupsdSettings().join('\n')}
 <Location />
   Order allow,deny
   Allow all
@@ -155,6 +180,18 @@ DataDir /usr/share/cups
     },
     spooledDocuments() {
       return readdirSync(join(root, 'spool')).filter((f) => f.startsWith('d'));
+    },
+    schedulerFiles() {
+      const files = new Map<string, Buffer>();
+      const walk = (dir: string) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else if (entry.isFile()) files.set(path.slice(root.length + 1), readFileSync(path));
+        }
+      };
+      for (const d of ['spool', 'cache', 'state', 'log', 'etc']) walk(join(root, d));
+      return files;
     },
     async stop() {
       if (daemon.exitCode === null) {

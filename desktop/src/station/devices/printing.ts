@@ -1,12 +1,15 @@
 import { assertNever, err, ok, type Result } from '@scrutin/shared';
 import type { Bilingual } from '../../api/station_api.ts';
 import {
+  cancelSubscription,
   isSchedulerDown,
+  jobsFinished,
   jobState,
   parseJobId,
   parseLpoptions,
   parseLpstat,
   runCups,
+  subscribeJobsFinished,
   type CommandFailure,
   type CupsConnection,
 } from './cups.ts';
@@ -69,7 +72,7 @@ export type PrinterProblem =
   | { readonly kind: 'print-refused'; readonly printer: string; readonly detail: string }
   /** The job ended without printing (aborted by a filter or backend failure, or canceled). */
   | { readonly kind: 'print-failed'; readonly printer: string; readonly job: string; readonly state: 'aborted' | 'canceled' }
-  /** CUPS forgot the job before its outcome was read (its job history is off). */
+  /** CUPS no longer knows the job and no notification said how it ended (the scheduler restarted, or nothing watched it). */
   | { readonly kind: 'print-outcome-unknown'; readonly printer: string; readonly job: string }
   /** Still queued when the wait ended; it prints once the printer is ready. */
   | { readonly kind: 'print-not-finished'; readonly printer: string; readonly job: string; readonly alerts: readonly PrinterAlert[] };
@@ -95,6 +98,8 @@ export interface PrintOptions {
   /** Poll interval while waiting (default 250 ms). */
   readonly pollMs?: number;
 }
+
+const DEFAULT_WAIT_MS = 60_000;
 
 const fail = (problem: PrinterProblem): { ok: false; error: PrinterError } => err({ ...problem, message: describePrinterProblem(problem) });
 
@@ -210,6 +215,16 @@ export class Printer {
       args.push('-o', `${name}=${value}`);
     }
     args.push('-');
+    if (options.waitMs === 0) return this.submit(printer, args, document);
+    // Watching before the job exists: it may finish, and be forgotten, before the first look.
+    return this.watching(printer, options, async (subscription) => {
+      const queued = await this.submit(printer, args, document);
+      if (!queued.ok) return queued;
+      return this.waitForJob(queued.value, options, subscription);
+    });
+  }
+
+  private async submit(printer: string, args: readonly string[], document: PrintDocument): Promise<Result<PrintedJob, PrinterError>> {
     const ran = await runCups(this.connection, 'lp', args, document.text);
     if (!ran.ok) {
       if (ran.error.kind === 'failed' && !isSchedulerDown(ran.error.stderr))
@@ -218,33 +233,75 @@ export class Printer {
     }
     const job = parseJobId(ran.value.stdout);
     if (job === null) return fail({ kind: 'print-refused', printer, detail: ran.value.stdout.trim() });
-    if (options.waitMs === 0) return ok({ printer, job });
-    return this.waitForJob({ printer, job }, options);
+    return ok({ printer, job });
   }
 
-  /** Resumes a queue CUPS stopped (after paper was added or a jam cleared); its waiting jobs then print. */
-  async resume(): Promise<Result<PrinterStatus, PrinterError>> {
+  /** Runs `body` with a subscription to the printer's finished jobs, cancelled afterwards. */
+  private async watching<T>(
+    printer: string,
+    options: PrintOptions,
+    body: (subscription: number) => Promise<Result<T, PrinterError>>,
+  ): Promise<Result<T, PrinterError>> {
+    const lease = ((options.waitMs ?? DEFAULT_WAIT_MS) + 60_000) / 1000;
+    const subscription = await subscribeJobsFinished(this.connection, printer, lease);
+    if (!subscription.ok) return fail(cupsFailure(subscription.error));
+    try {
+      return await body(subscription.value);
+    } finally {
+      await cancelSubscription(this.connection, printer, subscription.value);
+    }
+  }
+
+  /**
+   * Resumes a queue CUPS stopped (after paper was added or a jam cleared): `cupsenable`, then
+   * the printer must be ready. The jobs of `waiting` (queued earlier, still in CUPS) then print
+   * by themselves; each one's outcome comes back in `jobs`, in order, as `waitForJob` reads it.
+   */
+  async resume(
+    waiting: readonly PrintedJob[] = [],
+    options: PrintOptions = {},
+  ): Promise<Result<{ readonly status: PrinterStatus; readonly jobs: readonly Result<PrintedJob, PrinterError>[] }, PrinterError>> {
     const status = await this.status();
     if (!status.ok) return status;
-    const ran = await runCups(this.connection, 'cupsenable', [status.value.printer]);
-    if (!ran.ok) return fail(cupsFailure(ran.error));
-    return this.check();
+    const printer = status.value.printer;
+    return this.watching(printer, options, async (subscription) => {
+      const ran = await runCups(this.connection, 'cupsenable', [printer]);
+      if (!ran.ok) return fail(cupsFailure(ran.error));
+      const ready = await this.check();
+      if (!ready.ok) return ready;
+      const jobs: Result<PrintedJob, PrinterError>[] = [];
+      for (const job of waiting) jobs.push(await this.waitForJob(job, options, subscription));
+      return ok({ status: ready.value, jobs });
+    });
   }
 
   /**
    * Waits until a job has printed: `ok` once CUPS reports it completed, an error as soon as it
    * ended otherwise, or while it waits on a printer that needs attention (it stays queued).
+   * The scheduler forgets a finished job at once (no job history): how it ended is then read
+   * from `subscription`'s notifications (`print` and `resume` make one before the job can finish).
    */
-  async waitForJob({ printer, job }: PrintedJob, options: PrintOptions = {}): Promise<Result<PrintedJob, PrinterError>> {
+  async waitForJob(
+    { printer, job }: PrintedJob,
+    options: PrintOptions = {},
+    subscription?: number,
+  ): Promise<Result<PrintedJob, PrinterError>> {
     const jobNumber = Number(job.slice(job.lastIndexOf('-') + 1));
-    const deadline = Date.now() + (options.waitMs ?? 60_000);
+    const deadline = Date.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
     const pollMs = options.pollMs ?? 250;
     for (;;) {
       const state = await jobState(this.connection, printer, jobNumber);
       if (!state.ok) return fail(cupsFailure(state.error));
       switch (state.value.state) {
-        case 'gone':
-          return fail({ kind: 'print-outcome-unknown', printer, job });
+        case 'gone': {
+          if (subscription === undefined) return fail({ kind: 'print-outcome-unknown', printer, job });
+          const finished = await jobsFinished(this.connection, printer, subscription);
+          if (!finished.ok) return fail(cupsFailure(finished.error));
+          const outcome = finished.value.get(jobNumber);
+          if (outcome === 'completed') return ok({ printer, job });
+          if (outcome === undefined) return fail({ kind: 'print-outcome-unknown', printer, job });
+          return fail({ kind: 'print-failed', printer, job, state: outcome });
+        }
         case 'completed':
           return ok({ printer, job });
         case 'aborted':

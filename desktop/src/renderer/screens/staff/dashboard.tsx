@@ -45,6 +45,8 @@ export function Dashboard() {
   const [error, setError] = useState<StationError | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  /** A report that did not print is a warning, not a success. */
+  const [noticeTone, setNoticeTone] = useState<'ok' | 'warning'>('ok');
   const [drives, setDrives] = useState<readonly DriveChoice[] | null>(null);
   const [drive, setDrive] = useState('');
   const [exported, setExported] = useState<BatchExportSummary | null>(null);
@@ -70,6 +72,7 @@ export function Dashboard() {
     setBusy(true);
     setError(null);
     setNotice(null);
+    setNoticeTone('ok');
     try {
       const answer = await action();
       if (answer.ok) done(answer.value);
@@ -83,20 +86,37 @@ export function Dashboard() {
   /** What became of a report sent to the printer, in words the poll worker acts on. */
   const printNotice = (printed: PrintOutcome, which: 'zero' | 'closing'): string => {
     const what = which === 'zero' ? t('closing.zeroReport') : t('closing.closingReport');
+    if (printed.outcome === 'pending' || !printed.reconciles) setNoticeTone('warning');
     const words = (() => {
       switch (printed.outcome) {
         case 'printed':
           return t('closing.printed', { what, count: printed.copies });
         case 'already-printed':
           return t('closing.alreadyPrinted', { what });
-        case 'not-printed':
-          return t('closing.notPrinted', { what, problem: printed.problem === null ? '' : printed.problem[language] });
+        case 'pending':
+          return printed.problem === null
+            ? t('closing.pendingWaiting', { what })
+            : t('closing.pending', { what, problem: printed.problem[language] });
         case 'no-printer':
           return t('closing.noPrinter');
       }
     })();
     return printed.reconciles ? words : `${words} ${t('closing.doesNotReconcile')}`;
   };
+
+  const reportName = (which: 'zero' | 'closing') => (which === 'zero' ? t('closing.zeroReport') : t('closing.closingReport'));
+
+  /** "Resume printing": what printed now, and what still waits (with the printer's words). */
+  const resumePrinting = () =>
+    run(
+      () => stationApi().resumePrinting({ pin, worker }),
+      (value) => {
+        const printed = value.printed.map((p) => t('closing.printed', { what: reportName(p.report), count: p.copies }));
+        const still = value.problem === null ? [] : [t('closing.stillPending', { problem: value.problem[language] })];
+        if (value.pending.length > 0) setNoticeTone('warning');
+        setNotice(printed.length === 0 && still.length === 0 ? t('closing.resumedNothing') : [...printed, ...still].join(' '));
+      },
+    );
 
   const showReport = () =>
     run(
@@ -156,10 +176,28 @@ export function Dashboard() {
       {sync.lastError !== null && (sync.state === 'offline' || sync.state === 'error') && (
         <p className="message message--warning">{sync.lastError[language]}</p>
       )}
+      {status.pendingPrints.length > 0 && (
+        <section
+          className="message message--warning printing-pending"
+          aria-labelledby="printing-pending-title"
+          data-testid="printing-pending"
+        >
+          <h2 id="printing-pending-title">{t('closing.printingPendingTitle')}</h2>
+          <ul>
+            {status.pendingPrints.map((p) => (
+              <li key={p.report}>{t('closing.printingPendingItem', { what: reportName(p.report), count: p.copies })}</li>
+            ))}
+          </ul>
+          <p>{t('closing.printingPendingHelp')}</p>
+          <button type="button" className="button button--primary" disabled={busy} onClick={() => void resumePrinting()}>
+            {t('closing.resumePrinting')}
+          </button>
+        </section>
+      )}
       <div aria-live="polite">
         <ErrorMessage error={error} />
         {notice !== null && (
-          <p className="message message--ok" role="status">
+          <p className={`message message--${noticeTone}`} role="status">
             {notice}
           </p>
         )}
