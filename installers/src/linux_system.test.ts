@@ -148,8 +148,17 @@ describe('the printer setup', () => {
     const settings = readFileSync(SETTINGS, 'utf8')
       .split('\n')
       .filter((line) => line !== '' && !line.startsWith('#'))
-      .map((line) => line.replace(' ', '='));
-    expect(settings).toEqual(['PreserveJobFiles=No', 'PreserveJobHistory=No', 'ErrorPolicy=stop-printer', 'MaxJobTime=0']);
+      .map((line) => `${line.split(' ')[0]}=${line.split(' ').slice(1).join(' ')}`);
+    expect(settings).toEqual([
+      'PreserveJobFiles=No',
+      'PreserveJobHistory=No',
+      'ErrorPolicy=stop-printer',
+      'MaxJobTime=0',
+      'AccessLogLevel=config',
+      'LogLevel=warn',
+      // cupsctl writes "PageLogFormat " (empty: no page log), checked against a real cupsd.
+      'PageLogFormat=',
+    ]);
     expect(calls[0]).toBe(`cupsctl --no-share-printers --no-remote-admin --no-remote-any ${settings.join(' ')}`);
     expect(calls).toContain('lpadmin -p scrutin-station -o printer-error-policy=stop-printer');
   });

@@ -224,6 +224,22 @@ function receiptTraces(server: PrivateCups, receipt: string): string[] {
   return found;
 }
 
+/** Log lines a scheduler wrote per job: the times a kiosk that prints slips saw voters cast. */
+function jobTimeTraces(server: PrivateCups): string[] {
+  // Access-log lines of job operations, info-level job events, any page-log line. (A printer's
+  // failures stay logged, as errors and warnings: a poll worker's problem, not a voter's time.)
+  const perJob = /Print-Job|Create-Job|Send-Document|^[ID] \[.*\[Job \d+\]/;
+  return [...server.schedulerFiles()]
+    .filter(([path]) => path.startsWith('log/'))
+    .flatMap(([path, bytes]) =>
+      bytes
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => (path === 'log/page_log' ? line.trim() !== '' : perJob.test(line)))
+        .map((line) => `${path}: ${line}`),
+    );
+}
+
 /** One voter votes at a station that prints slips; returns the receipt once its slip printed and CUPS is done with it. */
 async function voteWithSlip(server: PrivateCups, queue: string, cards: readonly [number, number]) {
   server.addPrinter(queue);
@@ -243,7 +259,15 @@ async function voteWithSlip(server: PrivateCups, queue: string, cards: readonly 
 describe('the secrecy of the CUPS spool', () => {
   it('is configured from the kiosk system’s own settings file', () => {
     expect(stationCupsdSettings()).toEqual(
-      expect.arrayContaining(['PreserveJobFiles No', 'PreserveJobHistory No', 'ErrorPolicy stop-printer', 'MaxJobTime 0']),
+      expect.arrayContaining([
+        'PreserveJobFiles No',
+        'PreserveJobHistory No',
+        'ErrorPolicy stop-printer',
+        'MaxJobTime 0',
+        'AccessLogLevel config',
+        'LogLevel warn',
+        'PageLogFormat',
+      ]),
     );
   });
 
@@ -252,6 +276,8 @@ describe('the secrecy of the CUPS spool', () => {
     expect(receipt).toMatch(/^\w{4}-\w{4}-\w{4}$/);
     expect(receiptTraces(cups, receipt)).toEqual([]);
     expect(cups.spooledDocuments()).toEqual([]);
+    // Nor when it printed: no log line per job.
+    expect(jobTimeTraces(cups)).toEqual([]);
   });
 
   it('would keep it with CUPS’s defaults (the check can fail)', async () => {
@@ -261,6 +287,7 @@ describe('the secrecy of the CUPS spool', () => {
       const traces = receiptTraces(defaults, receipt);
       expect(traces.some((t) => /^spool\/d[0-9]+-001$/.test(t))).toBe(true);
       expect(traces.some((t) => t.startsWith('lpstat -W completed: default-slips-'))).toBe(true);
+      expect(jobTimeTraces(defaults).length).toBeGreaterThan(0);
     } finally {
       await defaults.stop();
     }
