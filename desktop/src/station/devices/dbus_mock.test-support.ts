@@ -46,8 +46,11 @@ function exitOf(child: ChildProcess): Promise<void> {
 /** A method call that fails rather than hangs when the connection breaks. */
 async function callOn(bus: MessageBus, message: Message): Promise<unknown[]> {
   let timer: NodeJS.Timeout | undefined;
+  let onError: ((error: unknown) => void) | undefined;
+  const emitter = bus as unknown as NodeJS.EventEmitter;
   const failed = new Promise<never>((_resolve, reject) => {
-    (bus as unknown as NodeJS.EventEmitter).once('error', reject);
+    onError = reject;
+    emitter.once('error', onError);
     timer = setTimeout(() => {
       reject(new Error(`${message.member}: no answer`));
     }, 5_000);
@@ -56,6 +59,7 @@ async function callOn(bus: MessageBus, message: Message): Promise<unknown[]> {
     return (await Promise.race([bus.call(message), failed]))?.body ?? [];
   } finally {
     clearTimeout(timer);
+    if (onError !== undefined) emitter.off('error', onError);
   }
 }
 
