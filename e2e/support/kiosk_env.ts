@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
-import { FolderDriveSource, KIT_AUDIO_DIR, openStation, type Station } from '@scrutin/desktop';
+import { FolderDriveSource, KIT_AUDIO_DIR, openStation, SimulatedClock, type Station } from '@scrutin/desktop';
 import { startStationHost, type StationHost } from '@scrutin/desktop/host';
 import { buildE2eRenderer, ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
 import { loadConfig, startCentral, type Central, type Config } from '@scrutin/server';
@@ -56,6 +56,8 @@ let e2eRenderer: Promise<string> | undefined;
 
 export interface KioskStation {
   readonly id: StationId;
+  /** The station's clock: the machine's until the technician sets it (the machine's is never touched). */
+  readonly clock: SimulatedClock;
   readonly url: string;
   readonly backend: Station;
   readonly host: StationHost;
@@ -138,12 +140,16 @@ export class KioskEnvironment {
   async openKiosk(id: StationId, options: KioskOptions = {}): Promise<KioskStation> {
     // Ballots are sent one by one (a batch each): the test sees them counted without waiting.
     const dataDir = join(this.workDir, 'stations', id);
-    const backend = unwrap(openStation({ dataDir, sync: { backoffCapMs: 2000 }, drives: new FolderDriveSource([this.usbDir()]) }));
+    // The setup screen's clock setting moves this station's own time (the browser host's --simulated-clock).
+    const clock = new SimulatedClock();
+    const backend = unwrap(
+      openStation({ dataDir, sync: { backoffCapMs: 2000 }, drives: new FolderDriveSource([this.usbDir()]), clock, now: clock.now }),
+    );
     // `npm test` builds the renderer first; a lone `npx playwright test` on a fresh clone builds it here.
     // The end-to-end build is made afresh once per run, from the sources as they are.
     const rendererDir = options.renderer === 'e2e' ? await (e2eRenderer ??= buildE2eRenderer()) : await ensureRendererBuilt();
     const host = await startStationHost({ station: backend, rendererDir, audioDir: join(dataDir, KIT_AUDIO_DIR), port: 0 });
-    const station = { id, url: host.url, backend, host };
+    const station = { id, clock, url: host.url, backend, host };
     this.stations.push(station);
     return station;
   }
