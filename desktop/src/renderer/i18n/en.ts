@@ -138,7 +138,6 @@ export const en: Translation = {
       none: 'No station kit on this drive.',
       kit: '{{stationName}} ({{station}}), {{voters}} voters — {{election}}',
       load: 'Load this kit',
-      refused: 'Refused',
       typed: 'Or type the kit folder (a machine without a list of USB drives)',
     },
     clock: {

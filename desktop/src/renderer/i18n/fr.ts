@@ -145,7 +145,6 @@ export const fr = {
       none: 'Aucune trousse de bureau sur cette clé.',
       kit: '{{stationName}} ({{station}}), {{voters}} électeurs — {{election}}',
       load: 'Charger cette trousse',
-      refused: 'Refusée',
       typed: 'Ou saisir le dossier de la trousse (machine sans liste de clés USB)',
     },
     clock: {

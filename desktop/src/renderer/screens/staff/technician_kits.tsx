@@ -78,9 +78,7 @@ export function TechnicianKits(props: { readonly disabled: boolean }) {
                         {t('tech.kits.load')}
                       </button>
                     ) : (
-                      <span className="message message--error">
-                        {t('tech.kits.refused')} ({kit.folder}) — {kit.problem[language]}
-                      </span>
+                      <span className="message message--error">{kit.problem[language]}</span>
                     )}
                   </li>
                 );
