@@ -205,8 +205,7 @@ describe('the polkit rule', () => {
     // Not from a session in the background, nor from afar.
     expect(polkitDecide('org.freedesktop.timedate1.set-time', { ...kiosk, active: false })).toBe('no');
     expect(polkitDecide('org.freedesktop.timedate1.set-time', { ...kiosk, local: false })).toBe('no');
-    for (const action of ['set-timezone', 'set-local-rtc'])
-      expect(polkitDecide(`org.freedesktop.timedate1.${action}`, kiosk)).toBe('no');
+    for (const action of ['set-timezone', 'set-local-rtc']) expect(polkitDecide(`org.freedesktop.timedate1.${action}`, kiosk)).toBe('no');
     // Other users keep timedated's defaults (an administrator's password).
     expect(polkitDecide('org.freedesktop.timedate1.set-time', { ...kiosk, user: 'technicien' })).toBe('not-handled');
   });
