@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
-import { FolderDriveSource, KIT_AUDIO_DIR, openStation, Printer, type Station } from '@scrutin/desktop';
+import { FolderDriveSource, KIT_AUDIO_DIR, openStation, Printer, SimulatedClock, type Station } from '@scrutin/desktop';
 import { startPrivateCups, type PrivateCups } from '@scrutin/desktop/testing';
 import { startStationHost, type StationHost } from '@scrutin/desktop/host';
 import { buildE2eRenderer, ensureRendererBuilt } from '@scrutin/desktop/host/renderer-build';
@@ -63,6 +63,8 @@ let e2eRenderer: Promise<string> | undefined;
 
 export interface KioskStation {
   readonly id: StationId;
+  /** The station's clock: the machine's until the technician sets it (the machine's is never touched). */
+  readonly clock: SimulatedClock;
   readonly url: string;
   readonly backend: Station;
   readonly host: StationHost;
@@ -155,11 +157,15 @@ export class KioskEnvironment {
       this.cupsd.addPrinter(printQueue(id));
       printer = new Printer({ printer: printQueue(id) }, { server: this.cupsd.server });
     }
+    // The setup screen's clock setting moves this station's own time (the browser host's --simulated-clock).
+    const clock = new SimulatedClock();
     const backend = unwrap(
       openStation({
         dataDir,
         sync: { backoffCapMs: 2000 },
         drives: new FolderDriveSource([this.usbDir()]),
+        clock,
+        now: clock.now,
         ...(printer === undefined ? {} : { printer }),
       }),
     );
@@ -167,7 +173,7 @@ export class KioskEnvironment {
     // The end-to-end build is made afresh once per run, from the sources as they are.
     const rendererDir = options.renderer === 'e2e' ? await (e2eRenderer ??= buildE2eRenderer()) : await ensureRendererBuilt();
     const host = await startStationHost({ station: backend, rendererDir, audioDir: join(dataDir, KIT_AUDIO_DIR), port: 0 });
-    const station = { id, url: host.url, backend, host };
+    const station = { id, clock, url: host.url, backend, host };
     this.stations.push(station);
     return station;
   }

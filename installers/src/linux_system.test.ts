@@ -245,4 +245,15 @@ describe('the polkit rule', () => {
     expect(polkitDecide('org.freedesktop.udisks2.filesystem-mount', { ...kiosk, user: 'technicien' })).toBe('not-handled');
     expect(polkitDecide('org.freedesktop.login1.power-off', kiosk)).toBe('not-handled');
   });
+
+  it('lets the active kiosk session set the clock and turn network time off through timedated, and nothing else it offers', () => {
+    expect(polkitDecide('org.freedesktop.timedate1.set-time', kiosk)).toBe('yes');
+    expect(polkitDecide('org.freedesktop.timedate1.set-ntp', kiosk)).toBe('yes');
+    // Not from a session in the background, nor from afar.
+    expect(polkitDecide('org.freedesktop.timedate1.set-time', { ...kiosk, active: false })).toBe('no');
+    expect(polkitDecide('org.freedesktop.timedate1.set-time', { ...kiosk, local: false })).toBe('no');
+    for (const action of ['set-timezone', 'set-local-rtc']) expect(polkitDecide(`org.freedesktop.timedate1.${action}`, kiosk)).toBe('no');
+    // Other users keep timedated's defaults (an administrator's password).
+    expect(polkitDecide('org.freedesktop.timedate1.set-time', { ...kiosk, user: 'technicien' })).toBe('not-handled');
+  });
 });

@@ -182,6 +182,43 @@ const DriveListSchema = answer({ drives: z.array(DriveChoiceSchema).readonly() }
 export type BatchExportSummary = z.infer<typeof BatchExportSummarySchema>;
 
 /**
+ * A station kit found on a removable drive at setup (src/station/kit_drives.ts): its folder on
+ * the drive ('.': the drive's own folder), what it is when its kit.json could be read, and why
+ * it may not be loaded (null: it was checked and may be).
+ */
+const KitOnDriveSchema = answer({
+  folder: z.string().min(1).max(255),
+  kit: answer({
+    election: z.string(),
+    electionName: BilingualSchema,
+    station: z.string(),
+    stationName: BilingualSchema,
+    riding: z.string(),
+    voters: Count,
+  }).nullable(),
+  problem: BilingualSchema.nullable(),
+});
+export type KitOnDrive = z.infer<typeof KitOnDriveSchema>;
+/** The removable drives plugged in at setup and the kits on each. */
+const SetupKitsSchema = answer({
+  drives: z
+    .array(
+      answer({
+        id: z.string().min(1).max(512),
+        label: z.string().max(256),
+        device: z.string().max(256),
+        kits: z.array(KitOnDriveSchema).readonly(),
+      }),
+    )
+    .readonly(),
+});
+export type SetupKits = z.infer<typeof SetupKitsSchema>;
+
+/** The clock set at setup: the station's time before, and the time it was set to. */
+const ClockSetSchema = answer({ previous: Instant, now: Instant });
+export type ClockSet = z.infer<typeof ClockSetSchema>;
+
+/**
  * What became of a report sent to the station's printer: printed (CUPS says the job completed),
  * already printed (the closing report's copies print once), pending (it did not print: the words
  * say why; the station keeps it, and "Resume printing" prints it once the printer is fixed), or
@@ -314,6 +351,17 @@ export type StationProblem =
   | KitError
   | { readonly kind: 'kit-locked'; readonly state: PollsState }
   | { readonly kind: 'no-kit' }
+  /** A file or folder of a kit on a drive that is not loaded, whatever it holds: a link, not a plain file, off the drive, too large, too many files. */
+  | { readonly kind: 'kit-unsafe'; readonly reason: string; readonly file: string }
+  /** The setup-time methods (the kits on the drives) are for a station without a kit only. */
+  | { readonly kind: 'setup-over' }
+  // The clock
+  /** The clock is set while the polls are in setup only. */
+  | { readonly kind: 'clock-locked'; readonly state: PollsState }
+  /** A time out of any election's range (before 2024 or after 2099): a typo. */
+  | { readonly kind: 'clock-invalid'; readonly at: string }
+  /** The time service could not set the clock (src/station/devices/clock.ts): its own words. */
+  | { readonly kind: 'clock-problem'; readonly reason: string; readonly words: Bilingual }
   // Enrolment
   | { readonly kind: 'enrolment-refused'; readonly code: string; readonly status: number; readonly detail: string }
   | { readonly kind: 'central-unreachable'; readonly detail: string }
@@ -395,6 +443,11 @@ export const StationErrorSchema = z.discriminatedUnion('kind', [
   problem('kit-other-station', { expected: z.string(), actual: z.string() }),
   problem('kit-locked', { state: PollsStateSchema }),
   problem('no-kit', {}),
+  problem('kit-unsafe', { reason: z.string(), file: z.string() }),
+  problem('setup-over', {}),
+  problem('clock-locked', { state: PollsStateSchema }),
+  problem('clock-invalid', { at: z.string() }),
+  problem('clock-problem', { reason: z.string(), words: BilingualSchema }),
   problem('enrolment-refused', { code: z.string(), status: z.int(), detail: z.string() }),
   problem('central-unreachable', { detail: z.string() }),
   problem('central-key-mismatch', { kit: z.string(), central: z.string() }),
@@ -456,9 +509,36 @@ const METHODS = {
    * of its poll workers; the first kit has no poll workers yet and needs none.
    */
   loadKit: {
-    args: z.strictObject({ path: Path, pin: Pin.optional(), worker: WorkerName.optional() }),
+    args: z.union([
+      /** A typed folder (or kit.json): the browser host's fallback. */
+      z.strictObject({ path: Path, pin: Pin.optional(), worker: WorkerName.optional() }),
+      /** A kit of `setupKits`: a drive of the list, as listed now, and the kit's folder on it; checked again before it is loaded. */
+      z.strictObject({
+        drive: z.string().min(1).max(512),
+        folder: z.string().min(1).max(255),
+        pin: Pin.optional(),
+        worker: WorkerName.optional(),
+      }),
+    ]),
     value: KitSummarySchema,
     timeoutMs: 180_000,
+  },
+  /**
+   * Setup only, without a PIN (a station without a kit has no poll workers yet): the removable
+   * drives plugged in now, mounted, and the station kits found on each, every one checked on
+   * the drive before it is offered (src/station/kit_drives.ts). Once a kit is loaded it is
+   * refused (`setup-over`) before anything is listed or mounted.
+   */
+  setupKits: { args: Empty, value: SetupKitsSchema, timeoutMs: 180_000 },
+  /**
+   * Sets the station's clock from the technician's trusted source (setup only: the polls not
+   * yet opened), with network time off; once a kit is loaded, with a poll worker's PIN. Every
+   * change is in the audit log (the time before, the time set, who).
+   */
+  setClock: {
+    args: z.strictObject({ at: Instant, pin: Pin.optional(), worker: WorkerName.optional() }),
+    value: ClockSetSchema,
+    timeoutMs: 30_000,
   },
   /** Registers the station's public key with the central server, with a one-time token and a poll worker's PIN. */
   enrol: { args: z.strictObject({ token: z.string().min(1).max(512), ...PinFields }), value: EnrolmentSchema, timeoutMs: 120_000 },

@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { DriveSource } from '../station/devices/drives.ts';
 import { FolderDriveSource } from '../station/devices/folder_drives.ts';
 import { UdisksDriveSource } from '../station/devices/udisks_drives.ts';
+import { SimulatedClock, type ClockSetter } from '../station/devices/clock.ts';
+import { TimedatedClock } from '../station/devices/timedated_clock.ts';
 import { Printer } from '../station/devices/printing.ts';
 import { aesGcmKeyProtector, describeKekFileError, readKekFile, type KeyProtector } from '../station/key_protector.ts';
 import { KIT_AUDIO_DIR, openStation } from '../station/station.ts';
@@ -21,7 +23,9 @@ import { startStationHost } from './station_host.ts';
  * host says so. Exports go to the USB keys udisks2 lists, or, for development, to the folders
  * given with `--usb-folder`. With `--printer`, reports print silently through CUPS on that queue
  * (checked when the polls open; `--voter-slips` adds each voter's receipt slip); without it the
- * station prints nothing and says so.
+ * station prints nothing and says so. The setup screen's "Set the clock" sets the system clock
+ * through systemd-timedated (polkit decides), or, with `--simulated-clock`, only the station's
+ * own time (an offset over the machine's clock, which is never touched: training and tests).
  */
 function keyProtectorOf(kekFile: string | undefined): { ok: true; value: KeyProtector | undefined } | { ok: false; error: string } {
   if (kekFile === undefined || kekFile === '') {
@@ -54,6 +58,7 @@ interface StationOptions {
   readonly usbFolder?: string[];
   readonly printer?: string;
   readonly voterSlips?: boolean;
+  readonly simulatedClock?: boolean;
 }
 
 const program = new Command('station')
@@ -67,6 +72,7 @@ const program = new Command('station')
   .option('--usb-folder <dir...>', 'development: folders listed as the USB keys exports may go to, instead of udisks2')
   .option('--printer <queue>', "the station's CUPS queue ('default': CUPS's default destination), checked when the polls open")
   .option('--voter-slips', 'print each voter a slip with their receipt code (needs --printer)')
+  .option('--simulated-clock', "training: the setup screen's clock setting moves the station's own time only, never the machine's")
   .action(async (options: StationOptions) => {
     const sync = options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch };
     const keyProtector = keyProtectorOf(options.kek ?? process.env.SCRUTIN_STATION_KEK_FILE);
@@ -77,10 +83,14 @@ const program = new Command('station')
     }
     const drives: DriveSource =
       options.usbFolder === undefined ? new UdisksDriveSource() : new FolderDriveSource(options.usbFolder.map((f) => resolve(f)));
+    const simulated = options.simulatedClock === true ? new SimulatedClock() : undefined;
+    const clock: ClockSetter = simulated ?? new TimedatedClock();
     const opened = openStation({
       dataDir: resolve(options.data),
       sync,
       drives,
+      clock,
+      ...(simulated === undefined ? {} : { now: simulated.now }),
       ...(keyProtector.value === undefined ? {} : { keyProtector: keyProtector.value }),
       ...(options.printer === undefined
         ? {}
@@ -96,6 +106,7 @@ const program = new Command('station')
           : `The station database cannot be opened: ${opened.error.kind}`,
       );
       drives.close();
+      clock.close();
       process.exitCode = 1;
       return;
     }
@@ -109,6 +120,7 @@ const program = new Command('station')
           console.error(`The kit was not loaded: ${loaded.error.message.en}`);
           station.close();
           drives.close();
+          clock.close();
           process.exitCode = 1;
           return;
         }
@@ -127,6 +139,7 @@ const program = new Command('station')
       void host.close().finally(() => {
         station.close();
         drives.close();
+        clock.close();
         process.exit(0);
       });
     };

@@ -2,6 +2,7 @@ import { stationFrameLoop, type FrameLoop } from '../api/frame_loop.ts';
 import type { HostFrame } from '../api/station_protocol.ts';
 import { Printer } from '../station/devices/printing.ts';
 import { UdisksDriveSource } from '../station/devices/udisks_drives.ts';
+import { TimedatedClock } from '../station/devices/timedated_clock.ts';
 import { aesGcmKeyProtector } from '../station/key_protector.ts';
 import { openStation, type Station } from '../station/station.ts';
 import { KekMessageSchema } from './station_kek.ts';
@@ -28,6 +29,8 @@ const dataDir = dataArg < 0 ? undefined : process.argv[dataArg + 1];
 if (dataDir === undefined) throw new Error('station_backend needs --data DIR');
 
 const drives = new UdisksDriveSource();
+/** The system clock, set at setup through systemd-timedated (the kiosk system's polkit rule allows it). */
+const clock = new TimedatedClock();
 let station: Station | undefined;
 let loop: FrameLoop | undefined;
 
@@ -41,6 +44,7 @@ process.parentPort.on('message', (message) => {
   const opened = openStation({
     dataDir,
     drives,
+    clock,
     keyProtector: aesGcmKeyProtector(Buffer.from(first.data.kek, 'base64')),
     printer: new Printer({ printer: null }),
   });
@@ -53,4 +57,5 @@ process.on('exit', () => {
   loop?.close();
   station?.close();
   drives.close();
+  clock.close();
 });

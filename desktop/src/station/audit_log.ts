@@ -50,6 +50,18 @@ export type AuditEvent =
   | { readonly event: 'receipt-refused'; readonly details: { readonly sequence: number; readonly reason: string } }
   | { readonly event: 'sync-halted'; readonly details: { readonly code: string; readonly sequence: number | null } }
   | { readonly event: 'clock-warning'; readonly details: { readonly skewMs: number } }
+  /**
+   * The clock set at setup (setClock): the station's time before and the time set (ISO 8601),
+   * by the technician's setup screen, with the poll worker whose PIN allowed it ('' before a kit).
+   */
+  | {
+      readonly event: 'clock-set';
+      readonly details: { readonly from: string; readonly to: string; readonly by: 'technician-setup'; readonly worker: string };
+    }
+  | {
+      readonly event: 'clock-set-failed';
+      readonly details: { readonly to: string; readonly reason: string; readonly by: 'technician-setup'; readonly worker: string };
+    }
   | {
       readonly event: 'batches-exported';
       readonly details: { readonly worker: string; readonly batches: number; readonly ballots: number; readonly sha256: string };

@@ -111,7 +111,7 @@ export function openTestStation(
   clock: { readonly now: () => number },
   fetchFn?: typeof fetch,
   sync?: Partial<SyncOptions>,
-  extra: Partial<Pick<OpenStationOptions, 'drives' | 'keyProtector' | 'printer' | 'voterSlips'>> = {},
+  extra: Partial<Pick<OpenStationOptions, 'drives' | 'keyProtector' | 'printer' | 'voterSlips' | 'clock'>> = {},
 ): Station {
   return unwrap(
     openStation({

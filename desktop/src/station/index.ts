@@ -16,4 +16,6 @@ export * from './closing_report.ts';
 export * from './audit_export.ts';
 export { FolderDriveSource } from './devices/folder_drives.ts';
 export { Printer, type PrinterConfig } from './devices/printing.ts';
+export { SimulatedClock, type ClockSetter } from './devices/clock.ts';
+export { kitsOnDrive, checkKitOnDrive, KIT_JSON_MAX_BYTES, KIT_FILE_MAX_BYTES, MAX_FOLDERS_CHECKED } from './kit_drives.ts';
 export * from './key_protector.ts';

@@ -31,6 +31,37 @@ const ordinalEn = (n: number) => {
   return `${n}${n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th'}`;
 };
 
+/** Why a kit on a drive is not loaded, whatever it holds (src/station/kit_drives.ts). */
+function describeUnsafeKit(reason: string, file: string): Bilingual {
+  switch (reason) {
+    case 'link':
+      return {
+        fr: `Trousse refusée : « ${file} » est un lien, pas un fichier de la clé. Demandez une nouvelle trousse.`,
+        en: `Kit refused: "${file}" is a link, not a file on the drive. Ask for a new kit.`,
+      };
+    case 'outside-drive':
+      return {
+        fr: `Trousse refusée : « ${file} » n’est pas sur la clé USB. Demandez une nouvelle trousse.`,
+        en: `Kit refused: "${file}" is not on the USB drive. Ask for a new kit.`,
+      };
+    case 'too-large':
+      return {
+        fr: `Trousse refusée : « ${file} » est bien trop volumineux pour une trousse. Demandez une nouvelle trousse.`,
+        en: `Kit refused: "${file}" is far too large for a kit. Ask for a new kit.`,
+      };
+    case 'too-many-files':
+      return {
+        fr: `Trousse refusée : « ${file} » contient bien trop de fichiers pour une trousse. Demandez une nouvelle trousse.`,
+        en: `Kit refused: "${file}" holds far too many files for a kit. Ask for a new kit.`,
+      };
+    default:
+      return {
+        fr: `Trousse refusée : « ${file} » n’est pas un fichier ordinaire. Demandez une nouvelle trousse.`,
+        en: `Kit refused: "${file}" is not a plain file. Ask for a new kit.`,
+      };
+  }
+}
+
 function describeNas(e: NasError): Bilingual {
   switch (e.kind) {
     case 'wrong-length':
@@ -130,6 +161,25 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         fr: 'Aucune trousse n’est chargée. Chargez la trousse du bureau d’abord.',
         en: 'No kit is loaded. Load the station kit first.',
       };
+    case 'kit-unsafe':
+      return describeUnsafeKit(p.reason, p.file);
+    case 'setup-over':
+      return {
+        fr: 'La trousse est déjà chargée : cette liste ne sert qu’à un poste sans trousse. Pour remplacer la trousse, il faut le NIP d’un membre du personnel.',
+        en: 'The kit is already loaded: this list is only for a station without a kit. Replacing the kit takes a poll worker’s PIN.',
+      };
+    case 'clock-locked':
+      return {
+        fr: 'Le scrutin a déjà été ouvert : l’horloge ne se règle plus depuis le poste.',
+        en: 'The polls have already been opened: the clock can no longer be set from the station.',
+      };
+    case 'clock-invalid':
+      return {
+        fr: `L’heure « ${p.at} » n’est pas plausible (avant 2024 ou après 2099). Vérifiez la saisie.`,
+        en: `The time "${p.at}" is not plausible (before 2024 or after 2099). Check what was typed.`,
+      };
+    case 'clock-problem':
+      return p.words;
     case 'enrolment-refused':
       switch (p.code) {
         case 'token-expired':

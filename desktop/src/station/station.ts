@@ -50,6 +50,8 @@ import { DriveWriter } from './devices/drive_writer.ts';
 import { voterSlip, type PrintedReport } from './devices/printed_reports.ts';
 import { describePrinterProblem, type Printer } from './devices/printing.ts';
 import { DriveIdSchema, describeDriveProblem, driveError, type DriveSource, type MountedDrive } from './devices/drives.ts';
+import { describeClockProblem, type ClockSetter } from './devices/clock.ts';
+import { checkKitOnDrive, kitsOnDrive, type KitOnDrive as KitFound, type KitOnDriveError } from './kit_drives.ts';
 import { checkStoredKey, enrolStation, stationKey } from './enrolment.ts';
 import { UNPROTECTED_KEYS, type KeyProtector, type KeyProtectorError } from './key_protector.ts';
 import { KIT_AUDIO_DIR, RIDING_INDEX_FILE, loadStationKit, readKitAudioManifest, type StationKit } from './kit.ts';
@@ -106,7 +108,16 @@ export interface OpenStationOptions {
   readonly printer?: Printer;
   /** Prints each voter a slip with their receipt code after the cast (optional per election; needs `printer`). */
   readonly voterSlips?: boolean;
+  /**
+   * Sets the system clock at setup (devices/clock.ts: systemd-timedated on Linux, a simulated
+   * clock in the browser host). Left out, `setClock` says the station cannot set its clock.
+   */
+  readonly clock?: ClockSetter;
 }
+
+/** The range of a plausible clock setting: no election of this software is held outside it. */
+const CLOCK_EARLIEST = Date.parse('2024-01-01T00:00:00Z');
+const CLOCK_LATEST = Date.parse('2100-01-01T00:00:00Z');
 
 export type OpenStationError = OpenDbError | Extract<KeyProtectorError, { kind: 'station-key-locked' }>;
 
@@ -212,6 +223,32 @@ function summary(kit: StationKit): KitSummary {
     closesAt: election.closesAt,
     receiptUrl: receiptPageUrl(kit.centralUrl),
   };
+}
+
+/** A kit found on a drive, as the setup screen lists it: no poll worker, no PIN hash, no central key. */
+function kitOnDriveChoice(found: KitFound) {
+  const kit = found.kit;
+  const name = (text: { readonly fr: string; readonly en: string } | undefined) => ({ fr: text?.fr ?? '', en: text?.en ?? '' });
+  return {
+    folder: found.folder,
+    kit:
+      kit === null
+        ? null
+        : {
+            election: kit.election.id,
+            electionName: name(kit.election.name),
+            station: kit.file.stationId,
+            stationName: name(kit.election.stations.find((st) => st.id === kit.file.stationId)?.name),
+            riding: kit.file.riding,
+            voters: kit.file.shard.voters,
+          },
+    problem: found.problem === null ? null : stationError(kitProblem(found.problem)).message,
+  };
+}
+
+/** A kit-on-drive refusal as a station problem. */
+function kitProblem(problem: KitOnDriveError): StationProblem {
+  return problem.kind === 'kit-unsafe' ? { kind: 'kit-unsafe', reason: problem.reason, file: problem.file } : problem;
 }
 
 /**
@@ -411,6 +448,8 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
   const auditHead = () =>
     db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.hash ?? '0'.repeat(64);
 
+  /** Whether a kit is loaded now (read again after an await). */
+  const kitLoaded = () => kit !== undefined;
   const station: Station = {
     db,
     sync: engine,
@@ -451,13 +490,36 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         return ok(status);
       }),
 
-    async loadKit({ path, pin, worker }) {
+    async loadKit(args) {
+      const { pin, worker } = args;
       const state = pollsState(db);
       if (state !== 'setup') return fail({ kind: 'kit-locked', state });
       // Replacing a kit (its poll workers, its central URL) takes a PIN of the loaded kit's workers.
       if (kit !== undefined) {
         const allowed = await withPin({ pin: pin ?? '', worker }, 'load-kit');
         if (!allowed.ok) return allowed;
+      }
+      let path: string;
+      if ('path' in args) path = args.path;
+      else {
+        // A kit of the setup list: the drive as listed now, the kit checked again on it.
+        if (options.drives === undefined) return noDrives();
+        const listed = await chosenDrive(options.drives, args.drive);
+        if (!listed.ok) return fail(listed.error.problem);
+        const found = checkKitOnDrive(listed.value.mountPoint, args.folder);
+        if (found?.problem != null) {
+          appendAudit(
+            db,
+            {
+              event: 'kit-refused',
+              details: { reason: found.problem.kind === 'kit-unsafe' ? `kit-unsafe:${found.problem.reason}` : found.problem.kind },
+            },
+            now(),
+          );
+          return fail(kitProblem(found.problem));
+        }
+        if (found === null) return fail({ kind: 'kit-unreadable', path: args.folder, reason: 'no kit.json in this folder' });
+        path = found.path;
       }
       return settle(() => {
         const state = pollsState(db);
@@ -525,6 +587,51 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
         emit({ kind: 'kit-loaded', kit: loadedSummary });
         return ok(loadedSummary);
       });
+    },
+
+    async setupKits() {
+      // Reveals nothing and mounts nothing once a kit is loaded.
+      if (kit !== undefined) return fail({ kind: 'setup-over' });
+      if (options.drives === undefined) return noDrives();
+      const listed = await options.drives.available();
+      // A kit loaded meanwhile closes the list too.
+      if (kitLoaded()) return fail({ kind: 'setup-over' });
+      if (!listed.ok) return fail({ kind: 'drive-problem', reason: listed.error.kind, words: listed.error.message });
+      return ok({
+        drives: listed.value
+          .filter((d) => !onStationData(d.mountPoint))
+          .map((d) => ({ id: d.id, label: d.label, device: d.device, kits: kitsOnDrive(d.mountPoint).map(kitOnDriveChoice) })),
+      });
+    },
+
+    async setClock({ at, pin, worker }) {
+      const state = pollsState(db);
+      if (state !== 'setup') return fail({ kind: 'clock-locked', state });
+      // Once a kit is loaded, a poll worker of the kit is present (as for enrolling).
+      let who = '';
+      if (kit !== undefined) {
+        const allowed = await withPin({ pin: pin ?? '', worker }, 'set-clock');
+        if (!allowed.ok) return allowed;
+        who = allowed.value;
+      }
+      const target = Date.parse(at);
+      if (Number.isNaN(target) || target < CLOCK_EARLIEST || target >= CLOCK_LATEST) return fail({ kind: 'clock-invalid', at });
+      const to = new Date(target).toISOString();
+      const by = 'technician-setup' as const;
+      if (options.clock === undefined) {
+        const problem = { kind: 'clock-unavailable', detail: 'this station has no time service' } as const;
+        appendAudit(db, { event: 'clock-set-failed', details: { to, reason: problem.kind, by, worker: who } }, now());
+        return fail({ kind: 'clock-problem', reason: problem.kind, words: describeClockProblem(problem) });
+      }
+      if (pollsState(db) !== 'setup') return fail({ kind: 'clock-locked', state: pollsState(db) });
+      const from = new Date(now()).toISOString();
+      const set = await options.clock.set(target);
+      if (!set.ok) {
+        appendAudit(db, { event: 'clock-set-failed', details: { to, reason: set.error.kind, by, worker: who } }, now());
+        return fail({ kind: 'clock-problem', reason: set.error.kind, words: set.error.message });
+      }
+      appendAudit(db, { event: 'clock-set', details: { from, to, by, worker: who } }, now());
+      return ok({ previous: from, now: to });
     },
 
     async enrol({ token, pin, worker }) {

@@ -129,8 +129,26 @@ export const en: Translation = {
     needKit: 'Load the kit first.',
     worker: 'Poll worker present',
     pin: 'Their PIN',
-    pinNeeded: 'Enrolling the station, and replacing a kit already loaded, take the PIN of one of the kit’s poll workers.',
+    pinNeeded: 'Enrolling the station, setting its clock and replacing a kit already loaded take the PIN of one of the kit’s poll workers.',
     needEnrol: 'Enrol the station first.',
+    kits: {
+      search: 'Look for kits on the USB drives',
+      noDrive: 'No USB drive found: plug in the kit’s drive, then look again.',
+      drive: 'USB drive {{label}} ({{device}})',
+      none: 'No station kit on this drive.',
+      kit: '{{stationName}} ({{station}}), {{voters}} voters — {{election}}',
+      load: 'Load this kit',
+      typed: 'Or type the kit folder (a machine without a list of USB drives)',
+    },
+    clock: {
+      step: 'Set the clock',
+      intro:
+        'Compare the station’s clock (pre-flight) with your trusted source. If it is off, type the right local time and set it: the station’s audit log keeps the time before, the time set and who set it.',
+      field: 'New time (YYYY-MM-DD HH:MM, local time)',
+      set: 'Set the clock',
+      badFormat: 'Type the time as 2026-10-05 14:30 (local time).',
+      done: 'Clock set to {{now}} (it was {{previous}}).',
+    },
     keyboard: { title: 'On-screen keyboard', typingIn: 'Typing in: {{field}}', shift: 'Shift', space: 'Space' },
     preflightStep: '4. Hardware pre-flight',
     preflight: {

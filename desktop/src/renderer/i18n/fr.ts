@@ -136,8 +136,26 @@ export const fr = {
     worker: 'Membre du personnel présent',
     pin: 'Son NIP',
     pinNeeded:
-      'L’inscription du poste, et le remplacement d’une trousse déjà chargée, demandent le NIP d’un membre du personnel de la trousse.',
+      'L’inscription du poste, le réglage de son horloge et le remplacement d’une trousse déjà chargée demandent le NIP d’un membre du personnel de la trousse.',
     needEnrol: 'Inscrivez d’abord le poste.',
+    kits: {
+      search: 'Chercher les trousses sur les clés USB',
+      noDrive: 'Aucune clé USB détectée : branchez la clé de la trousse, puis cherchez de nouveau.',
+      drive: 'Clé USB {{label}} ({{device}})',
+      none: 'Aucune trousse de bureau sur cette clé.',
+      kit: '{{stationName}} ({{station}}), {{voters}} électeurs — {{election}}',
+      load: 'Charger cette trousse',
+      typed: 'Ou saisir le dossier de la trousse (machine sans liste de clés USB)',
+    },
+    clock: {
+      step: 'Régler l’horloge',
+      intro:
+        'Comparez l’horloge du poste (vérification du matériel) avec votre source fiable. Si elle est décalée, saisissez la bonne heure locale et réglez-la : le journal d’audit du poste garde l’heure d’avant, l’heure réglée et qui l’a réglée.',
+      field: 'Nouvelle heure (AAAA-MM-JJ HH:MM, heure locale)',
+      set: 'Régler l’horloge',
+      badFormat: 'Saisissez l’heure ainsi : 2026-10-05 14:30 (heure locale).',
+      done: 'Horloge réglée à {{now}} (elle indiquait {{previous}}).',
+    },
     keyboard: { title: 'Clavier à l’écran', typingIn: 'Saisie dans : {{field}}', shift: 'Majuscule', space: 'Espace' },
     preflightStep: '4. Vérification du matériel',
     preflight: {

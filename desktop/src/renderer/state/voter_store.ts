@@ -139,6 +139,11 @@ function cardProblemOf(error: StationError): CardProblem {
     case 'kit-other-election':
     case 'kit-other-station':
     case 'kit-locked':
+    case 'kit-unsafe':
+    case 'setup-over':
+    case 'clock-locked':
+    case 'clock-invalid':
+    case 'clock-problem':
     case 'not-enrolled':
     case 'enrolment-refused':
     case 'central-unreachable':
@@ -183,6 +188,11 @@ function castProblemOf(error: StationError): CastProblem {
     case 'kit-other-election':
     case 'kit-other-station':
     case 'kit-locked':
+    case 'kit-unsafe':
+    case 'setup-over':
+    case 'clock-locked':
+    case 'clock-invalid':
+    case 'clock-problem':
     case 'not-enrolled':
     case 'enrolment-refused':
     case 'central-unreachable':

@@ -11,3 +11,6 @@ export * from './drives.ts';
 export * from './udisks_drives.ts';
 export * from './drive_writer.ts';
 export * from './folder_drives.ts';
+export * from './dbus_call.ts';
+export * from './clock.ts';
+export * from './timedated_clock.ts';

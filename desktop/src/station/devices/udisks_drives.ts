@@ -1,6 +1,5 @@
-import type { EventEmitter } from 'node:events';
 import { readFile, stat, statfs } from 'node:fs/promises';
-import { DBusError, Message, MessageType, Variant, sessionBus, systemBus, type MessageBus } from '@jellybrick/dbus-next';
+import { Message, MessageType, Variant } from '@jellybrick/dbus-next';
 import { err, ok, type Result } from '@scrutin/shared';
 import { z } from 'zod';
 import {
@@ -12,6 +11,7 @@ import {
   type MountedDrive,
   type RemovableDrive,
 } from './drives.ts';
+import { connectDbus, type DbusConnection } from './dbus_call.ts';
 
 /**
  * Removable drives on Linux through udisks2 over D-Bus (the system bus; another bus address
@@ -60,23 +60,16 @@ function read<T>(props: Properties | undefined, name: string, schema: z.ZodType<
 }
 
 export class UdisksDriveSource implements DriveSource {
-  private readonly bus: MessageBus;
-  private readonly timeoutMs: number;
+  private readonly dbus: DbusConnection;
   private readonly listeners = new Set<(event: DriveEvent) => void>();
   private matching: Promise<void> | null = null;
-  /** Settles with the reason once the connection to the bus fails. */
-  private readonly broken: Promise<string>;
 
   constructor(options: UdisksOptions = {}) {
-    this.bus = options.busAddress === undefined ? systemBus() : sessionBus({ busAddress: options.busAddress });
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    // An unreachable bus is reported by the calls, never thrown at the process.
-    this.broken = new Promise((resolve) => {
-      (this.bus as unknown as EventEmitter).on('error', (error: unknown) => {
-        resolve(error instanceof Error ? error.message : String(error));
-      });
+    this.dbus = connectDbus({
+      ...(options.busAddress === undefined ? {} : { busAddress: options.busAddress }),
+      timeoutMs: options.timeoutMs ?? 15_000,
     });
-    this.bus.on('message', (message) => {
+    this.dbus.bus.on('message', (message) => {
       this.onMessage(message);
     });
   }
@@ -167,7 +160,7 @@ export class UdisksDriveSource implements DriveSource {
 
   close(): void {
     this.listeners.clear();
-    this.bus.disconnect();
+    this.dbus.close();
   }
 
   private async addMatches(): Promise<void> {
@@ -207,25 +200,8 @@ export class UdisksDriveSource implements DriveSource {
     if (event !== null) for (const listener of this.listeners) listener(event);
   }
 
-  /** A method call with a deadline; failures as text (the D-Bus error name and message). */
-  private async call(message: Message): Promise<Result<unknown[], string>> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Result<unknown[], string>>((resolve) => {
-      timer = setTimeout(() => {
-        resolve(err(`no answer from ${message.destination} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-    });
-    const broken = this.broken.then((reason): Result<unknown[], string> => err(`the D-Bus connection failed: ${reason}`));
-    const answer = this.bus.call(message).then(
-      (reply): Result<unknown[], string> => ok(reply?.body ?? []),
-      (error: unknown): Result<unknown[], string> =>
-        err(error instanceof DBusError ? `${error.type}: ${error.text}` : error instanceof Error ? error.message : String(error)),
-    );
-    try {
-      return await Promise.race([answer, timeout, broken]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private call(message: Message): Promise<Result<unknown[], string>> {
+    return this.dbus.call(message);
   }
 }
 

@@ -1,15 +1,35 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { StationError } from '../../../api/station_api.ts';
+import type { ClockSet, StationError } from '../../../api/station_api.ts';
 import { useHeadingFocus } from '../../components/hooks.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { stationApi } from '../../backend/api.ts';
 import { ConnectionCheckPanel, ErrorMessage, StationIdentity, useDateTime } from './panels.tsx';
 import { TechnicianBuild, TechnicianPreflight } from './technician_checks.tsx';
 import { TechnicianKeyboard } from './technician_keyboard.tsx';
+import { TechnicianKits } from './technician_kits.tsx';
 
 /** Which field the on-screen keyboard types into. */
-type KeyboardTarget = 'kit' | 'token';
+type KeyboardTarget = 'kit' | 'token' | 'clock';
+
+/** A local time typed as `2026-10-05 14:30` (seconds optional), as an ISO 8601 instant; null if it is not one. */
+export function typedLocalTime(text: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+  if (match === null) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part: string | undefined) => Number(part ?? '0'));
+  if (year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined) return null;
+  const at = new Date(year, month - 1, day, hour, minute, second ?? 0);
+  // 2026-02-30 rolls over to March: a typo, not a time.
+  if (
+    at.getFullYear() !== year ||
+    at.getMonth() !== month - 1 ||
+    at.getDate() !== day ||
+    at.getHours() !== hour ||
+    at.getMinutes() !== minute
+  )
+    return null;
+  return at.toISOString();
+}
 
 /**
  * The technician's setup: load the kit, enrol the station, check the link and the clock, run
@@ -27,7 +47,10 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
   const [token, setToken] = useState('');
   const [worker, setWorker] = useState('');
   const [pin, setPin] = useState('');
-  const [error, setError] = useState<{ readonly step: 'kit' | 'enrol'; readonly error: StationError } | null>(null);
+  const [clockText, setClockText] = useState('');
+  const [clockSet, setClockSet] = useState<ClockSet | null>(null);
+  const [clockTypo, setClockTypo] = useState(false);
+  const [error, setError] = useState<{ readonly step: 'kit' | 'enrol' | 'clock'; readonly error: StationError } | null>(null);
   const [busy, setBusy] = useState(false);
   const [target, setTarget] = useState<KeyboardTarget | null>(null);
   if (status === null) return null;
@@ -39,7 +62,31 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
   const edit = (change: (text: string) => string) => {
     if (typing === 'kit') {
       if (!locked) setKitPath(change);
-    } else setToken(change);
+    } else if (typing === 'clock') setClockText(change);
+    else setToken(change);
+  };
+  const fieldName = { kit: t('tech.kitPath'), token: t('tech.token'), clock: t('tech.clock.field') }[typing];
+
+  const setClock = async () => {
+    const at = typedLocalTime(clockText);
+    setClockTypo(at === null);
+    setClockSet(null);
+    setError(null);
+    if (at === null) return;
+    setBusy(true);
+    try {
+      // Once a kit is loaded, a poll worker of the kit is present (as for enrolling).
+      const staff = kit === null ? {} : { worker: worker === '' ? undefined : worker, pin };
+      const answer = await stationApi().setClock({ at, ...staff });
+      setPin('');
+      if (answer.ok) {
+        setClockSet(answer.value);
+        setClockText('');
+      } else setError({ step: 'clock', error: answer.error });
+      await refresh();
+    } finally {
+      setBusy(false);
+    }
   };
 
   const act = async (step: 'kit' | 'enrol') => {
@@ -109,6 +156,12 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
       <div className="staff-grid">
         <section className="panel" aria-labelledby="tech-kit">
           <h2 id="tech-kit">{t('tech.kitStep')}</h2>
+          {kit === null && (
+            <>
+              <TechnicianKits disabled={busy || locked} />
+              <p className="muted">{t('tech.kits.typed')}</p>
+            </>
+          )}
           <form
             className="form-row"
             onSubmit={(event) => {
@@ -188,7 +241,7 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
             {/* Named "On-screen keyboard" only: the field it types into is said beside it, not in its name (the fields keep theirs). */}
             <h2 id="tech-keyboard">{t('tech.keyboard.title')}</h2>
             <p className="muted" aria-live="polite" data-testid="keyboard-target">
-              {t('tech.keyboard.typingIn', { field: typing === 'kit' ? t('tech.kitPath') : t('tech.token') })}
+              {t('tech.keyboard.typingIn', { field: fieldName })}
             </p>
             <TechnicianKeyboard
               label={t('tech.keyboard.title')}
@@ -204,6 +257,52 @@ export function TechnicianSetup(props: { readonly onFinish: () => void }) {
         <section className="panel" aria-labelledby="tech-check">
           <h2 id="tech-check">{t('tech.checkStep')}</h2>
           {enrolled ? <ConnectionCheckPanel /> : <p className="muted">{t('tech.needEnrol')}</p>}
+        </section>
+        <section className="panel" aria-labelledby="tech-clock">
+          <h2 id="tech-clock">{t('tech.clock.step')}</h2>
+          <p className="muted">{t('tech.clock.intro')}</p>
+          <form
+            className="form-row"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void setClock();
+            }}
+          >
+            <label htmlFor="clock-time">{t('tech.clock.field')}</label>
+            <input
+              id="clock-time"
+              className="text-input mono"
+              value={clockText}
+              disabled={locked}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="2026-10-05 14:30"
+              onFocus={() => {
+                setTarget('clock');
+              }}
+              onChange={(event) => {
+                setClockText(event.target.value);
+              }}
+            />
+            <button
+              type="submit"
+              className="button button--primary"
+              disabled={busy || locked || clockText.trim() === '' || (kit !== null && (worker === '' || pin.length < 6))}
+            >
+              {t('tech.clock.set')}
+            </button>
+          </form>
+          {clockTypo && (
+            <p className="message message--error" role="alert">
+              {t('tech.clock.badFormat')}
+            </p>
+          )}
+          {error?.step === 'clock' && <ErrorMessage error={error.error} />}
+          {clockSet !== null && (
+            <p className="message message--ok" role="status">
+              {t('tech.clock.done', { now: dateTime(clockSet.now), previous: dateTime(clockSet.previous) })}
+            </p>
+          )}
         </section>
         <section className="panel" aria-labelledby="tech-preflight">
           <h2 id="tech-preflight">{t('tech.preflightStep')}</h2>
