@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,26 @@ describe('station kit', () => {
     const result = loadStationKit(dir, shardPath);
     expect(result).toMatchObject({ ok: false, error: { kind: 'kit-shard-tampered', expected: kit.shard.sha256 } });
     expect(() => readFileSync(shardPath)).toThrow();
+  });
+
+  it('reads nothing through a link: a kit.json or a shard that is a symbolic link is refused, even with the right hash', async () => {
+    // A drive's kit whose files point elsewhere on the kiosk (its own data, another kit): the
+    // loader must not read through them. The shard link below points at the kit's own shard,
+    // moved aside, so its hash matches: only the link itself can be what is refused.
+    const dir = await makeKit(credentials);
+    const kit = JSON.parse(readFileSync(join(dir, KIT_FILE), 'utf8')) as StationKitFile;
+    const aside = join(tempDir(), 'elsewhere.sqlite');
+    renameSync(join(dir, kit.shard.file), aside);
+    symlinkSync(aside, join(dir, kit.shard.file));
+    const shardPath = join(tempDir(), 'shard.sqlite');
+    expect(loadStationKit(dir, shardPath)).toMatchObject({ ok: false, error: { kind: 'kit-unreadable' } });
+    expect(existsSync(shardPath)).toBe(false);
+
+    const linkedJson = await makeKit(credentials);
+    const realJson = join(tempDir(), 'kit.json');
+    renameSync(join(linkedJson, KIT_FILE), realJson);
+    symlinkSync(realJson, join(linkedJson, KIT_FILE));
+    expect(loadStationKit(linkedJson, join(tempDir(), 'shard.sqlite'))).toMatchObject({ ok: false, error: { kind: 'kit-unreadable' } });
   });
 
   it('refuses a shard of another election, even with a matching hash', async () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex, sha256OfFile } from '../crypto/hash.node.ts';
 import type { Sha256Hex } from '../ids.ts';
@@ -7,6 +7,7 @@ import { issuesOf } from '../validation.ts';
 import { clipId } from './kit_audio_build.node.ts';
 import { KIT_AUDIO_MANIFEST, KitAudioManifestSchema, clipFileName, type KitAudioManifest, type KitAudioRef } from './kit_audio.ts';
 import type { KitError } from './station_kit.ts';
+import { copyFileNoFollow, readFileNoFollow } from './no_follow.node.ts';
 
 /**
  * Checking a kit's audio folder, and the station's verified copy of it. The chain is kit.json →
@@ -21,7 +22,7 @@ export function checkKitAudio(dir: string, ref: KitAudioRef): Result<KitAudioMan
   const manifestPath = join(dir, KIT_AUDIO_MANIFEST);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(manifestPath);
+    bytes = readFileNoFollow(manifestPath);
   } catch (error) {
     return invalid(`${KIT_AUDIO_MANIFEST} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -73,8 +74,8 @@ export function stageKitAudio(kitDir: string, ref: KitAudioRef, target: string):
   if (!listed.ok) return listed;
   try {
     mkdirSync(incoming, { recursive: true });
-    copyFileSync(join(source, KIT_AUDIO_MANIFEST), join(incoming, KIT_AUDIO_MANIFEST));
-    for (const clip of listed.value.clips) copyFileSync(join(source, clipFileName(clip.id)), join(incoming, clipFileName(clip.id)));
+    copyFileNoFollow(join(source, KIT_AUDIO_MANIFEST), join(incoming, KIT_AUDIO_MANIFEST));
+    for (const clip of listed.value.clips) copyFileNoFollow(join(source, clipFileName(clip.id)), join(incoming, clipFileName(clip.id)));
   } catch (error) {
     rmSync(incoming, { recursive: true, force: true });
     return err({ kind: 'kit-unreadable', path: source, reason: error instanceof Error ? error.message : String(error) });

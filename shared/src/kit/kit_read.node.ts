@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,6 +22,7 @@ import {
   type StationKit,
   type StationKitFile,
 } from './station_kit.ts';
+import { copyFileNoFollow, readFileNoFollow } from './no_follow.node.ts';
 
 /** Reads and checks kit.json (without the shard). */
 export function readStationKit(
@@ -31,7 +32,7 @@ export function readStationKit(
   let bytes: Buffer;
   let json: unknown;
   try {
-    bytes = readFileSync(path);
+    bytes = readFileNoFollow(path);
   } catch (error) {
     return err({ kind: 'kit-unreadable', path, reason: error instanceof Error ? error.message : String(error) });
   }
@@ -70,7 +71,7 @@ function copyIncoming(from: string, to: string): Result<string, KitError> {
   rmSync(incoming, { force: true });
   try {
     mkdirSync(dirname(to), { recursive: true });
-    copyFileSync(from, incoming);
+    copyFileNoFollow(from, incoming);
   } catch (error) {
     return err({ kind: 'kit-unreadable', path: from, reason: error instanceof Error ? error.message : String(error) });
   }
