@@ -11,6 +11,7 @@ import {
   canonicalJson,
   err,
   isWithinVotingWindow,
+  modeOf,
   ok,
   parseElection,
   testDeck,
@@ -195,6 +196,7 @@ function summary(kit: StationKit): KitSummary {
   const name = (text: { readonly fr: string; readonly en: string } | undefined) => ({ fr: text?.fr ?? '', en: text?.en ?? '' });
   return {
     election: ElectionIdSchema.parse(election.id),
+    mode: modeOf(election),
     station: kit.stationId,
     riding: kit.riding,
     voters: kit.voters,

@@ -41,7 +41,7 @@ function envelopes(n: number): Envelope[] {
 
 function batch(sequence = 1, previous: Sha256Hex | null = null, final = false): SignedBatch {
   return signBatch(
-    { election: election.id, station, sequence, previousBatchHash: previous, final, envelopes: envelopes(5) },
+    { election: election.id, station, mode: 'live', sequence, previousBatchHash: previous, final, envelopes: envelopes(5) },
     keys.privateKeyPem,
   );
 }
