@@ -73,6 +73,8 @@ export const en: Dictionary = {
     'not-yet-public': 'Not public yet.',
     'chain-mismatch': 'This batch does not follow the station’s previous batch.',
     'election-not-accepting': 'This election does not accept this operation in its current state.',
+    'test-batch-in-live-election': 'These ballots come from a test station kit: a live election never takes test ballots.',
+    'live-batch-in-test-election': 'These ballots come from a live station kit: a test election never takes live ballots.',
     'station-already-enrolled': 'This station is already enrolled.',
     'not-editable': 'This election can no longer be changed in its current state.',
     'body-too-large': 'The file or request is too large.',
@@ -149,6 +151,12 @@ export const en: Dictionary = {
     'quorum-not-met': 'quorum not met',
     'majority-not-reached': 'majority not reached',
     ridingsFor: 'Adopted in {{yes}} of {{total}} ridings',
+  },
+  testMode: {
+    banner: 'TEST ELECTION',
+    bannerText: 'Logic-and-accuracy test: these are test ballots and test results, never those of the election.',
+    pill: 'Test',
+    results: 'Test results',
   },
   certification: {
     overrideTitle: 'Certified by override',

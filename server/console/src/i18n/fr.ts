@@ -77,6 +77,8 @@ export const fr = {
     'not-yet-public': 'Pas encore public.',
     'chain-mismatch': 'Ce lot ne suit pas le précédent lot du bureau.',
     'election-not-accepting': 'Cette élection n’accepte pas cette opération dans son état actuel.',
+    'test-batch-in-live-election': 'Ces bulletins viennent d’une trousse de bureau d’essai : une élection réelle n’accepte jamais de bulletins d’essai.',
+    'live-batch-in-test-election': 'Ces bulletins viennent d’une trousse de bureau réelle : une élection d’essai n’accepte jamais de bulletins réels.',
     'station-already-enrolled': 'Ce bureau est déjà inscrit.',
     'not-editable': 'Cette élection n’est plus modifiable dans son état actuel.',
     'body-too-large': 'Le fichier ou la demande est trop volumineux.',
@@ -155,6 +157,12 @@ export const fr = {
     'quorum-not-met': 'quorum non atteint',
     'majority-not-reached': 'majorité non atteinte',
     ridingsFor: 'Adopté dans {{yes}} circonscriptions sur {{total}}',
+  },
+  testMode: {
+    banner: 'ÉLECTION D’ESSAI',
+    bannerText: 'Essai de logique et d’exactitude : ce sont des bulletins et des résultats d’essai, jamais ceux de l’élection.',
+    pill: 'Essai',
+    results: 'Résultats d’essai',
   },
   certification: {
     overrideTitle: 'Certifiée par dérogation',
