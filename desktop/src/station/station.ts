@@ -631,7 +631,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
           stationName: summary(kit).stationName,
           trackingCode: cast.value.receipt,
           verifyAt: receiptPageUrl(kit.centralUrl),
-          mode: 'live',
+          mode: modeOf(kit.election),
         });
         void options.printer.print(slip, { waitMs: 0 });
       }

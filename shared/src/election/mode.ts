@@ -20,3 +20,11 @@ export function modeOf(election: { readonly mode?: ElectionMode | undefined }): 
 export function isTestElection(election: { readonly mode?: ElectionMode | undefined }): boolean {
   return modeOf(election) === 'test';
 }
+
+/**
+ * A file a test election exports, named so it cannot pass for the election's own: `TEST-` before
+ * the name (results, CVRs, RCTab configs, kits). A live election's names are unchanged.
+ */
+export function testFileName(election: { readonly mode?: ElectionMode | undefined }, file: string): string {
+  return isTestElection(election) ? `TEST-${file}` : file;
+}
