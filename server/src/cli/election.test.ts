@@ -102,7 +102,21 @@ describe('scrutin election', () => {
     // Without --test the definition names no mode, which reads as live.
     expect(readElection('sample/election.json')).not.toHaveProperty('mode');
 
-    const named = scrutin('election', 'generate', '--ridings', '1', '--stations', '1', '--voters', '10', '--id', 'la-2026', '--test', '--out', 'la');
+    const named = scrutin(
+      'election',
+      'generate',
+      '--ridings',
+      '1',
+      '--stations',
+      '1',
+      '--voters',
+      '10',
+      '--id',
+      'la-2026',
+      '--test',
+      '--out',
+      'la',
+    );
     expect(named.status).toBe(0);
     expect(readElection('la/election.json')).toMatchObject({ id: 'la-2026', mode: 'test' });
   });

@@ -1,7 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { describeIssues, isTestElection, parseElection, sampleElectionJson, syntheticElectionJson, type ElectionDefinition } from '@scrutin/shared';
+import {
+  describeIssues,
+  isTestElection,
+  parseElection,
+  sampleElectionJson,
+  syntheticElectionJson,
+  type ElectionDefinition,
+} from '@scrutin/shared';
 
 /**
  * `scrutin election generate|sample`: writes an election definition to DIR/election.json,

@@ -69,7 +69,15 @@ export class StationClient {
   /** Signs the next batch in this station's chain; `final` for the last one, at close. */
   nextBatch(envelopes: readonly Envelope[], final = false): SignedBatch {
     const batch = signBatch(
-      { election: this.election, station: this.station, mode: this.mode, sequence: this.sequence + 1, previousBatchHash: this.previous, final, envelopes },
+      {
+        election: this.election,
+        station: this.station,
+        mode: this.mode,
+        sequence: this.sequence + 1,
+        previousBatchHash: this.previous,
+        final,
+        envelopes,
+      },
       this.keys.privateKeyPem,
     );
     this.sequence += 1;

@@ -53,7 +53,9 @@ export function readStationKit(
   if (kit.mode !== modeOf(election.value)) {
     return err({
       kind: 'kit-invalid',
-      issues: [{ path: 'mode', message: `the kit says ${kit.mode} but its election ${election.value.id} is a ${modeOf(election.value)} election` }],
+      issues: [
+        { path: 'mode', message: `the kit says ${kit.mode} but its election ${election.value.id} is a ${modeOf(election.value)} election` },
+      ],
     });
   }
   const station = findStation(election.value, kit.stationId);
