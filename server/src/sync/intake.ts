@@ -389,8 +389,9 @@ function ballotErrors(
 
 /**
  * A test batch never enters a live election, nor a live batch a test one (docs/decisions/
- * 0010-test-mode.md). Checked once the signature proves the station said so, and before anything
- * is looked up, queued or stored: the refusal changes nothing, not even the equivocation alerts.
+ * 0010-test-mode.md). Checked once the signature proves the station said so, and before the
+ * replay and sequence checks and anything queued or stored: the refusal changes nothing, not even
+ * the equivocation alerts.
  */
 function checkMode(election: ElectionDefinition, header: BatchHeader): void {
   const mode = modeOf(election);
