@@ -7,7 +7,9 @@ import { openSampleElection, openWithStation, startTestCentral, type TestCentral
 import { enrolmentToken, openElection } from '../testing/election_setup.ts';
 import { envelopeFor, votersOf, type TestVoter } from '../testing/fixtures.ts';
 import { SERVICE_URLS } from '../testing/services.ts';
+import { NewOfficialSchema } from '@scrutin/shared/api';
 import { saveElection } from '../elections/store.ts';
+import { createOfficial } from '../officials/users.ts';
 import { importBatches } from './import.ts';
 
 /**
@@ -232,5 +234,34 @@ describe('test mode at central', () => {
     await waitForProcessed(live.id, 1);
     await expect.poll(() => ouiOf(live.id)).toBe(3);
     expect(await ouiOf(test.id)).toBe(3);
+  });
+
+  it('names a test election’s exports TEST-… and marks its NIST results report IsTest; a live one’s not', async () => {
+    const username = 'official-test-mode';
+    const password = 'a long enough passphrase';
+    expect((await createOfficial(t.central.ctx.services.db, NewOfficialSchema.parse({ username, password, role: 'official' }))).ok).toBe(
+      true,
+    );
+    const login = await fetch(`${t.central.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const download = async (election: string, file: string) => {
+      const r = await fetch(`${t.central.url}/api/v1/admin/elections/${election}/exports/${file}`, { headers: { cookie } });
+      expect(r.status).toBe(200);
+      return { name: r.headers.get('content-disposition'), body: await r.text() };
+    };
+    const testCsv = await download(test.id, 'results.csv');
+    expect(testCsv.name).toBe(`attachment; filename="TEST-${test.id}-results.csv"`);
+    const testNist = await download(test.id, 'results.json');
+    expect(testNist.name).toBe(`attachment; filename="TEST-${test.id}-results-nist-1500-100.json"`);
+    expect(JSON.parse(testNist.body)).toMatchObject({ IsTest: true, TestType: 'logic-and-accuracy' });
+    expect((await download(test.id, 'cvrs.json')).name).toBe(`attachment; filename="TEST-${test.id}-cvrs-nist-1500-103.json"`);
+
+    expect((await download(live.id, 'results.csv')).name).toBe(`attachment; filename="${live.id}-results.csv"`);
+    const liveNist = await download(live.id, 'results.json');
+    expect(JSON.parse(liveNist.body)).not.toHaveProperty('IsTest');
   });
 });
