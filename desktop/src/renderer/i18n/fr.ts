@@ -13,7 +13,7 @@ export const fr = {
     disconnectedTitle: 'Le poste de vote ne répond pas',
     disconnectedBody: 'Veuillez appeler le personnel du bureau de vote.',
     skip: 'Aller au contenu',
-    testMarker: 'ESSAI',
+    testMarker: 'ESSAI · TEST',
     testMarkerText: 'Élection d’essai : bulletins d’essai seulement, jamais comptés dans l’élection.',
   },
   toolbar: {
