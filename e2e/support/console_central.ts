@@ -13,6 +13,11 @@
  *                                         waits until they are counted and answers their
  *                                         tracking codes
  *   close <election>                      closes the election (its receipts become checkable)
+ *   test-election <station> <n>           loads and opens the sample election's test rehearsal
+ *                                         (id qc-demo-2026-test, mode test) with its voters,
+ *                                         sends n test ballots of the station (counted), then
+ *                                         the same station's batch signed live (refused): answers
+ *                                         the election id, the ballots and the refusal's code
  *   close-station <station> <picks>       loads and opens the sample election (polls open now)
  *                                         if not yet, then the station closes its polls: one
  *                                         final batch with one ballot per `;`-separated list of
@@ -33,6 +38,7 @@ import { createOfficial, loadCredentials, randomBallot, setElectionState, Statio
 import {
   envelopeFor,
   enrolmentToken,
+  openElection,
   openSampleElection,
   openWithStation,
   startTestCentral,
@@ -144,6 +150,26 @@ async function closeStation(stationArg: string, picks: string): Promise<{ statio
   return { station, ballots: envelopes.length };
 }
 
+/** The test rehearsal of the sample election, with `n` test ballots of a station counted and a live batch refused. */
+async function testElection(stationArg: string, n: number): Promise<{ election: string; ballots: number; refused: string }> {
+  const sample = openSampleElection();
+  const election = { ...sample, id: ElectionIdSchema.parse(`${sample.id}-test`), mode: 'test' as const };
+  const station = StationIdSchema.parse(stationArg);
+  const voters = votersOf(election, n);
+  const before = (await db.query<{ n: string }>("SELECT count(*)::text AS n FROM batches WHERE status = 'processed'")).rows[0]?.n;
+  await openElection(central.central, election, voters);
+  const client = new StationClient(central.central.url, election.id, station, undefined, 'test');
+  await client.enrol(await enrolmentToken(central.central, election.id, station));
+  const mine = voters.filter((v) => v.station === station);
+  const outcome = await client.send(client.nextBatch(mine.map((v) => envelopeFor(election, v))));
+  if (outcome.kind !== 'accepted') throw new Error(`test batch refused: ${outcome.code} ${outcome.message}`);
+  await counted(Number(before ?? 0) + 1);
+  const live = new StationClient(central.central.url, election.id, station, client.keys, 'live');
+  live.nextBatch(mine.map((v) => envelopeFor(election, v)));
+  const stray = await live.send(live.nextBatch(mine.map((v) => envelopeFor(election, v))));
+  return { election: election.id, ballots: mine.length, refused: stray.kind === 'refused' ? stray.code : 'accepted' };
+}
+
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   const [command, ...args] = line.trim().split(/\s+/);
@@ -158,6 +184,9 @@ lines.on('line', (line) => {
           break;
         case 'close-station':
           console.log(JSON.stringify(await closeStation(args[0] ?? '', args[1] ?? '')));
+          break;
+        case 'test-election':
+          console.log(JSON.stringify(await testElection(args[0] ?? '', Number(args[1] ?? '3'))));
           break;
         case 'close':
           await setElectionState(db, ElectionIdSchema.parse(args[0] ?? ''), 'closed');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
+import { ElectionIdSchema, openSampleElection, StationIdSchema, unwrap, type ElectionDefinition, type StationId } from '@scrutin/shared';
 import { FolderDriveSource, KIT_AUDIO_DIR, openStation, Printer, SimulatedClock, type Station } from '@scrutin/desktop';
 import { startPrivateCups, type PrivateCups } from '@scrutin/desktop/testing';
 import { startStationHost, type StationHost } from '@scrutin/desktop/host';
@@ -46,6 +46,8 @@ const CLIP_CACHE = join(tmpdir(), 'scrutin-test-clip-cache');
 export interface EnvironmentOptions {
   /** Kits with the audio ballot (espeak-ng). */
   readonly audio?: boolean;
+  /** `test`: the sample election's test rehearsal (id `…-test`, mode test, docs/decisions/0010-test-mode.md). */
+  readonly mode?: 'test' | 'live';
 }
 
 export interface KioskOptions {
@@ -117,7 +119,9 @@ export class KioskEnvironment {
     );
     const central = await startCentral(config, { withValidator: true });
     const workDir = mkdtempSync(join(tmpdir(), 'scrutin-e2e-'));
-    const election = openSampleElection();
+    const sample = openSampleElection();
+    const election: ElectionDefinition =
+      options.mode === 'test' ? { ...sample, id: ElectionIdSchema.parse(`${sample.id}-test`), mode: 'test' } : sample;
     const prepared = await prepareElection({
       central,
       election,

@@ -8,6 +8,7 @@ export * from './ids.ts';
 export * from './random.ts';
 export * from './validation.ts';
 export * from './election/definition.ts';
+export * from './election/mode.ts';
 export * from './election/election.ts';
 export * from './election/generate.ts';
 export * from './election/fixtures/sample_election.ts';

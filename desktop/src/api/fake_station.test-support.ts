@@ -1,4 +1,4 @@
-import { ballotStyle, err, ok, sampleElection, StationIdSchema, type ElectionDefinition } from '@scrutin/shared';
+import { ballotStyle, err, modeOf, ok, sampleElection, StationIdSchema, type ElectionDefinition } from '@scrutin/shared';
 import { stationError } from '../station/messages.ts';
 import {
   stationCalls,
@@ -34,6 +34,7 @@ export function fakeStation(): FakeStation {
   if (info === undefined || riding === undefined) throw new Error('the sample election has no ST-00001');
   const kit: KitSummary = {
     election: election.id,
+    mode: modeOf(election),
     station,
     riding: riding.code,
     voters: 200,

@@ -6,6 +6,7 @@ import {
   ContestIdSchema,
   ContestSchema,
   ElectionIdSchema,
+  ElectionModeSchema,
   PartySchema,
   PublicKeySchema,
   RidingCodeSchema,
@@ -63,6 +64,8 @@ const answer = <S extends z.ZodRawShape>(shape: S) => z.object(shape).readonly()
 
 const KitSummarySchema = answer({
   election: ElectionIdSchema,
+  /** `test` for a logic-and-accuracy test election: every kiosk screen then shows a TEST marker. */
+  mode: ElectionModeSchema,
   station: StationIdSchema,
   riding: RidingCodeSchema,
   voters: Count,

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Dialog } from './components/dialog.tsx';
 import { Toolbar } from './components/toolbar.tsx';
+import { TestMarker } from './components/test_marker.tsx';
 import { useCountdown, useIdle } from './components/hooks.ts';
 import { usePrefsStore } from './state/prefs_store.ts';
 import { useStaffStore } from './state/staff_store.ts';
@@ -171,6 +172,7 @@ export function App() {
           {t('app.skip')}
         </a>
         <Toolbar staffMode={staffMode} {...(staffButton === undefined ? {} : { onStaff: staffButton })} />
+        {status.kit?.mode === 'test' && <TestMarker />}
         {body}
       </div>
       {!connected && (

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { canonicalJson, type ElectionId, type Sha256Hex, type StationId } from '@scrutin/shared';
+import { canonicalJson, type ElectionId, type ElectionMode, type Sha256Hex, type StationId } from '@scrutin/shared';
 import {
   EnvelopeSchema,
   SignedBatchSchema,
@@ -27,6 +27,8 @@ import type { StationDb } from './db.ts';
 export interface SealIdentity {
   readonly election: ElectionId;
   readonly station: StationId;
+  /** The election's mode from the kit: signed into every batch header. */
+  readonly mode: ElectionMode;
   readonly privateKeyPem: string;
 }
 
@@ -83,6 +85,7 @@ export function sealBatch(db: StationDb, identity: SealIdentity, size: number, f
         {
           election: identity.election,
           station: identity.station,
+          mode: identity.mode,
           sequence: (last?.sequence ?? 0) + 1,
           previousBatchHash: (last?.batch_hash as Sha256Hex | undefined) ?? null,
           final,

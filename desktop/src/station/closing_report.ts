@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { ballotStyle, canonicalJson, type Contest, type ElectionDefinition, type RidingCode } from '@scrutin/shared';
+import { ballotStyle, canonicalJson, modeOf, type Contest, type ElectionDefinition, type RidingCode } from '@scrutin/shared';
 import type { TallyRow } from './ballot_box.ts';
 import {
   closingReport as printableClosingReport,
@@ -131,7 +131,7 @@ export function printedClosingReport(
   const { body } = report;
   return printableClosingReport(
     {
-      header: reportHeader(election, body.station, body.riding, 'live', body.generatedAt),
+      header: reportHeader(election, body.station, body.riding, modeOf(election), body.generatedAt),
       pollsOpenedAt: body.pollsOpenedAt,
       pollsClosedAt: body.pollsClosedAt,
       voters: {
@@ -164,7 +164,7 @@ export function printedZeroReport(input: {
 }): PrintedReport {
   const { election, station, riding } = input;
   return printableZeroReport({
-    header: reportHeader(election, station, riding, 'live', input.pollsOpenedAt),
+    header: reportHeader(election, station, riding, modeOf(election), input.pollsOpenedAt),
     pollsOpenedAt: input.pollsOpenedAt,
     ballotsInBox: input.ballotsInBox,
     pollBookVoted: input.pollBookVoted,
@@ -206,7 +206,7 @@ export function closingReportHtml(
 <html lang="fr">
 <head>
 <meta charset="utf-8">
-<title>Rapport de clôture · Closing report — ${escape(body.station)}</title>
+<title>${modeOf(election) === 'test' ? 'ESSAI · TEST — ' : ''}Rapport de clôture · Closing report — ${escape(body.station)}</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 2rem; color: #000; background: #fff; }
   h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
@@ -221,6 +221,7 @@ export function closingReportHtml(
   .sig { font-family: ui-monospace, monospace; font-size: .75rem; word-break: break-all; }
   .signatures { margin-top: 2rem; display: flex; flex-wrap: wrap; gap: 2.5rem 3rem; }
   .checks li.fails { font-weight: bold; }
+  .test-mode { border: 3px solid #000; padding: .5rem; font-weight: bold; font-size: 1.2rem; text-align: center; }
   .signatures div { border-top: 1px solid #000; padding-top: .25rem; min-width: 14rem; }
   @media print {
     body { margin: 1cm; font-size: 11pt; }
@@ -230,7 +231,11 @@ export function closingReportHtml(
 </style>
 </head>
 <body>
-<h1>Rapport de clôture du bureau de vote<br><span class="en">Polling station closing report</span></h1>
+${
+  modeOf(election) === 'test'
+    ? `<p class="test-mode">ESSAI — BULLETINS DE TEST, PAS UN SCRUTIN RÉEL<br><span class="en">TEST — TEST BALLOTS, NOT A LIVE ELECTION</span></p>\n`
+    : ''
+}<h1>Rapport de clôture du bureau de vote<br><span class="en">Polling station closing report</span></h1>
 <p>${both(election.name)}</p>
 <table>
 ${row({ fr: 'Bureau', en: 'Station' }, `${body.station}${station === undefined ? '' : ` — ${station.name.fr}`}`)}

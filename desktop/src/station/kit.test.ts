@@ -161,6 +161,24 @@ describe('station kit', () => {
     expect(readStationKit(other)).toMatchObject({ ok: false, error: { kind: 'kit-invalid', issues: [{ path: 'riding' }] } });
   });
 
+  it('states the election’s mode, and refuses a kit whose mode is not its election’s, or states none', async () => {
+    const dir = await makeKit(credentials);
+    expect(JSON.parse(readFileSync(join(dir, KIT_FILE), 'utf8'))).toMatchObject({ mode: 'live' });
+    // A live election's kit relabelled test (or the reverse) would sign batches of the wrong mode.
+    editKit(dir, (kit) => {
+      kit.mode = 'test';
+    });
+    expect(readStationKit(dir)).toMatchObject({ ok: false, error: { kind: 'kit-invalid', issues: [{ path: 'mode' }] } });
+    editKit(dir, (kit) => {
+      (kit.election as { mode?: string }).mode = 'test';
+    });
+    expect(unwrap(readStationKit(dir)).kit.mode).toBe('test');
+    editKit(dir, (kit) => {
+      delete kit.mode;
+    });
+    expect(readStationKit(dir)).toMatchObject({ ok: false, error: { kind: 'kit-invalid', issues: [{ path: 'mode' }] } });
+  });
+
   it('carries a riding index of the other stations of the riding, verified like the shard', async () => {
     const dir = await makeKit(credentials, { station: IRV_STATION });
     const kit = JSON.parse(readFileSync(join(dir, KIT_FILE), 'utf8')) as StationKitFile;

@@ -11,6 +11,7 @@ import {
   canonicalJson,
   err,
   isWithinVotingWindow,
+  modeOf,
   ok,
   parseElection,
   testDeck,
@@ -210,6 +211,7 @@ function summary(kit: StationKit): KitSummary {
   const name = (text: { readonly fr: string; readonly en: string } | undefined) => ({ fr: text?.fr ?? '', en: text?.en ?? '' });
   return {
     election: ElectionIdSchema.parse(election.id),
+    mode: modeOf(election),
     station: kit.stationId,
     riding: kit.riding,
     voters: kit.voters,
@@ -761,7 +763,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
           stationName: summary(kit).stationName,
           trackingCode: cast.value.receipt,
           verifyAt: receiptPageUrl(kit.centralUrl),
-          mode: 'live',
+          mode: modeOf(kit.election),
         });
         void options.printer.print(slip, { waitMs: 0 });
       }

@@ -1,4 +1,4 @@
-import { err, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
+import { err, modeOf, ok, secrecyOf, splitIntoBatches, type Result } from '@scrutin/shared';
 import {
   SYNC_ENDPOINTS,
   SealedResendAnswerSchema,
@@ -223,7 +223,7 @@ export class SyncEngine {
       : outbox >= 2 * k
         ? splitIntoBatches(outbox - k, this.options.maxBatch, k)
         : [];
-    const identity = { election: kit.election.id, station: kit.stationId, privateKeyPem: key.privateKeyPem };
+    const identity = { election: kit.election.id, station: kit.stationId, mode: modeOf(kit.election), privateKeyPem: key.privateKeyPem };
     let sealed = 0;
     sizes.forEach((size, i) => {
       if (sealBatch(this.#deps.db, identity, size, closing && i === sizes.length - 1) !== undefined) sealed += 1;

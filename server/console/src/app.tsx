@@ -22,6 +22,7 @@ import { useRouter, type Page } from './state/router.ts';
 import { Notice } from './components/ui.tsx';
 import { useSession } from './state/session.ts';
 import { formatTime } from './components/format.ts';
+import { TestBanner, TestPill } from './components/test_mode.tsx';
 
 /** The lowest role each page is for (the server enforces the same on its routes). */
 const PAGE_ROLE: { readonly [P in Page]: Role } = {
@@ -98,6 +99,7 @@ export function App() {
       <Sidebar role={session.role} current={page} />
       <div className="main">
         <TopBar />
+        <TestBanner />
         <main className="content" id="content">
           {!allowed ? (
             <Notice tone="bad" title={t('app.forbiddenTitle')}>
@@ -209,11 +211,13 @@ function TopBar() {
           {route.election === null && <option value="">{t('top.chooseElection')}</option>}
           {elections.map((e) => (
             <option key={e.id} value={e.id}>
+              {e.mode === 'test' ? `[${t('testMode.pill').toUpperCase()}] ` : ''}
               {e.name[language]}
             </option>
           ))}
         </select>
         {election !== undefined && <span className={`state-pill state-${election.state}`}>{t(`states.${election.state}`)}</span>}
+        {election?.mode === 'test' && <TestPill />}
       </div>
       <div className="topbar-right">
         {election?.state === 'certified' ? (

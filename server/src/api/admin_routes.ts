@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cookieParser from 'cookie-parser';
 import { Router, json } from 'express';
+import { testFileName } from '@scrutin/shared';
 import { CONSOLE_API as API, type ResponseOf } from '@scrutin/shared/api';
 import { buildStationKit, describeKitBuildError } from '@scrutin/shared/kit';
 import type { AppContext } from '../app/context.ts';
@@ -162,7 +163,10 @@ export function adminRoutes(ctx: AppContext): Router {
         pollWorkers: request.pollWorkers.map((w) => w.name),
       });
       ctx.log('station.kit_downloaded', { election: election.id, station });
-      res.set('content-disposition', `attachment; filename="${election.id}-${station}-kit.tar"`).type('application/x-tar').send(archive);
+      res
+        .set('content-disposition', `attachment; filename="${testFileName(election, `${election.id}-${station}-kit.tar`)}"`)
+        .type('application/x-tar')
+        .send(archive);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import cookieParser from 'cookie-parser';
 import { Router, json, type Request, type Response } from 'express';
-import { ContestIdSchema, type CandidateRace, type ElectionDefinition } from '@scrutin/shared';
+import { ContestIdSchema, testFileName, type CandidateRace, type ElectionDefinition } from '@scrutin/shared';
 import { CONSOLE_API as API, type ElectionState, type ResponseOf } from '@scrutin/shared/api';
 import { exportRaceCvrs, rctabConfigForRace } from '@scrutin/shared/rctab';
 import type { AppContext } from '../app/context.ts';
@@ -58,7 +58,7 @@ export function exportsRoutes(ctx: AppContext): Router {
     const { election, state } = await electionWithState(req);
     const results = await liveResults(db, election);
     await audited(req, election, 'results.csv');
-    attach(res, `${election.id}-results.csv`)
+    attach(res, testFileName(election, `${election.id}-results.csv`))
       .type('text/csv; charset=utf-8')
       .send(resultsCsv(election, results, state));
   });
@@ -67,13 +67,15 @@ export function exportsRoutes(ctx: AppContext): Router {
     const { election, state } = await electionWithState(req);
     const results = await liveResults(db, election);
     await audited(req, election, 'results.json');
-    attach(res, `${election.id}-results-nist-1500-100.json`).json(nistElectionReport(election, results, state, ctx.now().toISOString()));
+    attach(res, testFileName(election, `${election.id}-results-nist-1500-100.json`)).json(
+      nistElectionReport(election, results, state, ctx.now().toISOString()),
+    );
   });
 
   mount(router, auth, API.cvrs, async (req, res) => {
     const { election } = await electionWithState(req);
     await audited(req, election, 'cvrs.json');
-    attach(res, `${election.id}-cvrs-nist-1500-103.json`).type('application/json; charset=utf-8');
+    attach(res, testFileName(election, `${election.id}-cvrs-nist-1500-103.json`)).type('application/json; charset=utf-8');
     res.write(cdfElectionHeader(election, ctx.now().toISOString()));
     let n = 0;
     for await (const ballot of storedBallots(db, election.id)) {
@@ -88,7 +90,9 @@ export function exportsRoutes(ctx: AppContext): Router {
     const { election } = await electionWithState(req);
     const race = raceOf(election, req.params.contest);
     await audited(req, election, `rctab-config ${race.id}`);
-    attach(res, `${race.id}_config.json`).json(rctabConfigForRace(election, race, `${race.id}_cvr.json`));
+    attach(res, testFileName(election, `${race.id}_config.json`)).json(
+      rctabConfigForRace(election, race, testFileName(election, `${race.id}_cvr.json`)),
+    );
   });
 
   mount(router, auth, API.rctabCvr, async (req, res) => {
@@ -96,7 +100,7 @@ export function exportsRoutes(ctx: AppContext): Router {
     const race = raceOf(election, req.params.contest);
     await audited(req, election, `rctab-cvr ${race.id}`);
     const report = exportRaceCvrs(election, race, await raceRankings(db, election, race), ctx.now().toISOString());
-    attach(res, `${race.id}_cvr.json`).json(report);
+    attach(res, testFileName(election, `${race.id}_cvr.json`)).json(report);
   });
 
   // A station's batch file checked against what central recorded (sync/export_verification.ts).

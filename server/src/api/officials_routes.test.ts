@@ -447,7 +447,7 @@ describe('running an election: credentials, enrolment, sync health, certificatio
     envelopes: Envelope[],
   ): { signed: SignedBatch; message: BatchMessage; batchHash: Sha256Hex } {
     const signed = signBatch(
-      { election: A, station: 'ST-00001' as StationId, sequence, previousBatchHash: previous, final: false, envelopes },
+      { election: A, station: 'ST-00001' as StationId, mode: 'live', sequence, previousBatchHash: previous, final: false, envelopes },
       keys.privateKeyPem,
     );
     const hash = batchHash(signed.header);

@@ -93,6 +93,34 @@ describe('scrutin election', () => {
     expect(backwards.stderr).toMatch(/the options give an invalid election/);
   });
 
+  it('writes a test election with --test: mode test, and an id of its own unless --id names it', () => {
+    const run = scrutin('election', 'sample', '--test', '--out', 'test');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/wrote test\/election\.json: TEST election qc-demo-2026-test, /);
+    const test = readElection('test/election.json') as { id: string; mode?: string };
+    expect(test).toMatchObject({ id: 'qc-demo-2026-test', mode: 'test' });
+    // Without --test the definition names no mode, which reads as live.
+    expect(readElection('sample/election.json')).not.toHaveProperty('mode');
+
+    const named = scrutin(
+      'election',
+      'generate',
+      '--ridings',
+      '1',
+      '--stations',
+      '1',
+      '--voters',
+      '10',
+      '--id',
+      'la-2026',
+      '--test',
+      '--out',
+      'la',
+    );
+    expect(named.status).toBe(0);
+    expect(readElection('la/election.json')).toMatchObject({ id: 'la-2026', mode: 'test' });
+  });
+
   it('refuses options that give no valid election, with a clear message', () => {
     const badId = scrutin('election', 'generate', '--ridings', '2', '--stations', '2', '--voters', '10', '--id', 'Not An Id', '--out', 'c');
     expect(badId.status).toBe(1);

@@ -1,13 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { describeIssues, parseElection, sampleElectionJson, syntheticElectionJson, type ElectionDefinition } from '@scrutin/shared';
+import {
+  describeIssues,
+  isTestElection,
+  parseElection,
+  sampleElectionJson,
+  syntheticElectionJson,
+  type ElectionDefinition,
+} from '@scrutin/shared';
 
 /**
  * `scrutin election generate|sample`: writes an election definition to DIR/election.json,
  * validated by the same parser as every other reader of the file. Its voting window opens
  * now by default (so a demo or a test can open the polls at once) and closes 12 hours later;
- * `--opens` and `--closes` set it, and the sync deadline is 24 hours after closing.
+ * `--opens` and `--closes` set it, and the sync deadline is 24 hours after closing. `--test`
+ * makes a test election (mode `test`, docs/decisions/0010-test-mode.md) for a logic-and-accuracy
+ * test of the whole chain; its id ends in `-test` (unless `--id` names it), so it never takes the
+ * id, nor the credentials, of the live election it rehearses.
  */
 
 export const ELECTION_FILE = 'election.json';
@@ -16,6 +26,8 @@ export const ELECTION_FILE = 'election.json';
 interface WindowOptions {
   readonly opens: Date;
   readonly closes?: Date;
+  /** `--test`: a test election. */
+  readonly test?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -50,6 +62,7 @@ export function registerElection(program: Command): void {
     .option('--force', `replace an existing ${ELECTION_FILE}`)
     .option('--opens <when>', 'when the polls open: an ISO 8601 date-time with its offset, or now', dateTime, new Date())
     .option('--closes <when>', 'when the polls close: an ISO 8601 date-time with its offset (default: 12 hours after opening)', dateTime)
+    .option('--test', 'a test election (logic-and-accuracy testing): mode test, id ending in -test unless --id is given')
     .action((options: GenerateOptions) => {
       if (options.stations < options.ridings) {
         fail(`--stations (${options.stations}) must be at least --ridings (${options.ridings}): every riding needs a polling station`);
@@ -62,7 +75,7 @@ export function registerElection(program: Command): void {
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.id === undefined ? {} : { id: options.id }),
       });
-      writeElection(withWindow(json, options), options.out, options.force ?? false);
+      writeElection(withMode(withWindow(json, options), options, options.id !== undefined), options.out, options.force ?? false);
     });
 
   election
@@ -72,8 +85,9 @@ export function registerElection(program: Command): void {
     .option('--force', `replace an existing ${ELECTION_FILE}`)
     .option('--opens <when>', 'when the polls open: an ISO 8601 date-time with its offset, or now', dateTime, new Date())
     .option('--closes <when>', 'when the polls close: an ISO 8601 date-time with its offset (default: 12 hours after opening)', dateTime)
+    .option('--test', 'a test election (logic-and-accuracy testing): mode test, id ending in -test')
     .action((options: SampleOptions) => {
-      writeElection(withWindow(sampleElectionJson(), options), options.out, options.force ?? false);
+      writeElection(withMode(withWindow(sampleElectionJson(), options), options, false), options.out, options.force ?? false);
     });
 }
 
@@ -86,6 +100,17 @@ function withWindow(json: unknown, options: WindowOptions): unknown {
     closesAt: closes.toISOString(),
     syncDeadline: new Date(closes.getTime() + 24 * HOUR_MS).toISOString(),
   };
+}
+
+/**
+ * The definition in test mode for `--test`: mode `test` and, unless the id was named, the id with
+ * `-test` appended (the live definition is left as it is: no mode field, which reads as live).
+ */
+function withMode(json: unknown, options: WindowOptions, idNamed: boolean): unknown {
+  if (options.test !== true) return json;
+  const definition = json as Record<string, unknown>;
+  const id = typeof definition['id'] === 'string' && !idNamed ? `${definition['id'].slice(0, 59)}-test` : definition['id'];
+  return { ...definition, id, mode: 'test' };
 }
 
 /** `now`, or an ISO 8601 date-time with its offset (`2026-10-05T09:30:00-04:00`). */
@@ -122,7 +147,7 @@ function writeElection(json: unknown, dir: string, force: boolean): void {
 
 function summary(election: ElectionDefinition): string {
   const voters = election.stations.reduce((sum, s) => sum + s.registeredVoters, 0);
-  return `election ${election.id}, ${election.ridings.length} ridings, ${election.stations.length} stations, ${voters} registered voters`;
+  return `${isTestElection(election) ? 'TEST ' : ''}election ${election.id}, ${election.ridings.length} ridings, ${election.stations.length} stations, ${voters} registered voters`;
 }
 
 function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { StationIdSchema, type StationId } from '@scrutin/shared/node';
+import { modeOf, StationIdSchema, type StationId } from '@scrutin/shared/node';
 import { AdminClient, RefusedError } from '../simulate/admin_client.ts';
 import { readStationCards } from '../simulate/cards.ts';
 import { makeCardPlan, makePlan, type Plan, type VoterCard } from '../simulate/plan.ts';
@@ -68,7 +68,7 @@ export function registerSimulate(program: Command): void {
             if (stations.length === Number(o.stations)) break;
             const cards = readStationCards(o.cards, StationIdSchema.parse(s.id));
             if (cards === null) continue;
-            const client = new StationClient(o.url, election.id, s.id);
+            const client = new StationClient(o.url, election.id, s.id, undefined, modeOf(election));
             try {
               await client.enrol(await admin.enrolmentToken(election.id, s.id));
             } catch (error) {

@@ -1,6 +1,8 @@
 import {
+  modeOf,
   parseElection,
   type CredentialHash,
+  type ElectionMode,
   type ElectionDefinition,
   type ElectionId,
   type Result,
@@ -36,9 +38,19 @@ export async function saveElection(
   const refused = policy(election);
   if (refused.length > 0) return err({ kind: 'invalid-definition', issues: refused });
   return db.transaction(async (tx) => {
-    const existing = await tx.query<{ state: ElectionState }>('SELECT state FROM elections WHERE id = $1 FOR UPDATE', [election.id]);
+    const existing = await tx.query<{ state: ElectionState; mode: ElectionMode }>(
+      `SELECT state, coalesce(definition->>'mode', 'live') AS mode FROM elections WHERE id = $1 FOR UPDATE`,
+      [election.id],
+    );
     const state = existing.rows[0]?.state;
     if (state !== undefined && state !== 'draft') return err({ kind: 'not-editable', state });
+    const mode = existing.rows[0]?.mode;
+    if (mode !== undefined && mode !== modeOf(election)) {
+      return err({
+        kind: 'invalid-definition',
+        issues: [{ path: 'mode', message: `election ${election.id} was created as a ${mode} election; its mode cannot change` }],
+      });
+    }
     await tx.query(
       `INSERT INTO elections (id, definition) VALUES ($1, $2)
        ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, loaded_at = now()`,
@@ -96,6 +108,7 @@ export async function listElections(db: Queryable): Promise<ElectionSummary[]> {
   return rows.map((r) => ({
     id: r.id,
     state: r.state,
+    mode: modeOf(r.definition),
     name: r.definition.name,
     opensAt: r.definition.opensAt,
     closesAt: r.definition.closesAt,

@@ -39,7 +39,15 @@ const pipelineKey = randomBytes(32);
 function message(station: StationId, envelopes: Envelope[]): BatchMessage {
   const chain = sequences.get(station) ?? { sequence: 0, previous: null };
   const batch = signBatch(
-    { election: election.id, station, sequence: chain.sequence + 1, previousBatchHash: chain.previous, final: false, envelopes },
+    {
+      election: election.id,
+      station,
+      mode: 'live',
+      sequence: chain.sequence + 1,
+      previousBatchHash: chain.previous,
+      final: false,
+      envelopes,
+    },
     keys.privateKeyPem,
   );
   const hash = batchHash(batch.header);

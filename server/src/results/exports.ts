@@ -8,6 +8,7 @@ import {
   type Referendum,
   type RidingCode,
   type RidingResult,
+  isTestElection,
 } from '@scrutin/shared/node';
 import type { Queryable } from '../db/database.ts';
 import type { ElectionState } from '@scrutin/shared/api';
@@ -175,6 +176,8 @@ export function nistElectionReport(election: ElectionDefinition, results: Nation
     SequenceStart: 1,
     SequenceEnd: 1,
     Status: state === 'certified' ? 'certified' : state === 'closed' ? 'unofficial-complete' : 'unofficial-partial',
+    // A test election's report says so (NIST SP 1500-100 IsTest / TestType).
+    ...(isTestElection(election) ? { IsTest: true, TestType: 'logic-and-accuracy' } : {}),
     VendorApplicationId: 'Scrutin 0.1.0',
     GpUnit: [
       {

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { ElectionId, Sha256Hex, StationId } from '@scrutin/shared';
+import type { ElectionId, ElectionMode, Sha256Hex, StationId } from '@scrutin/shared';
 import {
   batchHash,
   EnrolResponseSchema,
@@ -40,6 +40,8 @@ export class StationClient {
     readonly election: ElectionId,
     readonly station: StationId,
     keys?: StationKeyPair,
+    /** The election's mode, signed into every batch header (a live station by default). */
+    readonly mode: ElectionMode = 'live',
   ) {
     this.keys = keys ?? generateStationKeyPair();
   }
@@ -67,7 +69,15 @@ export class StationClient {
   /** Signs the next batch in this station's chain; `final` for the last one, at close. */
   nextBatch(envelopes: readonly Envelope[], final = false): SignedBatch {
     const batch = signBatch(
-      { election: this.election, station: this.station, sequence: this.sequence + 1, previousBatchHash: this.previous, final, envelopes },
+      {
+        election: this.election,
+        station: this.station,
+        mode: this.mode,
+        sequence: this.sequence + 1,
+        previousBatchHash: this.previous,
+        final,
+        envelopes,
+      },
       this.keys.privateKeyPem,
     );
     this.sequence += 1;

@@ -3,6 +3,7 @@ import {
   describeBallotError,
   issuesOf,
   MAX_SEQUENCE,
+  modeOf,
   secrecyOf,
   SEQUENCE_WINDOW,
   signReceipt,
@@ -86,6 +87,7 @@ export async function receiveBatch(deps: IntakeDeps, input: unknown): Promise<In
     throw new ApiError('bad-signature', 'The batch signature does not match the key enrolled for this station.');
   }
   const batchHash = verified.value;
+  checkMode(election, header);
 
   // A batch already held under this sequence: the same one is a replay, another an equivocation.
   const existing = context.current;
@@ -383,6 +385,27 @@ function ballotErrors(
     if (!result.ok) problems.push({ envelope: index, errors: result.error.map(describeBallotError) });
   });
   return problems;
+}
+
+/**
+ * A test batch never enters a live election, nor a live batch a test one (docs/decisions/
+ * 0010-test-mode.md). Checked once the signature proves the station said so, and before the
+ * replay and sequence checks and anything queued or stored: the refusal changes nothing, not even
+ * the equivocation alerts.
+ */
+function checkMode(election: ElectionDefinition, header: BatchHeader): void {
+  const mode = modeOf(election);
+  if (header.mode === mode) return;
+  if (header.mode === 'test') {
+    throw new ApiError(
+      'test-batch-in-live-election',
+      `This batch comes from a test station kit; election ${header.election} is live and takes no test ballots.`,
+    );
+  }
+  throw new ApiError(
+    'live-batch-in-test-election',
+    `This batch comes from a live station kit; election ${header.election} is a test election and takes no live ballots.`,
+  );
 }
 
 interface Recorded {

@@ -115,6 +115,7 @@ describe('station sync over HTTP (format 2)', () => {
       {
         election: election.id,
         station: STATION,
+        mode: 'live',
         sequence: 4,
         previousBatchHash: batchHash(gapFirst.header),
         final: false,
@@ -135,6 +136,7 @@ describe('station sync over HTTP (format 2)', () => {
       {
         election: election.id,
         station: STATION,
+        mode: 'live',
         sequence: 5 + SEQUENCE_WINDOW + 1,
         previousBatchHash: 'a'.repeat(64) as Sha256Hex,
         final: false,

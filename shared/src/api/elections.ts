@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ElectionDefinitionSchema } from '../election/definition.ts';
+import { ElectionModeSchema } from '../election/mode.ts';
 import type { Endpoint } from './endpoint.ts';
 
 /**
@@ -28,6 +29,8 @@ export const BilingualSchema = z.object({ fr: z.string(), en: z.string() });
 export const ElectionSummarySchema = z.object({
   id: z.string(),
   state: ElectionStateSchema,
+  /** `test`: a logic-and-accuracy test election; the console marks every page and result of it as a test. */
+  mode: ElectionModeSchema,
   name: BilingualSchema,
   opensAt: z.string(),
   closesAt: z.string(),

@@ -1,5 +1,6 @@
 import { DEFAULT_KDF, KdfSchema, type Kdf } from '../credentials/kdf.ts';
 import { z } from 'zod';
+import { ElectionModeSchema } from './mode.ts';
 import { CandidateIdSchema, ContestIdSchema, ElectionIdSchema, PartyCodeSchema, RidingCodeSchema, StationIdSchema } from '../ids.ts';
 
 /**
@@ -166,6 +167,11 @@ const ElectionShapeSchema = z.object({
   credentials: z.object({ kdf: KdfSchema }).strict().optional(),
   /** Ballot secrecy settings; see secrecyOf for the defaults and docs/threat-model.md. */
   secrecy: SecrecySchema.optional(),
+  /**
+   * `test` for a logic-and-accuracy test election, `live` (the default, see modeOf) for polling
+   * day; fixed when the election is created (docs/decisions/0010-test-mode.md).
+   */
+  mode: ElectionModeSchema.optional(),
 });
 
 export const ElectionDefinitionSchema = ElectionShapeSchema.superRefine((election, ctx) => {

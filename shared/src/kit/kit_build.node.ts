@@ -7,6 +7,7 @@ import type { ExportPublicKey } from '../protocol/export_sealing.ts';
 import { sha256OfFile } from '../crypto/hash.node.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
 import { findStation } from '../election/election.ts';
+import { modeOf } from '../election/mode.ts';
 import { Sha256HexSchema, StationIdSchema, type StationId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import { issuesOf, type ValidationIssue } from '../validation.ts';
@@ -196,6 +197,7 @@ export async function buildStationKit(options: BuildStationKitOptions): Promise<
     format: STATION_KIT_FORMAT,
     version: STATION_KIT_VERSION,
     election,
+    mode: modeOf(election),
     stationId,
     riding: station.riding,
     centralUrl: options.centralUrl,

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { sha256OfFile } from '../crypto/hash.node.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
 import { findStation, parseElection } from '../election/election.ts';
+import { modeOf } from '../election/mode.ts';
 import type { Sha256Hex } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import { issuesOf } from '../validation.ts';
@@ -50,6 +51,14 @@ export function readStationKit(
   const election = parseElection(kit.election);
   if (!election.ok)
     return err({ kind: 'kit-invalid', issues: election.error.map((i) => ({ path: `election.${i.path}`, message: i.message })) });
+  if (kit.mode !== modeOf(election.value)) {
+    return err({
+      kind: 'kit-invalid',
+      issues: [
+        { path: 'mode', message: `the kit says ${kit.mode} but its election ${election.value.id} is a ${modeOf(election.value)} election` },
+      ],
+    });
+  }
   const station = findStation(election.value, kit.stationId);
   if (station === undefined)
     return err({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PublicKeySchema } from '../protocol/batch.ts';
 import type { ElectionDefinition } from '../election/definition.ts';
+import { ElectionModeSchema } from '../election/mode.ts';
 import { RidingCodeSchema, Sha256HexSchema, StationIdSchema, type RidingCode, type Sha256Hex, type StationId } from '../ids.ts';
 import type { ValidationIssue } from '../validation.ts';
 import { KitAudioRefSchema } from './kit_audio.ts';
@@ -75,6 +76,11 @@ export const StationKitSchema = z
     version: z.literal(STATION_KIT_VERSION),
     /** The election definition (docs/domain.md), checked with parseElection. */
     election: z.unknown(),
+    /**
+     * The election's mode, stated where a technician reads it (`test` or `live`); it must be the
+     * definition's (modeOf), and the station signs it into every batch header.
+     */
+    mode: ElectionModeSchema,
     stationId: StationIdSchema,
     riding: RidingCodeSchema,
     centralUrl: CentralUrlSchema,

@@ -41,7 +41,7 @@ function envelopes(n: number): Envelope[] {
 
 function batch(sequence = 1, previous: Sha256Hex | null = null, final = false): SignedBatch {
   return signBatch(
-    { election: election.id, station, sequence, previousBatchHash: previous, final, envelopes: envelopes(5) },
+    { election: election.id, station, mode: 'live', sequence, previousBatchHash: previous, final, envelopes: envelopes(5) },
     keys.privateKeyPem,
   );
 }
@@ -135,6 +135,7 @@ describe('signed batches (format 2)', () => {
     'a removed envelope': (b) => ({ ...b, envelopes: b.envelopes.slice(1) }),
     'an added envelope': (b) => ({ ...b, envelopes: [...b.envelopes, ...envelopes(1)] }),
     merkleRoot: (b) => ({ ...b, header: { ...b.header, merkleRoot: credential() as string as Sha256Hex } }),
+    mode: (b) => ({ ...b, header: { ...b.header, mode: b.header.mode === 'live' ? 'test' : 'live' } }),
     signature: (b) => ({
       ...b,
       signature: Buffer.from(Buffer.from(b.signature, 'base64').map((x, i) => (i === 10 ? x ^ 1 : x))).toString('base64'),
@@ -177,6 +178,10 @@ describe('signed batches (format 2)', () => {
     refused({ ...signed, header: { ...signed.header, version: 1 } });
     refused({ ...signed, extra: true });
     refused({ ...signed, header: { ...signed.header, note: 'x' } });
+    // The mode is required and only test or live: a header cannot leave it out or invent one.
+    refused({ ...signed, header: { ...signed.header, mode: undefined } });
+    refused({ ...signed, header: { ...signed.header, mode: 'demo' } });
+    refused({ ...signed, header: { ...signed.header, mode: 'LIVE' } });
     refused({ ...signed, envelopes: signed.envelopes.map((e, i) => (i === 0 ? { ...e, nas: '046454286' } : e)) });
     refused({ ...signed, envelopes: signed.envelopes.map((e, i) => (i === 0 ? { ...e, ballot: { ...e.ballot, id: newBallotId() } } : e)) });
     refused({ ...signed, envelopes: signed.envelopes.map((e, i) => (i === 0 ? { ...e, tracking: 'ILOU00000000' } : e)) });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CastBallotSchema } from '../ballot/ballot.ts';
+import { ElectionModeSchema } from '../election/mode.ts';
 import { TrackingCodeSchema } from '../ballot/tracking_code.ts';
 import { CredentialSchema, ElectionIdSchema, Sha256HexSchema, StationIdSchema } from '../ids.ts';
 
@@ -48,6 +49,12 @@ export const BatchHeaderSchema = z
     version: z.literal(BATCH_FORMAT_VERSION),
     election: ElectionIdSchema,
     station: StationIdSchema,
+    /**
+     * The election's mode as the station's kit states it (`test` or `live`). Signed, so a test
+     * batch cannot be relabelled live; central takes a batch only into an election of the same
+     * mode (409 test-batch-in-live-election / live-batch-in-test-election).
+     */
+    mode: ElectionModeSchema,
     /** 1 for a station's first batch, then +1 each batch. */
     sequence: z.int().min(1).max(MAX_SEQUENCE),
     /** The batch hash of batch `sequence - 1`; null for sequence 1. */

@@ -156,6 +156,8 @@ function importPrivateKey(privateKeyPem: string): KeyObject {
 export interface UnsignedBatch {
   readonly election: BatchHeader['election'];
   readonly station: StationId;
+  /** The election's mode, from the station's kit. */
+  readonly mode: BatchHeader['mode'];
   readonly sequence: number;
   readonly previousBatchHash: Sha256Hex | null;
   readonly final: boolean;
@@ -168,6 +170,7 @@ export function signBatch(batch: UnsignedBatch, privateKeyPem: string): SignedBa
     version: BATCH_FORMAT_VERSION,
     election: batch.election,
     station: batch.station,
+    mode: batch.mode,
     sequence: batch.sequence,
     previousBatchHash: batch.previousBatchHash,
     merkleRoot: envelopesMerkleRoot(batch.envelopes),

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   'not-yet-public': 409,
   'chain-mismatch': 409,
   'election-not-accepting': 409,
+  'test-batch-in-live-election': 409,
+  'live-batch-in-test-election': 409,
   'station-already-enrolled': 409,
   'not-editable': 409,
   'body-too-large': 413,

@@ -38,7 +38,7 @@ function envelopes(n: number): Envelope[] {
 
 function signedExport(): SignedBatchExport {
   const batch = signBatch(
-    { election: election.id, station, sequence: 1, previousBatchHash: null, final: false, envelopes: envelopes(25) },
+    { election: election.id, station, mode: 'live', sequence: 1, previousBatchHash: null, final: false, envelopes: envelopes(25) },
     stationKeys.privateKeyPem,
   );
   return signBatchExport(

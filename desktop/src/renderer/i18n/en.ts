@@ -9,6 +9,8 @@ export const en: Translation = {
     disconnectedTitle: 'The kiosk is not responding',
     disconnectedBody: 'Please call the polling station staff.',
     skip: 'Skip to content',
+    testMarker: 'TEST · ESSAI',
+    testMarkerText: 'Test election: test ballots only, never counted in the election.',
   },
   toolbar: {
     label: 'Display and language',

@@ -13,6 +13,8 @@ export const fr = {
     disconnectedTitle: 'Le poste de vote ne répond pas',
     disconnectedBody: 'Veuillez appeler le personnel du bureau de vote.',
     skip: 'Aller au contenu',
+    testMarker: 'ESSAI · TEST',
+    testMarkerText: 'Élection d’essai : bulletins d’essai seulement, jamais comptés dans l’élection.',
   },
   toolbar: {
     label: 'Affichage et langue',

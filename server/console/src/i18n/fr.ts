@@ -77,6 +77,10 @@ export const fr = {
     'not-yet-public': 'Pas encore public.',
     'chain-mismatch': 'Ce lot ne suit pas le précédent lot du bureau.',
     'election-not-accepting': 'Cette élection n’accepte pas cette opération dans son état actuel.',
+    'test-batch-in-live-election':
+      'Ces bulletins viennent d’une trousse de bureau d’essai : une élection réelle n’accepte jamais de bulletins d’essai.',
+    'live-batch-in-test-election':
+      'Ces bulletins viennent d’une trousse de bureau réelle : une élection d’essai n’accepte jamais de bulletins réels.',
     'station-already-enrolled': 'Ce bureau est déjà inscrit.',
     'not-editable': 'Cette élection n’est plus modifiable dans son état actuel.',
     'body-too-large': 'Le fichier ou la demande est trop volumineux.',
@@ -155,6 +159,12 @@ export const fr = {
     'quorum-not-met': 'quorum non atteint',
     'majority-not-reached': 'majorité non atteinte',
     ridingsFor: 'Adopté dans {{yes}} circonscriptions sur {{total}}',
+  },
+  testMode: {
+    banner: 'ÉLECTION D’ESSAI',
+    bannerText: 'Essai de logique et d’exactitude : ce sont des bulletins et des résultats d’essai, jamais ceux de l’élection.',
+    pill: 'Essai',
+    results: 'Résultats d’essai',
   },
   certification: {
     overrideTitle: 'Certifiée par dérogation',
@@ -480,6 +490,9 @@ export const fr = {
     embargo: 'Résultats avant la fermeture',
     embargoYes: 'Privés jusqu’à la fermeture du scrutin',
     embargoNo: 'Publics au fil du dépouillement',
+    mode: 'Mode (fixé à la création de l’élection)',
+    modeLive: 'Élection réelle',
+    modeTest: 'Élection d’essai (test de logique et d’exactitude)',
     kdf: 'Identifiants des électeurs : scrypt 2^{{logN}}, r {{r}}, p {{p}} (fixé par le fichier de définition).',
     kdfDefault: 'Identifiants des électeurs : le réglage de production (scrypt 2^14, r 8, p 1).',
     code: 'Code',

@@ -135,6 +135,7 @@ export function DefinitionPage() {
           key={editing.draft.id}
           initial={editing.draft}
           editable={!editing.existing || elections.find((e) => e.id === editing.draft.id)?.state === 'draft'}
+          modeFixed={editing.existing}
           onClose={() => {
             setEditing(null);
           }}
@@ -288,6 +289,8 @@ const SECTIONS: readonly Section[] = ['general', 'ridings', 'parties', 'races', 
 function Editor(props: {
   readonly initial: EditElection;
   readonly editable: boolean;
+  /** An election already created keeps its mode (test or live). */
+  readonly modeFixed: boolean;
   readonly onClose: () => void;
   readonly onSaved: (id: string) => Promise<void>;
 }) {
@@ -414,6 +417,19 @@ function Editor(props: {
               >
                 <option value="yes">{t('definition.embargoYes')}</option>
                 <option value="no">{t('definition.embargoNo')}</option>
+              </select>
+            </Field>
+            <Field label={t('definition.mode')}>
+              <select
+                value={draft.mode}
+                disabled={props.modeFixed}
+                data-testid="editor-mode"
+                onChange={(e) => {
+                  update((d) => ({ ...d, mode: e.target.value === 'test' ? 'test' : 'live' }));
+                }}
+              >
+                <option value="live">{t('definition.modeLive')}</option>
+                <option value="test">{t('definition.modeTest')}</option>
               </select>
             </Field>
             <p className="muted" data-testid="editor-kdf">

@@ -16,6 +16,15 @@ describe('the definition editor model', () => {
     expect(parsed.ok && secrecyOf(parsed.value)).toEqual({ anonymitySet: 40, embargo: true });
   });
 
+  it('keeps a test election’s mode through the editor, and a live one without a mode field', () => {
+    const test = { ...openSampleElection(), mode: 'test' as const };
+    const parsed = parseElection(toDefinitionJson(editableOf(test)));
+    expect(parsed.ok && parsed.value).toEqual(test);
+    expect(toDefinitionJson(editableOf(openSampleElection()))).not.toHaveProperty('mode');
+    expect(toDefinitionJson({ ...blankElection(), mode: 'test' })).toMatchObject({ mode: 'test' });
+    expect(blankElection().mode).toBe('live');
+  });
+
   it('refuses an anonymity set outside 2..500 at its path', () => {
     const parsed = parseElection(toDefinitionJson({ ...editableOf(openSampleElection()), anonymitySet: 1 }));
     expect(parsed.ok).toBe(false);

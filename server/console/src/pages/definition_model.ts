@@ -1,4 +1,4 @@
-import { DEFAULT_SECRECY, secrecyOf, type ElectionDefinition } from '@scrutin/shared';
+import { DEFAULT_SECRECY, modeOf, secrecyOf, type ElectionDefinition, type ElectionMode } from '@scrutin/shared';
 
 /**
  * The election definition as the editor holds it: plain strings (no branded ids yet) so that
@@ -64,6 +64,8 @@ export interface EditElection {
   embargo: boolean;
   /** The credential KDF is set by the authority's definition file and travels untouched. */
   credentials: ElectionDefinition['credentials'];
+  /** Test or live (docs/decisions/0010-test-mode.md): chosen when the election is created, then fixed. */
+  mode: ElectionMode;
 }
 
 export function editableOf(e: ElectionDefinition): EditElection {
@@ -99,6 +101,7 @@ export function editableOf(e: ElectionDefinition): EditElection {
     stations: e.stations.map((s) => ({ id: s.id, riding: s.riding, fr: s.name.fr, en: s.name.en, registeredVoters: s.registeredVoters })),
     ...secrecyOf(e),
     credentials: e.credentials,
+    mode: modeOf(e),
   };
 }
 
@@ -120,6 +123,8 @@ export function toDefinitionJson(e: EditElection): unknown {
     stations: e.stations.map((s) => ({ id: s.id, riding: s.riding, name: { fr: s.fr, en: s.en }, registeredVoters: s.registeredVoters })),
     ...(e.credentials === undefined ? {} : { credentials: e.credentials }),
     secrecy: { anonymitySet: e.anonymitySet, embargo: e.embargo },
+    // A live election's definition names no mode (modeOf reads it as live).
+    ...(e.mode === 'test' ? { mode: 'test' } : {}),
     contests: [
       ...e.referendums.map((q) => ({
         ...q.rest,
@@ -162,5 +167,6 @@ export function blankElection(now: Date = new Date()): EditElection {
     stations: [],
     ...DEFAULT_SECRECY,
     credentials: undefined,
+    mode: 'live',
   };
 }

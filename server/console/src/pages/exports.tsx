@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { testFileName } from '@scrutin/shared';
 import { CONSOLE_API as API } from '@scrutin/shared/api';
 import { downloadUrl } from '../api/client.ts';
 import { PageHeader } from '../components/ui.tsx';
@@ -7,7 +8,7 @@ import { useCurrentElection } from '../state/current_election.ts';
 /** Downloads for outside checks: results (CSV, NIST 1500-100), CVRs (NIST 1500-103), and each IRV race for RCTab. */
 export function ExportsPage() {
   const { t } = useTranslation();
-  const { election, definition, names } = useCurrentElection();
+  const { election, summary, definition, names } = useCurrentElection();
   const irv = (definition?.contests ?? []).flatMap((c) => (c.kind === 'candidate' && c.method === 'irv' ? [c] : []));
   return (
     <div className="page" data-testid="exports">
@@ -59,14 +60,14 @@ export function ExportsPage() {
                   <td className="links">
                     <a
                       href={downloadUrl(API.rctabConfig, { id: election, contest: race.id })}
-                      download={`${race.id}_config.json`}
+                      download={testFileName(summary ?? {}, `${race.id}_config.json`)}
                       data-testid={`rctab-config-${race.id}`}
                     >
                       {t('exports.config')}
                     </a>
                     <a
                       href={downloadUrl(API.rctabCvr, { id: election, contest: race.id })}
-                      download={`${race.id}_cvr.json`}
+                      download={testFileName(summary ?? {}, `${race.id}_cvr.json`)}
                       data-testid={`rctab-cvr-${race.id}`}
                     >
                       {t('exports.cvr')}

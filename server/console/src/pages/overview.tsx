@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ElectionState, Results } from '@scrutin/shared/api';
 import { CertificationNotice } from '../components/certification.tsx';
+import { testResultsLabel } from '../components/test_mode.tsx';
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, formatTime, share } from '../components/format.ts';
 import { hemicycleSeats, raceStatus } from '../components/race.ts';
@@ -35,7 +36,7 @@ export function OverviewPage() {
     <div className="page" data-testid="overview">
       <PageHeader
         title={summary.name[language]}
-        subtitle={state === 'certified' ? t('overview.final') : t('overview.provisional')}
+        subtitle={testResultsLabel(summary, state === 'certified' ? t('overview.final') : t('overview.provisional'), t)}
         actions={
           <a
             href={`/console/receipt?election=${encodeURIComponent(summary.id)}`}

@@ -5,6 +5,7 @@ import type { ElectionState, IrvRound, RidingResult } from '@scrutin/shared/api'
 import { Chart, THEME } from '../components/chart.tsx';
 import { formatInt, formatPercent, share } from '../components/format.ts';
 import { CertificationNotice } from '../components/certification.tsx';
+import { testResultsLabel } from '../components/test_mode.tsx';
 import {
   decisionOf,
   firstPreferences,
@@ -56,7 +57,7 @@ export function RidingPage() {
     <div className="page" data-testid="riding">
       <PageHeader
         title={names.riding(riding.riding)}
-        subtitle={`${race?.title[language] ?? riding.contest} · ${t(`method.${riding.method}`)}`}
+        subtitle={testResultsLabel(summary, `${race?.title[language] ?? riding.contest} · ${t(`method.${riding.method}`)}`, t)}
         actions={
           <button
             type="button"
