@@ -65,7 +65,7 @@ test('the technician sees the build’s version and hash, to compare with the re
 
 test('the technician loads the kit, typing its folder on the on-screen keyboard', async () => {
   const keyboard = page.getByRole('group', { name: 'Clavier à l’écran' });
-  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans : Dossier de la trousse (clé USB)');
+  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans\u00a0: Dossier de la trousse (clé USB)');
   await typeOnScreen(keyboard, env.kit(PLURALITY_STATION).kitDir);
   await expect(page.getByRole('textbox', { name: 'Dossier de la trousse (clé USB)', exact: true })).toHaveValue(
     env.kit(PLURALITY_STATION).kitDir,
@@ -79,7 +79,7 @@ test('the technician enrols the station with the token typed on the on-screen ke
   await page.getByLabel('Son NIP').fill(WORKER.pin);
   // Once the kit is loaded, the keyboard types into the token.
   const keyboard = page.getByRole('group', { name: 'Clavier à l’écran' });
-  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans : Jeton d’inscription');
+  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans\u00a0: Jeton d’inscription');
   const token = env.kit(PLURALITY_STATION).token;
   await typeOnScreen(keyboard, token);
   await expect(page.getByRole('textbox', { name: 'Jeton d’inscription', exact: true })).toHaveValue(token);
