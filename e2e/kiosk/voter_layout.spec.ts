@@ -376,6 +376,11 @@ test('the poll worker’s dashboard holds in both orientations at each text size
     for (const size of TEXT_SIZES) {
       await layout.setTextSize(size);
       await layout.expectHeadingAndToolbarFit(`staff-dashboard-${orientation}-size${size}`);
+      // Each count and state stays inside its tile.
+      const spilling = await a.page
+        .locator('.stat')
+        .evaluateAll((tiles) => tiles.filter((t) => t.scrollWidth > t.clientWidth + 1).map((t) => t.textContent.trim()));
+      expect(spilling, `dashboard tiles on staff-dashboard-${orientation}-size${size}`).toEqual([]);
       await a.capture(`staff-dashboard-${orientation}-size${size}`);
     }
   }
@@ -399,6 +404,17 @@ test('words: French elision, plurals and the polls-closed screen in both languag
     for (const size of TEXT_SIZES) {
       await reportLayout.setTextSize(size);
       await reportLayout.expectHeadingAndToolbarFit(`closing-report-${orientation}-size${size}`);
+      // Each value of the report is readable beside its label: not squeezed to a sliver, not off the screen.
+      const squeezed = await a.page
+        .getByTestId('closing-report')
+        .locator('dd')
+        .evaluateAll((dds) =>
+          dds
+            .map((d) => ({ text: d.textContent.trim(), box: d.getBoundingClientRect() }))
+            .filter(({ text, box }) => text !== '' && (box.width < 120 || box.right > window.innerWidth + 1))
+            .map(({ text, box }) => `${text.slice(0, 30)} ${Math.round(box.width)} px wide`),
+        );
+      expect(squeezed, `report values on closing-report-${orientation}-size${size}`).toEqual([]);
       await a.capture(`closing-report-${orientation}-size${size}`);
     }
   }
