@@ -96,7 +96,7 @@ test('a voter votes by ear from the controller: referendum and single-choice rac
   const ear = new AudioBallot(a.page);
   await ear.hear('?', [
     'Bienvenue',
-    'Vote audio. Les flèches haut et bas font entendre les choix; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
     'Welcome',
     'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
   ]);
@@ -393,7 +393,7 @@ test('a voter with two switches: calibration, step scanning, automatic scanning,
   await ear.hear('1', ['Commencer']);
   await ear.hear('2', [
     'Bienvenue',
-    'Vote audio. Les flèches haut et bas font entendre les choix; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
     'Welcome',
     'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
   ]);
@@ -480,7 +480,7 @@ test('a voter with two switches ranks, changes their mind, and casts the touch b
   await ear.hear('1', ['Commencer']);
   await ear.hear('2', [
     'Bienvenue',
-    'Vote audio. Les flèches haut et bas font entendre les choix; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
     'Welcome',
     'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
   ]);
