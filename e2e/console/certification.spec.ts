@@ -110,7 +110,7 @@ test('certification is refused in French while stations are open, then certified
   await row.getByTestId('confirm-certified').click();
   const failure = app.testId('failure');
   await expect(failure).toHaveAttribute('data-code', 'batches-pending');
-  await expect(failure.locator('strong')).toHaveText('Certification refusée : des bureaux ne sont pas fermés et comptés.');
+  await expect(failure.locator('strong')).toHaveText('Certification refusée\u00a0: des bureaux ne sont pas fermés et comptés.');
   const override = app.testId('override');
   await expect(override).toContainText('16 bureaux ne sont pas fermés et comptés');
   await expect(override).toContainText('n’a rien transmis');
@@ -134,7 +134,7 @@ test('certification is refused in French while stations are open, then certified
   await openRiding(app, 'ABITIBI-OUEST');
   await expect(app.testId('certification-override')).toContainText(reason);
   await expect(app.testId('riding')).toContainText(
-    'Certifié par dérogation : des bureaux de la circonscription n’étaient pas fermés et comptés.',
+    'Certifié par dérogation\u00a0: des bureaux de la circonscription n’étaient pas fermés et comptés.',
   );
   await expect(app.testId('riding')).not.toContainText('Résultat certifié.');
   await app.screenshot('riding-certified-override');

@@ -123,7 +123,7 @@ test('an admin loads an election through the UI, sees every problem at its path,
   const issues = app.testId('issues');
   await expect(issues).toContainText('parties[0].colour');
   await expect(issues).toContainText('stations[2].riding');
-  await expect(app.testId('failure')).toContainText('La définition a 2 problèmes ; rien n’a été enregistré.');
+  await expect(app.testId('failure')).toContainText('La définition a 2 problèmes\u202f; rien n’a été enregistré.');
   await app.expectAccessible();
   await app.screenshot('definition-errors');
 
@@ -425,7 +425,9 @@ test('operations: station health, rejected envelopes, recount and batch signatur
   await app.open('audit', sample.id);
   await page.locator('.file-input input[type=file]').last().setInputFiles(exportFile);
   const verification = app.testId('verification');
-  await expect(verification).toContainText('Bureau ST-00004 : toutes les signatures sont valides et concordent avec le registre central');
+  await expect(verification).toContainText(
+    'Bureau ST-00004\u00a0: toutes les signatures sont valides et concordent avec le registre central',
+  );
   await expect(verification.locator('.badge', { hasText: 'concorde' })).toHaveCount(2);
   await page.getByRole('button', { name: 'Lancer le recomptage' }).click();
   await expect(app.testId('recount-verdict')).toContainText('identique');

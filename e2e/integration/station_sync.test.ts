@@ -155,7 +155,7 @@ describe('sync with the real central server', () => {
     expect(nothing).toMatchObject({ ok: false, error: { kind: 'nothing-to-export', heldBack: 0 } });
     if (nothing.ok) throw new Error('exported');
     expect(nothing.error.message).toEqual({
-      fr: 'Rien à exporter : le serveur central a déjà reçu tous les bulletins de ce bureau.',
+      fr: 'Rien à exporter\u00a0: le serveur central a déjà reçu tous les bulletins de ce bureau.',
       en: 'Nothing to export: the central server has already received every ballot of this station.',
     });
     expect(readAuditLog(station.db).map((e) => e.event)).toEqual(

@@ -87,7 +87,7 @@ test('a poll worker opens the polls with the PIN', async () => {
   await a.openPinPad();
   await a.capture('staff-pin');
   await a.typePin('111111');
-  await expect(a.page.locator('[role="alert"][data-problem="pin-wrong"]')).toContainText('Essais restants : 4');
+  await expect(a.page.locator('[role="alert"][data-problem="pin-wrong"]')).toContainText('Essais restants\u00a0: 4');
   await a.capture('staff-pin-wrong');
   await a.typePin(PIN);
   await a.expectHeading('Tableau de bord du bureau');
@@ -97,7 +97,7 @@ test('a poll worker opens the polls with the PIN', async () => {
   // tally compared with the expected results, then the station back at zero.
   await a.button('Test de logique et d’exactitude', 'Logic-and-accuracy test').click();
   const testRun = a.page.getByTestId('test-run');
-  await expect(testRun).toContainText(/Test réussi : les \d+ bulletins de test ont été comptés exactement comme prévu/);
+  await expect(testRun).toContainText(/Test réussi\u00a0: les \d+ bulletins de test ont été comptés exactement comme prévu/);
   await expect(testRun).toContainText('Le poste est remis à zéro');
   await expect(a.stat('ballots-cast')).toHaveText('0');
   await a.capture('staff-logic-and-accuracy');

@@ -88,7 +88,7 @@ test('the technician enrols the station with the token typed on the on-screen ke
   await page.getByLabel('Son NIP').fill(WORKER.pin);
   // Once the kit is loaded, the keyboard types into the token.
   const keyboard = page.getByRole('group', { name: 'Clavier à l’écran' });
-  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans : Jeton d’inscription');
+  await expect(page.getByTestId('keyboard-target')).toHaveText('Saisie dans\u00a0: Jeton d’inscription');
   const token = env.kit(PLURALITY_STATION).token;
   await typeOnScreen(keyboard, token);
   await expect(page.getByRole('textbox', { name: 'Jeton d’inscription', exact: true })).toHaveValue(token);

@@ -132,6 +132,7 @@ for (const [orientation, viewport] of ORIENTATIONS) {
       await check(a, `ballot-plurality-${tag}`);
       await a.answer('Hélène Dufresne');
       await goOn(a);
+      await layoutA.expectScrollCueWhenHidden(`review-${tag}`);
       await check(a, `review-${tag}`);
       await a.cast();
       await check(a, `receipt-${tag}`);
@@ -151,6 +152,7 @@ for (const [orientation, viewport] of ORIENTATIONS) {
       }
       await check(b, `ballot-ranked-${tag}`);
       await goOn(b);
+      await layoutB.expectScrollCueWhenHidden(`review-ranked-${tag}`);
       await check(b, `review-ranked-${tag}`);
       await b.cast();
       await b.finish();
@@ -186,6 +188,46 @@ test('large text in landscape: the voter is told there are more candidates, and 
   await a.expectHeading('Vérifiez votre bulletin');
   await a.cast();
   await a.finish();
+});
+
+test('large text in landscape: the review screen says the rest of the ballot is further down', async () => {
+  await b.page.setViewportSize(LANDSCAPE);
+  const layout = new VoterLayout(b);
+  await startBallot(b, cardOf(cardsB, nextB++), 3, 'landscape-size3-review-cue');
+  await b.answer('Non');
+  await goOn(b);
+  const candidates = b.page.locator('main .options--ranked button');
+  for (const i of [2, 0, 4]) {
+    await candidates.nth(i).scrollIntoViewIfNeeded();
+    await candidates.nth(i).click();
+  }
+  await goOn(b);
+  await b.expectHeading('Vérifiez votre bulletin');
+  await b.page.locator('main.screen').evaluate((m) => {
+    m.scrollTop = 0;
+  });
+  expect(await layout.hidesSomething(), 'a referendum and a ranking of three at the largest size do not fit 1920 × 1080').toBe(true);
+  await expect(layout.scrollCue()).toBeVisible();
+  await expect(layout.scrollCue()).toContainText('La suite de vos choix plus bas');
+  // The cue sits above the way forward, never over "Cast my ballot".
+  const cue = await layout.scrollCue().boundingBox();
+  const cast = await b.button('Déposer mon bulletin', 'Cast my ballot').boundingBox();
+  if (cue === null || cast === null) throw new Error('no cue or cast button');
+  expect(cue.y + cue.height).toBeLessThanOrEqual(cast.y);
+  // Touching it scrolls; once the end is seen, it goes.
+  await layout.scrollCue().click();
+  await expect.poll(() => b.page.locator('main.screen').evaluate((m) => m.scrollTop)).toBeGreaterThan(0);
+  await layout.scrollToEnd();
+  await b.capture('review-ranked-landscape-size3-end');
+  // Back at the top it shows again; photographed (axe scrolls the screen as it checks, so last).
+  await b.page.locator('main.screen').evaluate((m) => {
+    m.scrollTop = 0;
+  });
+  await expect(layout.scrollCue()).toBeVisible();
+  await b.capture('review-ranked-landscape-size3-cue');
+  await b.cast();
+  await b.finish();
+  await layout.setTextSize(0);
 });
 
 test('portrait 1080 × 1920: the ballot fills the screen and the staff pill leaves the title alone', async () => {
@@ -311,7 +353,7 @@ test('touch: 60 px targets (poll workers too), remove away from move-down, one k
 
   await b.button('Effacer le classement', 'Clear the ranking').click();
   const dialog = b.page.getByRole('alertdialog');
-  await expect(dialog).toContainText('Effacer tout le classement?');
+  await expect(dialog).toContainText('Effacer tout le classement\u202f?');
   await expect(dialog).toContainText('Les 3 personnes classées seront retirées');
   await b.capture('ballot-ranked-clear-confirm');
   await dialog.getByRole('button', { name: 'Non, garder mon classement' }).click();
@@ -325,6 +367,29 @@ test('touch: 60 px targets (poll workers too), remove away from move-down, one k
   await b.expectWelcome();
 });
 
+test('the poll worker’s dashboard holds in both orientations at each text size', async () => {
+  const layout = new VoterLayout(a);
+  await a.page.setViewportSize(LANDSCAPE);
+  await a.unlockStaff(PIN);
+  for (const [orientation, viewport] of ORIENTATIONS) {
+    await a.page.setViewportSize(viewport);
+    for (const size of TEXT_SIZES) {
+      await layout.setTextSize(size);
+      await layout.expectHeadingAndToolbarFit(`staff-dashboard-${orientation}-size${size}`);
+      // Each count and state stays inside its tile.
+      const spilling = await a.page
+        .locator('.stat')
+        .evaluateAll((tiles) => tiles.filter((t) => t.scrollWidth > t.clientWidth + 1).map((t) => t.textContent.trim()));
+      expect(spilling, `dashboard tiles on staff-dashboard-${orientation}-size${size}`).toEqual([]);
+      await a.capture(`staff-dashboard-${orientation}-size${size}`);
+    }
+  }
+  await layout.setTextSize(0);
+  await a.page.setViewportSize(LANDSCAPE);
+  await a.lock();
+  await a.expectWelcome();
+});
+
 test('words: French elision, plurals and the polls-closed screen in both languages, at every size and orientation', async () => {
   await a.page.setViewportSize(LANDSCAPE);
   await a.unlockStaff(PIN);
@@ -333,6 +398,28 @@ test('words: French elision, plurals and the polls-closed screen in both languag
   const report = a.page.locator('main');
   await expect(report).toContainText(/\d+ bulletin/);
   await expect(report).not.toContainText('bulletin(s)');
+  const reportLayout = new VoterLayout(a);
+  for (const [orientation, viewport] of ORIENTATIONS) {
+    await a.page.setViewportSize(viewport);
+    for (const size of TEXT_SIZES) {
+      await reportLayout.setTextSize(size);
+      await reportLayout.expectHeadingAndToolbarFit(`closing-report-${orientation}-size${size}`);
+      // Each value of the report is readable beside its label: not squeezed to a sliver, not off the screen.
+      const squeezed = await a.page
+        .getByTestId('closing-report')
+        .locator('dd')
+        .evaluateAll((dds) =>
+          dds
+            .map((d) => ({ text: d.textContent.trim(), box: d.getBoundingClientRect() }))
+            .filter(({ text, box }) => text !== '' && (box.width < 120 || box.right > window.innerWidth + 1))
+            .map(({ text, box }) => `${text.slice(0, 30)} ${Math.round(box.width)} px wide`),
+        );
+      expect(squeezed, `report values on closing-report-${orientation}-size${size}`).toEqual([]);
+      await a.capture(`closing-report-${orientation}-size${size}`);
+    }
+  }
+  await reportLayout.setTextSize(0);
+  await a.page.setViewportSize(LANDSCAPE);
   await a.button('Fermer le rapport', 'Close the report').click();
   await a.lock();
   await a.expectHeading('Le scrutin est fermé');

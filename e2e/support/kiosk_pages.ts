@@ -302,6 +302,15 @@ export class VoterLayout {
     expect(problems, `heading and toolbar on ${name}`).toEqual([]);
   }
 
+  /** Seen from its top, the screen shows the scroll cue exactly when something is below the fold (ballot and review screens). */
+  async expectScrollCueWhenHidden(name: string): Promise<void> {
+    await this.page.locator('main.screen').evaluate((m) => {
+      m.scrollTop = 0;
+    });
+    if (await this.hidesSomething()) await expect(this.scrollCue(), `scroll cue on ${name}`).toBeVisible();
+    else await expect(this.scrollCue(), `no scroll cue on ${name}`).toHaveCount(0);
+  }
+
   /** Whether the screen hides options below the fold right now (scrolled to its top). */
   async hidesSomething(): Promise<boolean> {
     return this.page.locator('main.screen').evaluate((main) => main.scrollHeight - main.scrollTop - main.clientHeight > 2);
@@ -309,7 +318,10 @@ export class VoterLayout {
 
   scrollCue(): Locator {
     return this.page.getByRole('button', {
-      name: either('D’autres choix plus bas|Voyez d’abord', 'More choices below|First see every choice'),
+      name: either(
+        'D’autres choix plus bas|La suite de vos choix plus bas|Voyez d’abord',
+        'More choices below|More of your choices below|First see every choice',
+      ),
     });
   }
 
@@ -319,11 +331,7 @@ export class VoterLayout {
    */
   async expectEveryOptionReachable(name: string): Promise<void> {
     const main = this.page.locator('main.screen');
-    await main.evaluate((m) => {
-      m.scrollTop = 0;
-    });
-    if (await this.hidesSomething()) await expect(this.scrollCue(), `scroll cue on ${name}`).toBeVisible();
-    else await expect(this.scrollCue(), `no scroll cue on ${name}`).toHaveCount(0);
+    await this.expectScrollCueWhenHidden(name);
     const options = this.page.locator('main .options [role="radio"], main .options button');
     const count = await options.count();
     expect(count, `options on ${name}`).toBeGreaterThan(0);

@@ -36,3 +36,4 @@ export * from './voter_text/en.ts';
 export * from './voter_text/speech.ts';
 export * from './voter_text/spoken_texts.ts';
 export * from './kit/kit_audio.ts';
+export * from './text/typography.ts';

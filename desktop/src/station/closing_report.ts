@@ -188,7 +188,7 @@ export function closingReportHtml(
   const { body } = report;
   const { checks } = printedClosingReport(report, election, pollWorkers, 1);
   const reconciliation = checks.map((c) => `<li class="${c.holds ? 'holds' : 'fails'}">${both(c.statement)}</li>`).join('\n');
-  const signers = [...pollWorkers.map((name) => `Membre du personnel · Poll worker : ${name}`), 'Témoin · Witness', 'Témoin · Witness']
+  const signers = [...pollWorkers.map((name) => `Membre du personnel · Poll worker\u00a0: ${name}`), 'Témoin · Witness', 'Témoin · Witness']
     .map((line) => `<div>${escape(line)}</div>`)
     .join('');
   const station = election.stations.find((s) => s.id === body.station);
@@ -258,8 +258,8 @@ ${tapes}
 ${reconciliation}
 </ul>
 <h2>Intégrité · Integrity</h2>
-<p>Tête du journal d’audit · Audit log head: <span class="sig">${escape(body.auditLogHead)}</span></p>
-<p>Clé publique du bureau · Station public key: <span class="sig">${escape(report.publicKey)}</span></p>
+<p>Tête du journal d’audit · Audit log head\u00a0: <span class="sig">${escape(body.auditLogHead)}</span></p>
+<p>Clé publique du bureau · Station public key\u00a0: <span class="sig">${escape(report.publicKey)}</span></p>
 <p>Signature Ed25519 (${CLOSING_REPORT_TAG}): <span class="sig">${escape(report.signature)}</span></p>
 <div class="signatures">${signers}</div>
 </body>

@@ -1,4 +1,4 @@
-import { assertNever, describeBallotError, type NasError, type VoterCodeError } from '@scrutin/shared';
+import { assertNever, describeBallotError, oneFullStop, type NasError, type VoterCodeError } from '@scrutin/shared';
 import type { Bilingual, StationError, StationProblem } from '../api/station_api.ts';
 import type { SyncProblem } from './sync_engine.ts';
 
@@ -71,7 +71,7 @@ function describeNas(e: NasError): Bilingual {
       };
     case 'invalid-character':
       return {
-        fr: `Le ${ordinalFr(e.position)} caractère du NAS (« ${e.char} ») n’est pas un chiffre.`,
+        fr: `Le ${ordinalFr(e.position)} caractère du NAS («\u202f${e.char}\u202f») n’est pas un chiffre.`,
         en: `The ${ordinalEn(e.position)} character of the SIN ("${e.char}") is not a digit.`,
       };
     case 'check-failed':
@@ -93,7 +93,7 @@ function describeCode(e: VoterCodeError): Bilingual {
       };
     case 'invalid-character':
       return {
-        fr: `Le ${ordinalFr(e.position)} caractère du code (« ${e.char} ») n’existe pas sur les cartes. Vérifiez la saisie.`,
+        fr: `Le ${ordinalFr(e.position)} caractère du code («\u202f${e.char}\u202f») n’existe pas sur les cartes. Vérifiez la saisie.`,
         en: `The ${ordinalEn(e.position)} character of the code ("${e.char}") does not exist on cards. Check what was typed.`,
       };
     case 'check-failed':
@@ -118,12 +118,12 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'kit-invalid':
       return {
-        fr: `La trousse du bureau n’est pas valide : ${p.issues.map((i) => `${i.path} : ${i.message}`).join('; ')}. Demandez une nouvelle trousse.`,
+        fr: `La trousse du bureau n’est pas valide\u00a0: ${p.issues.map((i) => `${i.path}\u00a0: ${i.message}`).join('\u202f; ')}. Demandez une nouvelle trousse.`,
         en: `The station kit is not valid: ${p.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}. Ask for a new kit.`,
       };
     case 'kit-shard-tampered':
       return {
-        fr: 'La liste des électeurs de la trousse a été modifiée (empreinte différente). N’utilisez pas cette trousse; avisez le directeur du scrutin.',
+        fr: 'La liste des électeurs de la trousse a été modifiée (empreinte différente). N’utilisez pas cette trousse\u202f; avisez le directeur du scrutin.',
         en: 'The kit’s voter list has been altered (its fingerprint differs). Do not use this kit; tell the returning officer.',
       };
     case 'kit-shard-mismatch':
@@ -133,7 +133,7 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'kit-audio-tampered':
       return {
-        fr: `L’audio de la trousse a été modifié (${p.file} : empreinte différente). N’utilisez pas cette trousse; avisez le directeur du scrutin.`,
+        fr: `L’audio de la trousse a été modifié (${p.file}\u00a0: empreinte différente). N’utilisez pas cette trousse\u202f; avisez le directeur du scrutin.`,
         en: `The kit’s audio has been altered (${p.file}: its fingerprint differs). Do not use this kit; tell the returning officer.`,
       };
     case 'kit-audio-invalid':
@@ -153,7 +153,7 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'kit-locked':
       return {
-        fr: 'Le scrutin a déjà été ouvert : la trousse ne peut plus être changée.',
+        fr: 'Le scrutin a déjà été ouvert\u00a0: la trousse ne peut plus être changée.',
         en: 'The polls have already been opened: the kit can no longer be changed.',
       };
     case 'no-kit':
@@ -189,7 +189,7 @@ export function describeStationProblem(p: StationProblem): Bilingual {
           };
         case 'station-already-enrolled':
           return {
-            fr: 'Ce bureau est déjà inscrit avec une autre clé. Seul le directeur du scrutin peut révoquer cette clé et remettre un nouveau jeton ; avisez-le.',
+            fr: 'Ce bureau est déjà inscrit avec une autre clé. Seul le directeur du scrutin peut révoquer cette clé et remettre un nouveau jeton\u202f; avisez-le.',
             en: 'This station is already enrolled with another key. Only the returning officer can revoke that key and issue a new token; tell them.',
           };
         default:
@@ -205,30 +205,35 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'central-key-mismatch':
       return {
-        fr: 'La clé du serveur central ne correspond pas à celle de la trousse. Ne poursuivez pas; avisez le directeur du scrutin.',
+        fr: 'La clé du serveur central ne correspond pas à celle de la trousse. Ne poursuivez pas\u202f; avisez le directeur du scrutin.',
         en: 'The central server’s key does not match the kit’s. Do not go on; tell the returning officer.',
       };
     case 'pin-wrong':
-      return { fr: `NIP incorrect. Essais restants : ${p.attemptsLeft}.`, en: `Wrong PIN. Attempts left: ${p.attemptsLeft}.` };
+      return { fr: `NIP incorrect. Essais restants\u00a0: ${p.attemptsLeft}.`, en: `Wrong PIN. Attempts left: ${p.attemptsLeft}.` };
     case 'pin-locked': {
       const at = localTime(p.until);
+      // "2:05 p.m." ends the sentence: one full stop, not "p.m..".
       return {
-        fr: `Trop d’essais de NIP pour ce membre du personnel : réessayez après ${at.fr}. Un autre membre du personnel peut utiliser son propre NIP.`,
-        en: `Too many PIN attempts for this staff member: try again after ${at.en}. Another staff member can use their own PIN.`,
+        fr: oneFullStop(
+          `Trop d’essais de NIP pour ce membre du personnel\u00a0: réessayez après ${at.fr}. Un autre membre du personnel peut utiliser son propre NIP.`,
+        ),
+        en: oneFullStop(
+          `Too many PIN attempts for this staff member: try again after ${at.en}. Another staff member can use their own PIN.`,
+        ),
       };
     }
     case 'invalid-transition':
       return {
-        fr: `Le scrutin ne peut pas passer de « ${p.from} » à « ${p.to} ».`,
+        fr: `Le scrutin ne peut pas passer de «\u202f${p.from}\u202f» à «\u202f${p.to}\u202f».`,
         en: `The polls cannot go from "${p.from}" to "${p.to}".`,
       };
     case 'voting-window-over':
       return {
-        fr: `La période de vote est terminée (${p.closesAt}) : le scrutin ne peut plus être ouvert.`,
+        fr: `La période de vote est terminée (${p.closesAt})\u00a0: le scrutin ne peut plus être ouvert.`,
         en: `The voting period is over (${p.closesAt}): the polls can no longer be opened.`,
       };
     case 'polls-not-open':
-      return { fr: 'Le scrutin n’est pas ouvert : aucun électeur ne peut voter.', en: 'The polls are not open: no one can vote.' };
+      return { fr: 'Le scrutin n’est pas ouvert\u00a0: aucun électeur ne peut voter.', en: 'The polls are not open: no one can vote.' };
     case 'outside-voting-window':
       return {
         fr: `Hors de la période de vote (${p.opensAt} – ${p.closesAt}) selon l’horloge du bureau. Vérifiez l’heure.`,
@@ -240,17 +245,17 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       return describeCode(p.problem);
     case 'unknown-credential':
       return {
-        fr: 'Cette carte n’est pas sur la liste de ce bureau. Vérifiez le NAS et le code; sinon, dirigez l’électeur vers son bureau de vote.',
+        fr: 'Cette carte n’est pas sur la liste de ce bureau. Vérifiez le NAS et le code\u202f; sinon, dirigez l’électeur vers son bureau de vote.',
         en: 'This card is not on this station’s list. Check the SIN and the code; otherwise, direct the voter to their polling station.',
       };
     case 'other-station':
       return {
-        fr: `Cette carte est inscrite à un autre bureau de la circonscription : ${p.stationName.fr} (${p.station}). Dirigez l’électeur vers ce bureau.`,
+        fr: `Cette carte est inscrite à un autre bureau de la circonscription\u00a0: ${p.stationName.fr} (${p.station}). Dirigez l’électeur vers ce bureau.`,
         en: `This card belongs to another polling station of the riding: ${p.stationName.en} (${p.station}). Direct the voter to that station.`,
       };
     case 'not-enrolled':
       return {
-        fr: 'Le bureau n’est pas encore inscrit auprès du serveur central : inscrivez-le avec le jeton reçu du directeur du scrutin.',
+        fr: 'Le bureau n’est pas encore inscrit auprès du serveur central\u00a0: inscrivez-le avec le jeton reçu du directeur du scrutin.',
         en: 'The station is not enrolled with the central server yet: enrol it with the token from the returning officer.',
       };
     case 'drive-problem':
@@ -258,22 +263,22 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       return p.words;
     case 'export-refused':
       return {
-        fr: 'Ce support contient les données du poste : l’exportation n’y est pas permise. Choisissez une clé USB dans la liste.',
+        fr: 'Ce support contient les données du poste\u00a0: l’exportation n’y est pas permise. Choisissez une clé USB dans la liste.',
         en: 'This drive holds the station’s own data: exports may not go there. Choose a USB key from the list.',
       };
     case 'nothing-to-export':
       return p.heldBack === 0
         ? {
-            fr: 'Rien à exporter : le serveur central a déjà reçu tous les bulletins de ce bureau.',
+            fr: 'Rien à exporter\u00a0: le serveur central a déjà reçu tous les bulletins de ce bureau.',
             en: 'Nothing to export: the central server has already received every ballot of this station.',
           }
         : {
-            fr: `Rien à exporter pour l’instant : le serveur central a reçu tous les lots, et ${ballotsFr(p.heldBack)} ${p.heldBack === 1 ? 'reste retenu' : 'restent retenus'} jusqu’à la fermeture du scrutin (secret du vote). Exportez après la fermeture si la liaison manque encore.`,
+            fr: `Rien à exporter pour l’instant\u00a0: le serveur central a reçu tous les lots, et ${ballotsFr(p.heldBack)} ${p.heldBack === 1 ? 'reste retenu' : 'restent retenus'} jusqu’à la fermeture du scrutin (secret du vote). Exportez après la fermeture si la liaison manque encore.`,
             en: `Nothing to export yet: the central server has received every batch, and ${ballotsEn(p.heldBack)} ${p.heldBack === 1 ? 'is' : 'are'} held back until the polls close (ballot secrecy). Export after closing if the link is still down.`,
           };
     case 'kit-without-export-key':
       return {
-        fr: 'La trousse chargée ne contient pas la clé d’exportation du serveur central : rien n’est écrit en clair. Demandez une trousse à jour au directeur du scrutin.',
+        fr: 'La trousse chargée ne contient pas la clé d’exportation du serveur central\u00a0: rien n’est écrit en clair. Demandez une trousse à jour au directeur du scrutin.',
         en: 'The loaded kit has no central export key: nothing is written in clear. Ask the returning officer for a current kit.',
       };
     case 'export-failed':
@@ -283,12 +288,12 @@ export function describeStationProblem(p: StationProblem): Bilingual {
       };
     case 'test-after-opening':
       return {
-        fr: 'Le test de logique et d’exactitude se fait avant l’ouverture du scrutin : les bulletins de test ne se mêlent jamais aux vrais.',
+        fr: 'Le test de logique et d’exactitude se fait avant l’ouverture du scrutin\u00a0: les bulletins de test ne se mêlent jamais aux vrais.',
         en: 'The logic-and-accuracy test runs before the polls open: test ballots never mix with live ones.',
       };
     case 'polls-not-closed':
       return {
-        fr: 'Fermez d’abord le scrutin : le rapport de clôture vient après la fermeture.',
+        fr: 'Fermez d’abord le scrutin\u00a0: le rapport de clôture vient après la fermeture.',
         en: 'Close the polls first: the closing report comes after closing.',
       };
     case 'already-voted':
@@ -302,10 +307,10 @@ export function describeStationProblem(p: StationProblem): Bilingual {
         en: 'The voter’s check-in is no longer valid. Check the card in again.',
       };
     case 'ballot-malformed':
-      return { fr: 'Le bulletin est mal formé : il n’a pas été déposé.', en: 'The ballot is malformed: it was not cast.' };
+      return { fr: 'Le bulletin est mal formé\u00a0: il n’a pas été déposé.', en: 'The ballot is malformed: it was not cast.' };
     case 'ballot-invalid':
       return {
-        fr: `Le bulletin ne correspond pas au bulletin de ce bureau : il n’a pas été déposé (${p.problems.length} problème(s)).`,
+        fr: `Le bulletin ne correspond pas au bulletin de ce bureau\u00a0: il n’a pas été déposé (${p.problems.length} problème(s)).`,
         en: `The ballot does not fit this station’s ballot: it was not cast (${p.problems.map(describeBallotError).join('; ')}).`,
       };
     default:
@@ -318,42 +323,42 @@ export function describeSyncProblem(p: SyncProblem): Bilingual {
   switch (p.kind) {
     case 'unreachable':
       return {
-        fr: 'Le serveur central est injoignable : les bulletins restent en sécurité dans le bureau et seront transmis plus tard.',
+        fr: 'Le serveur central est injoignable\u00a0: les bulletins restent en sécurité dans le bureau et seront transmis plus tard.',
         en: 'The central server cannot be reached: ballots stay safe at the station and will be sent later.',
       };
     case 'server-busy':
       return {
-        fr: `Le serveur central est momentanément indisponible (${p.code}) : nouvel essai automatique.`,
+        fr: `Le serveur central est momentanément indisponible (${p.code})\u00a0: nouvel essai automatique.`,
         en: `The central server is temporarily unavailable (${p.code}): it will be tried again automatically.`,
       };
     case 'receipt-invalid':
       return {
-        fr: `L’accusé de réception du lot ${p.sequence} n’est pas valide (${p.reason}) : le lot n’est pas considéré comme transmis. Avisez le soutien technique si cela persiste.`,
+        fr: `L’accusé de réception du lot ${p.sequence} n’est pas valide (${p.reason})\u00a0: le lot n’est pas considéré comme transmis. Avisez le soutien technique si cela persiste.`,
         en: `The receipt for batch ${p.sequence} is not valid (${p.reason}): the batch is not taken as sent. Tell technical support if this persists.`,
       };
     case 'refused':
       return p.code === 'sync-deadline-passed'
         ? {
-            fr: 'Le délai de transmission est passé : exportez les bulletins sur une clé USB pour le directeur du scrutin.',
+            fr: 'Le délai de transmission est passé\u00a0: exportez les bulletins sur une clé USB pour le directeur du scrutin.',
             en: 'The sync deadline has passed: export the ballots to a USB key for the returning officer.',
           }
         : {
-            fr: `Le serveur central refuse les lots de ce bureau (${p.code}). La transmission est arrêtée; avisez le soutien technique.`,
+            fr: `Le serveur central refuse les lots de ce bureau (${p.code}). La transmission est arrêtée\u202f; avisez le soutien technique.`,
             en: `The central server refuses this station’s batches (${p.code}). Sync has stopped; tell technical support.`,
           };
     case 'diverged':
       return {
-        fr: `Le serveur central détient un lot ${p.sequence} différent de celui du bureau. La transmission est arrêtée; avisez le directeur du scrutin.`,
+        fr: `Le serveur central détient un lot ${p.sequence} différent de celui du bureau. La transmission est arrêtée\u202f; avisez le directeur du scrutin.`,
         en: `The central server holds a batch ${p.sequence} different from the station’s. Sync has stopped; tell the returning officer.`,
       };
     case 'central-lost':
       return {
-        fr: `Le serveur central n’a plus le lot ${p.sequence}, dont il avait pourtant donné le reçu : il a sans doute été restauré d’une sauvegarde ancienne. Le bureau ne garde plus ces bulletins (effacés après le reçu). La transmission est arrêtée; avisez le directeur du scrutin, le reçu en fait foi.`,
+        fr: `Le serveur central n’a plus le lot ${p.sequence}, dont il avait pourtant donné le reçu\u00a0: il a sans doute été restauré d’une sauvegarde ancienne. Le bureau ne garde plus ces bulletins (effacés après le reçu). La transmission est arrêtée\u202f; avisez le directeur du scrutin, le reçu en fait foi.`,
         en: `The central server no longer holds batch ${p.sequence}, which it had acknowledged: it was probably restored from an older backup. The station no longer keeps those ballots (deleted after the receipt). Sync has stopped; tell the returning officer — the receipt is the proof.`,
       };
     case 'not-enrolled':
       return {
-        fr: 'Le bureau n’est pas inscrit : les bulletins attendent l’inscription pour être transmis.',
+        fr: 'Le bureau n’est pas inscrit\u00a0: les bulletins attendent l’inscription pour être transmis.',
         en: 'The station is not enrolled: ballots wait for enrolment to be sent.',
       };
     default:

@@ -177,7 +177,7 @@ describe('comparing a tally with the deck', () => {
       expect(words.en).not.toBe('');
     }
     expect(describeTallyDifference(differences[0]!)).toEqual({
-      fr: `Bulletins comptés dans SHERBROOKE : ${deck.ballots.length - 1} au lieu de ${deck.ballots.length}.`,
+      fr: `Bulletins comptés dans SHERBROOKE\u00a0: ${deck.ballots.length - 1} au lieu de ${deck.ballots.length}.`,
       en: `Ballots counted in SHERBROOKE: ${deck.ballots.length - 1} instead of ${deck.ballots.length}.`,
     });
   });

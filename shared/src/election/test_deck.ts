@@ -448,22 +448,22 @@ export function describeTallyDifference(d: TallyDifference): LocalizedText {
   switch (d.kind) {
     case 'ballots':
       return {
-        fr: `Bulletins comptés dans ${d.riding} : ${d.actual} au lieu de ${d.expected}.`,
+        fr: `Bulletins comptés dans ${d.riding}\u00a0: ${d.actual} au lieu de ${d.expected}.`,
         en: `Ballots counted in ${d.riding}: ${d.actual} instead of ${d.expected}.`,
       };
     case 'votes':
       return {
-        fr: `${d.contest}, ${option(d.option).fr} : ${d.actual} votes au lieu de ${d.expected}.`,
+        fr: `${d.contest}, ${option(d.option).fr}\u00a0: ${d.actual} votes au lieu de ${d.expected}.`,
         en: `${d.contest}, ${option(d.option).en}: ${d.actual} votes instead of ${d.expected}.`,
       };
     case 'ranking-pattern':
       return {
-        fr: `${d.contest}, classement « ${d.ranking.join(' > ') || 'vide'} » : ${d.actual} au lieu de ${d.expected}.`,
+        fr: `${d.contest}, classement «\u202f${d.ranking.join(' > ') || 'vide'}\u202f»\u00a0: ${d.actual} au lieu de ${d.expected}.`,
         en: `${d.contest}, ranking "${d.ranking.join(' > ') || 'empty'}": ${d.actual} instead of ${d.expected}.`,
       };
     case 'irv-round-count':
       return {
-        fr: `${d.contest} : ${d.actual} tours de dépouillement au lieu de ${d.expected}.`,
+        fr: `${d.contest}\u00a0: ${d.actual} tours de dépouillement au lieu de ${d.expected}.`,
         en: `${d.contest}: ${d.actual} counting rounds instead of ${d.expected}.`,
       };
     case 'irv-round-votes': {
@@ -471,23 +471,23 @@ export function describeTallyDifference(d: TallyDifference): LocalizedText {
         d.candidate === 'inactive' ? { fr: 'bulletins épuisés', en: 'exhausted ballots' } : { fr: d.candidate, en: d.candidate };
       const n = (v: number | null, lang: 'fr' | 'en') => (v === null ? (lang === 'fr' ? 'absent' : 'none') : String(v));
       return {
-        fr: `${d.contest}, tour ${d.round}, ${who.fr} : ${n(d.actual, 'fr')} au lieu de ${n(d.expected, 'fr')}.`,
+        fr: `${d.contest}, tour ${d.round}, ${who.fr}\u00a0: ${n(d.actual, 'fr')} au lieu de ${n(d.expected, 'fr')}.`,
         en: `${d.contest}, round ${d.round}, ${who.en}: ${n(d.actual, 'en')} instead of ${n(d.expected, 'en')}.`,
       };
     }
     case 'irv-decisions':
       return {
-        fr: `${d.contest}, tour ${d.round} : « ${d.actual} » au lieu de « ${d.expected} ».`,
+        fr: `${d.contest}, tour ${d.round}\u00a0: «\u202f${d.actual}\u202f» au lieu de «\u202f${d.expected}\u202f».`,
         en: `${d.contest}, round ${d.round}: "${d.actual}" instead of "${d.expected}".`,
       };
     case 'irv-winner':
       return {
-        fr: `${d.contest} : élu·e ${d.actual ?? 'aucun·e'} au lieu de ${d.expected ?? 'aucun·e'}.`,
+        fr: `${d.contest}\u00a0: élu·e ${d.actual ?? 'aucun·e'} au lieu de ${d.expected ?? 'aucun·e'}.`,
         en: `${d.contest}: elected ${d.actual ?? 'nobody'} instead of ${d.expected ?? 'nobody'}.`,
       };
     case 'irv-tabulation-failed':
       return {
-        fr: `${d.contest} : le dépouillement préférentiel a échoué (${d.error.kind}).`,
+        fr: `${d.contest}\u00a0: le dépouillement préférentiel a échoué (${d.error.kind}).`,
         en: `${d.contest}: the ranked count failed (${d.error.kind}).`,
       };
     case 'unexpected-contest':

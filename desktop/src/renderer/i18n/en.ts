@@ -29,6 +29,7 @@ export const en: Translation = {
   ...VOTER_TEXT_EN,
   voterUi: {
     moreBelow: 'More choices below: scroll down',
+    moreReviewBelow: 'More of your choices below: scroll down',
     seeAllFirst: 'First see every choice, further down',
     clearRankingTitle: 'Clear the whole ranking?',
     clearRankingBody_one: 'The person you ranked will be removed from your ranking.',
@@ -54,7 +55,7 @@ export const en: Translation = {
     ballotsCast: 'Ballots cast',
     pendingSync: 'Waiting to be sent',
     syncedBallots: 'Ballots received centrally',
-    lastSync: 'Last sent',
+    lastSync: 'Last sent: {{time}}',
     never: 'never',
     connection: 'Link to central',
     sync: {

@@ -1,3 +1,4 @@
+import { frenchTypographyProblems } from '@scrutin/shared';
 import { describe, expect, it } from 'vitest';
 import { en } from './en.ts';
 import { fr } from './fr.ts';
@@ -58,5 +59,29 @@ describe('the voter’s words (issue 13)', () => {
     const english = createI18n('en');
     expect(english.t('closing.ballotsOf', { count: 0 })).toBe('0 ballots');
     expect(english.t('closing.ballotsOf', { count: 1 })).toBe('1 ballot');
+  });
+});
+
+describe('French typography and full stops (issue 13)', () => {
+  it('every French string of the kiosk has a no-break space before ":", a narrow one before ";", "!", "?" and inside « »', () => {
+    const found = entries(fr).flatMap(([key, text]) => frenchTypographyProblems(text).map((p) => `${key}: ${p}`));
+    expect(found).toEqual([]);
+  });
+
+  it('the technician’s enrolment line ends in one full stop, in English and in French', () => {
+    // How the technician screen writes the date (panels.tsx useDateTime), an afternoon time.
+    const at = new Date(2026, 11, 3, 16, 8);
+    const english = createI18n('en');
+    const enDate = new Intl.DateTimeFormat('en-CA', { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+    expect(enDate).toMatch(/p\.m\.$/);
+    expect(english.t('tech.enrolled', { date: enDate })).toBe(`Station enrolled on ${enDate}`);
+    expect(english.t('tech.enrolled', { date: enDate })).not.toMatch(/\.\.$/);
+    const french = createI18n('fr');
+    const frDate = new Intl.DateTimeFormat('fr-CA', { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+    expect(french.t('tech.enrolled', { date: frDate })).toBe(`Poste inscrit le ${frDate}.`);
+    // Mid-sentence too: "4:08 p.m.. Compare it" reads as a typo.
+    expect(english.t('tech.preflight.clockUnchecked', { time: enDate })).toContain('p.m. Compare');
+    // An ellipsis stays one.
+    expect(english.t('app.connecting')).toMatch(/…$/);
   });
 });

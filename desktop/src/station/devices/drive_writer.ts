@@ -272,17 +272,17 @@ export function describeDriveWriteProblem(p: DriveWriteProblem): Bilingual {
       };
     case 'permission-denied':
       return {
-        fr: 'Le poste n’a pas le droit d’écrire sur cette clé USB. Utilisez une autre clé; sinon, avisez le soutien technique.',
+        fr: 'Le poste n’a pas le droit d’écrire sur cette clé USB. Utilisez une autre clé\u202f; sinon, avisez le soutien technique.',
         en: 'The station may not write to this USB key. Use another key; otherwise, tell technical support.',
       };
     case 'verification-failed':
       return {
-        fr: 'Le fichier relu sur la clé USB ne correspond pas à ce qui a été écrit. La clé est peut-être défectueuse : utilisez une autre clé.',
+        fr: 'Le fichier relu sur la clé USB ne correspond pas à ce qui a été écrit. La clé est peut-être défectueuse\u00a0: utilisez une autre clé.',
         en: 'The file read back from the USB key does not match what was written. The key may be faulty: use another key.',
       };
     case 'write-failed':
       return {
-        fr: `L’écriture sur la clé USB a échoué (${p.code}). Réessayez avec une autre clé; si cela persiste, avisez le soutien technique.`,
+        fr: `L’écriture sur la clé USB a échoué (${p.code}). Réessayez avec une autre clé\u202f; si cela persiste, avisez le soutien technique.`,
         en: `Writing to the USB key failed (${p.code}). Try again with another key; if it persists, tell technical support.`,
       };
     default:

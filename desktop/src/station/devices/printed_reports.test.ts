@@ -1,3 +1,4 @@
+import { frenchTypographyProblems } from '@scrutin/shared';
 import { ballotStyle, sampleElection, type ContestId, type RidingCode } from '@scrutin/shared/node';
 import { describe, expect, it } from 'vitest';
 import { closingReport, electionFingerprint, voterSlip, zeroReport, type ContestCount, type ReportHeader } from './printed_reports.ts';
@@ -63,7 +64,7 @@ describe('the zero report', () => {
       expect(page).toContain(`Copie ${i + 1} de 3 · Copy ${i + 1} of 3`);
       expect(page).toContain('qc-demo-2026');
       expect(page).toContain(station.id);
-      expect(page).toContain('Nom · Name : Ginette Lavoie');
+      expect(page).toContain('Nom · Name\u00a0: Ginette Lavoie');
       expect(page).toContain('Témoin 2 · Witness 2');
       expect(page).toContain('Premiers choix seulement · First choices only');
       for (const candidate of ballotStyle(election, riding).flatMap((c) => (c.kind === 'candidate' ? c.candidates : [])))
@@ -155,10 +156,19 @@ describe('the closing report', () => {
       'contest:DEP-MONTREAL-CENTRE',
     ]);
     expect(report.checks.find((c) => c.id === 'transmission')!.statement).toEqual({
-      fr: 'Bulletins transmis 3 + en attente 1 = bulletins déposés 5 : NE CONCORDE PAS',
+      fr: 'Bulletins transmis 3 + en attente 1 = bulletins déposés 5\u00a0: NE CONCORDE PAS',
       en: 'Ballots sent 3 + pending 1 = ballots cast 5: DOES NOT RECONCILE',
     });
     expect(report.text).toContain('*** THE REPORT DOES NOT RECONCILE ***');
+  });
+
+  it('keeps French typography on paper: no plain space before ":", ";", "!", "?" or "»" in either language, and the French statements whole (issue 13)', () => {
+    const failing = closingReport({ ...input, ballotsCast: 5 }, { columns: 42 });
+    for (const report of [closingReport(input, { columns: 42 }), failing]) {
+      expect(report.text.match(/[^\S\u00a0\u202f\n\f]+[:;!?»]/g)).toBeNull();
+      expect(report.text).not.toMatch(/«[^\S\u00a0\u202f]/);
+      expect(report.checks.flatMap((c) => frenchTypographyProblems(c.statement.fr))).toEqual([]);
+    }
   });
 
   it('never prints a control character taken from its inputs', () => {
@@ -180,7 +190,7 @@ describe('the voter slip', () => {
     });
     expect(slip.title).toBe('Scrutin');
     expect(slip.text).toContain('K7QX 2M9P RT4W Z3');
-    expect(slip.text).toContain('Vérifier · Check :\nhttps://resultats.example/suivi');
+    expect(slip.text).toContain('Vérifier · Check\u00a0:\nhttps://resultats.example/suivi');
     expect(slip.text).not.toMatch(/[0-9]{1,2}:[0-9]{2}/);
     expect(slip.text).not.toMatch(/20[0-9]{2}-[0-9]{2}/);
     expect(

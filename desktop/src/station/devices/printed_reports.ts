@@ -160,12 +160,12 @@ function headerLines(title: Bilingual, header: ReportHeader, copy: number, copie
     ...testBanner(header.mode, columns),
     ...centred(`Copie ${copy} de ${copies} · Copy ${copy} of ${copies}`, columns),
     rule(columns, '='),
-    ...wrap(`Élection · Election : ${both(header.election.name)}`, columns),
+    ...wrap(`Élection · Election\u00a0: ${both(header.election.name)}`, columns),
     ...leader('Identifiant · Id', header.election.id, columns),
-    ...wrap('Empreinte de la définition · Definition fingerprint :', columns),
+    ...wrap('Empreinte de la définition · Definition fingerprint\u00a0:', columns),
     ...fingerprintLines(header.election.fingerprint, columns),
-    ...wrap(`Bureau · Station : ${header.station.id} — ${both(header.station.name)}`, columns),
-    ...wrap(`Circonscription · Riding : ${both(header.riding.name)} (${header.riding.code})`, columns),
+    ...wrap(`Bureau · Station\u00a0: ${header.station.id} — ${both(header.station.name)}`, columns),
+    ...wrap(`Circonscription · Riding\u00a0: ${both(header.riding.name)} (${header.riding.code})`, columns),
   ];
 }
 
@@ -196,7 +196,7 @@ function contestCheck(contest: ContestCount, ballots: number): ReconciliationChe
     id: `contest:${contest.contest}`,
     holds: ok,
     statement: {
-      fr: `${contest.contest} : ${contest.ranked ? 'premiers choix' : 'votes'} ${votes} + sous-votes ${contest.undervotes} + survotes ${contest.overvotes} = ${total} ; bulletins ${ballots} × 1 vote permis = ${ballots} : ${holds(ok).fr}`,
+      fr: `${contest.contest}\u00a0: ${contest.ranked ? 'premiers choix' : 'votes'} ${votes} + sous-votes ${contest.undervotes} + survotes ${contest.overvotes} = ${total}\u202f; bulletins ${ballots} × 1 vote permis = ${ballots}\u00a0: ${holds(ok).fr}`,
       en: `${contest.contest}: ${contest.ranked ? 'first choices' : 'votes'} ${votes} + undervotes ${contest.undervotes} + overvotes ${contest.overvotes} = ${total}; ballots ${ballots} × 1 vote allowed = ${ballots}: ${holds(ok).en}`,
     },
   };
@@ -224,9 +224,9 @@ function signatureLines(pollWorkers: readonly string[], witnesses: number, colum
   const block = (role: string, name: string | null) => [
     '',
     ...wrap(role, columns),
-    ...(name === null ? [line('Nom · Name :')] : wrap(`Nom · Name : ${name}`, columns)),
+    ...(name === null ? [line('Nom · Name\u00a0:')] : wrap(`Nom · Name\u00a0: ${name}`, columns)),
     '',
-    line('Signature :'),
+    line('Signature\u00a0:'),
   ];
   return [
     rule(columns),
@@ -249,7 +249,7 @@ export function zeroReport(input: ZeroReportInput, layout: ReportLayout = {}): P
     id: 'zero-ballots',
     holds: input.ballotsInBox === 0 && input.pollBookVoted === 0 && input.batchesPending === 0,
     statement: {
-      fr: `Bulletins dans l’urne ${input.ballotsInBox}, cartes marquées « a voté » ${input.pollBookVoted}, lots en attente ${input.batchesPending} : tous à zéro ${holds(input.ballotsInBox === 0 && input.pollBookVoted === 0 && input.batchesPending === 0).fr}`,
+      fr: `Bulletins dans l’urne ${input.ballotsInBox}, cartes marquées «\u202fa voté\u202f» ${input.pollBookVoted}, lots en attente ${input.batchesPending}\u00a0: tous à zéro ${holds(input.ballotsInBox === 0 && input.pollBookVoted === 0 && input.batchesPending === 0).fr}`,
       en: `Ballots in the box ${input.ballotsInBox}, cards marked as voted ${input.pollBookVoted}, batches waiting ${input.batchesPending}: all zero ${holds(input.ballotsInBox === 0 && input.pollBookVoted === 0 && input.batchesPending === 0).en}`,
     },
   };
@@ -260,7 +260,7 @@ export function zeroReport(input: ZeroReportInput, layout: ReportLayout = {}): P
     ...leader('Imprimé · Printed', input.header.printedAt, columns),
     rule(columns),
     ...leader('Bulletins dans l’urne · Ballots in the box', String(input.ballotsInBox), columns),
-    ...leader('Cartes « a voté » · Cards marked voted', String(input.pollBookVoted), columns),
+    ...leader('Cartes «\u202fa voté\u202f» · Cards marked voted', String(input.pollBookVoted), columns),
     ...leader('Lots en attente · Batches waiting', String(input.batchesPending), columns),
     ...input.contests.flatMap((c) => contestLines(c, columns)),
     ...checkLines(checks, columns),
@@ -289,7 +289,7 @@ export function closingReport(input: ClosingReportInput, layout: ReportLayout = 
       id: 'voters',
       holds: votersHold,
       statement: {
-        fr: `Électeurs inscrits au bureau ${v.distinctCheckedIn} = bulletins déposés ${input.ballotsCast} + partis sans voter ${v.leftWithoutVoting} : ${holds(votersHold).fr}`,
+        fr: `Électeurs inscrits au bureau ${v.distinctCheckedIn} = bulletins déposés ${input.ballotsCast} + partis sans voter ${v.leftWithoutVoting}\u00a0: ${holds(votersHold).fr}`,
         en: `Voters checked in ${v.distinctCheckedIn} = ballots cast ${input.ballotsCast} + left without voting ${v.leftWithoutVoting}: ${holds(votersHold).en}`,
       },
     },
@@ -297,7 +297,7 @@ export function closingReport(input: ClosingReportInput, layout: ReportLayout = 
       id: 'poll-book',
       holds: pollBookHolds,
       statement: {
-        fr: `Cartes marquées « a voté » ${v.pollBookVoted} = bulletins dans l’urne ${input.ballotsCast} : ${holds(pollBookHolds).fr}`,
+        fr: `Cartes marquées «\u202fa voté\u202f» ${v.pollBookVoted} = bulletins dans l’urne ${input.ballotsCast}\u00a0: ${holds(pollBookHolds).fr}`,
         en: `Cards marked as voted ${v.pollBookVoted} = ballots in the box ${input.ballotsCast}: ${holds(pollBookHolds).en}`,
       },
     },
@@ -305,7 +305,7 @@ export function closingReport(input: ClosingReportInput, layout: ReportLayout = 
       id: 'abandoned',
       holds: abandonedHold,
       statement: {
-        fr: `Sessions abandonnées ${v.abandonedSessions} ≥ électeurs partis sans voter ${v.leftWithoutVoting} : ${holds(abandonedHold).fr}`,
+        fr: `Sessions abandonnées ${v.abandonedSessions} ≥ électeurs partis sans voter ${v.leftWithoutVoting}\u00a0: ${holds(abandonedHold).fr}`,
         en: `Abandoned sessions ${v.abandonedSessions} ≥ voters who left without voting ${v.leftWithoutVoting}: ${holds(abandonedHold).en}`,
       },
     },
@@ -313,7 +313,7 @@ export function closingReport(input: ClosingReportInput, layout: ReportLayout = 
       id: 'transmission',
       holds: sentHold,
       statement: {
-        fr: `Bulletins transmis ${t.ballotsSent} + en attente ${t.ballotsPending} = bulletins déposés ${input.ballotsCast} : ${holds(sentHold).fr}`,
+        fr: `Bulletins transmis ${t.ballotsSent} + en attente ${t.ballotsPending} = bulletins déposés ${input.ballotsCast}\u00a0: ${holds(sentHold).fr}`,
         en: `Ballots sent ${t.ballotsSent} + pending ${t.ballotsPending} = ballots cast ${input.ballotsCast}: ${holds(sentHold).en}`,
       },
     },
@@ -330,7 +330,7 @@ export function closingReport(input: ClosingReportInput, layout: ReportLayout = 
     ...leader('Bulletins déposés · Ballots cast', String(input.ballotsCast), columns),
     ...leader('Partis sans voter · Left without voting', String(v.leftWithoutVoting), columns),
     ...leader('Sessions abandonnées · Abandoned sessions', String(v.abandonedSessions), columns),
-    ...leader('Cartes « a voté » · Cards marked voted', String(v.pollBookVoted), columns),
+    ...leader('Cartes «\u202fa voté\u202f» · Cards marked voted', String(v.pollBookVoted), columns),
     rule(columns),
     ...wrap('TRANSMISSION', columns),
     ...leader('Bulletins transmis · Ballots sent', String(t.ballotsSent), columns),
@@ -340,9 +340,9 @@ export function closingReport(input: ClosingReportInput, layout: ReportLayout = 
     ...checkLines(checks, columns),
     rule(columns),
     ...wrap('INTÉGRITÉ · INTEGRITY', columns),
-    ...wrap(`Tête du journal d’audit · Audit log head : ${input.integrity.auditLogHead}`, columns),
-    ...(input.integrity.publicKey === null ? [] : wrap(`Clé du bureau · Station key : ${input.integrity.publicKey}`, columns)),
-    ...(input.integrity.signature === null ? [] : wrap(`Signature : ${input.integrity.signature}`, columns)),
+    ...wrap(`Tête du journal d’audit · Audit log head\u00a0: ${input.integrity.auditLogHead}`, columns),
+    ...(input.integrity.publicKey === null ? [] : wrap(`Clé du bureau · Station key\u00a0: ${input.integrity.publicKey}`, columns)),
+    ...(input.integrity.signature === null ? [] : wrap(`Signature\u00a0: ${input.integrity.signature}`, columns)),
     ...signatureLines(input.pollWorkers, witnesses, columns),
   ];
   return {
@@ -385,7 +385,7 @@ export function voterSlip(input: VoterSlipInput, layout: Pick<ReportLayout, 'col
     '',
     ...wrap('Ce code permet de vérifier que votre bulletin a été compté. Il ne révèle pas votre vote.', columns),
     ...wrap('This code lets you check that your ballot was counted. It does not reveal your vote.', columns),
-    ...(input.verifyAt === null ? [] : ['', ...wrap('Vérifier · Check :', columns), ...wrap(input.verifyAt, columns)]),
+    ...(input.verifyAt === null ? [] : ['', ...wrap('Vérifier · Check\u00a0:', columns), ...wrap(input.verifyAt, columns)]),
     ...testBanner(input.mode, columns),
     rule(columns, '='),
     '',

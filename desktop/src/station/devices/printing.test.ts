@@ -59,7 +59,7 @@ describe('the station printer through CUPS', () => {
   it('names a printer that does not exist, with the queues it knows', async () => {
     const error = expectError(await new Printer({ printer: 'nowhere' }, { server: cups.server }).check(), 'printer-unknown');
     expect(error).toMatchObject({ printer: 'nowhere', available: expect.arrayContaining(['kiosk-tape', 'office']) as unknown });
-    expect(error.message.fr).toContain('« nowhere » est introuvable');
+    expect(error.message.fr).toContain('«\u202fnowhere\u202f» est introuvable');
   });
 
   it('refuses to print on a disabled printer and on one that rejects jobs, and prints nothing', async () => {

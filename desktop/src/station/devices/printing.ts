@@ -356,7 +356,7 @@ function describeAlert(alert: PrinterAlert): Bilingual {
     case 'output-full':
       return { fr: 'le bac de sortie est plein', en: 'the output tray is full' };
     case 'other':
-      return { fr: `elle signale « ${alert.reason} »`, en: `it reports "${alert.reason}"` };
+      return { fr: `elle signale «\u202f${alert.reason}\u202f»`, en: `it reports "${alert.reason}"` };
     default:
       return assertNever(alert.kind, 'printer alert');
   }
@@ -383,17 +383,17 @@ export function describePrinterProblem(p: PrinterProblem): Bilingual {
       };
     case 'printer-unknown':
       return {
-        fr: `L’imprimante « ${p.printer} » est introuvable. Vérifiez qu’elle est branchée; sinon, avisez le soutien technique.`,
+        fr: `L’imprimante «\u202f${p.printer}\u202f» est introuvable. Vérifiez qu’elle est branchée\u202f; sinon, avisez le soutien technique.`,
         en: `The printer "${p.printer}" cannot be found. Check that it is plugged in; otherwise, tell technical support.`,
       };
     case 'printer-needs-attention':
       return {
-        fr: `L’imprimante ne peut pas imprimer : ${joinAlerts(p.alerts, 'fr')}. Corrigez-le, puis touchez « Reprendre l’impression ».`,
+        fr: `L’imprimante ne peut pas imprimer\u00a0: ${joinAlerts(p.alerts, 'fr')}. Corrigez-le, puis touchez «\u202fReprendre l’impression\u202f».`,
         en: `The printer cannot print: ${joinAlerts(p.alerts, 'en')}. Fix it, then touch "Resume printing".`,
       };
     case 'printer-stopped':
       return {
-        fr: 'L’imprimante est arrêtée. Touchez « Reprendre l’impression »; si elle reste arrêtée, avisez le soutien technique.',
+        fr: 'L’imprimante est arrêtée. Touchez «\u202fReprendre l’impression\u202f»\u202f; si elle reste arrêtée, avisez le soutien technique.',
         en: 'The printer is stopped. Touch "Resume printing"; if it stays stopped, tell technical support.',
       };
     case 'printer-rejecting':
@@ -403,7 +403,7 @@ export function describePrinterProblem(p: PrinterProblem): Bilingual {
       };
     case 'print-refused':
       return {
-        fr: `L’impression a été refusée (${p.detail}). Réessayez; si cela persiste, avisez le soutien technique.`,
+        fr: `L’impression a été refusée (${p.detail}). Réessayez\u202f; si cela persiste, avisez le soutien technique.`,
         en: `The print job was refused (${p.detail}). Try again; if it persists, tell technical support.`,
       };
     case 'print-failed':
@@ -413,23 +413,23 @@ export function describePrinterProblem(p: PrinterProblem): Bilingual {
       };
     case 'print-outcome-unknown':
       return {
-        fr: `Le service d’impression n’a pas gardé le résultat du travail ${p.job}. Vérifiez que le document est bien sorti; sinon, imprimez-le de nouveau.`,
+        fr: `Le service d’impression n’a pas gardé le résultat du travail ${p.job}. Vérifiez que le document est bien sorti\u202f; sinon, imprimez-le de nouveau.`,
         en: `The printing service did not keep the outcome of job ${p.job}. Check that the document came out; otherwise, print it again.`,
       };
     case 'print-not-finished':
       return p.alerts.some((a) => a.blocking)
         ? {
-            fr: `Le document attend l’imprimante : ${joinAlerts(
+            fr: `Le document attend l’imprimante\u00a0: ${joinAlerts(
               p.alerts.filter((a) => a.blocking),
               'fr',
-            )}. Corrigez-le, puis touchez « Reprendre l’impression » : il s’imprimera.`,
+            )}. Corrigez-le, puis touchez «\u202fReprendre l’impression\u202f»\u00a0: il s’imprimera.`,
             en: `The document is waiting for the printer: ${joinAlerts(
               p.alerts.filter((a) => a.blocking),
               'en',
             )}. Fix it, then touch "Resume printing": it will print.`,
           }
         : {
-            fr: 'Le document n’est pas encore imprimé. Vérifiez l’imprimante; il s’imprimera dès qu’elle sera prête.',
+            fr: 'Le document n’est pas encore imprimé. Vérifiez l’imprimante\u202f; il s’imprimera dès qu’elle sera prête.',
             en: 'The document is not printed yet. Check the printer; it will print as soon as it is ready.',
           };
     default:

@@ -1,3 +1,4 @@
+import { oneFullStop } from '@scrutin/shared';
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './en.ts';
@@ -12,14 +13,19 @@ function initialLanguage(): Language {
   return stored === 'en' || stored === 'fr' ? stored : 'fr';
 }
 
-void i18next.use(initReactI18next).init({
-  resources: { fr: { translation: fr }, en: { translation: en } },
-  lng: initialLanguage(),
-  fallbackLng: 'fr',
-  interpolation: { escapeValue: false },
-  returnNull: false,
-  showSupportNotice: false,
-});
+// A sentence that ends on an interpolated time ("expires Dec 3, 2026, 4:08 p.m.") takes one full stop, not "p.m..".
+void i18next
+  .use(initReactI18next)
+  .use({ type: 'postProcessor', name: 'oneFullStop', process: (value: string) => oneFullStop(value) })
+  .init({
+    resources: { fr: { translation: fr }, en: { translation: en } },
+    lng: initialLanguage(),
+    fallbackLng: 'fr',
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    showSupportNotice: false,
+    postProcess: ['oneFullStop'],
+  });
 document.documentElement.lang = i18next.language;
 
 export function setLanguage(language: Language): void {

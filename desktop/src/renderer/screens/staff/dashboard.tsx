@@ -169,7 +169,7 @@ export function Dashboard() {
             {t(`staff.sync.${sync.state}`)}
           </p>
           <p className="stat__detail">
-            {t('staff.lastSync')} : {sync.lastSyncAt === null ? t('staff.never') : dateTime(sync.lastSyncAt)}
+            {t('staff.lastSync', { time: sync.lastSyncAt === null ? t('staff.never') : dateTime(sync.lastSyncAt) })}
           </p>
         </div>
       </div>

@@ -12,10 +12,10 @@ describe('the staff dashboard’s counts', () => {
     expect(fr.t('closing.usbWritten', { count: 1_000_000, path: 'X' })).toBe('1000000 de bulletins écrits dans X.');
     expect(fr.t('closing.usbHeldBack', { count: 1 })).toMatch(/^1 bulletin reste retenu .* il n’est pas sur la clé\.$/);
     expect(fr.t('closing.usbHeldBack', { count: 2 })).toMatch(/^2 bulletins restent retenus .* ils ne sont pas sur la clé\.$/);
-    expect(fr.t('staff.syncDone', { count: 0 })).toBe('Envoi fait : 0 bulletin encore en attente.');
-    expect(fr.t('staff.syncDone', { count: 3 })).toBe('Envoi fait : 3 bulletins encore en attente.');
+    expect(fr.t('staff.syncDone', { count: 0 })).toBe('Envoi fait\u00a0: 0 bulletin encore en attente.');
+    expect(fr.t('staff.syncDone', { count: 3 })).toBe('Envoi fait\u00a0: 3 bulletins encore en attente.');
     expect(fr.t('closing.printed', { count: 3, what: fr.t('closing.closingReport') })).toBe(
-      'Le rapport de fermeture est imprimé (3 copies numérotées) : faites-le signer.',
+      'Le rapport de fermeture est imprimé (3 copies numérotées)\u00a0: faites-le signer.',
     );
   });
 

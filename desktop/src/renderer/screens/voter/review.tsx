@@ -1,10 +1,10 @@
 import type { Contest, Party } from '@scrutin/shared';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isBlank, type Choice } from '../../ballot/choices.ts';
 import { ordinal } from '../../ballot/ranking.ts';
 import { Dialog } from '../../components/dialog.tsx';
-import { useHeadingFocus, useLabel } from '../../components/hooks.ts';
+import { useHeadingFocus, useLabel, useScrollCue } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { useVoterStore, type CastProblem } from '../../state/voter_store.ts';
@@ -70,13 +70,16 @@ export function Review(props: { readonly onFinish: () => void }) {
   const parties = useStationStore((s) => s.status?.kit?.parties ?? []);
   const [confirmBlank, setConfirmBlank] = useState(false);
   const heading = useHeadingFocus<HTMLHeadingElement>('review');
+  // Large text can push contests below the fold, as on the ballot screens: the voter is told (issue 13).
+  const screen = useRef<HTMLElement>(null);
+  const { more, scrollMore } = useScrollCue(screen, 'review');
   const blanks = contests.filter((_, i) => {
     const choice = choices[i];
     return choice !== undefined && isBlank(choice);
   });
   const fatal = castProblem !== null && castProblem.kind !== 'unavailable';
   return (
-    <main className="screen screen--review" id="main">
+    <main className="screen screen--review" id="main" ref={screen}>
       <h1 ref={heading} tabIndex={-1}>
         {t('review.title')}
       </h1>
@@ -119,6 +122,14 @@ export function Review(props: { readonly onFinish: () => void }) {
         )}
       </div>
       <footer className="nav-bar nav-bar--end">
+        <div className="scroll-cue" aria-live="polite">
+          {more && (
+            <button type="button" className="button button--cue" onClick={scrollMore}>
+              <span aria-hidden="true">▼</span>
+              {t('voterUi.moreReviewBelow')}
+            </button>
+          )}
+        </div>
         {fatal ? (
           <button type="button" className="button button--primary" onClick={props.onFinish}>
             {t('review.finish')}
