@@ -569,7 +569,7 @@ describe('the closing report', () => {
     // Every reconciliation holds, and the page says so; signature lines for each poll worker and two witnesses.
     expect(report.html).not.toContain('NE CONCORDE PAS');
     expect(report.html).toContain('Électeurs inscrits au bureau 3 = bulletins déposés 2 + partis sans voter 1');
-    for (const worker of POLL_WORKERS) expect(report.html).toContain(`Poll worker : ${worker.name}`);
+    for (const worker of POLL_WORKERS) expect(report.html).toContain(`Poll worker\u00a0: ${worker.name}`);
     expect(report.html.match(/Témoin · Witness/g)).toHaveLength(2);
     // The distinct count keeps check values only: no time, no order, and no ballot beside them.
     const columns = station.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('checked_in_voters')").all();
