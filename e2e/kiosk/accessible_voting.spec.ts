@@ -96,7 +96,7 @@ test('a voter votes by ear from the controller: referendum and single-choice rac
   const ear = new AudioBallot(a.page);
   await ear.hear('?', [
     'Bienvenue',
-    'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Vote audio. Les flèches haut et bas font entendre les choix ; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
     'Welcome',
     'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
   ]);
@@ -257,7 +257,7 @@ test('a poll worker starts an audio ballot; the voter ranks, changes their mind,
     '2',
     'sur',
     '2',
-    'Classez les personnes candidates par ordre de préférence\u00a0: chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
+    'Classez les personnes candidates par ordre de préférence : chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
     'Vous pouvez en classer autant que vous le voulez.',
     'Personne n’est classé pour l’instant.',
   ]);
@@ -283,12 +283,12 @@ test('a poll worker starts an audio ballot; the voter ranks, changes their mind,
   await b.capture('audio-ranked-1280');
 
   // A change of mind: David Nguyen up to second, then out of the ranking altogether.
-  await ear.hear('Enter', ['David Nguyen', 'troisième', 'choix. Que voulez-vous faire\u202f?']);
+  await ear.hear('Enter', ['David Nguyen', 'troisième', 'choix. Que voulez-vous faire ?']);
   await b.capture('audio-rank-menu-1280');
   await ear.hear('ArrowDown', ['Monter d’un rang']);
   await ear.hear('Enter', ['David Nguyen', 'est maintenant votre', 'deuxième', 'choix.']);
   expect(await ear.current()).toBe('MONTREAL-CENTRE-PLQ-2');
-  await ear.hear('Enter', ['David Nguyen', 'deuxième', 'choix. Que voulez-vous faire\u202f?']);
+  await ear.hear('Enter', ['David Nguyen', 'deuxième', 'choix. Que voulez-vous faire ?']);
   await ear.hear('ArrowDown', ['Monter d’un rang']);
   await ear.hear('ArrowDown', ['Descendre d’un rang']);
   await ear.hear('ArrowDown', ['Retirer du classement']);
@@ -317,9 +317,9 @@ test('a poll worker starts an audio ballot; the voter ranks, changes their mind,
     '2',
     'sur',
     '2',
-    'Classez les personnes candidates par ordre de préférence\u00a0: chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
+    'Classez les personnes candidates par ordre de préférence : chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
     'Vous pouvez en classer autant que vous le voulez.',
-    'Votre classement\u00a0:',
+    'Votre classement :',
     'premier',
     'choix',
     'Ruba Haddad',
@@ -332,10 +332,10 @@ test('a poll worker starts an audio ballot; the voter ranks, changes their mind,
     'Vérifiez votre bulletin',
     'Vos choix suivent, question par question. Choisissez une question pour la modifier. Le dernier élément de la liste dépose votre bulletin.',
   ]);
-  await ear.hear('ArrowDown', ['Référendum L2025-001', 'Votre choix\u00a0:', 'Non']);
+  await ear.hear('ArrowDown', ['Référendum L2025-001', 'Votre choix :', 'Non']);
   await ear.hear('ArrowDown', [
     'Député·e de Montréal-Centre',
-    'Votre classement\u00a0:',
+    'Votre classement :',
     'premier',
     'choix',
     'Ruba Haddad',
@@ -354,7 +354,7 @@ test('a poll worker starts an audio ballot; the voter ranks, changes their mind,
     'Merci d’avoir voté.',
     'Code de reçu',
     ...Array.from(code).map((c) => (c === '-' ? 'tiret' : c)),
-    'Ce code vous permet de vérifier, après la fermeture des bureaux, que votre bulletin a été reçu et compté, sur la page des reçus du site de l’élection\u202f; le personnel peut vous en donner l’adresse. Il ne montre pas vos choix, et personne ne peut retrouver votre bulletin avec lui.',
+    'Ce code vous permet de vérifier, après la fermeture des bureaux, que votre bulletin a été reçu et compté, sur la page des reçus du site de l’élection ; le personnel peut vous en donner l’adresse. Il ne montre pas vos choix, et personne ne peut retrouver votre bulletin avec lui.',
     'Le bouton d’aide répète le code. Choisissez Terminer quand vous avez fini.',
   ]);
   await ear.hear('ArrowDown', ['Terminer']);
@@ -393,7 +393,7 @@ test('a voter with two switches: calibration, step scanning, automatic scanning,
   await ear.hear('1', ['Commencer']);
   await ear.hear('2', [
     'Bienvenue',
-    'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Vote audio. Les flèches haut et bas font entendre les choix ; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
     'Welcome',
     'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
   ]);
@@ -480,7 +480,7 @@ test('a voter with two switches ranks, changes their mind, and casts the touch b
   await ear.hear('1', ['Commencer']);
   await ear.hear('2', [
     'Bienvenue',
-    'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    'Vote audio. Les flèches haut et bas font entendre les choix ; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
     'Welcome',
     'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
   ]);
@@ -505,7 +505,7 @@ test('a voter with two switches ranks, changes their mind, and casts the touch b
     '2',
     'sur',
     '2',
-    'Classez les personnes candidates par ordre de préférence\u00a0: chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
+    'Classez les personnes candidates par ordre de préférence : chaque personne choisie prend le rang suivant. Choisissez une personne déjà classée pour changer son rang ou la retirer.',
     'Vous pouvez en classer autant que vous le voulez.',
     'Personne n’est classé pour l’instant.',
   ]);
@@ -534,7 +534,7 @@ test('a voter with two switches ranks, changes their mind, and casts the touch b
   await ear.hear('2', ['Vous avez classé', 'Ruba Haddad', 'en', 'deuxième']);
 
   // A change of mind: Ruba Haddad up to first.
-  await ear.hear('2', ['Ruba Haddad', 'deuxième', 'choix. Que voulez-vous faire\u202f?']);
+  await ear.hear('2', ['Ruba Haddad', 'deuxième', 'choix. Que voulez-vous faire ?']);
   await ear.hear('1', ['Monter d’un rang']);
   await ear.hear('2', ['Ruba Haddad', 'est maintenant votre', 'premier', 'choix.']);
   expect(await ear.current()).toBe('MONTREAL-CENTRE-QS-4');
@@ -546,10 +546,10 @@ test('a voter with two switches ranks, changes their mind, and casts the touch b
     'Vérifiez votre bulletin',
     'Vos choix suivent, question par question. Choisissez une question pour la modifier. Le dernier élément de la liste dépose votre bulletin.',
   ]);
-  await ear.hear('1', ['Référendum L2025-001', 'Votre choix\u00a0:', 'Non']);
+  await ear.hear('1', ['Référendum L2025-001', 'Votre choix :', 'Non']);
   await ear.hear('1', [
     'Député·e de Montréal-Centre',
-    'Votre classement\u00a0:',
+    'Votre classement :',
     'premier',
     'choix',
     'Ruba Haddad',

@@ -72,7 +72,7 @@ export class AudioBallot {
 
   /** Presses a key and expects exactly these words to be said. */
   async hear(key: string, words: readonly string[]): Promise<void> {
-    expect(await this.press(key), `after ${key}`).toEqual(words);
+    expect(await this.press(key), `after ${key}`).toEqual(words.map(spoken));
   }
 
   /** Waits for the next sequence to be these words (something the kiosk says by itself, such as a new screen). */
@@ -149,7 +149,15 @@ export class AudioBallot {
 }
 
 function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((w, i) => w === b[i]);
+  return a.length === b.length && a.every((w, i) => w === spoken(b[i] ?? ''));
+}
+
+/**
+ * A text as a clip says it: a clip's text has its whitespace collapsed (shared clipText), so
+ * the no-break spaces of French typography (before ";", ":", …) are plain spaces in speech.
+ */
+function spoken(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** What a station holds: the selections of every ballot cast there not yet acknowledged by central (outbox and unsynced batches). */
