@@ -175,8 +175,9 @@ test('large text in landscape: the voter is told there are more candidates, and 
   expect(await layout.hidesSomething(), 'six candidates at the largest size do not all fit 1920 × 1080').toBe(true);
   await expect(layout.scrollCue()).toBeVisible();
   await expect(layout.scrollCue()).toContainText('D’autres choix plus bas');
-  // "Review my ballot" does not skip the candidates below: it shows them.
-  await a.button('Vérifier mon bulletin', 'Review my ballot').click();
+  // "Review my ballot" does not skip the candidates below: it shows them. Touched where it is,
+  // as a finger does (a Playwright click would scroll the screen to its end first).
+  await a.tapInPlace(a.button('Vérifier mon bulletin', 'Review my ballot'));
   await a.expectHeading('Député·e d’Abitibi-Ouest');
   await expect.poll(() => a.page.locator('main.screen').evaluate((m) => m.scrollTop)).toBeGreaterThan(0);
   await layout.scrollToEnd();

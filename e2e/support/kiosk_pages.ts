@@ -36,6 +36,18 @@ export class Kiosk {
   }
 
   /**
+   * Touches a control where it is on screen, as a finger does. Playwright's click first scrolls
+   * its target "into view", and for a control of the sticky bar at the bottom of a screen that
+   * means scrolling the screen to its end: the voter would have been shown what lies below.
+   */
+  async tapInPlace(target: Locator): Promise<void> {
+    await expect(target).toBeInViewport();
+    const box = await target.boundingBox();
+    if (box === null) throw new Error('the control has no box on screen');
+    await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  }
+
+  /**
    * Checks the screen, then photographs it: axe (no serious or critical violation), every
    * visible control at least 48 × 48 px, and the page itself never scrolls (a screen scrolls
    * inside itself, with its way forward still in view).
