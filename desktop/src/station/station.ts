@@ -389,6 +389,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     const progress = engine.progress();
     const body: ClosingReportBody = {
       election: k.election.id,
+      mode: modeOf(k.election),
       station: k.stationId,
       riding: k.riding,
       generatedAt: new Date(now()).toISOString(),
