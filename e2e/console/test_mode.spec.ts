@@ -6,8 +6,9 @@ import { startConsoleCentral, type ConsoleCentral } from '../support/console_ser
 /**
  * A test election in the results console (docs/decisions/0010-test-mode.md): a banner on every
  * page of it, a "Test" pill by its state, "[ESSAI]" in the election menu and its results
- * labelled test results; the live election beside it shows none of it. Central counted the
- * test station's batch and refused the same station's batch signed live.
+ * labelled test results, its public receipt page included; the live election beside it shows
+ * none of it. Central counted the test station's batch and refused the same station's batch
+ * signed live.
  */
 
 test.describe.configure({ mode: 'serial' });
@@ -70,4 +71,34 @@ test('the live election beside it shows no test mark', async ({ page }) => {
   await expect(app.testId('test-banner')).toHaveCount(0);
   await expect(app.testId('test-pill')).toHaveCount(0);
   await expect(app.testId('overview').locator('.subtitle')).not.toContainText('essai');
+});
+
+test('the public receipt page of a test election carries the test banner; of the live election, none', async ({ page }) => {
+  const app = new ConsoleApp(page, central.url);
+  // No login: the page is the voters'.
+  await app.open('receipt', TEST_ELECTION);
+  const form = page.getByRole('form', { name: 'Vérifier mon reçu' });
+  await expect(form.locator('select[name="election"]')).toHaveValue(TEST_ELECTION);
+  await expect(app.testId('test-banner')).toContainText('ÉLECTION D’ESSAI');
+  await expect(app.testId('test-banner')).toContainText('jamais ceux de l’élection');
+  // The election menu tells the test rehearsal from the election of the same name, as the console's does.
+  await expect(form.locator('select[name="election"] option:checked')).toHaveText(/^\[ESSAI\] /);
+  await expect(form.locator(`select[name="election"] option[value="${LIVE_ELECTION}"]`)).not.toHaveText(/ESSAI/);
+  await app.expectAccessible();
+  await app.screenshot('test-mode-receipt');
+
+  // The voter picks the live election on the same page: the banner goes.
+  await form.locator('select[name="election"]').selectOption(LIVE_ELECTION);
+  await expect(app.testId('test-banner')).toHaveCount(0);
+
+  // Reached from the live election's address, in English: no banner either.
+  await app.open('receipt', LIVE_ELECTION);
+  await page.getByRole('button', { name: 'English' }).click();
+  const formEn = page.getByRole('form', { name: 'Check my receipt' });
+  await expect(formEn.locator('select[name="election"]')).toHaveValue(LIVE_ELECTION);
+  await expect(app.testId('test-banner')).toHaveCount(0);
+  await formEn.locator('select[name="election"]').selectOption(TEST_ELECTION);
+  await expect(app.testId('test-banner')).toContainText('TEST ELECTION');
+  await expect(formEn.locator('select[name="election"] option:checked')).toHaveText(/^\[TEST\] /);
+  await app.screenshot('test-mode-receipt-en');
 });

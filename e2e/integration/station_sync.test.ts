@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, openSampleElection, unwrap, type RidingCode, type StationId } from '@scrutin/shared';
 import { SealedBatchExportSchema, openBatchExport } from '@scrutin/shared/protocol';
-import { ElectionEventLogSchema, readAuditLog, verifyAuditLog, verifyClosingReport, type StationEvent } from '@scrutin/desktop';
+import {
+  ElectionEventLogSchema,
+  checkClosingReport,
+  readAuditLog,
+  verifyAuditLog,
+  verifyClosingReport,
+  type StationEvent,
+} from '@scrutin/desktop';
 import {
   GOOD_PIN,
   TestClock,
@@ -90,6 +97,14 @@ describe('sync with the real central server', () => {
     expect(report.html).toContain('@media print');
     expect(report.html).not.toMatch(/<script|https?:\/\//);
     expect(existsSync(join(station.db.name, '..', `closing-report-${id}.html`))).toBe(true);
+    // The signed report the station keeps, read back: the live election's, its mode signed with it.
+    const kept: unknown = JSON.parse(readFileSync(join(station.db.name, '..', `closing-report-${id}.json`), 'utf8'));
+    expect(checkClosingReport(kept, credentials.election)).toMatchObject({ ok: true, value: { mode: 'live', ballotsCast: 26 } });
+    const relabelled = { ...report, body: { ...report.body, mode: 'test' as const } };
+    expect(checkClosingReport(relabelled, { ...credentials.election, mode: 'test' })).toEqual({
+      ok: false,
+      error: { kind: 'bad-signature' },
+    });
 
     // The audit log as a NIST SP 1500-101 event log.
     const cdf = ElectionEventLogSchema.parse(station.auditExport());

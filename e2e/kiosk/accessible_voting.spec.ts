@@ -92,7 +92,8 @@ test('a voter votes by ear from the controller: referendum and single-choice rac
   await a.cast();
   await a.finish();
 
-  // Then a voter by ear: the help key on the welcome screen starts the audio ballot.
+  // Then a voter by ear: the help key on the welcome screen starts the audio ballot. A live
+  // election: not a word of a test election (e2e/kiosk/test_mode_audio.spec.ts hears that one).
   const ear = new AudioBallot(a.page);
   await ear.hear('?', [
     'Bienvenue',

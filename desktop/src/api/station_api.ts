@@ -271,6 +271,11 @@ export type ContestTape = z.infer<typeof ContestTapeSchema>;
 
 const ClosingReportBodySchema = answer({
   election: ElectionIdSchema,
+  /**
+   * The election's mode, from the kit (docs/decisions/0010-test-mode.md): signed with the rest,
+   * so a test election's report relabelled live (or the reverse) no longer verifies.
+   */
+  mode: ElectionModeSchema,
   station: StationIdSchema,
   riding: RidingCodeSchema,
   generatedAt: Instant,
@@ -293,17 +298,26 @@ const ClosingReportBodySchema = answer({
 });
 export type ClosingReportBody = z.infer<typeof ClosingReportBodySchema>;
 
-const ClosingReportSchema = answer({
+/** What the station signs and keeps of a closing report (closing-report-<station>.json, its backups). */
+const signedClosingReport = {
   body: ClosingReportBodySchema,
   /** Ed25519 signature by the station key over the canonical JSON of `body` (base64, as for batches). */
   signature: z.string(),
   publicKey: PublicKeySchema,
+};
+
+const ClosingReportSchema = answer({
+  ...signedClosingReport,
   /** A printable, self-contained HTML page of the report (also written to the data folder). */
   html: z.string().max(2_000_000),
   /** The numbered paper copies, printed silently through CUPS. */
   printed: PrintOutcomeSchema,
 });
 export type ClosingReport = z.infer<typeof ClosingReportSchema>;
+
+/** A signed closing report as the station writes it to its data folder and its backups: the body, its signature and the key. */
+export const SignedClosingReportSchema = answer(signedClosingReport);
+export type SignedClosingReport = z.infer<typeof SignedClosingReportSchema>;
 
 /**
  * What became of a cast the kiosk lost track of (a crash, a lost link): stored, with its

@@ -1,5 +1,18 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { ballotStyle, canonicalJson, modeOf, type Contest, type ElectionDefinition, type RidingCode } from '@scrutin/shared';
+import {
+  ballotStyle,
+  canonicalJson,
+  err,
+  issuesOf,
+  modeOf,
+  ok,
+  type Contest,
+  type ElectionDefinition,
+  type ElectionMode,
+  type Result,
+  type RidingCode,
+  type ValidationIssue,
+} from '@scrutin/shared';
 import type { TallyRow } from './ballot_box.ts';
 import {
   closingReport as printableClosingReport,
@@ -10,7 +23,13 @@ import {
   type ReportHeader,
   type StationMode,
 } from './devices/printed_reports.ts';
-import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '../api/station_api.ts';
+import {
+  SignedClosingReportSchema,
+  type Bilingual,
+  type ClosingReport,
+  type ClosingReportBody,
+  type ContestTape,
+} from '../api/station_api.ts';
 
 /**
  * The closing report (the "results tape"): once the polls are closed, the station's counts
@@ -18,6 +37,9 @@ import type { Bilingual, ClosingReport, ClosingReportBody, ContestTape } from '.
  * central figures can be compared. For a ranked race the tape counts first preferences.
  *
  *   signature = Ed25519(station key, "scrutin/closing-report/v1" ‖ 0x00 ‖ canonical JSON of the body)
+ *
+ * The body carries the election's mode (`test` or `live`, docs/decisions/0010-test-mode.md), so
+ * the mode is signed: a test election's report cannot pass for a live one's.
  */
 export const CLOSING_REPORT_TAG = 'scrutin/closing-report/v1';
 
@@ -39,6 +61,32 @@ export function verifyClosingReport(report: Pick<ClosingReport, 'body' | 'signat
   } catch {
     return false;
   }
+}
+
+/** Why a closing report read back (a file, a backup) is not the election's signed report. */
+export type ClosingReportProblem =
+  /** Not a signed closing report: a field missing (a body without its mode) or malformed. */
+  | { readonly kind: 'invalid'; readonly issues: readonly ValidationIssue[] }
+  /** The body is not what the key signed: a count changed, the mode relabelled. */
+  | { readonly kind: 'bad-signature' }
+  | { readonly kind: 'other-election'; readonly expected: string; readonly actual: string }
+  /** Signed, but of the other mode: a test election's report offered as the live election's, or the reverse. */
+  | { readonly kind: 'other-mode'; readonly expected: ElectionMode; readonly actual: ElectionMode };
+
+/**
+ * A closing report read back (`closing-report-<station>.json`, a full backup's `closingReport`)
+ * checked against the election it is offered for: parsed, its signature verified over the body
+ * with its mode, then its election and mode compared with the election's. Whether the key is
+ * the station's enrolled key is for the caller (central knows it).
+ */
+export function checkClosingReport(json: unknown, election: ElectionDefinition): Result<ClosingReportBody, ClosingReportProblem> {
+  const parsed = SignedClosingReportSchema.safeParse(json);
+  if (!parsed.success) return err({ kind: 'invalid', issues: issuesOf(parsed.error) });
+  const report = parsed.data;
+  if (!verifyClosingReport(report)) return err({ kind: 'bad-signature' });
+  if (report.body.election !== election.id) return err({ kind: 'other-election', expected: election.id, actual: report.body.election });
+  if (report.body.mode !== modeOf(election)) return err({ kind: 'other-mode', expected: modeOf(election), actual: report.body.mode });
+  return ok(report.body);
 }
 
 /** SHA-256 of the canonical body (what the audit log records). */
@@ -131,7 +179,8 @@ export function printedClosingReport(
   const { body } = report;
   return printableClosingReport(
     {
-      header: reportHeader(election, body.station, body.riding, modeOf(election), body.generatedAt),
+      // The mode the station signed: the paper says what the signature covers.
+      header: reportHeader(election, body.station, body.riding, body.mode, body.generatedAt),
       pollsOpenedAt: body.pollsOpenedAt,
       pollsClosedAt: body.pollsClosedAt,
       voters: {
@@ -206,7 +255,7 @@ export function closingReportHtml(
 <html lang="fr">
 <head>
 <meta charset="utf-8">
-<title>${modeOf(election) === 'test' ? 'ESSAI · TEST — ' : ''}Rapport de clôture · Closing report — ${escape(body.station)}</title>
+<title>${body.mode === 'test' ? 'ESSAI · TEST — ' : ''}Rapport de clôture · Closing report — ${escape(body.station)}</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 2rem; color: #000; background: #fff; }
   h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
@@ -232,7 +281,7 @@ export function closingReportHtml(
 </head>
 <body>
 ${
-  modeOf(election) === 'test'
+  body.mode === 'test'
     ? `<p class="test-mode">ESSAI — BULLETINS DE TEST, PAS UN SCRUTIN RÉEL<br><span class="en">TEST — TEST BALLOTS, NOT A LIVE ELECTION</span></p>\n`
     : ''
 }<h1>Rapport de clôture du bureau de vote<br><span class="en">Polling station closing report</span></h1>

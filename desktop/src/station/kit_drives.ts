@@ -2,7 +2,16 @@ import { lstatSync, readdirSync, realpathSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { err, ok, type ElectionDefinition, type Result, type Sha256Hex } from '@scrutin/shared';
 import { sha256OfFile } from '@scrutin/shared/crypto';
-import { KIT_AUDIO_DIR, KIT_FILE, checkKitAudio, readStationKit, type KitError, type StationKitFile } from './kit.ts';
+import {
+  KIT_AUDIO_DIR,
+  KIT_FILE,
+  KIT_FILE_MAX_BYTES,
+  KIT_JSON_MAX_BYTES,
+  checkKitAudio,
+  readStationKit,
+  type KitError,
+  type StationKitFile,
+} from './kit.ts';
 
 /**
  * Finding station kits on a removable drive, for the technician's setup screen: the drive's
@@ -14,8 +23,10 @@ import { KIT_AUDIO_DIR, KIT_FILE, checkKitAudio, readStationKit, type KitError, 
  *   refuses the kit (`kit-unsafe`), whatever the link points to, and a kit folder whose real
  *   path is not on the drive too;
  * - nothing on it is read whole before its size is checked: `kit.json` at most
- *   KIT_JSON_MAX_BYTES, every other file at most KIT_FILE_MAX_BYTES, the audio folder at most
- *   KIT_AUDIO_MAX_FILES files; at most MAX_FOLDERS_CHECKED folders of a drive are looked at;
+ *   KIT_JSON_MAX_BYTES (the shared reader's own bound, readStationKit, so a kit whose folder
+ *   the technician types has the same), every other file at most KIT_FILE_MAX_BYTES, the
+ *   audio folder at most KIT_AUDIO_MAX_FILES files; at most MAX_FOLDERS_CHECKED folders of a
+ *   drive are looked at;
  * - what is offered is checked as loading checks it: kit.json's format, its election
  *   definition and the station in its riding (readStationKit), the SHA-256 of the shard and of
  *   the riding index against kit.json's, and the audio folder (checkKitAudio). Loading then
@@ -25,8 +36,7 @@ import { KIT_AUDIO_DIR, KIT_FILE, checkKitAudio, readStationKit, type KitError, 
  * Kits carry no signature of their own (docs/station-kit.md): their authenticity rests on the
  * chain of custody and on enrolment, whose central key must be the kit's.
  */
-export const KIT_JSON_MAX_BYTES = 16 * 1024 * 1024;
-export const KIT_FILE_MAX_BYTES = 256 * 1024 * 1024;
+export { KIT_FILE_MAX_BYTES, KIT_JSON_MAX_BYTES };
 export const KIT_AUDIO_MAX_FILES = 4096;
 export const MAX_FOLDERS_CHECKED = 32;
 /** The name of a kit folder on a drive: the drive's own folder ('.') or a folder right under it. */

@@ -561,6 +561,9 @@ describe('the closing report', () => {
       ballotsSynced: 0,
     });
     expect(verifyClosingReport(report)).toBe(true);
+    // The election's mode is in the signed body: relabelled test, the report no longer verifies.
+    expect(report.body.mode).toBe('live');
+    expect(verifyClosingReport({ ...report, body: { ...report.body, mode: 'test' } })).toBe(false);
     // The ranked race says its counts are first choices, on the body and on the page.
     const race = report.body.tape.find((t) => t.contest === 'DEP-MONTREAL-CENTRE')!;
     expect(race.firstChoices).toBe(true);

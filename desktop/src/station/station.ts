@@ -248,6 +248,11 @@ function kitOnDriveChoice(found: KitFound) {
   };
 }
 
+/** Why a kit was refused, for the audit log: its kind, and for an unsafe kit what was unsafe (`kit-unsafe:too-large`). */
+function refusalReason(problem: KitOnDriveError): string {
+  return problem.kind === 'kit-unsafe' ? `kit-unsafe:${problem.reason}` : problem.kind;
+}
+
 /** A kit-on-drive refusal as a station problem. */
 function kitProblem(problem: KitOnDriveError): StationProblem {
   return problem.kind === 'kit-unsafe' ? { kind: 'kit-unsafe', reason: problem.reason, file: problem.file } : problem;
@@ -384,6 +389,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
     const progress = engine.progress();
     const body: ClosingReportBody = {
       election: k.election.id,
+      mode: modeOf(k.election),
       station: k.stationId,
       riding: k.riding,
       generatedAt: new Date(now()).toISOString(),
@@ -514,7 +520,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
             db,
             {
               event: 'kit-refused',
-              details: { reason: found.problem.kind === 'kit-unsafe' ? `kit-unsafe:${found.problem.reason}` : found.problem.kind },
+              details: { reason: refusalReason(found.problem) },
             },
             now(),
           );
@@ -534,7 +540,7 @@ export function openStation(options: OpenStationOptions): Result<Station, OpenSt
           kit === undefined ? undefined : { election: kit.election.id, station: kit.stationId },
         );
         if (!loaded.ok) {
-          appendAudit(db, { event: 'kit-refused', details: { reason: loaded.error.kind } }, now());
+          appendAudit(db, { event: 'kit-refused', details: { reason: refusalReason(loaded.error) } }, now());
           if (kit !== undefined) pollBook = openPollBook(kit);
           return fail(loaded.error);
         }

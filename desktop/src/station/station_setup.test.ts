@@ -144,6 +144,29 @@ describe('the kits on the USB drives, at setup', () => {
   });
 });
 
+describe('a kit whose folder the technician types', () => {
+  it('has the same bound on kit.json as a kit on a drive: a 17 MiB kit.json is refused, unread, in the same words', async () => {
+    const { station } = stationWithStick();
+    const typed = tempDir('scrutin-typed-kit-');
+    cpSync(kitDir, typed, { recursive: true });
+    // Sparse: 17 MiB that cost no disk, and would be read whole without the bound.
+    writeFileSync(join(typed, 'kit.json'), '{');
+    truncateSync(join(typed, 'kit.json'), 17 * 1024 * 1024);
+    const refused = await station.loadKit({ path: typed });
+    expect(refused.ok ? null : refused.error).toMatchObject({ kind: 'kit-unsafe', reason: 'too-large', file: 'kit.json' });
+    expect(refused.ok ? null : refused.error.message.en).toBe('Kit refused: "kit.json" is far too large for a kit. Ask for a new kit.');
+    expect(refused.ok ? null : refused.error.message.fr).toBe(
+      'Trousse refusée : « kit.json » est bien trop volumineux pour une trousse. Demandez une nouvelle trousse.',
+    );
+    expect(readAuditLog(station.db).map((e) => [e.event, e.details])).toEqual([['kit-refused', { reason: 'kit-unsafe:too-large' }]]);
+    expect(unwrap(await station.status({})).kit).toBeNull();
+    // The same kit with its own kit.json loads.
+    cpSync(join(kitDir, 'kit.json'), join(typed, 'kit.json'));
+    expect(unwrap(await station.loadKit({ path: typed })).station).toBe(FIXTURE_STATION);
+    station.close();
+  });
+});
+
 describe('setting the clock at setup', () => {
   it('sets it before the kit without a PIN, then with a poll worker’s, and logs the time before, the time set and who', async () => {
     const clock = new SimulatedClock(() => NOW);

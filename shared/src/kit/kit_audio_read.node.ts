@@ -5,8 +5,15 @@ import type { Sha256Hex } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import { issuesOf } from '../validation.ts';
 import { clipId } from './kit_audio_build.node.ts';
-import { KIT_AUDIO_MANIFEST, KitAudioManifestSchema, clipFileName, type KitAudioManifest, type KitAudioRef } from './kit_audio.ts';
-import type { KitError } from './station_kit.ts';
+import {
+  KIT_AUDIO_DIR,
+  KIT_AUDIO_MANIFEST,
+  KitAudioManifestSchema,
+  clipFileName,
+  type KitAudioManifest,
+  type KitAudioRef,
+} from './kit_audio.ts';
+import { KIT_FILE_MAX_BYTES, type KitError } from './station_kit.ts';
 import { copyFileNoFollow, readFileNoFollow } from './no_follow.node.ts';
 
 /**
@@ -22,7 +29,15 @@ export function checkKitAudio(dir: string, ref: KitAudioRef): Result<KitAudioMan
   const manifestPath = join(dir, KIT_AUDIO_MANIFEST);
   let bytes: Buffer;
   try {
-    bytes = readFileNoFollow(manifestPath);
+    const read = readFileNoFollow(manifestPath, KIT_FILE_MAX_BYTES);
+    if (!read.ok)
+      return err({
+        kind: 'kit-unsafe',
+        reason: 'too-large',
+        file: `${KIT_AUDIO_DIR}/${KIT_AUDIO_MANIFEST}`,
+        maxBytes: read.error.maxBytes,
+      });
+    bytes = read.value;
   } catch (error) {
     return invalid(`${KIT_AUDIO_MANIFEST} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -14,6 +14,7 @@ import { commitKitAudio, stageKitAudio } from './kit_audio_read.node.ts';
 import { readRidingIndexMeta } from './riding_index.node.ts';
 import {
   KIT_FILE,
+  KIT_JSON_MAX_BYTES,
   RIDING_INDEX_FILE,
   RIDING_INDEX_FORMAT_VERSION,
   SHARD_APPLICATION_ID,
@@ -25,7 +26,7 @@ import {
 } from './station_kit.ts';
 import { copyFileNoFollow, readFileNoFollow } from './no_follow.node.ts';
 
-/** Reads and checks kit.json (without the shard). */
+/** Reads and checks kit.json (without the shard): at most KIT_JSON_MAX_BYTES of it, never through a link. */
 export function readStationKit(
   dir: string,
 ): Result<{ readonly kit: StationKitFile; readonly election: ElectionDefinition; readonly kitSha256: Sha256Hex }, KitError> {
@@ -33,7 +34,9 @@ export function readStationKit(
   let bytes: Buffer;
   let json: unknown;
   try {
-    bytes = readFileNoFollow(path);
+    const read = readFileNoFollow(path, KIT_JSON_MAX_BYTES);
+    if (!read.ok) return err({ kind: 'kit-unsafe', reason: 'too-large', file: KIT_FILE, maxBytes: read.error.maxBytes });
+    bytes = read.value;
   } catch (error) {
     return err({ kind: 'kit-unreadable', path, reason: error instanceof Error ? error.message : String(error) });
   }

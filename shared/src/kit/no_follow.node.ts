@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { err, ok, type Result } from '../result.ts';
 
 /**
  * Reading a kit from a drive the station does not control: a file is opened without following
@@ -17,11 +18,40 @@ function openRegularFile(path: string): { readonly fd: number; readonly size: nu
   return { fd, size: stat.size };
 }
 
-/** The bytes of a regular file, never through a link. */
-export function readFileNoFollow(path: string): Buffer {
-  const { fd } = openRegularFile(path);
+/** A file over the reader's bound (`maxBytes`), refused and never read whole. */
+export interface FileTooLarge {
+  readonly kind: 'too-large';
+  /** The size the file had when opened, or more than the bound if it grew while being read. */
+  readonly bytes: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * The bytes of a regular file of at most `maxBytes`, never through a link. A larger file is
+ * refused from its size on the open descriptor before anything is read, and the read itself
+ * stops past the bound (a file that grows while it is read is refused too), so a drive cannot
+ * make the station read a huge file whole. A missing file, a link or a file that is not a
+ * regular file throws, as an unreadable file does.
+ */
+export function readFileNoFollow(path: string, maxBytes: number): Result<Buffer, FileTooLarge> {
+  const { fd, size } = openRegularFile(path);
   try {
-    return readFileSync(fd);
+    if (size > maxBytes) return err({ kind: 'too-large', bytes: size, maxBytes });
+    // Sized to the file and one byte more, to see it end; grown, up to one byte past the bound, if it grows.
+    let buffer = Buffer.allocUnsafe(size + 1);
+    let total = 0;
+    for (;;) {
+      if (total === buffer.length) {
+        if (total > maxBytes) return err({ kind: 'too-large', bytes: total, maxBytes });
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(grown, 0, 0, total);
+        buffer = grown;
+      }
+      const read = readSync(fd, buffer, total, buffer.length - total, null);
+      if (read === 0) break;
+      total += read;
+    }
+    return ok(buffer.subarray(0, total));
   } finally {
     closeSync(fd);
   }

@@ -23,6 +23,14 @@ export const STATION_KIT_FORMAT = 'scrutin/station-kit';
  */
 export const STATION_KIT_VERSION = 1;
 export const KIT_FILE = 'kit.json';
+/**
+ * The most bytes of kit.json a station reads (a kit's sample election's is a few tens of kB),
+ * whether the technician types the kit's folder or picks it from a drive: a larger one is
+ * refused (`kit-unsafe`, `too-large`) before it is read whole. Every other file of a kit on a
+ * drive is bounded by KIT_FILE_MAX_BYTES.
+ */
+export const KIT_JSON_MAX_BYTES = 16 * 1024 * 1024;
+export const KIT_FILE_MAX_BYTES = 256 * 1024 * 1024;
 /** Shard format 1 of server/src/credentials/shard.ts ("SCSH"). */
 export const SHARD_APPLICATION_ID = 0x53435348;
 export const SHARD_FORMAT_VERSION = 1;
@@ -149,4 +157,6 @@ export type KitError =
   /** The audio folder is incomplete or does not follow its format. */
   | { readonly kind: 'kit-audio-invalid'; readonly reason: string }
   | { readonly kind: 'kit-other-election'; readonly expected: string; readonly actual: string }
-  | { readonly kind: 'kit-other-station'; readonly expected: string; readonly actual: string };
+  | { readonly kind: 'kit-other-station'; readonly expected: string; readonly actual: string }
+  /** A file of the kit larger than a kit's file can be (KIT_JSON_MAX_BYTES, KIT_FILE_MAX_BYTES): refused unread. */
+  | { readonly kind: 'kit-unsafe'; readonly reason: 'too-large'; readonly file: string; readonly maxBytes: number };

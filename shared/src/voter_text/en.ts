@@ -107,6 +107,7 @@ export const VOTER_TEXT_EN: VoterText = {
     title: 'Audio voting',
     welcome:
       'Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
+    testElection: 'Attention: this is a test election. Its ballots do not count in the election.',
     keysChoices: 'Up and down arrows: the previous or next choice. Select: choose.',
     keysQuestions: 'Right arrow: the next question. Left arrow: the previous question.',
     keysSound: 'Plus and minus: the volume. Brackets: the speed of the voice.',

@@ -113,6 +113,7 @@ export const VOTER_TEXT_FR = {
     title: 'Vote audio',
     welcome:
       'Vote audio. Les flèches haut et bas font entendre les choix\u202f; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+    testElection: 'Attention\u00a0: ceci est une élection d’essai. Ses bulletins ne comptent pas dans l’élection.',
     keysChoices: 'Flèches haut et bas\u00a0: le choix précédent ou suivant. Sélection\u00a0: choisir.',
     keysQuestions: 'Flèche droite\u00a0: la question suivante. Flèche gauche\u00a0: la question précédente.',
     keysSound: 'Plus et moins\u00a0: le volume. Crochets\u00a0: la vitesse de la voix.',

@@ -4,7 +4,7 @@ import { sampleElection, sampleElectionJson } from '../election/fixtures/sample_
 import { parseElection } from '../election/election.ts';
 import { unwrap } from '../result.ts';
 import { clipText, clipTextsOf, displayText, say, templateSegments, text, type ClipText } from './speech.ts';
-import { spokenTexts } from './spoken_texts.ts';
+import { spokenTexts, TEST_ELECTION_TEXTS } from './spoken_texts.ts';
 import { voterTextEntries } from './voter_text.ts';
 
 const RANKED_STATION = StationIdSchema.parse('ST-00007');
@@ -74,9 +74,10 @@ describe('what a station’s kit must say', () => {
   const texts = spokenTexts(sampleElection(), RANKED_STATION);
   const have = new Set(texts.map(keyOf));
 
-  it('holds every string of the voter catalogue, in both languages', () => {
+  it('holds every string of the voter catalogue, in both languages, but a test election’s', () => {
     for (const language of ['fr', 'en'] as const) {
       for (const [key, template] of voterTextEntries(language)) {
+        if (TEST_ELECTION_TEXTS.has(key)) continue;
         for (const segment of templateSegments(template)) {
           if (segment.kind === 'text') expect(have.has(`${language}:${segment.text}`), `${language} ${key}`).toBe(true);
         }
@@ -104,6 +105,19 @@ describe('what a station’s kit must say', () => {
       expect(have.has(expected), expected).toBe(true);
     // Another riding's candidates are not on this ballot.
     expect(have.has('fr:Hélène Dufresne')).toBe(false);
+  });
+
+  it('says a test election’s ballots do not count in a test election’s kit only', () => {
+    const notice = [
+      'fr:Attention : ceci est une élection d’essai. Ses bulletins ne comptent pas dans l’élection.',
+      'en:Attention: this is a test election. Its ballots do not count in the election.',
+    ];
+    expect(notice.filter((t) => have.has(t))).toEqual([]);
+    const test = new Set(spokenTexts({ ...sampleElection(), mode: 'test' }, RANKED_STATION).map(keyOf));
+    expect(notice.filter((t) => test.has(t))).toEqual(notice);
+    // Nothing else differs: the live kit's clips are all in the test kit, and the test kit adds the notice only.
+    expect([...have].filter((t) => !test.has(t))).toEqual([]);
+    expect([...test].filter((t) => !have.has(t))).toEqual(notice);
   });
 
   it('changes exactly a renamed candidate’s texts when the definition changes', () => {

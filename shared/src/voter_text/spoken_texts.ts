@@ -1,8 +1,9 @@
 import { LANGUAGES, type ElectionDefinition, type Language } from '../election/definition.ts';
 import { ballotStyle, findStation } from '../election/election.ts';
+import { isTestElection } from '../election/mode.ts';
 import type { StationId } from '../ids.ts';
 import { clipText, SPELLED_CHARACTERS, templateSegments, type ClipText } from './speech.ts';
-import { voterTextEntries } from './voter_text.ts';
+import { voterTextEntries, type VoterTextKey } from './voter_text.ts';
 
 /**
  * Every text the audio ballot of one station can say, in both languages: what its kit must
@@ -13,10 +14,15 @@ import { voterTextEntries } from './voter_text.ts';
  * with, and the characters codes are spelled with.
  *
  * A changed election definition changes exactly the texts it changes: a renamed candidate
- * replaces that candidate's two texts (one per language), and nothing else.
+ * replaces that candidate's two texts (one per language), and nothing else. The catalogue's
+ * words for a test election only (TEST_ELECTION_TEXTS) are in a test election's kits alone: a
+ * live kit has no clip saying its ballots do not count.
  */
 /** The numbers said: question n of m, up to m rankings, volume and speed levels, the 30-second idle warning. */
 export const SPOKEN_NUMBERS_AT_LEAST = 30;
+
+/** What the audio ballot says in a test election only (docs/decisions/0010-test-mode.md): that its ballots do not count. */
+export const TEST_ELECTION_TEXTS: ReadonlySet<VoterTextKey> = new Set<VoterTextKey>(['audio.testElection']);
 
 export function spokenTexts(election: ElectionDefinition, stationId: StationId): readonly ClipText[] {
   const station = findStation(election, stationId);
@@ -42,8 +48,10 @@ export function spokenTexts(election: ElectionDefinition, stationId: StationId):
     texts.push({ language, text });
   };
 
+  const test = isTestElection(election);
   for (const language of LANGUAGES) {
-    for (const [, template] of voterTextEntries(language)) {
+    for (const [key, template] of voterTextEntries(language)) {
+      if (!test && TEST_ELECTION_TEXTS.has(key)) continue;
       for (const segment of templateSegments(template)) if (segment.kind === 'text') add(language, segment.text);
     }
     add(language, election.name[language]);

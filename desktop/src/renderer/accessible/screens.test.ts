@@ -5,6 +5,7 @@ import {
   spokenTexts,
   StationIdSchema,
   type CandidateId,
+  type ElectionMode,
   type Language,
   type StationId,
   type Utterance,
@@ -40,6 +41,7 @@ const election = sampleElection();
 const voter = () => useVoterStore.getState();
 const access = () => useAccessibleStore.getState();
 let language: Language = 'fr';
+let mode: ElectionMode = 'live';
 let left = 0;
 
 function ctx(): SessionContext {
@@ -47,6 +49,7 @@ function ctx(): SessionContext {
     voter: voter(),
     access: access(),
     language,
+    mode,
     parties: election.parties,
     setLanguage: (l) => {
       language = l;
@@ -97,6 +100,42 @@ beforeEach(() => {
   access().reset();
   access().start('controller');
   language = 'fr';
+  mode = 'live';
+});
+
+describe('a test election on the audio ballot', () => {
+  const station = StationIdSchema.parse('ST-00001');
+  const notice = {
+    fr: 'Attention : ceci est une élection d’essai. Ses bulletins ne comptent pas dans l’élection.',
+    en: 'Attention: this is a test election. Its ballots do not count in the election.',
+  };
+  const welcome = () => clipTextsOf(arrivalSpeech(screen())).map((t) => `${t.language}:${t.text}`);
+
+  it('says at its start, in French then in English, that the ballots do not count, from a clip of the test kit', () => {
+    mode = 'test';
+    expect(screen().key).toBe('welcome');
+    expect(welcome()).toEqual([
+      'fr:Bienvenue',
+      `fr:${notice.fr}`,
+      'fr:Vote audio. Les flèches haut et bas font entendre les choix ; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+      'en:Welcome',
+      `en:${notice.en}`,
+      'en:Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
+    ]);
+    const kit = new Set(spokenTexts({ ...election, mode: 'test' }, station).map((t) => `${t.language}:${t.text}`));
+    expect(welcome().filter((t) => !kit.has(t))).toEqual([]);
+  });
+
+  it('says nothing of the kind in a live election, whose kit has no such clip', () => {
+    expect(welcome()).toEqual([
+      'fr:Bienvenue',
+      'fr:Vote audio. Les flèches haut et bas font entendre les choix ; le bouton de sélection choisit. Le bouton d’aide répète où vous êtes.',
+      'en:Welcome',
+      'en:Audio voting. The up and down arrows let you hear the choices; the select button chooses. The help button repeats where you are.',
+    ]);
+    const kit = new Set(spokenTexts(election, station).map((t) => `${t.language}:${t.text}`));
+    expect(kit.has(`fr:${notice.fr}`) || kit.has(`en:${notice.en}`)).toBe(false);
+  });
 });
 
 describe('what the audio ballot says', () => {

@@ -4,6 +4,7 @@ import {
   type CandidateId,
   type CandidateRace,
   type Contest,
+  type ElectionMode,
   type Language,
   type Party,
   type Referendum,
@@ -55,6 +56,8 @@ export interface SessionContext {
   readonly voter: VoterState;
   readonly access: AccessibleState;
   readonly language: Language;
+  /** The kit's election: a test election's audio ballot starts by saying its ballots do not count. */
+  readonly mode: ElectionMode;
   readonly parties: readonly Party[];
   readonly setLanguage: (language: Language) => void;
   /** Ends the voter's session (quit, finish). */
@@ -88,10 +91,12 @@ function welcomeScreen(ctx: SessionContext): Screen {
     { language: 'fr', parts },
     { language: 'en', parts },
   ];
+  // A test election says so first, before how to vote (docs/decisions/0010-test-mode.md).
+  const test = ctx.mode === 'test' ? [text('audio.testElection')] : [];
   return {
     key: 'welcome',
     heading: both([text('welcome.heading')]),
-    intro: both([text('audio.welcome')]),
+    intro: both([...test, text('audio.welcome')]),
     items: (['fr', 'en'] as const).map((language) => ({
       id: language,
       language,

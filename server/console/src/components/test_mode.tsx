@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import type { ElectionMode } from '@scrutin/shared';
 import type { ElectionSummary } from '@scrutin/shared/api';
 import { useCurrentElection } from '../state/current_election.ts';
 
@@ -9,9 +10,14 @@ import { useCurrentElection } from '../state/current_election.ts';
  * logic-and-accuracy test for the election's results.
  */
 export function TestBanner() {
-  const { t } = useTranslation();
   const { summary } = useCurrentElection();
-  if (summary?.mode !== 'test') return null;
+  return <TestBannerOf mode={summary?.mode} />;
+}
+
+/** The same banner for an election a page chooses itself (the public receipt page); nothing for a live one. */
+export function TestBannerOf({ mode }: { readonly mode: ElectionMode | undefined }) {
+  const { t } = useTranslation();
+  if (mode !== 'test') return null;
   return (
     <div className="test-banner" role="status" data-testid="test-banner">
       <strong>{t('testMode.banner')}</strong>

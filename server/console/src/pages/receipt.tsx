@@ -3,6 +3,7 @@ import { Trans, useTranslation } from 'react-i18next';
 import { formatTrackingCode, parseTrackingCode } from '@scrutin/shared';
 import { CONSOLE_API, type ElectionSummary } from '@scrutin/shared/api';
 import { call } from '../api/client.ts';
+import { TestBannerOf } from '../components/test_mode.tsx';
 import { Brand, LanguageChoice } from '../components/ui.tsx';
 import { currentLanguage } from '../i18n/index.ts';
 import { useRouter } from '../state/router.ts';
@@ -10,7 +11,8 @@ import { useRouter } from '../state/router.ts';
 /**
  * "Check my receipt": public, no login. A voter types the code the kiosk showed after casting
  * and learns, once the polls have closed, whether a ballot carrying it was received and
- * counted; never anything about a choice (the server knows none for a code).
+ * counted; never anything about a choice (the server knows none for a code). A test
+ * election's page carries the test banner of every page of it (docs/decisions/0010-test-mode.md).
  */
 type Outcome =
   | { readonly kind: 'counted'; readonly code: string }
@@ -82,6 +84,8 @@ export function ReceiptPage() {
     <main className="login receipt-page">
       <form className="login-card receipt-card" onSubmit={(e) => void check(e)} aria-labelledby="receipt-title" noValidate>
         <Brand big />
+        {/* A test election's receipts are test ballots': said as on every page of it. */}
+        <TestBannerOf mode={elections.find((e) => e.id === election)?.mode} />
         <h1 id="receipt-title">{t('receipt.title')}</h1>
         <p className="muted">{t('receipt.intro')}</p>
         {elections.length > 1 && (
@@ -97,6 +101,7 @@ export function ReceiptPage() {
             >
               {elections.map((e) => (
                 <option key={e.id} value={e.id}>
+                  {e.mode === 'test' ? `[${t('testMode.pill').toUpperCase()}] ` : ''}
                   {e.name[language]}
                 </option>
               ))}

@@ -40,6 +40,7 @@ function context(onLeave: () => void): SessionContext {
     voter: useVoterStore.getState(),
     access: useAccessibleStore.getState(),
     language: prefs.language,
+    mode: useStationStore.getState().status?.kit?.mode ?? 'live',
     parties: useStationStore.getState().status?.kit?.parties ?? [],
     setLanguage: prefs.setLanguage,
     leave: onLeave,
