@@ -183,11 +183,16 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
     for (const p of parties) for (let i = 0; i < (byParty.get(p) ?? 0); i += 1) colours.push(names.colour(p));
     const labels: string[] = [];
     for (const p of parties) for (let i = 0; i < (byParty.get(p) ?? 0); i += 1) labels.push(names.party(p));
+    // Seats fill the half-circle: big for a small assembly, smaller as it grows.
+    const size = Math.max(7, Math.min(40, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2)));
+    // The axes span the seats' centres exactly (x −1 to 1, y 0 to 1) and the plot keeps half a
+    // seat of room on each side, so the outermost and the bottom row of circles are drawn whole.
+    const room = Math.ceil(size / 2) + 2;
     return {
       animationDurationUpdate: 600,
-      grid: { left: 4, right: 4, top: 4, bottom: 4 },
-      xAxis: { type: 'value', min: -1.08, max: 1.08, show: false },
-      yAxis: { type: 'value', min: -0.04, max: 1.08, show: false },
+      grid: { left: room, right: room, top: room, bottom: room },
+      xAxis: { type: 'value', min: -1, max: 1, show: false },
+      yAxis: { type: 'value', min: 0, max: 1, show: false },
       tooltip: {
         trigger: 'item',
         backgroundColor: THEME.surface,
@@ -198,8 +203,8 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
       series: [
         {
           type: 'scatter',
-          // Seats fill the half-circle: big for a small assembly, smaller as it grows.
-          symbolSize: Math.max(7, Math.min(40, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
+          symbolSize: size,
+          clip: false,
           data: seats.map((s, i) => ({
             value: [s.x, s.y],
             itemStyle: {
@@ -348,14 +353,14 @@ export function RidingTable({
         {
           key: 'turnout',
           header: t('table.turnout'),
-          width: '130px',
+          width: '110px',
           align: 'right',
           cell: (r) => formatPercent(share(r.ballots, r.registeredVoters)),
         },
         {
           key: 'stations',
           header: t('table.stationsReporting'),
-          width: '130px',
+          width: '110px',
           align: 'right',
           cell: (r) => `${formatInt(r.stationsReporting)} / ${formatInt(r.stationsTotal)}`,
         },
