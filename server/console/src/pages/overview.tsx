@@ -353,7 +353,7 @@ export function RidingTable({
         {
           key: 'turnout',
           header: t('table.turnout'),
-          width: '110px',
+          width: '130px',
           align: 'right',
           cell: (r) => formatPercent(share(r.ballots, r.registeredVoters)),
         },

@@ -191,7 +191,7 @@ export function StationsPage() {
           empty={t('stations.noneShown')}
           columns={[
             { key: 'station', header: t('table.station'), width: '100px', cell: (s) => <code>{s.station}</code> },
-            { key: 'riding', header: t('table.riding'), width: 'minmax(130px, 1fr)', cell: (s) => names.riding(s.riding) },
+            { key: 'riding', header: t('table.riding'), width: 'minmax(150px, 1fr)', cell: (s) => names.riding(s.riding) },
             {
               key: 'state',
               header: t('table.state'),
@@ -223,7 +223,7 @@ export function StationsPage() {
             {
               key: 'gaps',
               header: t('table.gaps'),
-              width: '120px',
+              width: '110px',
               cell: (s) =>
                 s.missingCount === 0 ? (
                   <span className="muted">—</span>
