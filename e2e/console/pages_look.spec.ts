@@ -76,10 +76,10 @@ async function problemsOf(page: Page, language: (typeof LANGUAGES)[number]): Pro
       const text = e.textContent.trim();
       // Visually hidden text for screen readers (sr-only) is 1 px wide on purpose.
       if (text === '' || e.clientWidth <= 2 || e.clientHeight <= 2) continue;
-      // Text cut at its box without an ellipsis (a clipped word), or running off the screen; a
-      // column's header is never shortened, even with an ellipsis ("BULLETI…").
-      const header = e.closest('th, [role="columnheader"]') !== null;
-      if (style.overflowX !== 'visible' && (style.textOverflow !== 'ellipsis' || header) && e.scrollWidth > e.clientWidth + 1)
+      // Text cut at its box without an ellipsis (a clipped word), or running off the screen; in a
+      // table, not even with an ellipsis: a header ("BULLETI…") or a cell ("Ranked (I…") is read whole.
+      const inTable = e.closest('th, td, [role="columnheader"], [role="cell"]') !== null;
+      if (style.overflowX !== 'visible' && (style.textOverflow !== 'ellipsis' || inTable) && e.scrollWidth > e.clientWidth + 1)
         out.push(`cut: "${text.slice(0, 40)}"`);
       const box = e.getBoundingClientRect();
       // Cut by a box around it that hides what overflows (a table's last column, a badge in a

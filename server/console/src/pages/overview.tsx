@@ -333,11 +333,11 @@ export function RidingTable({
         go({ page: 'riding', riding: r.riding });
       }}
       columns={[
-        { key: 'riding', header: t('table.riding'), width: 'minmax(160px, 1.3fr)', cell: (r) => <strong>{names.riding(r.riding)}</strong> },
+        { key: 'riding', header: t('table.riding'), width: 'minmax(150px, 1.3fr)', cell: (r) => <strong>{names.riding(r.riding)}</strong> },
         {
           key: 'leader',
           header: t('table.leader'),
-          width: 'minmax(220px, 2fr)',
+          width: 'minmax(240px, 2fr)',
           cell: (r) =>
             r.winner === null ? (
               <span className="muted">—</span>
@@ -348,8 +348,8 @@ export function RidingTable({
               </span>
             ),
         },
-        { key: 'status', header: t('table.status'), width: '190px', cell: (r) => <StatusBadge status={raceStatus(r, state)} /> },
-        { key: 'method', header: t('table.method'), width: '110px', cell: (r) => <span className="muted">{t(`method.${r.method}`)}</span> },
+        { key: 'status', header: t('table.status'), width: '170px', cell: (r) => <StatusBadge status={raceStatus(r, state)} /> },
+        { key: 'method', header: t('table.method'), width: '130px', cell: (r) => <span className="muted">{t(`method.${r.method}`)}</span> },
         {
           key: 'turnout',
           header: t('table.turnout'),
