@@ -76,26 +76,63 @@ async function problemsOf(page: Page, language: (typeof LANGUAGES)[number]): Pro
       const text = e.textContent.trim();
       // Visually hidden text for screen readers (sr-only) is 1 px wide on purpose.
       if (text === '' || e.clientWidth <= 2 || e.clientHeight <= 2) continue;
-      // Text cut at its box without an ellipsis (a clipped word), or running off the screen.
-      if (style.overflowX !== 'visible' && style.textOverflow !== 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+      // Text cut at its box without an ellipsis (a clipped word), or running off the screen; in a
+      // table, not even with an ellipsis: a header ("BULLETI…") or a cell ("Ranked (I…") is read whole.
+      const inTable = e.closest('th, td, [role="columnheader"], [role="cell"]') !== null;
+      if (style.overflowX !== 'visible' && (style.textOverflow !== 'ellipsis' || inTable) && e.scrollWidth > e.clientWidth + 1)
         out.push(`cut: "${text.slice(0, 40)}"`);
       const box = e.getBoundingClientRect();
-      // A wide table scrolls inside its own box: that is not off the screen. (Known and still open: the
-      // stations table's eight columns need 1,040 px and clip their last one, "Alertes", at 1280 px.)
+      // Cut by a box around it that hides what overflows (a table's last column, a badge in a
+      // narrow cell), or off the screen. A box that scrolls is no cut if a keyboard can reach it
+      // and it has a name (a screen reader says what scrolls); what it holds is then in reach.
+      let clipped = false;
       let scroller = e.parentElement;
-      while (
-        scroller !== null &&
-        !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX) &&
-        !scroller.classList.contains('vtable')
-      )
-        scroller = scroller.parentElement;
+      for (; scroller !== null; scroller = scroller.parentElement) {
+        const s = getComputedStyle(scroller);
+        if (['auto', 'scroll'].includes(s.overflowX)) break;
+        if (['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY)) {
+          const around = scroller.getBoundingClientRect();
+          const cutX = ['hidden', 'clip'].includes(s.overflowX) && (box.right > around.right + 1 || box.left < around.left - 1);
+          const cutY = ['hidden', 'clip'].includes(s.overflowY) && (box.bottom > around.bottom + 1 || box.top < around.top - 1);
+          if (cutX || cutY) clipped = true;
+        }
+      }
+      if (clipped) out.push(`cut by the box around it: "${text.slice(0, 40)}"`);
+      if (scroller !== null && scroller.scrollWidth > scroller.clientWidth + 1) {
+        const named = scroller.hasAttribute('aria-label') || scroller.hasAttribute('aria-labelledby');
+        if (scroller.tabIndex < 0 || !named)
+          out.push(`a sideways scroll without a name or keyboard, around: "${scroller.textContent.trim().slice(0, 40)}"`);
+      }
       if (scroller === null && box.width > 0 && box.right > window.innerWidth + 1 && style.position !== 'fixed')
         out.push(`off the screen: "${text.slice(0, 40)}"`);
-      // An i18next key shown as is ("riding.decision", "pages.overview").
+      // An i18next key shown as is ("riding.decision", "pages.overview"), or a field name in camelCase ("tokenIssuedBy").
       if (/^[a-z]+(\.[a-zA-Z-]+)+$/.test(text) && !/\.(csv|json|zip|txt|pdf|png)$/.test(text)) out.push(`an untranslated key: "${text}"`);
+      if (/^[a-z]+[A-Z][a-zA-Z]*$/.test(text)) out.push(`a raw field name: "${text}"`);
+      // Markdown-like `code` printed with its backticks.
+      if (text.includes('`')) out.push(`backticks shown as text: "${text.slice(0, 60)}"`);
     }
-    return out;
+    // A picker shows its chosen option whole: its name is not cut at the picker's edge.
+    for (const select of Array.from(document.querySelectorAll<HTMLSelectElement>('select'))) {
+      if (select.offsetParent === null) continue;
+      const style = getComputedStyle(select);
+      const context = document.createElement('canvas').getContext('2d');
+      if (context === null) continue;
+      context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const chosen = select.selectedOptions[0]?.textContent ?? '';
+      // The arrow takes about 20 px of the picker's inside.
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+      if (context.measureText(chosen).width > room + 1) out.push(`a picker cuts its choice: "${chosen.slice(0, 40)}"`);
+    }
+    // A table with its header over nothing: an empty table says that it is empty.
+    for (const table of Array.from(document.querySelectorAll<HTMLElement>('table, [role="table"]'))) {
+      if (table.offsetParent === null) continue;
+      const rows = table.querySelectorAll('tbody tr, [role="rowgroup"] [role="row"]').length;
+      if (rows === 0)
+        out.push(`an empty table that says nothing: "${(table.getAttribute('aria-label') ?? table.textContent).slice(0, 40)}"`);
+    }
+    return [...new Set(out)];
   });
+  found.push(...(await chartProblemsOf(page)));
   const text = await page.locator('body').innerText();
   const other = OTHER_LANGUAGE[language].exec(text.replace(/Québec general election \(demo\)|Élection générale du Québec \(démo\)/g, ''));
   if (other !== null)
@@ -103,6 +140,88 @@ async function problemsOf(page: Page, language: (typeof LANGUAGES)[number]): Pro
       `the other language on a ${language} page: "${other[0]}" in …${text.slice(Math.max(0, other.index - 40), other.index + 40)}…`,
     );
   return found;
+}
+
+/**
+ * What a chart draws on its canvas, read from its ECharts instance (server/console/src/components/chart.tsx
+ * ChartElement): its labels must not print over each other nor leave the chart, its symbols (a seat's
+ * circle) must be drawn whole, not cut at the chart's edge or at its plot's.
+ */
+async function chartProblemsOf(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    interface Rect {
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+      clone: () => Rect;
+      applyTransform: (m: unknown) => void;
+    }
+    interface Drawn {
+      type: string;
+      invisible?: boolean;
+      ignore?: boolean;
+      style?: { text?: string };
+      parent?: Drawn | null;
+      getBoundingRect: () => Rect;
+      getComputedTransform: () => unknown;
+      getClipPath?: () => Drawn | undefined;
+      shape?: { x: number; y: number; width: number; height: number };
+    }
+    interface Instance {
+      getWidth: () => number;
+      getHeight: () => number;
+      getZr: () => { storage: { getDisplayList: (update: boolean) => Drawn[] } };
+    }
+    const out: string[] = [];
+    for (const element of Array.from(document.querySelectorAll<HTMLElement & { scrutinChart?: Instance }>('.chart'))) {
+      const chart = element.scrutinChart;
+      if (chart === undefined || element.offsetParent === null) continue;
+      const name = element.getAttribute('data-testid') ?? element.getAttribute('aria-label') ?? 'a chart';
+      const width = chart.getWidth();
+      const height = chart.getHeight();
+      const drawn = chart
+        .getZr()
+        .storage.getDisplayList(true)
+        .filter((d) => d.invisible !== true && d.ignore !== true);
+      const boxOf = (d: Drawn): Rect => {
+        const r = d.getBoundingRect().clone();
+        r.applyTransform(d.getComputedTransform());
+        return r;
+      };
+      const labels = drawn
+        // zrender draws a label as one tspan per line.
+        .filter((d) => (d.type === 'text' || d.type === 'tspan') && (d.style?.text ?? '').trim() !== '')
+        .map((d) => ({ text: d.style?.text ?? '', box: boxOf(d) }));
+      for (const l of labels)
+        if (l.box.x < -1 || l.box.y < -1 || l.box.x + l.box.width > width + 1 || l.box.y + l.box.height > height + 1)
+          out.push(`${name}: the label "${l.text}" leaves the chart`);
+      labels.forEach((a, i) => {
+        for (const b of labels.slice(i + 1)) {
+          const w = Math.min(a.box.x + a.box.width, b.box.x + b.box.width) - Math.max(a.box.x, b.box.x);
+          const h = Math.min(a.box.y + a.box.height, b.box.y + b.box.height) - Math.max(a.box.y, b.box.y);
+          if (w > 2 && h > 2) out.push(`${name}: the labels "${a.text}" and "${b.text}" print over each other`);
+        }
+      });
+      // Shapes (a seat's circle, a bar, a band): whole inside the chart and inside the clip of their series, if it has one.
+      for (const d of drawn.filter((x) => x.type !== 'text' && x.type !== 'tspan')) {
+        const box = boxOf(d);
+        if (box.width === 0 || box.height === 0 || !Number.isFinite(box.width)) continue;
+        let clip: { x: number; y: number; width: number; height: number } | null = null;
+        for (let p: Drawn | null | undefined = d; p !== null && p !== undefined && clip === null; p = p.parent)
+          clip = p.getClipPath?.()?.shape ?? null;
+        const inside = (r: { x: number; y: number; width: number; height: number }) =>
+          box.x >= r.x - 1 && box.y >= r.y - 1 && box.x + box.width <= r.x + r.width + 1 && box.y + box.height <= r.y + r.height + 1;
+        if (!inside({ x: 0, y: 0, width, height }) || (clip !== null && !inside(clip))) {
+          out.push(
+            `${name}: a ${d.type} is cut at ${Math.round(box.x)},${Math.round(box.y)} (${Math.round(box.width)} × ${Math.round(box.height)} px)`,
+          );
+          break;
+        }
+      }
+    }
+    return out;
+  });
 }
 
 for (const language of LANGUAGES)

@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS, type AuditAction } from '@scrutin/shared/api';
 import type { Queryable } from '../db/database.ts';
 
 /**
@@ -9,34 +10,8 @@ import type { Queryable } from '../db/database.ts';
  * The detail never holds a password, a session or enrolment token, or a credential hash.
  */
 
-export const AUDIT_ACTIONS = [
-  'auth.login',
-  'auth.login_failed',
-  'auth.locked',
-  'auth.logout',
-  'official.created',
-  'election.saved',
-  'election.state_changed',
-  'election.certified_with_override',
-  'credentials.loaded',
-  'station.enrolment_token_issued',
-  'station.revoked',
-  'station.enrolled',
-  'station.re_enrolled',
-  'election.recount',
-  'official.role_changed',
-  'official.unlocked',
-  'official.disabled',
-  'official.enabled',
-  'credentials.generation_started',
-  'credentials.cards_downloaded',
-  'export.downloaded',
-  'batches.verified',
-  'station.kit_downloaded',
-  'queue.dead_letters_purged',
-  'queue.dead_letters_requeued',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+// The actions the log records live in the shared API: the console names each one (and each field of its detail) in words.
+export { AUDIT_ACTIONS, type AuditAction };
 
 /** The actor of an action done outside a session (the `scrutin` CLI, an unknown login name). */
 export const UNKNOWN_ACTOR = '(unknown)';

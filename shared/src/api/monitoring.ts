@@ -54,6 +54,35 @@ export const RecountSchema = z.object({
 });
 export type Recount = z.infer<typeof RecountSchema>;
 
+/** Every action the officials' audit log records (server/src/officials/audit.ts writes them). */
+export const AUDIT_ACTIONS = [
+  'auth.login',
+  'auth.login_failed',
+  'auth.locked',
+  'auth.logout',
+  'official.created',
+  'election.saved',
+  'election.state_changed',
+  'election.certified_with_override',
+  'credentials.loaded',
+  'station.enrolment_token_issued',
+  'station.revoked',
+  'station.enrolled',
+  'station.re_enrolled',
+  'election.recount',
+  'official.role_changed',
+  'official.unlocked',
+  'official.disabled',
+  'official.enabled',
+  'credentials.generation_started',
+  'credentials.cards_downloaded',
+  'export.downloaded',
+  'batches.verified',
+  'station.kit_downloaded',
+  'queue.dead_letters_purged',
+  'queue.dead_letters_requeued',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AuditEntrySchema = z.object({ id: z.number(), at: z.string(), actor: z.string(), action: z.string(), detail: z.unknown() });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditPageSchema = z.object({

@@ -26,12 +26,14 @@ export function Chart(props: {
     if (el === null) return;
     const instance = echarts.init(el, undefined, { renderer: 'canvas' });
     chart.current = instance;
+    (el as ChartElement).scrutinChart = instance;
     const observer = new ResizeObserver(() => {
       instance.resize();
     });
     observer.observe(el);
     return () => {
       observer.disconnect();
+      delete (el as ChartElement).scrutinChart;
       instance.dispose();
       chart.current = null;
     };
@@ -45,6 +47,12 @@ export function Chart(props: {
     <div ref={element} className="chart" role="img" aria-label={props.label} data-testid={props.testId} style={{ height: props.height }} />
   );
 }
+
+/**
+ * A chart's element holds its instance: what a canvas shows is not in the page's text, so the
+ * look-through spec (e2e/console/pages_look.spec.ts) reads the drawn labels and symbols from it.
+ */
+export type ChartElement = HTMLDivElement & { scrutinChart?: echarts.ECharts };
 
 /** Charts do not animate for people who asked for less motion (and in the e2e screenshots). */
 function prefersReducedMotion(): boolean {

@@ -155,3 +155,20 @@ export function LanguageChoice({ onPage = false }: { readonly onPage?: boolean }
     </div>
   );
 }
+
+/**
+ * A catalogue sentence that names a command (`scrutin credentials generate`, `npm start`):
+ * the words between backticks are shown as code, never the backticks themselves.
+ */
+export function WithCode({ text }: { readonly text: string }) {
+  const parts = text.split('`');
+  // One span: in a grid or flex box (a notice) the sentence stays one line of text, not one item per part.
+  return (
+    <span>
+      {parts.map((part, i) =>
+        // Odd parts sat between two backticks; an unmatched last backtick leaves its text as text.
+        i % 2 === 1 && i < parts.length - 1 ? <code key={i}>{part}</code> : part,
+      )}
+    </span>
+  );
+}

@@ -6,6 +6,7 @@ import { formatDateTime, formatInt } from '../components/format.ts';
 import { FailureView, PageHeader, Stat } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
 import { useRouter } from '../state/router.ts';
+import { actionText, actorText, auditFields, type AuditWords } from './audit_detail.ts';
 
 /** Integrity: recount every stored ballot against the live tally, verify a station's batches, read the officials' log. */
 export function AuditPage() {
@@ -166,45 +167,31 @@ function VerifyPanel({ election }: { readonly election: string }) {
   );
 }
 
-/** How many items of a list the log shows before "… and N more". */
-const LIST_SHOWN = 5;
-
-/** An entry's detail as labelled fields, not JSON: lists shortened, stations named, yes/no in words. */
+/** An entry's detail as labelled fields, not JSON, every label and word in the reader's language (audit_detail.ts). */
 function AuditDetail({ detail }: { readonly detail: unknown }) {
-  const { t, i18n } = useTranslation();
-  const text = (value: unknown): string => {
-    if (value === null || value === undefined) return '—';
-    if (typeof value === 'boolean') return value ? t('audit.yes') : t('audit.no');
-    if (typeof value === 'string' || typeof value === 'number') return String(value);
-    if (Array.isArray(value)) {
-      const items = value
-        .slice(0, LIST_SHOWN)
-        .map((item: unknown) => (typeof item === 'object' && item !== null && 'station' in item ? String(item.station) : text(item)));
-      const rest = value.length - items.length;
-      return rest > 0 ? `${items.join(', ')} ${t('audit.moreItems', { count: rest })}` : items.join(', ');
-    }
-    if (typeof value === 'object')
-      return Object.entries(value)
-        .map(([k, v]) => `${label(k)} ${text(v)}`)
-        .join(' · ');
-    return '';
-  };
-  const label = (key: string) => (i18n.exists(`audit.keys.${key}`) ? t(`audit.keys.${key}`) : key);
-  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return <>{text(detail)}</>;
+  const words = useAuditWords();
+  const fields = auditFields(detail, words);
+  if (fields.length === 1 && fields[0]?.key === '') return <>{fields[0].value}</>;
   return (
     <dl className="audit-detail">
-      {Object.entries(detail).map(([key, value]) => (
-        <div key={key}>
-          <dt>{label(key)}</dt>
-          <dd>{text(value)}</dd>
+      {fields.map((f) => (
+        <div key={f.key}>
+          <dt>{f.label}</dt>
+          <dd>{f.value}</dd>
         </div>
       ))}
     </dl>
   );
 }
 
-function AuditLog() {
+function useAuditWords(): AuditWords {
   const { t, i18n } = useTranslation();
+  return { t, exists: (key) => i18n.exists(key), dateTime: formatDateTime };
+}
+
+function AuditLog() {
+  const { t } = useTranslation();
+  const words = useAuditWords();
   const first = useApi('audit-log', () => call(API.audit, {}, { query: { limit: 50 } }), 10_000);
   const [older, setOlder] = useState<{ entries: AuditEntry[]; next: number | null } | null>(null);
   const entries = [...(first.data?.entries ?? []), ...(older?.entries ?? [])];
@@ -232,7 +219,7 @@ function AuditLog() {
             {entries.map((e) => (
               <tr key={e.id}>
                 <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td>{e.actor}</td>
+                <td className="nowrap">{actorText(e.actor, words)}</td>
                 <td>
                   <span
                     className={
@@ -240,7 +227,7 @@ function AuditLog() {
                     }
                     data-action={e.action}
                   >
-                    {i18n.exists(`audit.actions.${e.action}`) ? t(`audit.actions.${e.action}`) : e.action}
+                    {actionText(e.action, words)}
                   </span>
                 </td>
                 <td className="detail">

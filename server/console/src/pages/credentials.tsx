@@ -4,7 +4,7 @@ import { centralFileSlices, describeCentralFileError } from '@scrutin/shared';
 import { call, type ApiFailure } from '../api/client.ts';
 import { CONSOLE_API as API, MAX_CREDENTIALS_PER_REQUEST, type CredentialGeneration, type CredentialJob } from '@scrutin/shared/api';
 import { formatDateTime, formatInt } from '../components/format.ts';
-import { FailureView, PageHeader, Progress, Stat } from '../components/ui.tsx';
+import { FailureView, PageHeader, Progress, Stat, WithCode } from '../components/ui.tsx';
 import { useCurrentElection } from '../state/current_election.ts';
 
 const POLL_MS = 700;
@@ -95,7 +95,9 @@ export function CredentialsPage() {
       <PageHeader title={t('pages.credentials')} subtitle={t('credentials.subtitle')} />
       <section className="panel" data-testid="central-file">
         <h2>{t('credentials.loadTitle')}</h2>
-        <p className="muted">{t('credentials.offline')}</p>
+        <p className="muted">
+          <WithCode text={t('credentials.offline')} />
+        </p>
         <label className="file-input">
           <span>{t('credentials.centralFile')}</span>
           <input
@@ -131,7 +133,9 @@ export function CredentialsPage() {
               {t('credentials.generateButton')}
             </button>
           </div>
-          <p className="notice notice-warn">{t('credentials.demoIntro')}</p>
+          <p className="notice notice-warn">
+            <WithCode text={t('credentials.demoIntro')} />
+          </p>
           {failure !== null && <FailureView failure={failure} />}
           {job !== null && (
             <div className="job" data-testid="credential-job" data-phase={job.phase}>

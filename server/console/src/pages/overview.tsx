@@ -183,11 +183,16 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
     for (const p of parties) for (let i = 0; i < (byParty.get(p) ?? 0); i += 1) colours.push(names.colour(p));
     const labels: string[] = [];
     for (const p of parties) for (let i = 0; i < (byParty.get(p) ?? 0); i += 1) labels.push(names.party(p));
+    // Seats fill the half-circle: big for a small assembly, smaller as it grows.
+    const size = Math.max(7, Math.min(40, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2)));
+    // The axes span the seats' centres exactly (x −1 to 1, y 0 to 1) and the plot keeps half a
+    // seat of room on each side, so the outermost and the bottom row of circles are drawn whole.
+    const room = Math.ceil(size / 2) + 2;
     return {
       animationDurationUpdate: 600,
-      grid: { left: 4, right: 4, top: 4, bottom: 4 },
-      xAxis: { type: 'value', min: -1.08, max: 1.08, show: false },
-      yAxis: { type: 'value', min: -0.04, max: 1.08, show: false },
+      grid: { left: room, right: room, top: room, bottom: room },
+      xAxis: { type: 'value', min: -1, max: 1, show: false },
+      yAxis: { type: 'value', min: 0, max: 1, show: false },
       tooltip: {
         trigger: 'item',
         backgroundColor: THEME.surface,
@@ -198,8 +203,8 @@ function SeatChart({ results, names, order }: { readonly results: Results; reado
       series: [
         {
           type: 'scatter',
-          // Seats fill the half-circle: big for a small assembly, smaller as it grows.
-          symbolSize: Math.max(7, Math.min(40, 340 / Math.sqrt(Math.max(1, seats.length) * 3.2))),
+          symbolSize: size,
+          clip: false,
           data: seats.map((s, i) => ({
             value: [s.x, s.y],
             itemStyle: {
@@ -328,11 +333,11 @@ export function RidingTable({
         go({ page: 'riding', riding: r.riding });
       }}
       columns={[
-        { key: 'riding', header: t('table.riding'), width: 'minmax(160px, 1.3fr)', cell: (r) => <strong>{names.riding(r.riding)}</strong> },
+        { key: 'riding', header: t('table.riding'), width: 'minmax(150px, 1.3fr)', cell: (r) => <strong>{names.riding(r.riding)}</strong> },
         {
           key: 'leader',
           header: t('table.leader'),
-          width: 'minmax(220px, 2fr)',
+          width: 'minmax(240px, 2fr)',
           cell: (r) =>
             r.winner === null ? (
               <span className="muted">—</span>
@@ -343,8 +348,8 @@ export function RidingTable({
               </span>
             ),
         },
-        { key: 'status', header: t('table.status'), width: '190px', cell: (r) => <StatusBadge status={raceStatus(r, state)} /> },
-        { key: 'method', header: t('table.method'), width: '110px', cell: (r) => <span className="muted">{t(`method.${r.method}`)}</span> },
+        { key: 'status', header: t('table.status'), width: '170px', cell: (r) => <StatusBadge status={raceStatus(r, state)} /> },
+        { key: 'method', header: t('table.method'), width: '130px', cell: (r) => <span className="muted">{t(`method.${r.method}`)}</span> },
         {
           key: 'turnout',
           header: t('table.turnout'),
@@ -355,7 +360,7 @@ export function RidingTable({
         {
           key: 'stations',
           header: t('table.stationsReporting'),
-          width: '130px',
+          width: '110px',
           align: 'right',
           cell: (r) => `${formatInt(r.stationsReporting)} / ${formatInt(r.stationsTotal)}`,
         },

@@ -8,7 +8,7 @@ import { FailureView, PageHeader, Stat } from '../components/ui.tsx';
 import { useApi } from '../components/use_api.ts';
 import { VirtualTable } from '../components/virtual_table.tsx';
 import { currentLanguage } from '../i18n/index.ts';
-import { namesOf, useElections } from '../state/elections.ts';
+import { namesOf, useElections, type Names } from '../state/elections.ts';
 import { useRouter } from '../state/router.ts';
 import { REFRESH_MS } from './stations.tsx';
 
@@ -24,7 +24,6 @@ export function RejectionsPage() {
     () => call(API.rejections, { id: election }, { query: { bucketMinutes: bucket } }),
     REFRESH_MS,
   );
-  const [by, setBy] = useState<'riding' | 'station'>('riding');
   if (data.failure !== null && data.data === null) return <FailureView failure={data.failure} />;
   const r = data.data;
   if (r === null) return <div className="loading">{t('app.loading')}</div>;
@@ -49,15 +48,41 @@ export function RejectionsPage() {
         <Stat label={t('rejections.invalidBallots')} value={formatInt(r.totals['invalid-ballot'])} />
         <Stat label={t('rejections.repeatedCredentials')} value={formatInt(r.duplicateAttempts.credentials)} />
       </section>
+      {r.totals.all === 0 ? (
+        // Nothing to chart or list: an empty chart and a table of headers would look broken, so say it.
+        <section className="panel">
+          <p className="muted empty-note" data-testid="rejections-nothing">
+            {t('rejections.nothing')}
+          </p>
+        </section>
+      ) : (
+        <RejectionDetail data={r} names={names} bucket={bucket} onBucket={setBucket} />
+      )}
+    </div>
+  );
+}
+
+/** When something was rejected: over time, then by riding or station. */
+function RejectionDetail(props: {
+  readonly data: Rejections;
+  readonly names: Names;
+  readonly bucket: number;
+  readonly onBucket: (minutes: number) => void;
+}) {
+  const { t } = useTranslation();
+  const { data: r, names } = props;
+  const [by, setBy] = useState<'riding' | 'station'>('riding');
+  return (
+    <>
       <section className="panel">
         <div className="panel-title-row">
           <h2>{t('rejections.overTime')}</h2>
           <label className="inline">
             {t('rejections.bucket')}
             <select
-              value={bucket}
+              value={props.bucket}
               onChange={(e) => {
-                setBucket(Number(e.target.value));
+                props.onBucket(Number(e.target.value));
               }}
             >
               {[1, 5, 15, 60].map((m) => (
@@ -124,7 +149,7 @@ export function RejectionsPage() {
           ]}
         />
       </section>
-    </div>
+    </>
   );
 }
 

@@ -360,6 +360,9 @@ function decisionText(t: TFunction, decision: RaceDecided, names: Names): string
   }
 }
 
+/** Room for the candidates' names at the left and at the right of the transfer chart, in px. */
+const SANKEY_MARGIN = 120;
+
 function sankeyOption(rounds: readonly IrvRound[], names: Names, exhaustedLabel: string) {
   const nodes = new Map<string, { name: string; label: string; colour: string }>();
   const links: { source: string; target: string; value: number; lineStyle: { color: string } }[] = [];
@@ -410,14 +413,26 @@ function sankeyOption(rounds: readonly IrvRound[], names: Names, exhaustedLabel:
     }
   });
   const used = new Set(links.flatMap((l) => [l.source, l.target]));
+  // Each band is named twice, not at every round (where a name ran into the next round's bars
+  // and into its neighbours' names on a tablet): at the left of the first round, where every
+  // candidate with votes starts, and at the right of the last one, where the finalists end.
+  // A long name wraps within its margin (SANKEY_MARGIN) rather than running off the chart.
+  const first = rounds[0]?.round;
+  const last = rounds.at(-1)?.round;
+  const labelOf = (key: string) => {
+    const round = Number(key.slice(key.lastIndexOf('#') + 1));
+    if (round === first) return { show: true, position: 'left' as const };
+    if (round === last) return { show: true, position: 'right' as const };
+    return { show: false };
+  };
   return {
     animationDurationUpdate: 600,
     tooltip: { trigger: 'item', backgroundColor: THEME.surface, borderColor: THEME.grid, textStyle: { color: THEME.text } },
     series: [
       {
         type: 'sankey',
-        left: 8,
-        right: 150,
+        left: SANKEY_MARGIN,
+        right: SANKEY_MARGIN,
         top: 12,
         bottom: 12,
         nodeGap: 14,
@@ -426,9 +441,15 @@ function sankeyOption(rounds: readonly IrvRound[], names: Names, exhaustedLabel:
         emphasis: { focus: 'adjacency' },
         data: [...nodes.values()]
           .filter((n) => used.has(n.name))
-          .map((n) => ({ name: n.name, itemStyle: { color: n.colour, borderColor: n.colour }, label: { formatter: () => n.label } })),
+          .map((n) => ({
+            name: n.name,
+            itemStyle: { color: n.colour, borderColor: n.colour },
+            label: { ...labelOf(n.name), formatter: () => n.label },
+          })),
         links: links.map((l) => ({ ...l, lineStyle: { ...l.lineStyle, opacity: 0.35, curveness: 0.5 } })),
-        label: { color: THEME.text, fontSize: 12 },
+        label: { color: THEME.text, fontSize: 12, lineHeight: 15, width: SANKEY_MARGIN - 12, overflow: 'break' },
+        // Two small bands side by side: their names move apart rather than print over each other.
+        labelLayout: { moveOverlap: 'shiftY' },
       },
     ],
   };

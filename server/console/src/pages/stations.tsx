@@ -188,13 +188,14 @@ export function StationsPage() {
           rows={rows}
           rowKey={(s) => s.station}
           height={560}
+          empty={t('stations.noneShown')}
           columns={[
-            { key: 'station', header: t('table.station'), width: '110px', cell: (s) => <code>{s.station}</code> },
-            { key: 'riding', header: t('table.riding'), width: 'minmax(140px, 1fr)', cell: (s) => names.riding(s.riding) },
+            { key: 'station', header: t('table.station'), width: '100px', cell: (s) => <code>{s.station}</code> },
+            { key: 'riding', header: t('table.riding'), width: 'minmax(150px, 1fr)', cell: (s) => names.riding(s.riding) },
             {
               key: 'state',
               header: t('table.state'),
-              width: '150px',
+              width: '140px',
               cell: (s) => {
                 const c = stationCondition(s, now, offlineMinutes, open);
                 return (
@@ -204,25 +205,25 @@ export function StationsPage() {
                 );
               },
             },
-            { key: 'last', header: t('table.lastSync'), width: '170px', cell: (s) => formatClock(s.lastSyncAt) },
+            { key: 'last', header: t('table.lastSync'), width: '110px', cell: (s) => formatClock(s.lastSyncAt) },
             {
               key: 'batches',
               header: t('table.batches'),
-              width: '130px',
+              width: '95px',
               align: 'right',
               cell: (s) => `${formatInt(s.batches.processed)} / ${formatInt(s.batches.received)}`,
             },
             {
               key: 'ballots',
               header: t('table.ballots'),
-              width: '100px',
+              width: '110px',
               align: 'right',
               cell: (s) => formatInt(ballots.get(s.station)?.ballots ?? 0),
             },
             {
               key: 'gaps',
               header: t('table.gaps'),
-              width: '150px',
+              width: '110px',
               cell: (s) =>
                 s.missingCount === 0 ? (
                   <span className="muted">—</span>
@@ -235,7 +236,7 @@ export function StationsPage() {
             {
               key: 'alerts',
               header: t('table.alerts'),
-              width: '90px',
+              width: '80px',
               align: 'right',
               cell: (s) => (s.alerts === 0 ? <span className="muted">0</span> : <strong className="bad-text">{s.alerts}</strong>),
             },
