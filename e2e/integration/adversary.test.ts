@@ -17,6 +17,7 @@ import {
   parseNas,
   parseVoterCode,
   sampleElection,
+  trackingCodeOfValue,
   unwrap,
   type Ballot,
   type ElectionDefinition,
@@ -560,6 +561,8 @@ const byCtid = (a: Row, b: Row) => {
 };
 const hexOf = (v: unknown) => String(v).replace(/^\\x/, '');
 const choicesOf = (row: Row) => canonicalJson(row.row.selections);
+/** The codes of a `tracking_code_sets` row (8-byte big-endian values), in stored order. */
+const codesOf = (codes: unknown): string[] => (hexOf(codes).match(/[0-9a-f]{16}/g) ?? []).map((h) => trackingCodeOfValue(BigInt(`0x${h}`)));
 
 /**
  * Hoeffding's bound on a sum of independent, zero-mean terms T_b in [−c_b, c_b]:
@@ -612,9 +615,9 @@ describe('adversary A: the central insider', () => {
     const rows = await tableRows();
     const uses = rows.filter((r) => r.table.startsWith('credential_uses'));
     const ballots = rows.filter((r) => r.table.startsWith('ballots'));
-    const codes = rows.filter((r) => r.table === 'tracking_codes');
+    const sets = rows.filter((r) => r.table === 'tracking_code_sets');
     const useOf = new Map(uses.map((r) => [hexOf(r.row.credential_hash), r]));
-    const codeOf = new Map(codes.map((r) => [String(r.row.code), r]));
+    const codeOf = new Map(sets.flatMap((r) => codesOf(r.row.codes).map((c) => [c, r] as const)));
     for (const k of known) {
       const use = useOf.get(k.checkValue);
       const code = codeOf.get(k.tracking);
@@ -631,7 +634,7 @@ describe('adversary A: the central insider', () => {
         note('AwithC', k.station, group.length);
       }
       // Within the transaction, uses are in check-value order (in each partition: the heap of
-      // each) and codes in code order: nothing of cast order.
+      // each) and codes in one set in code order: nothing of cast order.
       for (const partition of new Set(uses.map((u) => u.table))) {
         const sameUses = uses
           .filter((u) => u.xmin === use!.xmin && u.table === partition)
@@ -639,10 +642,9 @@ describe('adversary A: the central insider', () => {
           .map((u) => hexOf(u.row.credential_hash));
         expect(sameUses).toEqual([...sameUses].sort());
       }
-      const sameCodes = codes
-        .filter((c) => c.xmin === code!.xmin)
-        .sort(byCtid)
-        .map((c) => String(c.row.code));
+      // One set of codes a transaction, in code order.
+      expect(sets.filter((c) => c.xmin === code!.xmin)).toHaveLength(1);
+      const sameCodes = codesOf(code!.row.codes);
       expect(sameCodes).toEqual([...sameCodes].sort());
     }
   });
@@ -659,14 +661,15 @@ describe('adversary A: the central insider', () => {
         hexes.some((h) => credentials.has(h)),
         `${r.table} holds a credential`,
       ).toBe(false);
-      const tokens = [...hexes, ...(text.match(/[0-9A-Z]{12}/g) ?? [])];
+      const codes = r.table === 'tracking_code_sets' ? codesOf(r.row.codes) : [];
+      const tokens = [...hexes, ...(text.match(/[0-9A-Z]{12}/g) ?? []), ...codes];
       if (!tokens.some((t) => voterTokens.has(t))) continue;
       withVoter += 1;
       expect(r.row.selections, `${r.table} links a voter to a choice`).toBeUndefined();
       expect(/"ranking"|"choice"|selections/.test(text), r.table).toBe(false);
     }
-    // Every use and every tracking code was looked at.
-    expect(withVoter).toBeGreaterThanOrEqual(known.length * 2);
+    // Every use and every set of tracking codes was looked at.
+    expect(withVoter).toBeGreaterThanOrEqual(known.length + new Set(known.map((k) => k.station)).size);
   });
 
   it('reads the WAL written during the run with pg_waldump: per transaction, uses in value order, ballots in no cast order', async () => {
@@ -682,7 +685,7 @@ describe('adversary A: the central insider', () => {
     const { db } = central.central.ctx.services;
     const { rows: rels } = await db.query<{ f: string; t: string }>(
       `SELECT pg_relation_filenode(c.oid)::text AS f, c.relname AS t FROM pg_class c
-        WHERE c.relkind = 'r' AND (c.relname LIKE 'ballots%' OR c.relname LIKE 'credential_uses%' OR c.relname = 'tracking_codes')`,
+        WHERE c.relkind = 'r' AND (c.relname LIKE 'ballots%' OR c.relname LIKE 'credential_uses%' OR c.relname = 'tracking_code_sets')`,
     );
     const tableOf = new Map(rels.map((r) => [Number(r.f), r.t]));
     // One line per heap insert: "tx: N, lsn: …, desc: INSERT off O …, blkref #0: rel S/D/F blk B".
@@ -705,11 +708,13 @@ describe('adversary A: the central insider', () => {
       const tx = byTx.get(ins.tx) ?? { uses: [], ballots: [], codes: [] };
       if (ins.table.startsWith('credential_uses')) tx.uses.push(hexOf(row.row.credential_hash));
       else if (ins.table.startsWith('ballots')) tx.ballots.push(choicesOf(row));
-      else tx.codes.push(String(row.row.code));
+      else tx.codes.push(...codesOf(row.row.codes));
       byTx.set(ins.tx, tx);
     }
-    // The WAL saw every insert of the run.
-    expect(resolved).toBe(known.length * 3);
+    // The WAL saw every insert of the run: each voter's use, ballot and code (one set a batch).
+    const seen = [...byTx.values()];
+    expect(resolved).toBe(known.length * 2 + seen.filter((t) => t.codes.length > 0).length);
+    for (const part of ['uses', 'ballots', 'codes'] as const) expect(seen.reduce((n, t) => n + t[part].length, 0)).toBe(known.length);
     const txOfUse = new Map<string, string>();
     for (const [tx, t] of byTx) {
       for (const u of t.uses) txOfUse.set(u, tx);
@@ -967,9 +972,9 @@ describe('the old attacks fail', () => {
     expect(repeated.length).toBeGreaterThan(0);
     for (const [c, codes] of repeated) expect(codes.size).toBe(known.filter((k) => k.choices === c).length);
     const { rows: cols } = await central.central.ctx.services.db.query<{ column_name: string }>(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = 'tracking_codes' ORDER BY 1",
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'tracking_code_sets' ORDER BY 1",
     );
     // Nor its station: a receipt check asks only whether a code was counted in the election.
-    expect(cols.map((c) => c.column_name)).toEqual(['code', 'election_id']);
+    expect(cols.map((c) => c.column_name)).toEqual(['codes', 'election_id', 'seq']);
   });
 });

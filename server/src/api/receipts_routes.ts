@@ -3,15 +3,15 @@ import { Router } from 'express';
 import { formatTrackingCode, type TrackingCode } from '@scrutin/shared';
 import { CONSOLE_API as API, ReceiptParamsSchema, type ResponseOf } from '@scrutin/shared/api';
 import type { AppContext } from '../app/context.ts';
-import { isCounted, receiptsArePublic } from '../results/receipts.ts';
+import { ReceiptChecker, receiptsArePublic } from '../results/receipts.ts';
 import { ApiError } from './errors.ts';
 import { noStore, publicElectionOf } from './http.ts';
 
 /**
  * The public receipt check (issue 11, docs/protocol.md §3): `GET /elections/:id/receipts/:code`
  * answers whether a ballot carrying this tracking code was received and counted, and nothing
- * more. Central keeps the codes of counted envelopes in `tracking_codes`, with no link to a
- * ballot, so the answer cannot name one; it never names the station either.
+ * more. Central keeps the codes of counted envelopes in `tracking_code_sets` (one row of sorted
+ * codes a batch), with no link to a ballot, so the answer cannot name one; it never names the station either.
  *
  * - Before the polls have closed (the definition's `closesAt`, or the election closed or
  *   certified), every code, known or not, answers `409 not-yet-public`: nothing about a code
@@ -32,7 +32,7 @@ import { noStore, publicElectionOf } from './http.ts';
 
 export function receiptsRoutes(ctx: AppContext): Router {
   const router = Router();
-  const db = ctx.services.db;
+  const receipts = new ReceiptChecker(ctx.services.db);
 
   router.get(API.receipt.path, ctx.limits.receiptsPerAddress, noStore, cookieParser(), async (req, res) => {
     const { election, state } = await publicElectionOf(ctx, req);
@@ -48,7 +48,7 @@ export function receiptsRoutes(ctx: AppContext): Router {
         { closesAt: election.closesAt },
       );
     const code: TrackingCode = params.data.code;
-    if (!(await isCounted(db, election.id, code)))
+    if (!(await receipts.isCounted(election.id, code)))
       throw new ApiError('not-found', 'No counted ballot carries this receipt code. Check the code, or ask the returning officer.');
     res.json({ election: election.id, code: formatTrackingCode(code), status: 'counted' } satisfies ResponseOf<typeof API.receipt>);
   });

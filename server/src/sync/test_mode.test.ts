@@ -48,7 +48,7 @@ async function snapshot(): Promise<unknown> {
     'batches',
     'ballots',
     'credential_uses',
-    'tracking_codes',
+    'tracking_code_sets',
     'rejected_envelopes',
     'duplicate_attempts',
     'tally_counts',

@@ -27,6 +27,42 @@ export function newTrackingCode(): TrackingCode {
   return out as TrackingCode;
 }
 
+/** Each Crockford character's value by its character code (-1: not a code character). */
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < CROCKFORD.length; i += 1) DIGIT[CROCKFORD.charCodeAt(i)] = i;
+
+/**
+ * A code's number as its two 30-bit halves (its first and last six characters), without
+ * BigInt: the validators pack every counted code, and BigInt arithmetic costs several times
+ * more than the rest of it.
+ */
+export function trackingCodeHalves(code: TrackingCode): readonly [high: number, low: number] {
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < 6; i += 1) {
+    high = high * 32 + (DIGIT[code.charCodeAt(i)] ?? 0);
+    low = low * 32 + (DIGIT[code.charCodeAt(i + 6)] ?? 0);
+  }
+  return [high, low];
+}
+
+/**
+ * A code as the number it spells: each character's place in the Crockford alphabet, five bits
+ * each, the first character the highest (so codes sort as their numbers do). Central stores
+ * counted codes this way, eight bytes each (docs/protocol.md §3).
+ */
+export function trackingCodeValue(code: TrackingCode): bigint {
+  const [high, low] = trackingCodeHalves(code);
+  return (BigInt(high) << 30n) | BigInt(low);
+}
+
+/** The code a number below 2^60 spells: the inverse of `trackingCodeValue`. */
+export function trackingCodeOfValue(value: bigint): TrackingCode {
+  let out = '';
+  for (let shift = 55n; shift >= 0n; shift -= 5n) out += CROCKFORD[Number((value >> shift) & 31n)] ?? '';
+  return out as TrackingCode;
+}
+
 /** XXXX-XXXX-XXXX, as printed and spoken. */
 export function formatTrackingCode(code: TrackingCode): string {
   return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
