@@ -81,8 +81,11 @@ async function startBallot(kiosk: Kiosk, card: VoterCard, size: TextSize, tag: s
   await layout.setTextSize(size);
   await check(kiosk, `welcome-${tag}`);
   await kiosk.startVoting('fr');
+  await layout.expectCardReachable(`card-${tag}`);
   await check(kiosk, `card-${tag}`);
   await kiosk.enterCard(card, 'keyboard');
+  // Typed as seen: the code field came into view once the NAS was whole.
+  await layout.expectCardReachable(`card-filled-${tag}`);
   await check(kiosk, `card-filled-${tag}`);
   await kiosk.submitCard();
   await kiosk.expectHeading('Référendum L2025-001');

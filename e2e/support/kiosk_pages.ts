@@ -260,6 +260,36 @@ export class VoterLayout {
     await expect(this.page.locator('html')).toHaveAttribute('data-text-size', String(size));
   }
 
+  /**
+   * The card screen as the voter sees it now: the field being filled wholly on screen (above
+   * the way forward), and every field and key either on screen too or announced by the "more
+   * below" cue.
+   */
+  async expectCardReachable(name: string): Promise<void> {
+    await expect
+      .poll(
+        () =>
+          this.page.evaluate(() => {
+            const screen = document.querySelector('main.screen--card');
+            const nav = screen?.querySelector('.nav-bar')?.getBoundingClientRect();
+            if (screen === null || nav === undefined) return 'no card screen';
+            const top = screen.getBoundingClientRect().top;
+            const onScreen = (e: Element) => {
+              const box = e.getBoundingClientRect();
+              return box.top >= top - 1 && box.bottom <= nav.top + 1;
+            };
+            const active = screen.querySelector('.card-field--active');
+            if (active === null || !onScreen(active)) return 'the field being filled is off screen';
+            const hidden = Array.from(screen.querySelectorAll('.card-field, .keypad button')).filter((e) => !onScreen(e));
+            if (hidden.length > 0 && screen.querySelector('.button--cue') === null)
+              return `${hidden.length} fields or keys below the fold, no cue`;
+            return 'ok';
+          }),
+        { message: `card screen ${name}` },
+      )
+      .toBe('ok');
+  }
+
   /** Every visible control (buttons, fields, radios and their labels) at least `min` px each way. */
   async expectTouchTargets(name: string, min = 60): Promise<void> {
     const small = await this.page.evaluate((limit) => {

@@ -30,6 +30,7 @@ export const en: Translation = {
   voterUi: {
     moreBelow: 'More choices below: scroll down',
     moreReviewBelow: 'More of your choices below: scroll down',
+    moreCardBelow: 'More below: scroll down',
     seeAllFirst: 'First see every choice, further down',
     clearRankingTitle: 'Clear the whole ranking?',
     clearRankingBody_one: 'The person you ranked will be removed from your ranking.',

@@ -35,6 +35,7 @@ export const fr = {
   voterUi: {
     moreBelow: 'D’autres choix plus bas\u00a0: faites défiler',
     moreReviewBelow: 'La suite de vos choix plus bas\u00a0: faites défiler',
+    moreCardBelow: 'La suite plus bas\u00a0: faites défiler',
     seeAllFirst: 'Voyez d’abord tous les choix, plus bas',
     clearRankingTitle: 'Effacer tout le classement\u202f?',
     clearRankingBody_one: 'La personne classée sera retirée de votre classement.',

@@ -1,7 +1,7 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Keypad } from '../../components/keypad.tsx';
-import { useHeadingFocus } from '../../components/hooks.ts';
+import { useHeadingFocus, useScrollCue } from '../../components/hooks.ts';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { CODE_ALPHABET, CODE_CHARS, NAS_DIGITS, useVoterStore, type CardField, type CardProblem } from '../../state/voter_store.ts';
 
@@ -65,6 +65,18 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
   const { nas, code, field, cardProblem, busy, setField, setValue, pressKey, backspace, clearField, submitCard } = useVoterStore();
   const heading = useHeadingFocus<HTMLHeadingElement>('card');
   const complete = nas.length === NAS_DIGITS && code.length === CODE_CHARS;
+  // Large text can push the code field (landscape) or the keypad's last rows (portrait) below
+  // the fold: the voter is told, and the field being filled is brought into view.
+  const screen = useRef<HTMLElement>(null);
+  const { more, scrollMore } = useScrollCue(screen, 'card');
+  const firstField = useRef(true);
+  useEffect(() => {
+    if (firstField.current) {
+      firstField.current = false;
+      return;
+    }
+    document.getElementById(`card-${field}`)?.closest('.card-field')?.scrollIntoView({ block: 'nearest' });
+  }, [field]);
 
   // The field being filled keeps the keyboard focus when a field had it.
   useEffect(() => {
@@ -141,7 +153,7 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
   };
 
   return (
-    <main className="screen screen--card" id="main">
+    <main className="screen screen--card" id="main" ref={screen}>
       <div className="card-entry">
         <div className="card-entry__form">
           <h1 ref={heading} tabIndex={-1}>
@@ -171,6 +183,14 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
         </div>
       </div>
       <footer className="nav-bar">
+        <div className="scroll-cue" aria-live="polite">
+          {more && (
+            <button type="button" className="button button--cue" onClick={scrollMore}>
+              <span aria-hidden="true">▼</span>
+              {t('voterUi.moreCardBelow')}
+            </button>
+          )}
+        </div>
         <button type="button" className="button button--secondary" onClick={props.onCancel}>
           {t('card.cancel')}
         </button>
