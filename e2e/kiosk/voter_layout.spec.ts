@@ -139,6 +139,13 @@ for (const [orientation, viewport] of ORIENTATIONS) {
       await check(a, `review-${tag}`);
       await a.cast();
       await check(a, `receipt-${tag}`);
+      // The receipt code on one line, within its card: broken at a dash, it is easy to copy wrong.
+      const code = await a.page.getByTestId('receipt-code').evaluate((e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return { lines: range.getClientRects().length, fits: e.scrollWidth <= e.clientWidth + 1 };
+      });
+      expect(code, `receipt code at ${tag}`).toEqual({ lines: 1, fits: true });
       await a.finish();
 
       // A referendum and a ranked race, cast.
