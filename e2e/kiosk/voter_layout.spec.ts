@@ -146,6 +146,11 @@ for (const [orientation, viewport] of ORIENTATIONS) {
         return { lines: range.getClientRects().length, fits: e.scrollWidth <= e.clientWidth + 1 };
       });
       expect(code, `receipt code at ${tag}`).toEqual({ lines: 1, fits: true });
+      // And the way out wholly on screen as it opens.
+      const finish = await a.page
+        .getByRole('button', { name: either('Terminer', 'Finish') })
+        .evaluate((e) => e.getBoundingClientRect().bottom <= window.innerHeight + 1);
+      expect(finish, `Finish on screen at ${tag}`).toBe(true);
       await a.finish();
 
       // A referendum and a ranked race, cast.
@@ -226,7 +231,7 @@ test('large text in landscape: the review screen says the rest of the ballot is 
   if (cue === null || cast === null) throw new Error('no cue or cast button');
   expect(cue.y + cue.height).toBeLessThanOrEqual(cast.y);
   // Touching it scrolls; once the end is seen, it goes.
-  await layout.scrollCue().click();
+  await b.tapInPlace(layout.scrollCue());
   await expect.poll(() => b.page.locator('main.screen').evaluate((m) => m.scrollTop)).toBeGreaterThan(0);
   await layout.scrollToEnd();
   await b.capture('review-ranked-landscape-size3-end');

@@ -21,8 +21,8 @@ export interface PrivatePostgres {
   url(database?: string): string;
   readonly dataDir: string;
   readonly archiveDir: string;
-  /** Runs SQL on the cluster's `postgres` database; returns the rows. */
-  query<R extends object>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs SQL on one of the cluster's databases (`postgres` unless named); returns the rows. */
+  query<R extends object>(sql: string, params?: readonly unknown[], database?: string): Promise<R[]>;
   /** `pg_basebackup` (plain format, with the WAL it needs) into a new directory; returns it. */
   baseBackup(): Promise<string>;
   /** Waits until the WAL segment holding everything committed so far is in the archive. */
@@ -121,8 +121,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   await start();
 
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const query = async <R extends object>(sql: string, params?: readonly unknown[]): Promise<R[]> => {
-    const client = new pg.Client({ connectionString: url() });
+  const query = async <R extends object>(sql: string, params?: readonly unknown[], database?: string): Promise<R[]> => {
+    const client = new pg.Client({ connectionString: url(database) });
     await client.connect();
     try {
       return (await client.query<R>(sql, params as unknown[] | undefined)).rows;

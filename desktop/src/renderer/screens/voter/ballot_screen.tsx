@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { isBlank } from '../../ballot/choices.ts';
 import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus, useLabel, useScrollCue } from '../../components/hooks.ts';
+import { ScrollCue } from '../../components/scroll_cue.tsx';
 import { useStationStore } from '../../state/station_store.ts';
 import { useVoterStore } from '../../state/voter_store.ts';
 import { ContestBody } from './contests.tsx';
@@ -50,14 +51,7 @@ export function BallotScreen(props: { readonly onQuit: () => void }) {
         <ContestBody contest={contest} choice={choice} parties={parties} />
       </div>
       <footer className="nav-bar">
-        <div className="scroll-cue" aria-live="polite">
-          {more && (
-            <button type="button" className="button button--cue" onClick={scrollMore}>
-              <span aria-hidden="true">▼</span>
-              {nudged === index ? t('voterUi.seeAllFirst') : t('voterUi.moreBelow')}
-            </button>
-          )}
-        </div>
+        <ScrollCue more={more} text={nudged === index ? t('voterUi.seeAllFirst') : t('voterUi.moreBelow')} onScroll={scrollMore} />
         {fromReview ? (
           <span />
         ) : index === 0 ? (

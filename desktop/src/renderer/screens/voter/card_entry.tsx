@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Keypad } from '../../components/keypad.tsx';
 import { useHeadingFocus, useScrollCue } from '../../components/hooks.ts';
+import { ScrollCue } from '../../components/scroll_cue.tsx';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { CODE_ALPHABET, CODE_CHARS, NAS_DIGITS, useVoterStore, type CardField, type CardProblem } from '../../state/voter_store.ts';
 
@@ -18,6 +19,11 @@ export function grouped(field: CardField, value: string): string {
   const groups: string[] = [];
   for (let i = 0; i < value.length; i += size) groups.push(value.slice(i, i + size));
   return groups.join(field === 'nas' ? ' ' : '-');
+}
+
+/** Brings an element wholly on screen as it appears (a problem shown below the fields at large text). */
+function intoView(element: HTMLElement | null): void {
+  element?.scrollIntoView({ block: 'nearest' });
 }
 
 function ProblemMessage(props: { readonly problem: CardProblem }) {
@@ -47,7 +53,7 @@ function ProblemMessage(props: { readonly problem: CardProblem }) {
       break;
   }
   return (
-    <div className="message message--error" role="alert" data-problem={p.kind}>
+    <div className="message message--error" role="alert" data-problem={p.kind} ref={intoView}>
       <span className="message__icon" aria-hidden="true">
         !
       </span>
@@ -183,14 +189,7 @@ export function CardEntry(props: { readonly onCancel: () => void }) {
         </div>
       </div>
       <footer className="nav-bar">
-        <div className="scroll-cue" aria-live="polite">
-          {more && (
-            <button type="button" className="button button--cue" onClick={scrollMore}>
-              <span aria-hidden="true">▼</span>
-              {t('voterUi.moreCardBelow')}
-            </button>
-          )}
-        </div>
+        <ScrollCue more={more} text={t('voterUi.moreCardBelow')} onScroll={scrollMore} />
         <button type="button" className="button button--secondary" onClick={props.onCancel}>
           {t('card.cancel')}
         </button>

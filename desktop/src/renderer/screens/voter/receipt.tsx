@@ -26,13 +26,15 @@ export function Receipt(props: { readonly onDone: () => void }) {
   return (
     <main className="screen screen--centered screen--receipt" id="main">
       <div className="notice-card notice-card--success">
-        <span className="notice-card__icon notice-card__icon--success" aria-hidden="true">
-          ✓
-        </span>
-        <h1 ref={heading} tabIndex={-1}>
-          {t('receipt.title')}
-        </h1>
-        <p className="lead">{t('receipt.thanks')}</p>
+        <div className="notice-card__head">
+          <span className="notice-card__icon notice-card__icon--success" aria-hidden="true">
+            ✓
+          </span>
+          <h1 ref={heading} tabIndex={-1}>
+            {t('receipt.title')}
+          </h1>
+          <p className="lead">{t('receipt.thanks')}</p>
+        </div>
         <div className="receipt">
           <p className="receipt__label" id="receipt-label">
             {t('receipt.codeLabel')}

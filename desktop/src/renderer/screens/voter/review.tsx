@@ -5,6 +5,7 @@ import { isBlank, type Choice } from '../../ballot/choices.ts';
 import { ordinal } from '../../ballot/ranking.ts';
 import { Dialog } from '../../components/dialog.tsx';
 import { useHeadingFocus, useLabel, useScrollCue } from '../../components/hooks.ts';
+import { ScrollCue } from '../../components/scroll_cue.tsx';
 import { usePrefsStore } from '../../state/prefs_store.ts';
 import { useStationStore } from '../../state/station_store.ts';
 import { useVoterStore, type CastProblem } from '../../state/voter_store.ts';
@@ -122,14 +123,7 @@ export function Review(props: { readonly onFinish: () => void }) {
         )}
       </div>
       <footer className="nav-bar nav-bar--end">
-        <div className="scroll-cue" aria-live="polite">
-          {more && (
-            <button type="button" className="button button--cue" onClick={scrollMore}>
-              <span aria-hidden="true">▼</span>
-              {t('voterUi.moreReviewBelow')}
-            </button>
-          )}
-        </div>
+        <ScrollCue more={more} text={t('voterUi.moreReviewBelow')} onScroll={scrollMore} />
         {fatal ? (
           <button type="button" className="button button--primary" onClick={props.onFinish}>
             {t('review.finish')}
