@@ -79,6 +79,7 @@ async function startBallot(kiosk: Kiosk, card: VoterCard, size: TextSize, tag: s
   const layout = new VoterLayout(kiosk);
   await kiosk.expectWelcome();
   await layout.setTextSize(size);
+  await layout.expectWelcomeWhole(`welcome-${tag}`);
   await check(kiosk, `welcome-${tag}`);
   await kiosk.startVoting('fr');
   await layout.expectCardReachable(`card-${tag}`);
@@ -176,6 +177,19 @@ for (const [orientation, viewport] of ORIENTATIONS) {
     await new VoterLayout(b).setTextSize(0);
   });
 }
+
+test('the welcome screen whole on a smaller 1280 × 800 kiosk at each text size: the language choice, secrecy and help on screen', async () => {
+  await a.page.setViewportSize({ width: 1280, height: 800 });
+  const layout = new VoterLayout(a);
+  await a.expectWelcome();
+  for (const size of TEXT_SIZES) {
+    await layout.setTextSize(size);
+    await layout.expectWelcomeWhole(`welcome-1280-size${size}`);
+    await check(a, `welcome-1280-size${size}`);
+  }
+  await layout.setTextSize(0);
+  await a.page.setViewportSize(LANDSCAPE);
+});
 
 test('large text in landscape: the voter is told there are more candidates, and sees them all before the review', async () => {
   await a.page.setViewportSize(LANDSCAPE);

@@ -261,6 +261,27 @@ export class VoterLayout {
   }
 
   /**
+   * The welcome screen whole, without scrolling: it is the first thing a voter sees and it has
+   * no "more below" cue, so the language choice, the privacy promise and where to find help
+   * all sit on screen at every text size.
+   */
+  async expectWelcomeWhole(name: string): Promise<void> {
+    const below = await this.page.evaluate(() => {
+      const screen = document.querySelector('main.screen--welcome');
+      if (screen === null) return ['no welcome screen'];
+      const { top, bottom } = screen.getBoundingClientRect();
+      const fold = Math.min(bottom, window.innerHeight);
+      return Array.from(screen.children)
+        .filter((e) => {
+          const box = e.getBoundingClientRect();
+          return box.top < top - 1 || box.bottom > fold + 1;
+        })
+        .map((e) => `${e.className || e.tagName}: ${e.textContent.slice(0, 40)}`);
+    });
+    expect(below, `welcome screen ${name}: off screen`).toEqual([]);
+  }
+
+  /**
    * The card screen as the voter sees it now: the field being filled wholly on screen (above
    * the way forward), and every field and key either on screen too or announced by the "more
    * below" cue.
