@@ -2,7 +2,7 @@ import { newTrackingCode, trackingCodeOfValue, trackingCodeValue, type ElectionI
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrations, postgresDatabase, type Database, type Queryable } from '../db/database.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/services.ts';
-import { packTrackingCodes, ReceiptChecker, trackingCodesIn } from './receipts.ts';
+import { packTrackingCodes, RECEIPT_RELOAD_INTERVAL_MS, ReceiptChecker, trackingCodesIn } from './receipts.ts';
 
 const E = 'E-RECEIPTS' as ElectionId;
 const OTHER = 'E-OTHER' as ElectionId;
@@ -63,17 +63,20 @@ describe('ReceiptChecker', () => {
   });
 
   it('finds a code of a batch stored after its first check (a late USB import), and keeps finding the older ones', async () => {
-    const checker = new ReceiptChecker(db);
+    let clock = 0;
+    const checker = new ReceiptChecker(db, { now: () => clock });
     const early = fresh(30);
     await store(E, early);
     expect(await checker.isCounted(E, early[0] as TrackingCode)).toBe(true);
     // Twenty late batches, each checked once stored: more loads than the checker keeps apart
-    // before merging them.
+    // before merging them. A set stored within the reload interval is found once it has passed.
     const late: TrackingCode[] = [];
     for (let i = 0; i < 20; i += 1) {
       const batch = fresh(25);
       expect(await checker.isCounted(E, batch[3] as TrackingCode)).toBe(false);
       await store(E, batch);
+      expect(await checker.isCounted(E, batch[3] as TrackingCode)).toBe(false);
+      clock += RECEIPT_RELOAD_INTERVAL_MS;
       expect(await checker.isCounted(E, batch[3] as TrackingCode)).toBe(true);
       late.push(...batch);
     }
@@ -97,6 +100,30 @@ describe('ReceiptChecker', () => {
     expect(await Promise.all(codes.slice(0, 40).map((c) => shared.isCounted(E, c)))).toEqual(Array(40).fill(true));
     expect(queries).toHaveLength(1);
     expect(await checker.isCounted(E, codes[99] as TrackingCode)).toBe(true);
+  });
+
+  it('queries Postgres at most once per reload interval, however many codes that are not found come in', async () => {
+    await store(E, fresh(50));
+    let clock = 10_000;
+    const queries: string[] = [];
+    const counting: Queryable = {
+      query: <R extends object>(text: string, params?: readonly unknown[], name?: string) => {
+        queries.push(text);
+        return db.query<R>(text, params, name);
+      },
+      exec: (sql: string) => db.exec(sql),
+    };
+    const checker = new ReceiptChecker(counting, { now: () => clock });
+    // A flood from many addresses (the per-address limit does not bound it): 300 guesses at
+    // once, then 300 one after the other, all within one interval.
+    expect(await Promise.all(fresh(300).map((c) => checker.isCounted(E, c)))).toEqual(Array(300).fill(false));
+    for (const code of fresh(300)) expect(await checker.isCounted(E, code)).toBe(false);
+    clock += RECEIPT_RELOAD_INTERVAL_MS - 1;
+    expect(await checker.isCounted(E, fresh(1)[0] as TrackingCode)).toBe(false);
+    expect(queries).toHaveLength(1);
+    clock += 1;
+    expect(await checker.isCounted(E, fresh(1)[0] as TrackingCode)).toBe(false);
+    expect(queries).toHaveLength(2);
   });
 
   it('refuses a stored set that is not whole codes', async () => {

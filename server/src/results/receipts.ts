@@ -61,20 +61,36 @@ function sortedHas(values: BigUint64Array, value: bigint): boolean {
 /** Beyond this many loaded pieces, the pieces are merged into one sorted array. */
 const MAX_PIECES = 16;
 
+/** How often, at most, a code that is not found makes the API look for sets stored since. */
+export const RECEIPT_RELOAD_INTERVAL_MS = 1_000;
+
+export interface ReceiptCheckerOptions {
+  /** The least time between two loads of an election's new sets (RECEIPT_RELOAD_INTERVAL_MS). */
+  readonly reloadIntervalMs?: number;
+  /** The clock, in ms (tests). */
+  readonly now?: () => number;
+}
+
 /**
  * The tracking codes counted in one election, in memory: a few sorted arrays (8 bytes a code,
  * 64 MB for 8 million voters), searched by bisection. The sets are loaded by `seq`, the rows
  * not seen yet: all of them at the first check, then only those that came after (a late USB
- * import), when a code is not found. Concurrent checks share one load.
+ * import), when a code is not found. Concurrent checks share one load, and loads start at
+ * most once per reload interval: codes that are not found, sent from as many addresses as
+ * one likes, cost Postgres at most one indexed query a second per election and API process.
+ * A set stored less than the interval after the last load is found a second later.
  */
 class CountedCodes {
   private pieces: BigUint64Array[] = [];
   private lastSeq = '0';
   private loading: Promise<void> | null = null;
+  private lastLoadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Queryable,
     private readonly election: ElectionId,
+    private readonly reloadIntervalMs: number,
+    private readonly now: () => number,
   ) {}
 
   async has(code: TrackingCode): Promise<boolean> {
@@ -84,8 +100,13 @@ class CountedCodes {
     return this.pieces.some((piece) => sortedHas(piece, value));
   }
 
+  /** The load in progress, else a new one if the interval has passed, else nothing to wait for. */
   private loadNew(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
+    if (this.loading !== null) return this.loading;
+    const now = this.now();
+    if (now - this.lastLoadAt < this.reloadIntervalMs) return Promise.resolve();
+    this.lastLoadAt = now;
+    this.loading = this.load().finally(() => {
       this.loading = null;
     });
     return this.loading;
@@ -122,13 +143,21 @@ class CountedCodes {
  */
 export class ReceiptChecker {
   private readonly elections = new Map<ElectionId, CountedCodes>();
+  private readonly reloadIntervalMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    options: ReceiptCheckerOptions = {},
+  ) {
+    this.reloadIntervalMs = options.reloadIntervalMs ?? RECEIPT_RELOAD_INTERVAL_MS;
+    this.now = options.now ?? Date.now;
+  }
 
   isCounted(election: ElectionId, code: TrackingCode): Promise<boolean> {
     let codes = this.elections.get(election);
     if (codes === undefined) {
-      codes = new CountedCodes(this.db, election);
+      codes = new CountedCodes(this.db, election, this.reloadIntervalMs, this.now);
       this.elections.set(election, codes);
     }
     return codes.has(code);
