@@ -27,6 +27,19 @@ async function store(election: ElectionId, codes: readonly TrackingCode[]): Prom
   await db.query('INSERT INTO tracking_code_sets (election_id, codes) VALUES ($1, $2)', [election, packTrackingCodes(codes)]);
 }
 
+/** The test database, counting the queries made through it. */
+function countingQueries(): { queries: string[]; counting: Queryable } {
+  const queries: string[] = [];
+  const counting: Queryable = {
+    query: <R extends object>(text: string, params?: readonly unknown[], name?: string) => {
+      queries.push(text);
+      return db.query<R>(text, params, name);
+    },
+    exec: (sql: string) => db.exec(sql),
+  };
+  return { queries, counting };
+}
+
 describe('a tracking code as a number', () => {
   it('spells the same code back, and orders codes as their text does', () => {
     const codes = [...fresh(500), '000000000000' as TrackingCode, 'ZZZZZZZZZZZZ' as TrackingCode];
@@ -88,14 +101,7 @@ describe('ReceiptChecker', () => {
     const codes = fresh(100);
     await store(E, codes);
     const checker = new ReceiptChecker(db);
-    const queries: string[] = [];
-    const counting: Queryable = {
-      query: <R extends object>(text: string, params?: readonly unknown[], name?: string) => {
-        queries.push(text);
-        return db.query<R>(text, params, name);
-      },
-      exec: (sql: string) => db.exec(sql),
-    };
+    const { queries, counting } = countingQueries();
     const shared = new ReceiptChecker(counting);
     expect(await Promise.all(codes.slice(0, 40).map((c) => shared.isCounted(E, c)))).toEqual(Array(40).fill(true));
     expect(queries).toHaveLength(1);
@@ -105,14 +111,7 @@ describe('ReceiptChecker', () => {
   it('queries Postgres at most once per reload interval, however many codes that are not found come in', async () => {
     await store(E, fresh(50));
     let clock = 10_000;
-    const queries: string[] = [];
-    const counting: Queryable = {
-      query: <R extends object>(text: string, params?: readonly unknown[], name?: string) => {
-        queries.push(text);
-        return db.query<R>(text, params, name);
-      },
-      exec: (sql: string) => db.exec(sql),
-    };
+    const { queries, counting } = countingQueries();
     const checker = new ReceiptChecker(counting, { now: () => clock });
     // A flood from many addresses (the per-address limit does not bound it): 300 guesses at
     // once, then 300 one after the other, all within one interval.
