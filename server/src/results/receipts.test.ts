@@ -77,7 +77,7 @@ describe('ReceiptChecker', () => {
 
   it('finds a code of a batch stored after its first check (a late USB import), and keeps finding the older ones', async () => {
     let clock = 0;
-    const checker = new ReceiptChecker(db, { now: () => clock });
+    const checker = new ReceiptChecker(db, () => clock);
     const early = fresh(30);
     await store(E, early);
     expect(await checker.isCounted(E, early[0] as TrackingCode)).toBe(true);
@@ -112,7 +112,7 @@ describe('ReceiptChecker', () => {
     await store(E, fresh(50));
     let clock = 10_000;
     const { queries, counting } = countingQueries();
-    const checker = new ReceiptChecker(counting, { now: () => clock });
+    const checker = new ReceiptChecker(counting, () => clock);
     // A flood from many addresses (the per-address limit does not bound it): 300 guesses at
     // once, then 300 one after the other, all within one interval.
     expect(await Promise.all(fresh(300).map((c) => checker.isCounted(E, c)))).toEqual(Array(300).fill(false));

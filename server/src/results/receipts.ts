@@ -64,13 +64,6 @@ const MAX_PIECES = 16;
 /** How often, at most, a code that is not found makes the API look for sets stored since. */
 export const RECEIPT_RELOAD_INTERVAL_MS = 1_000;
 
-export interface ReceiptCheckerOptions {
-  /** The least time between two loads of an election's new sets (RECEIPT_RELOAD_INTERVAL_MS). */
-  readonly reloadIntervalMs?: number;
-  /** The clock, in ms (tests). */
-  readonly now?: () => number;
-}
-
 /**
  * The tracking codes counted in one election, in memory: a few sorted arrays (8 bytes a code,
  * 64 MB for 8 million voters), searched by bisection. The sets are loaded by `seq`, the rows
@@ -89,7 +82,6 @@ class CountedCodes {
   constructor(
     private readonly db: Queryable,
     private readonly election: ElectionId,
-    private readonly reloadIntervalMs: number,
     private readonly now: () => number,
   ) {}
 
@@ -104,7 +96,7 @@ class CountedCodes {
   private loadNew(): Promise<void> {
     if (this.loading !== null) return this.loading;
     const now = this.now();
-    if (now - this.lastLoadAt < this.reloadIntervalMs) return Promise.resolve();
+    if (now - this.lastLoadAt < RECEIPT_RELOAD_INTERVAL_MS) return Promise.resolve();
     this.lastLoadAt = now;
     this.loading = this.load().finally(() => {
       this.loading = null;
@@ -143,21 +135,17 @@ class CountedCodes {
  */
 export class ReceiptChecker {
   private readonly elections = new Map<ElectionId, CountedCodes>();
-  private readonly reloadIntervalMs: number;
-  private readonly now: () => number;
 
+  /** `now`: the clock in ms (tests set it to step over the reload interval). */
   constructor(
     private readonly db: Queryable,
-    options: ReceiptCheckerOptions = {},
-  ) {
-    this.reloadIntervalMs = options.reloadIntervalMs ?? RECEIPT_RELOAD_INTERVAL_MS;
-    this.now = options.now ?? Date.now;
-  }
+    private readonly now: () => number = Date.now,
+  ) {}
 
   isCounted(election: ElectionId, code: TrackingCode): Promise<boolean> {
     let codes = this.elections.get(election);
     if (codes === undefined) {
-      codes = new CountedCodes(this.db, election, this.reloadIntervalMs, this.now);
+      codes = new CountedCodes(this.db, election, this.now);
       this.elections.set(election, codes);
     }
     return codes.has(code);
