@@ -128,8 +128,8 @@ let workerRestarted = false;
 const stationBytes = new Map<StationId, Buffer>();
 const stationFiles = new Map<StationId, string>();
 /** Copies of real queue messages (the tap) and what the dead-letter queue held. */
-const tapped: string[] = [];
-const deadLetters: string[] = [];
+const tapped: Buffer[] = [];
+const deadLetters: Buffer[] = [];
 let workerMetrics = '';
 /** What beforeAll started, to undo in afterAll even when it failed half-way. */
 const cleanup: (() => unknown)[] = [];
@@ -478,16 +478,17 @@ beforeAll(async () => {
     for (;;) {
       const m = await channel.get(tapQueue, { noAck: true });
       if (m === false) return;
-      tapped.push(m.content.toString('utf8'));
+      tapped.push(m.content);
     }
   };
   await tap();
-  const real = JSON.parse(tapped[0] ?? '{}') as Record<string, unknown>;
-  const sealed = Buffer.from(String(real.sealed), 'base64');
-  sealed[20] = (sealed[20] ?? 0) ^ 0xff;
+  // The real message's identity line kept, a byte of its sealed envelopes flipped.
+  const corrupted = Buffer.from(tapped[0] ?? '');
+  const at = corrupted.indexOf(0x0a) + 20;
+  corrupted[at] = (corrupted[at] ?? 0) ^ 0xff;
   const broker = central.central.ctx.services.broker;
   await broker.publish(Buffer.from('this is not a batch'), 'adversary-poison-1');
-  await broker.publish(Buffer.from(JSON.stringify({ ...real, sealed: sealed.toString('base64') })), 'adversary-poison-2');
+  await broker.publish(corrupted, 'adversary-poison-2');
   const dlq = `${ns}.batches.dead`;
   for (let tries = 0; tries < 300 && deadLetters.length < 2; tries += 1) {
     const m = await channel.get(dlq, { noAck: false });
@@ -495,7 +496,7 @@ beforeAll(async () => {
       await sleep(50);
       continue;
     }
-    deadLetters.push(`${m.content.toString('utf8')}\n${JSON.stringify(m.properties.headers ?? {})}`);
+    deadLetters.push(Buffer.concat([m.content, Buffer.from(`\n${JSON.stringify(m.properties.headers ?? {})}`)]));
     channel.ack(m);
   }
   await tap();
@@ -784,7 +785,7 @@ describe('adversary A: the central insider', () => {
   it('reads RabbitMQ: copies of every batch message and the dead-letter queue show no credential, tracking code or choice', () => {
     expect(tapped.length).toBeGreaterThanOrEqual(known.length / 10);
     expect(deadLetters).toHaveLength(2);
-    const bytes = Buffer.from([...tapped, ...deadLetters].join('\n'));
+    const bytes = Buffer.concat([...tapped, ...deadLetters].flatMap((b) => [b, Buffer.from('\n')]));
     for (const k of known) expect(linkable(bytes, k)).toEqual({ credential: false, tracking: false, choice: false });
     for (const c of ['"ranking"', '"choice"', 'selections', 'credential']) expect(bytes.includes(c), c).toBe(false);
     for (const k of known) expect(bytes.includes(k.checkValue)).toBe(false);

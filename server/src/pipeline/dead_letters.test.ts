@@ -12,27 +12,26 @@ const namespace = testNamespace();
 const broker = new RabbitBroker(SERVICE_URLS.amqp, namespace);
 const CREDENTIAL = 'c'.repeat(64);
 /** A queue message of format 2: its identity in clear, its envelopes sealed (messages.ts). */
-const batch = JSON.parse(
-  sealBatchMessage(
-    randomBytes(32),
-    {
-      election: 'qc-2026' as ElectionId,
-      station: 'ST-00042' as StationId,
-      sequence: 7,
-      batchHash: 'b'.repeat(64) as Sha256Hex,
-      receivedAtMs: 1,
-    },
-    [
-      JSON.stringify({
-        ballot: { election: 'qc-2026', riding: 'R1', selections: [{ choice: 'oui', contest: 'Q1', kind: 'referendum' }] },
-        credential: CREDENTIAL,
-        tracking: '7Q2M9K4XH3TD',
-      }),
-    ],
-  ).toString('utf8'),
-) as { batchHash: string };
+const BATCH_HASH = 'b'.repeat(64);
+const queued = sealBatchMessage(
+  randomBytes(32),
+  {
+    election: 'qc-2026' as ElectionId,
+    station: 'ST-00042' as StationId,
+    sequence: 7,
+    batchHash: BATCH_HASH as Sha256Hex,
+    receivedAtMs: 1,
+  },
+  [
+    JSON.stringify({
+      ballot: { election: 'qc-2026', riding: 'R1', selections: [{ choice: 'oui', contest: 'Q1', kind: 'referendum' }] },
+      credential: CREDENTIAL,
+      tracking: '7Q2M9K4XH3TD',
+    }),
+  ],
+);
 let handled: Disposition = 'dead-letter';
-const seen: string[] = [];
+const seen: Buffer[] = [];
 
 async function deadCount(n: number): Promise<void> {
   for (let i = 0; i < 200 && (await broker.depths()).deadLettered !== n; i += 1) await sleep(25);
@@ -42,10 +41,10 @@ async function deadCount(n: number): Promise<void> {
 beforeAll(async () => {
   await broker.ensureConnected();
   await broker.consume((delivery) => {
-    seen.push(delivery.content.toString('utf8'));
+    seen.push(delivery.content);
     return Promise.resolve(handled);
   }, 4);
-  await broker.publish(Buffer.from(JSON.stringify(batch)), batch.batchHash);
+  await broker.publish(queued, BATCH_HASH);
   await broker.publish(Buffer.from('not a batch at all'), 'poison');
   await deadCount(2);
 });
@@ -61,7 +60,7 @@ describe('the dead-letter queue', () => {
     expect(listing.messages).toHaveLength(2);
     const real = listing.messages.find((m) => m.station !== null);
     expect(real).toMatchObject({
-      id: batch.batchHash,
+      id: BATCH_HASH,
       election: 'qc-2026',
       station: 'ST-00042',
       sequence: 7,
@@ -81,11 +80,12 @@ describe('the dead-letter queue', () => {
     const listing = await listDeadLetters(SERVICE_URLS.amqp, namespace);
     handled = 'ack';
     seen.length = 0;
-    const moved = await requeueDeadLetters(SERVICE_URLS.amqp, namespace, { kind: 'ids', ids: new Set([batch.batchHash]) });
-    expect(moved.map((m) => m.id)).toEqual([batch.batchHash]);
+    const moved = await requeueDeadLetters(SERVICE_URLS.amqp, namespace, { kind: 'ids', ids: new Set([BATCH_HASH]) });
+    expect(moved.map((m) => m.id)).toEqual([BATCH_HASH]);
     await deadCount(1);
     for (let i = 0; i < 200 && seen.length === 0; i += 1) await sleep(25);
-    expect(seen.map((s) => (JSON.parse(s) as typeof batch).batchHash)).toEqual([batch.batchHash]);
+    // The very bytes that were dead-lettered, sealed part and all.
+    expect(seen).toEqual([queued]);
     const left = await listDeadLetters(SERVICE_URLS.amqp, namespace);
     expect(left.messages.map((m) => m.id)).toEqual(listing.messages.filter((m) => m.station === null).map((m) => m.id));
   });

@@ -3,6 +3,7 @@ import type { Channel, GetMessage } from 'amqplib';
 import { z } from 'zod';
 import { topologyNames } from './broker.ts';
 import { connectToAnyNode } from './broker_topology.ts';
+import { queueMessageIdentity } from './messages.ts';
 
 /**
  * The dead-letter queue, for operators (`scrutin dlq`, docs/runbooks/dlq.md): list what is
@@ -32,35 +33,21 @@ export interface DeadLetterListing {
   readonly messages: readonly DeadLetter[];
 }
 
-/** The clear part of a queue message (messages.ts): its batch's identity; the envelopes stay sealed. */
-const DescribedSchema = z.object({
-  batchHash: z.string().regex(/^[0-9a-f]{64}$/),
-  election: z.string().max(64),
-  station: z.string().max(64),
-  sequence: z.number().int(),
-  envelopeCount: z.number().int(),
-});
-
 const DeathSchema = z.array(z.object({ reason: z.string().max(64), time: z.unknown().optional() })).min(1);
 
 export function describeDeadLetter(message: Pick<GetMessage, 'content' | 'properties'>): DeadLetter {
-  let json: unknown;
-  try {
-    json = JSON.parse(message.content.toString('utf8'));
-  } catch {
-    json = undefined;
-  }
-  const parsed = DescribedSchema.safeParse(json);
+  // The clear part of a queue message (messages.ts): its batch's identity; the envelopes stay sealed.
+  const identity = queueMessageIdentity(message.content);
   const headers: Record<string, unknown> = message.properties.headers ?? {};
   const deaths = DeathSchema.safeParse(headers['x-death']);
   const first = deaths.success ? deaths.data[0] : undefined;
   const reason = first?.reason ?? (typeof headers['x-first-death-reason'] === 'string' ? headers['x-first-death-reason'] : null);
   return {
-    id: parsed.success ? parsed.data.batchHash : `raw:${createHash('sha256').update(message.content).digest('hex')}`,
-    election: parsed.success ? parsed.data.election : null,
-    station: parsed.success ? parsed.data.station : null,
-    sequence: parsed.success ? parsed.data.sequence : null,
-    envelopes: parsed.success ? parsed.data.envelopeCount : null,
+    id: identity?.batchHash ?? `raw:${createHash('sha256').update(message.content).digest('hex')}`,
+    election: identity?.election ?? null,
+    station: identity?.station ?? null,
+    sequence: identity?.sequence ?? null,
+    envelopes: identity?.envelopeCount ?? null,
     bytes: message.content.length,
     reason,
     deadLetteredAt: timeOf(first?.time),

@@ -57,13 +57,19 @@ function message(station: StationId, envelopes: Envelope[]): BatchMessage {
 }
 
 /** The message as the API queues it: sealed with the pipeline key. */
-function sealed(m: BatchMessage): unknown {
-  const bytes = sealBatchMessage(
+function sealed(m: BatchMessage): Buffer {
+  return sealBatchMessage(
     pipelineKey,
     { election: m.election, station: m.station, sequence: m.sequence, batchHash: m.batchHash, receivedAtMs: m.receivedAtMs },
     m.envelopes.map((e) => canonicalEnvelopeJson(e)),
   );
-  return JSON.parse(bytes.toString('utf8'));
+}
+
+/** A queued message with its identity line changed and its sealed bytes kept. */
+function withIdentity(queued: Buffer, change: (identity: Record<string, unknown>) => Record<string, unknown>): Buffer {
+  const end = queued.indexOf(0x0a);
+  const identity = JSON.parse(queued.toString('utf8', 0, end)) as Record<string, unknown>;
+  return Buffer.concat([Buffer.from(`${JSON.stringify(change(identity))}\n`), queued.subarray(end + 1)]);
 }
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
@@ -126,20 +132,51 @@ describe('validator', () => {
         .slice(15, 17)
         .map((v) => envelopeFor(election, v)),
     );
-    const queued = sealed(m) as { sealed: string; station: string };
+    const queued = sealed(m);
     // The queue shows who sent the batch, never a credential, a tracking code or a choice.
-    const text = JSON.stringify(queued);
+    const identityLine = queued.toString('utf8', 0, queued.indexOf(0x0a));
+    expect(JSON.parse(identityLine)).toEqual({
+      version: 2,
+      election: election.id,
+      station,
+      sequence: m.sequence,
+      batchHash: m.batchHash,
+      envelopeCount: 2,
+      receivedAtMs: m.receivedAtMs,
+    });
+    const text = queued.toString('latin1');
     for (const e of m.envelopes) {
       expect(text).not.toContain(e.credential);
       expect(text).not.toContain(e.tracking);
+      expect(queued.includes(Buffer.from(e.credential, 'hex'))).toBe(false);
     }
     expect(text).not.toContain('selections');
-    const flipped = Buffer.from(queued.sealed, 'base64');
+    const flipped = Buffer.from(queued);
     flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 1;
-    expect(await handleBatchMessage(deps(), { ...queued, sealed: flipped.toString('base64') })).toBe('dead-letter');
-    expect(await handleBatchMessage(deps(), { ...queued, station: 'ST-00002' })).toBe('dead-letter');
+    expect(await handleBatchMessage(deps(), flipped)).toBe('dead-letter');
+    expect(await handleBatchMessage(deps(), queued.subarray(0, queued.length - 1))).toBe('dead-letter');
+    expect(
+      await handleBatchMessage(
+        deps(),
+        withIdentity(queued, (i) => ({ ...i, station: 'ST-00002' })),
+      ),
+    ).toBe('dead-letter');
+    expect(
+      await handleBatchMessage(
+        deps(),
+        withIdentity(queued, (i) => ({ ...i, sequence: m.sequence + 1 })),
+      ),
+    ).toBe('dead-letter');
     expect(await handleBatchMessage({ ...deps(), pipelineKey: randomBytes(32) }, queued)).toBe('dead-letter');
-    expect(await handleBatchMessage(deps(), { ...queued, extra: 1 })).toBe('dead-letter');
+    expect(
+      await handleBatchMessage(
+        deps(),
+        withIdentity(queued, (i) => ({ ...i, extra: 1 })),
+      ),
+    ).toBe('dead-letter');
+    // Not a message of ours at all: no identity line, or the identity alone.
+    expect(await handleBatchMessage(deps(), Buffer.from('{"poison":true}'))).toBe('dead-letter');
+    expect(await handleBatchMessage(deps(), queued.subarray(0, queued.indexOf(0x0a) + 1))).toBe('dead-letter');
     const before = await count('SELECT count(*) AS n FROM ballots');
     expect(await handleBatchMessage(deps(), queued)).toBe('ack');
     expect(await count('SELECT count(*) AS n FROM ballots')).toBe(before + 2);
@@ -342,7 +379,7 @@ describe('poison messages', () => {
         log: () => undefined,
         prefetch: 1,
       });
-      await broker.publish(Buffer.from(JSON.stringify(sealed(m))));
+      await broker.publish(sealed(m));
       for (let i = 0; i < 200 && (await broker.depths()).deadLettered === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
       expect(await broker.depths()).toEqual({ queued: 0, deadLettered: 1 });
     } finally {

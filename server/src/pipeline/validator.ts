@@ -65,14 +65,14 @@ export interface ValidatorDeps {
 }
 
 /**
- * The queue handler, given the message's parsed JSON (`undefined` when it was not JSON): a
- * message that can never be processed is dead-lettered; other failures throw, to be retried.
+ * The queue handler, given the message's bytes: a message that can never be processed is
+ * dead-lettered; other failures throw, to be retried.
  */
-export async function handleBatchMessage(deps: ValidatorDeps, json: unknown, redelivered = true): Promise<Disposition> {
-  const opened = openBatchMessage(deps.pipelineKey, json);
+export async function handleBatchMessage(deps: ValidatorDeps, content: Buffer, redelivered = true): Promise<Disposition> {
+  const opened = openBatchMessage(deps.pipelineKey, content);
   if (!opened.ok) {
     // Only the kind of failure is logged: never a message's content.
-    deps.onEvent?.('validator.poison_message', { reason: json === undefined ? 'not JSON' : opened.error.kind });
+    deps.onEvent?.('validator.poison_message', { reason: opened.error.kind });
     return 'dead-letter';
   }
   const message: BatchMessage = opened.value;
@@ -513,10 +513,10 @@ async function writeRejections(
  */
 export async function quarantineBatch(
   deps: ValidatorDeps,
-  json: unknown,
+  content: Buffer,
   reason: string,
 ): Promise<{ readonly election: ElectionId; readonly station: StationId; readonly sequence: number; readonly released: number } | null> {
-  const opened = openBatchMessage(deps.pipelineKey, json);
+  const opened = openBatchMessage(deps.pipelineKey, content);
   if (!opened.ok) return null;
   const m = opened.value;
   const hashes = [...new Set(m.envelopes.map((e) => credentialHash(e.credential)))];

@@ -6,7 +6,7 @@ import type { EventLogger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BatchBroker, Delivery, Disposition } from './broker.ts';
 import type { DedupStore } from './dedup.ts';
-import { QueueMessageSchema } from './messages.ts';
+import { queueMessageIdentity } from './messages.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import { handleBatchMessage, quarantineBatch, type ValidatorDeps } from './validator.ts';
 
@@ -40,10 +40,9 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
   for (let attempt = 1; ; attempt += 1) {
     const started = Date.now();
     try {
-      const json = parseJson(delivery.content);
-      election = electionOf(json);
+      election = queueMessageIdentity(delivery.content)?.election ?? null;
       if (election !== null) await ensureDedup(election);
-      const disposition = await handleBatchMessage(validatorDeps(deps), json, delivery.redelivered || attempt > 1);
+      const disposition = await handleBatchMessage(validatorDeps(deps), delivery.content, delivery.redelivered || attempt > 1);
       if (disposition === 'dead-letter') {
         deps.metrics.deadLetters.inc();
         // Officials see it: a batch that cannot be processed is never silently dropped.
@@ -61,12 +60,12 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
       if (isPermanent(error)) permanentFailures += 1;
       if (permanentFailures >= QUARANTINE_AFTER) {
         const reason = failureClass(error);
-        const quarantined = await quarantineBatch(validatorDeps(deps), parseJson(delivery.content), reason).catch(() => null);
+        const quarantined = await quarantineBatch(validatorDeps(deps), delivery.content, reason).catch(() => null);
         deps.metrics.deadLetters.inc();
         await deps.db
           .query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'quarantine', $3)`, [
             quarantined?.election ?? election ?? 'unknown',
-            quarantined?.station ?? stationOf(delivery.content),
+            quarantined?.station ?? queueMessageIdentity(delivery.content)?.station ?? null,
             JSON.stringify({ sequence: quarantined?.sequence ?? null, reason, released: quarantined?.released ?? 0 }),
           ])
           .catch(() => undefined);
@@ -125,28 +124,6 @@ function validatorDeps(deps: WorkerDeps): ValidatorDeps {
       deps.log(event as 'validator.poison_message', detail);
     },
   };
-}
-
-/** The station id of a message, for an alert (not trusted further). */
-function stationOf(content: Buffer): string | null {
-  const raw = (parseJson(content) as { station?: unknown } | undefined)?.station;
-  const parsed = QueueMessageSchema.shape.station.safeParse(raw);
-  return parsed.success ? parsed.data : null;
-}
-
-function parseJson(content: Buffer): unknown {
-  try {
-    return JSON.parse(content.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The election id of a message, without trusting it further (the validator parses it fully). */
-function electionOf(json: unknown): ElectionId | null {
-  const raw = (json as { election?: unknown } | undefined)?.election;
-  const parsed = QueueMessageSchema.shape.election.safeParse(raw);
-  return parsed.success ? parsed.data : null;
 }
 
 /** How long a "Redis holds this election" answer is trusted before it is asked again. */
