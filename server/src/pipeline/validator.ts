@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   credentialHash,
@@ -5,7 +6,6 @@ import {
   validateBallot,
   withBallotId,
   type Ballot,
-  type BallotId,
   type CredentialHash,
   type ElectionDefinition,
   type ElectionId,
@@ -377,14 +377,32 @@ async function classify(
 
 /**
  * The ballots of `envelopes`, each under a fresh random id (central chooses it, never the
- * station), in id order. Sorting by independent uniform random keys is a uniform shuffle, so
- * the order rows are written in (and so their heap order) says nothing about cast or envelope
- * order; a tie between two 128-bit ids would only keep two ballots' relative order.
+ * station), in a uniformly random order: the order rows are written in (and so their heap
+ * order) says nothing about cast or envelope order, and neither do the ids. One random draw a
+ * batch serves the ids, another the shuffle (Fisher–Yates).
  */
 export function withRandomIds(envelopes: readonly Pick<Envelope, 'ballot'>[]): Ballot[] {
   const ids = newBallotIds(envelopes.length);
-  const ballots = envelopes.map((e, i) => withBallotId(e.ballot, ids[i] as BallotId));
-  return ballots.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const order = shuffledIndices(envelopes.length);
+  return ids.map((id, i) => withBallotId((envelopes[order[i] as number] as Pick<Envelope, 'ballot'>).ballot, id));
+}
+
+/**
+ * 0 … n−1 in a uniformly random order, from the platform's cryptographic generator (an insider
+ * who could predict it could undo the shuffle). Each swap scales a 32-bit draw to 0 … i: the
+ * bias is at most (i + 1) / 2³², below 3 × 10⁻⁷ for a batch's at most 1,000 envelopes.
+ */
+export function shuffledIndices(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i += 1) order[i] = i;
+  const draws = randomBytes(4 * n);
+  for (let i = n - 1; i > 0; i -= 1) {
+    const j = Math.floor((draws.readUInt32LE(4 * i) * (i + 1)) / 2 ** 32);
+    const kept = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = kept;
+  }
+  return order;
 }
 
 async function writeBallots(tx: Queryable, election: ElectionId, riding: RidingCode, ballots: readonly Ballot[]): Promise<void> {
