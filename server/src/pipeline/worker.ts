@@ -36,11 +36,12 @@ export async function startValidator(deps: WorkerDeps): Promise<void> {
 async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => Promise<void>, delivery: Delivery): Promise<Disposition> {
   let delay = 100;
   let permanentFailures = 0;
-  let election: ElectionId | null = null;
+  // Read once: the bytes do not change between attempts (the validator checks them fully).
+  const identity = queueMessageIdentity(delivery.content);
+  const election = identity?.election ?? null;
   for (let attempt = 1; ; attempt += 1) {
     const started = Date.now();
     try {
-      election = queueMessageIdentity(delivery.content)?.election ?? null;
       if (election !== null) await ensureDedup(election);
       const disposition = await handleBatchMessage(validatorDeps(deps), delivery.content, delivery.redelivered || attempt > 1);
       if (disposition === 'dead-letter') {
@@ -65,7 +66,7 @@ async function process(deps: WorkerDeps, ensureDedup: (election: ElectionId) => 
         await deps.db
           .query(`INSERT INTO alerts (election_id, station_id, kind, detail) VALUES ($1, $2, 'quarantine', $3)`, [
             quarantined?.election ?? election ?? 'unknown',
-            quarantined?.station ?? queueMessageIdentity(delivery.content)?.station ?? null,
+            quarantined?.station ?? identity?.station ?? null,
             JSON.stringify({ sequence: quarantined?.sequence ?? null, reason, released: quarantined?.released ?? 0 }),
           ])
           .catch(() => undefined);
