@@ -78,13 +78,25 @@ describe('faults', () => {
     let truncatedRefused = 0;
     let delivered = 0;
     const total = [...signed.values()].reduce((n, b) => n + b.length, 0);
-    /** How far the stations had got when each fault struck: every fault must hit mid-run. */
+    /**
+     * The faults are paced by the stations' progress, not by the clock: fault i strikes once
+     * `at(i)` batches are in, and meanwhile no station starts a batch beyond `at(i)` plus a
+     * window. So every fault hits mid-run, with batches in flight and still to come, however
+     * fast or slow the machine (a clock let a fast run finish before the later faults).
+     */
+    const FAULTS = 6;
+    const at = (i: number) => Math.floor((total * (i + 1)) / (FAULTS + 2));
+    const slack = Math.floor(total / (2 * (FAULTS + 2)));
+    let started = 0;
+    let limit = at(0) + slack;
     const progressAtFault: number[] = [];
     const sending = Promise.all(
       [...signed].map(async ([station, batches]) => {
         const client = clients.get(station) as StationClient;
         const order = [...batches].sort(() => Math.random() - 0.5);
         for (const body of order) {
+          while (started >= limit) await sleep(10);
+          started += 1;
           if (Math.random() < 0.1) {
             const cut = await client.send(body.slice(0, Math.floor(body.length / 2))).catch(() => null);
             if (cut !== null && cut.status === 400) truncatedRefused += 1;
@@ -97,30 +109,34 @@ describe('faults', () => {
       }),
     );
 
-    const strike = () => progressAtFault.push(delivered);
+    const faultsStruck = [
+      async () => {
+        a.kill('SIGKILL');
+        await sleep(300);
+        a = startWorker(env);
+      },
+      () => restartRabbitMq().then(() => sleep(300)),
+      async () => {
+        workers[1]?.kill('SIGKILL');
+        startWorker(env);
+        await sleep(300);
+      },
+      () => restartRedis().then(() => sleep(300)),
+      () => restartPostgres().then(() => sleep(300)),
+      async () => {
+        a.kill('SIGKILL');
+        startWorker(env);
+        await sleep(300);
+      },
+    ];
+    expect(faultsStruck).toHaveLength(FAULTS);
     const faults = (async () => {
-      // The first fault once the stations are under way (a fixed delay struck before the first
-      // delivery on a slow machine), and not after they are done.
-      for (let waited = 0; delivered < 5 && waited < 30_000; waited += 50) await sleep(50);
-      strike();
-      a.kill('SIGKILL');
-      await sleep(300);
-      a = startWorker(env);
-      strike();
-      await restartRabbitMq();
-      await sleep(300);
-      strike();
-      workers[1]?.kill('SIGKILL');
-      startWorker(env);
-      strike();
-      await restartRedis();
-      await sleep(300);
-      strike();
-      await restartPostgres();
-      await sleep(300);
-      strike();
-      a.kill('SIGKILL');
-      startWorker(env);
+      for (const [i, fault] of faultsStruck.entries()) {
+        while (delivered < at(i)) await sleep(20);
+        progressAtFault.push(delivered);
+        await fault();
+        limit = i + 1 < FAULTS ? at(i + 1) + slack : total;
+      }
     })();
     await Promise.all([sending, faults]);
 
