@@ -1,60 +1,96 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { createContext } from '../central.ts';
 import { ApiError } from '../api/errors.ts';
-import { importSealedBatches } from '../sync/import.ts';
+import { importSealedBatches, type ImportReport } from '../sync/import.ts';
+
+type ImportOptions = { readonly receipts?: string; readonly receiptsDir?: string };
 
 /**
- * `scrutin import-batches FILE [--receipts OUT]`: the USB fallback for stations that could not
- * sync. The file is sealed to central's export key (CENTRAL_EXPORT_KEY); it is opened, then
- * imported. A plain export, or one sealed for another central, is refused with the reason.
+ * `scrutin import-batches FILE… [--receipts OUT | --receipts-dir DIR]`: the USB fallback for
+ * stations that could not sync. Each file is sealed to central's export key
+ * (CENTRAL_EXPORT_KEY); it is opened, then imported. A plain export, or one sealed for another
+ * central, is refused with the reason. Several files (a bag of sticks after the close) are
+ * imported one after the other with one connection to the services; a file that is refused
+ * does not stop the others, and the exit code says whether every file went in whole.
  */
 export function registerImportBatches(program: Command): void {
   program
     .command('import-batches')
-    .argument('<file>', "a station's sealed batch export file")
-    .option('--receipts <out>', 'write the central receipts to this file, for the station')
-    .description('Import a station export file through the same checks and idempotency as the network sync.')
-    .action(async (file: string, options: { receipts?: string }) => {
+    .argument('<files...>', "stations' sealed batch export files")
+    .option('--receipts <out>', 'write the central receipts to this file, for the station (one export file only)')
+    .option('--receipts-dir <dir>', "write each station's central receipts to DIR/receipts-STATION.json")
+    .description('Import station export files through the same checks and idempotency as the network sync.')
+    .action(async (files: string[], options: ImportOptions) => {
       const config = loadConfig(process.env);
       if (!config.ok) {
         console.error(config.error);
         process.exit(2);
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(file, 'utf8'));
-      } catch (error) {
-        console.error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      if (options.receipts !== undefined && files.length > 1) {
+        console.error(`--receipts names one file, for one export file; with ${files.length} files, use --receipts-dir DIR`);
         process.exit(2);
       }
       const ctx = await createContext(config.value, 'scrutin-import');
+      const deps = {
+        ...ctx.services,
+        elections: ctx.elections,
+        centralKey: ctx.centralKey,
+        exportKey: ctx.centralExportKey,
+        pipelineKey: ctx.pipelineKey,
+        metrics: ctx.metrics,
+        log: ctx.log,
+        now: ctx.now,
+      };
+      let whole = 0;
+      let withRefusals = 0;
+      let notImported = 0;
       try {
-        const report = await importSealedBatches(
-          {
-            ...ctx.services,
-            elections: ctx.elections,
-            centralKey: ctx.centralKey,
-            exportKey: ctx.centralExportKey,
-            pipelineKey: ctx.pipelineKey,
-            metrics: ctx.metrics,
-            log: ctx.log,
-            now: ctx.now,
-          },
-          json,
-        );
-        console.log(
-          `station ${report.station}: ${report.receipts.length} batch(es) accepted (${report.alreadyReceived} already received), ${report.refused.length} refused`,
-        );
-        for (const r of report.refused) console.log(`  sequence ${r.sequence}: ${r.code}: ${r.message}`);
-        if (options.receipts !== undefined) await writeFile(options.receipts, JSON.stringify(report.receipts, null, 2));
-        process.exitCode = report.refused.length > 0 ? 1 : 0;
-      } catch (error) {
-        console.error(error instanceof ApiError ? `${error.code}: ${error.message}` : error);
-        process.exitCode = 1;
+        if (options.receiptsDir !== undefined) await mkdir(options.receiptsDir, { recursive: true });
+        for (const file of files) {
+          const outcome = await importFile(file, (json) => importSealedBatches(deps, json));
+          if (!outcome.ok) {
+            notImported += 1;
+            console.error(`${file}: not imported: ${outcome.reason}`);
+            continue;
+          }
+          const report = outcome.report;
+          if (report.refused.length > 0) withRefusals += 1;
+          else whole += 1;
+          console.log(
+            `station ${report.station}: ${report.receipts.length} batch(es) accepted (${report.alreadyReceived} already received), ${report.refused.length} refused`,
+          );
+          for (const r of report.refused) console.log(`  sequence ${r.sequence}: ${r.code}: ${r.message}`);
+          const receiptsFile =
+            options.receipts ??
+            (options.receiptsDir === undefined ? undefined : join(options.receiptsDir, `receipts-${report.station}.json`));
+          if (receiptsFile !== undefined) await writeFile(receiptsFile, JSON.stringify(report.receipts, null, 2));
+        }
+        if (files.length > 1)
+          console.log(`${files.length} files: ${whole} imported whole, ${withRefusals} with refused batches, ${notImported} not imported`);
+        process.exitCode = whole === files.length ? 0 : 1;
       } finally {
         await ctx.services.close();
       }
     });
+}
+
+type FileOutcome = { readonly ok: true; readonly report: ImportReport } | { readonly ok: false; readonly reason: string };
+
+/** One file read, parsed and imported; what goes wrong with it is its reason, not the end of the run. */
+async function importFile(file: string, importJson: (json: unknown) => Promise<ImportReport>): Promise<FileOutcome> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    return { ok: false, reason: `cannot read it: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  try {
+    return { ok: true, report: await importJson(json) };
+  } catch (error) {
+    if (error instanceof ApiError) return { ok: false, reason: `${error.code}: ${error.message}` };
+    throw error;
+  }
 }

@@ -177,5 +177,44 @@ describe('import-batches (the USB fallback)', () => {
     expect(stdout).toContain(`station ${STATION}: 3 batch(es) accepted (2 already received), 0 refused`);
     const receipts = JSON.parse(await readFile(join(dir, 'receipts.json'), 'utf8')) as SignedReceipt[];
     expect(receipts.map((r) => r.body.sequence)).toEqual([1, 2, 3]);
+
+    // A bag of sticks after the close: several files in one run. A refused or unreadable file is
+    // said, by name, and does not stop the next; the exit code says not every file went in whole.
+    const many = await promisify(execFile)(
+      process.execPath,
+      [
+        cli,
+        'import-batches',
+        join(dir, 'plain.json'),
+        join(dir, 'export.json'),
+        join(dir, 'missing.json'),
+        '--receipts-dir',
+        join(dir, 'r'),
+      ],
+      { env },
+    ).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (error: unknown) => error as { code: number; stdout: string; stderr: string },
+    );
+    expect(many.code).toBe(1);
+    expect(many.stderr).toContain(`${join(dir, 'plain.json')}: not imported: invalid-batch: This is an unsealed export file`);
+    expect(many.stderr).toContain(`${join(dir, 'missing.json')}: not imported: cannot read it: ENOENT`);
+    expect(many.stdout).toContain(`station ${STATION}: 3 batch(es) accepted (3 already received), 0 refused`);
+    expect(many.stdout).toContain('3 files: 1 imported whole, 0 with refused batches, 2 not imported');
+    const perStation = JSON.parse(await readFile(join(dir, 'r', `receipts-${STATION}.json`), 'utf8')) as SignedReceipt[];
+    expect(perStation).toEqual(receipts);
+    expect(await batchesRecorded()).toBe(3);
+
+    // One receipts file cannot hold several stations' receipts: said before anything is imported.
+    const ambiguous = await promisify(execFile)(
+      process.execPath,
+      [cli, 'import-batches', join(dir, 'export.json'), join(dir, 'export.json'), '--receipts', join(dir, 'both.json')],
+      { env },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('with 2 files, use --receipts-dir DIR');
   });
 });
