@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { SignedReceipt } from '@scrutin/shared/node';
 import { loadConfig } from '../config.ts';
 import { createContext } from '../central.ts';
 import { ApiError } from '../api/errors.ts';
@@ -44,6 +45,9 @@ export function registerImportBatches(program: Command): void {
         log: ctx.log,
         now: ctx.now,
       };
+      // Each station's receipts over the whole run, by sequence: two files of one station (exported
+      // before and after a later batch) leave one file with every receipt, not the last file's.
+      const receiptsOf = new Map<string, Map<number, SignedReceipt>>();
       let whole = 0;
       let withRefusals = 0;
       let notImported = 0;
@@ -63,10 +67,14 @@ export function registerImportBatches(program: Command): void {
             `station ${report.station}: ${report.receipts.length} batch(es) accepted (${report.alreadyReceived} already received), ${report.refused.length} refused`,
           );
           for (const r of report.refused) console.log(`  sequence ${r.sequence}: ${r.code}: ${r.message}`);
-          const receiptsFile =
-            options.receipts ??
-            (options.receiptsDir === undefined ? undefined : join(options.receiptsDir, `receipts-${report.station}.json`));
-          if (receiptsFile !== undefined) await writeFile(receiptsFile, JSON.stringify(report.receipts, null, 2));
+          if (options.receipts !== undefined) await writeFile(options.receipts, JSON.stringify(report.receipts, null, 2));
+          if (options.receiptsDir !== undefined) {
+            const held = receiptsOf.get(report.station) ?? new Map<number, SignedReceipt>();
+            receiptsOf.set(report.station, held);
+            for (const r of report.receipts) held.set(r.body.sequence, r);
+            const all = [...held.values()].sort((a, b) => a.body.sequence - b.body.sequence);
+            await writeFile(join(options.receiptsDir, `receipts-${report.station}.json`), JSON.stringify(all, null, 2));
+          }
         }
         if (files.length > 1)
           console.log(`${files.length} files: ${whole} imported whole, ${withRefusals} with refused batches, ${notImported} not imported`);

@@ -180,6 +180,9 @@ describe('import-batches (the USB fallback)', () => {
 
     // A bag of sticks after the close: several files in one run. A refused or unreadable file is
     // said, by name, and does not stop the next; the exit code says not every file went in whole.
+    // Two files of one station (all three batches, then the first alone, exported earlier): its
+    // receipts file holds every receipt of the run, not only the last file's.
+    await writeFile(join(dir, 'first.json'), JSON.stringify(await sealedFile(batches.slice(0, 1))));
     const many = await promisify(execFile)(
       process.execPath,
       [
@@ -188,6 +191,7 @@ describe('import-batches (the USB fallback)', () => {
         join(dir, 'plain.json'),
         join(dir, 'export.json'),
         join(dir, 'missing.json'),
+        join(dir, 'first.json'),
         '--receipts-dir',
         join(dir, 'r'),
       ],
@@ -200,7 +204,8 @@ describe('import-batches (the USB fallback)', () => {
     expect(many.stderr).toContain(`${join(dir, 'plain.json')}: not imported: invalid-batch: This is an unsealed export file`);
     expect(many.stderr).toContain(`${join(dir, 'missing.json')}: not imported: cannot read it: ENOENT`);
     expect(many.stdout).toContain(`station ${STATION}: 3 batch(es) accepted (3 already received), 0 refused`);
-    expect(many.stdout).toContain('3 files: 1 imported whole, 0 with refused batches, 2 not imported');
+    expect(many.stdout).toContain(`station ${STATION}: 1 batch(es) accepted (1 already received), 0 refused`);
+    expect(many.stdout).toContain('4 files: 2 imported whole, 0 with refused batches, 2 not imported');
     const perStation = JSON.parse(await readFile(join(dir, 'r', `receipts-${STATION}.json`), 'utf8')) as SignedReceipt[];
     expect(perStation).toEqual(receipts);
     expect(await batchesRecorded()).toBe(3);
