@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type { CellValue, Row } from 'exceljs';
 import { err, type Result } from '../result.ts';
 import { cvrError, type CastVoteRecord, type CvrError } from './cvr.ts';
 import { readEssRows, type EssOptions, type SheetRow } from './ess.ts';
@@ -26,6 +26,10 @@ export async function readEssXlsx(path: string, options: EssOptions): Promise<Re
 
 /** The stored rows of the workbook's first worksheet, as displayed text. */
 async function readFirstSheetRows(path: string): Promise<SheetRow[]> {
+  // Loaded when a workbook is read, not with the module: exceljs is large, and the API and the
+  // validators, which import the tabulator, never read one (it cost them a third of a second
+  // and tens of MB at start-up).
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(path);
   const sheet = workbook.worksheets[0];
@@ -43,7 +47,7 @@ async function readFirstSheetRows(path: string): Promise<SheetRow[]> {
   return rows;
 }
 
-function toSheetRow(row: ExcelJS.Row): SheetRow {
+function toSheetRow(row: Row): SheetRow {
   const texts = new Map<number, string>();
   row.eachCell({ includeEmpty: false }, (cell, column) => {
     const text = cellText(cell.value).trim();
@@ -55,7 +59,7 @@ function toSheetRow(row: ExcelJS.Row): SheetRow {
 }
 
 /** What the cell displays, as RCTab reads it: a General-format 1 reads "1". */
-function cellText(value: ExcelJS.CellValue): string {
+function cellText(value: CellValue): string {
   if (value === null || value === undefined) {
     return '';
   }
