@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { SignedReceipt } from '@scrutin/shared/node';
+import { err, ok, type Result, type SignedReceipt } from '@scrutin/shared/node';
 import { loadConfig } from '../config.ts';
 import { createContext } from '../central.ts';
 import { ApiError } from '../api/errors.ts';
@@ -54,13 +54,22 @@ export function registerImportBatches(program: Command): void {
       try {
         if (options.receiptsDir !== undefined) await mkdir(options.receiptsDir, { recursive: true });
         for (const file of files) {
-          const outcome = await importFile(file, (json) => importSealedBatches(deps, json));
+          let outcome: Result<ImportReport, string>;
+          try {
+            outcome = await importFile(file, (json) => importSealedBatches(deps, json));
+          } catch (error) {
+            // Not the file's fault (a service down): what went before is in, and a new run counts nothing twice.
+            console.error(`stopped at ${file}: ${error instanceof Error ? error.message : String(error)}`);
+            console.error('the files before it are imported; run the command again once the services are back');
+            process.exitCode = 1;
+            return;
+          }
           if (!outcome.ok) {
             notImported += 1;
-            console.error(`${file}: not imported: ${outcome.reason}`);
+            console.error(`${file}: not imported: ${outcome.error}`);
             continue;
           }
-          const report = outcome.report;
+          const report = outcome.value;
           if (report.refused.length > 0) withRefusals += 1;
           else whole += 1;
           console.log(
@@ -85,20 +94,21 @@ export function registerImportBatches(program: Command): void {
     });
 }
 
-type FileOutcome = { readonly ok: true; readonly report: ImportReport } | { readonly ok: false; readonly reason: string };
-
-/** One file read, parsed and imported; what goes wrong with it is its reason, not the end of the run. */
-async function importFile(file: string, importJson: (json: unknown) => Promise<ImportReport>): Promise<FileOutcome> {
+/**
+ * One file read, parsed and imported. What is wrong with the file (unreadable, refused) is its
+ * error, and the run goes on; anything else (a service down) throws.
+ */
+async function importFile(file: string, importJson: (json: unknown) => Promise<ImportReport>): Promise<Result<ImportReport, string>> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    return { ok: false, reason: `cannot read it: ${error instanceof Error ? error.message : String(error)}` };
+    return err(`cannot read it: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    return { ok: true, report: await importJson(json) };
+    return ok(await importJson(json));
   } catch (error) {
-    if (error instanceof ApiError) return { ok: false, reason: `${error.code}: ${error.message}` };
+    if (error instanceof ApiError) return err(`${error.code}: ${error.message}`);
     throw error;
   }
 }
