@@ -98,7 +98,10 @@ export function registerImportBatches(program: Command): void {
  * One file read, parsed and imported. What is wrong with the file (unreadable, refused) is its
  * error, and the run goes on; anything else (a service down) throws.
  */
-async function importFile(file: string, importJson: (json: unknown) => Promise<ImportReport>): Promise<Result<ImportReport, string>> {
+export async function importFile(
+  file: string,
+  importJson: (json: unknown) => Promise<ImportReport>,
+): Promise<Result<ImportReport, string>> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
