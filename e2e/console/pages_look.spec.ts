@@ -66,6 +66,10 @@ async function withLanguage(page: Page, language: (typeof LANGUAGES)[number]): P
 
 /** What anyone would see wrong on a page, whatever the page. */
 async function problemsOf(page: Page, language: (typeof LANGUAGES)[number]): Promise<string[]> {
+  // The console brings its own font (Inter); measure once it is in, not in the fallback it swaps from.
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+  });
   const found = await page.evaluate(() => {
     const out: string[] = [];
     if (document.documentElement.scrollWidth > window.innerWidth + 1)

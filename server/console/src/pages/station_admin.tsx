@@ -97,7 +97,7 @@ export function StationAdminPage() {
           rowHeight={48}
           columns={[
             { key: 'station', header: t('table.station'), width: '110px', cell: (s) => <code>{s.station}</code> },
-            { key: 'riding', header: t('table.riding'), width: 'minmax(140px, 1fr)', cell: (s) => names.riding(s.riding) },
+            { key: 'riding', header: t('table.riding'), width: 'minmax(170px, 1fr)', cell: (s) => names.riding(s.riding) },
             { key: 'key', header: t('stationAdmin.key'), width: '200px', cell: (s) => <KeyState s={s} /> },
             {
               key: 'actions',

@@ -236,7 +236,7 @@ export function StationsPage() {
             {
               key: 'alerts',
               header: t('table.alerts'),
-              width: '80px',
+              width: '100px',
               align: 'right',
               cell: (s) => (s.alerts === 0 ? <span className="muted">0</span> : <strong className="bad-text">{s.alerts}</strong>),
             },
