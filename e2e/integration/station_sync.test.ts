@@ -22,7 +22,7 @@ import {
   tempDir,
   type CredentialsFixture,
 } from '@scrutin/desktop/testing';
-import { importBatches, importSealedBatches } from '@scrutin/server';
+import { importBatches, importDepsOf, importSealedBatches } from '@scrutin/server';
 import type { TestCentral } from '@scrutin/server/testing';
 import { centralBallots, enrolledStation, startCentralFor } from './central.test-support.ts';
 
@@ -144,16 +144,7 @@ describe('sync with the real central server', () => {
       expect(text).not.toContain(e.tracking);
       expect(text).not.toContain(JSON.stringify(e.ballot.selections));
     }
-    const deps = {
-      ...ctx.services,
-      elections: ctx.elections,
-      centralKey: ctx.centralKey,
-      exportKey: ctx.centralExportKey,
-      pipelineKey: ctx.pipelineKey,
-      metrics: ctx.metrics,
-      log: ctx.log,
-      now: ctx.now,
-    };
+    const deps = importDepsOf(ctx);
     const imported = await importSealedBatches(deps, sealed);
     expect(imported).toMatchObject({ station: id, refused: [], alreadyReceived: 0 });
     expect((await importSealedBatches(deps, sealed)).alreadyReceived).toBe(1);

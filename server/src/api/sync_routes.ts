@@ -10,8 +10,8 @@ import {
 } from '@scrutin/shared/protocol';
 import type { AppContext } from '../app/context.ts';
 import { enrolStation } from '../sync/enrolment.ts';
-import { importSealedBatches } from '../sync/import.ts';
-import { receiveBatch, syncStatus } from '../sync/intake.ts';
+import { importDepsOf, importSealedBatches } from '../sync/import.ts';
+import { intakeDepsOf, receiveBatch, syncStatus } from '../sync/intake.ts';
 import { ApiError, requireJson } from './errors.ts';
 import { unknownElection, unknownStation } from './http.ts';
 
@@ -19,6 +19,8 @@ import { unknownElection, unknownStation } from './http.ts';
 export function syncRoutes(ctx: AppContext): Router {
   const router = Router();
   const body = json({ limit: ctx.config.maxBodyBytes, strict: true });
+  const intake = intakeDepsOf(ctx);
+  const resend = importDepsOf(ctx);
 
   // Cost bounds (request_limits.ts): per address before the body is read, the intake cap for
   // batches, per station once the body names it.
@@ -43,19 +45,7 @@ export function syncRoutes(ctx: AppContext): Router {
 
   router.post(SYNC.batches.path, perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
     const started = process.hrtime.bigint();
-    const result = await receiveBatch(
-      {
-        db: ctx.services.db,
-        broker: ctx.services.broker,
-        elections: ctx.elections,
-        centralKey: ctx.centralKey,
-        pipelineKey: ctx.pipelineKey,
-        metrics: ctx.metrics,
-        log: ctx.log,
-        now: ctx.now,
-      },
-      req.body,
-    );
+    const result = await receiveBatch(intake, req.body);
     ctx.metrics.apiLatency.observe({ route: 'sync_batches' }, Number(process.hrtime.bigint() - started) / 1e9);
     // Written directly: an ETag over a one-off receipt is work for nothing.
     const receipt = Buffer.from(JSON.stringify(result.receipt), 'utf8');
@@ -68,20 +58,7 @@ export function syncRoutes(ctx: AppContext): Router {
   // A station gives back, sealed to the export key, batches central acknowledged and then lost
   // (a restore from an older backup): opened here, then the same checks and idempotency as above.
   router.post(SYNC.sealedBatches.path, perAddress, intakeSlot, requireJson, body, perStation, async (req: Request, res) => {
-    const report = await importSealedBatches(
-      {
-        db: ctx.services.db,
-        broker: ctx.services.broker,
-        elections: ctx.elections,
-        centralKey: ctx.centralKey,
-        pipelineKey: ctx.pipelineKey,
-        exportKey: ctx.centralExportKey,
-        metrics: ctx.metrics,
-        log: ctx.log,
-        now: ctx.now,
-      },
-      req.body,
-    );
+    const report = await importSealedBatches(resend, req.body);
     ctx.log('batch.resent', { station: report.station, batches: report.receipts.length, refused: report.refused.length });
     res.status(200).json(SealedResendAnswerSchema.parse(report));
   });

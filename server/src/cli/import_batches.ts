@@ -5,7 +5,7 @@ import { err, ok, type Result, type SignedReceipt } from '@scrutin/shared/node';
 import { loadConfig } from '../config.ts';
 import { createContext } from '../central.ts';
 import { ApiError } from '../api/errors.ts';
-import { importSealedBatches, type ImportReport } from '../sync/import.ts';
+import { importDepsOf, importSealedBatches, type ImportReport } from '../sync/import.ts';
 
 type ImportOptions = { readonly receipts?: string; readonly receiptsDir?: string };
 
@@ -35,16 +35,7 @@ export function registerImportBatches(program: Command): void {
         process.exit(2);
       }
       const ctx = await createContext(config.value, 'scrutin-import');
-      const deps = {
-        ...ctx.services,
-        elections: ctx.elections,
-        centralKey: ctx.centralKey,
-        exportKey: ctx.centralExportKey,
-        pipelineKey: ctx.pipelineKey,
-        metrics: ctx.metrics,
-        log: ctx.log,
-        now: ctx.now,
-      };
+      const deps = importDepsOf(ctx);
       // Each station's receipts over the whole run, by sequence: two files of one station (exported
       // before and after a later batch) leave one file with every receipt, not the last file's.
       const receiptsOf = new Map<string, Map<number, SignedReceipt>>();

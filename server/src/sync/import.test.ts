@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StationClient } from '../simulate/station_client.ts';
 import { openSampleElection, openWithStation, startTestCentral, type TestCentral } from '../testing/central.ts';
 import { envelopeFor, votersOf } from '../testing/fixtures.ts';
-import { importBatches, importSealedBatches } from './import.ts';
+import { importBatches, importDepsOf, importSealedBatches } from './import.ts';
 import { servicesEnv } from '../config.ts';
 
 const election = openSampleElection();
@@ -30,19 +30,7 @@ let t: TestCentral;
 let client: StationClient;
 let batches: SignedBatch[];
 
-const deps = () => {
-  const ctx = t.central.ctx;
-  return {
-    ...ctx.services,
-    elections: ctx.elections,
-    centralKey: ctx.centralKey,
-    exportKey: ctx.centralExportKey,
-    pipelineKey: ctx.pipelineKey,
-    metrics: ctx.metrics,
-    log: ctx.log,
-    now: ctx.now,
-  };
-};
+const deps = () => importDepsOf(t.central.ctx);
 const exportFile = (list: SignedBatch[], key = client.keys.privateKeyPem) =>
   signBatchExport(
     {

@@ -11,8 +11,9 @@ import {
   type SignedReceipt,
 } from '@scrutin/shared/node';
 import { ApiError } from '../api/errors.ts';
+import type { AppContext } from '../app/context.ts';
 import type { CentralExportKey } from '../app/services.ts';
-import { receiveBatch, type IntakeDeps } from './intake.ts';
+import { intakeDepsOf, receiveBatch, type IntakeDeps } from './intake.ts';
 
 /**
  * `scrutin import-batches FILE`: a station's export file, brought on a USB stick, goes
@@ -27,16 +28,20 @@ export interface ImportReport {
   readonly alreadyReceived: number;
 }
 
+export type ImportDeps = IntakeDeps & { readonly exportKey: CentralExportKey };
+
+/** What an import needs, from central's context: the intake's, and the key that opens a sealed file. */
+export function importDepsOf(ctx: AppContext): ImportDeps {
+  return { ...intakeDepsOf(ctx), exportKey: ctx.centralExportKey };
+}
+
 /**
  * A station's file as it comes off the stick: sealed to central's export key
  * (protocol/export_sealing). Opened first, then imported like any signed export. A plain
  * export, a file sealed to another central or changed on the stick is refused and changes
  * nothing.
  */
-export async function importSealedBatches(
-  deps: IntakeDeps & { readonly exportKey: CentralExportKey },
-  file: unknown,
-): Promise<ImportReport> {
+export async function importSealedBatches(deps: ImportDeps, file: unknown): Promise<ImportReport> {
   return importBatches(deps, await openSealedExport(file, deps.exportKey));
 }
 

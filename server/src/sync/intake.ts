@@ -31,6 +31,7 @@ import { BrokerUnavailableError } from '../pipeline/broker.ts';
 import { sealBatchMessage } from '../pipeline/messages.ts';
 import type { ElectionCatalogue } from '../elections/catalogue.ts';
 import { ApiError } from '../api/errors.ts';
+import type { AppContext } from '../app/context.ts';
 import type { CentralKey } from '../app/services.ts';
 
 /**
@@ -53,6 +54,20 @@ export interface IntakeDeps {
   readonly metrics: Metrics;
   readonly log: EventLogger;
   readonly now: () => Date;
+}
+
+/** What the intake needs, from central's context. */
+export function intakeDepsOf(ctx: AppContext): IntakeDeps {
+  return {
+    db: ctx.services.db,
+    broker: ctx.services.broker,
+    elections: ctx.elections,
+    centralKey: ctx.centralKey,
+    pipelineKey: ctx.pipelineKey,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    now: ctx.now,
+  };
 }
 
 export interface IntakeResult {
