@@ -11,6 +11,7 @@ import { NewOfficialSchema } from '@scrutin/shared/api';
 import { saveElection } from '../elections/store.ts';
 import { createOfficial } from '../officials/users.ts';
 import { importBatches } from './import.ts';
+import { intakeDepsOf } from './intake.ts';
 
 /**
  * Test mode at central (docs/decisions/0010-test-mode.md) over HTTP and the USB import, against
@@ -204,20 +205,8 @@ describe('test mode at central', () => {
       },
       liveStation.keys.privateKeyPem,
     );
-    const ctx = t.central.ctx;
     const before = await snapshot();
-    const report = await importBatches(
-      {
-        ...ctx.services,
-        elections: ctx.elections,
-        centralKey: ctx.centralKey,
-        pipelineKey: ctx.pipelineKey,
-        metrics: ctx.metrics,
-        log: ctx.log,
-        now: ctx.now,
-      },
-      file,
-    );
+    const report = await importBatches(intakeDepsOf(t.central.ctx), file);
     expect(report.receipts).toEqual([]);
     expect(report.refused).toEqual([{ sequence: 1, code: 'test-batch-in-live-election', message: expect.any(String) as string }]);
     expect(await snapshot()).toEqual(before);
