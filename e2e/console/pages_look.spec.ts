@@ -112,6 +112,9 @@ async function problemsOf(page: Page, language: (typeof LANGUAGES)[number]): Pro
       // An i18next key shown as is ("riding.decision", "pages.overview"), or a field name in camelCase ("tokenIssuedBy").
       if (/^[a-z]+(\.[a-zA-Z-]+)+$/.test(text) && !/\.(csv|json|zip|txt|pdf|png)$/.test(text)) out.push(`an untranslated key: "${text}"`);
       if (/^[a-z]+[A-Z][a-zA-Z]*$/.test(text)) out.push(`a raw field name: "${text}"`);
+      // Inter's tabular figures widen the hyphen too: a name in them ("Blais-Gagnon") reads "Blais - Gagnon".
+      if (/\p{L}-\p{L}/u.test(text) && style.fontVariantNumeric.includes('tabular-nums'))
+        out.push(`a hyphen set in tabular figures: "${text.slice(0, 40)}"`);
       // Markdown-like `code` printed with its backticks.
       if (text.includes('`')) out.push(`backticks shown as text: "${text.slice(0, 60)}"`);
     }
