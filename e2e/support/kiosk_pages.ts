@@ -198,11 +198,18 @@ export class Kiosk {
   }
 
   async next(): Promise<void> {
+    const go = this.button('Suivant|Vérifier mon bulletin|Retour à la vérification', 'Next|Review my ballot|Back to review');
+    // The screen that goes on is up: right after "Continue" the card may still be being checked,
+    // and scrolling the card screen would leave the ballot unseen.
+    await expect(go).toBeVisible();
+    const leaving = (await this.heading().textContent()) ?? '';
     // A voter sees the whole screen before going on (the kiosk holds them back until they have, issue 13).
     await this.page.locator('main.screen').evaluate((main) => {
       main.scrollTop = main.scrollHeight;
     });
-    await this.button('Suivant|Vérifier mon bulletin|Retour à la vérification', 'Next|Review my ballot|Back to review').click();
+    await go.click();
+    // Gone on: a screen with another heading. Held back, the kiosk would nudge and stay.
+    await expect(this.heading()).not.toHaveText(leaving);
   }
 
   async cast(options: { readonly confirmBlank?: boolean } = {}): Promise<string> {
