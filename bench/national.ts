@@ -22,7 +22,8 @@
  * Sizes (environment): BENCH_NATIONAL_VOTERS (8,000,000 registered; 1/1.1 of them vote),
  * BENCH_NATIONAL_STATIONS (20,000), BENCH_NATIONAL_RIDINGS (125), BENCH_NATIONAL_BATCH (100),
  * BENCH_NATIONAL_DAY_SECONDS (120), BENCH_NATIONAL_SURGE_SECONDS (600),
- * BENCH_NATIONAL_LATE_SHARE (0.05), BENCH_NATIONAL_SSE_CLIENTS (200). 1 % of the country:
+ * BENCH_NATIONAL_LATE_SHARE (0.05), BENCH_NATIONAL_SSE_CLIENTS (200); BENCH_NATIONAL_RECOUNT=0 skips the
+ * recount (for runs that study the night's costs, not its count). 1 % of the country:
  * `BENCH_NATIONAL_VOTERS=80000 BENCH_NATIONAL_STATIONS=200 npm run bench -- national`.
  */
 import { execFile } from 'node:child_process';
@@ -53,6 +54,7 @@ import {
 import { createTestDatabase, dropTestNamespace, freePorts, SERVICE_URLS, testNamespace } from '@scrutin/server/testing';
 import { printMachineOnce } from './machine.ts';
 import { serviceCpuSeconds } from './floor.ts';
+import { PostgresCpuSampler, postgresBreakdown, postgresCounters } from './postgres_cpu.ts';
 import { BIN, cpuSeconds, machineCpuSeconds, peakRssMb, print, startProcess } from './pipeline.ts';
 import { openStreams, percentiles, type StreamStats } from './sse.ts';
 
@@ -102,6 +104,7 @@ export async function benchNational(): Promise<void> {
   const surgeSeconds = env('BENCH_NATIONAL_SURGE_SECONDS', 600);
   const lateShare = env('BENCH_NATIONAL_LATE_SHARE', 0.05);
   const sseClients = env('BENCH_NATIONAL_SSE_CLIENTS', 200);
+  const recount = env('BENCH_NATIONAL_RECOUNT', 1) !== 0;
   const ballots = Math.floor(voters / 1.1);
 
   await printMachineOnce();
@@ -139,7 +142,7 @@ export async function benchNational(): Promise<void> {
       invalidShare: 0.01,
     });
     const election = plan.election;
-    const db = postgresDatabase(testDb.url, 4);
+    const db = postgresDatabase(testDb.url, 4, 'scrutin-bench');
     await migrate(db);
     unwrap(await saveElection(db, election));
     await setElectionState(db, election.id, 'open');
@@ -276,6 +279,8 @@ export async function benchNational(): Promise<void> {
     const perBallot = (cpu: Record<string, number>, ballotCount: number) =>
       Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round1((v * 1e6) / Math.max(1, ballotCount))]));
     const cpuBefore = cpuNow();
+    const pgBefore = await postgresCounters(db, { resetStatements: true });
+    const pgCpu = await PostgresCpuSampler.start(db);
 
     // 1. The day: batches at an even pace, each station's in order.
     const tDay = performance.now();
@@ -313,6 +318,7 @@ export async function benchNational(): Promise<void> {
     const networkComplete = (performance.now() - tClose) / 1000;
     // The network phases alone (day and surge): the USB phase's own processes are not in it.
     const cpuNetwork = cpuSince(cpuBefore);
+    const postgresNetwork = await postgresBreakdown(db, await pgCpu.stop(), pgBefore, expected.accepted - lateAccepted);
 
     // 3. The late stations: one sealed USB export each, as the stations wrote them to their sticks,
     // then imported at central by `scrutin import-batches`, two processes (one per core) of half the files each.
@@ -398,8 +404,10 @@ export async function benchNational(): Promise<void> {
       turnoutExact: shownTurnout === expected.accepted,
       setupSeconds: Math.round(planSeconds),
     });
+    // Where Postgres's share went over the day and the surge (bench/postgres_cpu.ts).
+    print({ bench: 'national-postgres', ballots: expected.accepted - lateAccepted, ...postgresNetwork });
     // The recount by `scrutin tabulate`, a CLI process per riding: its own line, after the figures.
-    print({ bench: 'national-tabulate', ...(await checkAgainstTabulate(url, election, password, dir)) });
+    if (recount) print({ bench: 'national-tabulate', ...(await checkAgainstTabulate(url, election, password, dir)) });
   } finally {
     closeStreams();
     for (const child of children) child.kill('SIGTERM');

@@ -4,6 +4,7 @@
  * measured here, never asserted in timed unit tests.
  */
 import { benchCredentials } from './credentials.ts';
+import { benchGauges } from './gauges.ts';
 import { benchIrv } from './irv.ts';
 import { benchKdf } from './kdf.ts';
 import { benchKitAudio } from './kit_audio.ts';
@@ -26,6 +27,7 @@ const benches: Record<string, () => Promise<void>> = {
   'kit-audio': benchKitAudio,
   sse: benchSse,
   national: benchNational,
+  gauges: benchGauges,
 };
 
 const wanted = process.argv.slice(2);

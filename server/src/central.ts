@@ -45,7 +45,7 @@ export async function createContext(
 ): Promise<AppContext> {
   const logger = createLogger(config.logLevel, name, logDestination);
   const log = eventLogger(logger);
-  const services = await openServices(config, log);
+  const services = await openServices(config, log, name);
   const key = await centralKey(services.db, config.centralSigningKey);
   const sealing = await pipelineKey(services.db, config.pipelineKey);
   const exportKey = await centralExportKey(services.db, config.centralExportKey);

@@ -11,6 +11,7 @@ export { loadCredentials, saveElection, setElectionState } from './elections/sto
 export { createOfficial } from './officials/users.ts';
 export { describeGenerateCredentialsError, generateCredentials } from './credentials/generate.ts';
 export { issueEnrolmentToken } from './sync/enrolment.ts';
+export { countSilentStations } from './monitoring/election_gauges.ts';
 export { importBatches, importDepsOf, importSealedBatches } from './sync/import.ts';
 export { StationClient, type SendOutcome } from './simulate/station_client.ts';
 export { makePlan, randomBallot } from './simulate/plan.ts';

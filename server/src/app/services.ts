@@ -27,9 +27,12 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Config, log: EventLogger): Promise<Services> {
+/** `role` names the process on its Postgres connections (application_name). */
+export async function openServices(config: Config, log: EventLogger, role?: string): Promise<Services> {
   const db =
-    config.services === null ? await pgliteDatabase(config.dataDir) : postgresDatabase(config.services.databaseUrl, config.pgPoolSize);
+    config.services === null
+      ? await pgliteDatabase(config.dataDir)
+      : postgresDatabase(config.services.databaseUrl, config.pgPoolSize, role);
   const applied = await migrate(db);
   if (applied.length > 0) log('migrations.applied', { versions: applied });
   if (config.services === null) return assemble('embedded', db, new MemoryDedupStore(), new InProcessBroker());

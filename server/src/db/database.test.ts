@@ -41,3 +41,20 @@ describe.each([
     expect(rows[0]?.n).toBe('0');
   });
 });
+
+describe('postgresDatabase', () => {
+  it("names the process's role on its connections (application_name), for pg_stat_activity and the benchmarks", async () => {
+    const testDb = await createTestDatabase();
+    const named = postgresDatabase(testDb.url, 1, 'scrutin-worker');
+    try {
+      const { rows } = await named.query<{ name: string; seen: string }>(
+        `SELECT current_setting('application_name') AS name,
+                (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS seen`,
+      );
+      expect(rows[0]).toEqual({ name: 'scrutin-worker', seen: 'scrutin-worker' });
+    } finally {
+      await named.close();
+      await testDb.drop();
+    }
+  });
+});

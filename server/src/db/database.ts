@@ -24,9 +24,19 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-export function postgresDatabase(url: string, poolSize: number): Database {
+/**
+ * `applicationName` names the process's role on each of its connections (`scrutin-api`,
+ * `scrutin-worker`…): `pg_stat_activity`, the server's logs and the national benchmark's
+ * Postgres CPU by role read it. Without it, libpq's PGAPPNAME applies.
+ */
+export function postgresDatabase(url: string, poolSize: number, applicationName?: string): Database {
   // Parallel query helps reports, not a pipeline of short transactions on a few cores.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c max_parallel_workers_per_gather=0' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    options: '-c max_parallel_workers_per_gather=0',
+    ...(applicationName === undefined ? {} : { application_name: applicationName }),
+  });
   // An idle client losing its connection (a Postgres restart) must not crash the process.
   pool.on('error', () => undefined);
   return {

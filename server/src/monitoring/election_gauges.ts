@@ -11,28 +11,28 @@ import type { Metrics } from '../metrics.ts';
 
 /**
  * Stations silent for too long: stations (not revoked) of elections that are open and within
- * their polling hours, whose last batch arrived more than `silentAfterSeconds` ago, or that
- * have sent none, once the polls have been open that long. Stations send a batch as soon as
- * they have ballots and are online, so an hour without one in the daytime is worth a call.
+ * their polling hours, none of whose batches arrived in the last `silentAfterSeconds` (so also
+ * those that have sent none, once the polls have been open that long). Stations send a batch as
+ * soon as they have ballots and are online, so an hour without one in the daytime is worth a call.
+ *
+ * An anti-join, one probe of the batches' primary key per station: the first form, a join of
+ * the stations with every station's latest batch, was planned on election night (tables filled
+ * since their last ANALYZE) as a nested loop that compared each station with every station's
+ * aggregate: 20 s a refresh at 20,000 stations and 76,000 batches, one of Postgres's cores
+ * busy with it all night (docs/benchmarks.md, "Where Postgres's time goes on election night").
  */
 export async function countSilentStations(db: Queryable, silentAfterSeconds: number): Promise<number> {
   const { rows } = await db.query<{ silent: number }>(
-    `WITH open AS (
-       SELECT id FROM elections
-        WHERE state = 'open'
-          AND now() >= (definition->>'opensAt')::timestamptz + make_interval(secs => $1)
-          AND now() < (definition->>'closesAt')::timestamptz
-     ), last AS (
-       SELECT b.election_id, b.station_id, max(b.received_at) AS at
-         FROM batches b JOIN open o ON o.id = b.election_id
-        GROUP BY b.election_id, b.station_id
-     )
-     SELECT count(*)::int AS silent
-       FROM stations s
-       JOIN open o ON o.id = s.election_id
-       LEFT JOIN last l ON l.election_id = s.election_id AND l.station_id = s.station_id
-      WHERE s.revoked_at IS NULL
-        AND coalesce(l.at, '-infinity') < now() - make_interval(secs => $1)`,
+    `SELECT count(*)::int AS silent
+       FROM elections e
+       JOIN stations s ON s.election_id = e.id
+      WHERE e.state = 'open'
+        AND now() >= (e.definition->>'opensAt')::timestamptz + make_interval(secs => $1)
+        AND now() < (e.definition->>'closesAt')::timestamptz
+        AND s.revoked_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM batches b
+                         WHERE b.election_id = s.election_id AND b.station_id = s.station_id
+                           AND b.received_at >= now() - make_interval(secs => $1))`,
     [silentAfterSeconds],
   );
   return rows[0]?.silent ?? 0;
