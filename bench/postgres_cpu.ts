@@ -66,7 +66,7 @@ export class PostgresCpuSampler {
     await sampler.sample(true);
     sampler.running = (async () => {
       while (!sampler.stopping.signal.aborted) {
-        await sleep(intervalMs, undefined, { signal: sampler.stopping.signal }).catch(() => undefined);
+        await sleep(intervalMs, undefined, { signal: sampler.stopping.signal, ref: false }).catch(() => undefined);
         await sampler.sample(false).catch(() => undefined);
       }
     })();

@@ -15,14 +15,16 @@ export async function turnout(db: Queryable, election: ElectionDefinition): Prom
     registeredVoters: s.registeredVoters,
     ballots: counted.get(s.id) ?? 0,
   }));
-  const ridings = election.ridings.map((r) => {
-    const of = stations.filter((s) => s.riding === r.code);
-    return {
-      riding: r.code,
-      registeredVoters: of.reduce((n, s) => n + s.registeredVoters, 0),
-      ballots: of.reduce((n, s) => n + s.ballots, 0),
-    };
-  });
+  // One pass over the stations: a riding's figures are summed as its stations go by, not by
+  // filtering every station for every riding (125 × 20,000 at national size, every request).
+  const byRiding = new Map(election.ridings.map((r) => [r.code, { riding: r.code, registeredVoters: 0, ballots: 0 }]));
+  for (const s of stations) {
+    const riding = byRiding.get(s.riding);
+    if (riding === undefined) continue;
+    riding.registeredVoters += s.registeredVoters;
+    riding.ballots += s.ballots;
+  }
+  const ridings = [...byRiding.values()];
   const total = {
     registeredVoters: stations.reduce((n, s) => n + s.registeredVoters, 0),
     ballots: stations.reduce((n, s) => n + s.ballots, 0),
