@@ -20,6 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync, hash, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
+import { postgresCounters, type PostgresCounters } from './postgres_cpu.ts';
 import { postgresDatabase } from '@scrutin/server';
 import { SERVICE_URLS } from '@scrutin/server/testing';
 
@@ -200,13 +201,10 @@ export async function efficiencyFloor(options: FloorOptions): Promise<Floor> {
  * Postgres's write-ahead log so far (the whole server: run on a quiet machine): records, full-page
  * images (pages written whole after each checkpoint, which random-key B-trees multiply) and bytes.
  */
-export async function walSoFar(databaseUrl: string): Promise<{ records: number; fullPageImages: number; bytes: number }> {
+export async function walSoFar(databaseUrl: string): Promise<PostgresCounters['wal']> {
   const db = postgresDatabase(databaseUrl, 1);
   try {
-    const { rows } = await db.query<{ records: string; fpi: string; bytes: string }>(
-      'SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes FROM pg_stat_wal',
-    );
-    return { records: Number(rows[0]?.records ?? 0), fullPageImages: Number(rows[0]?.fpi ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
+    return (await postgresCounters(db)).wal;
   } finally {
     await db.close();
   }
