@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { unwrap } from '@scrutin/shared/node';
 import { BUNDLE_CLI } from './bundle/bundle_server.ts';
 import { loadConfig } from './config.ts';
+import { postgresSettingErrors } from './testing/postgres_settings.ts';
 
 /**
  * The Dockerfile and docker-compose.yml cannot be run on machines without a Docker engine;
@@ -95,6 +96,21 @@ describe('docker-compose.yml', () => {
       const host = inContainer === undefined ? undefined : hostPath(service, inContainer);
       expect(host !== undefined && statSync(host).isFile(), `${service}: ${inContainer ?? '(no --config.file)'}`).toBe(true);
     }
+  });
+
+  it("runs Postgres with the Helm chart's election-night settings, each valid for Postgres", async () => {
+    const command = compose.services.postgres?.command ?? [];
+    expect(command[0]).toBe('postgres');
+    const settings = Object.fromEntries(
+      command.slice(1).flatMap((arg, i, args) => (args[i - 1] === '-c' ? [arg.split(/=(.*)/s).slice(0, 2) as [string, string]] : [])),
+    );
+    // Every argument after `postgres` is a `-c name=value` pair.
+    expect(Object.keys(settings).length * 2).toBe(command.length - 1);
+    const chart = parse(readFileSync(join(ROOT, 'deploy/helm/scrutin/values.yaml'), 'utf8')) as {
+      postgres: { cluster: { parameters: Record<string, string> } };
+    };
+    expect(settings).toEqual(chart.postgres.cluster.parameters);
+    expect(await postgresSettingErrors(settings)).toEqual([]);
   });
 
   it('puts the API replicas behind the proxy, which names every one of them and serves TLS', () => {

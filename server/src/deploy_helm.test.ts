@@ -12,6 +12,7 @@ import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/ked
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadConfig } from './config.ts';
 import { topologyNames } from './pipeline/broker.ts';
+import { postgresSettingErrors } from './testing/postgres_settings.ts';
 import { CHART, mergeValues, renderChart, renderHelpersAlone, validateValues, type Manifest, type RenderOptions } from './testing/helm.ts';
 
 /**
@@ -72,7 +73,13 @@ const VALIDATORS: Record<string, (m: Manifest) => void> = {
           instances: z.int().min(1),
           imageName: z.string().min(1),
           primaryUpdateStrategy: z.enum(['unsupervised', 'supervised']),
+          resources: z.strictObject({
+            requests: z.strictObject({ cpu: z.string(), memory: z.string() }),
+            limits: z.strictObject({ memory: z.string() }),
+          }),
           postgresql: z.strictObject({
+            // map[string]string in the operator's API: a YAML boolean or number is refused.
+            parameters: z.record(z.string(), z.string()),
             synchronous: z.strictObject({
               method: z.enum(['any', 'first']),
               number: z.int().min(1),
@@ -324,7 +331,46 @@ describe('rendered with its defaults', () => {
     expect((of(manifests, 'RabbitmqCluster')[0] as unknown as { spec: { replicas: number } }).spec.replicas).toBe(3);
     expect((of(manifests, 'RedisCluster')[0] as unknown as { spec: { clusterSize: number } }).spec.clusterSize).toBe(3);
   });
+
+  it("sets Postgres's election-night parameters, valid for Postgres and sized to the pod and the WAL volume", async () => {
+    const pg = of(await render(), 'Cluster')[0] as unknown as PostgresCluster;
+    const parameters = pg.spec.postgresql.parameters;
+    expect(parameters).toMatchObject({ max_wal_size: '16GB', checkpoint_timeout: '30min', wal_compression: 'on' });
+    // Each name and value as the Postgres on this machine (the chart's major version) reads them.
+    expect(await postgresSettingErrors(parameters)).toEqual([]);
+    // shared_buffers is at most a quarter of the memory the pod is given (Postgres's own advice).
+    expect(bytes(parameters.shared_buffers ?? '')).toBeLessThanOrEqual(bytes(pg.spec.resources.requests.memory) / 4);
+    expect(pg.spec.resources.limits.memory).toBe(pg.spec.resources.requests.memory);
+    // The WAL volume holds max_wal_size between checkpoints and what standbys have yet to
+    // receive: at least twice max_wal_size, so the surge cannot fill it.
+    expect(bytes(pg.spec.walStorage.size)).toBeGreaterThanOrEqual(2 * bytes(parameters.max_wal_size ?? ''));
+  });
+
+  it("refuses Postgres parameters that are not strings, as CloudNativePG's API does", () => {
+    const defaults = mergeValues(parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')), REDIS_SECRET);
+    const errors = (parameters: unknown) => validateValues(mergeValues(defaults, { postgres: { cluster: { parameters } } }));
+    expect(errors({ wal_compression: 'lz4' })).toEqual([]);
+    // `wal_compression: on` unquoted in YAML is a boolean: the operator would reject the Cluster.
+    expect(errors({ wal_compression: true }).join()).toContain('/postgres/cluster/parameters/wal_compression');
+    expect(errors({ max_wal_size: 16384 }).join()).toContain('/postgres/cluster/parameters/max_wal_size');
+  });
 });
+
+interface PostgresCluster {
+  readonly spec: {
+    readonly resources: { readonly requests: { readonly memory: string }; readonly limits: { readonly memory: string } };
+    readonly postgresql: { readonly parameters: Readonly<Record<string, string>> };
+    readonly walStorage: { readonly size: string };
+  };
+}
+
+/** Bytes in a Kubernetes quantity (16Gi) or a Postgres size (16GB): both count in 1024s. */
+function bytes(size: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi|Ti|kB|MB|GB|TB)$/.exec(size);
+  const scale = { Ki: 1, kB: 1, Mi: 2, MB: 2, Gi: 3, GB: 3, Ti: 4, TB: 4 }[match?.[2] ?? ''];
+  if (match === null || scale === undefined) throw new Error(`not a size: ${size}`);
+  return Number(match[1]) * 1024 ** scale;
+}
 
 describe('rendered with options', () => {
   it('scales the validators on the queue depth with KEDA, which then owns their autoscaler', async () => {
