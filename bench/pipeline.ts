@@ -249,6 +249,8 @@ export async function benchPipeline(): Promise<void> {
     const floor = await efficiencyFloor({ databaseUrl: testDb.url, namespace, batchSize });
     const perBallot = (seconds: number) => Math.round((seconds * 1e6 * 10) / report.expected.accepted) / 10;
     const machinePerBallot = perBallot(cpu.machine);
+    const central = cpu.api + cpu.workers.reduce((a, b) => a + b, 0) + Object.values(cpu.services).reduce((a, b) => a + b, 0);
+    const timesTheFloor = (seconds: number) => Math.round(((seconds * 1e6) / report.expected.accepted / floor.perBallotMicros) * 100) / 100;
     print({
       bench: 'pipeline-floor',
       batchSize,
@@ -268,16 +270,14 @@ export async function benchPipeline(): Promise<void> {
           1000,
         indexesOnBallotTables: Number(indexes[0]?.n ?? 0),
       },
-      timesTheFloor: Math.round((machinePerBallot / floor.perBallotMicros) * 100) / 100,
-      // The pipeline's own processes only: on a shared machine the machine's figure carries other work too.
-      processesTimesTheFloor:
-        Math.round(
-          (((cpu.api + cpu.workers.reduce((a, b) => a + b, 0) + Object.values(cpu.services).reduce((a, b) => a + b, 0) + cpu.simulator) *
-            1e6) /
-            report.expected.accepted /
-            floor.perBallotMicros) *
-            100,
-        ) / 100,
+      timesTheFloor: timesTheFloor(cpu.machine),
+      // Central's processes (the API, the validators, Postgres, Redis, RabbitMQ): the pipeline the
+      // floor is the least of. The stations' work (building, signing and sending batches) is done
+      // on the kiosks, not by central.
+      centralTimesTheFloor: timesTheFloor(central),
+      // The same with the simulated stations, which share this machine: the figure reported
+      // before 6 December 2026.
+      processesTimesTheFloor: timesTheFloor(central + cpu.simulator),
       target: 'at most 2 times the floor',
     });
     await dedup.close();
