@@ -37,12 +37,13 @@ const ENVELOPE = JSON.stringify({ credential: randomBytes(32).toString('hex'), t
 type Service = 'postgres' | 'redis' | 'rabbitmq';
 
 /**
- * CPU seconds used so far by the service processes, by name (postgres, beam.smp, redis-server).
- * With `ended`, also the CPU of their children that have ended (`cutime`/`cstime`: a Postgres
- * backend's time goes to the postmaster when it is reaped), so a connection closing during a
- * measurement does not take its whole life's CPU out of the sum.
+ * CPU seconds used so far by the service processes, by name (postgres, beam.smp, redis-server),
+ * with the CPU of their children that have ended (`cutime`/`cstime`: a Postgres backend's time
+ * goes to the postmaster when it is reaped), so a connection closing during a measurement does
+ * not take its whole life's CPU out of the sum. Summing the living processes alone did, in the
+ * national bench and then in the pipeline bench (docs/benchmarks.md).
  */
-export function serviceCpuSeconds(options: { readonly ended?: boolean } = {}): Record<string, number> {
+export function serviceCpuSeconds(): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -58,7 +59,7 @@ export function serviceCpuSeconds(options: { readonly ended?: boolean } = {}): R
       if (service === null) continue;
       const fields = stat.split(') ')[1]?.split(' ') ?? [];
       const own = Number(fields[11]) + Number(fields[12]);
-      const ended = options.ended === true ? Number(fields[13]) + Number(fields[14]) : 0;
+      const ended = Number(fields[13]) + Number(fields[14]);
       totals[service] = (totals[service] ?? 0) + (own + ended) / 100;
     } catch {
       // the process ended meanwhile
@@ -69,10 +70,10 @@ export function serviceCpuSeconds(options: { readonly ended?: boolean } = {}): R
 
 /** CPU seconds used by `work`: the named services' processes, and this process if `self`. */
 async function cpuOf(services: readonly Service[], self: boolean, work: () => Promise<void>): Promise<number> {
-  const before = serviceCpuSeconds({ ended: true });
+  const before = serviceCpuSeconds();
   const own = process.cpuUsage();
   await work();
-  const after = serviceCpuSeconds({ ended: true });
+  const after = serviceCpuSeconds();
   const ownUsed = process.cpuUsage(own);
   const servicesUsed = services.reduce((n, s) => n + (after[s] ?? 0) - (before[s] ?? 0), 0);
   return servicesUsed + (self ? (ownUsed.user + ownUsed.system) / 1e6 : 0);

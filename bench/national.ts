@@ -264,7 +264,7 @@ export async function benchNational(): Promise<void> {
 
     const cpuNow = () => ({
       machine: machineCpuSeconds(),
-      services: serviceCpuSeconds({ ended: true }),
+      services: serviceCpuSeconds(),
       processes: children.map((c) => cpuSeconds(c.pid) ?? 0),
       simulator: process.cpuUsage(),
     });
@@ -272,7 +272,7 @@ export async function benchNational(): Promise<void> {
     const cpuSince = (before: ReturnType<typeof cpuNow>): Record<string, number> => ({
       api: (cpuSeconds(children[0]?.pid) ?? 0) - (before.processes[0] ?? 0),
       workers: children.slice(1).reduce((n, c, i) => n + (cpuSeconds(c.pid) ?? 0) - (before.processes[i + 1] ?? 0), 0),
-      ...Object.fromEntries(Object.entries(serviceCpuSeconds({ ended: true })).map(([k, v]) => [k, v - (before.services[k] ?? 0)])),
+      ...Object.fromEntries(Object.entries(serviceCpuSeconds()).map(([k, v]) => [k, v - (before.services[k] ?? 0)])),
       simulator: (process.cpuUsage(before.simulator).user + process.cpuUsage(before.simulator).system) / 1e6,
       machine: machineCpuSeconds() - before.machine,
     });

@@ -194,10 +194,9 @@ export async function benchPipeline(): Promise<void> {
     plan = null;
 
     const walBefore = await walSoFar(testDb.url);
-    // With the ended children's time: the bench's own pool closes its idle connections (pg's ten
-    // seconds) while the clock runs, and without it the credential load's backend, several CPU
-    // seconds, would leave the sum and take that much off Postgres's figure, in some runs only.
-    const servicesBefore = serviceCpuSeconds({ ended: true });
+    // Ended children included: the bench's own pool closes its idle connections (pg's ten
+    // seconds), the credential load's among them, sometimes while the clock runs.
+    const servicesBefore = serviceCpuSeconds();
     const cpuBefore = {
       machine: machineCpuSeconds(),
       processes: children.map((c) => cpuSeconds(c.pid) ?? 0),
@@ -210,7 +209,7 @@ export async function benchPipeline(): Promise<void> {
       workers: children.slice(1).map((c, i) => Math.round(((cpuSeconds(c.pid) ?? 0) - (cpuBefore.processes[i + 1] ?? 0)) * 10) / 10),
       simulator: Math.round((process.cpuUsage(cpuBefore.simulator).user + process.cpuUsage(cpuBefore.simulator).system) / 1e5) / 10,
       services: Object.fromEntries(
-        Object.entries(serviceCpuSeconds({ ended: true })).map(([k, v]) => [k, Math.round((v - (servicesBefore[k] ?? 0)) * 10) / 10]),
+        Object.entries(serviceCpuSeconds()).map(([k, v]) => [k, Math.round((v - (servicesBefore[k] ?? 0)) * 10) / 10]),
       ),
     };
     print({
