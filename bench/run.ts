@@ -14,6 +14,7 @@ import { benchSse } from './sse.ts';
 import { benchStation } from './station.ts';
 import { benchSync } from './sync.ts';
 import { benchCredentialLoad, benchPipeline } from './pipeline.ts';
+import { benchPipelineParts } from './pipeline_parts.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   machine: benchMachine,
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<void>> = {
   kdf: benchKdf,
   credentials: benchCredentials,
   pipeline: benchPipeline,
+  'pipeline-parts': benchPipelineParts,
   'credential-load': benchCredentialLoad,
   station: benchStation,
   'station-sync': benchSync,

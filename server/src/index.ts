@@ -16,3 +16,17 @@ export { importBatches, importDepsOf, importSealedBatches } from './sync/import.
 export { StationClient, type SendOutcome } from './simulate/station_client.ts';
 export { makePlan, randomBallot } from './simulate/plan.ts';
 export { fetchResults, runPlan, runTarget, signAll } from './simulate/run.ts';
+
+/** The pipeline's steps one by one, for `npm run bench -- pipeline-parts` (bench/pipeline_parts.ts). */
+import { openBatchMessage, QueueEnvelopesSchema, sealBatchMessage } from './pipeline/messages.ts';
+import { ballotsJson, tallyIncrements, withRandomIds } from './pipeline/validator.ts';
+import { packTrackingCodes } from './results/receipts.ts';
+export const benchmarkParts = {
+  sealBatchMessage,
+  openBatchMessage,
+  QueueEnvelopesSchema,
+  withRandomIds,
+  tallyIncrements,
+  ballotsJson,
+  packTrackingCodes,
+} as const;

@@ -70,7 +70,7 @@ export const QueueEnvelopeSchema = z
   })
   .strict();
 export type QueueEnvelope = z.infer<typeof QueueEnvelopeSchema>;
-const QueueEnvelopesSchema = z.array(QueueEnvelopeSchema).min(1).max(MAX_ENVELOPES_PER_BATCH);
+export const QueueEnvelopesSchema = z.array(QueueEnvelopeSchema).min(1).max(MAX_ENVELOPES_PER_BATCH);
 
 /** A message the validator can process: its identity and its opened envelopes. */
 export interface BatchMessage {

@@ -190,7 +190,7 @@ function hashBytes(hashes: readonly string[]): Buffer {
 }
 
 /** One JSON document for the whole batch: no per-element array escaping on a bulk path. */
-function ballotsJson(ballots: readonly Ballot[]): string {
+export function ballotsJson(ballots: readonly Ballot[]): string {
   // A ballot id is 32 hex digits (schema-checked): it needs no escaping.
   let out = '[';
   for (let i = 0; i < ballots.length; i += 1) {
