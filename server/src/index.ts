@@ -2,6 +2,10 @@
  * `@scrutin/server`: the central side as a library, for compositions (`npm start`), tools
  * and benchmarks. The `scrutin` command (bin/scrutin.js) is built from the same modules.
  */
+import { openBatchMessage, QueueEnvelopesSchema, sealBatchMessage } from './pipeline/messages.ts';
+import { ballotsJson, tallyIncrements, withRandomIds } from './pipeline/validator.ts';
+import { packTrackingCodes } from './results/receipts.ts';
+
 export { startCentral, startWorker, type Central, type CentralOptions } from './central.ts';
 export { loadConfig, servicesEnv, type Config } from './config.ts';
 export { ensureConsoleBuilt } from './api/console_static.ts';
@@ -18,9 +22,6 @@ export { makePlan, randomBallot } from './simulate/plan.ts';
 export { fetchResults, runPlan, runTarget, signAll } from './simulate/run.ts';
 
 /** The pipeline's steps one by one, for `npm run bench -- pipeline-parts` (bench/pipeline_parts.ts). */
-import { openBatchMessage, QueueEnvelopesSchema, sealBatchMessage } from './pipeline/messages.ts';
-import { ballotsJson, tallyIncrements, withRandomIds } from './pipeline/validator.ts';
-import { packTrackingCodes } from './results/receipts.ts';
 export const benchmarkParts = {
   sealBatchMessage,
   openBatchMessage,
