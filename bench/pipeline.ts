@@ -168,8 +168,6 @@ export async function benchPipeline(): Promise<void> {
     const tLoad = performance.now();
     await loadCredentials(db, dedup, plan.election.id, plan.credentials);
     const loadSeconds = (performance.now() - tLoad) / 1000;
-    const tokens = new Map<string, string>();
-    for (const s of plan.election.stations) tokens.set(s.id, (await issueEnrolmentToken(db, plan.election.id, s.id)).token);
 
     const api = await startProcess(['serve', '--port', '0'], env, /on (http:\/\/\S+)/);
     children.push(api.child);
@@ -184,16 +182,9 @@ export async function benchPipeline(): Promise<void> {
     // took 9 % of the API's and 17 % of the validators' CPU in a cold 25-second run).
     const warmupBallots = Number(process.env.BENCH_WARMUP_BALLOTS ?? 0);
     const warmup =
-      warmupBallots > 0
-        ? await warmUp(db, dedup, url, { ballots: warmupBallots, stations, batchSize, ballotsPerStation: ballots / stations })
-        : null;
+      warmupBallots > 0 ? await warmUp(db, dedup, url, { ballots: warmupBallots, ballotsPerStation: ballots / stations, batchSize }) : null;
 
-    const clients = new Map<string, StationClient>();
-    for (const s of plan.election.stations) {
-      const client = new StationClient(url, plan.election.id, s.id);
-      await client.enrol(tokens.get(s.id) ?? '');
-      clients.set(s.id, client);
-    }
+    const clients = await enrolStations(db, url, plan.election);
     const tSign = performance.now();
     const signed = signAll(plan, clients, batchSize);
     const signSeconds = (performance.now() - tSign) / 1000;
@@ -312,21 +303,16 @@ async function warmUp(
   db: ReturnType<typeof postgresDatabase>,
   dedup: RedisDedupStore,
   url: string,
-  options: { ballots: number; stations: number; batchSize: number; ballotsPerStation: number },
+  options: { ballots: number; ballotsPerStation: number; batchSize: number },
 ): Promise<{ ballots: number; stations: number; seconds: number }> {
   const started = performance.now();
-  const stations = Math.max(1, Math.min(options.stations, Math.round(options.ballots / options.ballotsPerStation)));
+  const stations = Math.max(1, Math.round(options.ballots / options.ballotsPerStation));
   // Another election id than the measured plan's (both are made from the clock).
   const plan = makePlan({ stations, ballots: options.ballots }, Date.now() - 60_000);
   unwrap(await saveElection(db, plan.election));
   await setElectionState(db, plan.election.id, 'open');
   await loadCredentials(db, dedup, plan.election.id, plan.credentials);
-  const clients = new Map<string, StationClient>();
-  for (const s of plan.election.stations) {
-    const client = new StationClient(url, plan.election.id, s.id);
-    await client.enrol((await issueEnrolmentToken(db, plan.election.id, s.id)).token);
-    clients.set(s.id, client);
-  }
+  const clients = await enrolStations(db, url, plan.election);
   const report = await runPlan(runTarget(plan), clients, signAll(plan, clients, options.batchSize), {
     url,
     batchSize: options.batchSize,
@@ -334,6 +320,21 @@ async function warmUp(
   });
   if (!report.exact) throw new Error(`the warm-up election was not counted exactly: ${report.mismatches.slice(0, 3).join('; ')}`);
   return { ballots: report.expected.accepted, stations, seconds: Math.round((performance.now() - started) / 100) / 10 };
+}
+
+/** Every station of `election` enrolled with the API, as a kiosk does on its first start: its client, by station id. */
+async function enrolStations(
+  db: ReturnType<typeof postgresDatabase>,
+  url: string,
+  election: ReturnType<typeof makePlan>['election'],
+): Promise<Map<string, StationClient>> {
+  const clients = new Map<string, StationClient>();
+  for (const s of election.stations) {
+    const client = new StationClient(url, election.id, s.id);
+    await client.enrol((await issueEnrolmentToken(db, election.id, s.id)).token);
+    clients.set(s.id, client);
+  }
+  return clients;
 }
 
 /** Loading a national credential file: 8,000,000 credentials over 20,000 stations. */
